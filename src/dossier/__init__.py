@@ -1,0 +1,1 @@
+"""dossier: a case dossier manager."""

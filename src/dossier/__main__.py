@@ -1,0 +1,5 @@
+"""`python -m dossier`."""
+
+from dossier.cli.app import main
+
+main()

@@ -1,0 +1,134 @@
+"""`dossier history | undo | redo | verify | vocab`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from dossier.cli.common import edit, load, print_json, say, show
+
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def history(
+    ctx: typer.Context,
+    limit: int = typer.Option(20, "--limit", "-n", help="How many of the newest entries (0: all)."),
+    as_json: bool = JSON,
+) -> None:
+    """Show the change log, newest last.
+
+    Example: dossier history --limit 5
+    """
+    from dossier import history as hist
+    from dossier.render.terminal import history_table
+
+    d = load(ctx)
+    stacks = hist.stacks(d.history)
+    undone = set(stacks.undone)
+    reverted = {e["undoes"] for e in d.history if e.get("undoes") is not None}
+    rows: list[dict[str, Any]] = []
+    for entry in d.history[-limit:] if limit > 0 else d.history:
+        mark = "undone" if entry["seq"] in reverted and entry["seq"] not in stacks.done else ""
+        if entry["seq"] in undone:
+            mark = "can redo"
+        rows.append(
+            {
+                "seq": entry["seq"],
+                "time": entry["time"],
+                "command": entry["command"],
+                "summary": hist.summary(entry),
+                "added": entry["added"],
+                "removed": entry["removed"],
+                "changed": {
+                    kind: sorted(set(before) - set(entry["removed"].get(kind, ())))
+                    for kind, before in entry["before"].items()
+                },
+                "undoes": entry.get("undoes"),
+                "redoes": entry.get("redoes"),
+                "state_hash": entry["state"],
+                "mark": mark,
+            }
+        )
+    if as_json:
+        print_json([{k: v for k, v in row.items() if k not in ("summary", "mark")} for row in rows])
+    elif not rows:
+        say("No changes recorded yet.")
+    else:
+        show(history_table(rows))
+
+
+def _report_revert(verb: str, entry: dict[str, Any], as_json: bool) -> None:
+    from dossier import history as hist
+
+    if as_json:
+        print_json({"reverted": entry["seq"], "command": entry["command"]})
+    else:
+        say(f"{verb} #{entry['seq']} {entry['command']!r} ({hist.summary(entry)}).")
+
+
+def undo(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Undo the most recent change not yet undone (one step per call).
+
+    Example: dossier undo
+    """
+    with edit(ctx) as d:
+        entry = d.undo()
+    _report_revert("Undid", entry, as_json)
+
+
+def redo(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Redo the most recently undone change.
+
+    Example: dossier redo
+    """
+    with edit(ctx) as d:
+        entry = d.redo()
+    _report_revert("Redid the change undone by", entry, as_json)
+
+
+def verify(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Check the history chain and that the records match it (exit 1 if not).
+
+    Example: dossier verify
+    """
+    d = load(ctx)
+    problems = d.verify()
+    state = d.state_hash().all
+    if as_json:
+        print_json({"ok": not problems, "state_hash": state, "problems": problems})
+    elif not problems:
+        say(f"OK: {len(d.history)} history entries intact; state hash {state}")
+    else:
+        for problem in problems:
+            typer.echo(f"Error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+
+
+def vocab(as_json: bool = JSON) -> None:
+    """List event types with their custody effect, roles, statuses and outcomes.
+
+    Example: dossier vocab --json
+    """
+    from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES, TYPE_NOTES
+
+    types = [(name, str(effect), TYPE_NOTES.get(name, "")) for name, effect in EVENT_TYPES.items()]
+    lists = {"roles": list(ROLES), "statuses": list(STATUSES), "outcomes": list(OUTCOMES)}
+    if as_json:
+        print_json(
+            {
+                "event_types": [{"type": t, "effect": e, "note": n or None} for t, e, n in types],
+                **lists,
+            }
+        )
+        return
+    from dossier.render.terminal import vocab_tables
+
+    show(vocab_tables(types, lists))
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    for command in (history, undo, redo, verify, vocab):
+        app.command(command.__name__)(command)

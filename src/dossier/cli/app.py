@@ -1,0 +1,103 @@
+"""The `dossier` command: global options and the one error boundary.
+
+Every `DossierError` raised below becomes one `Error: …` line on stderr and
+its exit code (1, or 3 for a busy database). Anything else is a bug: it is
+reported by type only (never with record contents) unless `--debug`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from dossier.cli import admin, cases, events, persons
+from dossier.cli.common import ARGV_KEY, Settings, settings
+from dossier.errors import DossierError
+
+
+class DossierGroup(TyperGroup):
+    """The root command group: maps errors to messages and exit codes."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Remember the arguments as typed, for the history entry."""
+        typed = list(args)
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta[ARGV_KEY] = typed
+        return ctx
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        """Run the command; turn our errors into `Error:` lines and exit codes."""
+        try:
+            return super().invoke(ctx)
+        except (typer.TyperException, typer.Exit, typer.Abort):
+            raise
+        except DossierError as exc:
+            if settings(ctx).debug:
+                raise
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            if settings(ctx).debug:
+                raise
+            typer.echo(
+                f"Error: internal error ({type(exc).__name__}); run again with --debug"
+                " for the traceback, and please report it",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=DossierGroup,
+    name="dossier",
+    help="Case dossiers for politically motivated prosecutions: cases, persons, events,"
+    " custody, sources.\n\nExample: dossier case add aleksanyan --title 'Aleksanyan'",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(cases.app, name="case")
+app.add_typer(persons.app, name="person")
+app.add_typer(events.app, name="event")
+app.command("log")(events.log)
+admin.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from dossier._version import __version__
+
+        typer.echo(f"dossier {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Path | None = typer.Option(
+        None,
+        "--db",
+        help="The dossier file (default: $DOSSIER_DB, else dossier.json in the app folder).",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Case dossiers for politically motivated prosecutions.
+
+    Example: dossier --db yukos.json timeline aleksanyan
+    """
+    ctx.obj = Settings(db, debug)
+
+
+def main() -> None:
+    """The console script."""
+    app(prog_name="dossier")
+    sys.exit(0)

@@ -1,0 +1,231 @@
+"""What every command shares: the database path, output, prompts, completion.
+
+Heavy modules (rich, the store) are imported inside the functions that use
+them, so that `dossier --version` and `--help` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from dossier.errors import DossierError
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from dossier.dates import PartialDate
+    from dossier.store import Dossier
+
+
+ARGV_KEY = "dossier.argv"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The global options, kept in the root context's `obj`."""
+
+    db: Path | None
+    debug: bool
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The global options of this invocation."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings(None, False)
+
+
+def db_path(ctx: typer.Context) -> Path:
+    """--db, else $DOSSIER_DB, else dossier.json in the user's app folder."""
+    given = settings(ctx).db
+    if given is not None:
+        return given
+    env = os.environ.get("DOSSIER_DB")
+    if env:
+        return Path(env)
+    return Path(typer.get_app_dir("dossier")) / "dossier.json"
+
+
+def load(ctx: typer.Context) -> Dossier:
+    """Open the dossier for reading (no lock)."""
+    from dossier.store import Dossier
+
+    return Dossier.load(db_path(ctx))
+
+
+@contextmanager
+def edit(ctx: typer.Context) -> Iterator[Dossier]:
+    """Open the dossier for one locked change, committed when the block ends."""
+    from dossier.store import Dossier
+
+    with Dossier.edit(db_path(ctx), command=command_line(ctx)) as dossier:
+        yield dossier
+
+
+def command_line(ctx: typer.Context) -> str:
+    """The command as typed, without the global options, for the history."""
+    args: list[str] = list(ctx.find_root().meta.get(ARGV_KEY, ()))
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--db":
+            skip = True
+        elif arg != "--debug" and not arg.startswith("--db="):
+            words.append(arg)
+    import shlex
+
+    return shlex.join(words)
+
+
+def parse_date_option(
+    text: str | None, option: str, dayfirst: bool | None = None
+) -> PartialDate | None:
+    """Parse a date given on the command line; errors name the option."""
+    if text is None:
+        return None
+    from dossier.dates import parse_date
+    from dossier.errors import InvalidDate
+
+    try:
+        return parse_date(text, dayfirst=dayfirst)
+    except InvalidDate as exc:
+        raise InvalidDate(f"{option}: {exc}", option.lstrip("-")) from None
+
+
+def edtf(text: str | None, option: str, dayfirst: bool | None = None) -> str | None:
+    """The EDTF form of a date typed on the command line."""
+    date = parse_date_option(text, option, dayfirst)
+    return None if date is None else date.edtf
+
+
+def edit_list(
+    current: Sequence[str],
+    replace: list[str] | None,
+    add: list[str] | None,
+    remove: list[str] | None,
+) -> tuple[str, ...]:
+    """A list option on `edit`: repeated replaces it, --add-/--remove- change it."""
+    values = list(current if replace is None else replace)
+    values.extend(add or ())
+    dropped = set(remove or ())
+    return tuple(v for v in values if v not in dropped)
+
+
+def cleared(value: str | None, current: str | None) -> str | None:
+    """An optional text on `edit`: not given keeps it, an empty string clears it."""
+    if value is None:
+        return current
+    return value or None
+
+
+# Output -----------------------------------------------------------------------
+
+
+def print_json(data: Any) -> None:
+    """Write JSON to stdout: stable keys, indented, UTF-8."""
+    import orjson
+
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.flush()
+
+
+def console(stderr: bool = False) -> Console:
+    """A Rich console; honours NO_COLOR, and plain output when piped."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def show(*renderables: RenderableType) -> None:
+    """Print Rich renderables; page long output when on a terminal."""
+    out = console()
+    if out.is_terminal and not os.environ.get("DOSSIER_NO_PAGER"):
+        with out.capture() as capture:
+            for renderable in renderables:
+                out.print(renderable)
+        text = capture.get()
+        if text.count("\n") > out.size.height:
+            with out.pager(styles=True):
+                out.print(text, end="", markup=False, highlight=False)
+            return
+        out.file.write(text)
+        return
+    for renderable in renderables:
+        out.print(renderable)
+
+
+def say(message: str) -> None:
+    """One line of plain text to stdout, printed literally."""
+    typer.echo(message)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask on a terminal; without one, refuse unless --yes was given."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise DossierError(f"{question} Not on a terminal, so not asking: pass --yes to confirm")
+    if not typer.confirm(question, default=False):
+        raise typer.Abort()
+
+
+# Completion -------------------------------------------------------------------
+
+
+def _completion_dossier(ctx: typer.Context) -> Dossier | None:
+    from dossier.store import Dossier
+
+    try:
+        return Dossier.load(db_path(ctx))
+    except DossierError:
+        return None
+
+
+def complete_case(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Case ids starting with what was typed."""
+    dossier = _completion_dossier(ctx)
+    return [] if dossier is None else [i for i in dossier.cases.ids() if i.startswith(incomplete)]
+
+
+def complete_person(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Person ids starting with what was typed."""
+    dossier = _completion_dossier(ctx)
+    if dossier is None:
+        return []
+    return [i for i in dossier.persons.ids() if i.startswith(incomplete)]
+
+
+def complete_event(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Event ids starting with what was typed."""
+    dossier = _completion_dossier(ctx)
+    return [] if dossier is None else [i for i in dossier.events.ids() if i.startswith(incomplete)]
+
+
+def complete_type(incomplete: str) -> list[str]:
+    """Event types starting with what was typed."""
+    from dossier.vocab import EVENT_TYPES
+
+    return [t for t in EVENT_TYPES if t.startswith(incomplete)]
+
+
+def complete_role(incomplete: str) -> list[str]:
+    """Roles starting with what was typed."""
+    from dossier.vocab import ROLES
+
+    return [r for r in ROLES if r.startswith(incomplete)]
+
+
+def complete_status(incomplete: str) -> list[str]:
+    """Case statuses starting with what was typed."""
+    from dossier.vocab import STATUSES
+
+    return [s for s in STATUSES if s.startswith(incomplete)]

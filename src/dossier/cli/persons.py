@@ -1,0 +1,212 @@
+"""`dossier person …`: add, list, show, edit, remove and link persons."""
+
+from __future__ import annotations
+
+import typer
+
+from dossier.cli.common import (
+    cleared,
+    complete_case,
+    complete_person,
+    complete_role,
+    confirm,
+    edit,
+    edit_list,
+    edtf,
+    load,
+    print_json,
+    say,
+    show,
+)
+
+app = typer.Typer(help="Add, list, show, edit, remove and link persons.", no_args_is_help=True)
+
+PERSON = typer.Argument(
+    ..., metavar="PERSON", help="Person id, or a name or alias.", autocompletion=complete_person
+)
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The name as the sources give it, in any script."),
+    person_id: str | None = typer.Option(None, "--id", help="Default: made from the name."),
+    alias: list[str] | None = typer.Option(None, "--alias", help="Other spelling (repeatable)."),
+    born: str | None = typer.Option(None, "--born", help="Date of birth: 1971, 25.10.1971 …"),
+    died: str | None = typer.Option(None, "--died", help="Date of death."),
+    nationality: str | None = typer.Option(None, "--nationality"),
+    org: list[str] | None = typer.Option(None, "--org", help="Organization (repeatable)."),
+    notes: str | None = typer.Option(None, "--notes"),
+    source: list[str] | None = typer.Option(None, "--source", help="URL or citation (repeatable)."),
+    confidential: bool = typer.Option(False, "--confidential", help="Redacted in reports."),
+    case: str | None = typer.Option(None, "--case", autocompletion=complete_case),
+    role: str | None = typer.Option(None, "--role", autocompletion=complete_role),
+    as_json: bool = JSON,
+) -> None:
+    """Add a person and print the new id.
+
+    Example: dossier person add "Василий Алексанян" --alias "Vasily Aleksanyan"
+    --case aleksanyan --role defendant
+    """
+    from dossier.errors import InvalidValue
+    from dossier.model import Person, Role
+    from dossier.ops import add_person
+
+    if (case is None) != (role is None):
+        raise InvalidValue("--case and --role go together: give both or neither")
+    person = Person(
+        id=person_id or "",
+        name=name,
+        aliases=tuple(alias or ()),
+        born=edtf(born, "--born"),
+        died=edtf(died, "--died"),
+        nationality=nationality,
+        organizations=tuple(org or ()),
+        notes=notes,
+        sources=tuple(source or ()),
+        confidential=confidential,
+        roles=(Role(case, role),) if case and role else (),
+    )
+    with edit(ctx) as d:
+        person = add_person(d, person)
+    if as_json:
+        print_json(person.to_dict())
+    else:
+        say(person.id)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    case: str | None = typer.Option(None, "--case", autocompletion=complete_case),
+    as_json: bool = JSON,
+) -> None:
+    """List persons, optionally only those with a role in one case.
+
+    Example: dossier person list --case aleksanyan
+    """
+    from dossier.ops import require_case
+    from dossier.render.terminal import persons_table
+
+    d = load(ctx)
+    if case is not None:
+        require_case(d, case)
+    persons = [p for p in d.persons if case is None or case in p.cases()]
+    if as_json:
+        print_json([p.to_dict() for p in persons])
+    else:
+        show(persons_table(persons))
+
+
+@app.command("show")
+def show_(ctx: typer.Context, person: str = PERSON, as_json: bool = JSON) -> None:
+    """Show one person.
+
+    Example: dossier person show "Алексанян"
+    """
+    from dossier.ops import require_person
+    from dossier.render.terminal import person_detail
+
+    d = load(ctx)
+    found = require_person(d, person)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    n_events = sum(1 for e in d.events.raw.values() if found.id in e["persons"])
+    show(person_detail(found, n_events))
+
+
+@app.command("edit")
+def edit_(
+    ctx: typer.Context,
+    person: str = PERSON,
+    name: str | None = typer.Option(None, "--name"),
+    alias: list[str] | None = typer.Option(None, "--alias", help="Replaces the aliases."),
+    add_alias: list[str] | None = typer.Option(None, "--add-alias"),
+    remove_alias: list[str] | None = typer.Option(None, "--remove-alias"),
+    born: str | None = typer.Option(None, "--born", help="'' clears it."),
+    died: str | None = typer.Option(None, "--died", help="'' clears it."),
+    nationality: str | None = typer.Option(None, "--nationality", help="'' clears it."),
+    org: list[str] | None = typer.Option(None, "--org", help="Replaces the organizations."),
+    add_org: list[str] | None = typer.Option(None, "--add-org"),
+    remove_org: list[str] | None = typer.Option(None, "--remove-org"),
+    notes: str | None = typer.Option(None, "--notes", help="'' clears it."),
+    source: list[str] | None = typer.Option(None, "--source", help="Replaces the sources."),
+    add_source: list[str] | None = typer.Option(None, "--add-source"),
+    remove_source: list[str] | None = typer.Option(None, "--remove-source"),
+    confidential: bool | None = typer.Option(None, "--confidential/--not-confidential"),
+    as_json: bool = JSON,
+) -> None:
+    """Change a person. A repeated option replaces a list; --add-…/--remove-… change it.
+
+    Example: dossier person edit vasiliy-aleksanyan --died 2011-10-03 --add-alias Alexanian
+    """
+    from dataclasses import replace
+
+    from dossier.ops import require_person, update_person
+
+    with edit(ctx) as d:
+        old = require_person(d, person)
+        updated = update_person(
+            d,
+            replace(
+                old,
+                name=old.name if name is None else name,
+                aliases=edit_list(old.aliases, alias, add_alias, remove_alias),
+                born=old.born if born is None else edtf(born or None, "--born"),
+                died=old.died if died is None else edtf(died or None, "--died"),
+                nationality=cleared(nationality, old.nationality),
+                organizations=edit_list(old.organizations, org, add_org, remove_org),
+                notes=cleared(notes, old.notes),
+                sources=edit_list(old.sources, source, add_source, remove_source),
+                confidential=old.confidential if confidential is None else confidential,
+            ),
+        )
+    if as_json:
+        print_json(updated.to_dict())
+    else:
+        say(f"Updated person {updated.id}.")
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    person: str = PERSON,
+    case: str = typer.Argument(..., help="The case id.", autocompletion=complete_case),
+    role: str = typer.Option(..., "--role", autocompletion=complete_role),
+    as_json: bool = JSON,
+) -> None:
+    """Give a person a role in a case.
+
+    Example: dossier person link vadim-klyuvgant yukos-khodorkovsky-lebedev --role lawyer
+    """
+    from dossier.ops import link_person
+
+    with edit(ctx) as d:
+        updated = link_person(d, person, case, role)
+    if as_json:
+        print_json(updated.to_dict())
+    else:
+        say(f"Linked {updated.id} to {case} as {role}.")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    person: str = PERSON,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    cascade: bool = typer.Option(False, "--cascade", help="Also take them off their events."),
+) -> None:
+    """Remove a person (refused while events name them, unless --cascade).
+
+    Example: dossier person remove vasily-alexanyan --yes
+    """
+    from dossier.ops import person_removal, remove_person
+
+    # Ask before taking the lock, so a prompt never blocks other writers.
+    found, _ = person_removal(load(ctx), person, cascade=cascade)
+    confirm(f"Remove person {found.id!r} ({found.name})?", yes)
+    with edit(ctx) as d:
+        removal = remove_person(d, found.id, cascade=cascade)
+    say(f"Removed person {found.id} (taken off {len(removal.events)} event(s)).")

@@ -1,0 +1,67 @@
+"""One error hierarchy: the CLI catches `DossierError` once and exits with its code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class DossierError(Exception):
+    """Something the user can fix; the message says what and how."""
+
+    exit_code = 1
+
+
+class InvalidValue(DossierError):
+    """A value given by the user (an id, a name, a field) is not acceptable."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidDate(InvalidValue):
+    """A date could not be read, or would need a guess to be read."""
+
+
+class NotFound(InvalidValue):
+    """A case, person or event that does not exist was named."""
+
+
+class Duplicate(InvalidValue):
+    """A record with that id already exists."""
+
+
+class Conflict(DossierError):
+    """The change would leave the dossier inconsistent (e.g. a case still referred to)."""
+
+
+class NothingToDo(DossierError):
+    """`undo` with nothing left to undo, `redo` with nothing to redo."""
+
+
+class DatabaseError(DossierError):
+    """The database file cannot be used as it is."""
+
+
+class CorruptDatabase(DatabaseError):
+    """The file is not valid JSON, or not a dossier; it is never overwritten."""
+
+
+class NewerSchema(DatabaseError):
+    """The file was written by a newer version of dossier."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another dossier command holds the lock; scripts may retry (exit 3)."""
+
+    exit_code = 3
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ' (did you mean X?)' for the closest candidates, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"

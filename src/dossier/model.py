@@ -1,0 +1,240 @@
+"""The records: frozen dataclasses, converted explicitly at the storage boundary.
+
+Lists are tuples in memory and lists in JSON; absent optional values are None
+(`null` in JSON). Dates are EDTF strings (see `dates.py`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from dossier.errors import InvalidValue
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+# Event ids: short, easy to read aloud and to type (no 0/o, 1/l/i).
+_EVENT_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+EVENT_ID_LENGTH = 6
+
+
+def now_iso() -> str:
+    """The current UTC time, to the second, as ISO 8601 with a Z."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def check_slug(value: str, what: str) -> str:
+    """Return `value` if it is a valid id, else raise InvalidValue saying why."""
+    if not SLUG.match(value):
+        raise InvalidValue(
+            f"{what} {value!r} is not a valid id: use lower-case letters, digits and"
+            " hyphens, starting with a letter or digit (e.g. 'aleksanyan')"
+        )
+    return value
+
+
+def check_text(value: str, what: str) -> str:
+    """Return `value` stripped; raise InvalidValue if it is empty."""
+    stripped = value.strip()
+    if not stripped:
+        raise InvalidValue(f"{what} must not be empty")
+    return stripped
+
+
+def slugify(name: str) -> str:
+    """An id from a name in any script: 'Василий Алексанян' -> 'vasiliy-aleksanyan'."""
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(name).lower()).strip("-")
+    return slug or "person"
+
+
+def new_event_id(taken: set[str] | dict[str, Any]) -> str:
+    """A short random event id not in `taken`."""
+    while True:
+        candidate = "".join(secrets.choice(_EVENT_ID_ALPHABET) for _ in range(EVENT_ID_LENGTH))
+        if candidate not in taken:
+            return candidate
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    return tuple(value) if value else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A prosecution or detention case."""
+
+    id: str
+    title: str
+    summary: str | None = None
+    jurisdiction: str | None = None
+    status: str = "open"
+    charges: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    created: str = ""
+    updated: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "jurisdiction": self.jurisdiction,
+            "status": self.status,
+            "charges": list(self.charges),
+            "tags": list(self.tags),
+            "sources": list(self.sources),
+            "created": self.created,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Case:
+        """Build from the JSON form."""
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            summary=data.get("summary"),
+            jurisdiction=data.get("jurisdiction"),
+            status=data.get("status") or "open",
+            charges=_tuple(data.get("charges")),
+            tags=_tuple(data.get("tags")),
+            sources=_tuple(data.get("sources")),
+            created=data.get("created") or "",
+            updated=data.get("updated") or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A person's part in one case."""
+
+    case: str
+    role: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON form."""
+        return {"case": self.case, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A human being who appears in one or more cases."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    born: str | None = None
+    died: str | None = None
+    nationality: str | None = None
+    organizations: tuple[str, ...] = ()
+    notes: str | None = None
+    sources: tuple[str, ...] = ()
+    confidential: bool = False
+    roles: tuple[Role, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "born": self.born,
+            "died": self.died,
+            "nationality": self.nationality,
+            "organizations": list(self.organizations),
+            "notes": self.notes,
+            "sources": list(self.sources),
+            "confidential": self.confidential,
+            "roles": [r.to_dict() for r in self.roles],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Person:
+        """Build from the JSON form."""
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            aliases=_tuple(data.get("aliases")),
+            born=data.get("born"),
+            died=data.get("died"),
+            nationality=data.get("nationality"),
+            organizations=_tuple(data.get("organizations")),
+            notes=data.get("notes"),
+            sources=_tuple(data.get("sources")),
+            confidential=bool(data.get("confidential", False)),
+            roles=tuple(Role(r["case"], r["role"]) for r in data.get("roles") or ()),
+        )
+
+    def cases(self) -> tuple[str, ...]:
+        """The ids of the cases this person has a role in, without repeats."""
+        return tuple(dict.fromkeys(r.case for r in self.roles))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened in a case, on a (partial) date."""
+
+    id: str
+    case: str
+    type: str
+    date: str
+    end: str | None = None
+    persons: tuple[str, ...] = ()
+    place: str | None = None
+    country: str | None = None
+    description: str | None = None
+    sources: tuple[str, ...] = ()
+    outcome: str | None = None
+    term: str | None = None
+    note: str | None = None
+    confidential: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "id": self.id,
+            "case": self.case,
+            "type": self.type,
+            "date": self.date,
+            "end": self.end,
+            "persons": list(self.persons),
+            "place": self.place,
+            "country": self.country,
+            "description": self.description,
+            "sources": list(self.sources),
+            "outcome": self.outcome,
+            "term": self.term,
+            "note": self.note,
+            "confidential": self.confidential,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        """Build from the JSON form."""
+        return cls(
+            id=data["id"],
+            case=data["case"],
+            type=data["type"],
+            date=data["date"],
+            end=data.get("end"),
+            persons=_tuple(data.get("persons")),
+            place=data.get("place"),
+            country=data.get("country"),
+            description=data.get("description"),
+            sources=_tuple(data.get("sources")),
+            outcome=data.get("outcome"),
+            term=data.get("term"),
+            note=data.get("note"),
+            confidential=bool(data.get("confidential", False)),
+        )
+
+
+Record = Case | Person | Event
+
+__all__ = ["Case", "Event", "Person", "Record", "Role", "replace"]

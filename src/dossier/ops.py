@@ -1,0 +1,296 @@
+"""Validated changes to an open dossier: add, edit, remove, link.
+
+Every function checks the whole record against the dossier (ids, references,
+vocabularies, dates) and raises an `InvalidValue` naming the field before it
+touches a table, so a refused change leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from dossier.dates import PartialDate
+from dossier.errors import Conflict, Duplicate, InvalidValue, NotFound, did_you_mean
+from dossier.model import (
+    Case,
+    Event,
+    Person,
+    Role,
+    check_slug,
+    check_text,
+    new_event_id,
+    now_iso,
+    slugify,
+)
+from dossier.search import resolve_person
+from dossier.store import Dossier
+from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
+
+
+def _in_vocab(value: str, vocab: Iterable[str], what: str, field: str) -> str:
+    words = list(vocab)
+    if value not in words:
+        raise InvalidValue(
+            f"unknown {what} {value!r}{did_you_mean(value, words)}; see 'dossier vocab'", field
+        )
+    return value
+
+
+def _edtf(value: str | None, field: str) -> PartialDate | None:
+    if value is None:
+        return None
+    try:
+        return PartialDate.from_edtf(value)
+    except InvalidValue as exc:
+        raise InvalidValue(str(exc), field) from None
+
+
+def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    """Stripped, non-empty, without repeats, in order."""
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+
+
+def _opt(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+def require_case(d: Dossier, case_id: str) -> Case:
+    """The case with this id, or NotFound with a suggestion."""
+    case = d.cases.get(case_id)
+    if case is None:
+        hint = did_you_mean(case_id, d.cases.ids())
+        raise NotFound(f"no case {case_id!r}{hint}; see 'dossier case list'", "case")
+    return case
+
+
+def require_person(d: Dossier, ref: str) -> Person:
+    """The one person `ref` names (id, name or alias), or NotFound with suggestions."""
+    person = d.persons.get(resolve_person(ref, d.persons))
+    assert person is not None
+    return person
+
+
+def require_event(d: Dossier, event_id: str) -> Event:
+    """The event with this id, or NotFound with a suggestion."""
+    event = d.events.get(event_id)
+    if event is None:
+        hint = did_you_mean(event_id, d.events.ids())
+        raise NotFound(f"no event {event_id!r}{hint}; see 'dossier event list'", "id")
+    return event
+
+
+# Cases ------------------------------------------------------------------------
+
+
+def _clean_case(d: Dossier, case: Case) -> Case:
+    check_slug(case.id, "case id")
+    jurisdiction = _opt(case.jurisdiction)
+    return replace(
+        case,
+        title=check_text(case.title, "title"),
+        summary=_opt(case.summary),
+        jurisdiction=jurisdiction.upper() if jurisdiction else None,
+        status=_in_vocab(case.status, STATUSES, "status", "status"),
+        charges=_texts(case.charges),
+        tags=_texts(case.tags),
+        sources=_texts(case.sources),
+    )
+
+
+def add_case(d: Dossier, case: Case) -> Case:
+    """Add a new case; its id must be free."""
+    case = _clean_case(d, case)
+    if case.id in d.cases:
+        raise Duplicate(f"case {case.id!r} already exists; use 'dossier case edit'", "id")
+    stamp = now_iso()
+    case = replace(case, created=case.created or stamp, updated=case.updated or stamp)
+    d.cases.put(case)
+    return case
+
+
+def update_case(d: Dossier, case: Case) -> Case:
+    """Replace an existing case (same id); `updated` is set when anything changed."""
+    old = require_case(d, case.id)
+    case = replace(_clean_case(d, case), created=old.created, updated=old.updated)
+    if case != old:
+        case = replace(case, updated=now_iso())
+        d.cases.put(case)
+    return case
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What a removal took with it."""
+
+    events: tuple[str, ...] = ()
+    unlinked: tuple[str, ...] = ()
+
+
+def case_removal(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
+    """What removing a case would take with it; Conflict if refused without `cascade`."""
+    require_case(d, case_id)
+    events = tuple(k for k, e in d.events.raw.items() if e["case"] == case_id)
+    persons = tuple(
+        k for k, p in d.persons.raw.items() if any(r["case"] == case_id for r in p["roles"])
+    )
+    if (events or persons) and not cascade:
+        raise Conflict(
+            f"case {case_id!r} still has {len(events)} event(s) and {len(persons)} person(s)"
+            " linked to it; remove them first, or pass --cascade to remove its events and"
+            " unlink its persons"
+        )
+    return Removal(events, persons)
+
+
+def remove_case(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
+    """Remove a case; with `cascade`, also its events and its persons' roles in it."""
+    refs = case_removal(d, case_id, cascade=cascade)
+    for event_id in refs.events:
+        d.events.delete(event_id)
+    for person_id in refs.unlinked:
+        person = d.persons.get(person_id)
+        assert person is not None
+        roles = tuple(r for r in person.roles if r.case != case_id)
+        d.persons.put(replace(person, roles=roles))
+    d.cases.delete(case_id)
+    return refs
+
+
+# Persons ----------------------------------------------------------------------
+
+
+def _clean_person(d: Dossier, person: Person) -> Person:
+    check_slug(person.id, "person id")
+    born, died = _edtf(person.born, "born"), _edtf(person.died, "died")
+    if born and died and died.last_day < born.first_day:
+        raise InvalidValue(f"died ({died}) is before born ({born})", "died")
+    for role in person.roles:
+        require_case(d, role.case)
+        _in_vocab(role.role, ROLES, "role", "role")
+    name = check_text(person.name, "name")
+    return replace(
+        person,
+        name=name,
+        aliases=tuple(a for a in _texts(person.aliases) if a != name),
+        nationality=_opt(person.nationality),
+        organizations=_texts(person.organizations),
+        notes=_opt(person.notes),
+        sources=_texts(person.sources),
+        roles=tuple(dict.fromkeys(person.roles)),
+    )
+
+
+def free_person_id(d: Dossier, name: str) -> str:
+    """An id from the name, with -2, -3 … when it is taken."""
+    base = slugify(name)
+    candidate, n = base, 1
+    while candidate in d.persons:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def add_person(d: Dossier, person: Person) -> Person:
+    """Add a person; an empty id is made from the name."""
+    check_text(person.name, "name")
+    if not person.id:
+        person = replace(person, id=free_person_id(d, person.name))
+    elif person.id in d.persons:
+        raise Duplicate(f"person {person.id!r} already exists; use 'dossier person edit'", "id")
+    person = _clean_person(d, person)
+    d.persons.put(person)
+    return person
+
+
+def update_person(d: Dossier, person: Person) -> Person:
+    """Replace an existing person (same id)."""
+    if person.id not in d.persons:
+        raise NotFound(f"no person {person.id!r}; see 'dossier person list'", "id")
+    person = _clean_person(d, person)
+    d.persons.put(person)
+    return person
+
+
+def link_person(d: Dossier, ref: str, case_id: str, role: str) -> Person:
+    """Give a person a role in a case (idempotent)."""
+    person = require_person(d, ref)
+    return update_person(d, replace(person, roles=(*person.roles, Role(case_id, role))))
+
+
+def person_removal(d: Dossier, ref: str, *, cascade: bool = False) -> tuple[Person, Removal]:
+    """The person `ref` names and the events removing them would change."""
+    person = require_person(d, ref)
+    events = tuple(k for k, e in d.events.raw.items() if person.id in e["persons"])
+    if events and not cascade:
+        shown = ", ".join(events[:5]) + (" …" if len(events) > 5 else "")
+        raise Conflict(
+            f"person {person.id!r} is named in {len(events)} event(s) ({shown});"
+            " pass --cascade to take them off those events"
+        )
+    return person, Removal(events=events)
+
+
+def remove_person(d: Dossier, ref: str, *, cascade: bool = False) -> Removal:
+    """Remove a person; with `cascade`, also take them off the events that name them."""
+    person, removal = person_removal(d, ref, cascade=cascade)
+    events = removal.events
+    for event_id in events:
+        event = require_event(d, event_id)
+        d.events.put(replace(event, persons=tuple(p for p in event.persons if p != person.id)))
+    d.persons.delete(person.id)
+    return Removal(events=events)
+
+
+# Events -----------------------------------------------------------------------
+
+
+def _clean_event(d: Dossier, event: Event) -> Event:
+    require_case(d, event.case)
+    _in_vocab(event.type, EVENT_TYPES, "event type", "type")
+    start = _edtf(event.date, "date")
+    end = _edtf(event.end, "end")
+    if start and end and end.last_day < start.first_day:
+        raise InvalidValue(f"end ({end}) is before the date ({start})", "end")
+    if event.outcome is not None:
+        _in_vocab(event.outcome, OUTCOMES, "outcome", "outcome")
+    persons = tuple(dict.fromkeys(resolve_person(p, d.persons) for p in event.persons))
+    country = _opt(event.country)
+    return replace(
+        event,
+        persons=persons,
+        place=_opt(event.place),
+        country=country.upper() if country else None,
+        description=_opt(event.description),
+        sources=_texts(event.sources),
+        term=_opt(event.term),
+        note=_opt(event.note),
+    )
+
+
+def add_event(d: Dossier, event: Event) -> Event:
+    """Add an event; an empty id gets a new short one."""
+    if not event.id:
+        event = replace(event, id=new_event_id(d.events.raw))
+    elif event.id in d.events:
+        raise Duplicate(f"event {event.id!r} already exists; use 'dossier event edit'", "id")
+    else:
+        check_slug(event.id, "event id")
+    event = _clean_event(d, event)
+    d.events.put(event)
+    return event
+
+
+def update_event(d: Dossier, event: Event) -> Event:
+    """Replace an existing event (same id)."""
+    require_event(d, event.id)
+    event = _clean_event(d, event)
+    d.events.put(event)
+    return event
+
+
+def remove_event(d: Dossier, event_id: str) -> Event:
+    """Remove an event."""
+    event = require_event(d, event_id)
+    d.events.delete(event_id)
+    return event

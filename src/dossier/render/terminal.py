@@ -1,0 +1,213 @@
+"""Rich renderables for the terminal. User text is always passed as `Text`,
+never as markup, so a name like `[red]` prints literally."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from dossier.dates import PartialDate
+from dossier.model import Case, Event, Person
+from dossier.vocab import EVENT_TYPES, Effect
+
+EFFECT_STYLE = {Effect.START: "bold red", Effect.END: "bold green"}
+
+
+def text(value: object | None, style: str = "") -> Text:
+    """User text as a literal Text ('' for None)."""
+    return Text("" if value is None else str(value), style=style)
+
+
+def show_date(edtf: str | None) -> str:
+    """A stored date as people read it in a terminal: ISO at its precision."""
+    return PartialDate.from_edtf(edtf).display() if edtf else ""
+
+
+def event_type(name: str) -> Text:
+    """An event type, custody starts and ends standing out."""
+    return Text(name, style=EFFECT_STYLE.get(EVENT_TYPES.get(name, Effect.OTHER), ""))
+
+
+# Columns that must never be cut or wrapped: a date or an id shown as "2006-04…" is useless.
+_KEEP_WHOLE = {"id", "date", "type", "#", "time", "src", "events", "born", "status"}
+# Free text wraps, but never into a sliver one word wide.
+_MIN_WIDTH = {"description": 12, "title": 12, "command": 12}
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=title,
+        title_justify="left",
+        pad_edge=False,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    for column in columns:
+        whole = column in _KEEP_WHOLE
+        table.add_column(column, no_wrap=whole, overflow="fold", min_width=_MIN_WIDTH.get(column))
+    return table
+
+
+def _fields(rows: Iterable[tuple[str, Any]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in rows:
+        if isinstance(value, (list, tuple)):
+            value = "\n".join(str(v) for v in value)
+        if value not in (None, "", False):
+            grid.add_row(label, text("yes" if value is True else value))
+    return grid
+
+
+def cases_table(cases: Sequence[Case], counts: Mapping[str, int]) -> Table:
+    """One row per case."""
+    table = _table("id", "title", "status", "jurisdiction", "events", "tags")
+    for case in cases:
+        table.add_row(
+            text(case.id),
+            text(case.title),
+            text(case.status),
+            text(case.jurisdiction),
+            str(counts.get(case.id, 0)),
+            text(", ".join(case.tags)),
+        )
+    return table
+
+
+def case_detail(case: Case, persons: Sequence[Person], n_events: int) -> RenderableType:
+    """Everything about one case."""
+    fields = _fields(
+        [
+            ("id", case.id),
+            ("title", case.title),
+            ("status", case.status),
+            ("jurisdiction", case.jurisdiction),
+            ("summary", case.summary),
+            ("charges", case.charges),
+            ("tags", case.tags),
+            ("sources", case.sources),
+            ("events", str(n_events)),
+            ("created", case.created),
+            ("updated", case.updated),
+        ]
+    )
+    people = _table("person", "name", "role", title="Persons")
+    for person in persons:
+        for role in person.roles:
+            if role.case == case.id:
+                people.add_row(text(person.id), text(person.name), text(role.role))
+    return Group(fields, people) if persons else fields
+
+
+def persons_table(persons: Sequence[Person]) -> Table:
+    """One row per person."""
+    table = _table("id", "name", "born", "roles", "aliases")
+    for person in persons:
+        name = text(person.name)
+        if person.confidential:
+            name.append(" (confidential)", style="yellow")
+        table.add_row(
+            text(person.id),
+            name,
+            show_date(person.born),
+            text(", ".join(f"{r.role} in {r.case}" for r in person.roles)),
+            text(", ".join(person.aliases)),
+        )
+    return table
+
+
+def person_detail(person: Person, n_events: int) -> RenderableType:
+    """Everything about one person."""
+    return _fields(
+        [
+            ("id", person.id),
+            ("name", person.name),
+            ("aliases", person.aliases),
+            ("born", show_date(person.born)),
+            ("died", show_date(person.died)),
+            ("nationality", person.nationality),
+            ("organizations", person.organizations),
+            ("roles", [f"{r.role} in {r.case}" for r in person.roles]),
+            ("notes", person.notes),
+            ("sources", person.sources),
+            ("confidential", person.confidential),
+            ("events", str(n_events)),
+        ]
+    )
+
+
+def events_table(
+    events: Sequence[Event], names: Mapping[str, str], *, with_case: bool = True
+) -> Table:
+    """One row per event, in the order given."""
+    columns = ["date", "type", "persons", "place", "description", "src", "id"]
+    table = _table(*(["case", *columns] if with_case else columns))
+    for event in events:
+        date = show_date(event.date)
+        if event.end:
+            date += " – " + show_date(event.end)
+        cells: list[RenderableType] = [
+            date,
+            event_type(event.type),
+            text(", ".join(names.get(p, p) for p in event.persons)),
+            text(event.place),
+            text(event.description),
+            str(len(event.sources)) if event.sources else Text("none", style="yellow"),
+            text(event.id, style="dim"),
+        ]
+        table.add_row(*([text(event.case), *cells] if with_case else cells))
+    return table
+
+
+def event_detail(event: Event, names: Mapping[str, str]) -> RenderableType:
+    """Everything about one event."""
+    return _fields(
+        [
+            ("id", event.id),
+            ("case", event.case),
+            ("type", event.type),
+            ("date", show_date(event.date)),
+            ("end", show_date(event.end)),
+            ("persons", [f"{names.get(p, p)} ({p})" for p in event.persons]),
+            ("place", event.place),
+            ("country", event.country),
+            ("description", event.description),
+            ("outcome", event.outcome),
+            ("term", event.term),
+            ("note", event.note),
+            ("sources", event.sources or ["unsourced"]),
+            ("confidential", event.confidential),
+        ]
+    )
+
+
+def history_table(rows: Sequence[Mapping[str, Any]]) -> Table:
+    """One row per history entry, newest last."""
+    table = _table("#", "time", "command", "change", "")
+    for row in rows:
+        table.add_row(
+            str(row["seq"]),
+            row["time"],
+            text(row["command"]),
+            row["summary"],
+            Text(row["mark"], style="dim"),
+        )
+    return table
+
+
+def vocab_tables(rows: Sequence[tuple[str, str, str]], lists: Mapping[str, Sequence[str]]) -> Group:
+    """The vocabularies: event types with their effect, then the word lists."""
+    types = _table("event type", "effect", "note", title="Event types")
+    for name, effect, note in rows:
+        types.add_row(event_type(name), effect, note)
+    words = _table("vocabulary", "words")
+    for label, values in lists.items():
+        words.add_row(label, ", ".join(values))
+    return Group(types, words)

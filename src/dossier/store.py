@@ -1,0 +1,268 @@
+"""The Dossier: what makes a TinyDB file a dossier, read once and committed once.
+
+A command opens the file with `Dossier.load` (no lock: the file is replaced
+atomically, so a reader always sees a whole state) or with `Dossier.edit`,
+which holds the writer's lock from the read to the write. Either way the file
+is read once; tables are plain dicts in memory, converted to records only when
+asked for, and `edit` writes at most once, with one history entry, when
+something changed.
+
+File layout (a valid TinyDB database): tables `meta` (one document:
+format and schema version), `cases`, `persons`, `events` and `history`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import orjson
+
+from dossier import history as hist
+from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
+from dossier.model import Case, Event, Person, now_iso
+from dossier.storage import read_json, write_atomic, write_lock
+
+FORMAT_NAME = "dossier"
+SCHEMA_VERSION = 1
+# MIGRATIONS[n] turns a raw file of schema n into schema n + 1.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+KINDS = hist.KINDS
+
+R = TypeVar("R", Case, Person, Event)
+
+
+class Table(Generic[R]):
+    """Records of one kind by id, kept as JSON dicts and converted on access.
+
+    Remembers the original of every record it changes, so the commit can say
+    what was added, changed and removed without comparing whole tables.
+    """
+
+    def __init__(self, kind: str, cls: type[R], raw: dict[str, dict[str, Any]]) -> None:
+        self.kind = kind
+        self.cls: type[R] = cls
+        self.raw = raw
+        self.originals: dict[str, dict[str, Any] | None] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __iter__(self) -> Iterator[R]:
+        return (self.cls.from_dict(r) for r in self.raw.values())
+
+    def get(self, key: str) -> R | None:
+        """The record with this id, or None."""
+        raw = self.raw.get(key)
+        return None if raw is None else self.cls.from_dict(raw)
+
+    def ids(self) -> list[str]:
+        """All ids, in the order they were added."""
+        return list(self.raw)
+
+    def put(self, record: R) -> None:
+        """Add or replace a record."""
+        self.put_raw(record.id, record.to_dict())
+
+    def put_raw(self, key: str, raw: dict[str, Any]) -> None:
+        """Add or replace a record given in its JSON form."""
+        self.originals.setdefault(key, self.raw.get(key))
+        self.raw[key] = raw
+
+    def delete(self, key: str) -> None:
+        """Remove a record if it is there."""
+        if key in self.raw:
+            self.originals.setdefault(key, self.raw[key])
+            del self.raw[key]
+
+    def changes(self) -> tuple[list[str], list[str], dict[str, Any]]:
+        """(added ids, removed ids, earlier versions of changed and removed records)."""
+        added: list[str] = []
+        removed: list[str] = []
+        before: dict[str, Any] = {}
+        for key, original in self.originals.items():
+            now = self.raw.get(key)
+            if original is None and now is not None:
+                added.append(key)
+            elif original is not None and now is None:
+                removed.append(key)
+                before[key] = original
+            elif original is not None and original != now:
+                before[key] = original
+        return added, removed, before
+
+
+class Dossier:
+    """One dossier file, in memory. Records live in `cases`, `persons`, `events`."""
+
+    def __init__(self, path: Path, data: Any) -> None:
+        self.path = path
+        self.migrated_from: int | None = None
+        data = self._check(data)
+        self.meta: dict[str, Any] = _first_doc(data.get("meta")) or {}
+        self.cases: Table[Case] = Table("cases", Case, _by_id(path, data, "cases"))
+        self.persons: Table[Person] = Table("persons", Person, _by_id(path, data, "persons"))
+        self.events: Table[Event] = Table("events", Event, _by_id(path, data, "events"))
+        docs = data.get("history") or {}
+        self.history: list[dict[str, Any]] = [docs[k] for k in sorted(docs, key=int)]
+        self._marker: dict[str, int] = {}
+
+    @classmethod
+    def load(cls, path: str | Path) -> Dossier:
+        """Read a dossier without locking; a missing file is an empty dossier."""
+        path = Path(path)
+        return cls(path, read_json(path))
+
+    @classmethod
+    @contextmanager
+    def edit(cls, path: str | Path, command: str) -> Iterator[Dossier]:
+        """Lock, read, yield the dossier to change, then commit once (if anything changed)."""
+        path = Path(path)
+        if path.is_dir():
+            raise DatabaseError(f"database path {path} is a directory; give a file name")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create folder {path.parent}: {exc.strerror}") from None
+        with write_lock(path):
+            dossier = cls(path, read_json(path))
+            yield dossier
+            dossier.commit(command)
+
+    def _check(self, data: Any) -> dict[str, Any]:
+        """Refuse what is not a dossier; migrate an older schema in memory."""
+        if data is None:
+            return {"meta": {"1": {"format": FORMAT_NAME, "schema": SCHEMA_VERSION}}}
+        meta = _first_doc(data.get("meta")) if isinstance(data, dict) else None
+        if not meta or meta.get("format") != FORMAT_NAME:
+            raise CorruptDatabase(
+                f"{self.path} is not a dossier database; it was left untouched"
+                " (choose another file with --db)"
+            )
+        schema = meta.get("schema")
+        if not isinstance(schema, int) or schema < 1:
+            raise CorruptDatabase(f"{self.path} has an invalid schema version {schema!r}")
+        if schema > SCHEMA_VERSION:
+            raise NewerSchema(
+                f"{self.path} was written by a newer version of dossier (schema {schema};"
+                f" this one reads up to {SCHEMA_VERSION}): upgrade dossier to open it"
+            )
+        if schema < SCHEMA_VERSION:
+            self.migrated_from = schema
+            for version in range(schema, SCHEMA_VERSION):
+                data = MIGRATIONS[version](data)
+            _first_doc(data["meta"])["schema"] = SCHEMA_VERSION  # type: ignore[index]
+        return data  # type: ignore[no-any-return]
+
+    def tables(self) -> dict[str, Table[Any]]:
+        """The record tables by kind."""
+        return {"cases": self.cases, "persons": self.persons, "events": self.events}
+
+    def state_hash(self) -> hist.StateHash:
+        """The hash of every record now in memory."""
+        return hist.state_hash({kind: t.raw for kind, t in self.tables().items()})
+
+    def changed(self) -> bool:
+        """Whether anything differs from what was read."""
+        return any(any(t.changes()) for t in self.tables().values())
+
+    def commit(self, command: str) -> dict[str, Any] | None:
+        """Write the file once with a new history entry; None when nothing changed."""
+        added: dict[str, list[str]] = {}
+        removed: dict[str, list[str]] = {}
+        before: dict[str, dict[str, Any]] = {}
+        for kind, table in self.tables().items():
+            a, r, b = table.changes()
+            if a:
+                added[kind] = a
+            if r:
+                removed[kind] = r
+            if b:
+                before[kind] = b
+        if not (added or removed or before):
+            return None
+        entry = hist.make_entry(
+            self.history,
+            time=now_iso(),
+            command=command,
+            added=added,
+            removed=removed,
+            before=before,
+            state=self.state_hash(),
+            undoes=self._marker.get("undoes"),
+            redoes=self._marker.get("redoes"),
+        )
+        self.history.append(entry)
+        self.meta.update(format=FORMAT_NAME, schema=SCHEMA_VERSION, head=entry["hash"])
+        if self.migrated_from is not None and self.path.exists():
+            stamp = entry["time"].replace(":", "").replace("-", "")
+            write_atomic(
+                self.path.with_name(f"{self.path.name}.bak-{stamp}"), self.path.read_bytes()
+            )
+        write_atomic(self.path, orjson.dumps(self._file_data()))
+        for table in self.tables().values():
+            table.originals.clear()
+        return entry
+
+    def _file_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"meta": {"1": self.meta}}
+        for kind, table in self.tables().items():
+            data[kind] = {str(i): r for i, r in enumerate(table.raw.values(), 1)}
+        data["history"] = {str(i): e for i, e in enumerate(self.history, 1)}
+        return data
+
+    # History ----------------------------------------------------------------
+
+    def undo(self) -> dict[str, Any]:
+        """Revert the newest change not yet undone; returns the entry it reverts."""
+        done = hist.stacks(self.history).done
+        if not done:
+            raise NothingToDo("nothing to undo")
+        return self._revert(done[-1], "undoes")
+
+    def redo(self) -> dict[str, Any]:
+        """Re-apply the newest undone change; returns the undo entry it reverts."""
+        undone = hist.stacks(self.history).undone
+        if not undone:
+            raise NothingToDo("nothing to redo")
+        return self._revert(undone[-1], "redoes")
+
+    def _revert(self, seq: int, marker: str) -> dict[str, Any]:
+        entry = next(e for e in self.history if e["seq"] == seq)
+        tables = self.tables()
+        for kind, ids in entry.get("added", {}).items():
+            for key in ids:
+                tables[kind].delete(key)
+        for kind, records in entry.get("before", {}).items():
+            for key, raw in records.items():
+                tables[kind].put_raw(key, raw)
+        self._marker = {marker: seq}
+        return entry
+
+    def verify(self) -> list[str]:
+        """Problems with the history chain and the records; [] when the file is sound."""
+        ids = {kind: set(t.raw) for kind, t in self.tables().items()}
+        return hist.verify_chain(self.history, self.state_hash(), ids, self.meta.get("head"))
+
+
+def _first_doc(table: Any) -> dict[str, Any] | None:
+    if isinstance(table, dict):
+        for doc in table.values():
+            if isinstance(doc, dict):
+                return doc
+    return None
+
+
+def _by_id(path: Path, data: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    docs = data.get(kind) or {}
+    if not isinstance(docs, dict):
+        raise CorruptDatabase(f"{path}: table {kind!r} is not a JSON object")
+    try:
+        return {doc["id"]: doc for doc in docs.values()}
+    except (TypeError, KeyError):
+        raise CorruptDatabase(f"{path}: a record in table {kind!r} has no id") from None
