@@ -64,7 +64,7 @@ def _report_revert(verb: str, entry: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json({"reverted": entry["seq"], "command": entry["command"]})
     else:
-        say(f"{verb} #{entry['seq']} {entry['command']!r} ({hist.summary(entry)}).")
+        say(f"{verb} #{entry['seq']}: {entry['command']} ({hist.summary(entry)}).")
 
 
 def undo(ctx: typer.Context, as_json: bool = JSON) -> None:
@@ -84,7 +84,7 @@ def redo(ctx: typer.Context, as_json: bool = JSON) -> None:
     """
     with edit(ctx) as d:
         entry = d.redo()
-    _report_revert("Redid the change undone by", entry, as_json)
+    _report_revert("Redid what was undone by", entry, as_json)
 
 
 def verify(ctx: typer.Context, as_json: bool = JSON) -> None:

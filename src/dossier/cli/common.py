@@ -168,11 +168,16 @@ def say(message: str) -> None:
     typer.echo(message)
 
 
+def interactive() -> bool:
+    """Whether a person can answer a prompt (standard input is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def confirm(question: str, yes: bool) -> None:
     """Ask on a terminal; without one, refuse unless --yes was given."""
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not interactive():
         raise DossierError(f"{question} Not on a terminal, so not asking: pass --yes to confirm")
     if not typer.confirm(question, default=False):
         raise typer.Abort()

@@ -1,0 +1,58 @@
+"""Shared fixtures: each test gets its own database file in a temp dir."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from dossier.cli.app import app
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the user's real dossier, colours or pager."""
+    monkeypatch.delenv("DOSSIER_DB", raising=False)
+    monkeypatch.delenv("DOSSIER_LOCK_TIMEOUT", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A path for a new dossier file (not created yet)."""
+    return tmp_path / "dossier.json"
+
+
+@pytest.fixture
+def run(db: Path) -> Run:
+    """Run the CLI against `db`: run("case", "list", "--json")."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, ["--db", str(db), *args], input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def aleksanyan(run: Run) -> Run:
+    """A small dossier: the Aleksanyan case, one person, an arrest and a release."""
+    assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan", "--jurisdiction",
+               "RU", "--charge", "Art. 160 CC RF").exit_code == 0  # fmt: skip
+    assert run("person", "add", "Василий Алексанян", "--alias", "Vasily Aleksanyan",
+               "--case", "aleksanyan", "--role", "defendant").exit_code == 0  # fmt: skip
+    for args in (
+        ("arrest", "2006-04-06", "--source", "https://example.org/arrest"),
+        ("release", "2008-12-30", "--source", "https://example.org/bail"),
+    ):
+        result = run("log", "aleksanyan", args[0], args[1], "--person", "vasiliy-aleksanyan",
+                     *args[2:])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    return run

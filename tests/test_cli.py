@@ -1,0 +1,229 @@
+"""The core commands, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Run
+from dossier._version import __version__
+from dossier.cli import common
+from dossier.store import Dossier
+
+
+def test_version(run: Run) -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"dossier {__version__}\n"
+
+
+def test_the_aleksanyan_session(aleksanyan: Run, db: Path) -> None:
+    cases = json.loads(aleksanyan("case", "list", "--json").stdout)
+    assert cases == [
+        {
+            "id": "aleksanyan",
+            "title": "Vasily Aleksanyan",
+            "summary": None,
+            "jurisdiction": "RU",
+            "status": "open",
+            "charges": ["Art. 160 CC RF"],
+            "tags": [],
+            "sources": [],
+            "created": cases[0]["created"],
+            "updated": cases[0]["created"],
+        }
+    ]
+    persons = json.loads(aleksanyan("person", "list", "--json").stdout)
+    assert [(p["id"], p["name"], p["aliases"]) for p in persons] == [
+        ("vasiliy-aleksanyan", "Василий Алексанян", ["Vasily Aleksanyan"])
+    ]
+    assert persons[0]["roles"] == [{"case": "aleksanyan", "role": "defendant"}]
+    events = json.loads(aleksanyan("event", "list", "--case", "aleksanyan", "--json").stdout)
+    assert [(e["type"], e["date"], e["persons"], e["sources"]) for e in events] == [
+        ("arrest", "2006-04-06", ["vasiliy-aleksanyan"], ["https://example.org/arrest"]),
+        ("release", "2008-12-30", ["vasiliy-aleksanyan"], ["https://example.org/bail"]),
+    ]
+
+    mistake = aleksanyan("log", "aleksanyan", "death", "2001-10-03", "-p", "Vasily Aleksanyan")
+    assert mistake.exit_code == 0
+    undo = aleksanyan("undo")
+    assert undo.exit_code == 0
+    assert (
+        undo.stdout
+        == "Undid #5: log aleksanyan death 2001-10-03 -p 'Vasily Aleksanyan' (+1 event).\n"
+    )
+    assert len(Dossier.load(db).events) == 2
+    verify = aleksanyan("verify", "--json")
+    assert verify.exit_code == 0
+    report = json.loads(verify.stdout)
+    assert report == {"ok": True, "state_hash": Dossier.load(db).state_hash().all, "problems": []}
+
+
+def test_log_prints_the_new_id_and_reads_dates_as_typed(aleksanyan: Run) -> None:
+    result = aleksanyan(
+        "log",
+        "aleksanyan",
+        "illness",
+        "октябрь 2006",
+        "-p",
+        "vasiliy-aleksanyan",
+        "--end",
+        "c. 2008",
+        "--description",
+        "AIDS diagnosed in detention",
+    )
+    assert result.exit_code == 0, result.output
+    event_id = result.stdout.strip()
+    shown = json.loads(aleksanyan("event", "show", event_id, "--json").stdout)
+    assert (shown["date"], shown["end"]) == ("2006-10", "2008~")
+    assert shown["place"] is None and shown["outcome"] is None and shown["sources"] == []
+
+
+def test_persons_are_found_by_name_alias_or_id(aleksanyan: Run) -> None:
+    for ref in (
+        "vasiliy-aleksanyan",
+        "Vasily Aleksanyan",
+        "василий алексанян",
+        "VASILIY ALEKSANYAN",
+    ):
+        result = aleksanyan("person", "show", ref, "--json")
+        assert result.exit_code == 0, (ref, result.output)
+        assert json.loads(result.stdout)["id"] == "vasiliy-aleksanyan"
+
+
+def test_person_ids_clash_get_a_number(run: Run) -> None:
+    assert run("person", "add", "Ivan Ivanov").stdout == "ivan-ivanov\n"
+    assert run("person", "add", "Иван Иванов").stdout == "ivan-ivanov-2\n"
+
+
+def test_edit_lists_replace_add_and_remove(aleksanyan: Run) -> None:
+    result = aleksanyan(
+        "case",
+        "edit",
+        "aleksanyan",
+        "--add-tag",
+        "yukos",
+        "--add-tag",
+        "aids",
+        "--status",
+        "deceased",
+        "--summary",
+        "Former Yukos vice-president",
+    )
+    assert result.exit_code == 0, result.output
+    result = aleksanyan("case", "edit", "aleksanyan", "--remove-tag", "aids", "--json")
+    case = json.loads(result.stdout)
+    assert (case["tags"], case["status"]) == (["yukos"], "deceased")
+    assert case["updated"] >= case["created"]
+    result = aleksanyan(
+        "case", "edit", "aleksanyan", "--summary", "", "--charge", "Art. 199", "--json"
+    )
+    case = json.loads(result.stdout)
+    assert (case["summary"], case["charges"]) == (None, ["Art. 199"])
+
+
+def test_event_edit_changes_persons_by_name(aleksanyan: Run) -> None:
+    assert (
+        aleksanyan(
+            "person", "add", "Yelena Lvova", "--case", "aleksanyan", "--role", "lawyer"
+        ).exit_code
+        == 0
+    )
+    event_id = json.loads(aleksanyan("event", "list", "--json").stdout)[0]["id"]
+    edited = aleksanyan(
+        "event",
+        "edit",
+        event_id,
+        "--add-person",
+        "Yelena Lvova",
+        "--remove-person",
+        "Vasily Aleksanyan",
+        "--place",
+        "Moscow",
+        "--json",
+    )
+    assert edited.exit_code == 0, edited.output
+    assert json.loads(edited.stdout)["persons"] == ["yelena-lvova"]
+    assert json.loads(edited.stdout)["place"] == "Moscow"
+
+
+def test_case_remove_with_cascade(aleksanyan: Run) -> None:
+    result = aleksanyan("case", "remove", "aleksanyan", "--cascade", "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Removed case aleksanyan (2 event(s) removed, 1 person(s) unlinked).\n"
+    assert json.loads(aleksanyan("event", "list", "--json").stdout) == []
+    assert json.loads(aleksanyan("person", "list", "--json").stdout)[0]["roles"] == []
+
+
+def test_remove_asks_on_a_terminal_and_honours_no(
+    aleksanyan: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event_id = json.loads(aleksanyan("event", "list", "--json").stdout)[0]["id"]
+    monkeypatch.setattr(common, "interactive", lambda: True)
+    result = aleksanyan("event", "remove", event_id, input="n\n")
+    assert "Remove event" in result.output
+    assert result.exit_code == 1
+    assert len(json.loads(aleksanyan("event", "list", "--json").stdout)) == 2
+    result = aleksanyan("event", "remove", event_id, input="y\n")
+    assert result.exit_code == 0
+    assert len(json.loads(aleksanyan("event", "list", "--json").stdout)) == 1
+
+
+def test_user_text_is_printed_literally(run: Run) -> None:
+    assert run("case", "add", "x", "--title", "[red]not red[/red] <script>").exit_code == 0
+    assert (
+        run("person", "add", "[bold]Ivan[/bold]", "--case", "x", "--role", "witness").exit_code == 0
+    )
+    listing = run("case", "list")
+    assert "[red]not red[/red] <script>" in listing.stdout
+    assert "[bold]Ivan[/bold]" in run("person", "list").stdout
+
+
+def test_history_json(aleksanyan: Run) -> None:
+    entries = json.loads(aleksanyan("history", "--json").stdout)
+    assert [e["seq"] for e in entries] == [1, 2, 3, 4]
+    assert entries[0]["command"] == (
+        "case add aleksanyan --title 'Vasily Aleksanyan' --jurisdiction RU"
+        " --charge 'Art. 160 CC RF'"
+    )
+    assert entries[0]["added"] == {"cases": ["aleksanyan"]}
+    assert set(entries[0]) == {
+        "seq",
+        "time",
+        "command",
+        "added",
+        "removed",
+        "changed",
+        "undoes",
+        "redoes",
+        "state_hash",
+    }
+
+
+def test_vocab_json(run: Run) -> None:
+    vocab = json.loads(run("vocab", "--json").stdout)
+    types = {t["type"]: t["effect"] for t in vocab["event_types"]}
+    assert types["arrest"] == "custody starts"
+    assert types["death_in_custody"] == "custody ends"
+    assert "defendant" in vocab["roles"] and "deceased" in vocab["statuses"]
+    assert vocab["outcomes"] == ["guilty", "acquitted", "dismissed", "returned"]
+
+
+def test_reads_of_a_missing_database_do_not_create_it(run: Run, db: Path) -> None:
+    assert run("case", "list", "--json").stdout == "[]\n"
+    assert run("verify").exit_code == 0
+    assert not db.exists()
+
+
+def test_database_from_environment(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dossier.cli.app import app
+
+    path = tmp_path / "env.json"
+    result = CliRunner().invoke(
+        app, ["case", "add", "x", "--title", "X"], env={"DOSSIER_DB": str(path)}
+    )
+    assert result.exit_code == 0 and path.exists()

@@ -1,0 +1,277 @@
+"""The Dossier store: one read, one write, history, undo/redo, verify, migrations."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from dossier import ops, storage, store
+from dossier.errors import CorruptDatabase, NewerSchema, NothingToDo
+from dossier.model import Case, Event, Person, Role
+from dossier.store import Dossier
+
+
+def build(db: Path) -> None:
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="aleksanyan", title="Vasily Aleksanyan"))
+    with Dossier.edit(db, "person add") as d:
+        ops.add_person(
+            d, Person(id="", name="Василий Алексанян", roles=(Role("aleksanyan", "defendant"),))
+        )
+    with Dossier.edit(db, "log") as d:
+        ops.add_event(d, Event(id="arrest1", case="aleksanyan", type="arrest", date="2006-04-06",
+                               persons=("vasiliy-aleksanyan",)))  # fmt: skip
+
+
+def raw(db: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(db.read_bytes())
+    return data
+
+
+def test_a_new_file_is_a_tinydb_database_with_meta(db: Path) -> None:
+    build(db)
+    data = raw(db)
+    assert data["meta"]["1"]["format"] == "dossier"
+    assert data["meta"]["1"]["schema"] == store.SCHEMA_VERSION
+    assert [r["id"] for r in data["cases"].values()] == ["aleksanyan"]
+    assert data["persons"]["1"]["id"] == "vasiliy-aleksanyan"
+    assert len(data["history"]) == 3
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_one_read_and_one_write_per_command(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(db)
+    calls = {"read": 0, "write": 0}
+    real_read, real_write = storage.read_json, storage.write_atomic
+
+    def counting_read(path: Path) -> Any:
+        calls["read"] += 1
+        return real_read(path)
+
+    def counting_write(path: Path, payload: bytes) -> None:
+        calls["write"] += 1
+        real_write(path, payload)
+
+    monkeypatch.setattr(store, "read_json", counting_read)
+    monkeypatch.setattr(store, "write_atomic", counting_write)
+    with Dossier.edit(db, "many") as d:
+        for n in range(50):
+            ops.add_event(
+                d, Event(id="", case="aleksanyan", type="hearing", date=f"{2007 + n % 5}")
+            )
+        ops.update_case(d, Case(id="aleksanyan", title="Aleksanyan", status="deceased"))
+    assert calls == {"read": 1, "write": 1}
+    assert len(Dossier.load(db).history) == 4
+
+
+def test_nothing_changed_means_nothing_written(db: Path) -> None:
+    build(db)
+    before = db.read_bytes()
+    with Dossier.edit(db, "case edit") as d:
+        ops.update_case(d, Case(id="aleksanyan", title="Vasily Aleksanyan"))
+    assert db.read_bytes() == before
+
+
+def test_an_error_inside_edit_writes_nothing(db: Path) -> None:
+    build(db)
+    before = db.read_bytes()
+    with pytest.raises(ZeroDivisionError), Dossier.edit(db, "broken") as d:
+        ops.add_case(d, Case(id="other", title="Other"))
+        _ = 1 / 0
+    assert db.read_bytes() == before
+
+
+def test_history_entry_is_small_ids_not_copies(db: Path) -> None:
+    build(db)
+    with Dossier.edit(db, "import") as d:
+        for n in range(200):
+            ops.add_event(d, Event(id=f"e{n}", case="aleksanyan", type="hearing", date="2008"))
+    entry = Dossier.load(db).history[-1]
+    assert entry["added"] == {"events": [f"e{n}" for n in range(200)]}
+    assert entry["before"] == {}
+    assert len(orjson.dumps(entry)) < 2500
+
+
+def test_history_is_hash_chained_with_state(db: Path) -> None:
+    build(db)
+    d = Dossier.load(db)
+    assert [e["seq"] for e in d.history] == [1, 2, 3]
+    assert d.history[0]["prev"] == ""
+    assert d.history[1]["prev"] == d.history[0]["hash"]
+    assert d.history[-1]["state"] == d.state_hash().all
+    assert d.verify() == []
+
+
+def test_undo_and_redo_step_through_changes(db: Path) -> None:
+    build(db)
+    with Dossier.edit(db, "case edit") as d:
+        ops.update_case(d, Case(id="aleksanyan", title="Changed"))
+    states = [Dossier.load(db).state_hash().all]
+    with Dossier.edit(db, "undo") as d:
+        assert d.undo()["command"] == "case edit"
+    assert Dossier.load(db).cases.get("aleksanyan").title == "Vasily Aleksanyan"  # type: ignore[union-attr]
+    with Dossier.edit(db, "undo") as d:
+        assert d.undo()["command"] == "log"
+    assert "arrest1" not in Dossier.load(db).events
+    with Dossier.edit(db, "redo") as d:
+        d.redo()
+    assert "arrest1" in Dossier.load(db).events
+    with Dossier.edit(db, "redo") as d:
+        d.redo()
+    assert Dossier.load(db).state_hash().all == states[0]
+    with pytest.raises(NothingToDo), Dossier.edit(db, "redo") as d:
+        d.redo()
+    final = Dossier.load(db)
+    assert [e["command"] for e in final.history[-4:]] == ["undo", "undo", "redo", "redo"]
+    assert final.verify() == []
+
+
+def test_a_new_change_after_undo_clears_redo(db: Path) -> None:
+    build(db)
+    with Dossier.edit(db, "undo") as d:
+        d.undo()
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="kudoyarov", title="Kudoyarov"))
+    with pytest.raises(NothingToDo, match="nothing to redo"), Dossier.edit(db, "redo") as d:
+        d.redo()
+
+
+def test_undo_everything_then_nothing_left(db: Path) -> None:
+    build(db)
+    for _ in range(3):
+        with Dossier.edit(db, "undo") as d:
+            d.undo()
+    empty = Dossier.load(db)
+    assert len(empty.cases) == len(empty.persons) == len(empty.events) == 0
+    with pytest.raises(NothingToDo, match="nothing to undo"), Dossier.edit(db, "undo") as d:
+        d.undo()
+
+
+def test_undo_of_a_removal_restores_the_record_exactly(db: Path) -> None:
+    build(db)
+    original = Dossier.load(db).events.raw["arrest1"]
+    with Dossier.edit(db, "case remove") as d:
+        ops.remove_case(d, "aleksanyan", cascade=True)
+    with Dossier.edit(db, "undo") as d:
+        d.undo()
+    restored = Dossier.load(db)
+    assert restored.events.raw["arrest1"] == original
+    assert restored.persons.get("vasiliy-aleksanyan").roles == (Role("aleksanyan", "defendant"),)  # type: ignore[union-attr]
+
+
+def tamper(db: Path, change: Any) -> list[str]:
+    data = raw(db)
+    change(data)
+    db.write_bytes(orjson.dumps(data))
+    return Dossier.load(db).verify()
+
+
+def test_verify_names_a_record_edited_by_hand(db: Path) -> None:
+    build(db)
+
+    def edit(data: dict[str, Any]) -> None:
+        data["events"]["1"]["date"] = "2006-04-07"
+
+    assert tamper(db, edit) == ["events were edited by hand after history entry 3 ('log')"]
+
+
+def test_verify_names_records_added_or_removed_by_hand(db: Path) -> None:
+    build(db)
+
+    def add_and_remove(data: dict[str, Any]) -> None:
+        data["cases"]["2"] = {"id": "forged", "title": "Forged"}
+        del data["events"]["1"]
+
+    problems = tamper(db, add_and_remove)
+    assert "case forged added by hand (no history entry adds it)" in problems
+    assert "event arrest1 removed by hand" in problems
+
+
+def test_verify_detects_a_history_entry_changed_or_removed(db: Path) -> None:
+    build(db)
+
+    def rewrite(data: dict[str, Any]) -> None:
+        data["history"]["2"]["command"] = "something else"
+
+    assert "history entry 2 ('something else') was edited by hand" in tamper(db, rewrite)
+
+    build_again = db.with_name("b.json")
+    build(build_again)
+
+    def drop(data: dict[str, Any]) -> None:
+        del data["history"]["2"]
+
+    problems = tamper(build_again, drop)
+    assert any("entries were removed" in p for p in problems)
+
+
+def test_verify_detects_a_truncated_history(db: Path) -> None:
+    build(db)
+
+    def truncate(data: dict[str, Any]) -> None:
+        del data["history"]["3"]
+
+    problems = tamper(db, truncate)
+    assert "the last history entries were removed (the log is truncated)" in problems
+
+
+def test_not_a_dossier_is_refused(db: Path) -> None:
+    db.write_text('{"_default": {"1": {"a": 1}}}')
+    with pytest.raises(CorruptDatabase, match="is not a dossier database; it was left untouched"):
+        Dossier.load(db)
+    with pytest.raises(CorruptDatabase), Dossier.edit(db, "x"):
+        pass
+    assert db.read_text() == '{"_default": {"1": {"a": 1}}}'
+
+
+def test_newer_schema_is_refused(db: Path) -> None:
+    build(db)
+    data = raw(db)
+    data["meta"]["1"]["schema"] = store.SCHEMA_VERSION + 1
+    db.write_bytes(orjson.dumps(data))
+    with pytest.raises(NewerSchema, match="newer version of dossier"):
+        Dossier.load(db)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("version", range(1, store.SCHEMA_VERSION + 1))
+def test_every_schema_version_fixture_opens_and_verifies(version: int, tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_bytes((FIXTURES / f"schema-{version}.json").read_bytes())
+    d = Dossier.load(path)
+    assert len(d.cases) >= 1 and len(d.events) >= 1
+    assert d.verify() == []
+    with Dossier.edit(path, "case edit") as d:
+        ops.update_case(d, Case(id="aleksanyan", title="Renamed"))
+    assert raw(path)["meta"]["1"]["schema"] == store.SCHEMA_VERSION
+
+
+def test_migration_backs_up_then_saves_on_the_next_write(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(db)
+    original = db.read_bytes()
+
+    def add_field(data: dict[str, Any]) -> dict[str, Any]:
+        for doc in data["cases"].values():
+            doc.setdefault("tags", [])
+        return data
+
+    monkeypatch.setattr(store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(store.MIGRATIONS, store.SCHEMA_VERSION - 1, add_field)
+    assert Dossier.load(db).migrated_from == store.SCHEMA_VERSION - 1
+    assert db.read_bytes() == original  # reading never writes
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="kudoyarov", title="Kudoyarov"))
+    backups = list(db.parent.glob("dossier.json.bak-*"))
+    assert len(backups) == 1
+    assert backups[0].read_bytes() == original
+    assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    assert raw(db)["meta"]["1"]["schema"] == store.SCHEMA_VERSION
