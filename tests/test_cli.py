@@ -227,3 +227,16 @@ def test_database_from_environment(tmp_path: Path) -> None:
         app, ["case", "add", "x", "--title", "X"], env={"DOSSIER_DB": str(path)}
     )
     assert result.exit_code == 0 and path.exists()
+
+
+def test_start_up_imports_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from dossier.cli.app import app; "
+        "heavy = ['rich.console', 'tinydb', 'dateutil.parser', 'orjson', 'dossier.store', "
+        "'anyascii', 'rapidfuzz', 'jinja2']; print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "[]\n"

@@ -24,14 +24,12 @@ def history(
     from dossier.render.terminal import history_table
 
     d = load(ctx)
-    stacks = hist.stacks(d.history)
-    undone = set(stacks.undone)
-    reverted = {e["undoes"] for e in d.history if e.get("undoes") is not None}
+    by_seq = {e["seq"]: e for e in d.history}
+    # Entries whose effect is currently reverted: those the pending undo entries undid.
+    undone = {by_seq[seq]["undoes"] for seq in hist.stacks(d.history).undone}
     rows: list[dict[str, Any]] = []
     for entry in d.history[-limit:] if limit > 0 else d.history:
-        mark = "undone" if entry["seq"] in reverted and entry["seq"] not in stacks.done else ""
-        if entry["seq"] in undone:
-            mark = "can redo"
+        mark = "undone" if entry["seq"] in undone else ""
         rows.append(
             {
                 "seq": entry["seq"],

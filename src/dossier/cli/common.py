@@ -98,6 +98,8 @@ def parse_date_option(
     try:
         return parse_date(text, dayfirst=dayfirst)
     except InvalidDate as exc:
+        if not option.startswith("-"):  # an argument: the message already quotes the date
+            raise
         raise InvalidDate(f"{option}: {exc}", option.lstrip("-")) from None
 
 
@@ -148,7 +150,7 @@ def console(stderr: bool = False) -> Console:
 def show(*renderables: RenderableType) -> None:
     """Print Rich renderables; page long output when on a terminal."""
     out = console()
-    if out.is_terminal and not os.environ.get("DOSSIER_NO_PAGER"):
+    if out.is_terminal:
         with out.capture() as capture:
             for renderable in renderables:
                 out.print(renderable)

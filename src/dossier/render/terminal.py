@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -39,8 +40,43 @@ _KEEP_WHOLE = {"id", "date", "type", "#", "time", "src", "events", "born", "stat
 _MIN_WIDTH = {"description": 12, "title": 12, "command": 12}
 
 
+def _cell_width(cell: object) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
+
+
+def _longest_word(cells: Iterable[object]) -> int:
+    plain = (c.plain if isinstance(c, Text) else str(c) for c in cells)
+    return max((cell_len(word) for cell in plain for word in cell.split()), default=1)
+
+
+class _Table(Table):
+    """A table whose no-wrap columns (dates, ids) are never cropped.
+
+    Rich shrinks every column evenly when wrapping alone cannot make a table
+    fit; instead, when the table is too wide, the no-wrap columns keep their
+    widest cell and the free-text columns share the rest, in proportion to
+    their longest text, none narrower than its longest word (up to 12).
+    """
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widest = [
+            max(_cell_width(c) for c in [column.header, *column.cells]) for column in self.columns
+        ]
+        gaps = len(self.columns) * 2
+        if sum(widest) + gaps > options.max_width:
+            self.expand = True
+            for column, width in zip(self.columns, widest, strict=True):
+                if column.no_wrap:
+                    column.width = width
+                else:
+                    # width is the floor the ratio shares start from: a whole word, up to 12.
+                    column.width = min(_longest_word(column.cells), 12)
+                    column.ratio = max(4, min(width, 40))
+        yield from super().__rich_console__(console, options)
+
+
 def _table(*columns: str, title: str | None = None) -> Table:
-    table = Table(
+    table = _Table(
         box=box.SIMPLE_HEAD,
         title=title,
         title_justify="left",
