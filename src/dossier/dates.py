@@ -195,6 +195,12 @@ def parse_date(text: str, *, dayfirst: bool | None = None) -> PartialDate:
 
 
 @lru_cache(maxsize=1 << 16)
+def stored(edtf: str) -> PartialDate:
+    """The PartialDate of a stored EDTF string (cached: dates repeat across many events)."""
+    return PartialDate.from_edtf(edtf)
+
+
+@lru_cache(maxsize=1 << 16)
 def edtf_bounds(edtf: str) -> tuple[datetime.date, datetime.date]:
     """First and last possible day of a stored EDTF date (cached: used on hot paths)."""
     date = PartialDate.from_edtf(edtf)

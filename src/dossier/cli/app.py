@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from dossier.cli import admin, cases, events, persons
+from dossier.cli import admin, cases, events, persons, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
 from dossier.errors import DossierError
 
@@ -66,6 +66,8 @@ app.add_typer(cases.app, name="case")
 app.add_typer(persons.app, name="person")
 app.add_typer(events.app, name="event")
 app.command("log")(events.log)
+app.command("timeline")(views.timeline)
+app.command("stats")(views.stats)
 admin.register(app)
 
 

@@ -103,7 +103,7 @@ def list_(
 
     Example: dossier event list --case aleksanyan --type arrest --type release
     """
-    from dossier.dates import PartialDate
+    from dossier.dates import stored
     from dossier.ops import require_case, require_person
     from dossier.render.terminal import events_table
 
@@ -119,9 +119,7 @@ def list_(
         and (person_id is None or person_id in e["persons"])
         and (not types or e["type"] in types)
     ]
-    rows.sort(
-        key=lambda e: PartialDate.from_edtf(e["date"]).sort_key
-    )  # stable: recorded order breaks ties
+    rows.sort(key=lambda e: stored(e["date"]).sort_key)  # stable: recorded order breaks ties
     if as_json:
         print_json(rows)
         return

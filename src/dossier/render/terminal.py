@@ -9,10 +9,10 @@ from typing import Any
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
-from dossier.dates import PartialDate
+from dossier.dates import stored
 from dossier.model import Case, Event, Person
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -26,7 +26,7 @@ def text(value: object | None, style: str = "") -> Text:
 
 def show_date(edtf: str | None) -> str:
     """A stored date as people read it in a terminal: ISO at its precision."""
-    return PartialDate.from_edtf(edtf).display() if edtf else ""
+    return stored(edtf).display() if edtf else ""
 
 
 def event_type(name: str) -> Text:
@@ -35,18 +35,28 @@ def event_type(name: str) -> Text:
 
 
 # Columns that must never be cut or wrapped: a date or an id shown as "2006-04…" is useless.
-_KEEP_WHOLE = {"id", "date", "type", "#", "time", "src", "events", "born", "status"}
+_KEEP_WHOLE = {
+    *("id", "date", "type", "#", "time", "src", "events", "born", "status", "start", "end"),
+    *("days", "pretrial", "since", "n", "kind", "ended by", "first\nheld", "days\nheld"),
+    *("pre-\ntrial", "care\ndenied", "ill-\ntreated", "hunger\nstrikes", "verdict"),
+}
 # Free text wraps, but never into a sliver one word wide.
 _MIN_WIDTH = {"description": 12, "title": 12, "command": 12}
 
 
 def _cell_width(cell: object) -> int:
-    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
+    plain = cell.plain if isinstance(cell, Text) else str(cell)
+    return max(cell_len(line) for line in plain.split("\n"))
 
 
 def _longest_word(cells: Iterable[object]) -> int:
     plain = (c.plain if isinstance(c, Text) else str(c) for c in cells)
     return max((cell_len(word) for cell in plain for word in cell.split()), default=1)
+
+
+def _whole(column: Column) -> bool:
+    """Never wrapped and never cut: dates, ids, numbers (not bars, which may be cut)."""
+    return column.no_wrap and column.overflow != "crop"
 
 
 class _Table(Table):
@@ -63,20 +73,32 @@ class _Table(Table):
             max(_cell_width(c) for c in [column.header, *column.cells]) for column in self.columns
         ]
         gaps = len(self.columns) * 2
-        if sum(widest) + gaps > options.max_width:
-            self.expand = True
-            for column, width in zip(self.columns, widest, strict=True):
-                if column.no_wrap:
-                    column.width = width
-                else:
-                    # width is the floor the ratio shares start from: a whole word, up to 12.
-                    column.width = min(_longest_word(column.cells), 12)
-                    column.ratio = max(4, min(width, 40))
+        if sum(widest) + gaps <= options.max_width:
+            yield from super().__rich_console__(console, options)
+            return
+        self.expand = True
+        fixed = sum(w for c, w in zip(self.columns, widest, strict=True) if _whole(c))
+        floors = {
+            i: 1 if c.overflow == "crop" else min(_longest_word(c.cells), 12)
+            for i, c in enumerate(self.columns)
+            if not _whole(c)
+        }
+        room = options.max_width - fixed - gaps
+        shrink = min(1.0, room / sum(floors.values())) if floors and room > 0 else 1.0
+        for i, (column, width) in enumerate(zip(self.columns, widest, strict=True)):
+            if _whole(column):
+                column.width = width
+            else:
+                # The floor the ratio shares start from: a whole word (up to 12), when it fits.
+                column.width = max(1 if column.overflow == "crop" else 3, int(floors[i] * shrink))
+                column.ratio = max(4, min(width, 40))
         yield from super().__rich_console__(console, options)
 
 
-def _table(*columns: str, title: str | None = None) -> Table:
+def make_table(*columns: str, title: str | None = None, header: bool = True) -> Table:
+    """A table in the house style; dates, ids and numbers are never wrapped or cut."""
     table = _Table(
+        show_header=header,
         box=box.SIMPLE_HEAD,
         title=title,
         title_justify="left",
@@ -85,6 +107,9 @@ def _table(*columns: str, title: str | None = None) -> Table:
         padding=(0, 1, 0, 0),
     )
     for column in columns:
+        if column == "":  # a bar chart: one line, cut short rather than wrapped
+            table.add_column(column, no_wrap=True, overflow="crop")
+            continue
         whole = column in _KEEP_WHOLE
         table.add_column(column, no_wrap=whole, overflow="fold", min_width=_MIN_WIDTH.get(column))
     return table
@@ -104,7 +129,7 @@ def _fields(rows: Iterable[tuple[str, Any]]) -> Table:
 
 def cases_table(cases: Sequence[Case], counts: Mapping[str, int]) -> Table:
     """One row per case."""
-    table = _table("id", "title", "status", "jurisdiction", "events", "tags")
+    table = make_table("id", "title", "status", "jurisdiction", "events", "tags")
     for case in cases:
         table.add_row(
             text(case.id),
@@ -134,7 +159,7 @@ def case_detail(case: Case, persons: Sequence[Person], n_events: int) -> Rendera
             ("updated", case.updated),
         ]
     )
-    people = _table("person", "name", "role", title="Persons")
+    people = make_table("person", "name", "role", title="Persons")
     for person in persons:
         for role in person.roles:
             if role.case == case.id:
@@ -144,7 +169,7 @@ def case_detail(case: Case, persons: Sequence[Person], n_events: int) -> Rendera
 
 def persons_table(persons: Sequence[Person]) -> Table:
     """One row per person."""
-    table = _table("id", "name", "born", "roles", "aliases")
+    table = make_table("id", "name", "born", "roles", "aliases")
     for person in persons:
         name = text(person.name)
         if person.confidential:
@@ -184,7 +209,7 @@ def events_table(
 ) -> Table:
     """One row per event, in the order given."""
     columns = ["date", "type", "persons", "place", "description", "src", "id"]
-    table = _table(*(["case", *columns] if with_case else columns))
+    table = make_table(*(["case", *columns] if with_case else columns))
     for event in events:
         date = show_date(event.date)
         if event.end:
@@ -226,7 +251,7 @@ def event_detail(event: Event, names: Mapping[str, str]) -> RenderableType:
 
 def history_table(rows: Sequence[Mapping[str, Any]]) -> Table:
     """One row per history entry, newest last."""
-    table = _table("#", "time", "command", "change", "")
+    table = make_table("#", "time", "command", "change", "")
     for row in rows:
         table.add_row(
             str(row["seq"]),
@@ -240,10 +265,10 @@ def history_table(rows: Sequence[Mapping[str, Any]]) -> Table:
 
 def vocab_tables(rows: Sequence[tuple[str, str, str]], lists: Mapping[str, Sequence[str]]) -> Group:
     """The vocabularies: event types with their effect, then the word lists."""
-    types = _table("event type", "effect", "note", title="Event types")
+    types = make_table("event type", "effect", "note", title="Event types")
     for name, effect, note in rows:
         types.add_row(event_type(name), effect, note)
-    words = _table("vocabulary", "words")
+    words = make_table("vocabulary", "words")
     for label, values in lists.items():
         words.add_row(label, ", ".join(values))
     return Group(types, words)

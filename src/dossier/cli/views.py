@@ -1,0 +1,137 @@
+"""`dossier timeline` and `dossier stats`: what happened, and how it compares."""
+
+from __future__ import annotations
+
+import datetime
+
+import typer
+
+from dossier.cli.common import (
+    complete_case,
+    complete_person,
+    complete_type,
+    load,
+    parse_date_option,
+    print_json,
+    show,
+)
+
+JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
+AS_OF = typer.Option(None, "--as-of", help="Count ongoing custody to this date (default: today).")
+
+
+def _as_of(text: str | None) -> datetime.date | None:
+    date = parse_date_option(text, "--as-of")
+    if date is None:
+        return None
+    if date.precision != "day":
+        from dossier.errors import InvalidDate
+
+        raise InvalidDate(f"--as-of needs a day, not {date.display()}", "as-of")
+    return date.first_day
+
+
+def timeline(
+    ctx: typer.Context,
+    case: str | None = typer.Argument(None, help="The case id.", autocompletion=complete_case),
+    person: str | None = typer.Option(
+        None,
+        "--person",
+        "-p",
+        help="Only events naming this person.",
+        autocompletion=complete_person,
+    ),
+    date_from: str | None = typer.Option(None, "--from", help="First date shown (included)."),
+    date_to: str | None = typer.Option(None, "--to", help="Last date shown (included)."),
+    event_type: list[str] | None = typer.Option(
+        None, "--type", help="Only these types (repeatable).", autocompletion=complete_type
+    ),
+    as_of: str | None = AS_OF,
+    as_json: bool = JSON,
+) -> None:
+    """Show the events of a case or a person in date order, with custody periods.
+
+    Example: dossier timeline kudoyarov --as-of 2011-12-31
+    """
+    from dossier import timeline as tl
+    from dossier.ops import require_case, require_person
+    from dossier.vocab import EVENT_TYPES
+
+    if case is None and person is None:
+        raise typer.BadParameter("give a CASE, or --person, or both", param_hint="CASE")
+    d = load(ctx)
+    if case is not None:
+        require_case(d, case)
+    person_id = require_person(d, person).id if person is not None else None
+    types = set(event_type or ())
+    for name in types:
+        if name not in EVENT_TYPES:
+            from dossier.errors import InvalidValue, did_you_mean
+
+            raise InvalidValue(f"unknown event type {name!r}{did_you_mean(name, EVENT_TYPES)}")
+    result = tl.build(
+        d,
+        case=case,
+        person=person_id,
+        start=parse_date_option(date_from, "--from"),
+        end=parse_date_option(date_to, "--to"),
+        types=types,
+        as_of=_as_of(as_of),
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    from dossier.render.analysis import timeline_view
+
+    show(timeline_view(result, {p.id: p.name for p in d.persons}))
+
+
+def stats(
+    ctx: typer.Context,
+    case: list[str] | None = typer.Option(
+        None, "--case", help="Only these cases (repeatable).", autocompletion=complete_case
+    ),
+    tag: str | None = typer.Option(None, "--tag", help="Only cases with this tag."),
+    per_person: bool = typer.Option(
+        False, "--per-person", help="The comparison table: one row per person ever held."
+    ),
+    sort: str = typer.Option("first_custody", "--sort", help="Column for --per-person."),
+    as_of: str | None = AS_OF,
+    as_json: bool = JSON,
+) -> None:
+    """Sum up custody, verdicts and extradition over cases (all by default).
+
+    Example: dossier stats --per-person --sort pretrial_days
+    """
+    from dossier import stats as st
+    from dossier.errors import InvalidValue, did_you_mean
+    from dossier.ops import require_case
+    from dossier.timeline import today
+
+    if sort not in st.COLUMNS:
+        raise InvalidValue(
+            f"cannot sort by {sort!r}{did_you_mean(sort, st.COLUMNS)};"
+            f" columns: {', '.join(st.COLUMNS)}"
+        )
+    d = load(ctx)
+    wanted = set(case or ())
+    for case_id in wanted:
+        require_case(d, case_id)
+    cases = [
+        c for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
+    ]
+    ids = {c.id for c in cases}
+    events = [d.events.cls.from_dict(e) for e in d.events.raw.values() if e["case"] in ids]
+    result = st.compute(cases, list(d.persons), events, _as_of(as_of) or today())
+    rows = st.sort_rows(result.per_person, sort)
+    if as_json:
+        data = result.to_dict()
+        data["per_person"] = [r.to_dict() for r in rows]
+        print_json(data)
+        return
+    from dossier.render.analysis import per_person_view, stats_view
+
+    if per_person:
+        show(per_person_view(rows, result.as_of.isoformat()))
+    else:
+        show(stats_view(result))

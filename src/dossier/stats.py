@@ -1,0 +1,209 @@
+"""Summary statistics over selected cases, and the per-person comparison table.
+
+Counting rules (DESIGN.md): custody comes from `custody.py`; verdicts are
+counted per person and day (guilty: a `verdict` with outcome guilty or a
+`sentence`; acquitted: a `verdict` with outcome acquitted or an `acquittal`);
+the conviction rate is guilty / (guilty + acquitted), None when both are zero.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from dossier.custody import Period, custody, is_acquittal, is_guilty, sort_events
+from dossier.dates import stored
+from dossier.model import Case, Event, Person
+
+EXTRADITION = {
+    "extradition_request": "requests",
+    "extradition_granted": "granted",
+    "extradition_refused": "refused",
+}
+UNKNOWN_COUNTRY = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One row of the comparison table: a person who was ever held."""
+
+    person: str
+    name: str
+    case: str
+    first_custody: str
+    custody_days: int
+    pretrial_days: int
+    approximate: bool
+    ongoing: bool
+    medical_care_denied: int
+    ill_treatment: int
+    hunger_strikes: int
+    ended_by: str | None
+    verdict: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: keys named after the columns."""
+        return asdict(self)
+
+
+COLUMNS = tuple(PersonRow.__dataclass_fields__)
+# Sorting: counts and days largest first, text and dates in their natural order.
+DESCENDING = {"custody_days", "pretrial_days", "medical_care_denied", "ill_treatment",
+              "hunger_strikes"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Everything `dossier stats` reports."""
+
+    as_of: datetime.date
+    cases_by_status: dict[str, int]
+    persons: int
+    events_by_type: dict[str, int]
+    periods: tuple[Period, ...]
+    per_person: tuple[PersonRow, ...]
+    guilty: int
+    acquitted: int
+    deaths_in_custody: int
+    extradition: dict[str, dict[str, int]]
+
+    @property
+    def conviction_rate(self) -> float | None:
+        """guilty / (guilty + acquitted), None when there are neither."""
+        total = self.guilty + self.acquitted
+        return round(self.guilty / total, 4) if total else None
+
+    def custody_summary(self) -> dict[str, Any]:
+        """Persons held, periods, days, pretrial median and maximum, currently held, deaths."""
+        custodial = [p for p in self.periods if p.kind == "custody"]
+        pretrial = [row.pretrial_days for row in self.per_person]
+        median = statistics.median(pretrial) if pretrial else None
+        return {
+            "persons_held": len(self.per_person),
+            "periods": len(custodial),
+            "total_days": sum(p.days for p in custodial),
+            "median_pretrial_days": int(median) if median == int(median or 0) else median,
+            "max_pretrial_days": max(pretrial) if pretrial else None,
+            "currently_held": len({p.person for p in custodial if p.ongoing}),
+            "deaths_in_custody": self.deaths_in_custody,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (stats --json)."""
+        by_country = self.extradition
+        totals = {k: sum(c[k] for c in by_country.values()) for k in EXTRADITION.values()}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "cases": {
+                "total": sum(self.cases_by_status.values()),
+                "by_status": self.cases_by_status,
+            },
+            "persons": self.persons,
+            "events": {"total": sum(self.events_by_type.values()), "by_type": self.events_by_type},
+            "custody": self.custody_summary(),
+            "verdicts": {
+                "guilty": self.guilty,
+                "acquitted": self.acquitted,
+                "conviction_rate": self.conviction_rate,
+            },
+            "extradition": {**totals, "by_country": by_country},
+            "per_person": [row.to_dict() for row in self.per_person],
+        }
+
+
+def compute(
+    cases: Sequence[Case],
+    persons: Iterable[Person],
+    events: Sequence[Event],
+    as_of: datetime.date,
+) -> Stats:
+    """Statistics over `cases` and their `events`; `persons` supplies names."""
+    persons = list(persons)
+    names = {p.id: p.name for p in persons}
+    case_ids = {c.id for c in cases}
+    involved = {pid for e in events for pid in e.persons} | {
+        p.id for p in persons if any(r.case in case_ids for r in p.roles)
+    }
+    ordered = sort_events(events)
+    people = list(dict.fromkeys(p for e in ordered for p in e.persons))
+    held = custody(people, ordered, as_of)
+    guilty = {(p, e.date) for e in events if is_guilty(e) for p in e.persons or ("",)}
+    acquitted = {(p, e.date) for e in events if is_acquittal(e) for p in e.persons or ("",)}
+    deaths = {p or e.id for e in events if e.type == "death_in_custody" for p in e.persons or ("",)}
+    return Stats(
+        as_of=as_of,
+        cases_by_status=dict(Counter(c.status for c in cases).most_common()),
+        persons=len(involved),
+        events_by_type=dict(Counter(e.type for e in events).most_common()),
+        periods=held.periods,
+        per_person=tuple(_rows(held.periods, ordered, names)),
+        guilty=len(guilty),
+        acquitted=len(acquitted),
+        deaths_in_custody=len(deaths),
+        extradition=_extradition(events),
+    )
+
+
+def _rows(
+    periods: Sequence[Period], events: Sequence[Event], names: dict[str, str]
+) -> list[PersonRow]:
+    by_person: dict[str, list[Period]] = {}
+    for period in periods:
+        if period.kind == "custody":
+            by_person.setdefault(period.person, []).append(period)
+    case_of = {e.id: e.case for e in events}
+    rows = []
+    for person, mine in by_person.items():
+        theirs = [e for e in events if person in e.persons]
+        counts = Counter(e.type for e in theirs)
+        outcomes = [("guilty" if is_guilty(e) else "acquitted") for e in theirs
+                    if is_guilty(e) or is_acquittal(e)]  # fmt: skip
+        last = mine[-1]
+        rows.append(
+            PersonRow(
+                person=person,
+                name=names.get(person, person),
+                case=case_of[mine[0].start_event],
+                first_custody=mine[0].start,
+                custody_days=sum(p.days for p in mine),
+                pretrial_days=sum(p.pretrial_days for p in mine),
+                approximate=any(p.approximate for p in mine),
+                ongoing=last.ongoing,
+                medical_care_denied=counts["medical_care_denied"],
+                ill_treatment=counts["ill_treatment"],
+                hunger_strikes=counts["hunger_strike"],
+                ended_by=last.ended_by,
+                verdict=outcomes[-1] if outcomes else None,
+            )
+        )
+    return sort_rows(rows, "first_custody")
+
+
+def sort_rows(rows: Iterable[PersonRow], column: str) -> list[PersonRow]:
+    """Rows sorted by a column: days and counts largest first, the rest ascending, blanks last."""
+
+    def key(row: PersonRow) -> tuple[int, Any]:
+        value = getattr(row, column)
+        if value is None:
+            return (1, 0)
+        if column == "first_custody":
+            return (0, stored(value).sort_key)
+        return (0, -value if column in DESCENDING else value)
+
+    return sorted(rows, key=key)
+
+
+def _extradition(events: Iterable[Event]) -> dict[str, dict[str, int]]:
+    by_country: dict[str, dict[str, int]] = {}
+    for event in events:
+        kind = EXTRADITION.get(event.type)
+        if kind is not None:
+            country = by_country.setdefault(
+                event.country or UNKNOWN_COUNTRY, dict.fromkeys(EXTRADITION.values(), 0)
+            )
+            country[kind] += 1
+    return dict(sorted(by_country.items()))

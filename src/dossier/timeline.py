@@ -1,0 +1,76 @@
+"""A timeline: the events of a case or a person in date order, with custody.
+
+Custody is derived from every event of the selection (the case, or the
+person), not only from the rows shown, so `--from`, `--to` and `--type`
+narrow the table without cutting periods short.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from dossier.custody import Custody, custody, sort_events
+from dossier.dates import PartialDate, stored
+from dossier.model import Event
+from dossier.store import Dossier
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """What `dossier timeline` shows."""
+
+    case: str | None
+    person: str | None
+    as_of: datetime.date
+    events: tuple[Event, ...]
+    custody: Custody
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form (timeline --json)."""
+        return {
+            "case": self.case,
+            "person": self.person,
+            "as_of": self.as_of.isoformat(),
+            "events": [e.to_dict() for e in self.events],
+            "custody": [p.to_dict() for p in self.custody.periods],
+            "problems": list(self.custody.problems),
+        }
+
+
+def today() -> datetime.date:
+    """Today in UTC: the default as-of date."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def build(
+    d: Dossier,
+    *,
+    case: str | None = None,
+    person: str | None = None,
+    start: PartialDate | None = None,
+    end: PartialDate | None = None,
+    types: Collection[str] = (),
+    as_of: datetime.date | None = None,
+) -> Timeline:
+    """Select, order and derive: events of `case` and/or `person` (ids, already resolved)."""
+    as_of = as_of or today()
+    selected = sort_events(
+        d.events.cls.from_dict(raw)
+        for raw in d.events.raw.values()
+        if (case is None or raw["case"] == case) and (person is None or person in raw["persons"])
+    )
+    if person is not None:
+        persons = [person]
+    else:
+        persons = list(dict.fromkeys(p for e in selected for p in e.persons))
+    held = custody(persons, selected, as_of)
+    low = start.first_day if start else datetime.date.min
+    high = end.last_day if end else datetime.date.max
+    shown = tuple(
+        e
+        for e in selected
+        if low <= stored(e.date).first_day <= high and (not types or e.type in types)
+    )
+    return Timeline(case, person, as_of, shown, held)
