@@ -65,3 +65,10 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     if not close:
         return ""
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so a message is always one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -36,10 +36,12 @@ def check_slug(value: str, what: str) -> str:
 
 
 def check_text(value: str, what: str) -> str:
-    """Return `value` stripped; raise InvalidValue if it is empty."""
+    """Return `value` stripped; raise InvalidValue if it is empty or not one line."""
     stripped = value.strip()
     if not stripped:
-        raise InvalidValue(f"{what} must not be empty")
+        raise InvalidValue(f"{what} must not be empty", what)
+    if not stripped.isprintable():
+        raise InvalidValue(f"{what} must be one line of text, without control characters", what)
     return stripped
 
 

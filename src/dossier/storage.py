@@ -49,12 +49,15 @@ def read_json(path: Path) -> Any:
     if not raw.strip():
         return None
     try:
-        return orjson.loads(raw)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise CorruptDatabase(
             f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno});"
             " it was left untouched"
         ) from None
+    if data is None:  # the JSON text `null`: something, but not a database
+        raise CorruptDatabase(f"{path} holds JSON null, not a database; it was left untouched")
+    return data
 
 
 def write_atomic(path: Path, payload: bytes) -> None:

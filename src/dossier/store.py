@@ -41,10 +41,11 @@ class Table(Generic[R]):
     what was added, changed and removed without comparing whole tables.
     """
 
-    def __init__(self, kind: str, cls: type[R], raw: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, kind: str, cls: type[R], raw: dict[str, dict[str, Any]], path: Path) -> None:
         self.kind = kind
         self.cls: type[R] = cls
         self.raw = raw
+        self.path = path
         self.originals: dict[str, dict[str, Any] | None] = {}
 
     def __contains__(self, key: object) -> bool:
@@ -54,12 +55,22 @@ class Table(Generic[R]):
         return len(self.raw)
 
     def __iter__(self) -> Iterator[R]:
-        return (self.cls.from_dict(r) for r in self.raw.values())
+        return (self.record(r) for r in self.raw.values())
 
     def get(self, key: str) -> R | None:
         """The record with this id, or None."""
         raw = self.raw.get(key)
-        return None if raw is None else self.cls.from_dict(raw)
+        return None if raw is None else self.record(raw)
+
+    def record(self, raw: dict[str, Any]) -> R:
+        """The record for a JSON dict of this table; a damaged one is a CorruptDatabase."""
+        try:
+            return self.cls.from_dict(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptDatabase(
+                f"{self.path}: {self.kind[:-1]} {raw.get('id')!r} is damaged ({type(exc).__name__}"
+                f" {exc}); the file was edited by hand, see 'dossier verify'"
+            ) from None
 
     def ids(self) -> list[str]:
         """All ids, in the order they were added."""
@@ -105,9 +116,9 @@ class Dossier:
         self.migrated_from: int | None = None
         data = self._check(data)
         self.meta: dict[str, Any] = _first_doc(data.get("meta")) or {}
-        self.cases: Table[Case] = Table("cases", Case, _by_id(path, data, "cases"))
-        self.persons: Table[Person] = Table("persons", Person, _by_id(path, data, "persons"))
-        self.events: Table[Event] = Table("events", Event, _by_id(path, data, "events"))
+        self.cases: Table[Case] = Table("cases", Case, _by_id(path, data, "cases"), path)
+        self.persons: Table[Person] = Table("persons", Person, _by_id(path, data, "persons"), path)
+        self.events: Table[Event] = Table("events", Event, _by_id(path, data, "events"), path)
         docs = data.get("history") or {}
         self.history: list[dict[str, Any]] = [docs[k] for k in sorted(docs, key=int)]
         self._marker: dict[str, int] = {}
@@ -258,11 +269,28 @@ def _first_doc(table: Any) -> dict[str, Any] | None:
     return None
 
 
+# What every stored record must have; checked once on load, so no command meets a
+# record without them halfway through.
+REQUIRED = {
+    "cases": ("id", "title"),
+    "persons": ("id", "name"),
+    "events": ("id", "case", "type", "date", "persons"),
+}
+
+
 def _by_id(path: Path, data: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     docs = data.get(kind) or {}
     if not isinstance(docs, dict):
         raise CorruptDatabase(f"{path}: table {kind!r} is not a JSON object")
-    try:
-        return {doc["id"]: doc for doc in docs.values()}
-    except (TypeError, KeyError):
-        raise CorruptDatabase(f"{path}: a record in table {kind!r} has no id") from None
+    required = REQUIRED[kind]
+    records: dict[str, dict[str, Any]] = {}
+    for doc in docs.values():
+        if not isinstance(doc, dict) or not all(key in doc for key in required):
+            missing = [k for k in required if not isinstance(doc, dict) or k not in doc]
+            ident = doc.get("id") if isinstance(doc, dict) else None
+            raise CorruptDatabase(
+                f"{path}: a record in table {kind!r} ({ident!r}) lacks {', '.join(missing)};"
+                " the file was edited by hand and was left untouched"
+            )
+        records[doc["id"]] = doc
+    return records

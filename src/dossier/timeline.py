@@ -57,7 +57,7 @@ def build(
     """Select, order and derive: events of `case` and/or `person` (ids, already resolved)."""
     as_of = as_of or today()
     selected = sort_events(
-        d.events.cls.from_dict(raw)
+        d.events.record(raw)
         for raw in d.events.raw.values()
         if (case is None or raw["case"] == case) and (person is None or person in raw["persons"])
     )

@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from dossier.cli import admin, cases, events, persons, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
-from dossier.errors import DossierError
+from dossier.errors import DossierError, one_line
 
 
 class DossierGroup(TyperGroup):
@@ -40,7 +40,7 @@ class DossierGroup(TyperGroup):
         except DossierError as exc:
             if settings(ctx).debug:
                 raise
-            typer.echo(f"Error: {exc}", err=True)
+            typer.echo(f"Error: {one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except Exception as exc:
             if settings(ctx).debug:

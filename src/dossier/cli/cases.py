@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dossier.cli.common import (
+    check_words,
     cleared,
     complete_case,
     complete_status,
@@ -77,7 +78,9 @@ def list_(
     from collections import Counter
 
     from dossier.render.terminal import cases_table
+    from dossier.vocab import STATUSES
 
+    check_words([status] if status else [], STATUSES, "status")
     d = load(ctx)
     cases = [
         c

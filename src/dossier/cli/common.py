@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +120,16 @@ def edit_list(
     values.extend(add or ())
     dropped = set(remove or ())
     return tuple(v for v in values if v not in dropped)
+
+
+def check_words(values: Iterable[str], vocab: Iterable[str], what: str) -> None:
+    """Refuse a filter word that is not in the vocabulary, suggesting the closest."""
+    from dossier.errors import InvalidValue, did_you_mean
+
+    words = list(vocab)
+    for value in values:
+        if value not in words:
+            raise InvalidValue(f"unknown {what} {value!r}{did_you_mean(value, words)}")
 
 
 def cleared(value: str | None, current: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dossier.cli.common import (
+    check_words,
     cleared,
     complete_case,
     complete_event,
@@ -106,7 +107,9 @@ def list_(
     from dossier.dates import stored
     from dossier.ops import require_case, require_person
     from dossier.render.terminal import events_table
+    from dossier.vocab import EVENT_TYPES
 
+    check_words(event_type or (), EVENT_TYPES, "event type")
     d = load(ctx)
     if case is not None:
         require_case(d, case)
@@ -123,7 +126,7 @@ def list_(
     if as_json:
         print_json(rows)
         return
-    events = [d.events.cls.from_dict(e) for e in rows]
+    events = [d.events.record(e) for e in rows]
     show(events_table(events, {p.id: p.name for p in d.persons}, with_case=case is None))
 
 

@@ -7,6 +7,7 @@ import datetime
 import typer
 
 from dossier.cli.common import (
+    check_words,
     complete_case,
     complete_person,
     complete_type,
@@ -64,11 +65,7 @@ def timeline(
         require_case(d, case)
     person_id = require_person(d, person).id if person is not None else None
     types = set(event_type or ())
-    for name in types:
-        if name not in EVENT_TYPES:
-            from dossier.errors import InvalidValue, did_you_mean
-
-            raise InvalidValue(f"unknown event type {name!r}{did_you_mean(name, EVENT_TYPES)}")
+    check_words(types, EVENT_TYPES, "event type")
     result = tl.build(
         d,
         case=case,
@@ -121,7 +118,7 @@ def stats(
         c for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
     ]
     ids = {c.id for c in cases}
-    events = [d.events.cls.from_dict(e) for e in d.events.raw.values() if e["case"] in ids]
+    events = [d.events.record(e) for e in d.events.raw.values() if e["case"] in ids]
     result = st.compute(cases, list(d.persons), events, _as_of(as_of) or today())
     rows = st.sort_rows(result.per_person, sort)
     if as_json:

@@ -1,0 +1,515 @@
+"""Every bad input: one `Error: …` line on stderr, the right exit code, the file untouched.
+
+Exit codes (DESIGN.md, "Command line"): 1 for errors about data, 2 for usage
+errors (Typer's own format), 3 for a busy database. No traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from typer.testing import Result
+
+from conftest import Run
+from dossier.errors import DossierError, NotFound
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The database file's bytes before a command (None: there was no file)."""
+
+    path: Path
+    data: bytes | None
+
+    @classmethod
+    def of(cls, path: Path) -> Snapshot:
+        return cls(path, path.read_bytes() if path.exists() else None)
+
+    def assert_unchanged(self) -> None:
+        if self.data is None:
+            assert not self.path.exists(), f"{self.path} was created by a failed command"
+        else:
+            assert self.path.read_bytes() == self.data, f"{self.path} changed"
+
+
+def assert_refused(result: Result, before: Snapshot | None, *words: str, code: int = 1) -> str:
+    """One `Error:` line naming `words`, exit `code`, no traceback, the file as it was."""
+    assert result.exit_code == code, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # nothing escaped
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stderr == lines[0] + "\n"
+    assert lines[0].startswith("Error: "), lines[0]
+    for word in words:
+        assert word in lines[0], f"{word!r} not in {lines[0]!r}"
+    if before is not None:
+        before.assert_unchanged()
+    return lines[0]
+
+
+def event_ids(run: Run) -> dict[str, str]:
+    """Event ids of the `aleksanyan` dossier by type."""
+    result = run("event", "list", "--json")
+    assert result.exit_code == 0, result.output
+    return {e["type"]: e["id"] for e in json.loads(result.stdout)}
+
+
+# Unknown cases, persons, events and vocabulary ----------------------------------
+
+UNKNOWN_NAMES = [
+    (("log", "nosuch", "arrest", "2006-04-06"), ["no case 'nosuch'", "case list"]),
+    (("case", "show", "aleksanian"), ["no case 'aleksanian'", "did you mean 'aleksanyan'"]),
+    (("case", "edit", "aleksanian", "--status", "deceased"), ["did you mean 'aleksanyan'"]),
+    (("case", "remove", "aleksanian", "--yes"), ["did you mean 'aleksanyan'"]),
+    (("person", "list", "--case", "nosuch"), ["no case 'nosuch'"]),
+    (("event", "list", "--case", "aleksanian"), ["did you mean 'aleksanyan'"]),
+    (
+        ("log", "aleksanyan", "arrest", "2006-04-06", "--person", "Vasily Aleksanian"),
+        ["no person 'Vasily Aleksanian'", "did you mean vasiliy-aleksanyan"],
+    ),
+    (("person", "show", "Aleksanian"), ["did you mean vasiliy-aleksanyan"]),
+    (("person", "remove", "nosuch", "--yes"), ["no person 'nosuch'", "person list"]),
+    (("person", "link", "nosuch", "aleksanyan", "--role", "lawyer"), ["no person 'nosuch'"]),
+    (("person", "link", "vasiliy-aleksanyan", "nosuch", "--role", "lawyer"), ["no case 'nosuch'"]),
+    (("event", "list", "--person", "nosuch"), ["no person 'nosuch'"]),
+    (
+        ("log", "aleksanyan", "arest", "2006-04-06"),
+        ["unknown event type 'arest'", "did you mean 'arrest'", "dossier vocab"],
+    ),
+    (
+        ("person", "link", "vasiliy-aleksanyan", "aleksanyan", "--role", "defendent"),
+        ["unknown role 'defendent'", "did you mean 'defendant'"],
+    ),
+    (
+        ("person", "add", "Mark Feygin", "--case", "aleksanyan", "--role", "advocat"),
+        ["unknown role 'advocat'", "dossier vocab"],
+    ),
+    (
+        ("case", "add", "magnitsky", "--title", "Sergei Magnitsky", "--status", "pretrail"),
+        ["unknown status 'pretrail'", "did you mean 'pretrial'"],
+    ),
+    (
+        ("case", "edit", "aleksanyan", "--status", "decesed"),
+        ["unknown status 'decesed'", "did you mean 'deceased'"],
+    ),
+    (
+        ("log", "aleksanyan", "verdict", "2008-12-30", "--outcome", "guilt"),
+        ["unknown outcome 'guilt'", "did you mean 'guilty'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"), UNKNOWN_NAMES, ids=[" ".join(a) for a, _ in UNKNOWN_NAMES]
+)
+def test_unknown_names_are_refused(
+    aleksanyan: Run, db: Path, args: tuple[str, ...], words: list[str]
+) -> None:
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan(*args), before, *words)
+
+
+def test_unknown_case_on_a_new_database_does_not_create_it(run: Run, db: Path) -> None:
+    before = Snapshot.of(db)
+    assert_refused(run("log", "nosuch", "arrest", "2006-04-06"), before, "no case 'nosuch'")
+    assert_refused(run("case", "show", "nosuch"), before, "no case 'nosuch'")
+
+
+def test_a_name_shared_by_two_persons_asks_for_the_id(aleksanyan: Run, db: Path) -> None:
+    assert aleksanyan("person", "add", "Vasily Aleksanyan", "--id", "namesake").exit_code == 0
+    before = Snapshot.of(db)
+    result = aleksanyan(
+        "log", "aleksanyan", "arrest", "2006-04-06", "--person", "Vasily Aleksanyan"
+    )
+    assert_refused(
+        result, before, "names several persons", "vasiliy-aleksanyan", "namesake", "give the id"
+    )
+
+
+EVENT_COMMANDS = [("show",), ("edit", "--place", "Moscow"), ("remove", "--yes")]
+
+
+@pytest.mark.parametrize("command", EVENT_COMMANDS, ids=[c[0] for c in EVENT_COMMANDS])
+def test_unknown_event_id(aleksanyan: Run, db: Path, command: tuple[str, ...]) -> None:
+    before = Snapshot.of(db)
+    verb, *options = command
+    result = aleksanyan("event", verb, "zzzzzz", *options)
+    assert_refused(result, before, "no event 'zzzzzz'", "event list")
+
+
+@pytest.mark.parametrize("command", EVENT_COMMANDS, ids=[c[0] for c in EVENT_COMMANDS])
+def test_a_mistyped_event_id_gets_a_suggestion(
+    aleksanyan: Run, db: Path, command: tuple[str, ...]
+) -> None:
+    arrest = event_ids(aleksanyan)["arrest"]
+    before = Snapshot.of(db)
+    verb, *options = command
+    result = aleksanyan("event", verb, arrest[:-1], *options)
+    assert_refused(result, before, f"no event {arrest[:-1]!r}", "did you mean", repr(arrest))
+
+
+@pytest.mark.parametrize(
+    ("args", "word"),
+    [
+        (("event", "list", "--type", "arest"), "did you mean 'arrest'"),
+        (("case", "list", "--status", "pretrail"), "did you mean 'pretrial'"),
+    ],
+    ids=["event list --type", "case list --status"],
+)
+def test_an_unknown_vocabulary_word_in_a_filter(
+    aleksanyan: Run, db: Path, args: tuple[str, ...], word: str
+) -> None:
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan(*args), before, word)
+
+
+# Dates ------------------------------------------------------------------------
+
+BAD_DATES = [
+    ("31.02.2003", ["'31.02.2003'", "day 31", "February 2003"]),
+    ("yesterday", ["'yesterday'", "2003-10-25"]),
+    ("05", ["'05'", "four digits"]),
+    ("2006-13-01", ["'2006-13-01'", "month 13"]),
+    ("", ["no date given"]),
+    ("03/04/2005", ["ambiguous", "'03/04/2005'", "--dayfirst", "--monthfirst"]),
+]
+
+
+@pytest.mark.parametrize(("date", "words"), BAD_DATES, ids=[d or "empty" for d, _ in BAD_DATES])
+def test_invalid_dates(aleksanyan: Run, db: Path, date: str, words: list[str]) -> None:
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan("log", "aleksanyan", "arrest", date), before, *words)
+
+
+DATE_OPTIONS = [
+    (("log", "aleksanyan", "hunger_strike", "2008-02-01", "--end", "yesterday"), ["--end"]),
+    (("person", "add", "Svetlana Bakhmina", "--born", "31.02.1969"), ["--born", "day 31"]),
+    (("person", "edit", "vasiliy-aleksanyan", "--died", "sometime"), ["--died", "'sometime'"]),
+    (("event", "edit", "{arrest}", "--date", "03/04/2005"), ["--date", "ambiguous", "--dayfirst"]),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), DATE_OPTIONS, ids=[a[-2] for a, _ in DATE_OPTIONS])
+def test_invalid_dates_in_options_name_the_option(
+    aleksanyan: Run, db: Path, args: tuple[str, ...], words: list[str]
+) -> None:
+    ids = event_ids(aleksanyan)
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan(*(a.format(**ids) for a in args)), before, *words)
+
+
+@pytest.mark.parametrize(
+    ("flag", "stored"), [("--dayfirst", "2005-04-03"), ("--monthfirst", "2005-03-04")]
+)
+def test_a_slash_date_is_read_as_told(aleksanyan: Run, flag: str, stored: str) -> None:
+    result = aleksanyan("log", "aleksanyan", "hearing", "03/04/2005", flag, "--json")
+    assert result.exit_code == 0, result.output
+    event_id = json.loads(result.stdout)["id"]
+    shown = aleksanyan("event", "show", event_id, "--json")
+    assert json.loads(shown.stdout)["date"] == stored
+
+
+END_BEFORE_DATE = [
+    ("log", "aleksanyan", "hunger_strike", "2008-02-01", "--end", "2008-01-01"),
+    ("log", "aleksanyan", "hunger_strike", "2008-02", "--end", "2008-01-31"),
+    ("event", "edit", "{release}", "--end", "2008-12-29"),
+    ("person", "add", "Svetlana Bakhmina", "--born", "2000", "--died", "1990"),
+]
+
+
+@pytest.mark.parametrize("args", END_BEFORE_DATE, ids=[" ".join(a) for a in END_BEFORE_DATE])
+def test_an_end_before_its_start(aleksanyan: Run, db: Path, args: tuple[str, ...]) -> None:
+    ids = event_ids(aleksanyan)
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan(*(a.format(**ids) for a in args)), before, "before")
+
+
+VIEW_ERRORS = [
+    (("timeline", "aleksanian"), ["no case 'aleksanian'", "did you mean 'aleksanyan'"]),
+    (("timeline", "--person", "nosuch"), ["no person 'nosuch'"]),
+    (("timeline", "aleksanyan", "--type", "arest"), ["did you mean 'arrest'"]),
+    (("timeline", "aleksanyan", "--from", "03/04/2005"), ["--from", "--dayfirst"]),
+    (("timeline", "aleksanyan", "--as-of", "yesterday"), ["--as-of", "'yesterday'"]),
+    (("stats", "--case", "aleksanian"), ["did you mean 'aleksanyan'"]),
+    (("stats", "--as-of", "31.02.2011"), ["--as-of", "day 31"]),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), VIEW_ERRORS, ids=[" ".join(a) for a, _ in VIEW_ERRORS])
+def test_timeline_and_stats_errors(
+    aleksanyan: Run, db: Path, args: tuple[str, ...], words: list[str]
+) -> None:
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan(*args), before, *words)
+
+
+# Values ----------------------------------------------------------------------
+
+BAD_VALUES = [
+    (("person", "add", ""), ["name must not be empty"]),
+    (("person", "add", "   "), ["name must not be empty"]),
+    (("person", "edit", "vasiliy-aleksanyan", "--name", ""), ["name must not be empty"]),
+    (("case", "add", "x", "--title", ""), ["title must not be empty"]),
+    (("case", "edit", "aleksanyan", "--title", " "), ["title must not be empty"]),
+    (("case", "add", "Bad Id", "--title", "T"), ["case id 'Bad Id'", "not a valid id"]),
+    (("case", "add", "дело", "--title", "T"), ["case id 'дело'", "not a valid id"]),
+    (("person", "add", "X", "--id", "Bad Id"), ["person id 'Bad Id'", "not a valid id"]),
+    (
+        ("case", "add", "aleksanyan", "--title", "T"),
+        ["case 'aleksanyan' already exists", "dossier case edit"],
+    ),
+    (
+        ("person", "add", "X", "--id", "vasiliy-aleksanyan"),
+        ["person 'vasiliy-aleksanyan' already exists", "dossier person edit"],
+    ),
+    (("person", "add", "X", "--case", "aleksanyan"), ["--case and --role"]),
+]
+
+
+@pytest.mark.parametrize(("args", "words"), BAD_VALUES, ids=[" ".join(a) for a, _ in BAD_VALUES])
+def test_bad_values(aleksanyan: Run, db: Path, args: tuple[str, ...], words: list[str]) -> None:
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan(*args), before, *words)
+
+
+def test_a_refused_first_write_creates_no_file(run: Run, db: Path) -> None:
+    before = Snapshot.of(db)
+    assert_refused(run("case", "add", "Bad Id", "--title", "T"), before, "not a valid id")
+    assert_refused(run("person", "add", ""), before, "name must not be empty")
+
+
+def test_a_name_with_a_newline_never_breaks_the_one_line_error(aleksanyan: Run, db: Path) -> None:
+    before = Snapshot.of(db)
+    added = aleksanyan("person", "add", "Pavel\nIvlev")
+    if added.exit_code != 0:  # refusing such a name is a fine fix too
+        assert_refused(added, before, "name")
+        return
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan("person", "show", "Pavel Ivlew"), before, "no person")
+
+
+# Database files that are not (usable) dossiers ----------------------------------
+
+READ_COMMANDS = [("case", "list"), ("event", "list", "--json"), ("verify",)]
+WRITE_COMMANDS = [
+    ("case", "add", "magnitsky", "--title", "Sergei Magnitsky"),
+    ("log", "aleksanyan", "arrest", "2006-04-06"),
+    ("undo",),
+]
+COMMANDS = READ_COMMANDS + WRITE_COMMANDS
+COMMAND_IDS = [" ".join(c) for c in COMMANDS]
+
+NOT_DOSSIERS = {
+    "not-json": (b"{not json", ["is not valid JSON", "line 1, column 2", "left untouched"]),
+    "tinydb": (b'{"_default": {"1": {"a": 1}}}', ["is not a dossier database", "--db"]),
+    "list": (b"[1,2]", ["is not a dossier database"]),
+    "empty-object": (b"{}", ["is not a dossier database"]),
+    "string": (b'"dossier"', ["is not a dossier database"]),
+    "not-utf8": (b"\xff\xfe{", ["is not valid JSON"]),
+    "bad-schema": (
+        b'{"meta": {"1": {"format": "dossier", "schema": "1"}}}',
+        ["invalid schema version"],
+    ),
+    "bad-table": (
+        b'{"meta": {"1": {"format": "dossier", "schema": 1}}, "cases": [1]}',
+        ["table 'cases'"],
+    ),
+}
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
+@pytest.mark.parametrize("kind", list(NOT_DOSSIERS))
+def test_a_file_that_is_not_a_dossier_is_refused_and_kept(
+    run: Run, db: Path, kind: str, args: tuple[str, ...]
+) -> None:
+    content, words = NOT_DOSSIERS[kind]
+    db.write_bytes(content)
+    before = Snapshot.of(db)
+    assert_refused(run(*args), before, str(db), *words)
+
+
+@pytest.mark.parametrize("args", [READ_COMMANDS[0], WRITE_COMMANDS[0]], ids=["read", "write"])
+def test_a_file_holding_json_null_is_not_a_dossier(
+    run: Run, db: Path, args: tuple[str, ...]
+) -> None:
+    db.write_bytes(b"null")
+    before = Snapshot.of(db)
+    assert_refused(run(*args), before, str(db))
+
+
+def test_a_damaged_record_is_reported_as_a_damaged_file(run: Run, db: Path) -> None:
+    db.write_bytes(
+        b'{"meta": {"1": {"format": "dossier", "schema": 1}}, "cases": {"1": {"id": "aleksanyan"}}}'
+    )
+    before = Snapshot.of(db)
+    message = assert_refused(run("case", "list"), before, str(db))
+    assert "internal error" not in message
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
+def test_a_newer_schema_is_refused_and_kept(run: Run, db: Path, args: tuple[str, ...]) -> None:
+    assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
+    data = json.loads(db.read_bytes())
+    assert data["meta"]["1"]["schema"] == 1
+    data["meta"]["1"]["schema"] = 999
+    db.write_text(json.dumps(data))
+    before = Snapshot.of(db)
+    assert_refused(run(*args), before, str(db), "newer version", "schema 999", "upgrade")
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
+def test_a_directory_as_database(run: Run, db: Path, args: tuple[str, ...]) -> None:
+    db.mkdir()
+    assert_refused(run(*args), None, str(db), "is a directory", "give a file name")
+    assert list(db.iterdir()) == []
+    assert not db.with_name(db.name + ".lock").exists()
+    assert list(db.parent.glob("*.tmp")) == []
+
+
+# The lock ---------------------------------------------------------------------
+
+LOCKED_WRITES = [
+    *WRITE_COMMANDS,
+    ("case", "remove", "aleksanyan", "--yes", "--cascade"),
+    ("event", "remove", "{arrest}", "--yes"),
+]
+
+
+@pytest.mark.parametrize("args", LOCKED_WRITES, ids=[" ".join(a) for a in LOCKED_WRITES])
+def test_a_locked_database_is_busy(
+    aleksanyan: Run, db: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    ids = event_ids(aleksanyan)
+    monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.2")
+    before = Snapshot.of(db)
+    with FileLock(str(db) + ".lock"):
+        result = aleksanyan(*(a.format(**ids) for a in args))
+        # Readers take no lock: the file is replaced atomically.
+        assert aleksanyan("case", "show", "aleksanyan", "--json").exit_code == 0
+    line = assert_refused(result, before, "database is busy", f"{db}.lock", "try again", code=3)
+    assert line.startswith("Error: database is busy")
+
+
+def test_a_bad_lock_timeout_is_an_error(
+    aleksanyan: Run, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "soon")
+    before = Snapshot.of(db)
+    result = aleksanyan("case", "add", "magnitsky", "--title", "Sergei Magnitsky")
+    assert_refused(result, before, "DOSSIER_LOCK_TIMEOUT", "'soon'")
+
+
+# Confirmation and refused removals ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("event", "remove", "{arrest}"),
+        ("person", "remove", "svetlana-bakhmina"),
+        ("case", "remove", "magnitsky"),
+        ("case", "remove", "aleksanyan", "--cascade"),
+    ],
+    ids=["event", "person", "case", "case --cascade"],
+)
+def test_removals_need_yes_without_a_terminal(
+    aleksanyan: Run, db: Path, args: tuple[str, ...]
+) -> None:
+    assert aleksanyan("person", "add", "Svetlana Bakhmina").exit_code == 0
+    assert aleksanyan("case", "add", "magnitsky", "--title", "Sergei Magnitsky").exit_code == 0
+    ids = event_ids(aleksanyan)
+    before = Snapshot.of(db)
+    # An answer on stdin does not count: stdin is not a terminal.
+    result = aleksanyan(*(a.format(**ids) for a in args), input="y\n")
+    assert_refused(result, before, "Remove", "on a terminal", "--yes")
+
+
+@pytest.mark.parametrize("yes", [(), ("--yes",)], ids=["", "--yes"])
+def test_removing_a_case_with_events_needs_cascade(
+    aleksanyan: Run, db: Path, yes: tuple[str, ...]
+) -> None:
+    before = Snapshot.of(db)
+    result = aleksanyan("case", "remove", "aleksanyan", *yes)
+    assert_refused(result, before, "case 'aleksanyan'", "2 event(s)", "1 person(s)", "--cascade")
+
+
+def test_removing_a_person_named_in_events_needs_cascade(aleksanyan: Run, db: Path) -> None:
+    before = Snapshot.of(db)
+    result = aleksanyan("person", "remove", "vasiliy-aleksanyan", "--yes")
+    assert_refused(result, before, "'vasiliy-aleksanyan'", "2 event(s)", "--cascade")
+
+
+# --debug, and what a real process prints ------------------------------------
+
+
+def test_debug_lets_the_exception_through(aleksanyan: Run, db: Path) -> None:
+    before = Snapshot.of(db)
+    result = aleksanyan("--debug", "case", "show", "aleksanian")
+    assert isinstance(result.exception, NotFound)
+    assert isinstance(result.exception, DossierError)
+    assert "did you mean 'aleksanyan'" in str(result.exception)
+    assert "Error:" not in result.stderr
+    before.assert_unchanged()
+
+
+def test_without_debug_the_exception_is_caught(aleksanyan: Run, db: Path) -> None:
+    before = Snapshot.of(db)
+    result = aleksanyan("case", "show", "aleksanian")
+    assert_refused(result, before, "did you mean 'aleksanyan'")
+    assert result.exc_info is not None
+    assert result.exc_info[0] is SystemExit
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "--debug"])
+def test_a_real_process_prints_a_traceback_only_with_debug(db: Path, debug: bool) -> None:
+    args = ["--db", str(db), *(["--debug"] if debug else []), "case", "show", "nosuch"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dossier", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    if debug:
+        assert "Traceback (most recent call last)" in proc.stderr
+        assert proc.stderr.rstrip().endswith(
+            "dossier.errors.NotFound: no case 'nosuch'; see 'dossier case list'"
+        )
+    else:
+        assert proc.stderr == "Error: no case 'nosuch'; see 'dossier case list'\n"
+    assert not db.exists()
+
+
+# Usage errors keep Typer's format --------------------------------------------
+
+USAGE_ERRORS = [
+    (("log", "aleksanyan"), "Missing"),
+    (("case", "add", "magnitsky"), "Missing"),
+    (("case", "add", "magnitsky", "--title", "T", "--bogus"), "No such option"),
+    (("person", "frobnicate"), "No such command"),
+    (("--debug", "log", "aleksanyan", "arrest"), "Missing"),
+]
+
+
+@pytest.mark.parametrize(("args", "word"), USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS])
+def test_usage_errors_exit_2(run: Run, db: Path, args: tuple[str, ...], word: str) -> None:
+    assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
+    before = Snapshot.of(db)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert "Usage:" in result.stderr
+    assert word in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    before.assert_unchanged()
