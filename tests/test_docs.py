@@ -144,10 +144,11 @@ JSON_RUNS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("vocab",): (),
     ("undo",): (),
     ("redo",): (),
+    ("import",): ("{csv}",),
 }
 # Commands whose --json output the README does not describe yet (work in progress).
 # Like a strict xfail: once the README documents one, this test says to drop it here.
-NOT_YET_IN_README = {("timeline",), ("stats",)}
+NOT_YET_IN_README = {("timeline",), ("stats",), ("import",)}
 
 
 def json_section() -> list[str]:
@@ -182,13 +183,15 @@ def test_every_json_command_has_a_run_below() -> None:
     assert {path for path, _ in JSON_COMMANDS} == set(JSON_RUNS)
 
 
-def test_readme_documents_every_json_output(aleksanyan: Run) -> None:
+def test_readme_documents_every_json_output(aleksanyan: Run, tmp_path: Path) -> None:
     events = json.loads(aleksanyan("event", "list", "--json").stdout)
     arrest = next(e["id"] for e in events if e["type"] == "arrest")
+    csv = tmp_path / "events.csv"
+    csv.write_text("case,date,type,person\naleksanyan,2008-02,transfer,vasiliy-aleksanyan\n")
     paragraphs = json_section()
     problems: list[str] = []
     for path, args in JSON_RUNS.items():
-        result = aleksanyan(*path, *(a.format(arrest=arrest) for a in args), "--json")
+        result = aleksanyan(*path, *(a.format(arrest=arrest, csv=csv) for a in args), "--json")
         assert result.exit_code == 0, (path, result.output)
         documented = [p for p in paragraphs if documents(p, path)]
         if path in NOT_YET_IN_README:

@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from dossier.cli import admin, cases, events, persons, views
+from dossier.cli import admin, cases, events, io, persons, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
 from dossier.errors import DossierError, one_line
 
@@ -35,8 +35,8 @@ class DossierGroup(TyperGroup):
         """Run the command; turn our errors into `Error:` lines and exit codes."""
         try:
             return super().invoke(ctx)
-        except (typer.TyperException, typer.Exit, typer.Abort):
-            raise
+        except (typer.TyperException, typer.Exit, typer.Abort, BrokenPipeError):
+            raise  # Typer's own handling: usage errors, exits, and a closed pipe (| head)
         except DossierError as exc:
             if settings(ctx).debug:
                 raise
@@ -68,6 +68,8 @@ app.add_typer(events.app, name="event")
 app.command("log")(events.log)
 app.command("timeline")(views.timeline)
 app.command("stats")(views.stats)
+app.command("import")(io.import_)
+app.command("export")(io.export)
 admin.register(app)
 
 

@@ -13,6 +13,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from dossier.dates import stored
+from dossier.io.importer import Summary
 from dossier.model import Case, Event, Person
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -272,3 +273,21 @@ def vocab_tables(rows: Sequence[tuple[str, str, str]], lists: Mapping[str, Seque
     for label, values in lists.items():
         words.add_row(label, ", ".join(values))
     return Group(types, words)
+
+
+def import_summary(summary: Summary, title: str) -> RenderableType:
+    """Added, updated and unchanged records per kind, and what was created."""
+    table = make_table("", "cases", "persons", "events", title=title)
+    for label, counts in (
+        ("added", summary.added),
+        ("updated", summary.updated),
+        ("unchanged", summary.unchanged),
+    ):
+        table.add_row(label, *(str(counts[k]) for k in ("cases", "persons", "events")))
+    created = summary.created_missing
+    lines = [
+        Text(f"Created missing {kind}: " + ", ".join(ids), style="yellow")
+        for kind, ids in created.items()
+        if ids
+    ]
+    return Group(table, *lines)

@@ -1,0 +1,169 @@
+"""`dossier import` and `dossier export`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from dossier.cli.common import complete_case, edit, load, print_json, say, show
+from dossier.errors import DossierError, one_line
+
+if TYPE_CHECKING:
+    from dossier.io.importer import Source, Summary
+    from dossier.store import Dossier
+
+FORMATS = ("auto", "json", "jsonl", "csv")
+# Show a progress bar when there is this much to read (and stderr is a terminal).
+PROGRESS_BYTES = 2_000_000
+
+
+class ImportRefused(DossierError):
+    """Some rows are bad: nothing was imported."""
+
+
+def _sources(files: list[str], fmt: str) -> list[Source]:
+    from dossier.io.importer import Source
+
+    sources = []
+    for name in files:
+        if name == "-":
+            sources.append(Source("<stdin>", sys.stdin.buffer.read(), fmt))
+            continue
+        try:
+            sources.append(Source(name, Path(name).read_bytes(), fmt))
+        except OSError as exc:
+            raise DossierError(f"cannot read {name}: {exc.strerror}") from None
+    return sources
+
+
+def import_(
+    ctx: typer.Context,
+    files: list[str] = typer.Argument(..., metavar="FILE...", help="Files to import; - for stdin."),
+    fmt: str = typer.Option("auto", "--format", help="auto (from the name), json, jsonl or csv."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Report what would change; write nothing."
+    ),
+    create_missing: bool = typer.Option(
+        False, "--create-missing", help="Create unknown cases and persons instead of refusing."
+    ),
+    dayfirst: bool | None = typer.Option(
+        None, "--dayfirst/--monthfirst", help="How to read slash dates such as 03/04/2005."
+    ),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of CSV files."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Import events, persons or cases from CSV, JSON or JSON Lines: all rows or none.
+
+    Example: dossier import events.csv --dry-run
+    """
+    from dossier.io.importer import import_sources
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
+    sources = _sources(files, fmt)
+
+    def run(d: Dossier) -> Summary:
+        return import_sources(
+            d, sources, create_missing=create_missing, dayfirst=dayfirst, encoding=encoding,
+            progress=bar,
+        )  # fmt: skip
+
+    with progress_bar(sum(len(s.data) for s in sources)) as bar:
+        if dry_run:
+            summary = run(load(ctx))
+        else:
+            try:
+                with edit(ctx) as d:
+                    summary = run(d)
+                    if summary.errors:
+                        raise ImportRefused("")  # leaves the dossier unwritten
+            except ImportRefused:
+                pass
+    _report(summary, files, dry_run, as_json)
+
+
+def _report(summary: Summary, files: list[str], dry_run: bool, as_json: bool) -> None:
+    if as_json:
+        print_json(summary.to_dict())
+    for warning in summary.warnings:
+        typer.echo(f"Warning: {one_line(str(warning))}", err=True)
+    if summary.errors:
+        for error in summary.errors:
+            typer.echo(f"Error: {one_line(str(error))}", err=True)
+        bad_files = len({e.file for e in summary.errors})
+        raise ImportRefused(
+            f"{len(summary.errors)} problem(s) in {bad_files} file(s); nothing was imported"
+        )
+    if not as_json:
+        from dossier.render.terminal import import_summary
+
+        title = "Would import (dry run, nothing written)" if dry_run else "Imported"
+        show(import_summary(summary, f"{title}: {', '.join(files)}"))
+
+
+@contextmanager
+def progress_bar(size: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on stderr for long imports, only on a terminal."""
+    if size < PROGRESS_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Checking rows", total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def export(
+    ctx: typer.Context,
+    fmt: str | None = typer.Option(None, "--format", help="json, jsonl or csv (default: from -o)."),
+    kind: str = typer.Option("events", "--kind", help="For CSV: events, persons or cases."),
+    case: list[str] | None = typer.Option(
+        None, "--case", help="Only these cases (repeatable).", autocompletion=complete_case
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="File to write (default: stdout)."
+    ),
+) -> None:
+    """Export the dossier: JSON or JSON Lines (everything), or CSV (one kind).
+
+    Example: dossier export --format csv --kind persons -o persons.csv
+    """
+    from dossier.io import export as ex
+    from dossier.ops import require_case
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = suffix if suffix in ("json", "jsonl", "csv") else "json"
+    if fmt not in ("json", "jsonl", "csv"):
+        raise typer.BadParameter("must be json, jsonl or csv", param_hint="--format")
+    if kind not in ("events", "persons", "cases"):
+        raise typer.BadParameter("must be events, persons or cases", param_hint="--kind")
+    d = load(ctx)
+    for case_id in case or ():
+        require_case(d, case_id)
+    records = ex.select(d, case or ())
+    if fmt == "csv":
+        chunks = ex.to_csv(kind[:-1], records[kind])
+    else:
+        chunks = ex.to_json(records) if fmt == "json" else ex.to_jsonl(records)
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        return
+    from dossier.storage import write_atomic
+
+    write_atomic(output, b"".join(chunks))
+    counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())
+    say(f"Wrote {output} ({fmt}: {counts if fmt != 'csv' else f'{len(records[kind])} {kind}'}).")

@@ -1,0 +1,1 @@
+"""Importers and exporters: CSV, JSON and JSON Lines."""

@@ -1,0 +1,107 @@
+"""Export: native JSON and JSON Lines (everything, for moving a dossier), and CSV
+of one kind (for a spreadsheet), in the same columns the importer reads.
+
+CSV cells that a spreadsheet would run as a formula (starting with = + - @, a
+tab or a carriage return) get a leading apostrophe; the importer removes it,
+so export → import gives the text back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from dossier.io.read import COLUMNS, FORMAT_NAME
+from dossier.model import now_iso
+from dossier.store import Dossier
+
+VERSION = 1
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def select(d: Dossier, cases: Collection[str] = ()) -> dict[str, list[dict[str, Any]]]:
+    """The records to export: all, or those of `cases` (persons keep only their roles there)."""
+    if not cases:
+        return {
+            "cases": list(d.cases.raw.values()),
+            "persons": list(d.persons.raw.values()),
+            "events": list(d.events.raw.values()),
+        }
+    wanted = set(cases)
+    events = [e for e in d.events.raw.values() if e["case"] in wanted]
+    named = {p for e in events for p in e["persons"]}
+    persons = []
+    for person in d.persons.raw.values():
+        roles = [r for r in person["roles"] if r["case"] in wanted]
+        if roles or person["id"] in named:
+            persons.append({**person, "roles": roles})
+    return {
+        "cases": [c for c in d.cases.raw.values() if c["id"] in wanted],
+        "persons": persons,
+        "events": events,
+    }
+
+
+def header() -> dict[str, Any]:
+    """The first thing in a JSON or JSONL export."""
+    return {"format": FORMAT_NAME, "version": VERSION, "exported": now_iso()}
+
+
+def to_json(records: dict[str, list[dict[str, Any]]]) -> Iterator[bytes]:
+    """A JSON export, one record a line (so an import error can name its line)."""
+    head = orjson.dumps(header())
+    yield head[:-1] + b",\n"
+    kinds = list(records)
+    for n, kind in enumerate(kinds):
+        items = records[kind]
+        yield b'"' + kind.encode() + b'": ['
+        for i, record in enumerate(items):
+            yield b"\n  " + orjson.dumps(record) + (b"," if i < len(items) - 1 else b"")
+        yield (b"\n]" if items else b"]") + (b",\n" if n < len(kinds) - 1 else b"\n}\n")
+
+
+def to_jsonl(records: dict[str, list[dict[str, Any]]]) -> Iterator[bytes]:
+    """A JSON Lines export: a header line, then one record a line with its kind."""
+    yield orjson.dumps(header()) + b"\n"
+    for kind, items in records.items():
+        for record in items:
+            yield orjson.dumps({"kind": kind[:-1], **record}) + b"\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "|".join(_cell(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv_row(kind: str, record: dict[str, Any]) -> list[str]:
+    if kind == "person":
+        values = {**record, "case": [r["case"] for r in record["roles"]],
+                  "role": [r["role"] for r in record["roles"]]}  # fmt: skip
+    elif kind == "event":
+        values = {**record, "person": record["persons"], "source": record["sources"]}
+    else:
+        values = record
+    return [_cell(values.get(column)) for column in COLUMNS[kind]]
+
+
+def to_csv(kind: str, records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """CSV of one kind, UTF-8 with a BOM (so spreadsheets read Cyrillic), CRLF lines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS[kind])
+    yield b"\xef\xbb\xbf" + buffer.getvalue().encode()
+    for record in records:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(_csv_row(kind, record))
+        yield buffer.getvalue().encode()

@@ -1,0 +1,589 @@
+"""Batch import: validate every row of every file, then change the dossier once.
+
+All or nothing: rows become records in a first pass that collects every
+problem (FILE:LINE: FIELD: message); only when there are none does a second
+pass put the records into the dossier, which the caller commits once.
+
+Matching, so that re-importing a file changes nothing:
+- a record with an id updates the record with that id;
+- a person without an id updates the one person whose name or alias it folds
+  to, else is added with an id made from the name;
+- an event without an id is matched by its fingerprint (case, type, date and
+  persons) as a multiset: the n-th row with a fingerprint matches the n-th
+  stored event with it, so two rows that are alike are two events.
+Only the columns a file has change a stored record; roles are added to a
+person's roles, never removed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from dossier.dates import parse_date
+from dossier.errors import InvalidDate
+from dossier.io.read import Parsed, Problem, Row, detect_format, read
+from dossier.model import SLUG, new_event_id, now_iso, slugify
+from dossier.search import fold
+from dossier.store import Dossier
+from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
+
+T = TypeVar("T")
+# CSV columns that hold a list (several values separated by |), by record field.
+LISTS = {"charges", "tags", "sources", "aliases", "organizations", "persons"}
+# How a CSV column is named when it differs from the record field.
+CSV_NAMES = {"persons": "person", "sources": "source"}
+# A leading apostrophe that our CSV export put before a would-be formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TRUE = {"yes", "true", "1", "x", "y", "да"}
+FALSE = {"", "no", "false", "0", "n", "нет"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input: a name to show in messages, its bytes, and its format (or 'auto')."""
+
+    name: str
+    data: bytes
+    format: str = "auto"
+
+
+@dataclass(slots=True)
+class Summary:
+    """What an import did, or would do (--dry-run), or why it did nothing."""
+
+    added: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    created_missing: dict[str, list[str]] = field(
+        default_factory=lambda: {"cases": [], "persons": []}
+    )
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (import --json)."""
+        kinds = ("cases", "persons", "events")
+        return {
+            "added": {k: self.added[k] for k in kinds},
+            "updated": {k: self.updated[k] for k in kinds},
+            "unchanged": {k: self.unchanged[k] for k in kinds},
+            "created_missing": self.created_missing,
+            "warnings": [
+                {"file": w.file, "line": w.line, "message": w.message} for w in self.warnings
+            ],
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+class _RowError(Exception):
+    """One problem with one field of a row."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class _BadRow(Exception):
+    """Every problem found in one row."""
+
+    def __init__(self, errors: list[_RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s)")
+        self.errors = errors
+
+
+def import_sources(
+    d: Dossier,
+    sources: Sequence[Source],
+    *,
+    create_missing: bool = False,
+    dayfirst: bool | None = None,
+    encoding: str = "utf-8",
+    progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """Read, validate and (if every row is sound) apply all sources to `d`.
+
+    `d` is changed only when the summary has no errors; the caller commits
+    it (or, for a dry run, does not).
+    """
+    parsed: list[Parsed] = []
+    for source in sources:
+        fmt = source.format if source.format != "auto" else detect_format(source.name, source.data)
+        parsed.append(read(source.name, source.data, fmt, encoding))
+    summary = Summary()
+    for one in parsed:
+        summary.errors.extend(one.problems)
+    rows = [row for one in parsed for row in one.rows]
+    plan = _Planner(d, create_missing, dayfirst, summary)
+    plan.build(rows, progress)
+    order = {source.name: n for n, source in enumerate(sources)}
+    summary.errors.sort(key=lambda p: (order.get(p.file, 0), p.line))
+    if not summary.errors:
+        plan.apply()
+    return summary
+
+
+class _Planner:
+    """Turns rows into records against the dossier, then applies them."""
+
+    def __init__(
+        self, d: Dossier, create_missing: bool, dayfirst: bool | None, summary: Summary
+    ) -> None:
+        self.d = d
+        self.create_missing = create_missing
+        self.dayfirst = dayfirst
+        self.summary = summary
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.persons: dict[str, dict[str, Any]] = {}
+        self.events: list[tuple[Row, dict[str, Any]]] = []
+        self.seen: dict[tuple[str, str], Row] = {}
+        self.names: dict[str, set[str]] = defaultdict(set)
+        for pid, raw in d.persons.raw.items():
+            for name in (raw["name"], *raw.get("aliases", ())):
+                self.names[fold(name)].add(pid)
+        self.unsourced: dict[str, list[int]] = defaultdict(list)
+        self.stamped: set[str] = set()  # cases whose rows give `updated` (an export's do)
+
+    # Building ------------------------------------------------------------------
+
+    def build(self, rows: list[Row], progress: Callable[[int, int], None] | None) -> None:
+        """Check every row and turn it into a record; problems go to the summary."""
+        done = 0
+        # Cases, then persons, then events: a row may refer to any record of the import.
+        for kind, convert in (
+            ("case", self._case),
+            ("person", self._person),
+            ("event", self._event),
+        ):
+            for row in rows:
+                if row.kind != kind:
+                    continue
+                done += 1
+                if progress is not None and done % 5000 == 0:
+                    progress(done, len(rows))
+                try:
+                    convert(row)
+                except _BadRow as bad:
+                    self.summary.errors.extend(
+                        Problem(row.file, row.line, e.field, e.message) for e in bad.errors
+                    )
+        for file, lines in self.unsourced.items():
+            self.summary.warnings.append(
+                Problem(
+                    file,
+                    lines[0],
+                    "source",
+                    f"{len(lines)} event(s) have no source (the first on this line);"
+                    " reports will mark them unsourced",
+                )
+            )
+
+    def _once(self, row: Row, kind: str, key: str, field: str = "id", hint: str = "") -> None:
+        """Refuse a second row for the same record: the import would be ambiguous."""
+        first = self.seen.get((kind, key))
+        if first is not None:
+            raise _RowError(field, f"{kind} {key!r} appears twice in the import (first at"
+                                   f" {first.file}:{first.line}){hint}")  # fmt: skip
+        self.seen[(kind, key)] = row
+
+    def _case(self, row: Row) -> None:
+        v = _Values(row, self.dayfirst)
+        case_id = v.slug("id", required=True)
+        if case_id is None:
+            v.finish()
+            return
+        v.guard(self._once, row, "case", case_id)
+        old = self.d.cases.raw.get(case_id)
+        record: dict[str, Any] = dict(old) if old else {
+            "id": case_id, "summary": None, "jurisdiction": None, "status": "open",
+            "charges": [], "tags": [], "sources": [], "created": None, "updated": None,
+        }  # fmt: skip
+        if old is None or v.has("title"):
+            record["title"] = v.text("title", required=True)
+        for name in ("summary", "jurisdiction"):
+            if v.has(name):
+                record[name] = v.text(name)
+        if record["jurisdiction"]:
+            record["jurisdiction"] = record["jurisdiction"].upper()
+        if v.has("status"):
+            record["status"] = v.word("status", STATUSES) or "open"
+        for name in ("charges", "tags", "sources"):
+            if v.has(name):
+                record[name] = v.list(name)
+        for stamp in ("created", "updated"):
+            if v.has(stamp) and v.text(stamp):
+                record[stamp] = v.text(stamp)
+                if stamp == "updated":
+                    self.stamped.add(case_id)
+        v.finish()
+        self.cases[case_id] = record
+
+    def _has_case(self, case_id: str) -> bool:
+        return case_id in self.d.cases.raw or case_id in self.cases
+
+    def _need_case(self, case_id: str, field: str) -> str:
+        if self._has_case(case_id):
+            return case_id
+        if not SLUG.match(case_id):
+            raise _RowError(field, f"{case_id!r} is not a valid case id")
+        if self.create_missing:
+            self.cases[case_id] = {
+                "id": case_id, "title": case_id, "summary": None, "jurisdiction": None,
+                "status": "open", "charges": [], "tags": [], "sources": [], "created": None,
+                "updated": None,
+            }  # fmt: skip
+            self.summary.created_missing["cases"].append(case_id)
+            return case_id
+        from dossier.errors import did_you_mean
+
+        known = [*self.d.cases.raw, *self.cases]
+        raise _RowError(
+            field, f"no case {case_id!r}{did_you_mean(case_id, known)}; add it first, or pass"
+            " --create-missing",
+        )  # fmt: skip
+
+    def _person(self, row: Row) -> None:
+        v = _Values(row, self.dayfirst)
+        name = v.text("name", required=True)
+        given = v.slug("id")
+        if name is None:
+            v.finish()
+            return
+        if given is None:
+            # The same name twice could be two people (two Ivan Ivanovs), or one
+            # person twice; only ids can tell, so ask for them.
+            v.guard(self._once, row, "person", name, "name", "; give each row an id")
+        person_id = given or v.guard(self._match_name, name) or self._free_id(name)
+        v.guard(self._once, row, "person", person_id)
+        old = self.d.persons.raw.get(person_id)
+        record: dict[str, Any] = dict(old) if old else {
+            "id": person_id, "aliases": [], "born": None, "died": None, "nationality": None,
+            "organizations": [], "notes": None, "sources": [], "confidential": False,
+            "roles": [],
+        }  # fmt: skip
+        if given is not None or old is None:
+            record["name"] = name  # a row without an id never renames a person it matched
+        for name_field in ("aliases", "organizations", "sources"):
+            if v.has(name_field):
+                record[name_field] = v.list(name_field)
+        for date_field in ("born", "died"):
+            if v.has(date_field):
+                record[date_field] = v.date(date_field)
+        for text_field in ("nationality", "notes"):
+            if v.has(text_field):
+                record[text_field] = v.text(text_field)
+        if v.has("confidential"):
+            record["confidential"] = v.bool("confidential")
+        roles = [dict(r) for r in record["roles"]]
+        for role in v.guard(self._roles, v) or ():
+            if role not in roles:
+                roles.append(role)
+        record["roles"] = roles
+        v.finish()
+        self.persons[person_id] = record
+        for key in {fold(n) for n in (name, *record["aliases"])}:
+            self.names[key].add(person_id)
+
+    def _roles(self, v: _Values) -> list[dict[str, str]]:
+        if not v.row.tabular and "roles" in v.row.values:
+            found = v.row.values["roles"] or []
+            if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
+                raise _RowError("roles", "must be a list of {case, role} objects")
+            pairs = [(str(r.get("case", "")), str(r.get("role", ""))) for r in found]
+        else:
+            cases = v.list("case") if v.has("case") else []
+            roles = v.list("role") if v.has("role") else []
+            if len(roles) == 1 and len(cases) > 1:
+                roles = roles * len(cases)
+            if len(cases) != len(roles):
+                raise _RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
+                                        " give one role, or one for each case")  # fmt: skip
+            pairs = list(zip(cases, roles, strict=True))
+        result = []
+        for case_id, role in pairs:
+            self._need_case(case_id, "case")
+            if role not in ROLES:
+                raise _RowError("role", _unknown("role", role, ROLES))
+            result.append({"case": case_id, "role": role})
+        return result
+
+    def _match_name(self, name: str) -> str | None:
+        """The stored person this name or alias folds to; None for a new person."""
+        stored = sorted(i for i in self.names.get(fold(name), ()) if i in self.d.persons.raw)
+        if len(stored) > 1:
+            raise _RowError("name", f"{name!r} names several persons ({', '.join(stored)});"
+                                    " add an id column to say which")  # fmt: skip
+        return stored[0] if stored else None
+
+    def _free_id(self, name: str) -> str:
+        base = slugify(name)
+        candidate, n = base, 1
+        while candidate in self.d.persons.raw or candidate in self.persons:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _resolve(self, ref: str, field: str) -> str:
+        if ref in self.d.persons.raw or ref in self.persons:
+            return ref
+        ids = self.names.get(fold(ref), set())
+        if len(ids) == 1:
+            return next(iter(ids))
+        if ids:
+            raise _RowError(field, f"{ref!r} names several persons ({', '.join(sorted(ids))});"
+                                   " give the id")  # fmt: skip
+        if self.create_missing:
+            person_id = self._free_id(ref)
+            self.persons[person_id] = {
+                "id": person_id, "name": ref, "aliases": [], "born": None, "died": None,
+                "nationality": None, "organizations": [], "notes": None, "sources": [],
+                "confidential": False, "roles": [],
+            }  # fmt: skip
+            self.names[fold(ref)].add(person_id)
+            self.summary.created_missing["persons"].append(person_id)
+            return person_id
+        from dossier.search import suggest
+
+        choices = {p: r["name"] for p, r in self.d.persons.raw.items()}
+        choices.update({p: r["name"] for p, r in self.persons.items()})
+        close = [f"{p} ({choices[p]})" for p in suggest(ref, choices)]
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise _RowError(field, f"no person {ref!r}{hint}; add them first, or pass --create-missing")
+
+    def _event(self, row: Row) -> None:
+        v = _Values(row, self.dayfirst)
+        event_id = v.slug("id")
+        if event_id:
+            v.guard(self._once, row, "event", event_id)
+        case = v.text("case", required=True)
+        record: dict[str, Any] = {
+            "id": event_id,
+            "case": case and v.guard(self._need_case, case, v.label("case")),
+            "type": v.word("type", EVENT_TYPES, "event type", required=True),
+            "date": v.date("date", required=True),
+        }
+        label = v.label("persons")
+        persons = [v.guard(self._resolve, p, label) for p in v.list("persons")]
+        record["persons"] = list(dict.fromkeys(p for p in persons if p))
+        if v.has("end"):
+            record["end"] = v.date("end")
+        for name in ("place", "description", "term", "note", "country"):
+            if v.has(name):
+                record[name] = v.text(name)
+        if record.get("country"):
+            record["country"] = record["country"].upper()
+        if v.has("outcome"):
+            record["outcome"] = v.word("outcome", OUTCOMES)
+        if v.has("sources"):
+            record["sources"] = v.list("sources")
+        if v.has("confidential"):
+            record["confidential"] = v.bool("confidential")
+        if record.get("end") and record["date"]:
+            v.guard(_check_order, record["date"], record["end"])
+        v.finish()
+        if not record.get("sources"):
+            self.unsourced[row.file].append(row.line)
+        self.events.append((row, record))
+
+    # Applying ------------------------------------------------------------------
+
+    def apply(self) -> None:
+        stamp = now_iso()
+        for case_id, record in self.cases.items():
+            old = self.d.cases.raw.get(case_id)
+            record["created"] = record["created"] or stamp
+            keep_stamp = case_id in self.stamped
+            if old is not None and _same(old, record, ignore=() if keep_stamp else ("updated",)):
+                self.summary.unchanged["cases"] += 1
+                continue
+            if not keep_stamp:
+                record["updated"] = stamp
+            self._put("cases", case_id, record, old)
+        for person_id, record in self.persons.items():
+            self._put("persons", person_id, record, self.d.persons.raw.get(person_id))
+        self._apply_events()
+
+    def _apply_events(self) -> None:
+        pool: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+        claimed = {record["id"] for _row, record in self.events if record["id"]}
+        for event_id, raw in self.d.events.raw.items():
+            if event_id not in claimed:
+                pool[_fingerprint(raw)].append(event_id)
+        for key in pool:
+            pool[key].reverse()  # pop() then takes them in recorded order
+        taken = set(self.d.events.raw) | claimed
+        for _row, record in self.events:
+            event_id = record["id"]
+            if not event_id:
+                matches = pool.get(_fingerprint(record))
+                event_id = matches.pop() if matches else new_event_id(taken)
+                taken.add(event_id)
+                record["id"] = event_id
+            old = self.d.events.raw.get(event_id)
+            base = dict(old) if old else {
+                "id": event_id, "end": None, "persons": [], "place": None, "country": None,
+                "description": None, "sources": [], "outcome": None, "term": None,
+                "note": None, "confidential": False,
+            }  # fmt: skip
+            base.update(record)
+            self._put("events", event_id, {k: base[k] for k in _EVENT_KEYS}, old)
+
+    def _put(self, kind: str, key: str, record: dict[str, Any], old: dict[str, Any] | None) -> None:
+        if old is None:
+            self.summary.added[kind] += 1
+        elif old == record:
+            self.summary.unchanged[kind] += 1
+            return
+        else:
+            self.summary.updated[kind] += 1
+        self.d.tables()[kind].put_raw(key, record)
+
+
+_EVENT_KEYS = ("id", "case", "type", "date", "end", "persons", "place", "country",
+               "description", "sources", "outcome", "term", "note", "confidential")  # fmt: skip
+
+
+def _fingerprint(raw: dict[str, Any]) -> tuple[Any, ...]:
+    return (raw["case"], raw["type"], raw["date"], tuple(sorted(raw["persons"])))
+
+
+def _same(a: dict[str, Any], b: dict[str, Any], ignore: Iterable[str]) -> bool:
+    skip = set(ignore)
+    return {k: v for k, v in a.items() if k not in skip} == {
+        k: v for k, v in b.items() if k not in skip
+    }
+
+
+def _check_order(start: str, end: str) -> None:
+    from dossier.dates import stored
+
+    if stored(end).last_day < stored(start).first_day:
+        raise _RowError("end", f"the end ({end}) is before the date ({start})")
+
+
+def _unknown(what: str, value: str, vocab: Iterable[str]) -> str:
+    from dossier.errors import did_you_mean
+
+    return f"unknown {what} {value!r}{did_you_mean(value, list(vocab))}; see 'dossier vocab'"
+
+
+class _Values:
+    """Typed access to one row's raw values.
+
+    A value that cannot be read is recorded as a problem (named by its column)
+    and read as empty, so that one pass finds every problem of the row;
+    `finish` then raises them together.
+    """
+
+    def __init__(self, row: Row, dayfirst: bool | None) -> None:
+        self.row = row
+        self.dayfirst = dayfirst
+        self.errors: list[_RowError] = []
+
+    def finish(self) -> None:
+        """Raise every problem found in this row, if any."""
+        if self.errors:
+            raise _BadRow(self.errors)
+
+    def guard(self, check: Callable[..., T], *args: Any) -> T | None:
+        """Run a check that may raise _RowError; record the problem and give None."""
+        try:
+            return check(*args)
+        except _RowError as exc:
+            self.errors.append(exc)
+            return None
+
+    def _fail(self, name: str, message: str) -> None:
+        self.errors.append(_RowError(self.label(name), message))
+
+    def label(self, name: str) -> str:
+        """The column name as the file spells it."""
+        csv_name = CSV_NAMES.get(name)
+        return csv_name if csv_name and csv_name in self.row.values else name
+
+    def has(self, name: str) -> bool:
+        """Whether the file has this column (or key)."""
+        return self.label(name) in self.row.values
+
+    def _raw(self, name: str) -> Any:
+        return self.row.values.get(self.label(name))
+
+    def text(self, name: str, required: bool = False) -> str | None:
+        """A text value, stripped; None when empty."""
+        value = self._raw(name)
+        if value is not None and not isinstance(value, str):
+            self._fail(name, f"must be text, not {type(value).__name__}")
+            return None
+        value = _unquote_formula(value.strip()) if value else None
+        if required and not value:
+            self._fail(name, "is required and empty")
+        return value or None
+
+    def slug(self, name: str, required: bool = False) -> str | None:
+        """An id value."""
+        value = self.text(name, required)
+        if value is not None and not SLUG.match(value):
+            self._fail(name, f"{value!r} is not a valid id (lower-case letters, digits and"
+                             " hyphens)")  # fmt: skip
+            return None
+        return value
+
+    def list(self, name: str) -> list[str]:
+        """Several values: |-separated text, or a JSON list of texts."""
+        value = self._raw(name)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            items = value.split("|")
+        elif isinstance(value, list) and all(isinstance(i, str) for i in value):
+            items = value
+        else:
+            self._fail(name, "must be text, or a list of texts")
+            return []
+        return list(dict.fromkeys(_unquote_formula(i.strip()) for i in items if i.strip()))
+
+    def word(
+        self, name: str, vocab: Iterable[str], what: str | None = None, required: bool = False
+    ) -> str | None:
+        """A word from a vocabulary (case-insensitive)."""
+        value = self.text(name, required)
+        if value is None:
+            return None
+        words = list(vocab)
+        if value not in words and value.lower() in words:
+            value = value.lower()
+        if value not in words:
+            self._fail(name, _unknown(what or name, value, words))
+            return None
+        return value
+
+    def date(self, name: str, required: bool = False) -> str | None:
+        """A date as people type it, returned as EDTF."""
+        value = self.text(name, required)
+        if value is None:
+            return None
+        try:
+            return parse_date(value, dayfirst=self.dayfirst).edtf
+        except InvalidDate as exc:
+            self._fail(name, str(exc))
+            return None
+
+    def bool(self, name: str) -> bool:
+        """yes/no, true/false, 1/0 (or a JSON boolean)."""
+        value = self._raw(name)
+        if isinstance(value, bool) or value is None:
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
+            return value.strip().lower() in TRUE
+        self._fail(name, f"must be yes or no, not {value!r}")
+        return False
+
+
+def _unquote_formula(text: str) -> str:
+    """Undo the apostrophe our CSV export puts before a cell a spreadsheet would run."""
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
+        return text[1:]
+    return text

@@ -1,0 +1,387 @@
+"""Reading import files into rows: CSV (as spreadsheets write it), JSON, JSONL.
+
+A `Row` is one record as found in a file, located by the physical line where
+it starts, with its raw values: strings from CSV, JSON values from JSON. What
+the values mean is `importer.py`'s business; here a file is only *read*, and
+every problem is a `Problem` located as FILE:LINE (or FILE:LINE:COLUMN for
+invalid JSON) rather than an exception, so that all of them can be listed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import orjson
+
+FORMAT_NAME = "dossier"
+
+# Columns of each kind of CSV (DESIGN.md, "Import and export"), in export order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "event": ("case", "date", "type", "person", "place", "country", "description", "source",
+              "id", "end", "outcome", "term", "note", "confidential"),
+    "person": ("id", "name", "aliases", "born", "died", "nationality", "organizations", "notes",
+               "case", "role", "sources", "confidential"),
+    "case": ("id", "title", "summary", "jurisdiction", "status", "charges", "tags", "sources"),
+}  # fmt: skip
+# A header is recognised by the columns only its kind has.
+SIGNATURE = {"event": {"type", "date"}, "person": {"name"}, "case": {"title"}}
+# Spellings a spreadsheet may use for a column.
+SYNONYMS = {
+    "persons": "person", "sources": "source", "alias": "aliases", "organisations":
+    "organizations", "organization": "organizations", "organisation": "organizations",
+    "charge": "charges", "tag": "tags", "roles": "role", "cases": "case", "note": "note",
+}  # fmt: skip
+KINDS = ("case", "person", "event")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong in an input file, located where a person can find it."""
+
+    file: str
+    line: int
+    field: str | None
+    message: str
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (import --json)."""
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+@dataclass(slots=True)
+class Row:
+    """One record of an input file, with its raw values.
+
+    `position` is the line for CSV and JSONL; for JSON it is the record's index
+    in its section, turned into a line by `locate` only when a problem must be
+    shown (finding lines in JSON means scanning the text, which the fast path
+    skips).
+    """
+
+    file: str
+    position: int
+    kind: str
+    values: dict[str, Any]
+    columns: frozenset[str] = field(default_factory=frozenset)
+    locate: Callable[[str, int], int] | None = None
+    tabular: bool = False  # from CSV: every value is text, lists are |-separated
+
+    @property
+    def line(self) -> int:
+        """The physical line where the record starts."""
+        return self.position if self.locate is None else self.locate(self.kind, self.position)
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What reading one file gave: rows, and the problems found."""
+
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """csv, json or jsonl, from the file name, else from the content."""
+    lower = name.lower()
+    for suffix, fmt in ((".csv", "csv"), (".tsv", "csv"), (".jsonl", "jsonl"),
+                        (".ndjson", "jsonl"), (".json", "json")):  # fmt: skip
+        if lower.endswith(suffix):
+            return fmt
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head == b"[":
+        return "json"
+    if head == b"{":
+        first = data.lstrip().split(b"\n", 1)[0]
+        try:
+            orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return "json"
+        return "jsonl"
+    return "csv"
+
+
+def read(name: str, data: bytes, fmt: str, encoding: str = "utf-8") -> Parsed:
+    """Read one file in the given format."""
+    if fmt == "csv":
+        return read_csv(name, data, encoding)
+    if fmt == "jsonl":
+        return read_jsonl(name, data)
+    return read_json(name, data)
+
+
+# CSV ---------------------------------------------------------------------------
+
+
+def _normalise(header: str) -> str:
+    key = "".join(header.split()).lower().replace("-", "_")
+    return SYNONYMS.get(key, key)
+
+
+def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem | None]:
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        return data.decode(codec), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(
+            name, line, None,
+            f"the file is not {encoding} (byte 0x{data[exc.start]:02x} cannot be read);"
+            " pass --encoding, e.g. --encoding cp1251",
+        )  # fmt: skip
+    except LookupError:
+        return None, Problem(name, 1, None, f"unknown encoding {encoding!r}")
+
+
+def _delimiter(header_line: str) -> str:
+    """The delimiter among , ; and tab that splits the header into the most known columns."""
+    known = {c for columns in COLUMNS.values() for c in columns} | set(SYNONYMS)
+
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        return (sum(_normalise(c) in known for c in cells), len(cells))
+
+    return max((",", ";", "\t"), key=score)
+
+
+def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
+    """Rows of a CSV file of events, persons or cases (the kind read from the header)."""
+    parsed = Parsed()
+    text, problem = _decode(name, data, encoding)
+    if text is None:
+        assert problem is not None
+        parsed.problems.append(problem)
+        return parsed
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        parsed.problems.append(
+            Problem(name, line, None, "the file contains a NUL byte; is it CSV?")
+        )
+        return parsed
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        parsed.problems.append(Problem(name, 1, None, f"cannot read the header: {exc}"))
+        return parsed
+    if header is None:
+        parsed.problems.append(Problem(name, 1, None, "the file is empty"))
+        return parsed
+    columns = [_normalise(h) for h in header]
+    kind = _kind(name, columns, parsed)
+    if kind is None:
+        return parsed
+    present = frozenset(columns)
+    width = len(columns)
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            parsed.problems.append(Problem(name, start, None, f"cannot read this row: {exc}"))
+            break
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line, or a row of empty cells: spreadsheets leave them
+        if len(cells) != width:
+            parsed.problems.append(
+                Problem(name, line, None, f"the row has {len(cells)} cells, the header {width}")
+            )
+            continue
+        values = dict(zip(columns, cells, strict=True))
+        parsed.rows.append(Row(name, line, kind, values, present, tabular=True))
+    return parsed
+
+
+def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
+    """The kind of records a header describes; problems for unknown or repeated columns."""
+    kind = next((k for k in KINDS[::-1] if SIGNATURE[k] <= set(columns)), None)
+    if kind is None:
+        parsed.problems.append(
+            Problem(
+                name,
+                1,
+                None,
+                "cannot tell what the rows are: an events file needs the columns date and"
+                " type, a persons file name, a cases file title",
+            )
+        )
+        return None
+    known = COLUMNS[kind]
+    for column in columns:
+        if column not in known:
+            parsed.problems.append(
+                Problem(
+                    name,
+                    1,
+                    column or "(empty)",
+                    f"unknown column in a {kind}s file; the columns are {', '.join(known)}",
+                )
+            )
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    for column in repeated:
+        parsed.problems.append(Problem(name, 1, column, "the column appears twice"))
+    return None if parsed.problems else kind
+
+
+# JSON and JSONL ----------------------------------------------------------------
+
+
+def _json_problem(name: str, exc: orjson.JSONDecodeError) -> Problem:
+    return Problem(name, exc.lineno, None, f"invalid JSON: {exc.msg}", exc.colno)
+
+
+def read_jsonl(name: str, data: bytes) -> Parsed:
+    """Rows of a JSON Lines file: an optional header line, then one record a line."""
+    parsed = Parsed()
+    for number, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            parsed.problems.append(replace(_json_problem(name, exc), line=number))
+            continue
+        if isinstance(value, dict) and "format" in value and "kind" not in value:
+            _check_header(name, number, value, parsed)
+            continue
+        _json_record(name, number, value, None, parsed)
+    return parsed
+
+
+def read_json(name: str, data: bytes) -> Parsed:
+    """Rows of a JSON file: an export ({cases, persons, events}) or an array of records."""
+    parsed = Parsed()
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        parsed.problems.append(_json_problem(name, exc))
+        return parsed
+    lines: dict[str | None, list[int]] | None = None
+
+    def locate(kind: str, index: int) -> int:
+        nonlocal lines
+        if lines is None:
+            lines = record_lines(data)
+        found = lines.get(None if isinstance(value, list) else kind + "s", [])
+        return found[index] if index < len(found) else 1
+
+    if isinstance(value, list):
+        sections: list[tuple[str | None, list[Any]]] = [(None, value)]
+    elif isinstance(value, dict):
+        _check_header(name, 1, value, parsed)
+        sections = []
+        for key in ("cases", "persons", "events"):
+            items = value.get(key, [])
+            if isinstance(items, list):
+                sections.append((key[:-1], items))
+            else:
+                parsed.problems.append(Problem(name, 1, key, "must be a list of records"))
+    else:
+        parsed.problems.append(Problem(name, 1, None, "expected a JSON object or array"))
+        return parsed
+    for kind, items in sections:
+        for index, item in enumerate(items):
+            row = _json_record(name, index, item, kind, parsed, locate)
+            if row is None:  # the problem needs a real line now
+                problem = parsed.problems.pop()
+                parsed.problems.append(replace(problem, line=locate(kind or "", index)))
+    return parsed
+
+
+def _check_header(name: str, line: int, value: dict[str, Any], parsed: Parsed) -> None:
+    fmt = value.get("format")
+    if fmt is not None and fmt != FORMAT_NAME:
+        parsed.problems.append(Problem(name, line, "format", f"not a dossier export ({fmt!r})"))
+    version = value.get("version", 1)
+    if isinstance(version, int) and version > 1:
+        parsed.problems.append(
+            Problem(name, line, "version", f"written by a newer dossier (version {version})")
+        )
+
+
+def _json_record(
+    name: str,
+    position: int,
+    value: Any,
+    kind: str | None,
+    parsed: Parsed,
+    locate: Callable[[str, int], int] | None = None,
+) -> Row | None:
+    if not isinstance(value, dict):
+        parsed.problems.append(Problem(name, position, None, "a record must be a JSON object"))
+        return None
+    values = dict(value)
+    declared = values.pop("kind", None)
+    kind = kind or declared
+    if kind not in KINDS:
+        parsed.problems.append(
+            Problem(name, position, "kind", f"must be case, person or event, not {declared!r}")
+        )
+        return None
+    row = Row(name, position, kind, values, frozenset(values), locate)
+    parsed.rows.append(row)
+    return row
+
+
+def record_lines(data: bytes) -> dict[str | None, list[int]]:
+    """The line on which each record of a JSON file starts, by section.
+
+    Records are the objects inside a top-level array (section None), or inside
+    the arrays that are values of the top-level object (section: that key).
+    Only called when a row must be located: orjson, the fast path, keeps no
+    positions.
+    """
+    found: dict[str | None, list[int]] = {}
+    line, in_string, escaped = 1, False, False
+    stack: list[int] = []  # 1 for an array, 0 for an object
+    key = bytearray()
+    section: str | None = None
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+            else:
+                if byte == 0x0A:
+                    line += 1
+                if stack == [0]:
+                    key.append(byte)
+            continue
+        if byte == 0x0A:
+            line += 1
+        elif byte == 0x22:
+            in_string = True
+            if stack == [0]:
+                key.clear()
+        elif byte == 0x3A and stack == [0]:  # a colon after a top-level key
+            section = key.decode("utf-8", "replace")
+        elif byte in (0x7B, 0x5B):  # { [
+            if byte == 0x7B and stack in ([1], [0, 1]):
+                found.setdefault(section if stack == [0, 1] else None, []).append(line)
+            stack.append(1 if byte == 0x5B else 0)
+        elif byte in (0x7D, 0x5D) and stack:  # } ]
+            stack.pop()
+    return found
+
+
+def iter_problems(parsed: list[Parsed]) -> Iterator[Problem]:
+    """Every problem of several files, in order."""
+    for one in parsed:
+        yield from one.problems
