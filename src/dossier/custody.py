@@ -211,7 +211,8 @@ def _same_moment(a: PartialDate, b: PartialDate) -> bool:
 def _more_precise_within(
     date: PartialDate, effect: Effect, events: list[Event], this: Event
 ) -> Event | None:
-    """The earliest more precise event of the same effect inside `date`'s bounds."""
+    """The most precise event of the same effect inside `date`'s bounds (earliest on a tie)."""
+    best: Event | None = None
     for other in events:
         if other is this or EVENT_TYPES[other.type] is not effect:
             continue
@@ -219,9 +220,10 @@ def _more_precise_within(
         if (
             _rank(candidate) > _rank(date)
             and date.first_day <= candidate.first_day <= date.last_day
+            and (best is None or _rank(candidate) > _rank(stored(best.date)))
         ):
-            return other
-    return None
+            best = other
+    return best
 
 
 def _most_specific(types: set[str], fallback: str) -> str:
@@ -253,9 +255,9 @@ def _period(
     start = current.moment.date
     last_day = end.date.first_day if end is not None else as_of
     days = max(0, (last_day - start.first_day).days)
-    approximate = start.precision != "day" or bool(start.approximate or start.uncertain)
+    approximate = _rough(start)
     if end is not None:
-        approximate = approximate or end.date.precision != "day" or end.date.approximate
+        approximate = approximate or _rough(end.date)
     verdict = next((v for v in guilty if v.first_day >= start.first_day), None)
     if verdict is None:
         pretrial = 0 if guilty else days
@@ -273,9 +275,19 @@ def _period(
         approximate=approximate,
         ended_by=ended_by,
         facilities=tuple(dict.fromkeys(facilities)),
-        start_event=current.moment.first.id,
-        end_event=end.first.id if end is not None else None,
+        start_event=_named(current.moment, HOUSE_ARREST if current.kind == HOUSE_ARREST else None),
+        end_event=_named(end, ended_by) if end is not None else None,
     )
+
+
+def _named(moment: _Moment, kind: str | None) -> str:
+    """The id of the event that names the moment: of that type if there is one."""
+    return next((e.id for e in moment.events if e.type == kind), moment.first.id)
+
+
+def _rough(date: PartialDate) -> bool:
+    """Not a precise day: month or year precision, or approximate or uncertain."""
+    return date.precision != "day" or date.approximate or date.uncertain
 
 
 def _inside(events: list[Event], first: datetime.date, last: datetime.date) -> list[str]:

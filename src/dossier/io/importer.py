@@ -116,6 +116,10 @@ def import_sources(
     summary = Summary()
     for one in parsed:
         summary.errors.extend(one.problems)
+    if any(one.unreadable for one in parsed):
+        # Checking rows against a file that could not be read would only bury its
+        # problem under "no such case" for every row that refers to it.
+        return summary
     rows = [row for one in parsed for row in one.rows]
     plan = _Planner(d, create_missing, dayfirst, summary)
     plan.build(rows, progress)

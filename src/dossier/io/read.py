@@ -29,11 +29,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # A header is recognised by the columns only its kind has.
 SIGNATURE = {"event": {"type", "date"}, "person": {"name"}, "case": {"title"}}
-# Spellings a spreadsheet may use for a column.
+# Other spellings a spreadsheet may use for a column, by kind.
 SYNONYMS = {
-    "persons": "person", "sources": "source", "alias": "aliases", "organisations":
-    "organizations", "organization": "organizations", "organisation": "organizations",
-    "charge": "charges", "tag": "tags", "roles": "role", "cases": "case", "note": "note",
+    "event": {"persons": "person", "sources": "source", "notes": "note", "types": "type"},
+    "person": {"alias": "aliases", "organisations": "organizations", "organization":
+               "organizations", "organisation": "organizations", "source": "sources",
+               "roles": "role", "cases": "case", "note": "notes"},
+    "case": {"charge": "charges", "tag": "tags", "source": "sources"},
 }  # fmt: skip
 KINDS = ("case", "person", "event")
 
@@ -89,6 +91,7 @@ class Parsed:
 
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unreadable: bool = False  # the file as a whole could not be read: no rows to check
 
 
 def detect_format(name: str, data: bytes) -> str:
@@ -114,18 +117,21 @@ def detect_format(name: str, data: bytes) -> str:
 def read(name: str, data: bytes, fmt: str, encoding: str = "utf-8") -> Parsed:
     """Read one file in the given format."""
     if fmt == "csv":
-        return read_csv(name, data, encoding)
-    if fmt == "jsonl":
-        return read_jsonl(name, data)
-    return read_json(name, data)
+        parsed = read_csv(name, data, encoding)
+    elif fmt == "jsonl":
+        parsed = read_jsonl(name, data)
+    else:
+        parsed = read_json(name, data)
+    parsed.unreadable = bool(parsed.problems) and not parsed.rows
+    return parsed
 
 
 # CSV ---------------------------------------------------------------------------
 
 
 def _normalise(header: str) -> str:
-    key = "".join(header.split()).lower().replace("-", "_")
-    return SYNONYMS.get(key, key)
+    """Column names are case- and space-insensitive: ' Event Type ' is 'eventtype'."""
+    return "".join(header.split()).lower().replace("-", "_")
 
 
 def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem | None]:
@@ -145,7 +151,8 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem 
 
 def _delimiter(header_line: str) -> str:
     """The delimiter among , ; and tab that splits the header into the most known columns."""
-    known = {c for columns in COLUMNS.values() for c in columns} | set(SYNONYMS)
+    known = {c for columns in COLUMNS.values() for c in columns}
+    known |= {name for synonyms in SYNONYMS.values() for name in synonyms}
 
     def score(delimiter: str) -> tuple[int, int]:
         cells = next(csv.reader([header_line], delimiter=delimiter), [])
@@ -182,6 +189,7 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
     kind = _kind(name, columns, parsed)
     if kind is None:
         return parsed
+    columns = [SYNONYMS[kind].get(c, c) for c in columns]
     present = frozenset(columns)
     width = len(columns)
     start = reader.line_num + 1
@@ -208,7 +216,10 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
 
 def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
     """The kind of records a header describes; problems for unknown or repeated columns."""
-    kind = next((k for k in KINDS[::-1] if SIGNATURE[k] <= set(columns)), None)
+    kind = next(
+        (k for k in KINDS[::-1] if SIGNATURE[k] <= {SYNONYMS[k].get(c, c) for c in columns}),
+        None,
+    )
     if kind is None:
         parsed.problems.append(
             Problem(
@@ -221,6 +232,7 @@ def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
         )
         return None
     known = COLUMNS[kind]
+    columns = [SYNONYMS[kind].get(c, c) for c in columns]
     for column in columns:
         if column not in known:
             parsed.problems.append(

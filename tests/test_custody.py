@@ -1,0 +1,786 @@
+"""Custody periods derived from hand-built histories, one test per rule in DESIGN.md."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dossier.custody import Custody, Period, custody, periods_for
+from dossier.dates import stored
+from dossier.model import Event
+
+AS_OF = datetime.date(2020, 1, 1)
+# DESIGN.md, "Custody periods": the most specific end of a day names it.
+PRECEDENCE = (
+    "death_in_custody",
+    "escape",
+    "pardon",
+    "parole",
+    "acquittal",
+    "bail",
+    "house_arrest",
+    "release",
+)
+
+
+def ev(
+    event_id: str, type_: str, date: str, *, persons: tuple[str, ...] = ("p",), **fields: str
+) -> Event:
+    """An event of case "c" naming `persons` (person "p" by default)."""
+    return Event(id=event_id, case="c", type=type_, date=date, persons=persons, **fields)
+
+
+def held(*events: Event, as_of: datetime.date = AS_OF) -> tuple[list[Period], list[str]]:
+    """Periods and problems of person "p"."""
+    return periods_for("p", events, as_of)
+
+
+def period(
+    start: str,
+    end: str | None,
+    days: int,
+    *,
+    start_event: str,
+    end_event: str | None,
+    pretrial_days: int | None = None,
+    approximate: bool = False,
+    ended_by: str | None = "release",
+    facilities: tuple[str, ...] = (),
+    kind: str = "custody",
+    person: str = "p",
+) -> Period:
+    """The expected Period; the pretrial part is all of it unless given."""
+    return Period(
+        person=person,
+        kind=kind,
+        start=start,
+        end=end,
+        days=days,
+        pretrial_days=days if pretrial_days is None else pretrial_days,
+        approximate=approximate,
+        ended_by=ended_by if end is not None else None,
+        facilities=facilities,
+        start_event=start_event,
+        end_event=end_event,
+    )
+
+
+# A period opens at a start and closes at the next end ---------------------------------------
+
+
+def test_arrest_then_release_is_one_period_counting_days_between() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2006-04-06", place="SIZO-1"),
+        ev("r1", "release", "2008-12-30"),
+    )
+    assert periods == [
+        period(
+            "2006-04-06",
+            "2008-12-30",
+            999,
+            start_event="a1",
+            end_event="r1",
+            facilities=("SIZO-1",),
+        ),
+    ]
+    assert problems == []
+    assert not periods[0].ongoing
+
+
+def test_one_day_apart_is_one_day_and_the_same_day_is_zero() -> None:
+    periods, _ = held(
+        ev("a1", "arrest", "2010-01-01"),
+        ev("r1", "release", "2010-01-02"),
+        ev("a2", "arrest", "2010-02-01"),
+        ev("r2", "release", "2010-02-01"),
+    )
+    assert periods == [
+        period("2010-01-01", "2010-01-02", 1, start_event="a1", end_event="r1"),
+        period("2010-02-01", "2010-02-01", 0, start_event="a2", end_event="r2"),
+    ]
+
+
+HISTORY = (
+    ev("a1", "arrest", "2003-10-25", place="Novosibirsk airport"),
+    ev("s1", "sentence", "2005-05-31"),
+    ev("t1", "transfer", "2005-10-15", place="Krasnokamensk"),
+    ev("r1", "parole", "2008-02-01"),
+    ev("a2", "arrest", "2009-03-01", place="Moscow"),
+)
+HISTORY_PERIODS = [
+    period(
+        "2003-10-25",
+        "2008-02-01",
+        1560,
+        pretrial_days=584,
+        ended_by="parole",
+        start_event="a1",
+        end_event="r1",
+        facilities=("Novosibirsk airport", "Krasnokamensk"),
+    ),
+    period(
+        "2009-03-01",
+        None,
+        3958,
+        pretrial_days=0,
+        start_event="a2",
+        end_event=None,
+        facilities=("Moscow",),
+    ),
+]
+
+
+def test_a_history_in_order() -> None:
+    assert held(*HISTORY) == (HISTORY_PERIODS, [])
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(HISTORY)))))
+def test_events_out_of_order_give_the_same_periods(order: tuple[int, ...]) -> None:
+    assert held(*(HISTORY[i] for i in order)) == (HISTORY_PERIODS, [])
+
+
+# Several starts or ends on one day are one transition ---------------------------------------
+
+
+def test_arrest_and_pretrial_detention_on_one_day_are_one_start() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2010-01-01", place="Street"),
+        ev("d1", "pretrial_detention", "2010-01-01", place="SIZO-1"),
+        ev("r1", "release", "2010-01-31"),
+    )
+    assert periods == [
+        period(
+            "2010-01-01",
+            "2010-01-31",
+            30,
+            start_event="a1",
+            end_event="r1",
+            facilities=("Street", "SIZO-1"),
+        ),
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize(("first", "second"), list(itertools.combinations(PRECEDENCE, 2)))
+def test_of_two_ends_on_one_day_the_more_specific_names_the_end(first: str, second: str) -> None:
+    arrest = ev("a1", "arrest", "2010-01-01")
+    for ends in (
+        [ev("e1", second, "2010-01-31"), ev("e2", first, "2010-01-31")],
+        [ev("e1", first, "2010-01-31"), ev("e2", second, "2010-01-31")],
+    ):
+        periods, problems = held(arrest, *ends)
+        assert (periods[0].end, periods[0].days, periods[0].ended_by) == ("2010-01-31", 30, first)
+        # Both ends are one transition: neither is left over as an orphan end.
+        assert problems == []
+        # A house-arrest period follows only when house arrest names the end.
+        assert [p.kind for p in periods[1:]] == (
+            ["house_arrest"] if first == "house_arrest" else []
+        )
+
+
+def test_all_ends_on_one_day_are_one_end_named_by_death_in_custody() -> None:
+    ends = [ev(f"e{i}", t, "2010-01-31") for i, t in enumerate(reversed(PRECEDENCE))]
+    periods, problems = held(ev("a1", "arrest", "2010-01-01"), *ends)
+    assert periods == [
+        period(
+            "2010-01-01",
+            "2010-01-31",
+            30,
+            ended_by="death_in_custody",
+            start_event="a1",
+            end_event="e7",  # the event that names the end, not the first recorded
+        ),
+    ]
+    assert problems == []
+
+
+def test_a_start_while_a_period_is_open_continues_it() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2003-10-25", place="Novosibirsk airport"),
+        ev("d1", "pretrial_detention", "2003-10-27", place="Matrosskaya Tishina"),
+        ev("i1", "imprisonment", "2005-10-15", place="Krasnokamensk"),
+        ev("r1", "release", "2013-12-20"),
+    )
+    assert periods == [
+        period(
+            "2003-10-25",
+            "2013-12-20",
+            3709,
+            start_event="a1",
+            end_event="r1",
+            facilities=("Novosibirsk airport", "Matrosskaya Tishina", "Krasnokamensk"),
+        ),
+    ]
+    assert problems == []
+
+
+# A less precise event containing a precise one of the same effect is the same moment --------
+
+
+def test_remanded_in_may_and_arrested_on_20_may_start_one_period_on_20_may() -> None:
+    periods, problems = held(
+        ev("d1", "pretrial_detention", "2011-05", place="SIZO No. 3"),
+        ev("a1", "arrest", "2011-05-20"),
+        ev("r1", "release", "2011-10-08"),
+    )
+    assert periods == [
+        period(
+            "2011-05-20",
+            "2011-10-08",
+            141,
+            start_event="a1",
+            end_event="r1",
+            facilities=("SIZO No. 3",),
+        ),
+    ]
+    assert problems == []
+
+
+def test_a_year_precise_start_containing_a_precise_one_is_the_same_moment() -> None:
+    periods, problems = held(
+        ev("i1", "imprisonment", "2011"),
+        ev("a1", "arrest", "2011-05-20"),
+        ev("r1", "release", "2011-10-08"),
+    )
+    assert periods == [
+        period("2011-05-20", "2011-10-08", 141, start_event="a1", end_event="r1"),
+    ]
+    assert problems == []
+
+
+def test_year_month_and_day_precise_starts_are_one_moment_with_the_day() -> None:
+    periods, problems = held(
+        ev("i1", "imprisonment", "2011"),
+        ev("d1", "pretrial_detention", "2011-05"),
+        ev("a1", "arrest", "2011-05-20"),
+        ev("r1", "release", "2011-10-08"),
+    )
+    assert periods == [
+        period("2011-05-20", "2011-10-08", 141, start_event="a1", end_event="r1"),
+    ]
+    assert problems == []
+
+
+def test_bail_in_december_and_release_on_30_december_end_it_by_bail_on_the_30th() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2006-04-06"),
+        ev("b1", "bail", "2008-12"),
+        ev("r1", "release", "2008-12-30"),
+    )
+    assert periods == [
+        period("2006-04-06", "2008-12-30", 999, ended_by="bail", start_event="a1", end_event="b1"),
+    ]
+    assert problems == []
+
+
+def test_a_month_precise_start_with_nothing_precise_inside_keeps_its_month() -> None:
+    periods, _ = held(
+        ev("d1", "pretrial_detention", "2011-05"),
+        ev("a1", "arrest", "2011-06-03"),  # outside May: continues the period
+        ev("r1", "release", "2011-10-08"),
+    )
+    assert periods == [
+        period("2011-05", "2011-10-08", 160, approximate=True, start_event="d1", end_event="r1"),
+    ]
+
+
+# An end with no open period is a problem -----------------------------------------------------
+
+
+def test_aleksanyan_bail_in_december_then_release_in_january_is_a_problem() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2006-04-06"),
+        ev("b1", "bail", "2008-12"),
+        ev("r1", "release", "2009-01"),
+    )
+    assert periods == [
+        period(
+            "2006-04-06",
+            "2008-12",
+            970,
+            approximate=True,
+            ended_by="bail",
+            start_event="a1",
+            end_event="b1",
+        ),
+    ]
+    assert problems == [
+        "p: release on 2009-01 (event r1) ends no open custody period;"
+        " do the sources disagree about an earlier end?"
+    ]
+
+
+def test_an_end_without_any_custody_is_reported_not_dropped() -> None:
+    periods, problems = held(
+        ev("r1", "release", "2009-01-15"),
+        ev("b1", "bail", "2009-01-15"),
+    )
+    assert periods == []
+    assert problems == [
+        "p: bail and release on 2009-01-15 (event r1, b1) ends no open custody period;"
+        " do the sources disagree about an earlier end?"
+    ]
+
+
+# House arrest --------------------------------------------------------------------------------
+
+
+def test_house_arrest_ends_custody_and_opens_a_house_arrest_period() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2010-01-01", place="SIZO-1"),
+        ev("h1", "house_arrest", "2010-01-31", place="Home"),
+        ev("r1", "release", "2010-03-02"),
+    )
+    assert periods == [
+        period(
+            "2010-01-01",
+            "2010-01-31",
+            30,
+            ended_by="house_arrest",
+            start_event="a1",
+            end_event="h1",
+            facilities=("SIZO-1",),
+        ),
+        period(
+            "2010-01-31",
+            "2010-03-02",
+            30,
+            kind="house_arrest",
+            start_event="h1",
+            end_event="r1",
+            facilities=("Home",),
+        ),
+    ]
+    assert problems == []
+
+
+def test_a_custody_start_closes_house_arrest() -> None:
+    periods, problems = held(
+        ev("h1", "house_arrest", "2010-01-01", place="Home"),
+        ev("a1", "arrest", "2010-01-31", place="SIZO-1"),
+        ev("r1", "bail", "2010-03-02"),
+    )
+    assert periods == [
+        period(
+            "2010-01-01",
+            "2010-01-31",
+            30,
+            kind="house_arrest",
+            ended_by="arrest",
+            start_event="h1",
+            end_event="a1",
+            facilities=("Home",),
+        ),
+        period(
+            "2010-01-31",
+            "2010-03-02",
+            30,
+            ended_by="bail",
+            start_event="a1",
+            end_event="r1",
+            facilities=("SIZO-1",),
+        ),
+    ]
+    assert problems == []
+
+
+def test_house_arrest_without_custody_before_it_is_no_problem() -> None:
+    periods, problems = held(ev("h1", "house_arrest", "2010-01-01", place="Home"))
+    assert periods == [
+        period(
+            "2010-01-01",
+            None,
+            3652,
+            kind="house_arrest",
+            start_event="h1",
+            end_event=None,
+            facilities=("Home",),
+        ),
+    ]
+    assert periods[0].ongoing
+    assert problems == []
+
+
+def test_a_second_house_arrest_order_continues_the_house_arrest() -> None:
+    periods, problems = held(
+        ev("h1", "house_arrest", "2010-01-01"),
+        ev("h2", "house_arrest", "2010-02-01"),
+        ev("r1", "release", "2010-03-02"),
+    )
+    assert periods == [
+        period(
+            "2010-01-01", "2010-03-02", 60, kind="house_arrest", start_event="h1", end_event="r1"
+        ),
+    ]
+    assert problems == []
+
+
+# Ongoing periods -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("as_of", "days"),
+    [
+        (datetime.date(2019, 12, 1), 0),
+        (datetime.date(2019, 12, 2), 1),
+        (datetime.date(2020, 1, 1), 31),
+        (datetime.date(2019, 11, 1), 0),  # as-of before the arrest: nothing negative
+    ],
+)
+def test_an_open_period_is_ongoing_and_counted_to_as_of(as_of: datetime.date, days: int) -> None:
+    periods, problems = held(ev("a1", "arrest", "2019-12-01"), as_of=as_of)
+    assert periods == [period("2019-12-01", None, days, start_event="a1", end_event=None)]
+    assert periods[0].ongoing
+    assert periods[0].to_dict()["ongoing"] is True
+    assert problems == []
+
+
+def test_only_the_last_period_can_be_ongoing() -> None:
+    periods, _ = held(
+        ev("a1", "arrest", "2019-01-01"),
+        ev("r1", "release", "2019-01-11"),
+        ev("a2", "arrest", "2019-12-22"),
+    )
+    assert periods == [
+        period("2019-01-01", "2019-01-11", 10, start_event="a1", end_event="r1"),
+        period("2019-12-22", None, 10, start_event="a2", end_event=None),
+    ]
+    assert [p.ongoing for p in periods] == [False, True]
+
+
+# The pretrial part ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verdict", "pretrial_days"),
+    [
+        (None, 365),
+        (ev("v1", "sentence", "2010-03-02", term="8 years"), 60),
+        (ev("v1", "verdict", "2010-03-02", outcome="guilty"), 60),
+        (ev("v1", "verdict", "2010-01-01", outcome="guilty"), 0),  # on the day of the arrest
+        (ev("v1", "verdict", "2010-03-02"), 365),  # no outcome
+        (ev("v1", "verdict", "2010-03-02", outcome="acquitted"), 365),
+        (ev("v1", "verdict", "2010-03-02", outcome="dismissed"), 365),
+        (ev("v1", "verdict", "2010-03-02", outcome="returned"), 365),
+        (ev("v1", "sentence", "2009-06-01"), 0),  # convicted before this period began
+        (ev("v1", "sentence", "2011-06-01"), 365),  # convicted after release
+        (ev("v1", "sentence", "2010-03-02", persons=("q",)), 365),  # someone else's
+    ],
+)
+def test_pretrial_part_ends_at_the_first_guilty_verdict(
+    verdict: Event | None, pretrial_days: int
+) -> None:
+    events = [ev("a1", "arrest", "2010-01-01"), ev("r1", "release", "2011-01-01")]
+    periods, _ = held(*events, *([verdict] if verdict else []))
+    assert periods == [
+        period(
+            "2010-01-01",
+            "2011-01-01",
+            365,
+            pretrial_days=pretrial_days,
+            start_event="a1",
+            end_event="r1",
+        ),
+    ]
+
+
+def test_pretrial_part_uses_the_first_guilty_verdict_on_or_after_each_start() -> None:
+    periods, _ = held(
+        ev("a1", "arrest", "2010-01-01"),
+        ev("v0", "verdict", "2010-01-21"),  # no outcome: not the end of the pretrial part
+        ev("v1", "verdict", "2010-01-31", outcome="guilty"),
+        ev("s1", "sentence", "2010-02-10"),
+        ev("r1", "release", "2010-03-02"),
+        ev("a2", "arrest", "2010-04-01"),
+        ev("s2", "sentence", "2010-04-11"),
+    )
+    assert periods == [
+        period("2010-01-01", "2010-03-02", 60, pretrial_days=30, start_event="a1", end_event="r1"),
+        period("2010-04-01", None, 3562, pretrial_days=10, start_event="a2", end_event=None),
+    ]
+
+
+def test_pretrial_part_of_an_ongoing_period_runs_to_as_of_or_to_the_verdict() -> None:
+    periods, _ = held(ev("a1", "arrest", "2019-12-01"), ev("v1", "verdict", "2019-12-20"))
+    assert periods == [period("2019-12-01", None, 31, start_event="a1", end_event=None)]
+    periods, _ = held(ev("a1", "arrest", "2019-12-01"), ev("s1", "sentence", "2019-12-20"))
+    assert periods == [
+        period("2019-12-01", None, 31, pretrial_days=19, start_event="a1", end_event=None)
+    ]
+
+
+# Approximate figures -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days", "approximate"),
+    [
+        ("2010-01-11", "2010-02-10", 30, False),
+        ("2010-01", "2010-02-10", 40, True),  # from 1 January
+        ("2010", "2010-02-10", 40, True),
+        ("2010-01-11", "2010-02", 21, True),  # to 1 February
+        ("2010-01-11", "2011", 355, True),
+        ("2010-01-11~", "2010-02-10", 30, True),
+        ("2010-01-11?", "2010-02-10", 30, True),
+        ("2010-01-11", "2010-02-10~", 30, True),
+        pytest.param("2010-01-11", "2010-02-10?", 30, True),
+    ],
+)
+def test_approximate_when_an_end_is_not_day_precise_or_qualified(
+    start: str, end: str, days: int, approximate: bool
+) -> None:
+    periods, _ = held(ev("a1", "arrest", start), ev("r1", "release", end))
+    assert periods == [
+        period(start, end, days, approximate=approximate, start_event="a1", end_event="r1"),
+    ]
+
+
+def test_an_ongoing_period_from_a_month_is_approximate() -> None:
+    periods, _ = held(ev("a1", "arrest", "2019-12"))
+    assert periods == [
+        period("2019-12", None, 31, approximate=True, start_event="a1", end_event=None),
+    ]
+
+
+# Facilities ----------------------------------------------------------------------------------
+
+
+def test_facilities_are_start_transfer_and_extension_places_inside_the_period() -> None:
+    periods, _ = held(
+        ev("t0", "transfer", "2009-12-01", place="Before"),
+        ev("a1", "arrest", "2010-01-01", place="SIZO-1"),
+        ev("t1", "transfer", "2010-02-01", place="SIZO-2"),
+        ev("x1", "detention_extended", "2010-03-01", place="Court"),
+        ev("t2", "transfer", "2010-04-01", place="SIZO-1"),  # back: not repeated
+        ev("t3", "transfer", "2010-05-01"),  # no place
+        ev("m1", "medical_care_denied", "2010-05-15", place="Hospital"),  # not a facility
+        ev("t4", "transfer", "2010-06-01", place="Colony", persons=("q",)),  # someone else
+        ev("r1", "release", "2010-07-01", place="Gate"),
+        ev("t5", "transfer", "2010-08-01", place="After"),
+    )
+    assert periods == [
+        period(
+            "2010-01-01",
+            "2010-07-01",
+            181,
+            start_event="a1",
+            end_event="r1",
+            facilities=("SIZO-1", "SIZO-2", "Court"),
+        ),
+    ]
+
+
+# Persons -------------------------------------------------------------------------------------
+
+
+def test_only_events_naming_the_person_count() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2010-01-01"),
+        ev("r9", "release", "2010-01-11", persons=("q",)),
+        ev("a9", "arrest", "2010-01-21", persons=("q",)),
+        ev("r1", "release", "2010-01-31"),
+    )
+    assert periods == [period("2010-01-01", "2010-01-31", 30, start_event="a1", end_event="r1")]
+    assert problems == []
+
+
+def test_a_joint_arrest_gives_each_person_a_period_in_the_order_asked() -> None:
+    events = [
+        ev("a1", "arrest", "2003-07-02", persons=("p", "q"), place="Moscow"),
+        ev("r1", "release", "2003-07-12", persons=("q",)),
+        ev("r2", "release", "2003-08-01", persons=("p",)),
+        ev("r3", "bail", "2003-09-01", persons=("q",)),
+    ]
+    assert custody(["q", "p", "nobody"], events, AS_OF) == Custody(
+        periods=(
+            period(
+                "2003-07-02",
+                "2003-07-12",
+                10,
+                person="q",
+                start_event="a1",
+                end_event="r1",
+                facilities=("Moscow",),
+            ),
+            period(
+                "2003-07-02",
+                "2003-08-01",
+                30,
+                person="p",
+                start_event="a1",
+                end_event="r2",
+                facilities=("Moscow",),
+            ),
+        ),
+        problems=(
+            "q: bail on 2003-09-01 (event r3) ends no open custody period;"
+            " do the sources disagree about an earlier end?",
+        ),
+    )
+
+
+# Property: whatever the history, periods are well formed -------------------------------------
+
+RANDOM_TYPES = (
+    "arrest",
+    "pretrial_detention",
+    "imprisonment",
+    *PRECEDENCE,
+    "sentence",
+    "transfer",
+)
+FIRST_DAY = datetime.date(2010, 1, 1)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[Event]:
+    """Random starts, ends, sentences and transfers of person "p" on random days."""
+    events = []
+    for i in range(draw(st.integers(0, 12))):
+        day = FIRST_DAY + datetime.timedelta(days=draw(st.integers(0, 800)))
+        precision = draw(st.sampled_from((10, 10, 10, 7, 4)))  # day, month or year
+        qualifier = draw(st.sampled_from(("", "", "~", "?")))
+        type_ = draw(st.sampled_from(RANDOM_TYPES))
+        events.append(ev(f"e{i}", type_, day.isoformat()[:precision] + qualifier))
+    return events
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories())
+def test_periods_never_overlap_and_have_sane_days(events: list[Event]) -> None:
+    periods, _ = held(*events, as_of=datetime.date(2013, 1, 1))
+    for earlier, later in itertools.pairwise(periods):
+        assert earlier.end is not None
+        assert stored(earlier.end).first_day <= stored(later.start).first_day
+    for p in periods:
+        assert p.days >= 0
+        assert 0 <= p.pretrial_days <= p.days
+    assert [p.ongoing for p in periods][:-1] == [False] * (len(periods) - 1)
+
+
+# The real facts (/work/shared/facts/cases.json) ----------------------------------------------
+
+
+def test_kudoyarov_died_in_custody_after_141_days() -> None:
+    person = "andrei-kudoyarov"
+    events = [
+        Event(
+            id="k1",
+            case="kudoyarov",
+            type="arrest",
+            date="2011-05-20",
+            persons=(person,),
+            place="Moscow (his office at School No. 1308)",
+        ),
+        Event(
+            id="k2",
+            case="kudoyarov",
+            type="pretrial_detention",
+            date="2011-05",
+            persons=(person,),
+            place="SIZO No. 3 (11th Silikatny proezd), Moscow",
+        ),
+        Event(
+            id="k3",
+            case="kudoyarov",
+            type="death_in_custody",
+            date="2011-10-08",
+            persons=(person,),
+            place="SIZO No. 3, Moscow",
+        ),
+        Event(
+            id="k4",
+            case="kudoyarov",
+            type="other",
+            date="2011-10-11",
+            persons=(person,),
+            place="Moscow",
+        ),
+    ]
+    assert custody([person], events, AS_OF) == Custody(
+        periods=(
+            period(
+                "2011-05-20",
+                "2011-10-08",
+                141,
+                person=person,
+                ended_by="death_in_custody",
+                start_event="k1",
+                end_event="k3",
+                facilities=(
+                    "SIZO No. 3 (11th Silikatny proezd), Moscow",
+                    "Moscow (his office at School No. 1308)",
+                ),
+            ),
+        ),
+        problems=(),
+    )
+
+
+def test_khodorkovsky_pardoned_after_ten_years_of_which_584_days_before_the_verdict() -> None:
+    person = "mikhail-khodorkovsky"
+    events = [
+        Event(
+            id="m1",
+            case="yukos",
+            type="arrest",
+            date="2003-10-25",
+            persons=(person,),
+            place="Novosibirsk airport",
+        ),
+        Event(
+            id="m2",
+            case="yukos",
+            type="sentence",
+            date="2005-05-31",
+            persons=(person, "platon-lebedev"),
+            place="Meshchansky District Court, Moscow",
+        ),
+        Event(
+            id="m3",
+            case="yukos",
+            type="transfer",
+            date="2005-10-15",
+            persons=(person,),
+            place="Penal colony YaG-14/10, Krasnokamensk (Chita region)",
+        ),
+        Event(
+            id="m4",
+            case="yukos",
+            type="pardon",
+            date="2013-12-20",
+            persons=(person,),
+            place="Moscow",
+        ),
+        Event(
+            id="m5",
+            case="yukos",
+            type="release",
+            date="2013-12-20",
+            persons=(person,),
+            place="Penal colony IK-7, Segezha (Karelia)",
+        ),
+    ]
+    assert custody([person], events, AS_OF) == Custody(
+        periods=(
+            period(
+                "2003-10-25",
+                "2013-12-20",
+                3709,
+                pretrial_days=584,
+                person=person,
+                ended_by="pardon",
+                start_event="m1",
+                end_event="m4",
+                facilities=(
+                    "Novosibirsk airport",
+                    "Penal colony YaG-14/10, Krasnokamensk (Chita region)",
+                ),
+            ),
+        ),
+        problems=(),
+    )

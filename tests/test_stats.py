@@ -1,0 +1,680 @@
+"""Statistics against hand counts, then `timeline` and `stats` as a user runs them."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+
+from conftest import Run
+from dossier.model import Case, Event, Person, Role
+from dossier.stats import COLUMNS, PersonRow, compute, sort_rows
+
+AS_OF = datetime.date(2020, 1, 1)
+
+
+def ev(event_id: str, case: str, type_: str, date: str, *persons: str, **fields: str) -> Event:
+    return Event(id=event_id, case=case, type=type_, date=date, persons=persons, **fields)
+
+
+def person(person_id: str, name: str, *roles: tuple[str, str]) -> Person:
+    return Person(id=person_id, name=name, roles=tuple(Role(c, r) for c, r in roles))
+
+
+def row(
+    person: str,
+    name: str,
+    case: str,
+    first_custody: str,
+    custody_days: int,
+    pretrial_days: int,
+    *,
+    approximate: bool = False,
+    ongoing: bool = False,
+    care_denied: int = 0,
+    ill_treatment: int = 0,
+    hunger_strikes: int = 0,
+    ended_by: str | None = None,
+    verdict: str | None = None,
+) -> PersonRow:
+    """An expected row of the comparison table."""
+    return PersonRow(
+        person=person,
+        name=name,
+        case=case,
+        first_custody=first_custody,
+        custody_days=custody_days,
+        pretrial_days=pretrial_days,
+        approximate=approximate,
+        ongoing=ongoing,
+        medical_care_denied=care_denied,
+        ill_treatment=ill_treatment,
+        hunger_strikes=hunger_strikes,
+        ended_by=ended_by,
+        verdict=verdict,
+    )
+
+
+# A small dossier, counted by hand ------------------------------------------------------------
+#
+# alpha: ann and bob arrested together; ann convicted after 60 days (a guilty verdict and a
+#   sentence on one day: one guilty), held 365 days, release known to the month; bob bailed
+#   after 41 days and acquitted; a verdict without outcome for ann counts in neither.
+# beta: cid remanded "in May 2011", arrested 20 May, died in custody after 141 days.
+# gamma: dan, convicted in absentia in 2008, arrested abroad in December 2019 (still held:
+#   31 days to AS_OF, none of them pretrial); extradition asked twice, refused, granted.
+#   eve (a lawyer) has a role but no events; zed is in no selected case.
+
+CASES = [
+    Case(id="alpha", title="Alpha", status="convicted", tags=("yukos",)),
+    Case(id="beta", title="Beta", status="deceased", tags=("death",)),
+    Case(id="gamma", title="Gamma", status="open"),
+]
+PERSONS = [
+    person("ann", "Mikhail", ("alpha", "defendant")),
+    person("bob", "Andrei", ("alpha", "defendant")),
+    person("cid", "Platon", ("beta", "defendant")),
+    person("dan", "Vasily", ("gamma", "defendant")),
+    person("eve", "Genrikh", ("gamma", "lawyer")),
+    person("zed", "Nobody"),
+]
+EVENTS = [
+    ev("a1", "alpha", "arrest", "2010-01-01", "ann", "bob", place="SIZO-1"),
+    ev("a2", "alpha", "medical_care_denied", "2010-02-01", "ann"),
+    ev("a3", "alpha", "bail", "2010-02-11", "bob"),
+    ev("a4", "alpha", "hunger_strike", "2010-02-15", "ann"),
+    ev("a5", "alpha", "verdict", "2010-03-02", "ann", outcome="guilty"),
+    ev("a6", "alpha", "sentence", "2010-03-02", "ann", term="5 years"),
+    ev("a7", "alpha", "verdict", "2010-06-01", "bob", outcome="acquitted"),
+    ev("a8", "alpha", "verdict", "2010-06-01", "ann"),
+    ev("a9", "alpha", "release", "2011-01", "ann"),
+    ev("b1", "beta", "pretrial_detention", "2011-05", "cid", place="SIZO No. 3"),
+    ev("b2", "beta", "arrest", "2011-05-20", "cid"),
+    ev("b3", "beta", "medical_care_denied", "2011-08-01", "cid"),
+    ev("b4", "beta", "medical_care_denied", "2011-09-01", "cid"),
+    ev("b5", "beta", "ill_treatment", "2011-09-15", "cid"),
+    ev("b6", "beta", "death_in_custody", "2011-10-08", "cid"),
+    ev("g1", "gamma", "sentence", "2008-05-01", "dan"),
+    ev("g2", "gamma", "arrest", "2019-12", "dan", country="DE"),
+    ev("g3", "gamma", "extradition_request", "2019-12-05", "dan", country="DE"),
+    ev("g4", "gamma", "extradition_request", "2019-12-10", "dan"),
+    ev("g5", "gamma", "extradition_refused", "2019-12-20", "dan", country="DE"),
+    ev("g6", "gamma", "extradition_granted", "2019-12-21", "dan", country="CY"),
+    ev("g7", "gamma", "statement", "2019-12-22"),
+]
+ROWS = {
+    "ann": row(
+        "ann",
+        "Mikhail",
+        "alpha",
+        "2010-01-01",
+        365,
+        60,
+        approximate=True,
+        care_denied=1,
+        hunger_strikes=1,
+        ended_by="release",
+        verdict="guilty",
+    ),
+    "bob": row(
+        "bob", "Andrei", "alpha", "2010-01-01", 41, 41, ended_by="bail", verdict="acquitted"
+    ),
+    "cid": row(
+        "cid",
+        "Platon",
+        "beta",
+        "2011-05-20",
+        141,
+        141,
+        care_denied=2,
+        ill_treatment=1,
+        ended_by="death_in_custody",
+    ),
+    "dan": row(
+        "dan", "Vasily", "gamma", "2019-12", 31, 0, approximate=True, ongoing=True, verdict="guilty"
+    ),
+}
+
+
+def test_compute_matches_the_hand_counts() -> None:
+    stats = compute(CASES, PERSONS, EVENTS, AS_OF)
+    assert stats.to_dict() == {
+        "as_of": "2020-01-01",
+        "cases": {"total": 3, "by_status": {"convicted": 1, "deceased": 1, "open": 1}},
+        "persons": 5,  # ann, bob, cid, dan, eve
+        "events": {
+            "total": 22,
+            "by_type": {
+                "arrest": 3,
+                "medical_care_denied": 3,
+                "verdict": 3,
+                "sentence": 2,
+                "extradition_request": 2,
+                "bail": 1,
+                "hunger_strike": 1,
+                "release": 1,
+                "pretrial_detention": 1,
+                "ill_treatment": 1,
+                "death_in_custody": 1,
+                "extradition_refused": 1,
+                "extradition_granted": 1,
+                "statement": 1,
+            },
+        },
+        "custody": {
+            "persons_held": 4,
+            "periods": 4,
+            "total_days": 365 + 41 + 141 + 31,
+            "median_pretrial_days": 50.5,  # of 0, 41, 60, 141
+            "max_pretrial_days": 141,
+            "currently_held": 1,
+            "deaths_in_custody": 1,
+        },
+        "verdicts": {"guilty": 2, "acquitted": 1, "conviction_rate": 0.6667},
+        "extradition": {
+            "requests": 2,
+            "granted": 1,
+            "refused": 1,
+            "by_country": {
+                "CY": {"requests": 0, "granted": 1, "refused": 0},
+                "DE": {"requests": 1, "granted": 0, "refused": 1},
+                "unknown": {"requests": 1, "granted": 0, "refused": 0},
+            },
+        },
+        "per_person": [ROWS[p].to_dict() for p in ("ann", "bob", "cid", "dan")],
+    }
+
+
+def test_person_rows_are_in_order_of_first_custody() -> None:
+    stats = compute(CASES, PERSONS, EVENTS, AS_OF)
+    assert list(stats.per_person) == [ROWS["ann"], ROWS["bob"], ROWS["cid"], ROWS["dan"]]
+    assert ROWS["ann"].to_dict() == {
+        "person": "ann",
+        "name": "Mikhail",
+        "case": "alpha",
+        "first_custody": "2010-01-01",
+        "custody_days": 365,
+        "pretrial_days": 60,
+        "approximate": True,
+        "ongoing": False,
+        "medical_care_denied": 1,
+        "ill_treatment": 0,
+        "hunger_strikes": 1,
+        "ended_by": "release",
+        "verdict": "guilty",
+    }
+
+
+def test_the_median_of_an_odd_count_is_a_whole_number() -> None:
+    custody = compute(CASES[:2], PERSONS, EVENTS[:15], AS_OF).custody_summary()
+    assert custody["median_pretrial_days"] == 60  # of 41, 60, 141
+    assert isinstance(custody["median_pretrial_days"], int)
+
+
+def test_the_median_of_two_even_numbers_is_a_whole_number() -> None:
+    events = [
+        ev("x1", "c", "arrest", "2010-01-01", "p", "q"),
+        ev("x2", "c", "release", "2010-01-11", "p"),
+        ev("x3", "c", "release", "2010-01-31", "q"),
+    ]
+    custody = compute([Case("c", "C")], [], events, AS_OF).custody_summary()
+    assert custody["median_pretrial_days"] == 20  # of 10 and 30
+    assert isinstance(custody["median_pretrial_days"], int)
+
+
+def test_nothing_selected_gives_zeros_and_nulls() -> None:
+    assert compute([], PERSONS, [], AS_OF).to_dict() == {
+        "as_of": "2020-01-01",
+        "cases": {"total": 0, "by_status": {}},
+        "persons": 0,
+        "events": {"total": 0, "by_type": {}},
+        "custody": {
+            "persons_held": 0,
+            "periods": 0,
+            "total_days": 0,
+            "median_pretrial_days": None,
+            "max_pretrial_days": None,
+            "currently_held": 0,
+            "deaths_in_custody": 0,
+        },
+        "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
+        "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
+        "per_person": [],
+    }
+
+
+def test_a_house_arrest_alone_is_not_custody() -> None:
+    events = [
+        ev("h1", "c", "house_arrest", "2010-01-01", "p"),
+        ev("r1", "c", "release", "2010-01-31", "p"),
+    ]
+    custody = compute([Case("c", "C")], [], events, AS_OF).custody_summary()
+    assert (custody["persons_held"], custody["periods"], custody["total_days"]) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("events", "counts"),
+    [
+        pytest.param(
+            [
+                ev("v1", "c", "verdict", "2010-01-01", "p", outcome="guilty"),
+                ev("v2", "c", "sentence", "2010-01-01", "p"),
+                ev("v3", "c", "verdict", "2010-01-01", "p", outcome="guilty"),
+            ],
+            (1, 0, 1.0),
+            id="one person one day counts once",
+        ),
+        pytest.param(
+            [ev("v1", "c", "sentence", "2010-01-01", "p", "q")],
+            (2, 0, 1.0),
+            id="a joint sentence counts per person",
+        ),
+        pytest.param(
+            [
+                ev("v1", "c", "sentence", "2010-01-01", "p"),
+                ev("v2", "c", "sentence", "2011-01-01", "p"),
+            ],
+            (2, 0, 1.0),
+            id="two days count twice",
+        ),
+        pytest.param(
+            [
+                ev("v1", "c", "verdict", "2010-01-01", "p"),
+                ev("v2", "c", "verdict", "2010-01-02", "p", outcome="dismissed"),
+                ev("v3", "c", "verdict", "2010-01-03", "p", outcome="returned"),
+            ],
+            (0, 0, None),
+            id="no outcome, dismissed, returned count in neither",
+        ),
+        pytest.param(
+            [
+                ev("v1", "c", "verdict", "2010-01-01", "p", outcome="acquitted"),
+                ev("v2", "c", "acquittal", "2010-01-01", "p"),
+            ],
+            (0, 1, 0.0),
+            id="an acquittal and its verdict on one day count once",
+        ),
+        pytest.param(
+            [
+                ev("v1", "c", "acquittal", "2010-01-01", "p"),
+                ev("v2", "c", "sentence", "2011-01-01", "p"),
+                ev("v3", "c", "verdict", "2012-01-01", "q", outcome="guilty"),
+            ],
+            (2, 1, 0.6667),
+            id="rate rounded to four places",
+        ),
+    ],
+)
+def test_verdicts_count_per_person_and_day(
+    events: list[Event], counts: tuple[int, int, float | None]
+) -> None:
+    """(guilty, acquitted, conviction rate) for these events."""
+    verdicts = compute([Case("c", "C")], [], events, AS_OF).to_dict()["verdicts"]
+    assert (verdicts["guilty"], verdicts["acquitted"], verdicts["conviction_rate"]) == counts
+
+
+@pytest.mark.parametrize(
+    ("column", "order"),
+    [
+        ("person", "ann bob cid dan"),
+        ("name", "bob ann cid dan"),  # Andrei, Mikhail, Platon, Vasily
+        ("case", "bob ann cid dan"),
+        ("first_custody", "bob ann cid dan"),  # 2010-01-01 twice, 2011-05-20, 2019-12
+        ("custody_days", "ann cid bob dan"),  # 365, 141, 41, 31: largest first
+        ("pretrial_days", "cid ann bob dan"),  # 141, 60, 41, 0
+        ("approximate", "cid bob dan ann"),  # False first
+        ("ongoing", "cid bob ann dan"),
+        ("medical_care_denied", "cid ann dan bob"),  # 2, 1, 0, 0
+        ("ill_treatment", "cid dan bob ann"),  # 1, 0, 0, 0
+        ("hunger_strikes", "ann dan cid bob"),  # 1, 0, 0, 0
+        ("ended_by", "bob cid ann dan"),  # bail, death_in_custody, release, None last
+        ("verdict", "bob dan ann cid"),  # acquitted, guilty, guilty, None last
+    ],
+)
+def test_sort_rows(column: str, order: str) -> None:
+    rows = [ROWS[p] for p in ("dan", "cid", "bob", "ann")]  # ties keep this order
+    assert [r.person for r in sort_rows(rows, column)] == order.split()
+
+
+def test_every_column_is_sortable_and_listed() -> None:
+    assert COLUMNS == (
+        "person",
+        "name",
+        "case",
+        "first_custody",
+        "custody_days",
+        "pretrial_days",
+        "approximate",
+        "ongoing",
+        "medical_care_denied",
+        "ill_treatment",
+        "hunger_strikes",
+        "ended_by",
+        "verdict",
+    )
+
+
+def test_first_custody_sorts_by_date_not_by_text() -> None:
+    early = row("x", "X", "c", "2009", 1, 1)
+    late = row("y", "Y", "c", "2009-01-02", 1, 1)
+    month = row("z", "Z", "c", "2009-01", 1, 1)
+    assert [r.person for r in sort_rows([late, month, early], "first_custody")] == ["x", "z", "y"]
+
+
+# The command line ----------------------------------------------------------------------------
+
+KUDOYAROV_SIZO = "SIZO No. 3 (11th Silikatny proezd), Moscow"
+PROBLEM = (
+    "vasiliy-aleksanyan: release on 2009-01 (event {}) ends no open custody period;"
+    " do the sources disagree about an earlier end?"
+)
+
+
+def log(run: Run, *args: str) -> str:
+    """Log an event and return its id."""
+    result = run("log", *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def ids(run: Run) -> dict[str, str]:
+    """Three cases built with the CLI; returns the event ids by name.
+
+    kudoyarov: remanded May 2011, arrested 20 May, died in custody 8 October (141 days).
+    aleksanyan: arrested 2006-04-06, bail "2008-12", release "2009-01" (a problem).
+    other: a person named "[red]x[/red]", arrested 2019-12-01 and still held.
+    """
+    for args in (
+        ("kudoyarov", "--title", "Andrei Kudoyarov", "--status", "deceased", "--tag", "death"),
+        ("aleksanyan", "--title", "Vasily Aleksanyan", "--status", "released", "--tag", "yukos"),
+        ("other", "--title", "Other"),
+    ):
+        assert run("case", "add", *args).exit_code == 0
+    for args in (
+        ("Andrei Kudoyarov", "--case", "kudoyarov", "--role", "defendant"),
+        ("Василий Алексанян", "--alias=Vasily Aleksanyan", "--case=aleksanyan", "--role=defendant"),
+        ("[red]x[/red]", "--id", "red-x", "--case", "other", "--role", "defendant"),
+    ):
+        assert run("person", "add", *args).exit_code == 0
+    k = "andrei-kudoyarov"
+    a = "Vasily Aleksanyan"  # a name, resolved to vasiliy-aleksanyan
+    return {
+        "k_remand": log(
+            run, "kudoyarov", "pretrial_detention", "May 2011", "-p", k, "--place", KUDOYAROV_SIZO
+        ),
+        "k_arrest": log(run, "kudoyarov", "arrest", "20.05.2011", "-p", "Andrei Kudoyarov"),
+        "k_death": log(run, "kudoyarov", "death_in_custody", "2011-10-08", "-p", k),
+        "a_arrest": log(run, "aleksanyan", "arrest", "2006-04-06", "-p", a, "--place", "Moscow"),
+        "a_bail": log(run, "aleksanyan", "bail", "2008-12", "-p", a),
+        "a_release": log(run, "aleksanyan", "release", "2009-01", "-p", a),
+        "x_arrest": log(run, "other", "arrest", "2019-12-01", "-p", "red-x"),
+    }
+
+
+def squeezed(text: str) -> list[str]:
+    """The lines of a table with each run of spaces made one, to compare rows as text."""
+    return [" ".join(line.split()) for line in text.splitlines()]
+
+
+def as_json(run: Run, *args: str) -> Any:
+    """Run a read command with --json; its parsed output."""
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    return json.loads(result.stdout)
+
+
+def test_timeline_json_of_a_case(run: Run, ids: dict[str, str]) -> None:
+    data = as_json(run, "timeline", "kudoyarov", "--as-of", "2020-01-01")
+    assert set(data) == {"case", "person", "as_of", "events", "custody", "problems"}
+    assert (data["case"], data["person"], data["as_of"]) == ("kudoyarov", None, "2020-01-01")
+    assert [(e["type"], e["date"], e["id"]) for e in data["events"]] == [
+        ("pretrial_detention", "2011-05", ids["k_remand"]),
+        ("arrest", "2011-05-20", ids["k_arrest"]),
+        ("death_in_custody", "2011-10-08", ids["k_death"]),
+    ]
+    assert data["custody"] == [
+        {
+            "person": "andrei-kudoyarov",
+            "kind": "custody",
+            "start": "2011-05-20",
+            "end": "2011-10-08",
+            "ongoing": False,
+            "days": 141,
+            "pretrial_days": 141,
+            "approximate": False,
+            "ended_by": "death_in_custody",
+            "facilities": [KUDOYAROV_SIZO],
+            "start_event": ids["k_arrest"],
+            "end_event": ids["k_death"],
+        }
+    ]
+    assert data["problems"] == []
+
+
+def test_timeline_of_a_person_by_name_reports_the_problem(run: Run, ids: dict[str, str]) -> None:
+    data = as_json(run, "timeline", "--person", "Vasily Aleksanyan", "--as-of", "2020-01-01")
+    assert (data["case"], data["person"]) == (None, "vasiliy-aleksanyan")
+    assert [e["id"] for e in data["events"]] == [ids["a_arrest"], ids["a_bail"], ids["a_release"]]
+    assert [
+        (p["start"], p["end"], p["days"], p["approximate"], p["ended_by"]) for p in data["custody"]
+    ] == [("2006-04-06", "2008-12", 970, True, "bail")]
+    assert data["problems"] == [PROBLEM.format(ids["a_release"])]
+    shown = run("timeline", "--person", "Vasily Aleksanyan")
+    assert shown.exit_code == 0, shown.output
+    assert "Problem: " + PROBLEM.format(ids["a_release"]) in shown.stdout.splitlines()
+
+
+def test_timeline_needs_a_case_or_a_person(run: Run) -> None:
+    result = run("timeline")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "give a CASE, or --person, or both" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "shown"),
+    [
+        ((), ["a_arrest", "a_bail", "a_release"]),
+        (("--from", "2008-12-01"), ["a_bail", "a_release"]),  # "2008-12" starts on the 1st
+        (("--from", "2008-12-02"), ["a_release"]),
+        (("--from", "2008-12-01", "--to", "2009-01-01"), ["a_bail", "a_release"]),
+        (("--to", "2008-12-31"), ["a_arrest", "a_bail"]),
+        (("--to", "2008-11-30"), ["a_arrest"]),
+        (("--from", "2006-04-06", "--to", "2006-04-06"), ["a_arrest"]),
+        (("--from", "2008-12", "--to", "2008-12"), ["a_bail"]),  # the whole month
+        (("--type", "bail", "--type", "release"), ["a_bail", "a_release"]),
+        (("--type", "arrest", "--from", "2007"), []),
+    ],
+)
+def test_timeline_from_to_and_type_narrow_the_rows_not_the_custody(
+    run: Run, ids: dict[str, str], options: tuple[str, ...], shown: list[str]
+) -> None:
+    data = as_json(run, "timeline", "aleksanyan", *options, "--as-of", "2020-01-01")
+    assert [e["id"] for e in data["events"]] == [ids[name] for name in shown]
+    assert [(p["start"], p["end"], p["days"]) for p in data["custody"]] == [
+        ("2006-04-06", "2008-12", 970)
+    ]
+    assert data["problems"] == [PROBLEM.format(ids["a_release"])]
+
+
+@pytest.mark.parametrize(("as_of", "days"), [("2020-01-01", 31), ("2022-01-01", 762)])
+def test_timeline_as_of_counts_ongoing_custody(
+    run: Run, ids: dict[str, str], as_of: str, days: int
+) -> None:
+    data = as_json(run, "timeline", "other", "--as-of", as_of)
+    assert data["as_of"] == as_of
+    assert [
+        (p["person"], p["end"], p["ongoing"], p["days"], p["pretrial_days"])
+        for p in data["custody"]
+    ] == [("red-x", None, True, days, days)]
+
+
+def test_timeline_table_shows_the_figures_and_names_literally(
+    run: Run, ids: dict[str, str]
+) -> None:
+    result = run("timeline", "kudoyarov", "--as-of", "2020-01-01")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    lines = squeezed(result.stdout)
+    assert lines[0] == "date type persons place description src id"
+    assert (
+        f"2011-05 pretrial_detention Andrei Kudoyarov {KUDOYAROV_SIZO} none {ids['k_remand']}"
+        in lines
+    )
+    assert "+141 d" in lines  # days since the previous row
+    custody_row = "Andrei Kudoyarov custody 2011-05-20 2011-10-08 141 141 death_in_custody"
+    assert f"{custody_row} {KUDOYAROV_SIZO}" in lines
+    assert lines[-1] == "As of 2020-01-01; ~ marks approximate figures."
+    other = squeezed(run("timeline", "other", "--as-of", "2020-01-01").stdout)
+    assert f"2019-12-01 arrest [red]x[/red] none {ids['x_arrest']}" in other
+    assert "[red]x[/red] custody 2019-12-01 still held 31 31" in other
+
+
+STATS_KEYS = {
+    "as_of": None,
+    "cases": {"total", "by_status"},
+    "persons": None,
+    "events": {"total", "by_type"},
+    "custody": {
+        "persons_held",
+        "periods",
+        "total_days",
+        "median_pretrial_days",
+        "max_pretrial_days",
+        "currently_held",
+        "deaths_in_custody",
+    },
+    "verdicts": {"guilty", "acquitted", "conviction_rate"},
+    "extradition": {"requests", "granted", "refused", "by_country"},
+    "per_person": None,
+}
+
+
+def test_stats_json_over_all_cases(run: Run, ids: dict[str, str]) -> None:
+    data = as_json(run, "stats", "--as-of", "2022-01-01")
+    assert set(data) == set(STATS_KEYS)
+    for key, inner in STATS_KEYS.items():
+        if inner is not None:
+            assert set(data[key]) == inner, key
+    assert {k: v for k, v in data.items() if k != "per_person"} == {
+        "as_of": "2022-01-01",
+        "cases": {"total": 3, "by_status": {"deceased": 1, "released": 1, "open": 1}},
+        "persons": 3,
+        "events": {
+            "total": 7,
+            "by_type": {
+                "arrest": 3,
+                "pretrial_detention": 1,
+                "death_in_custody": 1,
+                "bail": 1,
+                "release": 1,
+            },
+        },
+        "custody": {
+            "persons_held": 3,
+            "periods": 3,
+            "total_days": 141 + 970 + 762,
+            "median_pretrial_days": 762,
+            "max_pretrial_days": 970,
+            "currently_held": 1,
+            "deaths_in_custody": 1,
+        },
+        "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
+        "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
+    }
+    assert [(r["person"], r["custody_days"], r["ended_by"]) for r in data["per_person"]] == [
+        ("vasiliy-aleksanyan", 970, "bail"),
+        ("andrei-kudoyarov", 141, "death_in_custody"),
+        ("red-x", 762, None),
+    ]
+    assert set(data["per_person"][0]) == set(COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("options", "cases", "held"),
+    [
+        (("--case", "kudoyarov"), 1, ["andrei-kudoyarov"]),
+        (("--case", "kudoyarov", "--case", "other"), 2, ["andrei-kudoyarov", "red-x"]),
+        (("--tag", "yukos"), 1, ["vasiliy-aleksanyan"]),
+        (("--tag", "death", "--case", "aleksanyan"), 0, []),
+        (("--tag", "nosuch"), 0, []),
+    ],
+)
+def test_stats_selects_cases_by_id_and_tag(
+    run: Run, ids: dict[str, str], options: tuple[str, ...], cases: int, held: list[str]
+) -> None:
+    data = as_json(run, "stats", *options, "--as-of", "2022-01-01")
+    assert data["cases"]["total"] == cases
+    assert data["persons"] == len(held)
+    assert [r["person"] for r in data["per_person"]] == held
+
+
+def test_stats_of_kudoyarov(run: Run, ids: dict[str, str]) -> None:
+    data = as_json(run, "stats", "--case", "kudoyarov", "--as-of", "2022-01-01")
+    assert data["custody"] == {
+        "persons_held": 1,
+        "periods": 1,
+        "total_days": 141,
+        "median_pretrial_days": 141,
+        "max_pretrial_days": 141,
+        "currently_held": 0,
+        "deaths_in_custody": 1,
+    }
+    summary = run("stats", "--case", "kudoyarov", "--as-of", "2022-01-01")
+    assert summary.exit_code == 0, summary.output
+    lines = squeezed(summary.stdout)
+    for line in (
+        "days in custody (total) 141",
+        "pretrial days, median 141",
+        "pretrial days, maximum 141",
+        "currently held 0",
+        "deaths in custody 1",
+        "conviction rate n/a",
+        "death_in_custody 1 ████████████████████████",
+        "As of 2022-01-01.",
+    ):
+        assert line in lines, line
+    table = run("stats", "--case", "kudoyarov", "--per-person", "--as-of", "2022-01-01")
+    assert table.exit_code == 0, table.output
+    assert "Andrei Kudoyarov 2011-05-20 141 141 ████████ 0 0 0 death in custody —" in squeezed(
+        table.stdout
+    )
+
+
+def test_stats_per_person_sorted_by_pretrial_days(run: Run, ids: dict[str, str]) -> None:
+    def order(*options: str) -> list[str]:
+        result = run("stats", "--per-person", "--as-of", "2022-01-01", *options)
+        assert result.exit_code == 0, result.output
+        names = ("Василий Алексанян", "Andrei Kudoyarov", "[red]x[/red]")
+        return sorted(names, key=result.stdout.index)
+
+    # 970, 141 and 762 days before trial, first held in 2006, 2011 and 2019.
+    assert order() == ["Василий Алексанян", "Andrei Kudoyarov", "[red]x[/red]"]
+    assert order("--sort", "pretrial_days") == [
+        "Василий Алексанян",
+        "[red]x[/red]",
+        "Andrei Kudoyarov",
+    ]
+    json_order = as_json(run, "stats", "--sort", "pretrial_days", "--as-of", "2022-01-01")
+    assert [r["pretrial_days"] for r in json_order["per_person"]] == [970, 762, 141]
+
+
+def test_stats_per_person_prints_names_literally(run: Run, ids: dict[str, str]) -> None:
+    result = run("stats", "--per-person", "--case", "other", "--as-of", "2020-01-01")
+    assert result.exit_code == 0, result.output
+    lines = squeezed(result.stdout)
+    assert "[red]x[/red] 2019-12-01 31 + 31 ████████ 0 0 0 still held —" in lines
+    assert "(other)" in lines
+
+
+def test_stats_sort_by_an_unknown_column_lists_the_columns(run: Run, ids: dict[str, str]) -> None:
+    result = run("stats", "--per-person", "--sort", "nosuch")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: cannot sort by 'nosuch'; columns: " + ", ".join(COLUMNS) + "\n"
+    )
