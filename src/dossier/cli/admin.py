@@ -96,7 +96,8 @@ def verify(ctx: typer.Context, as_json: bool = JSON) -> None:
     if as_json:
         print_json({"ok": not problems, "state_hash": state, "problems": problems})
     elif not problems:
-        say(f"OK: {len(d.history)} history entries intact; state hash {state}")
+        entries = f"{len(d.history)} history entr{'y' if len(d.history) == 1 else 'ies'}"
+        say(f"OK: {entries} intact; state hash {state}")
     else:
         for problem in problems:
             typer.echo(f"Error: {problem}", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -43,7 +43,7 @@ def timeline_view(timeline: Timeline, names: Mapping[str, str]) -> RenderableTyp
         table.add_row(
             date,
             event_type(event.type),
-            text(", ".join(names.get(p, p) for p in event.persons)),
+            text("\n".join(names.get(p, p) for p in event.persons)),
             text(event.place),
             description,
             str(len(event.sources)) if event.sources else Text("none", style="yellow"),
@@ -143,27 +143,43 @@ def _ended(ended_by: str | None) -> Text:
     return styled
 
 
+class _PerPerson:
+    """The comparison table; the bar column only where there is room for it."""
+
+    def __init__(self, rows: Sequence[PersonRow], as_of: str) -> None:
+        self.rows = rows
+        self.as_of = as_of
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        bars = options.max_width >= 100
+        columns = ["person (case)", "first\nheld", "days\nheld", "pre-\ntrial"]
+        columns += ["", "care\ndenied"] if bars else ["care\ndenied"]
+        columns += ["ill-\ntreated", "hunger\nstrikes", "ended\nby", "verdict"]
+        table = make_table(*columns, title="Persons held")
+        largest = max((r.pretrial_days for r in self.rows), default=0)
+        for row in self.rows:
+            rough = "~" if row.approximate else ""
+            cells: list[RenderableType] = [
+                text(row.name).append(f"\n({row.case})", style="dim"),
+                show_date(row.first_custody),
+                f"{rough}{row.custody_days}" + (" +" if row.ongoing else ""),
+                f"{rough}{row.pretrial_days}",
+            ]
+            if bars:
+                cells.append(bar(row.pretrial_days, largest, 8))
+            cells += [
+                str(row.medical_care_denied),
+                str(row.ill_treatment),
+                str(row.hunger_strikes),
+                Text("still held", style="bold red") if row.ongoing else _ended(row.ended_by),
+                text(row.verdict or "—"),
+            ]
+            table.add_row(*cells)
+        yield table
+        note = f"As of {self.as_of}; ~ marks approximate figures, + a period still running."
+        yield Text(note, style="dim")
+
+
 def per_person_view(rows: Sequence[PersonRow], as_of: str) -> RenderableType:
     """The comparison table: one row per person ever held, with pretrial bars."""
-    table = make_table(
-        "person (case)", "first\nheld", "days\nheld", "pre-\ntrial", "",
-        "care\ndenied", "ill-\ntreated", "hunger\nstrikes", "ended\nby", "verdict",
-        title="Persons held",
-    )  # fmt: skip
-    largest = max((r.pretrial_days for r in rows), default=0)
-    for row in rows:
-        rough = "~" if row.approximate else ""
-        table.add_row(
-            text(row.name).append(f"\n({row.case})", style="dim"),
-            show_date(row.first_custody),
-            f"{rough}{row.custody_days}" + (" +" if row.ongoing else ""),
-            f"{rough}{row.pretrial_days}",
-            bar(row.pretrial_days, largest, 8),
-            str(row.medical_care_denied),
-            str(row.ill_treatment),
-            str(row.hunger_strikes),
-            Text("still held", style="bold red") if row.ongoing else _ended(row.ended_by),
-            text(row.verdict or "—"),
-        )
-    note = f"As of {as_of}; ~ marks approximate figures, + a period still running."
-    return Group(table, Text(note, style="dim"))
+    return _PerPerson(rows, as_of)

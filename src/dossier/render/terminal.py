@@ -41,6 +41,8 @@ _KEEP_WHOLE = {
     *("days", "pretrial", "since", "n", "kind", "ended by", "first\nheld", "days\nheld"),
     *("pre-\ntrial", "care\ndenied", "ill-\ntreated", "hunger\nstrikes", "verdict"),
 }
+# Free text that deserves more of the room when a table is squeezed.
+_WEIGHT = {"description": 3, "summary": 2, "title": 2}
 # Free text wraps, but never into a sliver one word wide.
 _MIN_WIDTH = {"description": 12, "title": 12, "command": 12}
 
@@ -92,7 +94,7 @@ class _Table(Table):
             else:
                 # The floor the ratio shares start from: a whole word (up to 12), when it fits.
                 column.width = max(1 if column.overflow == "crop" else 3, int(floors[i] * shrink))
-                column.ratio = max(4, min(width, 40))
+                column.ratio = max(4, min(width, 40)) * _WEIGHT.get(str(column.header), 1)
         yield from super().__rich_console__(console, options)
 
 
@@ -218,7 +220,7 @@ def events_table(
         cells: list[RenderableType] = [
             date,
             event_type(event.type),
-            text(", ".join(names.get(p, p) for p in event.persons)),
+            text("\n".join(names.get(p, p) for p in event.persons)),
             text(event.place),
             text(event.description),
             str(len(event.sources)) if event.sources else Text("none", style="yellow"),
