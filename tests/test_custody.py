@@ -711,9 +711,9 @@ def test_kudoyarov_died_in_custody_after_141_days() -> None:
                 ended_by="death_in_custody",
                 start_event="k1",
                 end_event="k3",
-                facilities=(
-                    "SIZO No. 3 (11th Silikatny proezd), Moscow",
+                facilities=(  # the day-precise arrest before the month-precise remand
                     "Moscow (his office at School No. 1308)",
+                    "SIZO No. 3 (11th Silikatny proezd), Moscow",
                 ),
             ),
         ),

@@ -231,7 +231,9 @@ def _most_specific(types: set[str], fallback: str) -> str:
 
 
 def _places(events: Iterable[Event]) -> list[str]:
-    return [e.place for e in events if e.place]
+    """Places of the events, the most precisely dated first (the day before the month)."""
+    ordered = sorted(events, key=lambda e: -_rank(stored(e.date)))
+    return [e.place for e in ordered if e.place]
 
 
 def _orphan(person: str, moment: _Moment) -> str:
