@@ -279,7 +279,7 @@ def vocab_tables(rows: Sequence[tuple[str, str, str]], lists: Mapping[str, Seque
 
 def import_summary(summary: Summary, title: str) -> RenderableType:
     """Added, updated and unchanged records per kind, and what was created."""
-    table = make_table("", "cases", "persons", "events", title=title)
+    table = make_table("", "cases", "persons", "events")
     for label, counts in (
         ("added", summary.added),
         ("updated", summary.updated),
@@ -292,4 +292,4 @@ def import_summary(summary: Summary, title: str) -> RenderableType:
         for kind, ids in created.items()
         if ids
     ]
-    return Group(table, *lines)
+    return Group(Text(title), table, *lines)
