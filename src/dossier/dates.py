@@ -178,6 +178,13 @@ class PartialDate:
 
 def parse_date(text: str, *, dayfirst: bool | None = None) -> PartialDate:
     """Read a date as people type it; never invent precision."""
+    return _parse(text, dayfirst)
+
+
+# Imports read the same dates over and over; a PartialDate is immutable, so the
+# answer can be shared (errors are not cached: they are raised anew each time).
+@lru_cache(maxsize=1 << 16)
+def _parse(text: str, dayfirst: bool | None) -> PartialDate:
     text = text.strip()
     shown = _quote(text)
     if len(text) > _MAX_LENGTH:

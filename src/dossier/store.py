@@ -13,6 +13,7 @@ format and schema version), `cases`, `persons`, `events` and `history`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,23 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 KINDS = hist.KINDS
 
 R = TypeVar("R", Case, Person, Event)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector around bulk work.
+
+    Loading or importing 100,000 records allocates millions of containers and
+    none of them form cycles; without this the collector would scan them again
+    and again (measured: about a third of an import's time).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Table(Generic[R]):
@@ -127,7 +145,8 @@ class Dossier:
     def load(cls, path: str | Path) -> Dossier:
         """Read a dossier without locking; a missing file is an empty dossier."""
         path = Path(path)
-        return cls(path, read_json(path))
+        with paused_gc():
+            return cls(path, read_json(path))
 
     @classmethod
     @contextmanager
@@ -141,7 +160,8 @@ class Dossier:
         except OSError as exc:
             raise DatabaseError(f"cannot create folder {path.parent}: {exc.strerror}") from None
         with write_lock(path):
-            dossier = cls(path, read_json(path))
+            with paused_gc():
+                dossier = cls(path, read_json(path))
             yield dossier
             dossier.commit(command)
 

@@ -15,12 +15,11 @@ from typing import Any
 
 import orjson
 
-from dossier.io.read import COLUMNS, FORMAT_NAME
+from dossier.io.read import COLUMNS, FORMAT_NAME, escape_formula
 from dossier.model import now_iso
 from dossier.store import Dossier
 
 VERSION = 1
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def select(d: Dossier, cases: Collection[str] = ()) -> dict[str, list[dict[str, Any]]]:
@@ -79,8 +78,7 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return "|".join(_cell(v) for v in value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return escape_formula(str(value))
 
 
 def _csv_row(kind: str, record: dict[str, Any]) -> list[str]:

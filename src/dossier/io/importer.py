@@ -20,14 +20,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from dossier.dates import parse_date
 from dossier.errors import InvalidDate
-from dossier.io.read import Parsed, Problem, Row, detect_format, read
+from dossier.io.read import Parsed, Problem, Row, detect_format, read, unescape_formula
 from dossier.model import SLUG, new_event_id, now_iso, slugify
 from dossier.search import fold
-from dossier.store import Dossier
+from dossier.store import Dossier, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
 T = TypeVar("T")
@@ -35,8 +36,6 @@ T = TypeVar("T")
 LISTS = {"charges", "tags", "sources", "aliases", "organizations", "persons"}
 # How a CSV column is named when it differs from the record field.
 CSV_NAMES = {"persons": "person", "sources": "source"}
-# A leading apostrophe that our CSV export put before a would-be formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TRUE = {"yes", "true", "1", "x", "y", "да"}
 FALSE = {"", "no", "false", "0", "n", "нет"}
 
@@ -109,6 +108,18 @@ def import_sources(
     `d` is changed only when the summary has no errors; the caller commits
     it (or, for a dry run, does not).
     """
+    with paused_gc():
+        return _import(d, sources, create_missing, dayfirst, encoding, progress)
+
+
+def _import(
+    d: Dossier,
+    sources: Sequence[Source],
+    create_missing: bool,
+    dayfirst: bool | None,
+    encoding: str,
+    progress: Callable[[int, int], None] | None,
+) -> Summary:
     parsed: list[Parsed] = []
     for source in sources:
         fmt = source.format if source.format != "auto" else detect_format(source.name, source.data)
@@ -195,11 +206,9 @@ class _Planner:
 
     def _case(self, row: Row) -> None:
         v = _Values(row, self.dayfirst)
-        case_id = v.slug("id", required=True)
-        if case_id is None:
-            v.finish()
-            return
-        v.guard(self._once, row, "case", case_id)
+        case_id = v.slug("id", required=True) or ""
+        if case_id:
+            v.guard(self._once, row, "case", case_id)
         old = self.d.cases.raw.get(case_id)
         record: dict[str, Any] = dict(old) if old else {
             "id": case_id, "summary": None, "jurisdiction": None, "status": "open",
@@ -251,28 +260,34 @@ class _Planner:
 
     def _person(self, row: Row) -> None:
         v = _Values(row, self.dayfirst)
-        name = v.text("name", required=True)
+        name = v.text("name", required=True) or ""
         given = v.slug("id")
-        if name is None:
-            v.finish()
-            return
-        if given is None:
+        matched = None
+        if name and given is None:
             # The same name twice could be two people (two Ivan Ivanovs), or one
             # person twice; only ids can tell, so ask for them.
             v.guard(self._once, row, "person", name, "name", "; give each row an id")
-        person_id = given or v.guard(self._match_name, name) or self._free_id(name)
-        v.guard(self._once, row, "person", person_id)
+            matched = v.guard(self._match_name, name)
+        person_id = given or matched or (self._free_id(name) if name else "")
+        if person_id and not v.errors:
+            v.guard(self._once, row, "person", person_id)
         old = self.d.persons.raw.get(person_id)
         record: dict[str, Any] = dict(old) if old else {
             "id": person_id, "aliases": [], "born": None, "died": None, "nationality": None,
             "organizations": [], "notes": None, "sources": [], "confidential": False,
             "roles": [],
         }  # fmt: skip
-        if given is not None or old is None:
+        if not matched:
             record["name"] = name  # a row without an id never renames a person it matched
         for name_field in ("aliases", "organizations", "sources"):
             if v.has(name_field):
                 record[name_field] = v.list(name_field)
+        if matched and old is not None:
+            # Matched by name or alias: never lose what it was matched by.
+            kept = [*old["aliases"], *record["aliases"]]
+            if fold(name) not in {fold(n) for n in (old["name"], *kept)}:
+                kept.append(name)
+            record["aliases"] = list(dict.fromkeys(kept))
         for date_field in ("born", "died"):
             if v.has(date_field):
                 record[date_field] = v.date(date_field)
@@ -369,14 +384,13 @@ class _Planner:
             "type": v.word("type", EVENT_TYPES, "event type", required=True),
             "date": v.date("date", required=True),
         }
-        label = v.label("persons")
-        persons = [v.guard(self._resolve, p, label) for p in v.list("persons")]
-        record["persons"] = list(dict.fromkeys(p for p in persons if p))
+        if v.has("persons"):
+            label = v.label("persons")
+            persons = [v.guard(self._resolve, p, label) for p in v.list("persons")]
+            record["persons"] = list(dict.fromkeys(p for p in persons if p))
         if v.has("end"):
             record["end"] = v.date("end")
-        for name in ("place", "description", "term", "note", "country"):
-            if v.has(name):
-                record[name] = v.text(name)
+        record.update(v.texts(("place", "description", "term", "note", "country")))
         if record.get("country"):
             record["country"] = record["country"].upper()
         if v.has("outcome"):
@@ -427,15 +441,14 @@ class _Planner:
                 taken.add(event_id)
                 record["id"] = event_id
             old = self.d.events.raw.get(event_id)
-            base = dict(old) if old else {
-                "id": event_id, "end": None, "persons": [], "place": None, "country": None,
-                "description": None, "sources": [], "outcome": None, "term": None,
-                "note": None, "confidential": False,
-            }  # fmt: skip
-            base.update(record)
-            self._put("events", event_id, {k: base[k] for k in _EVENT_KEYS}, old)
+            base = old or _NEW_EVENT
+            get = record.get
+            # Every key in the stored order; a column the file lacks keeps the stored value.
+            merged = {key: get(key, base[key]) for key in _EVENT_KEYS}
+            self._put("events", event_id, merged, old)
 
     def _put(self, kind: str, key: str, record: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Add or update a record, counting what happened."""
         if old is None:
             self.summary.added[kind] += 1
         elif old == record:
@@ -448,10 +461,15 @@ class _Planner:
 
 _EVENT_KEYS = ("id", "case", "type", "date", "end", "persons", "place", "country",
                "description", "sources", "outcome", "term", "note", "confidential")  # fmt: skip
+_NEW_EVENT: dict[str, Any] = {
+    "id": None, "case": None, "type": None, "date": None, "end": None, "persons": [],
+    "place": None, "country": None, "description": None, "sources": [], "outcome": None,
+    "term": None, "note": None, "confidential": False,
+}  # fmt: skip
 
 
 def _fingerprint(raw: dict[str, Any]) -> tuple[Any, ...]:
-    return (raw["case"], raw["type"], raw["date"], tuple(sorted(raw["persons"])))
+    return (raw["case"], raw["type"], raw["date"], tuple(sorted(raw.get("persons", ()))))
 
 
 def _same(a: dict[str, Any], b: dict[str, Any], ignore: Iterable[str]) -> bool:
@@ -484,6 +502,8 @@ class _Values:
 
     def __init__(self, row: Row, dayfirst: bool | None) -> None:
         self.row = row
+        self.values = row.values
+        self.labels = _labels(row.columns)
         self.dayfirst = dayfirst
         self.errors: list[_RowError] = []
 
@@ -505,26 +525,49 @@ class _Values:
 
     def label(self, name: str) -> str:
         """The column name as the file spells it."""
-        csv_name = CSV_NAMES.get(name)
-        return csv_name if csv_name and csv_name in self.row.values else name
+        return self.labels.get(name, name)
 
     def has(self, name: str) -> bool:
         """Whether the file has this column (or key)."""
-        return self.label(name) in self.row.values
+        return name in self.labels
 
     def _raw(self, name: str) -> Any:
-        return self.row.values.get(self.label(name))
+        return self.values.get(self.labels.get(name, name))
 
     def text(self, name: str, required: bool = False) -> str | None:
         """A text value, stripped; None when empty."""
         value = self._raw(name)
+        if (
+            type(value) is str
+            and value
+            and value[0] != "'"
+            and not value[0].isspace()
+            and not value[-1].isspace()
+        ):
+            return value  # the common case, made cheap: nothing to strip or unquote
         if value is not None and not isinstance(value, str):
             self._fail(name, f"must be text, not {type(value).__name__}")
             return None
-        value = _unquote_formula(value.strip()) if value else None
+        value = value.strip() if value else None
+        if value and self.row.tabular:
+            value = unescape_formula(value)
         if required and not value:
             self._fail(name, "is required and empty")
         return value or None
+
+    def texts(self, names: Iterable[str]) -> dict[str, str | None]:
+        """Several optional text values, for the columns the file has (the hot path)."""
+        found: dict[str, str | None] = {}
+        for name in names:
+            column = self.labels.get(name)
+            if column is None:
+                continue
+            value = self.values[column]
+            if type(value) is str and value and value == value.strip() and value[0] != "'":
+                found[name] = value
+            else:
+                found[name] = self.text(name)
+        return found
 
     def slug(self, name: str, required: bool = False) -> str | None:
         """An id value."""
@@ -538,16 +581,21 @@ class _Values:
     def list(self, name: str) -> list[str]:
         """Several values: |-separated text, or a JSON list of texts."""
         value = self._raw(name)
-        if value is None:
+        if not value:
             return []
         if isinstance(value, str):
+            if "|" not in value and value[0] not in "' " and not value[-1].isspace():
+                return [value]  # the common case: one value, nothing to clean
             items = value.split("|")
         elif isinstance(value, list) and all(isinstance(i, str) for i in value):
             items = value
         else:
             self._fail(name, "must be text, or a list of texts")
             return []
-        return list(dict.fromkeys(_unquote_formula(i.strip()) for i in items if i.strip()))
+        clean = (i.strip() for i in items)
+        if self.row.tabular:
+            clean = (unescape_formula(i) for i in clean)
+        return list(dict.fromkeys(i for i in clean if i))
 
     def word(
         self, name: str, vocab: Iterable[str], what: str | None = None, required: bool = False
@@ -570,7 +618,7 @@ class _Values:
         if value is None:
             return None
         try:
-            return parse_date(value, dayfirst=self.dayfirst).edtf
+            return _edtf(value, self.dayfirst)
         except InvalidDate as exc:
             self._fail(name, str(exc))
             return None
@@ -586,8 +634,17 @@ class _Values:
         return False
 
 
-def _unquote_formula(text: str) -> str:
-    """Undo the apostrophe our CSV export puts before a cell a spreadsheet would run."""
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
-        return text[1:]
-    return text
+@lru_cache(maxsize=1 << 16)
+def _edtf(text: str, dayfirst: bool | None) -> str:
+    """The EDTF form of a typed date (cached: an import repeats dates)."""
+    return parse_date(text, dayfirst=dayfirst).edtf
+
+
+@lru_cache(maxsize=64)
+def _labels(columns: frozenset[str]) -> dict[str, str]:
+    """Record field -> the column that holds it, for one file's set of columns."""
+    labels = {name: name for name in columns}
+    for field_name, csv_name in CSV_NAMES.items():
+        if csv_name in columns:
+            labels[field_name] = csv_name
+    return labels

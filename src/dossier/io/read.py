@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,6 +39,22 @@ SYNONYMS = {
     "case": {"charge": "charges", "tag": "tags", "source": "sources"},
 }  # fmt: skip
 KINDS = ("case", "person", "event")
+
+# A CSV cell a spreadsheet would run as a formula starts with one of = + - @ (or a
+# tab or carriage return). Export puts an apostrophe before it, and before a text
+# that already starts with apostrophes then such a character, so that import can
+# always take exactly one off and give the text back.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def escape_formula(text: str) -> str:
+    """The cell to write for `text` so that no spreadsheet runs it."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unescape_formula(cell: str) -> str:
+    """The text an escaped cell stands for (the inverse of escape_formula)."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +257,8 @@ def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
                     name,
                     1,
                     column or "(empty)",
-                    f"unknown column in a {kind}s file; the columns are {', '.join(known)}",
+                    f"unknown column in {'an' if kind == 'event' else 'a'} {kind}s file;"
+                    f" the columns are {', '.join(known)}",
                 )
             )
     repeated = sorted({c for c in columns if columns.count(c) > 1})

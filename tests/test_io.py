@@ -1,0 +1,1231 @@
+"""Import and export (DESIGN.md, "Import and export"): every format, every error located.
+
+An import is all or nothing: every bad row is listed as `FILE:LINE: FIELD: message`
+on stderr, then a count, exit 1, and the database file is left byte for byte as it
+was (or still absent). Re-running an import changes nothing; rows without an id
+match stored events as a multiset. An export imported into an empty database gives
+back every record, ids and timestamps included.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner, Result
+
+from conftest import Run
+from dossier import ops, storage, store
+from dossier.cli.app import app
+from dossier.io.importer import Source, import_sources
+from dossier.io.read import COLUMNS
+from dossier.model import Case, Event, Person, Role
+from dossier.store import Dossier
+from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
+
+EVENTS = "case,date,type,person,source\n"
+BOM = b"\xef\xbb\xbf"
+HEARIN = "type: unknown event type 'hearin' (did you mean 'hearing'?); see 'dossier vocab'"
+AREST = "type: unknown event type 'arest' (did you mean 'arrest'?); see 'dossier vocab'"
+UNSOURCED = "event(s) have no source (the first on this line); reports will mark them unsourced"
+
+# Helpers ----------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    """An input file; text is written as UTF-8 exactly as given (no newline translation)."""
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def cli(db: Path) -> Run:
+    """Like the `run` fixture, for another database."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, ["--db", str(db), *args], input=input)
+
+    return invoke
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The database file's bytes before a command (None: there was no file)."""
+
+    path: Path
+    data: bytes | None
+
+    @classmethod
+    def of(cls, path: Path) -> Snapshot:
+        return cls(path, path.read_bytes() if path.exists() else None)
+
+    def assert_unchanged(self) -> None:
+        if self.data is None:
+            assert not self.path.exists(), f"{self.path} was created"
+        else:
+            assert self.path.read_bytes() == self.data, f"{self.path} changed"
+
+
+def tally(cases: int = 0, persons: int = 0, events: int = 0) -> dict[str, int]:
+    """Counts per kind, as in the import summary."""
+    return {"cases": cases, "persons": persons, "events": events}
+
+
+def imported(result: Result) -> dict[str, Any]:
+    """The --json summary of an import that succeeded (no errors, nothing on stderr)."""
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    summary: dict[str, Any] = json.loads(result.stdout)
+    assert summary["errors"] == []
+    return summary
+
+
+def assert_refused(result: Result, before: Snapshot, *errors: str, files: int = 1) -> None:
+    """Exit 1; one `Error:` line per problem, then the count; the file as it was."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        *(f"Error: {error}" for error in errors),
+        f"Error: {len(errors)} problem(s) in {files} file(s); nothing was imported",
+    ]
+    before.assert_unchanged()
+
+
+def stored(db: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every record in the database file, by kind and id."""
+    d = Dossier.load(db)
+    return {kind: dict(table.raw) for kind, table in d.tables().items()}
+
+
+def events_of(db: Path, type_: str) -> list[dict[str, Any]]:
+    """The stored events of one type, in the order recorded."""
+    return [e for e in stored(db)["events"].values() if e["type"] == type_]
+
+
+def exported(run: Run, *args: str) -> dict[str, Any]:
+    """`export ARGS` parsed: JSON, or JSON Lines regrouped by kind (header under 'header')."""
+    result = run("export", *args)
+    assert result.exit_code == 0, result.output
+    if "jsonl" not in args:
+        export: dict[str, Any] = json.loads(result.stdout)
+        return export
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    grouped: dict[str, Any] = {"header": lines[0], "cases": [], "persons": [], "events": []}
+    for record in lines[1:]:
+        grouped[record.pop("kind") + "s"].append(record)
+    return grouped
+
+
+def records_of(run: Run, fmt: str) -> dict[str, Any]:
+    """An export's records (without the header, which holds the time of export)."""
+    export = exported(run, "--format", fmt)
+    header = export.pop("header") if fmt == "jsonl" else export
+    assert (header.pop("format"), header.pop("version")) == ("dossier", 1)
+    assert header.pop("exported").endswith("Z")
+    assert list(export) == ["cases", "persons", "events"]
+    return export
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    """A CSV export read back as a spreadsheet would (BOM removed)."""
+    assert data.startswith(BOM)
+    return list(csv.reader(io.StringIO(data[len(BOM) :].decode(), newline="")))
+
+
+def unstamped(cases: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Cases without their timestamps."""
+    return {
+        i: {k: v for k, v in c.items() if k not in ("created", "updated")} for i, c in cases.items()
+    }
+
+
+def only_event(db: Path, type_: str) -> dict[str, Any]:
+    """The one stored event of this type."""
+    (event,) = events_of(db, type_)
+    return event
+
+
+# Formats ----------------------------------------------------------------------------
+
+
+def test_csv_of_events_resolves_persons_and_fills_every_column(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "events.csv",
+        "case,date,type,person,place,country,description,source,end,outcome,term,note\n"
+        "aleksanyan,2008-02-08,transfer,Vasily Aleksanyan,City hospital,ru,Moved under guard,"
+        "https://example.org/a|ECHR ruling,,,,\n"
+        "aleksanyan,October 2007,hunger_strike,vasiliy-aleksanyan,,,,s,2007-11,,,as his lawyers"
+        " said\n"
+        "aleksanyan,c. 2009,verdict,,,,,s,,dismissed,,\n",
+    )
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert summary["added"] == tally(events=3)
+    transfer = only_event(db, "transfer")
+    assert transfer == {
+        "id": transfer["id"],
+        "case": "aleksanyan",
+        "type": "transfer",
+        "date": "2008-02-08",
+        "end": None,
+        "persons": ["vasiliy-aleksanyan"],
+        "place": "City hospital",
+        "country": "RU",
+        "description": "Moved under guard",
+        "sources": ["https://example.org/a", "ECHR ruling"],
+        "outcome": None,
+        "term": None,
+        "note": None,
+        "confidential": False,
+    }
+    strike = only_event(db, "hunger_strike")
+    assert (strike["date"], strike["end"], strike["note"]) == (
+        "2007-10",
+        "2007-11",
+        "as his lawyers said",
+    )
+    verdict = only_event(db, "verdict")
+    assert (verdict["date"], verdict["persons"], verdict["outcome"], verdict["term"]) == (
+        "2009~",
+        [],
+        "dismissed",
+        None,
+    )
+
+
+def test_csv_of_cases(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "cases.csv",
+        "id,title,summary,jurisdiction,status,charges,tags,sources\n"
+        "bakhmina,Svetlana Bakhmina,,ru,Convicted,Art. 160 CC RF|Art. 198 CC RF,yukos|women,"
+        "https://example.org/bakhmina\n",
+    )
+    assert imported(run("import", str(path), "--json"))["added"] == tally(cases=1)
+    case = stored(db)["cases"]["bakhmina"]
+    assert case["created"] == case["updated"] != ""
+    assert case == {
+        "id": "bakhmina",
+        "title": "Svetlana Bakhmina",
+        "summary": None,
+        "jurisdiction": "RU",
+        "status": "convicted",
+        "charges": ["Art. 160 CC RF", "Art. 198 CC RF"],
+        "tags": ["yukos", "women"],
+        "sources": ["https://example.org/bakhmina"],
+        "created": case["created"],
+        "updated": case["created"],
+    }
+
+
+def test_csv_of_persons_with_roles_and_aliases(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    cases = write(tmp_path, "cases.csv", "id,title\nbakhmina,Svetlana Bakhmina\n")
+    persons = write(
+        tmp_path,
+        "persons.csv",
+        "Name,Aliases,Born,Case,Role,Notes\n"
+        "Светлана Бахмина,Svetlana Bakhmina|Бахмина С. В.,1968,bakhmina,defendant,"
+        "Yukos in-house lawyer\n"
+        "Ivan Petrov,,c. 1960,aleksanyan|bakhmina,lawyer,\n",
+    )
+    summary = imported(aleksanyan("import", str(cases), str(persons), "--json"))
+    assert summary["added"] == tally(cases=1, persons=2)
+    people = stored(db)["persons"]
+    assert people["svetlana-bakhmina"] == {
+        "id": "svetlana-bakhmina",
+        "name": "Светлана Бахмина",
+        "aliases": ["Svetlana Bakhmina", "Бахмина С. В."],
+        "born": "1968",
+        "died": None,
+        "nationality": None,
+        "organizations": [],
+        "notes": "Yukos in-house lawyer",
+        "sources": [],
+        "confidential": False,
+        "roles": [{"case": "bakhmina", "role": "defendant"}],
+    }
+    petrov = people["ivan-petrov"]
+    assert (petrov["born"], petrov["aliases"], petrov["notes"]) == ("1960~", [], None)
+    assert petrov["roles"] == [
+        {"case": "aleksanyan", "role": "lawyer"},
+        {"case": "bakhmina", "role": "lawyer"},
+    ]
+
+
+def test_native_json_as_export_writes_it(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    export = aleksanyan("export", "--format", "json")
+    assert export.stdout.startswith('{"format":"dossier","version":1,"exported":"')
+    path = write(tmp_path, "yukos.json", export.stdout)
+    other = tmp_path / "other.json"
+    summary = imported(cli(other)("import", str(path), "--json"))
+    assert summary["added"] == tally(cases=1, persons=1, events=2)
+    assert stored(other) == stored(db)
+
+
+def test_jsonl_header_and_kind_lines(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "more.jsonl",
+        '{"format": "dossier", "version": 1}\n'
+        '{"kind": "case", "id": "bakhmina", "title": "Svetlana Bakhmina", "status": "convicted"}\n'
+        "\n"
+        '{"kind": "person", "id": "svetlana-bakhmina", "name": "Светлана Бахмина",'
+        ' "roles": [{"case": "bakhmina", "role": "defendant"}]}\n'
+        '{"kind": "event", "case": "bakhmina", "type": "arrest", "date": "07.12.2004",'
+        ' "persons": ["Светлана Бахмина"], "sources": ["Kommersant"], "confidential": true}\n',
+    )
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert summary["added"] == tally(cases=1, persons=1, events=1)
+    arrest = events_of(db, "arrest")[-1]
+    assert arrest["case"] == "bakhmina"
+    assert (arrest["date"], arrest["persons"], arrest["confidential"]) == (
+        "2004-12-07",
+        ["svetlana-bakhmina"],
+        True,
+    )
+    assert stored(db)["persons"]["svetlana-bakhmina"]["roles"] == [
+        {"case": "bakhmina", "role": "defendant"}
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_a_dash_reads_standard_input(aleksanyan: Run, db: Path, fmt: str) -> None:
+    if fmt == "csv":
+        data = EVENTS + "aleksanyan,2007-06-01,hearing,Vasily Aleksanyan,s\n"
+    else:
+        data = aleksanyan("export", "--format", fmt).stdout
+    before = Snapshot.of(db)
+    summary = imported(aleksanyan("import", "-", "--json", input=data))
+    if fmt == "csv":
+        assert summary["added"] == tally(events=1)
+        assert only_event(db, "hearing")["persons"] == ["vasiliy-aleksanyan"]
+    else:  # the format is told from the content; importing an export of itself changes nothing
+        assert summary["unchanged"] == tally(cases=1, persons=1, events=2)
+        before.assert_unchanged()
+
+
+def test_standard_input_is_named_in_errors(aleksanyan: Run, db: Path) -> None:
+    before = Snapshot.of(db)
+    result = aleksanyan("import", "-", input=EVENTS + "aleksanyan,someday,arrest,,s\n")
+    assert_refused(
+        result,
+        before,
+        "<stdin>:2: date: cannot read date 'someday': unknown word 'someday'; use a form like"
+        " 2003-10-25, 25.10.2003, October 2003 or 2003",
+    )
+
+
+# Spreadsheets -----------------------------------------------------------------------
+
+# As LibreOffice and Excel save "CSV" in a Russian locale: `;`, CRLF between rows,
+# a line feed inside a quoted cell, dotted dates, names in Cyrillic and in any case.
+SPREADSHEET = (
+    "Case;Date;Type;Person;Place;Description;Source\r\n"
+    'aleksanyan;08.02.2008;transfer;ВАСИЛИЙ АЛЕКСАНЯН;Moscow;"Moved to a city hospital;'
+    ' under guard\nchained to the bed";ECHR, Aleksanyan v. Russia, no. 46468/06\r\n'
+    "aleksanyan;25.10.2003;statement;vasily aleksanyan;;Statement to the press;"
+    "Kommersant|https://example.org/statement\r\n"
+)
+
+
+def assert_spreadsheet_rows_stored(db: Path) -> None:
+    transfer = only_event(db, "transfer")
+    assert transfer["date"] == "2008-02-08"
+    assert transfer["persons"] == ["vasiliy-aleksanyan"]  # by its name, folded
+    assert transfer["description"] == "Moved to a city hospital; under guard\nchained to the bed"
+    assert transfer["sources"] == ["ECHR, Aleksanyan v. Russia, no. 46468/06"]
+    statement = only_event(db, "statement")
+    assert statement["date"] == "2003-10-25"
+    assert statement["persons"] == ["vasiliy-aleksanyan"]  # by its alias, folded
+    assert statement["sources"] == ["Kommersant", "https://example.org/statement"]
+
+
+def test_spreadsheet_csv_with_bom_semicolons_crlf_and_cyrillic(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "export.csv", BOM + SPREADSHEET.encode())
+    assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=2)
+    assert_spreadsheet_rows_stored(db)
+
+
+def test_line_numbers_count_the_lines_of_a_multiline_cell(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path, "export.csv", BOM + (SPREADSHEET + "aleksanyan;31.13.2008;bail;;;;s\r\n").encode()
+    )
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:5: date: cannot read date '31.13.2008': month 13 is out of range 1..12",
+    )
+
+
+def test_tab_delimited(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "events.tsv",
+        "case\tdate\ttype\tperson\tdescription\tsource\n"
+        "aleksanyan\t2008-02-08\ttransfer\tVasily Aleksanyan\tMoved, under guard; at night\ts\n",
+    )
+    assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=1)
+    assert only_event(db, "transfer")["description"] == "Moved, under guard; at night"
+
+
+def test_cp1251_needs_encoding_and_reads_with_it(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "windows.csv", SPREADSHEET.encode("cp1251"))
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:2: the file is not utf-8 (byte 0xc2 cannot be read); pass --encoding,"
+        " e.g. --encoding cp1251",
+    )
+    summary = imported(aleksanyan("import", str(path), "--encoding", "cp1251", "--json"))
+    assert summary["added"] == tally(events=2)
+    assert_spreadsheet_rows_stored(db)
+
+
+# Errors -----------------------------------------------------------------------------
+
+ROW_ERRORS = [
+    (
+        "too many cells",
+        "aleksanyan,2006-04-06,arrest,,s,extra",
+        "the row has 6 cells, the header 5",
+    ),
+    ("too few cells", "aleksanyan,2006-04-06,arrest", "the row has 3 cells, the header 5"),
+    (
+        "bad date",
+        "aleksanyan,2006-02-30,arrest,,s",
+        "date: cannot read date '2006-02-30': day 30 is out of range for February 2006",
+    ),
+    (
+        "unknown type",
+        "aleksanyan,2006-04-06,arest,,s",
+        AREST,
+    ),
+    (
+        "unknown case",
+        "aleksanian,2006-04-06,arrest,,s",
+        "case: no case 'aleksanian' (did you mean 'aleksanyan'?); add it first, or pass"
+        " --create-missing",
+    ),
+    (
+        "unknown person",
+        "aleksanyan,2006-04-06,arrest,Vasily Aleksanian,s",
+        "person: no person 'Vasily Aleksanian' (did you mean vasiliy-aleksanyan (Василий"
+        " Алексанян)?); add them first, or pass --create-missing",
+    ),
+    (
+        "ambiguous slash date",
+        "aleksanyan,03/04/2005,arrest,,s",
+        "date: ambiguous date '03/04/2005': pass --dayfirst or --monthfirst",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"), [e[1:] for e in ROW_ERRORS], ids=[e[0] for e in ROW_ERRORS]
+)
+def test_a_bad_row_is_located_and_nothing_is_written(
+    aleksanyan: Run, db: Path, tmp_path: Path, row: str, message: str
+) -> None:
+    # The bad row sits between good ones, which are not imported either.
+    path = write(
+        tmp_path,
+        "events.csv",
+        EVENTS + "aleksanyan,2007,hearing,,s\n" + row + "\n" + "aleksanyan,2008,hearing,,s\n",
+    )
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan("import", str(path)), before, f"{path}:3: {message}")
+
+
+def test_an_unknown_column_lists_the_known_ones_on_line_1(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path, "events.csv", "case,date,type,persn,source\naleksanyan,2007,hearing,,s\n"
+    )
+    before = Snapshot.of(db)
+    result = aleksanyan("import", str(path))
+    assert result.exit_code == 1
+    error, count = result.stderr.splitlines()
+    assert error.startswith(f"Error: {path}:1: persn: unknown column in a")
+    assert error.endswith("; the columns are " + ", ".join(COLUMNS["event"]))
+    assert count == "Error: 1 problem(s) in 1 file(s); nothing was imported"
+    before.assert_unchanged()
+
+
+def test_a_duplicate_id_inside_the_file(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "events.csv",
+        "id,case,date,type,source\nh1,aleksanyan,2007,hearing,s\nh2,aleksanyan,2008,hearing,s\n"
+        "h1,aleksanyan,2009,hearing,s\n",
+    )
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:4: id: event 'h1' appears twice in the import (first at {path}:2)",
+    )
+
+
+def test_persons_and_cases_rows_are_checked_too(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    persons = write(
+        tmp_path,
+        "persons.csv",
+        "name,case,role\nIvan Petrov,aleksanyan,lawer\nAnna Petrova,aleksanyan,lawyer\n"
+        "Anna Petrova,aleksanyan,lawyer\n",
+    )
+    cases = write(tmp_path, "cases.csv", "id,title,status\nbakhmina,Svetlana Bakhmina,convicte\n")
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(persons), str(cases)),
+        before,
+        f"{persons}:2: role: unknown role 'lawer' (did you mean 'lawyer'?); see 'dossier vocab'",
+        f"{persons}:4: name: person 'Anna Petrova' appears twice in the import (first at"
+        f" {persons}:3); give each row an id",
+        f"{cases}:2: status: unknown status 'convicte' (did you mean 'convicted'?);"
+        " see 'dossier vocab'",
+        files=2,
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "date"), [("--dayfirst", "2005-04-03"), ("--monthfirst", "2005-03-04")]
+)
+def test_dayfirst_or_monthfirst_reads_slash_dates(
+    aleksanyan: Run, db: Path, tmp_path: Path, option: str, date: str
+) -> None:
+    path = write(tmp_path, "events.csv", EVENTS + "aleksanyan,03/04/2005,search,,s\n")
+    assert imported(aleksanyan("import", str(path), option, "--json"))["added"] == tally(events=1)
+    assert only_event(db, "search")["date"] == date
+
+
+def test_every_bad_row_is_listed_once_then_a_count(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "events.csv",
+        "id,case,date,type,person,source\n"
+        ",aleksanyan,2007,hearing,,s\n"
+        ",aleksanyan,2006-13-01,hearing,,s\n"
+        ",aleksanyan,2007,hearing,,s,extra\n"
+        ",aleksanyan,2007,hearin,,s\n"
+        "\n"
+        "e1,aleksanyan,2007,hearing,,s\n"
+        "e1,aleksanyan,2008,hearing,,s\n"
+        ",nosuch,2007,hearing,Nobody At All,s\n",
+    )
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:3: date: cannot read date '2006-13-01': month 13 is out of range 1..12",
+        f"{path}:4: the row has 7 cells, the header 6",
+        f"{path}:5: {HEARIN}",
+        f"{path}:8: id: event 'e1' appears twice in the import (first at {path}:7)",
+        f"{path}:9: case: no case 'nosuch'; add it first, or pass --create-missing",
+        f"{path}:9: person: no person 'Nobody At All'; add them first, or pass --create-missing",
+    )
+
+
+def test_every_bad_field_of_one_row_on_its_own_line(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "events.csv",
+        "case,date,type,person,source,outcome,end\n"
+        "aleksanian,2006-13-01,arest,Vasily Aleksanian,s,guilt,2005\n",
+    )
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:2: case: no case 'aleksanian' (did you mean 'aleksanyan'?); add it first, or"
+        " pass --create-missing",
+        f"{path}:2: {AREST}",
+        f"{path}:2: date: cannot read date '2006-13-01': month 13 is out of range 1..12",
+        f"{path}:2: person: no person 'Vasily Aleksanian' (did you mean vasiliy-aleksanyan"
+        " (Василий Алексанян)?); add them first, or pass --create-missing",
+        f"{path}:2: outcome: unknown outcome 'guilt' (did you mean 'guilty'?); see 'dossier vocab'",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "messages"),
+    [
+        (
+            "cases.csv",
+            "id,title,status\nYukos Case,Yukos,convicte\n",
+            [
+                "id: 'Yukos Case' is not a valid id (lower-case letters, digits and hyphens)",
+                "status: unknown status 'convicte' (did you mean 'convicted'?); see 'dossier"
+                " vocab'",
+            ],
+        ),
+        (
+            "persons.csv",
+            "name,born\n,someday\n",
+            [
+                "name: is required and empty",
+                "born: cannot read date 'someday': unknown word 'someday'; use a form like"
+                " 2003-10-25, 25.10.2003, October 2003 or 2003",
+            ],
+        ),
+    ],
+    ids=["case with a bad id", "person without a name"],
+)
+def test_every_bad_field_of_a_case_or_person_row(
+    aleksanyan: Run, db: Path, tmp_path: Path, name: str, text: str, messages: list[str]
+) -> None:
+    path = write(tmp_path, name, text)
+    before = Snapshot.of(db)
+    result = aleksanyan("import", str(path))
+    assert_refused(result, before, *(f"{path}:2: {m}" for m in messages))
+
+
+def test_a_refused_import_does_not_create_the_database(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", EVENTS + "yukos,2003-10-25,arrest,,s\n")
+    absent = Snapshot.of(db)
+    assert_refused(
+        run("import", str(path)),
+        absent,
+        f"{path}:2: case: no case 'yukos'; add it first, or pass --create-missing",
+    )
+    assert absent.data is None
+    assert not db.exists()
+
+
+def test_invalid_json_is_located_by_line_and_column(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.json", '{\n  "events": [\n    {"case": "x",}\n  ]\n}\n')
+    absent = Snapshot.of(db)
+    assert_refused(
+        run("import", str(path)),
+        absent,
+        f"{path}:3:17: invalid JSON: trailing comma is not allowed",
+    )
+
+
+def test_invalid_json_lines_are_located_by_line_and_column(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "bad.jsonl",
+        '{"format": "dossier", "version": 1}\n'
+        '{"kind": "event", "case": "aleksanyan", "type": "hearing", "date": "2007",'
+        ' "sources": ["s"]}\n'
+        '{"kind": "event", oops}\n'
+        '{"kind": "thing"}\n',
+    )
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:3:19: invalid JSON: unexpected character, expected a string key",
+        f"{path}:4: kind: must be case, person or event, not 'thing'",
+    )
+
+
+GOOD = {"case": "aleksanyan", "type": "hearing", "date": "2007", "persons": [], "sources": ["s"]}
+BAD = {**GOOD, "type": "hearin", "date": "2007-13", "persons": ["Nobody"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ({"format": "dossier", "version": 1, "cases": [], "events": [GOOD, GOOD, BAD]}, 24),
+        ([{"kind": "event", **GOOD}, {"kind": "event", **BAD}], 12),
+    ],
+    ids=["export", "array"],
+)
+def test_a_json_record_error_names_the_line_where_the_record_starts(
+    aleksanyan: Run, db: Path, tmp_path: Path, value: Any, line: int
+) -> None:
+    text = json.dumps(value, indent=2)
+    lines = text.splitlines()
+    assert lines[line - 1].strip() == "{"  # where the bad record starts
+    assert '"type": "hearin"' in "".join(lines[line : line + 3])
+    path = write(tmp_path, "pretty.json", text)
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:{line}: {HEARIN}",
+        f"{path}:{line}: date: cannot read date '2007-13': month 13 is out of range 1..12",
+        f"{path}:{line}: persons: no person 'Nobody'; add them first, or pass --create-missing",
+    )
+
+
+def test_json_errors_go_to_stdout_and_stderr(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "events.csv", EVENTS + "aleksanyan,2007,hearing,,\naleksanyan,2007,hearin,,s\n"
+    )
+    before = Snapshot.of(db)
+    result = aleksanyan("import", str(path), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "added": tally(),
+        "updated": tally(),
+        "unchanged": tally(),
+        "created_missing": {"cases": [], "persons": []},
+        "warnings": [{"file": str(path), "line": 2, "message": f"1 {UNSOURCED}"}],
+        "errors": [
+            {"file": str(path), "line": 3, "field": "type", "message": HEARIN.split(": ", 1)[1]}
+        ],
+    }
+    assert result.stderr.splitlines() == [
+        f"Warning: {path}:2: source: 1 {UNSOURCED}",
+        f"Error: {path}:3: {HEARIN}",
+        "Error: 1 problem(s) in 1 file(s); nothing was imported",
+    ]
+    before.assert_unchanged()
+
+
+def test_the_library_leaves_the_dossier_untouched_when_a_row_is_bad() -> None:
+    d = Dossier(Path("unused.json"), None)  # an empty dossier in memory
+    data = b"id,title\nbakhmina,Svetlana Bakhmina\nBad,Bad\n"
+    summary = import_sources(d, [Source("cases.csv", data)])
+    assert [str(e) for e in summary.errors] == [
+        "cases.csv:3: id: 'Bad' is not a valid id (lower-case letters, digits and hyphens)"
+    ]
+    assert not d.changed()
+    assert summary.to_dict()["added"] == tally()
+
+
+# Matching and re-imports ------------------------------------------------------------
+
+
+def test_reimporting_the_same_files_changes_nothing(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    cases = write(tmp_path, "cases.csv", "id,title,tags\nbakhmina,Svetlana Bakhmina,yukos\n")
+    persons = write(
+        tmp_path,
+        "persons.csv",
+        "name,aliases,case,role\nСветлана Бахмина,Svetlana Bakhmina,bakhmina,defendant\n"
+        "Василий Алексанян,Vasily Aleksanyan,bakhmina,witness\n",
+    )
+    events = write(tmp_path, "events.csv", BOM + SPREADSHEET.encode())
+    files = [str(cases), str(persons), str(events)]
+    first = imported(aleksanyan("import", *files, "--json"))
+    assert first["added"] == tally(cases=1, persons=1, events=2)
+    assert first["updated"] == tally(persons=1)
+    before, records = Snapshot.of(db), stored(db)
+    second = imported(aleksanyan("import", *files, "--json"))
+    assert (second["added"], second["updated"]) == (tally(), tally())
+    assert second["unchanged"] == tally(cases=1, persons=2, events=2)
+    assert stored(db) == records
+    before.assert_unchanged()  # not even a history entry
+
+
+def test_identical_rows_are_a_multiset(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    row = "aleksanyan,2007-06-01,hearing,Vasily Aleksanyan,Moscow City Court"
+    path = write(tmp_path, "hearings.csv", EVENTS + f"{row}\n" * 2)
+    # Two hearings for one person on one day are two events.
+    assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=2)
+    ids = [e["id"] for e in events_of(db, "hearing")]
+    assert len(ids) == 2
+    # Re-importing matches them one to one: nothing lost, nothing doubled.
+    before = Snapshot.of(db)
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert (summary["added"], summary["unchanged"]) == (tally(), tally(events=2))
+    before.assert_unchanged()
+    # A third identical row is one more event.
+    path.write_text(EVENTS + f"{row}\n" * 3)
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert (summary["added"], summary["unchanged"]) == (tally(events=1), tally(events=2))
+    ids = [e["id"] for e in events_of(db, "hearing")]
+    assert len(ids) == 3
+    # A matched row whose description changed updates its event, and only that one.
+    path.write_text(
+        "case,date,type,person,source,description\n" + f"{row},\n" * 2 + f"{row},Adjourned\n"
+    )
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert (summary["updated"], summary["unchanged"]) == (tally(events=1), tally(events=2))
+    hearings = events_of(db, "hearing")
+    assert [e["id"] for e in hearings] == ids
+    assert [e["description"] for e in hearings] == [None, None, "Adjourned"]
+    entry = Dossier.load(db).history[-1]
+    assert entry["added"] == {}
+    assert entry["before"] == {"events": {ids[2]: {**hearings[2], "description": None}}}
+
+
+def test_a_record_with_an_id_updates_that_record(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    arrest = only_event(db, "arrest")
+    events = write(
+        tmp_path,
+        "events.csv",
+        f"id,case,date,type,person,place,source\n{arrest['id']},aleksanyan,2006-04-07,arrest,"
+        "Vasily Aleksanyan,Moscow,Kommersant\n",
+    )
+    cases = write(tmp_path, "cases.csv", "id,title\naleksanyan,Aleksanyan v. Russia\n")
+    persons = write(tmp_path, "persons.csv", "id,name\nvasiliy-aleksanyan,Vasily Aleksanyan\n")
+    summary = imported(aleksanyan("import", str(events), str(cases), str(persons), "--json"))
+    assert summary["updated"] == tally(cases=1, persons=1, events=1)
+    # Only the columns the file has change the record.
+    assert only_event(db, "arrest") == {
+        **arrest,
+        "date": "2006-04-07",
+        "place": "Moscow",
+        "sources": ["Kommersant"],
+    }
+    case = stored(db)["cases"]["aleksanyan"]
+    assert (case["title"], case["charges"]) == ("Aleksanyan v. Russia", ["Art. 160 CC RF"])
+    person = stored(db)["persons"]["vasiliy-aleksanyan"]
+    assert (person["name"], person["aliases"]) == ("Vasily Aleksanyan", ["Vasily Aleksanyan"])
+
+
+def test_an_update_by_id_keeps_the_persons_when_the_file_has_no_person_column(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    arrest = only_event(db, "arrest")
+    path = write(
+        tmp_path,
+        "events.csv",
+        f"id,case,date,type,place,source\n{arrest['id']},"
+        "aleksanyan,2006-04-06,arrest,Moscow,https://example.org/arrest\n",
+    )
+    assert imported(aleksanyan("import", str(path), "--json"))["updated"] == tally(events=1)
+    assert only_event(db, "arrest") == {**arrest, "place": "Moscow"}
+
+
+def test_a_persons_row_matched_by_alias_updates_never_renames_and_adds_roles(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    cases = write(tmp_path, "cases.csv", "id,title\nbakhmina,Svetlana Bakhmina\n")
+    persons = write(
+        tmp_path,
+        "persons.csv",
+        "name,nationality,case,role\nvasily aleksanyan,RU,bakhmina,witness\n",
+    )
+    original = stored(db)["persons"]["vasiliy-aleksanyan"]
+    summary = imported(aleksanyan("import", str(cases), str(persons), "--json"))
+    assert (summary["added"], summary["updated"]) == (tally(cases=1), tally(persons=1))
+    assert stored(db)["persons"] == {
+        "vasiliy-aleksanyan": {
+            **original,
+            "nationality": "RU",
+            "roles": [
+                {"case": "aleksanyan", "role": "defendant"},
+                {"case": "bakhmina", "role": "witness"},
+            ],
+        }
+    }
+
+
+def test_reimporting_a_persons_row_matched_by_alias_changes_nothing(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "persons.csv", "name,aliases\nVasily Aleksanyan,Aleksanyan V. A.\n")
+    assert imported(aleksanyan("import", str(path), "--json"))["updated"] == tally(persons=1)
+    before = Snapshot.of(db)
+    second = imported(aleksanyan("import", str(path), "--json"))
+    assert second["added"] == tally()
+    assert list(stored(db)["persons"]) == ["vasiliy-aleksanyan"]
+    before.assert_unchanged()
+
+
+def test_create_missing_creates_cases_and_persons(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "events.csv",
+        EVENTS + "bakhmina,07.12.2004,arrest,Светлана Бахмина,Kommersant\n"
+        "bakhmina,2006-04-19,sentence,svetlana bakhmina|Ivan Petrov,Kommersant\n",
+    )
+    absent = Snapshot.of(db)
+    assert_refused(
+        run("import", str(path)),
+        absent,
+        f"{path}:2: case: no case 'bakhmina'; add it first, or pass --create-missing",
+        f"{path}:2: person: no person 'Светлана Бахмина'; add them first, or pass --create-missing",
+        f"{path}:3: case: no case 'bakhmina'; add it first, or pass --create-missing",
+        f"{path}:3: person: no person 'svetlana bakhmina'; add them first, or pass"
+        " --create-missing",
+        f"{path}:3: person: no person 'Ivan Petrov'; add them first, or pass --create-missing",
+    )
+    summary = imported(run("import", str(path), "--create-missing", "--json"))
+    assert summary["added"] == tally(cases=1, persons=2, events=2)
+    assert summary["created_missing"] == {
+        "cases": ["bakhmina"],
+        "persons": ["svetlana-bakhmina", "ivan-petrov"],
+    }
+    records = stored(db)
+    assert records["cases"]["bakhmina"]["title"] == "bakhmina"
+    assert {p: r["name"] for p, r in records["persons"].items()} == {
+        "svetlana-bakhmina": "Светлана Бахмина",
+        "ivan-petrov": "Ivan Petrov",
+    }
+    sentence = only_event(db, "sentence")
+    assert sentence["persons"] == ["svetlana-bakhmina", "ivan-petrov"]
+    human = run("import", str(path), "--create-missing")
+    assert human.exit_code == 0, human.output
+    assert "Created missing" not in human.stdout  # the second time nothing was missing
+
+
+def test_dry_run_reports_and_writes_nothing(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "events.csv",
+        EVENTS + "aleksanyan,2007,hearing,,s\n"
+        "aleksanyan,2006-04-06,arrest,vasiliy-aleksanyan,https://example.org/arrest\n",
+    )
+    before = Snapshot.of(db)
+    summary = imported(aleksanyan("import", str(path), "--dry-run", "--json"))
+    assert (summary["added"], summary["unchanged"]) == (tally(events=1), tally(events=1))
+    human = aleksanyan("import", str(path), "--dry-run")
+    assert human.exit_code == 0, human.output
+    assert f"Would import (dry run, nothing written): {path}" in human.stdout
+    before.assert_unchanged()
+
+
+def test_dry_run_on_a_new_database_creates_no_file(run: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "events.csv", EVENTS + "yukos,2003-10-25,arrest,Mikhail Khodorkovsky,s\n"
+    )
+    summary = imported(run("import", str(path), "--dry-run", "--create-missing", "--json"))
+    assert summary["added"] == tally(cases=1, persons=1, events=1)
+    assert summary["created_missing"] == {"cases": ["yukos"], "persons": ["mikhail-khodorkovsky"]}
+    assert not db.exists()
+
+
+def test_json_summary_keys(aleksanyan: Run, tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", EVENTS + "aleksanyan,2007,hearing,,s\n")
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert summary == {
+        "added": tally(events=1),
+        "updated": tally(),
+        "unchanged": tally(),
+        "created_missing": {"cases": [], "persons": []},
+        "warnings": [],
+        "errors": [],
+    }
+
+
+def test_unsourced_events_are_a_warning(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "events.csv",
+        EVENTS + "aleksanyan,2007,hearing,,s\n"
+        "aleksanyan,2008,hearing,,\naleksanyan,2009,hearing,, \n",
+    )
+    result = aleksanyan("import", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"] == [
+        {"file": str(path), "line": 3, "message": f"2 {UNSOURCED}"}
+    ]
+    assert result.stderr == f"Warning: {path}:3: source: 2 {UNSOURCED}\n"
+    assert len(events_of(db, "hearing")) == 3
+
+
+def test_one_write_and_one_small_history_entry(
+    aleksanyan: Run, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = "".join(
+        f"aleksanyan,{2000 + n % 20}-{n % 12 + 1:02d},hearing,,Court record {n}\n"
+        for n in range(500)
+    )
+    path = write(tmp_path, "hearings.csv", EVENTS + rows)
+    writes: list[Path] = []
+    real = storage.write_atomic
+
+    def counted(target: Path, data: bytes) -> None:
+        writes.append(target)
+        real(target, data)
+
+    monkeypatch.setattr(store, "write_atomic", counted)
+    entries = len(Dossier.load(db).history)
+    assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=500)
+    assert writes == [db]
+    d = Dossier.load(db)
+    assert len(d.history) == entries + 1
+    entry = d.history[-1]
+    assert entry["command"] == f"import {path} --json"
+    assert list(entry["added"]) == ["events"]
+    assert sorted(entry["added"]["events"]) == sorted(
+        e["id"] for e in d.events.raw.values() if e["type"] == "hearing"
+    )
+    assert (entry["removed"], entry["before"]) == ({}, {})
+    assert len(orjson.dumps(entry)) < 10 * 500 + 1000  # ids only, not 500 copies of events
+
+
+# Export -----------------------------------------------------------------------------
+
+
+def build(db: Path) -> None:
+    """Two cases with most fields filled, through the library."""
+    aleksanyan = Case(id="aleksanyan", title="Vasily Aleksanyan", jurisdiction="RU",
+                      status="released", charges=("Art. 160 CC RF",), tags=("yukos",),
+                      sources=("https://example.org/a",), summary="Yukos VP")  # fmt: skip
+    vasily = Person(id="", name="Василий Алексанян", aliases=("Vasily Aleksanyan",), born="1971",
+                    nationality="RU", organizations=("Yukos",), notes="Lawyer",
+                    roles=(Role("aleksanyan", "defendant"),))  # fmt: skip
+    svetlana = Person(id="", name="Светлана Бахмина", born="1968~", confidential=True,
+                      sources=("s",), roles=(Role("bakhmina", "defendant"),))  # fmt: skip
+    strike = Event(id="", case="aleksanyan", type="hunger_strike", date="2008-01", end="2008-02",
+                   persons=("vasiliy-aleksanyan",), place="SIZO", country="RU",
+                   description="Line one\nline two; with, commas", sources=("a", "b"),
+                   note="=SUM(A1:A2)", confidential=True)  # fmt: skip
+    sentence = Event(id="", case="bakhmina", type="sentence", date="2006-04-19",
+                     persons=("svetlana-bakhmina",), outcome="guilty", term="6.5 years",
+                     sources=("Kommersant",))  # fmt: skip
+    with Dossier.edit(db, "test") as d:
+        ops.add_case(d, aleksanyan)
+        ops.add_case(d, Case(id="bakhmina", title="Svetlana Bakhmina", status="convicted"))
+        ops.add_person(d, vasily)
+        ops.add_person(d, svetlana)
+        ops.add_event(d, strike)
+        ops.add_event(d, sentence)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_export_import_export_gives_the_same_records(
+    run: Run, db: Path, tmp_path: Path, fmt: str
+) -> None:
+    build(db)
+    path = write(tmp_path, f"export.{fmt}", run("export", "--format", fmt).stdout)
+    other = cli(tmp_path / "other.json")
+    summary = imported(other("import", str(path), "--json"))
+    assert summary["added"] == tally(cases=2, persons=2, events=2)
+    assert stored(tmp_path / "other.json") == stored(db)  # ids and timestamps included
+    first, second = records_of(run, fmt), records_of(other, fmt)
+    assert second == first
+    assert [len(first[kind]) for kind in ("cases", "persons", "events")] == [2, 2, 2]
+
+
+NAME = st.text("Aabz ЖжЯя-.'", min_size=1, max_size=10).filter(str.strip)
+TEXT = st.text("az ЖЯ=+-@|,;\n'", min_size=1, max_size=10).filter(str.strip)
+OPTIONAL = st.none() | TEXT
+TEXTS = st.lists(TEXT, max_size=2).map(tuple)
+CASE_IDS = ("aleksanyan", "bakhmina", "khodorkovsky")
+
+
+def dates(first: int = 1990, last: int = 2012) -> st.SearchStrategy[str]:
+    """EDTF dates at any precision, maybe approximate or uncertain."""
+    days = st.dates(datetime.date(first, 1, 1), datetime.date(last, 12, 31))
+    return st.builds(
+        lambda day, precision, qualifier: day.isoformat()[:precision] + qualifier,
+        days,
+        st.sampled_from((10, 7, 4)),
+        st.sampled_from(("", "~", "?")),
+    )
+
+
+@st.composite
+def dossiers(draw: st.DrawFn) -> tuple[list[Case], list[Person], list[Event]]:
+    """A few cases, persons (with roles in them) and events (naming them)."""
+    case_ids = draw(st.lists(st.sampled_from(CASE_IDS), min_size=1, max_size=2, unique=True))
+    in_case = st.sampled_from(case_ids)
+    roles = st.lists(st.builds(Role, in_case, st.sampled_from(list(ROLES))), max_size=2)
+    cases = [
+        Case(id=case_id, title=draw(NAME), summary=draw(OPTIONAL),
+             jurisdiction=draw(st.sampled_from((None, "ru", "GB"))),
+             status=draw(st.sampled_from(list(STATUSES))), charges=draw(TEXTS),
+             tags=draw(TEXTS), sources=draw(TEXTS))
+        for case_id in case_ids
+    ]  # fmt: skip
+    persons = [
+        Person(id=f"p{n}", name=draw(NAME), aliases=draw(st.lists(NAME, max_size=2).map(tuple)),
+               born=draw(st.none() | dates(1940, 1980)), died=draw(st.none() | dates(2013, 2020)),
+               nationality=draw(st.sampled_from((None, "RU"))), notes=draw(OPTIONAL),
+               organizations=draw(TEXTS), sources=draw(TEXTS), confidential=draw(st.booleans()),
+               roles=tuple(draw(roles)))
+        for n in range(draw(st.integers(0, 3)))
+    ]  # fmt: skip
+    named = st.lists(st.sampled_from([p.id for p in persons]), max_size=2, unique=True)
+    events = [
+        Event(id="", case=draw(in_case), type=draw(st.sampled_from(list(EVENT_TYPES))),
+              date=draw(dates()), end=draw(st.none() | dates(2013, 2015)),
+              persons=tuple(draw(named)) if persons else (), place=draw(OPTIONAL),
+              country=draw(st.sampled_from((None, "ru", "CH"))), description=draw(OPTIONAL),
+              sources=draw(TEXTS), outcome=draw(st.none() | st.sampled_from(list(OUTCOMES))),
+              term=draw(OPTIONAL), note=draw(OPTIONAL), confidential=draw(st.booleans()))
+        for _ in range(draw(st.integers(0, 4)))
+    ]  # fmt: skip
+    return cases, persons, events
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@settings(max_examples=25, deadline=None)
+@given(records=dossiers())
+def test_export_import_round_trip_property(
+    fmt: str, records: tuple[list[Case], list[Person], list[Event]]
+) -> None:
+    cases, persons, events = records
+    with tempfile.TemporaryDirectory() as folder:
+        one, two = Path(folder) / "one.json", Path(folder) / "two.json"
+        with Dossier.edit(one, "test") as d:
+            for case in cases:
+                ops.add_case(d, case)
+            for person in persons:
+                ops.add_person(d, person)
+            for event in events:
+                ops.add_event(d, event)
+        data = cli(one)("export", "--format", fmt).stdout
+        result = cli(two)("import", "-", "--format", fmt, "--json", input=data)
+        assert result.exit_code == 0, result.output
+        assert stored(two) == stored(one)
+        assert records_of(cli(two), fmt) == records_of(cli(one), fmt)
+
+
+def test_csv_export_columns_are_the_import_columns(run: Run, db: Path) -> None:
+    build(db)
+    for kind in ("events", "persons", "cases"):
+        result = run("export", "--format", "csv", "--kind", kind)
+        assert result.exit_code == 0, result.output
+        data = result.stdout_bytes
+        assert data.startswith(BOM + ",".join(COLUMNS[kind[:-1]]).encode() + b"\r\n")
+        rows = csv_rows(data)
+        assert len(rows) == 1 + 2
+    persons = csv_rows(run("export", "--format", "csv", "--kind", "persons").stdout_bytes)
+    record = dict(zip(persons[0], persons[1], strict=True))
+    assert record == {
+        "id": "vasiliy-aleksanyan",
+        "name": "Василий Алексанян",
+        "aliases": "Vasily Aleksanyan",
+        "born": "1971",
+        "died": "",
+        "nationality": "RU",
+        "organizations": "Yukos",
+        "notes": "Lawyer",
+        "case": "aleksanyan",
+        "role": "defendant",
+        "sources": "",
+        "confidential": "no",
+    }
+
+
+def test_csv_export_imports_back_unchanged(run: Run, db: Path, tmp_path: Path) -> None:
+    build(db)
+    paths = []
+    for kind in ("cases", "persons", "events"):
+        data = run("export", "--format", "csv", "--kind", kind).stdout_bytes
+        paths.append(str(write(tmp_path, f"{kind}.csv", data)))
+    before = Snapshot.of(db)
+    summary = imported(run("import", *paths, "--json"))
+    assert summary["unchanged"] == tally(cases=2, persons=2, events=2)
+    before.assert_unchanged()
+    # Into an empty database: the same persons and events; cases get new timestamps.
+    other = tmp_path / "other.json"
+    assert imported(cli(other)("import", *paths, "--json"))["added"] == tally(2, 2, 2)
+    ours, theirs = stored(db), stored(other)
+    assert (theirs["persons"], theirs["events"]) == (ours["persons"], ours["events"])
+    assert unstamped(theirs["cases"]) == unstamped(ours["cases"])
+
+
+FORMULAS = ['=HYPERLINK("http://evil")', "+7 495 123-45-67", "-1", "@SUM(A1)"]
+
+
+def test_csv_export_neutralises_formulas_and_import_restores_them(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    event = {"kind": "event", "case": "aleksanyan", "type": "statement", "date": "2009"}
+    lines = [
+        json.dumps({**event, "description": text, "place": text, "sources": [text, "plain"]})
+        for text in FORMULAS
+    ]
+    path = write(tmp_path, "formulas.jsonl", "\n".join(lines))
+    assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=4)
+    data = aleksanyan("export", "--format", "csv", "--kind", "events").stdout_bytes
+    rows = csv_rows(data)
+    cells = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    statements = [c for c in cells if c["type"] == "statement"]
+    assert [(c["description"], c["place"], c["source"]) for c in statements] == [
+        (f"'{text}", f"'{text}", f"'{text}|plain") for text in FORMULAS
+    ]
+    # Back in: the original text (into the same database, nothing changes).
+    before = Snapshot.of(db)
+    csv_path = write(tmp_path, "events.csv", data)
+    summary = imported(aleksanyan("import", str(csv_path), "--json"))
+    assert summary["unchanged"] == tally(events=6)
+    before.assert_unchanged()
+    other = tmp_path / "other.json"
+    assert cli(other)("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
+    result = cli(other)("import", str(csv_path), "--create-missing", "--json")
+    assert imported(result)["added"] == tally(persons=1, events=6)
+    assert sorted(e["description"] for e in events_of(other, "statement")) == sorted(FORMULAS)
+    assert all(e["sources"] == [e["place"], "plain"] for e in events_of(other, "statement"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_text_starting_with_an_apostrophe_survives_a_round_trip(
+    aleksanyan: Run, db: Path, tmp_path: Path, fmt: str
+) -> None:
+    note = "'-' marks an illegible word in the court record"
+    with Dossier.edit(db, "test") as d:
+        ops.add_event(d, Event("", "aleksanyan", "statement", "2009", note=note, sources=("s",)))
+    args = ("--format", fmt) + (("--kind", "events") if fmt == "csv" else ())
+    path = write(tmp_path, f"export.{fmt}", aleksanyan("export", *args).stdout_bytes)
+    other = cli(tmp_path / "other.json")
+    assert other("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
+    imported(other("import", str(path), "--create-missing", "--json"))
+    assert only_event(tmp_path / "other.json", "statement")["note"] == note
+
+
+def test_export_of_some_cases(run: Run, db: Path) -> None:
+    build(db)
+    only = exported(run, "--format", "json", "--case", "bakhmina")
+    assert [c["id"] for c in only["cases"]] == ["bakhmina"]
+    assert [p["id"] for p in only["persons"]] == ["svetlana-bakhmina"]
+    assert [e["type"] for e in only["events"]] == ["sentence"]
+    rows = csv_rows(
+        run("export", "--format", "csv", "--kind", "events", "--case", "aleksanyan").stdout_bytes
+    )
+    assert [row[:3] for row in rows[1:]] == [["aleksanyan", "2008-01", "hunger_strike"]]
+    result = run("export", "--case", "bakhmin")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no case 'bakhmin' (did you mean 'bakhmina'?); see 'dossier case list'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kind"),
+    [
+        ("yukos.json", (), "json"),
+        ("yukos.jsonl", (), "jsonl"),
+        ("persons.csv", ("--kind", "persons"), "csv"),
+        ("dump.txt", ("--format", "json"), "json"),
+    ],
+)
+def test_export_to_a_file_is_private(
+    run: Run, db: Path, tmp_path: Path, name: str, args: tuple[str, ...], kind: str
+) -> None:
+    build(db)
+    path = tmp_path / name
+    result = run("export", "-o", str(path), *args)
+    assert result.exit_code == 0, result.output
+    counts = "2 persons" if kind == "csv" else "2 cases, 2 persons, 2 events"
+    assert result.stdout == f"Wrote {path} ({kind}: {counts}).\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    data = path.read_bytes()
+    assert data.startswith(BOM) if kind == "csv" else data.startswith(b'{"format":"dossier"')
+
+
+@given(st.text(alphabet="'=+-@\t\rab", max_size=8))
+def test_formula_escaping_is_undone_exactly(text: str) -> None:
+    from dossier.io.read import escape_formula, unescape_formula
+
+    cell = escape_formula(text)
+    assert not cell or cell[0] not in "=+-@\t\r"
+    assert unescape_formula(cell) == text
