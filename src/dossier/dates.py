@@ -185,6 +185,9 @@ def parse_date(text: str, *, dayfirst: bool | None = None) -> PartialDate:
 # answer can be shared (errors are not cached: they are raised anew each time).
 @lru_cache(maxsize=1 << 16)
 def _parse(text: str, dayfirst: bool | None) -> PartialDate:
+    common = _common_form(text)
+    if common is not None:
+        return common
     text = text.strip()
     shown = _quote(text)
     if len(text) > _MAX_LENGTH:
@@ -199,6 +202,30 @@ def _parse(text: str, dayfirst: bool | None) -> PartialDate:
     if problem:
         raise InvalidDate(f"cannot read date {shown}: {problem}")
     return PartialDate(year, month, day, qualifier)
+
+
+def _common_form(text: str) -> PartialDate | None:
+    """2003-10-25, 25.10.2003, 2003-10 and 2003 by slicing: most of what imports read.
+
+    None for anything else, or anything invalid: the full reader then decides, and
+    words the error.
+    """
+    n = len(text)
+    if not (text.isascii() and text.replace("-", "").replace(".", "").isdigit()):
+        return None
+    if n == 10 and text[4] == "-" and text[7] == "-":
+        year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
+    elif n == 10 and text[2] == "." and text[5] == ".":
+        year, month, day = int(text[6:]), int(text[3:5]), int(text[:2])
+    elif n == 7 and text[4] == "-":
+        year, month, day = int(text[:4]), int(text[5:]), 0
+    elif n == 4:
+        return PartialDate(int(text)) if text != "0000" else None
+    else:
+        return None
+    if not (1 <= month <= 12 and 0 <= day <= _days_in_month(year, month)) or year == 0:
+        return None
+    return PartialDate(year, month, day or None)
 
 
 @lru_cache(maxsize=1 << 16)

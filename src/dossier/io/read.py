@@ -94,7 +94,8 @@ class Row:
     values: dict[str, Any]
     columns: frozenset[str] = field(default_factory=frozenset)
     locate: Callable[[str, int], int] | None = None
-    tabular: bool = False  # from CSV: every value is text, lists are |-separated
+    tabular: bool = False  # from CSV: every value is stripped text, lists are |-separated
+    escapes: bool = True  # some cell may start with an apostrophe (see escape_formula)
 
     @property
     def line(self) -> int:
@@ -209,26 +210,43 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
     columns = [SYNONYMS[kind].get(c, c) for c in columns]
     present = frozenset(columns)
     width = len(columns)
+    rows = parsed.rows
+    # Whether any cell may start with an apostrophe: if none can, no row needs looking at.
+    escapes = _may_start_with_apostrophe(text)
     start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            parsed.problems.append(Problem(name, start, None, f"cannot read this row: {exc}"))
-            break
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue  # a blank line, or a row of empty cells: spreadsheets leave them
-        if len(cells) != width:
-            parsed.problems.append(
-                Problem(name, line, None, f"the row has {len(cells)} cells, the header {width}")
-            )
-            continue
-        values = dict(zip(columns, cells, strict=True))
-        parsed.rows.append(Row(name, line, kind, values, present, tabular=True))
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            # Stripped here, once: spreadsheets pad cells with spaces.
+            cells = [cell.strip() for cell in cells]
+            if not any(cells):
+                continue  # a blank line, or a row of empty cells: spreadsheets leave them
+            if len(cells) != width:
+                message = f"the row has {len(cells)} cells, the header {width}"
+                parsed.problems.append(Problem(name, line, None, message))
+                continue
+            values = dict(zip(columns, cells, strict=True))
+            rows.append(Row(name, line, kind, values, present, tabular=True, escapes=escapes))
+    except csv.Error as exc:
+        parsed.problems.append(Problem(name, start, None, f"cannot read this row: {exc}"))
     return parsed
+
+
+def _may_start_with_apostrophe(text: str) -> bool:
+    """Whether some cell may start with an apostrophe (after spaces or a quote).
+
+    Cheaper than looking at every cell: apostrophes are rare, and most are inside
+    words ("Moscow's").
+    """
+    at = text.find("'")
+    while at != -1:
+        back = at - 1
+        while back >= 0 and text[back] in ' "':
+            back -= 1
+        if back < 0 or text[back] in ",;\t\n\r":
+            return True
+        at = text.find("'", at + 1)
+    return False
 
 
 def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
