@@ -191,3 +191,26 @@ def _state_problems(
     if not problems:
         problems.append(f"the records do not match the state after history entry {last['seq']}")
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """When the dossier was last in a given state, and what changed after."""
+
+    entry: Mapping[str, Any]
+    current: bool
+    since: tuple[Mapping[str, Any], ...]
+
+
+def find_state(history: Sequence[Mapping[str, Any]], state: str) -> Sighting | None:
+    """The newest entry after which the records had this state hash (a prefix of 8+ hex
+    digits will do), or None if they never had it."""
+    wanted = state.strip().lower()
+    if len(wanted) < 8:
+        return None
+    for position in range(len(history) - 1, -1, -1):
+        entry = history[position]
+        if str(entry.get("state", "")).startswith(wanted):
+            since = tuple(history[position + 1 :])
+            return Sighting(entry, current=not since, since=since)
+    return None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from dossier.cli.common import edit, load, print_json, say, show
+
+if TYPE_CHECKING:
+    from dossier.history import Sighting
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
@@ -85,24 +88,81 @@ def redo(ctx: typer.Context, as_json: bool = JSON) -> None:
     _report_revert("Redid what was undone by", entry, as_json)
 
 
-def verify(ctx: typer.Context, as_json: bool = JSON) -> None:
+def verify(
+    ctx: typer.Context,
+    state: str | None = typer.Option(
+        None, "--hash", help="Also say whether the dossier was ever in this state (a report's)."
+    ),
+    as_json: bool = JSON,
+) -> None:
     """Check the history chain and that the records match it (exit 1 if not).
 
-    Example: dossier verify
+    Example: dossier verify --hash 4ee250e5eca3fbff9d3d030ee6db8234ad3b4fbc76a2b754c2e141b490ecb4dc
     """
+    from dossier import history as hist
+
     d = load(ctx)
     problems = d.verify()
-    state = d.state_hash().all
+    current = d.state_hash().all
+    sighting = hist.find_state(d.history, state) if state is not None else None
     if as_json:
-        print_json({"ok": not problems, "state_hash": state, "problems": problems})
-    elif not problems:
-        entries = f"{len(d.history)} history entr{'y' if len(d.history) == 1 else 'ies'}"
-        say(f"OK: {entries} intact; state hash {state}")
+        data: dict[str, Any] = {"ok": not problems, "state_hash": current, "problems": problems}
+        if state is not None:
+            data.update(_sighting_json(state, sighting))
+        print_json(data)
     else:
+        if not problems:
+            entries = f"{len(d.history)} history entr{'y' if len(d.history) == 1 else 'ies'}"
+            say(f"OK: {entries} intact; state hash {current}")
         for problem in problems:
             typer.echo(f"Error: {problem}", err=True)
-    if problems:
+        if state is not None:
+            _say_sighting(state, sighting)
+    if problems or (state is not None and sighting is None):
         raise typer.Exit(1)
+
+
+def _sighting_json(state: str, sighting: Sighting | None) -> dict[str, Any]:
+    from dossier import history as hist
+
+    if sighting is None:
+        return {"hash": state, "found": False, "entry": None, "time": None, "current": False,
+                "changes_since": []}  # fmt: skip
+    return {
+        "hash": sighting.entry["state"],
+        "found": True,
+        "entry": sighting.entry["seq"],
+        "time": sighting.entry["time"],
+        "current": sighting.current,
+        "changes_since": [
+            {
+                "seq": e["seq"],
+                "time": e["time"],
+                "command": e["command"],
+                "summary": hist.summary(e),
+            }
+            for e in sighting.since
+        ],
+    }
+
+
+def _say_sighting(state: str, sighting: Sighting | None) -> None:
+    from dossier import history as hist
+
+    if sighting is None:
+        typer.echo(f"Error: the dossier was never in state {state}", err=True)
+        return
+    entry = sighting.entry
+    when = f"after #{entry['seq']} ({entry['command']}) of {entry['time']}"
+    if sighting.current:
+        say(f"Found: the dossier is in state {entry['state']} now, as it has been {when}.")
+        return
+    say(
+        f"Found: the dossier was in state {entry['state']} {when};"
+        f" {len(sighting.since)} change(s) since:"
+    )
+    for e in sighting.since:
+        say(f"  #{e['seq']} {e['time']} {e['command']} ({hist.summary(e)})")
 
 
 def vocab(as_json: bool = JSON) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from dossier.cli import admin, cases, events, io, persons, views
+from dossier.cli import admin, cases, events, io, persons, reports, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
 from dossier.errors import DossierError, one_line
 
@@ -70,6 +70,7 @@ app.command("timeline")(views.timeline)
 app.command("stats")(views.stats)
 app.command("import")(io.import_)
 app.command("export")(io.export)
+app.command("report")(reports.report)
 admin.register(app)
 
 

@@ -1,0 +1,70 @@
+"""`dossier report`: a printable dossier of one or more cases."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from dossier.cli.common import complete_case, load, parse_date_option, say
+
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt"}
+
+
+def report(
+    ctx: typer.Context,
+    cases: list[str] = typer.Argument(
+        ..., metavar="CASE...", help="The cases to report on.", autocompletion=complete_case
+    ),
+    output: Path | None = typer.Option(None, "-o", "--output", help="File to write."),
+    fmt: str | None = typer.Option(
+        None, "--format", help="html, md or txt (default: from -o, else txt on stdout)."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Count ongoing custody to this day (default: today)."
+    ),
+    include_confidential: bool = typer.Option(
+        False, "--include-confidential", help="Do not redact confidential persons and events."
+    ),
+) -> None:
+    """Write a report: persons, custody, timeline, statistics and numbered sources.
+
+    Example: dossier report khodorkovsky -o khodorkovsky.html
+    """
+    from dossier.errors import InvalidValue
+    from dossier.ops import require_case
+    from dossier.report import build
+    from dossier.timeline import today
+
+    if fmt is None:
+        fmt = FORMATS.get(output.suffix.lower(), "txt") if output else "txt"
+    if fmt not in ("html", "md", "txt"):
+        raise typer.BadParameter("must be html, md or txt", param_hint="--format")
+    day = parse_date_option(as_of, "--as-of")
+    if day is not None and day.precision != "day":
+        raise InvalidValue(f"--as-of needs a day, not {day.display()}", "as-of")
+    d = load(ctx)
+    for case_id in cases:
+        require_case(d, case_id)
+    built = build(
+        d,
+        list(dict.fromkeys(cases)),
+        as_of=day.first_day if day else today(),
+        include_confidential=include_confidential,
+    )
+    if fmt == "html":
+        from dossier.render.html import render
+    elif fmt == "md":
+        from dossier.render.markdown import render
+    else:
+        from dossier.render.text import render
+    document = render(built)
+    if output is None:
+        sys.stdout.write(document)
+        return
+    from dossier.storage import write_atomic
+
+    write_atomic(output, document.encode("utf-8"))
+    note = " (redacted)" if built.redacted else ""
+    say(f"Wrote {output}{note}; state hash {built.state_hash}")

@@ -1,0 +1,40 @@
+"""The report as one self-contained HTML file (inline CSS, no scripts, A4 print styles).
+
+Built from a Jinja2 template with autoescape on, so user text such as
+`<script>` prints literally.
+"""
+
+from __future__ import annotations
+
+from dossier.dates import stored
+from dossier.report import Report
+from dossier.vocab import EVENT_TYPES, Effect
+
+
+def is_url(source: str) -> bool:
+    """Whether a source is a web address (rendered as a link)."""
+    return source.startswith(("http://", "https://"))
+
+
+def render(report: Report) -> str:
+    """The HTML document."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("dossier.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    effects = {
+        name: {Effect.START: "start", Effect.END: "end"}.get(effect, "")
+        for name, effect in EVENT_TYPES.items()
+    }
+    template = env.get_template("report.html.j2")
+    return template.render(
+        report=report,
+        effects=effects,
+        is_url=is_url,
+        display=lambda edtf: stored(edtf).display() if edtf else "",
+    )

@@ -1,0 +1,208 @@
+"""The report as Markdown: tables, footnote-style citations, user text escaped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from dossier.dates import stored
+from dossier.render.html import is_url
+from dossier.report import Report, Section
+from dossier.stats import Stats
+
+# Characters that Markdown (CommonMark, GitHub) reads as syntax anywhere in a line.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~!>])")
+# What starts a list or a heading at the start of a line.
+_LEADING_MARK = re.compile(r"^([-+=])")
+_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def escape(text: object) -> str:
+    """User text as literal Markdown, on one line (safe inside a table cell)."""
+    plain = " ".join(str(text).split())
+    plain = plain.replace("&", "&amp;").replace("<", "&lt;")
+    plain = _SPECIAL.sub(r"\\\1", plain)
+    plain = _LEADING_MARK.sub(r"\\\1", plain)
+    return _LEADING_NUMBER.sub(r"\1\\\2", plain)
+
+
+def cites(numbers: Iterable[int]) -> str:
+    """Footnote references, or 'unsourced'."""
+    marks = "".join(f"[^{n}]" for n in numbers)
+    return marks or "*unsourced*"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    lines = [_row(*header), _row(*("---" for _ in header))]
+    lines.extend(_row(*row) for row in rows)
+    return [*lines, ""]
+
+
+def _date(edtf: str | None) -> str:
+    return stored(edtf).display() if edtf else ""
+
+
+def _stats(stats: Stats) -> list[str]:
+    s = stats.to_dict()
+    custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
+    rate = verdicts["conviction_rate"]
+
+    def value(v: object) -> str:
+        return "—" if v is None else str(v)
+
+    rows: list[list[object]] = [
+        ["Events", s["events"]["total"]],
+        ["Persons held", custody["persons_held"]],
+        ["Days in custody (total)", custody["total_days"]],
+        ["Pretrial days, median", value(custody["median_pretrial_days"])],
+        ["Pretrial days, maximum", value(custody["max_pretrial_days"])],
+        ["Currently held", custody["currently_held"]],
+        ["Deaths in custody", custody["deaths_in_custody"]],
+        ["Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"],
+        ["Conviction rate", "—" if rate is None else f"{rate:.0%}"],
+        [
+            "Extradition requests / granted / refused",
+            f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
+        ],
+    ]
+    return _table(["Figure", "Value"], rows)
+
+
+def _section(section: Section) -> list[str]:
+    case = section.case
+    lines = [f"## {escape(case.title)}", ""]
+    facts = [f"**Case:** {escape(case.id)}"]
+    if section.citations:
+        facts[0] += " " + cites(section.citations)
+    if case.jurisdiction:
+        facts.append(f"**Jurisdiction:** {escape(case.jurisdiction)}")
+    facts.append(f"**Status:** {escape(case.status)}")
+    if case.charges:
+        facts.append("**Charges:** " + "; ".join(escape(c) for c in case.charges))
+    lines += [" · ".join(facts), ""]
+    if case.summary:
+        lines += [escape(case.summary), ""]
+    lines += ["### Persons", ""]
+    lines += _table(
+        ["Name", "Role", "Born", "Died", "Also known as", "Notes", "Sources"],
+        [
+            [
+                escape(p.name),
+                escape(p.role),
+                escape(p.born or ""),
+                escape(p.died or ""),
+                "; ".join(escape(a) for a in p.aliases),
+                escape(p.notes or ""),
+                cites(p.citations) if p.citations else "",
+            ]
+            for p in section.parties
+        ],
+    )
+    lines += ["### Custody", ""]
+    if section.custody:
+        rows: list[list[object]] = []
+        for held in section.custody:
+            p, rough = held.period, "~" if held.period.approximate else ""
+            rows.append([
+                escape(held.name), "house arrest" if p.kind == "house_arrest" else "custody",
+                _date(p.start), _date(p.end) if p.end else "still held", f"{rough}{p.days}",
+                f"{rough}{p.pretrial_days}", escape((p.ended_by or "").replace("_", " ")),
+                "; ".join(escape(f) for f in p.facilities),
+            ])  # fmt: skip
+        lines += _table(
+            ["Person", "Kind", "Start", "End", "Days", "Pretrial days", "Ended by", "Facilities"],
+            rows,
+        )
+    else:
+        lines += ["No custody recorded.", ""]
+    lines += [f"**Problem:** {escape(problem)}\n" for problem in section.problems]
+    lines += ["### Timeline", ""]
+    rows = []
+    for e in section.timeline:
+        what = escape(e.description or "")
+        if e.note:
+            what += f" *Note: {escape(e.note)}*"
+        kind = escape(e.type) + (f" ({escape(e.outcome)})" if e.outcome else "")
+        kind += f", {escape(e.term)}" if e.term else ""
+        date = e.date + (f" – {e.end}" if e.end else "")
+        place = escape(e.place or "") + (f" ({escape(e.country)})" if e.country else "")
+        rows.append([date, kind, ", ".join(escape(p) for p in e.persons), place, what,
+                     cites(e.citations)])  # fmt: skip
+    lines += _table(["Date", "Event", "Persons", "Place", "What happened", "Sources"], rows)
+    lines += ["### Statistics", "", *_stats(section.stats)]
+    return lines
+
+
+def render(report: Report) -> str:
+    """The Markdown document."""
+    lines = [f"# {escape(report.title)}", ""]
+    lines += [
+        f"Made {report.made} · as of {report.as_of.isoformat()} · dossier {report.version}",
+        "",
+    ]
+    if report.redacted:
+        lines += [
+            f"**This report is redacted:** {report.redacted_persons} confidential person(s)"
+            f" appear under a pseudonym and {report.redacted_events} confidential event(s)"
+            " are left out.",
+            "",
+        ]
+    elif report.include_confidential:
+        lines += ["**This report includes confidential persons and events.**", ""]
+    for section in report.sections:
+        lines += _section(section)
+    if report.combined is not None:
+        lines += ["## All cases in this report", "", *_stats(report.combined)]
+        lines += ["### Persons held: comparison", ""]
+        lines += _table(
+            [
+                "Person",
+                "Case",
+                "First held",
+                "Days held",
+                "Pretrial days",
+                "Medical care denied",
+                "Ill-treatment",
+                "Hunger strikes",
+                "Ended by",
+                "Verdict",
+            ],
+            [
+                [
+                    escape(r.name),
+                    escape(r.case),
+                    _date(r.first_custody),
+                    ("~" if r.approximate else "")
+                    + str(r.custody_days)
+                    + (" +" if r.ongoing else ""),
+                    ("~" if r.approximate else "") + str(r.pretrial_days),
+                    r.medical_care_denied,
+                    r.ill_treatment,
+                    r.hunger_strikes,
+                    "still held" if r.ongoing else escape((r.ended_by or "").replace("_", " ")),
+                    escape(r.verdict or "—"),
+                ]
+                for r in report.comparison
+            ],
+        )
+    lines += ["## Sources", ""]
+    for number, source in report.sources:
+        shown = f"<{source}>" if is_url(source) and ">" not in source else escape(source)
+        lines.append(f"[^{number}]: {shown}")
+    if not report.sources:
+        lines.append("No sources recorded.")
+    lines += [
+        "",
+        "---",
+        "",
+        f"Made {report.made} with dossier {report.version}, as of {report.as_of.isoformat()}."
+        + (" Redacted." if report.redacted else ""),
+        "",
+        f"State hash (check with `dossier verify --hash`): `{report.state_hash}`",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,178 @@
+"""The report as plain text, 80 columns, for a terminal or a plain printer."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+
+from dossier.dates import stored
+from dossier.report import Report, Section
+from dossier.stats import Stats
+
+WIDTH = 80
+INDENT = " " * 12
+
+
+def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        " ".join(text.split()),
+        WIDTH,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [indent.rstrip()]
+
+
+def _heading(text: str, underline: str) -> list[str]:
+    lines = _wrap(text)
+    return [*lines, underline * min(WIDTH, max(len(line) for line in lines)), ""]
+
+
+def _cites(numbers: Iterable[int]) -> str:
+    marks = "".join(f"[{n}]" for n in numbers)
+    return marks or "(unsourced)"
+
+
+def _date(edtf: str | None) -> str:
+    return stored(edtf).display() if edtf else ""
+
+
+def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
+    """Rows in fixed-width columns; the last column wraps under itself."""
+    lines: list[str] = []
+    lead = sum(w + 2 for w in widths[:-1])
+    for row in rows:
+        head = "".join(cell[:w].ljust(w + 2) for cell, w in zip(row[:-1], widths, strict=False))
+        tail = _wrap(row[-1], " " * lead, first=head) if row[-1] else [head.rstrip()]
+        lines.extend(line.rstrip() for line in tail)
+    return lines
+
+
+def _stats(stats: Stats) -> list[str]:
+    s = stats.to_dict()
+    custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
+    rate = verdicts["conviction_rate"]
+
+    def value(v: object) -> str:
+        return "-" if v is None else str(v)
+
+    pairs = [
+        ("Events", s["events"]["total"]),
+        ("Persons held", custody["persons_held"]),
+        ("Days in custody (total)", custody["total_days"]),
+        ("Pretrial days, median", value(custody["median_pretrial_days"])),
+        ("Pretrial days, maximum", value(custody["max_pretrial_days"])),
+        ("Currently held", custody["currently_held"]),
+        ("Deaths in custody", custody["deaths_in_custody"]),
+        ("Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"),
+        ("Conviction rate", "-" if rate is None else f"{rate:.0%}"),
+        (
+            "Extradition requests / granted / refused",
+            f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
+        ),
+    ]
+    return [f"  {label:<44}{value}" for label, value in pairs] + [""]
+
+
+def _section(section: Section) -> list[str]:
+    case = section.case
+    lines = _heading(case.title, "=")
+    facts = [("Case", case.id + (" " + _cites(section.citations) if section.citations else ""))]
+    facts += [("Jurisdiction", case.jurisdiction or ""), ("Status", case.status)]
+    facts += [("Charges", "; ".join(case.charges))]
+    for label, value in facts:
+        if value:
+            lines += _wrap(value, " " * 14, first=f"{label + ':':<14}")
+    if case.summary:
+        lines += ["", *_wrap(case.summary)]
+    lines += ["", *_heading("Persons", "-")]
+    for party in section.parties:
+        head = f"{party.name} ({party.role})"
+        extra = [
+            f"born {party.born}" if party.born else "",
+            f"died {party.died}" if party.died else "",
+        ]
+        extra += ["also " + "; ".join(party.aliases) if party.aliases else ""]
+        lines += _wrap(head + "".join(f", {e}" for e in extra if e), "    ", first="  ")
+        if party.notes:
+            lines += _wrap(party.notes, "    ")
+        if party.citations:
+            lines += _wrap("Sources: " + _cites(party.citations), "    ")
+    lines += ["", *_heading("Custody", "-")]
+    if section.custody:
+        widths = [20, 10, 10, 6, 8, 18]
+        lines += _columns([["Person", "Start", "End", "Days", "Pretrial", "Ended by"]], widths)
+        for held in section.custody:
+            p, rough = held.period, "~" if held.period.approximate else ""
+            kind = "(house arrest) " if p.kind == "house_arrest" else ""
+            row = [held.name, _date(p.start), _date(p.end) if p.end else "still held",
+                   f"{rough}{p.days}", f"{rough}{p.pretrial_days}",
+                   kind + (p.ended_by or "").replace("_", " ")]  # fmt: skip
+            lines += _columns([row], widths)
+            if p.facilities:
+                lines += _wrap("Held at: " + "; ".join(p.facilities), "      ", first="    ")
+        lines += ["", *_wrap("~ marks figures computed from dates not precise to the day.")]
+    else:
+        lines.append("No custody recorded.")
+    for problem in section.problems:
+        lines += _wrap("Problem: " + problem, "    ")
+    lines += ["", *_heading("Timeline", "-")]
+    for e in section.timeline:
+        date = e.date + (f"-{e.end}" if e.end else "")
+        kind = e.type + (f" ({e.outcome})" if e.outcome else "") + (f", {e.term}" if e.term else "")
+        lines.append(f"{date:<11} {kind}  {_cites(e.citations)}".rstrip())
+        who = ", ".join(e.persons)
+        where = (e.place or "") + (f" ({e.country})" if e.country else "")
+        if who or where:
+            lines += _wrap(" - ".join(x for x in (who, where) if x), INDENT)
+        if e.description:
+            lines += _wrap(e.description, INDENT)
+        if e.note:
+            lines += _wrap("Note: " + e.note, INDENT)
+    if not section.timeline:
+        lines.append("No events recorded.")
+    lines += ["", *_heading("Statistics", "-"), *_stats(section.stats)]
+    return lines
+
+
+def render(report: Report) -> str:
+    """The plain-text document."""
+    lines = _heading(report.title, "#")
+    lines.append(f"Made {report.made}, as of {report.as_of.isoformat()}, dossier {report.version}")
+    if report.redacted:
+        lines += _wrap(
+            f"THIS REPORT IS REDACTED: {report.redacted_persons} confidential person(s) appear"
+            f" under a pseudonym and {report.redacted_events} confidential event(s) are left out."
+        )
+    elif report.include_confidential:
+        lines.append("This report includes confidential persons and events.")
+    lines.append("")
+    for section in report.sections:
+        lines += _section(section)
+    if report.combined is not None:
+        lines += [*_heading("All cases in this report", "="), *_stats(report.combined)]
+        rows = [["Person", "First held", "Days", "Pretrial", "Care denied", "Ended / verdict"]]
+        for r in report.comparison:
+            rough = "~" if r.approximate else ""
+            ended = "still held" if r.ongoing else (r.ended_by or "").replace("_", " ")
+            rows.append([r.name, _date(r.first_custody), f"{rough}{r.custody_days}",
+                         f"{rough}{r.pretrial_days}", str(r.medical_care_denied),
+                         f"{ended}; {r.verdict or '-'}"])  # fmt: skip
+        lines += [
+            *_heading("Persons held: comparison", "-"),
+            *_columns(rows, [22, 10, 6, 8, 11, 15]),
+        ]
+        lines.append("")
+    lines += _heading("Sources", "=")
+    for number, source in report.sources:
+        lines += _wrap(source, " " * 6, first=f"{f'[{number}]':<6}")
+    if not report.sources:
+        lines.append("No sources recorded.")
+    lines += ["", "-" * WIDTH]
+    lines += _wrap(
+        f"Made {report.made} with dossier {report.version}, as of {report.as_of.isoformat()}."
+        + (" Redacted." if report.redacted else "")
+    )
+    lines += ["State hash (check with 'dossier verify --hash'):", f"  {report.state_hash}", ""]
+    return "\n".join(lines)

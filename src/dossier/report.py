@@ -1,0 +1,260 @@
+"""A dossier report: what the printed document says, before it is rendered.
+
+`build` gathers one or more cases into a `Report`: headings, persons and
+roles, custody periods, the timeline with citation numbers, statistics, and
+one numbered list of sources, every distinct source once, numbered in the
+order the document first cites it. Confidential persons and events are
+redacted unless asked for: a confidential event is left out (and not counted),
+a confidential person appears as "Person A", "Person B"… everywhere. The
+renderers (`render/html.py`, `markdown.py`, `text.py`) only lay this out.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from dossier._version import __version__
+from dossier.custody import Period, custody, sort_events
+from dossier.dates import stored
+from dossier.model import Case, Event, Person, now_iso
+from dossier.stats import PersonRow, Stats, compute
+from dossier.store import Dossier
+
+REDACTED = "[redacted]"
+
+
+class Citations:
+    """Numbers sources in the order they are first cited."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+
+    def cite(self, sources: Sequence[str]) -> tuple[int, ...]:
+        """The numbers of these sources (ascending), giving new ones the next numbers."""
+        for source in sources:
+            self.numbers.setdefault(source, len(self.numbers) + 1)
+        return tuple(sorted({self.numbers[s] for s in sources}))
+
+    def listing(self) -> list[tuple[int, str]]:
+        """(number, source) in number order."""
+        return [(n, s) for s, n in self.numbers.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of a report's timeline."""
+
+    id: str
+    date: str  # ISO at its precision, as the terminal shows it
+    date_long: str  # "16 November 2009"
+    end: str | None
+    type: str
+    persons: tuple[str, ...]  # names, or pseudonyms when redacted
+    place: str | None
+    country: str | None
+    description: str | None
+    outcome: str | None
+    term: str | None
+    note: str | None
+    citations: tuple[int, ...]  # empty: unsourced
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A person as the report names them, with their role in the case."""
+
+    name: str
+    role: str
+    aliases: tuple[str, ...]
+    born: str | None
+    died: str | None
+    notes: str | None
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A custody or house-arrest period, with the person's report name."""
+
+    name: str
+    period: Period
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """Everything the report says about one case."""
+
+    case: Case
+    citations: tuple[int, ...]
+    parties: tuple[Party, ...]
+    custody: tuple[Held, ...]
+    problems: tuple[str, ...]
+    timeline: tuple[Entry, ...]
+    stats: Stats
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A whole report, ready to render."""
+
+    sections: tuple[Section, ...]
+    combined: Stats | None  # across cases, when there are several
+    comparison: tuple[PersonRow, ...]
+    sources: tuple[tuple[int, str], ...]
+    made: str
+    as_of: datetime.date
+    version: str
+    state_hash: str
+    redacted_persons: int
+    redacted_events: int
+    include_confidential: bool = field(default=False)
+
+    @property
+    def redacted(self) -> bool:
+        """Whether anything confidential was left out or pseudonymised."""
+        return bool(self.redacted_persons or self.redacted_events)
+
+    @property
+    def title(self) -> str:
+        """The document title."""
+        return "Dossier: " + "; ".join(s.case.title for s in self.sections)
+
+
+def _pseudonym(n: int) -> str:
+    letters = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"Person {letters}"
+
+
+def build(
+    d: Dossier,
+    case_ids: Sequence[str],
+    *,
+    as_of: datetime.date,
+    include_confidential: bool = False,
+) -> Report:
+    """The report on these cases (ids already checked), as of a date."""
+    persons = {p.id: p for p in d.persons}
+    hidden = {p for p, person in persons.items() if person.confidential}
+    if include_confidential:
+        hidden = set()
+    aliases = {pid: _pseudonym(n) for n, pid in enumerate(sorted(hidden))}
+    names = {pid: aliases.get(pid, p.name) for pid, p in persons.items()}
+    citations = Citations()
+    sections = []
+    shown_persons: set[str] = set()
+    redacted_events = 0
+    all_events: list[Event] = []
+    cases = []
+    for case_id in case_ids:
+        case = d.cases.get(case_id)
+        assert case is not None
+        cases.append(case)
+        events = sort_events(e for e in d.events if e.case == case_id)
+        if not include_confidential:
+            redacted_events += sum(1 for e in events if e.confidential)
+            events = [e for e in events if not e.confidential]
+        all_events.extend(events)
+        section_citations = citations.cite(case.sources)
+        parties = _parties(case, persons, events, names, hidden, citations)
+        shown_persons.update(p for e in events for p in e.persons)
+        shown_persons.update(p.id for p in persons.values() if case_id in p.cases())
+        involved = list(dict.fromkeys(p for e in events for p in e.persons))
+        held = custody(involved, events, as_of)
+        timeline = tuple(_entry(e, names, citations) for e in events)
+        sections.append(
+            Section(
+                case=case,
+                citations=section_citations,
+                parties=parties,
+                custody=tuple(Held(names.get(p.person, p.person), p) for p in held.periods),
+                problems=tuple(_rename(problem, names) for problem in held.problems),
+                timeline=timeline,
+                stats=compute([case], persons.values(), events, as_of),
+            )
+        )
+    combined = compute(cases, persons.values(), all_events, as_of) if len(cases) > 1 else None
+    comparison = (combined or sections[0].stats).per_person if sections else ()
+    return Report(
+        sections=tuple(sections),
+        combined=combined,
+        comparison=tuple(_renamed_row(r, aliases) for r in comparison),
+        sources=tuple(citations.listing()),
+        made=now_iso(),
+        as_of=as_of,
+        version=__version__,
+        state_hash=d.state_hash().all,
+        redacted_persons=len(hidden & shown_persons),
+        redacted_events=redacted_events,
+        include_confidential=include_confidential,
+    )
+
+
+def _parties(
+    case: Case,
+    persons: dict[str, Person],
+    events: Sequence[Event],
+    names: dict[str, str],
+    hidden: set[str],
+    citations: Citations,
+) -> tuple[Party, ...]:
+    """Persons with a role in the case, then others named in its events."""
+    roles = [(p, r.role) for p in persons.values() for r in p.roles if r.case == case.id]
+    named = {p for e in events for p in e.persons} - {p.id for p, _ in roles}
+    roles += [(persons[p], "named in events") for p in sorted(named) if p in persons]
+    parties = []
+    for person, role in roles:
+        if person.id in hidden:
+            parties.append(Party(names[person.id], role, (), None, None, REDACTED, ()))
+            continue
+        parties.append(
+            Party(
+                name=person.name,
+                role=role,
+                aliases=person.aliases,
+                born=_long(person.born),
+                died=_long(person.died),
+                notes=person.notes,
+                citations=citations.cite(person.sources),
+            )
+        )
+    return tuple(parties)
+
+
+def _long(edtf: str | None) -> str | None:
+    return stored(edtf).long() if edtf else None
+
+
+def _entry(event: Event, names: dict[str, str], citations: Citations) -> Entry:
+    date = stored(event.date)
+    return Entry(
+        id=event.id,
+        date=date.display(),
+        date_long=date.long(),
+        end=stored(event.end).display() if event.end else None,
+        type=event.type,
+        persons=tuple(names.get(p, p) for p in event.persons),
+        place=event.place,
+        country=event.country,
+        description=event.description,
+        outcome=event.outcome,
+        term=event.term,
+        note=event.note,
+        citations=citations.cite(event.sources),
+    )
+
+
+def _rename(problem: str, names: dict[str, str]) -> str:
+    person, _, rest = problem.partition(": ")
+    return f"{names.get(person, person)}: {rest}" if rest else problem
+
+
+def _renamed_row(row: PersonRow, aliases: dict[str, str]) -> PersonRow:
+    """A comparison row with a confidential person's id and name replaced."""
+    alias = aliases.get(row.person)
+    return row if alias is None else replace(row, person=alias, name=alias)
