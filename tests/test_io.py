@@ -428,8 +428,8 @@ ROW_ERRORS = [
     ),
     (
         "unknown person",
-        "aleksanyan,2006-04-06,arrest,Vasily Aleksanian,s",
-        "person: no person 'Vasily Aleksanian' (did you mean vasiliy-aleksanyan (Василий"
+        "aleksanyan,2006-04-06,arrest,Vasily Aleksanyn,s",
+        "person: no person 'Vasily Aleksanyn' (did you mean vasiliy-aleksanyan (Василий"
         " Алексанян)?); add them first, or pass --create-missing",
     ),
     (
@@ -555,7 +555,7 @@ def test_every_bad_field_of_one_row_on_its_own_line(
         tmp_path,
         "events.csv",
         "case,date,type,person,source,outcome,end\n"
-        "aleksanian,2006-13-01,arest,Vasily Aleksanian,s,guilt,2005\n",
+        "aleksanian,2006-13-01,arest,Vasily Aleksanyn,s,guilt,2005\n",
     )
     before = Snapshot.of(db)
     assert_refused(
@@ -565,7 +565,7 @@ def test_every_bad_field_of_one_row_on_its_own_line(
         " pass --create-missing",
         f"{path}:2: {AREST}",
         f"{path}:2: date: cannot read date '2006-13-01': month 13 is out of range 1..12",
-        f"{path}:2: person: no person 'Vasily Aleksanian' (did you mean vasiliy-aleksanyan"
+        f"{path}:2: person: no person 'Vasily Aleksanyn' (did you mean vasiliy-aleksanyan"
         " (Василий Алексанян)?); add them first, or pass --create-missing",
         f"{path}:2: outcome: unknown outcome 'guilt' (did you mean 'guilty'?); see 'dossier vocab'",
     )

@@ -210,22 +210,25 @@ def _common_form(text: str) -> PartialDate | None:
     None for anything else, or anything invalid: the full reader then decides, and
     words the error.
     """
-    n = len(text)
-    if not (text.isascii() and text.replace("-", "").replace(".", "").isdigit()):
+    if not text.isascii():
         return None
+    n = len(text)
     if n == 10 and text[4] == "-" and text[7] == "-":
-        year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
+        parts = (text[:4], text[5:7], text[8:])
     elif n == 10 and text[2] == "." and text[5] == ".":
-        year, month, day = int(text[6:]), int(text[3:5]), int(text[:2])
+        parts = (text[6:], text[3:5], text[:2])
     elif n == 7 and text[4] == "-":
-        year, month, day = int(text[:4]), int(text[5:]), 0
+        parts = (text[:4], text[5:], "")
     elif n == 4:
-        return PartialDate(int(text)) if text != "0000" else None
+        parts = (text, "", "")
     else:
         return None
-    if not (1 <= month <= 12 and 0 <= day <= _days_in_month(year, month)) or year == 0:
+    if not all(part.isdigit() for part in parts if part):
         return None
-    return PartialDate(year, month, day or None)
+    year, month, day = (int(part) if part else 0 for part in parts)
+    if year == 0 or (n > 4 and not (1 <= month <= 12 and 0 <= day <= _days_in_month(year, month))):
+        return None
+    return PartialDate(year, month or None, day or None)
 
 
 @lru_cache(maxsize=1 << 16)
