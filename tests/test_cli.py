@@ -95,7 +95,29 @@ def test_persons_are_found_by_name_alias_or_id(aleksanyan: Run) -> None:
 
 def test_person_ids_clash_get_a_number(run: Run) -> None:
     assert run("person", "add", "Ivan Ivanov").stdout == "ivan-ivanov\n"
-    assert run("person", "add", "Иван Иванов").stdout == "ivan-ivanov-2\n"
+    # Two people may share a name; --yes says this is a second one.
+    assert run("person", "add", "Иван Иванов", "--yes").stdout == "ivan-ivanov-2\n"
+
+
+def test_adding_a_lookalike_warns_and_stops_without_yes(aleksanyan: Run, db: Path) -> None:
+    before = db.read_bytes()
+    result = aleksanyan("person", "add", "Vasily Alexanyan")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Warning: 'Vasily Alexanyan' looks like vasiliy-aleksanyan (Василий Алексанян), known as"
+        " 'Василий Алексанян'; to record more about them use"
+        " 'dossier person edit vasiliy-aleksanyan'",
+        "Error: not on a terminal, so cannot ask 'Add a new person anyway?': pass --yes to go"
+        " ahead",
+    ]
+    assert db.read_bytes() == before
+
+
+def test_different_people_with_one_surname_are_not_lookalikes(run: Run) -> None:
+    assert run("person", "add", "Ivan Ivanov").exit_code == 0
+    result = run("person", "add", "Pyotr Ivanov")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
 
 
 def test_edit_lists_replace_add_and_remove(aleksanyan: Run) -> None:

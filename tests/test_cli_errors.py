@@ -125,7 +125,8 @@ def test_unknown_case_on_a_new_database_does_not_create_it(run: Run, db: Path) -
 
 
 def test_a_name_shared_by_two_persons_asks_for_the_id(aleksanyan: Run, db: Path) -> None:
-    assert aleksanyan("person", "add", "Vasily Aleksanyan", "--id", "namesake").exit_code == 0
+    added = aleksanyan("person", "add", "Vasily Aleksanyan", "--id", "namesake", "--yes")
+    assert added.exit_code == 0
     before = Snapshot.of(db)
     result = aleksanyan(
         "log", "aleksanyan", "arrest", "2006-04-06", "--person", "Vasily Aleksanyan"

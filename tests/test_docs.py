@@ -145,6 +145,8 @@ JSON_RUNS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("undo",): (),
     ("redo",): (),
     ("import",): ("{csv}",),
+    ("search",): ("Alexanyan",),
+    ("person", "merge"): ("vasiliy-aleksanyan", "sergey-magnitskiy", "--yes"),
 }
 # Commands whose --json output the README does not describe yet (work in progress).
 # Like a strict xfail: once the README documents one, this test says to drop it here.

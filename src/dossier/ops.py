@@ -294,3 +294,40 @@ def remove_event(d: Dossier, event_id: str) -> Event:
     event = require_event(d, event_id)
     d.events.delete(event_id)
     return event
+
+
+# Merging ----------------------------------------------------------------------
+
+
+def merge_persons(d: Dossier, keep_ref: str, drop_ref: str) -> tuple[Person, tuple[str, ...]]:
+    """Fold one person into another: roles, aliases, sources and event references move to
+    KEEP, DROP's name becomes an alias, and DROP is removed. Returns KEEP and the events
+    that changed."""
+    keep, drop = require_person(d, keep_ref), require_person(d, drop_ref)
+    if keep.id == drop.id:
+        raise InvalidValue(f"{keep_ref!r} and {drop_ref!r} are the same person ({keep.id})")
+    names = {keep.name}
+    merged = replace(
+        keep,
+        aliases=tuple(
+            a for a in dict.fromkeys((*keep.aliases, drop.name, *drop.aliases)) if a not in names
+        ),
+        born=keep.born or drop.born,
+        died=keep.died or drop.died,
+        nationality=keep.nationality or drop.nationality,
+        organizations=tuple(dict.fromkeys((*keep.organizations, *drop.organizations))),
+        notes="\n".join(n for n in (keep.notes, drop.notes) if n) or None,
+        sources=tuple(dict.fromkeys((*keep.sources, *drop.sources))),
+        confidential=keep.confidential or drop.confidential,
+        roles=tuple(dict.fromkeys((*keep.roles, *drop.roles))),
+    )
+    changed = []
+    for event_id, raw in list(d.events.raw.items()):
+        if drop.id in raw["persons"]:
+            event = d.events.record(raw)
+            persons = tuple(dict.fromkeys(keep.id if p == drop.id else p for p in event.persons))
+            d.events.put(replace(event, persons=persons))
+            changed.append(event_id)
+    d.persons.delete(drop.id)
+    d.persons.put(merged)
+    return merged, tuple(changed)

@@ -118,20 +118,24 @@ class Lookalike:
 
 
 def lookalikes(name: str, persons: Iterable[Person], threshold: float = 88) -> list[Lookalike]:
-    """Persons a new name may duplicate: same key, or nearly the same name."""
-    key = fold(name)
-    found = []
-    for person in persons:
-        best = max(
-            (
-                (100.0 if fold(n) == key else similarity(name, n), n)
-                for n in (person.name, *person.aliases)
-            ),
-            default=(0.0, ""),
-        )
-        if best[0] >= threshold:
-            found.append(Lookalike(person, best[1], best[0]))
-    return sorted(found, key=lambda f: -f.score)
+    """Persons a new name may duplicate: the same key, or nearly the same name."""
+    from rapidfuzz import fuzz, process
+
+    people = list(persons)
+    choices = [(person, n) for person in people for n in (person.name, *person.aliases)]
+    hits = process.extract(
+        fold(name),
+        [fold(n) for _person, n in choices],
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=threshold,
+        limit=None,
+    )
+    best: dict[str, Lookalike] = {}
+    for _text, score, index in hits:
+        person, matched = choices[index]
+        if person.id not in best or score > best[person.id].score:
+            best[person.id] = Lookalike(person, matched, float(score))
+    return sorted(best.values(), key=lambda found: -found.score)
 
 
 # Search ----------------------------------------------------------------------
@@ -197,10 +201,13 @@ def search(
             score = 100.0
         elif key and (folded == key or key_words <= set(folded.split())):
             score = 90.0
-        else:
+        elif len(key) >= 5:
+            # Fuzzy only for queries long enough to mean something; always below exact.
             score = min(89.0, float(fuzz.partial_token_sort_ratio(key, folded)))
-            if score < 75:
+            if score < 80:
                 continue
+        else:
+            continue
         hit = Hit(record_kind, record_id, round(score, 1), field_name, text)
         current = best.get((record_kind, record_id))
         if current is None or hit.score > current.score:

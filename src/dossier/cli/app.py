@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from dossier.cli import admin, cases, events, io, persons, reports, views
+from dossier.cli import admin, cases, events, find, io, persons, reports, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
 from dossier.errors import DossierError, one_line
 
@@ -71,6 +71,7 @@ app.command("stats")(views.stats)
 app.command("import")(io.import_)
 app.command("export")(io.export)
 app.command("report")(reports.report)
+app.command("search")(find.search)
 admin.register(app)
 
 

@@ -190,7 +190,7 @@ def confirm(question: str, yes: bool) -> None:
     if yes:
         return
     if not interactive():
-        raise DossierError(f"{question} Not on a terminal, so not asking: pass --yes to confirm")
+        raise DossierError(f"not on a terminal, so cannot ask {question!r}: pass --yes to go ahead")
     if not typer.confirm(question, default=False):
         raise typer.Abort()
 

@@ -42,9 +42,12 @@ def add(
     confidential: bool = typer.Option(False, "--confidential", help="Redacted in reports."),
     case: str | None = typer.Option(None, "--case", autocompletion=complete_case),
     role: str | None = typer.Option(None, "--role", autocompletion=complete_role),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Add even if the name looks like an existing person's."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Add a person and print the new id.
+    """Add a person and print the new id; warns when the name looks like someone's already here.
 
     Example: dossier person add "Василий Алексанян" --alias "Vasily Aleksanyan"
     --case aleksanyan --role defendant
@@ -68,12 +71,31 @@ def add(
         confidential=confidential,
         roles=(Role(case, role),) if case and role else (),
     )
+    _check_lookalikes(ctx, [name, *(alias or ())], yes)
     with edit(ctx) as d:
         person = add_person(d, person)
     if as_json:
         print_json(person.to_dict())
     else:
         say(person.id)
+
+
+def _check_lookalikes(ctx: typer.Context, names: list[str], yes: bool) -> None:
+    """Warn about likely duplicates; on a terminal ask, else stop unless --yes."""
+    from dossier.search import lookalikes
+
+    existing = list(load(ctx).persons)
+    found = {f.person.id: f for name in names for f in lookalikes(name, existing)}
+    if not found:
+        return
+    for f in found.values():
+        typer.echo(
+            f"Warning: {names[0]!r} looks like {f.person.id} ({f.person.name}),"
+            f" known as {f.matched!r}; to record more about them use"
+            f" 'dossier person edit {f.person.id}'",
+            err=True,
+        )
+    confirm("Add a new person anyway?", yes)
 
 
 @app.command("list")
@@ -210,3 +232,31 @@ def remove(
     with edit(ctx) as d:
         removal = remove_person(d, found.id, cascade=cascade)
     say(f"Removed person {found.id} (taken off {len(removal.events)} event(s)).")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: str = typer.Argument(..., help="The person to keep.", autocompletion=complete_person),
+    drop: str = typer.Argument(
+        ..., help="The duplicate to fold into KEEP and remove.", autocompletion=complete_person
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = JSON,
+) -> None:
+    """Merge a duplicate person into another (undo with 'dossier undo').
+
+    Example: dossier person merge vasiliy-aleksanyan vasily-alexanyan --yes
+    """
+    from dossier.ops import merge_persons as merge_them
+    from dossier.ops import require_person
+
+    d = load(ctx)
+    kept, dropped = require_person(d, keep), require_person(d, drop)
+    confirm(f"Merge {dropped.id} ({dropped.name}) into {kept.id} ({kept.name})?", yes)
+    with edit(ctx) as d:
+        merged, events = merge_them(d, kept.id, dropped.id)
+    if as_json:
+        print_json(merged.to_dict())
+    else:
+        say(f"Merged {dropped.id} into {merged.id} ({len(events)} event(s) now name {merged.id}).")

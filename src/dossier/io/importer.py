@@ -308,9 +308,29 @@ class _Planner:
                 roles.append(role)
         record["roles"] = roles
         v.finish()
+        if old is None and given is None:
+            self._warn_lookalikes(row, name)
         self.persons[person_id] = record
         for key in {fold(n) for n in (name, *record["aliases"])}:
             self.names[key].add(person_id)
+
+    def _warn_lookalikes(self, row: Row, name: str) -> None:
+        """A new person whose name is close to a stored one is probably a duplicate."""
+        if not self.d.persons.raw:
+            return
+        from dossier.search import lookalikes
+
+        for found in lookalikes(name, self.d.persons)[:3]:
+            self.summary.warnings.append(
+                Problem(
+                    row.file,
+                    row.line,
+                    "name",
+                    f"{name!r} is added as a new person but looks like {found.person.id}"
+                    f" ({found.person.name}); if it is them, give the id or merge them"
+                    f" with 'dossier person merge'",
+                )
+            )
 
     def _roles(self, v: _Values) -> list[dict[str, str]]:
         if not v.row.tabular and "roles" in v.row.values:

@@ -3,6 +3,7 @@ never as markup, so a name like `[red]` prints literally."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from rich.text import Text
 from dossier.dates import stored
 from dossier.io.importer import Summary
 from dossier.model import Case, Event, Person
+from dossier.search import Hit
 from dossier.vocab import EVENT_TYPES, Effect
 
 EFFECT_STYLE = {Effect.START: "bold red", Effect.END: "bold green"}
@@ -37,6 +39,9 @@ def event_type(name: str) -> Text:
 
 # Columns that must never be cut or wrapped: a date or an id shown as "2006-04…" is useless.
 _KEEP_WHOLE = {
+    "score",
+    "field",
+    "kind",
     *("id", "date", "type", "#", "time", "src", "events", "born", "status", "start", "end"),
     *("days", "pretrial", "since", "n", "kind", "ended by", "first\nheld", "days\nheld"),
     *("pre-\ntrial", "care\ndenied", "ill-\ntreated", "hunger\nstrikes", "verdict"),
@@ -293,3 +298,20 @@ def import_summary(summary: Summary, title: str) -> RenderableType:
         if ids
     ]
     return Group(Text(title), table, *lines)
+
+
+def search_table(hits: Sequence[Hit], query: str) -> RenderableType:
+    """Hits best first, the matching words highlighted."""
+    from dossier.search import fold
+
+    if not hits:
+        return Text(f"No matches for {query!r}.")
+    wanted = set(fold(query).split())
+    table = make_table("kind", "id", "score", "field", "text")
+    for hit in hits:
+        shown = Text(hit.text)
+        for match in re.finditer(r"\w+", hit.text):
+            if fold(match.group()) in wanted or query.lower() in match.group().lower():
+                shown.stylize("bold reverse", match.start(), match.end())
+        table.add_row(hit.kind, text(hit.id), f"{hit.score:g}", hit.field, shown)
+    return table
