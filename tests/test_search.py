@@ -1,0 +1,189 @@
+"""Name folding on real name sets, search ranking, lookalikes and merging."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import Run
+from dossier import ops
+from dossier.errors import NotFound
+from dossier.model import Case, Person
+from dossier.search import fold, lookalikes, resolve_person, search
+from dossier.store import Dossier
+
+FACTS = Path(__file__).resolve().parents[2] / "shared" / "facts" / "cases.json"
+DATA = Path(__file__).parent.parent / "data"
+
+SPELLINGS = {
+    "Mikhail Khodorkovsky": [
+        "Mikhail Khodorkovskii", "Michail Chodorkowski", "Ходорковский Михаил",
+        "Михаил Ходорковский", "MIKHAIL KHODORKOVSKY", "Mikhail  Khodorkovskiy",
+    ],
+    "Vasily Aleksanyan": [
+        "Vasily Alexanyan", "Vasily Aleksanian", "Vasily Alexanian", "Василий Алексанян",
+        "Алексанян Василий", "Vasiliy Aleksanyan",
+    ],
+    "Andrei Kudoyarov": ["Andrey Kudoyarov", "Андрей Кудояров", "Kudoyarov Andrei"],
+    "Yevgeny Baru": ["Evgeny Baru", "Евгений Бару"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"), [(n, v) for n, variants in SPELLINGS.items() for v in variants]
+)
+def test_spellings_of_one_name_fold_alike(name: str, variant: str) -> None:
+    assert fold(variant) == fold(name)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Ivan Ivanov", "Pyotr Ivanov"),
+        ("Platon Lebedev", "Vyacheslav Lebedev"),
+        ("Andrei Kudoyarov", "Alexei Kudoyarov"),  # one source's other first name stays apart
+        ("Vasily Aleksanyan", "Vasily Aleksandrov"),
+    ],
+)
+def test_different_people_do_not_fold_alike(a: str, b: str) -> None:
+    assert fold(a) != fold(b)
+
+
+def test_the_facts_persons_are_found_by_their_cyrillic_names_and_aliases() -> None:
+    if not FACTS.exists():
+        pytest.skip(f"the shared facts are not beside the checkout ({FACTS})")
+    facts = json.loads(FACTS.read_text(encoding="utf-8"))
+    # As data/persons.csv records them: the Cyrillic name is one more alias.
+    persons = [
+        Person(id=f"p{n}", name=p["name"], aliases=(*p["aliases"], p["name_cyrillic"] or p["name"]))
+        for n, p in enumerate(p for case in facts["cases"] for p in case["persons"])
+    ]
+    for case in facts["cases"]:
+        for p in case["persons"]:
+            expected = next(q.id for q in persons if q.name == p["name"])
+            for spelling in [p["name"], *p["aliases"], p["name_cyrillic"] or p["name"]]:
+                if "(" in spelling:  # "Алексей Кудояров (first name as given by ng.ru)"
+                    continue
+                assert resolve_person(spelling, persons) == expected, spelling
+
+
+@given(st.lists(st.text(st.characters(categories=["L"]), min_size=1, max_size=8), max_size=4))
+def test_fold_ignores_word_order_and_case(words: list[str]) -> None:
+    text = " ".join(words)
+    assert fold(" ".join(reversed(words))) == fold(text)
+    assert fold(text.upper()) == fold(text.lower()) or not text.isascii()
+
+
+def test_a_near_miss_is_suggested_never_picked() -> None:
+    people = [Person(id="vasiliy-aleksanyan", name="Vasily Aleksanyan")]
+    with pytest.raises(NotFound, match=r"did you mean vasiliy-aleksanyan \(Vasily Aleksanyan\)"):
+        resolve_person("Vasily Aleksanyn", people)
+
+
+def test_two_ivanovs_are_never_merged_by_name() -> None:
+    people = [
+        Person(id="ivan-ivanov", name="Ivan Ivanov"),
+        Person(id="ivan-ivanov-2", name="Иван Иванов"),
+    ]
+    with pytest.raises(NotFound, match="names several persons"):
+        resolve_person("Ivan Ivanov", people)
+    assert resolve_person("ivan-ivanov-2", people) == "ivan-ivanov-2"
+
+
+def test_lookalikes_find_spellings_but_not_namesakes() -> None:
+    people = [Person(id="vasiliy-aleksanyan", name="Василий Алексанян",
+                     aliases=("Vasily Aleksanyan",))]  # fmt: skip
+    assert [f.person.id for f in lookalikes("Vasily Alexanyan", people)] == ["vasiliy-aleksanyan"]
+    assert lookalikes("Ivan Ivanov", people) == []
+
+
+@pytest.fixture
+def sample(run: Run) -> Run:
+    files = [str(DATA / f) for f in ("cases.csv", "persons.csv", "events.csv")]
+    assert run("import", *files).exit_code == 0
+    return run
+
+
+@pytest.mark.parametrize("query", ["Chodorkowski", "Ходорковский", "Khodorkovskii"])
+def test_search_puts_khodorkovsky_first(sample: Run, query: str) -> None:
+    hits = json.loads(sample("search", query, "--json").stdout)
+    assert (hits[0]["kind"], hits[0]["id"]) == ("person", "mikhail-khodorkovsky")
+    assert hits[0]["score"] >= 90
+    assert set(hits[0]) == {"kind", "id", "score", "field", "text"}
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+
+def test_search_ranks_literal_then_folded_then_fuzzy(db: Path) -> None:
+    with Dossier.edit(db, "setup") as d:
+        ops.add_case(d, Case(id="c", title="Case"))
+    d = Dossier.load(db)
+    people = [Person(id="a", name="Vasily Aleksanyan"), Person(id="b", name="Vasily Alexanyan X"),
+              Person(id="c", name="Vasilii Aleksanyants")]  # fmt: skip
+    hits = search("Vasily Aleksanyan", d.cases, people, [])
+    assert [(h.id, h.score) for h in hits][:2] == [("a", 100.0), ("b", 90.0)]
+    assert hits[2].id == "c" and hits[2].score < 90
+
+
+def test_search_kind_and_limit(sample: Run) -> None:
+    hits = json.loads(
+        sample("search", "Moscow", "--kind", "event", "--limit", "3", "--json").stdout
+    )
+    assert len(hits) == 3 and {h["kind"] for h in hits} == {"event"}
+
+
+def test_search_prints_user_text_literally(run: Run) -> None:
+    assert run("person", "add", "[red]Ivan[/red] Ivanov").exit_code == 0
+    assert "[red]Ivan[/red] Ivanov" in run("search", "Ivanov").stdout
+
+
+def test_merge_moves_everything_and_undo_restores_it(run: Run, db: Path) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "Vasily Aleksanyan", "--case", "c", "--role", "defendant",
+               "--source", "s1").exit_code == 0  # fmt: skip
+    dup = ("Vasily Alexanyan X", "--id", "dup", "--alias", "V. A.", "--case", "c")
+    assert run("person", "add", *dup, "--role", "witness", "--source", "s2", "--yes").exit_code == 0
+    logged = run("log", "c", "arrest", "2006-04-06", "--person", "dup", "--person",
+                 "vasily-aleksanyan")  # fmt: skip
+    event_id = logged.stdout.strip()
+    before = Dossier.load(db).state_hash().all
+    result = run("person", "merge", "vasily-aleksanyan", "dup", "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    merged = json.loads(result.stdout)
+    assert merged["aliases"] == ["Vasily Alexanyan X", "V. A."]
+    assert merged["sources"] == ["s1", "s2"]
+    assert merged["roles"] == [{"case": "c", "role": "defendant"}, {"case": "c", "role": "witness"}]
+    event = json.loads(run("event", "show", event_id, "--json").stdout)
+    assert event["persons"] == ["vasily-aleksanyan"]
+    assert run("person", "show", "dup").exit_code == 1
+    assert run("undo").exit_code == 0
+    assert Dossier.load(db).state_hash().all == before
+    assert run("verify").exit_code == 0
+
+
+def test_merging_a_person_with_themselves_is_refused(run: Run) -> None:
+    assert run("person", "add", "Ivan Ivanov").exit_code == 0
+    result = run("person", "merge", "ivan-ivanov", "Ivan Ivanov", "--yes")
+    assert result.exit_code == 1
+    assert "same person" in result.stderr
+
+
+def test_import_warns_about_a_lookalike(run: Run, tmp_path: Path) -> None:
+    assert run("person", "add", "Василий Алексанян", "--alias", "Vasily Aleksanyan").exit_code == 0
+    path = tmp_path / "persons.csv"
+    path.write_text("name\nVasilii Aleksanyants\n", encoding="utf-8")
+    summary = json.loads(run("import", str(path), "--json").stdout)
+    assert summary["added"]["persons"] == 1
+    (warning,) = summary["warnings"]
+    assert warning["line"] == 2
+    assert "looks like vasiliy-aleksanyan" in warning["message"]
+
+
+def test_events_name_persons_in_any_script(run: Run) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "Mikhail Khodorkovsky").exit_code == 0
+    result = run("log", "c", "arrest", "2003-10-25", "--person", "Ходорковский Михаил", "--json")
+    assert json.loads(result.stdout)["persons"] == ["mikhail-khodorkovsky"]
