@@ -71,7 +71,8 @@ class Party:
     born: str | None
     died: str | None
     notes: str | None
-    citations: tuple[int, ...]
+    citations: tuple[int, ...]  # empty: unsourced (unless redacted)
+    redacted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,25 @@ class Report:
         return "Dossier: " + "; ".join(s.case.title for s in self.sections)
 
 
+class _Names:
+    """How the report names a person: the real name, or a pseudonym for a confidential
+    person, given in the order the report first mentions them (so that the letter says
+    nothing about anyone else in the dossier)."""
+
+    def __init__(self, persons: dict[str, Person], hidden: set[str]) -> None:
+        self.persons = persons
+        self.hidden = hidden
+        self.pseudonyms: dict[str, str] = {}
+
+    def __call__(self, person_id: str) -> str:
+        if person_id in self.hidden:
+            if person_id not in self.pseudonyms:
+                self.pseudonyms[person_id] = _pseudonym(len(self.pseudonyms))
+            return self.pseudonyms[person_id]
+        person = self.persons.get(person_id)
+        return person.name if person else person_id
+
+
 def _pseudonym(n: int) -> str:
     letters = ""
     n += 1
@@ -143,8 +163,7 @@ def build(
     hidden = {p for p, person in persons.items() if person.confidential}
     if include_confidential:
         hidden = set()
-    aliases = {pid: _pseudonym(n) for n, pid in enumerate(sorted(hidden))}
-    names = {pid: aliases.get(pid, p.name) for pid, p in persons.items()}
+    names = _Names(persons, hidden)
     citations = Citations()
     sections = []
     shown_persons: set[str] = set()
@@ -172,7 +191,7 @@ def build(
                 case=case,
                 citations=section_citations,
                 parties=parties,
-                custody=tuple(Held(names.get(p.person, p.person), p) for p in held.periods),
+                custody=tuple(Held(names(p.person), p) for p in held.periods),
                 problems=tuple(_rename(problem, names) for problem in held.problems),
                 timeline=timeline,
                 stats=compute([case], persons.values(), events, as_of),
@@ -183,7 +202,7 @@ def build(
     return Report(
         sections=tuple(sections),
         combined=combined,
-        comparison=tuple(_renamed_row(r, aliases) for r in comparison),
+        comparison=tuple(_renamed_row(r, names) for r in comparison),
         sources=tuple(citations.listing()),
         made=now_iso(),
         as_of=as_of,
@@ -199,7 +218,7 @@ def _parties(
     case: Case,
     persons: dict[str, Person],
     events: Sequence[Event],
-    names: dict[str, str],
+    names: _Names,
     hidden: set[str],
     citations: Citations,
 ) -> tuple[Party, ...]:
@@ -210,7 +229,7 @@ def _parties(
     parties = []
     for person, role in roles:
         if person.id in hidden:
-            parties.append(Party(names[person.id], role, (), None, None, REDACTED, ()))
+            parties.append(Party(names(person.id), role, (), None, None, REDACTED, (), True))
             continue
         parties.append(
             Party(
@@ -230,7 +249,7 @@ def _long(edtf: str | None) -> str | None:
     return stored(edtf).long() if edtf else None
 
 
-def _entry(event: Event, names: dict[str, str], citations: Citations) -> Entry:
+def _entry(event: Event, names: _Names, citations: Citations) -> Entry:
     date = stored(event.date)
     return Entry(
         id=event.id,
@@ -238,7 +257,7 @@ def _entry(event: Event, names: dict[str, str], citations: Citations) -> Entry:
         date_long=date.long(),
         end=stored(event.end).display() if event.end else None,
         type=event.type,
-        persons=tuple(names.get(p, p) for p in event.persons),
+        persons=tuple(names(p) for p in event.persons),
         place=event.place,
         country=event.country,
         description=event.description,
@@ -249,12 +268,14 @@ def _entry(event: Event, names: dict[str, str], citations: Citations) -> Entry:
     )
 
 
-def _rename(problem: str, names: dict[str, str]) -> str:
+def _rename(problem: str, names: _Names) -> str:
     person, _, rest = problem.partition(": ")
-    return f"{names.get(person, person)}: {rest}" if rest else problem
+    return f"{names(person)}: {rest}" if rest else problem
 
 
-def _renamed_row(row: PersonRow, aliases: dict[str, str]) -> PersonRow:
+def _renamed_row(row: PersonRow, names: _Names) -> PersonRow:
     """A comparison row with a confidential person's id and name replaced."""
-    alias = aliases.get(row.person)
-    return row if alias is None else replace(row, person=alias, name=alias)
+    if row.person not in names.hidden:
+        return row
+    alias = names(row.person)
+    return replace(row, person=alias, name=alias)

@@ -60,10 +60,13 @@ def read_json(path: Path) -> Any:
     return data
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Replace `path` with `payload` so that a crash leaves the old or the new file."""
+def write_atomic(path: Path, payload: bytes, what: str = "database") -> None:
+    """Replace `path` with `payload` so that a crash leaves the old or the new file.
+
+    `what` names the file in error messages ("database", "report", "export").
+    """
     if path.is_dir():
-        raise DatabaseError(f"database path {path} is a directory; give a file name")
+        raise DatabaseError(f"{what} path {path} is a directory; give a file name")
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -79,9 +82,8 @@ def write_atomic(path: Path, payload: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise DatabaseError(
-            f"cannot write database {path}: {_describe(exc)}; the previous file is intact"
-        ) from None
+        intact = "; the previous file is intact" if path.exists() else ""
+        raise DatabaseError(f"cannot write {what} {path}: {_describe(exc)}{intact}") from None
     _fsync_dir(path.parent)
 
 

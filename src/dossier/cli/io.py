@@ -164,6 +164,6 @@ def export(
         return
     from dossier.storage import write_atomic
 
-    write_atomic(output, b"".join(chunks))
+    write_atomic(output, b"".join(chunks), "export")
     counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())
     say(f"Wrote {output} ({fmt}: {counts if fmt != 'csv' else f'{len(records[kind])} {kind}'}).")

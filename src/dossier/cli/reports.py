@@ -37,8 +37,15 @@ def report(
     from dossier.report import build
     from dossier.timeline import today
 
-    if fmt is None:
-        fmt = FORMATS.get(output.suffix.lower(), "txt") if output else "txt"
+    if fmt is None and output is not None and output.suffix:
+        fmt = FORMATS.get(output.suffix.lower())
+        if fmt is None:
+            raise typer.BadParameter(
+                f"cannot tell the format from {output.suffix!r}: use .html, .md or .txt,"
+                " or --format",
+                param_hint="-o",
+            )
+    fmt = fmt or "txt"
     if fmt not in ("html", "md", "txt"):
         raise typer.BadParameter("must be html, md or txt", param_hint="--format")
     day = parse_date_option(as_of, "--as-of")
@@ -65,6 +72,6 @@ def report(
         return
     from dossier.storage import write_atomic
 
-    write_atomic(output, document.encode("utf-8"))
+    write_atomic(output, document.encode("utf-8"), "report")
     note = " (redacted)" if built.redacted else ""
     say(f"Wrote {output}{note}; state hash {built.state_hash}")

@@ -75,9 +75,7 @@ def _stats(stats: Stats) -> list[str]:
 def _section(section: Section) -> list[str]:
     case = section.case
     lines = [f"## {escape(case.title)}", ""]
-    facts = [f"**Case:** {escape(case.id)}"]
-    if section.citations:
-        facts[0] += " " + cites(section.citations)
+    facts = [f"**Case:** {escape(case.id)} {cites(section.citations)}"]
     if case.jurisdiction:
         facts.append(f"**Jurisdiction:** {escape(case.jurisdiction)}")
     facts.append(f"**Status:** {escape(case.status)}")
@@ -191,7 +189,9 @@ def render(report: Report) -> str:
         )
     lines += ["## Sources", ""]
     for number, source in report.sources:
-        shown = f"<{source}>" if is_url(source) and ">" not in source else escape(source)
+        # An autolink may hold no spaces or angle brackets; anything else is escaped text.
+        autolink = is_url(source) and not re.search(r"[\s<>]", source)
+        shown = f"<{source}>" if autolink else escape(source)
         lines.append(f"[^{number}]: {shown}")
     if not report.sources:
         lines.append("No sources recorded.")

@@ -43,6 +43,9 @@ def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
     lines: list[str] = []
     lead = sum(w + 2 for w in widths[:-1])
     for row in rows:
+        if len(row[0]) > widths[0]:  # a long name gets a line of its own, never cut
+            lines.extend(_wrap(row[0]))
+            row = ["", *row[1:]]
         head = "".join(cell[:w].ljust(w + 2) for cell, w in zip(row[:-1], widths, strict=False))
         tail = _wrap(row[-1], " " * lead, first=head) if row[-1] else [head.rstrip()]
         lines.extend(line.rstrip() for line in tail)
@@ -78,7 +81,7 @@ def _stats(stats: Stats) -> list[str]:
 def _section(section: Section) -> list[str]:
     case = section.case
     lines = _heading(case.title, "=")
-    facts = [("Case", case.id + (" " + _cites(section.citations) if section.citations else ""))]
+    facts = [("Case", f"{case.id} {_cites(section.citations)}")]
     facts += [("Jurisdiction", case.jurisdiction or ""), ("Status", case.status)]
     facts += [("Charges", "; ".join(case.charges))]
     for label, value in facts:
@@ -97,7 +100,7 @@ def _section(section: Section) -> list[str]:
         lines += _wrap(head + "".join(f", {e}" for e in extra if e), "    ", first="  ")
         if party.notes:
             lines += _wrap(party.notes, "    ")
-        if party.citations:
+        if not party.redacted:
             lines += _wrap("Sources: " + _cites(party.citations), "    ")
     lines += ["", *_heading("Custody", "-")]
     if section.custody:
