@@ -1,7 +1,5 @@
 """`dossier history | undo | redo | verify | vocab`."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -122,7 +120,7 @@ def verify(
         raise typer.Exit(1)
 
 
-def _sighting_json(state: str, sighting: Sighting | None) -> dict[str, Any]:
+def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:
     from dossier import history as hist
 
     if sighting is None:
@@ -146,7 +144,7 @@ def _sighting_json(state: str, sighting: Sighting | None) -> dict[str, Any]:
     }
 
 
-def _say_sighting(state: str, sighting: Sighting | None) -> None:
+def _say_sighting(state: str, sighting: "Sighting | None") -> None:
     from dossier import history as hist
 
     if sighting is None:

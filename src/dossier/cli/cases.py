@@ -1,7 +1,5 @@
 """`dossier case …`: add, list, show, edit, remove cases."""
 
-from __future__ import annotations
-
 import typer
 
 from dossier.cli.common import (
@@ -18,7 +16,9 @@ from dossier.cli.common import (
     show,
 )
 
-app = typer.Typer(help="Add, list, show, edit and remove cases.", no_args_is_help=True)
+app = typer.Typer(
+    help="Add, list, show, edit and remove cases.", no_args_is_help=True, rich_markup_mode=None
+)
 
 CASE_ID = typer.Argument(..., help="The case id.", autocompletion=complete_case)
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")

@@ -1,7 +1,5 @@
 """`dossier log` and `dossier event …`: record, list, show, edit, remove events."""
 
-from __future__ import annotations
-
 import typer
 
 from dossier.cli.common import (
@@ -21,7 +19,9 @@ from dossier.cli.common import (
     show,
 )
 
-app = typer.Typer(help="List, show, edit and remove events.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, edit and remove events.", no_args_is_help=True, rich_markup_mode=None
+)
 
 EVENT_ID = typer.Argument(..., metavar="ID", help="The event id.", autocompletion=complete_event)
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
@@ -127,7 +127,7 @@ def list_(
         print_json(rows)
         return
     events = [d.events.record(e) for e in rows]
-    show(events_table(events, {p.id: p.name for p in d.persons}, with_case=case is None))
+    show(events_table(events, d.names(), with_case=case is None))
 
 
 @app.command("show")
@@ -144,7 +144,7 @@ def show_(ctx: typer.Context, event_id: str = EVENT_ID, as_json: bool = JSON) ->
     if as_json:
         print_json(event.to_dict())
     else:
-        show(event_detail(event, {p.id: p.name for p in d.persons}))
+        show(event_detail(event, d.names()))
 
 
 @app.command("edit")

@@ -1,7 +1,5 @@
 """`dossier search`: find cases, persons and events however a name was spelt."""
 
-from __future__ import annotations
-
 import typer
 
 from dossier.cli.common import load, print_json, show

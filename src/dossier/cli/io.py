@@ -1,7 +1,5 @@
 """`dossier import` and `dossier export`."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,7 +24,7 @@ class ImportRefused(DossierError):
     """Some rows are bad: nothing was imported."""
 
 
-def _sources(files: list[str], fmt: str) -> list[Source]:
+def _sources(files: list[str], fmt: str) -> list["Source"]:
     from dossier.io.importer import Source
 
     sources = []
@@ -67,7 +65,7 @@ def import_(
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     sources = _sources(files, fmt)
 
-    def run(d: Dossier) -> Summary:
+    def run(d: "Dossier") -> "Summary":
         return import_sources(
             d, sources, create_missing=create_missing, dayfirst=dayfirst, encoding=encoding,
             progress=bar,
@@ -87,7 +85,7 @@ def import_(
     _report(summary, files, dry_run, as_json)
 
 
-def _report(summary: Summary, files: list[str], dry_run: bool, as_json: bool) -> None:
+def _report(summary: "Summary", files: list[str], dry_run: bool, as_json: bool) -> None:
     if as_json:
         print_json(summary.to_dict())
     for warning in summary.warnings:

@@ -1,7 +1,5 @@
 """`dossier person …`: add, list, show, edit, remove and link persons."""
 
-from __future__ import annotations
-
 import typer
 
 from dossier.cli.common import (
@@ -19,7 +17,11 @@ from dossier.cli.common import (
     show,
 )
 
-app = typer.Typer(help="Add, list, show, edit, remove and link persons.", no_args_is_help=True)
+app = typer.Typer(
+    help="Add, list, show, edit, remove and link persons.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 PERSON = typer.Argument(
     ..., metavar="PERSON", help="Person id, or a name or alias.", autocompletion=complete_person

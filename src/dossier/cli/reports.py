@@ -1,7 +1,5 @@
 """`dossier report`: a printable dossier of one or more cases."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 

@@ -1,7 +1,5 @@
 """`dossier timeline` and `dossier stats`: what happened, and how it compares."""
 
-from __future__ import annotations
-
 import datetime
 
 import typer
@@ -80,7 +78,7 @@ def timeline(
         return
     from dossier.render.analysis import timeline_view
 
-    show(timeline_view(result, {p.id: p.name for p in d.persons}))
+    show(timeline_view(result, d.names()))
 
 
 def stats(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
@@ -14,10 +14,12 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from dossier.dates import stored
-from dossier.io.importer import Summary
 from dossier.model import Case, Event, Person
-from dossier.search import Hit
 from dossier.vocab import EVENT_TYPES, Effect
+
+if TYPE_CHECKING:
+    from dossier.io.importer import Summary
+    from dossier.search import Hit
 
 EFFECT_STYLE = {Effect.START: "bold red", Effect.END: "bold green"}
 
