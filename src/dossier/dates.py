@@ -237,6 +237,11 @@ def stored(edtf: str) -> PartialDate:
     return PartialDate.from_edtf(edtf)
 
 
+def show(edtf: str | None) -> str:
+    """A stored date as people read it (ISO at its precision, 'c. 2008'); '' for None."""
+    return stored(edtf).display() if edtf else ""
+
+
 @lru_cache(maxsize=1 << 16)
 def edtf_bounds(edtf: str) -> tuple[datetime.date, datetime.date]:
     """First and last possible day of a stored EDTF date (cached: used on hot paths)."""

@@ -279,3 +279,29 @@ def _renamed_row(row: PersonRow, names: _Names) -> PersonRow:
         return row
     alias = names(row.person)
     return replace(row, person=alias, name=alias)
+
+
+def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
+    """The statistics a report prints, as (label, value) in reading order."""
+    s = stats.to_dict()
+    custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
+    rate = verdicts["conviction_rate"]
+
+    def value(v: object) -> str:
+        return missing if v is None else str(v)
+
+    return [
+        ("Events", value(s["events"]["total"])),
+        ("Persons held", value(custody["persons_held"])),
+        ("Days in custody (total)", value(custody["total_days"])),
+        ("Pretrial days, median", value(custody["median_pretrial_days"])),
+        ("Pretrial days, maximum", value(custody["max_pretrial_days"])),
+        ("Currently held", value(custody["currently_held"])),
+        ("Deaths in custody", value(custody["deaths_in_custody"])),
+        ("Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"),
+        ("Conviction rate", missing if rate is None else f"{rate:.0%}"),
+        (
+            "Extradition requests / granted / refused",
+            f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
+        ),
+    ]

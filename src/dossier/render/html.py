@@ -6,7 +6,7 @@ Built from a Jinja2 template with autoescape on, so user text such as
 
 from __future__ import annotations
 
-from dossier.dates import stored
+from dossier.dates import show
 from dossier.report import Report
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -36,5 +36,5 @@ def render(report: Report) -> str:
         report=report,
         effects=effects,
         is_url=is_url,
-        display=lambda edtf: stored(edtf).display() if edtf else "",
+        display=show,
     )

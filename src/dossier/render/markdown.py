@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from dossier.dates import stored
+from dossier.dates import show
 from dossier.render.html import is_url
-from dossier.report import Report, Section
+from dossier.report import Report, Section, figures
 from dossier.stats import Stats
 
 # Characters that Markdown (CommonMark, GitHub) reads as syntax anywhere in a line.
@@ -42,34 +42,8 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     return [*lines, ""]
 
 
-def _date(edtf: str | None) -> str:
-    return stored(edtf).display() if edtf else ""
-
-
 def _stats(stats: Stats) -> list[str]:
-    s = stats.to_dict()
-    custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
-    rate = verdicts["conviction_rate"]
-
-    def value(v: object) -> str:
-        return "—" if v is None else str(v)
-
-    rows: list[list[object]] = [
-        ["Events", s["events"]["total"]],
-        ["Persons held", custody["persons_held"]],
-        ["Days in custody (total)", custody["total_days"]],
-        ["Pretrial days, median", value(custody["median_pretrial_days"])],
-        ["Pretrial days, maximum", value(custody["max_pretrial_days"])],
-        ["Currently held", custody["currently_held"]],
-        ["Deaths in custody", custody["deaths_in_custody"]],
-        ["Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"],
-        ["Conviction rate", "—" if rate is None else f"{rate:.0%}"],
-        [
-            "Extradition requests / granted / refused",
-            f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
-        ],
-    ]
-    return _table(["Figure", "Value"], rows)
+    return _table(["Figure", "Value"], [[label, value] for label, value in figures(stats)])
 
 
 def _section(section: Section) -> list[str]:
@@ -107,7 +81,7 @@ def _section(section: Section) -> list[str]:
             p, rough = held.period, "~" if held.period.approximate else ""
             rows.append([
                 escape(held.name), "house arrest" if p.kind == "house_arrest" else "custody",
-                _date(p.start), _date(p.end) if p.end else "still held", f"{rough}{p.days}",
+                show(p.start), show(p.end) if p.end else "still held", f"{rough}{p.days}",
                 f"{rough}{p.pretrial_days}", escape((p.ended_by or "").replace("_", " ")),
                 "; ".join(escape(f) for f in p.facilities),
             ])  # fmt: skip
@@ -173,7 +147,7 @@ def render(report: Report) -> str:
                 [
                     escape(r.name),
                     escape(r.case),
-                    _date(r.first_custody),
+                    show(r.first_custody),
                     ("~" if r.approximate else "")
                     + str(r.custody_days)
                     + (" +" if r.ongoing else ""),

@@ -13,7 +13,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Column, Table
 from rich.text import Text
 
-from dossier.dates import stored
+from dossier.dates import show
 from dossier.model import Case, Event, Person
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -29,9 +29,7 @@ def text(value: object | None, style: str = "") -> Text:
     return Text("" if value is None else str(value), style=style)
 
 
-def show_date(edtf: str | None) -> str:
-    """A stored date as people read it in a terminal: ISO at its precision."""
-    return stored(edtf).display() if edtf else ""
+show_date = show  # a stored date as people read it in a terminal: ISO at its precision
 
 
 def event_type(name: str) -> Text:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
-from dossier.dates import stored
-from dossier.report import Report, Section
+from dossier.dates import show
+from dossier.report import Report, Section, figures
 from dossier.stats import Stats
 
 WIDTH = 80
@@ -34,10 +34,6 @@ def _cites(numbers: Iterable[int]) -> str:
     return marks or "(unsourced)"
 
 
-def _date(edtf: str | None) -> str:
-    return stored(edtf).display() if edtf else ""
-
-
 def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
     """Rows in fixed-width columns; the last column wraps under itself."""
     lines: list[str] = []
@@ -53,29 +49,7 @@ def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
 
 
 def _stats(stats: Stats) -> list[str]:
-    s = stats.to_dict()
-    custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
-    rate = verdicts["conviction_rate"]
-
-    def value(v: object) -> str:
-        return "-" if v is None else str(v)
-
-    pairs = [
-        ("Events", s["events"]["total"]),
-        ("Persons held", custody["persons_held"]),
-        ("Days in custody (total)", custody["total_days"]),
-        ("Pretrial days, median", value(custody["median_pretrial_days"])),
-        ("Pretrial days, maximum", value(custody["max_pretrial_days"])),
-        ("Currently held", custody["currently_held"]),
-        ("Deaths in custody", custody["deaths_in_custody"]),
-        ("Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"),
-        ("Conviction rate", "-" if rate is None else f"{rate:.0%}"),
-        (
-            "Extradition requests / granted / refused",
-            f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
-        ),
-    ]
-    return [f"  {label:<44}{value}" for label, value in pairs] + [""]
+    return [f"  {label:<44}{value}" for label, value in figures(stats, "-")] + [""]
 
 
 def _section(section: Section) -> list[str]:
@@ -109,7 +83,7 @@ def _section(section: Section) -> list[str]:
         for held in section.custody:
             p, rough = held.period, "~" if held.period.approximate else ""
             kind = "(house arrest) " if p.kind == "house_arrest" else ""
-            row = [held.name, _date(p.start), _date(p.end) if p.end else "still held",
+            row = [held.name, show(p.start), show(p.end) if p.end else "still held",
                    f"{rough}{p.days}", f"{rough}{p.pretrial_days}",
                    kind + (p.ended_by or "").replace("_", " ")]  # fmt: skip
             lines += _columns([row], widths)
@@ -159,7 +133,7 @@ def render(report: Report) -> str:
         for r in report.comparison:
             rough = "~" if r.approximate else ""
             ended = "still held" if r.ongoing else (r.ended_by or "").replace("_", " ")
-            rows.append([r.name, _date(r.first_custody), f"{rough}{r.custody_days}",
+            rows.append([r.name, show(r.first_custody), f"{rough}{r.custody_days}",
                          f"{rough}{r.pretrial_days}", str(r.medical_care_denied),
                          f"{ended}; {r.verdict or '-'}"])  # fmt: skip
         lines += [
