@@ -1,5 +1,5 @@
 """`python -m dossier`."""
 
-from dossier.cli.app import main
+from dossier.cli import main
 
 main()

@@ -107,13 +107,6 @@ def main_options(
 
 def main() -> None:
     """The console script."""
-    if sys.argv[1:] == ["--version"]:
-        # What the eager --version callback prints, without building every command
-        # first: the call scripts make to check an install should cost next to nothing.
-        from dossier._version import __version__
-
-        print(f"dossier {__version__}")
-        return
     try:
         app(prog_name="dossier")
         code = 0
