@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dossier.errors import InvalidDate
@@ -71,7 +71,6 @@ _APPROXIMATE = re.compile(r"~ ?|(?:circa|about|around|approx|около|прим
 _RU_YEAR_WORD = re.compile(r" ?(?:г\.?|года|год)$")
 
 _FORMS = "use a form like 2003-10-25, 25.10.2003, October 2003 or 2003"
-_RANKS = {"year": 0, "month": 1, "day": 2}
 _MAX_LENGTH = 80  # far longer than any date; spares the parsers pathological input
 # Two defaults that differ in every field: see the module docstring.
 _DEFAULTS = (datetime.datetime(2000, 1, 1), datetime.datetime(2001, 2, 2))
@@ -85,11 +84,25 @@ class PartialDate:
     month: int | None = None
     day: int | None = None
     qualifier: str = ""  # "", "~" (approximate) or "?" (uncertain)
+    # Bounds and sort key, computed once: custody and statistics ask for them
+    # millions of times on a large dossier.
+    _first: datetime.date = field(init=False, repr=False, compare=False)
+    _last: datetime.date = field(init=False, repr=False, compare=False)
+    _key: tuple[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problem = _problem(self.year, self.month, self.day, self.qualifier)
         if problem:
             raise InvalidDate(f"invalid date: {problem}")
+        first = datetime.date(self.year, self.month or 1, self.day or 1)
+        if self.month is None:
+            last = datetime.date(self.year, 12, 31)
+        else:
+            last = first if self.day else first.replace(day=_days_in_month(self.year, self.month))
+        rank = 2 if self.day is not None else (0 if self.month is None else 1)
+        object.__setattr__(self, "_first", first)
+        object.__setattr__(self, "_last", last)
+        object.__setattr__(self, "_key", (first.toordinal(), rank))
 
     @classmethod
     def from_edtf(cls, text: str) -> PartialDate:
@@ -135,20 +148,17 @@ class PartialDate:
     @property
     def first_day(self) -> datetime.date:
         """The earliest day the date can mean."""
-        return datetime.date(self.year, self.month or 1, self.day or 1)
+        return self._first
 
     @property
     def last_day(self) -> datetime.date:
         """The latest day the date can mean; '~' and '?' do not widen it."""
-        if self.month is None:
-            return datetime.date(self.year, 12, 31)
-        day = self.day or _days_in_month(self.year, self.month)
-        return datetime.date(self.year, self.month, day)
+        return self._last
 
     @property
     def sort_key(self) -> tuple[int, int]:
         """Earliest possible day, then less precise first."""
-        return (self.first_day.toordinal(), _RANKS[self.precision])
+        return self._key
 
     def display(self) -> str:
         """Short form for the terminal: '2003-10-25', 'c. 2008', '2003-10?'."""

@@ -156,9 +156,13 @@ def _rows(
         if period.kind == "custody":
             by_person.setdefault(period.person, []).append(period)
     case_of = {e.id: e.case for e in events}
+    events_of: dict[str, list[Event]] = {}
+    for event in events:
+        for person in event.persons:
+            events_of.setdefault(person, []).append(event)
     rows = []
     for person, mine in by_person.items():
-        theirs = [e for e in events if person in e.persons]
+        theirs = events_of.get(person, [])
         counts = Counter(e.type for e in theirs)
         outcomes = [("guilty" if is_guilty(e) else "acquitted") for e in theirs
                     if is_guilty(e) or is_acquittal(e)]  # fmt: skip
