@@ -72,3 +72,11 @@ def one_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters other than newline and tab escaped, so that user
+    text can never move the cursor, clear the screen or retitle a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)

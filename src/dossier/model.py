@@ -43,6 +43,10 @@ def check_text(value: str, what: str) -> str:
         raise InvalidValue(f"{what} must not be empty", what)
     if not stripped.isprintable():
         raise InvalidValue(f"{what} must be one line of text, without control characters", what)
+    try:
+        stripped.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(f"{what} is not valid UTF-8 text", what) from None
     return stripped
 
 

@@ -46,13 +46,25 @@ def _edtf(value: str | None, field: str) -> PartialDate | None:
         raise InvalidValue(str(exc), field) from None
 
 
+def _utf8(value: str) -> str:
+    """The text, if it can be stored; arguments that were not UTF-8 cannot."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "backslashreplace").decode()
+        raise InvalidValue(
+            f"text is not valid UTF-8 ({shown}); check the terminal's encoding"
+        ) from None
+    return value
+
+
 def _texts(values: Iterable[str]) -> tuple[str, ...]:
     """Stripped, non-empty, without repeats, in order."""
-    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+    return tuple(dict.fromkeys(_utf8(v.strip()) for v in values if v.strip()))
 
 
 def _opt(value: str | None) -> str | None:
-    return value.strip() or None if value is not None else None
+    return _utf8(value.strip()) or None if value is not None else None
 
 
 def require_case(d: Dossier, case_id: str) -> Case:

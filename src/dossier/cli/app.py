@@ -38,18 +38,28 @@ class DossierGroup(TyperGroup):
             raise  # Typer's own handling: usage errors, exits, and a closed pipe (| head)
         except DossierError as exc:
             if settings(ctx).debug:
-                raise
+                typer.echo(_traceback(exc), err=True, nl=False)
             typer.echo(f"Error: {one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the one boundary for bugs
             if settings(ctx).debug:
-                raise
+                typer.echo(_traceback(exc), err=True, nl=False)
             typer.echo(
                 f"Error: internal error ({type(exc).__name__}); run again with --debug"
                 " for the traceback, and please report it",
                 err=True,
             )
             raise typer.Exit(1) from None
+
+
+def _traceback(exc: BaseException) -> str:
+    """The traceback for --debug: where it happened, but not the exception's message,
+    which may quote records (a confidential person's name, say)."""
+    import traceback
+
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return f"Traceback (most recent call last):\n{frames}{kind} (message withheld)\n"
 
 
 app = typer.Typer(

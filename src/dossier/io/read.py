@@ -173,7 +173,10 @@ def _delimiter(header_line: str) -> str:
     known |= {name for synonyms in SYNONYMS.values() for name in synonyms}
 
     def score(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:  # a huge or broken first line: the reader will say what is wrong
+            return (0, 0)
         return (sum(_normalise(c) in known for c in cells), len(cells))
 
     return max((",", ";", "\t"), key=score)
@@ -193,7 +196,8 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
             Problem(name, line, None, "the file contains a NUL byte; is it CSV?")
         )
         return parsed
-    first_line = text.split("\n", 1)[0]
+    # splitlines: Excel for Mac still ends lines with a lone CR.
+    first_line = next(iter(text[:1_000_000].splitlines()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     try:
         header = next(reader, None)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from dossier.dates import show
+from dossier.errors import printable
 from dossier.render.html import is_url
 from dossier.report import Report, Section, figures
 from dossier.stats import Stats
@@ -19,7 +20,7 @@ _LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
 
 def escape(text: object) -> str:
     """User text as literal Markdown, on one line (safe inside a table cell)."""
-    plain = " ".join(str(text).split())
+    plain = printable(" ".join(str(text).split()))
     plain = plain.replace("&", "&amp;").replace("<", "&lt;")
     plain = _SPECIAL.sub(r"\\\1", plain)
     plain = _LEADING_MARK.sub(r"\\\1", plain)

@@ -14,6 +14,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from dossier.dates import show
+from dossier.errors import printable
 from dossier.model import Case, Event, Person
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -25,8 +26,8 @@ EFFECT_STYLE = {Effect.START: "bold red", Effect.END: "bold green"}
 
 
 def text(value: object | None, style: str = "") -> Text:
-    """User text as a literal Text ('' for None)."""
-    return Text("" if value is None else str(value), style=style)
+    """User text as a literal Text ('' for None), control characters escaped."""
+    return Text("" if value is None else printable(str(value)), style=style)
 
 
 show_date = show  # a stored date as people read it in a terminal: ISO at its precision
@@ -297,7 +298,7 @@ def import_summary(summary: Summary, title: str) -> RenderableType:
         for kind, ids in created.items()
         if ids
     ]
-    return Group(Text(title), table, *lines)
+    return Group(text(title), table, *lines)
 
 
 def search_table(hits: Sequence[Hit], query: str) -> RenderableType:
@@ -309,8 +310,8 @@ def search_table(hits: Sequence[Hit], query: str) -> RenderableType:
     wanted = set(fold(query).split())
     table = make_table("kind", "id", "score", "field", "text")
     for hit in hits:
-        shown = Text(hit.text)
-        for match in re.finditer(r"\w+", hit.text):
+        shown = text(hit.text)
+        for match in re.finditer(r"\w+", shown.plain):
             if fold(match.group()) in wanted or query.lower() in match.group().lower():
                 shown.stylize("bold reverse", match.start(), match.end())
         table.add_row(hit.kind, text(hit.id), f"{hit.score:g}", hit.field, shown)

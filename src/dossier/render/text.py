@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Iterable
 
 from dossier.dates import show
+from dossier.errors import printable
 from dossier.report import Report, Section, figures
 from dossier.stats import Stats
 
@@ -114,7 +115,11 @@ def _section(section: Section) -> list[str]:
 
 
 def render(report: Report) -> str:
-    """The plain-text document."""
+    """The plain-text document (control characters in user text escaped)."""
+    return printable(_render(report))
+
+
+def _render(report: Report) -> str:
     lines = _heading(report.title, "#")
     lines.append(f"Made {report.made}, as of {report.as_of.isoformat()}, dossier {report.version}")
     if report.redacted:
