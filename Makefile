@@ -43,6 +43,9 @@ browser:
 	      || echo "Could not install Chromium; the browser test will be skipped."; \
 	  else echo "Chromium is not installed; the browser test will be skipped."; fi; }
 
+reliability: $(STAMP)
+	$(BIN)/python -m tests.reliability
+
 bench: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/bench.py
 

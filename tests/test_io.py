@@ -116,7 +116,7 @@ def events_of(db: Path, type_: str) -> list[dict[str, Any]]:
 
 def exported(run: Run, *args: str) -> dict[str, Any]:
     """`export ARGS` parsed: JSON, or JSON Lines regrouped by kind (header under 'header')."""
-    result = run("export", *args)
+    result = run("export", "--include-confidential", *args)
     assert result.exit_code == 0, result.output
     if "jsonl" not in args:
         export: dict[str, Any] = json.loads(result.stdout)
@@ -267,7 +267,7 @@ def test_csv_of_persons_with_roles_and_aliases(aleksanyan: Run, db: Path, tmp_pa
 
 
 def test_native_json_as_export_writes_it(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
-    export = aleksanyan("export", "--format", "json")
+    export = aleksanyan("export", "--include-confidential", "--format", "json")
     assert export.stdout.startswith('{"format":"dossier","version":1,"exported":"')
     path = write(tmp_path, "yukos.json", export.stdout)
     other = tmp_path / "other.json"
@@ -307,7 +307,7 @@ def test_a_dash_reads_standard_input(aleksanyan: Run, db: Path, fmt: str) -> Non
     if fmt == "csv":
         data = EVENTS + "aleksanyan,2007-06-01,hearing,Vasily Aleksanyan,s\n"
     else:
-        data = aleksanyan("export", "--format", fmt).stdout
+        data = aleksanyan("export", "--include-confidential", "--format", fmt).stdout
     before = Snapshot.of(db)
     summary = imported(aleksanyan("import", "-", "--json", input=data))
     if fmt == "csv":
@@ -1003,7 +1003,9 @@ def test_export_import_export_gives_the_same_records(
     run: Run, db: Path, tmp_path: Path, fmt: str
 ) -> None:
     build(db)
-    path = write(tmp_path, f"export.{fmt}", run("export", "--format", fmt).stdout)
+    path = write(
+        tmp_path, f"export.{fmt}", run("export", "--include-confidential", "--format", fmt).stdout
+    )
     other = cli(tmp_path / "other.json")
     summary = imported(other("import", str(path), "--json"))
     assert summary["added"] == tally(cases=2, persons=2, events=2)
@@ -1081,7 +1083,7 @@ def test_export_import_round_trip_property(
                 ops.add_person(d, person)
             for event in events:
                 ops.add_event(d, event)
-        data = cli(one)("export", "--format", fmt).stdout
+        data = cli(one)("export", "--include-confidential", "--format", fmt).stdout
         result = cli(two)("import", "-", "--format", fmt, "--json", input=data)
         assert result.exit_code == 0, result.output
         assert stored(two) == stored(one)
@@ -1091,13 +1093,15 @@ def test_export_import_round_trip_property(
 def test_csv_export_columns_are_the_import_columns(run: Run, db: Path) -> None:
     build(db)
     for kind in ("events", "persons", "cases"):
-        result = run("export", "--format", "csv", "--kind", kind)
+        result = run("export", "--include-confidential", "--format", "csv", "--kind", kind)
         assert result.exit_code == 0, result.output
         data = result.stdout_bytes
         assert data.startswith(BOM + ",".join(COLUMNS[kind[:-1]]).encode() + b"\r\n")
         rows = csv_rows(data)
         assert len(rows) == 1 + 2
-    persons = csv_rows(run("export", "--format", "csv", "--kind", "persons").stdout_bytes)
+    persons = csv_rows(
+        run("export", "--include-confidential", "--format", "csv", "--kind", "persons").stdout_bytes
+    )
     record = dict(zip(persons[0], persons[1], strict=True))
     assert record == {
         "id": "vasiliy-aleksanyan",
@@ -1119,7 +1123,9 @@ def test_csv_export_imports_back_unchanged(run: Run, db: Path, tmp_path: Path) -
     build(db)
     paths = []
     for kind in ("cases", "persons", "events"):
-        data = run("export", "--format", "csv", "--kind", kind).stdout_bytes
+        data = run(
+            "export", "--include-confidential", "--format", "csv", "--kind", kind
+        ).stdout_bytes
         paths.append(str(write(tmp_path, f"{kind}.csv", data)))
     before = Snapshot.of(db)
     summary = imported(run("import", *paths, "--json"))
@@ -1146,7 +1152,9 @@ def test_csv_export_neutralises_formulas_and_import_restores_them(
     ]
     path = write(tmp_path, "formulas.jsonl", "\n".join(lines))
     assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=4)
-    data = aleksanyan("export", "--format", "csv", "--kind", "events").stdout_bytes
+    data = aleksanyan(
+        "export", "--include-confidential", "--format", "csv", "--kind", "events"
+    ).stdout_bytes
     rows = csv_rows(data)
     cells = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     statements = [c for c in cells if c["type"] == "statement"]
@@ -1175,7 +1183,11 @@ def test_text_starting_with_an_apostrophe_survives_a_round_trip(
     with Dossier.edit(db, "test") as d:
         ops.add_event(d, Event("", "aleksanyan", "statement", "2009", note=note, sources=("s",)))
     args = ("--format", fmt) + (("--kind", "events") if fmt == "csv" else ())
-    path = write(tmp_path, f"export.{fmt}", aleksanyan("export", *args).stdout_bytes)
+    path = write(
+        tmp_path,
+        f"export.{fmt}",
+        aleksanyan("export", "--include-confidential", *args).stdout_bytes,
+    )
     other = cli(tmp_path / "other.json")
     assert other("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
     imported(other("import", str(path), "--create-missing", "--json"))
@@ -1189,10 +1201,19 @@ def test_export_of_some_cases(run: Run, db: Path) -> None:
     assert [p["id"] for p in only["persons"]] == ["svetlana-bakhmina"]
     assert [e["type"] for e in only["events"]] == ["sentence"]
     rows = csv_rows(
-        run("export", "--format", "csv", "--kind", "events", "--case", "aleksanyan").stdout_bytes
+        run(
+            "export",
+            "--include-confidential",
+            "--format",
+            "csv",
+            "--kind",
+            "events",
+            "--case",
+            "aleksanyan",
+        ).stdout_bytes
     )
     assert [row[:3] for row in rows[1:]] == [["aleksanyan", "2008-01", "hunger_strike"]]
-    result = run("export", "--case", "bakhmin")
+    result = run("export", "--include-confidential", "--case", "bakhmin")
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: no case 'bakhmin' (did you mean 'bakhmina'?); see 'dossier case list'\n"
@@ -1213,7 +1234,7 @@ def test_export_to_a_file_is_private(
 ) -> None:
     build(db)
     path = tmp_path / name
-    result = run("export", "-o", str(path), *args)
+    result = run("export", "--include-confidential", "-o", str(path), *args)
     assert result.exit_code == 0, result.output
     counts = "2 persons" if kind == "csv" else "2 cases, 2 persons, 2 events"
     assert result.stdout == f"Wrote {path} ({kind}: {counts}).\n"
@@ -1229,3 +1250,22 @@ def test_formula_escaping_is_undone_exactly(text: str) -> None:
     cell = escape_formula(text)
     assert not cell or cell[0] not in "=+-@\t\r"
     assert unescape_formula(cell) == text
+
+
+def test_export_leaves_confidential_records_out_unless_asked(run: Run) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "Protected Witness", "--id", "pw", "--confidential").exit_code == 0
+    assert run("person", "add", "Open Defendant", "--id", "od").exit_code == 0
+    assert run("log", "c", "arrest", "2010", "-p", "od", "-p", "pw", "-s", "s").exit_code == 0
+    assert run("log", "c", "statement", "2011", "--confidential", "-s", "s").exit_code == 0
+    redacted = run("export", "--format", "json")
+    assert redacted.stderr == (
+        "Warning: 1 confidential person(s) and 1 confidential event(s) left out; pass"
+        " --include-confidential for a complete export\n"
+    )
+    data = json.loads(redacted.stdout)
+    assert [p["id"] for p in data["persons"]] == ["od"]
+    assert [(e["type"], e["persons"]) for e in data["events"]] == [("arrest", ["od"])]
+    assert "Protected Witness" not in redacted.stdout
+    full = json.loads(run("export", "--format", "json", "--include-confidential").stdout)
+    assert len(full["persons"]) == 2 and len(full["events"]) == 2

@@ -69,8 +69,10 @@ def make_entry(
     state: StateHash,
     undoes: int | None = None,
     redoes: int | None = None,
+    tampered: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A new entry chained to the last one of `history`."""
+    """A new entry chained to the last one of `history`; `tampered` says what had been
+    edited by hand before it was written."""
     entry: dict[str, Any] = {
         "seq": len(history) + 1 if not history else history[-1]["seq"] + 1,
         "time": time,
@@ -84,6 +86,8 @@ def make_entry(
         "state": state.all,
         "kinds": state.kinds,
     }
+    if tampered:
+        entry["tampered"] = list(tampered)
     entry["hash"] = entry_hash(entry)
     return entry
 
@@ -154,6 +158,11 @@ def verify_chain(
                 )
         if entry_hash(entry) != entry.get("hash"):
             problems.append(f"history entry {seq} ({entry.get('command')!r}) was edited by hand")
+        for finding in entry.get("tampered", ()):
+            problems.append(
+                f"history entry {seq} ({entry.get('command')!r}) was written over records edited"
+                f" by hand: {finding}"
+            )
         prev = str(entry.get("hash"))
         for kind in KINDS:
             live[kind] -= set(entry.get("removed", {}).get(kind, ()))

@@ -221,6 +221,7 @@ class Dossier:
                 before[kind] = b
         if not (added or removed or before):
             return None
+        tampered = self._tampered_before()
         entry = hist.make_entry(
             self.history,
             time=now_iso(),
@@ -231,6 +232,7 @@ class Dossier:
             state=self.state_hash(),
             undoes=self._marker.get("undoes"),
             redoes=self._marker.get("redoes"),
+            tampered=tampered,
         )
         self.history.append(entry)
         self.meta.update(format=FORMAT_NAME, schema=SCHEMA_VERSION, head=entry["hash"])
@@ -243,6 +245,36 @@ class Dossier:
         for table in self.tables().values():
             table.originals.clear()
         return entry
+
+    def _tampered_before(self) -> list[str]:
+        """What differed, before this change, from the state the last entry records.
+
+        A file edited by hand no longer verifies; without this, the next write would
+        hash the edited records into a fresh entry and the edit would vanish. The
+        entry keeps the finding instead, so `verify` still reports it.
+        """
+        if not self.history:
+            return []
+        tables: dict[str, dict[str, Any]] = {}
+        for kind, table in self.tables().items():
+            raw = table.raw
+            if table.originals:
+                raw = dict(raw)
+                for key, original in table.originals.items():
+                    if original is None:
+                        raw.pop(key, None)
+                    else:
+                        raw[key] = original
+            tables[kind] = raw
+        last = self.history[-1]
+        previous = hist.state_hash(tables)
+        if previous.all == last.get("state"):
+            return []
+        return [
+            f"{kind} differed from history entry {last.get('seq')}"
+            for kind in KINDS
+            if last.get("kinds", {}).get(kind) != previous.kinds[kind]
+        ] or [f"the records differed from history entry {last.get('seq')}"]
 
     def _file_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"meta": {"1": self.meta}}

@@ -132,6 +132,9 @@ def export(
     output: Path | None = typer.Option(
         None, "-o", "--output", help="File to write (default: stdout)."
     ),
+    include_confidential: bool = typer.Option(
+        False, "--include-confidential", help="Also export confidential persons and events."
+    ),
 ) -> None:
     """Export the dossier: JSON or JSON Lines (everything), or CSV (one kind).
 
@@ -150,7 +153,15 @@ def export(
     d = load(ctx)
     for case_id in case or ():
         require_case(d, case_id)
-    records = ex.select(d, case or ())
+    records = ex.select(d, case or (), include_confidential=include_confidential)
+    everything = ex.select(d, case or ()) if not include_confidential else records
+    left_out = {k: len(everything[k]) - len(records[k]) for k in ("persons", "events")}
+    if any(left_out.values()):
+        typer.echo(
+            f"Warning: {left_out['persons']} confidential person(s) and {left_out['events']}"
+            " confidential event(s) left out; pass --include-confidential for a complete export",
+            err=True,
+        )
     if fmt == "csv":
         chunks = ex.to_csv(kind[:-1], records[kind])
     else:

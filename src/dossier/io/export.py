@@ -22,22 +22,32 @@ from dossier.store import Dossier
 VERSION = 1
 
 
-def select(d: Dossier, cases: Collection[str] = ()) -> dict[str, list[dict[str, Any]]]:
-    """The records to export: all, or those of `cases` (persons keep only their roles there)."""
-    if not cases:
-        return {
-            "cases": list(d.cases.raw.values()),
-            "persons": list(d.persons.raw.values()),
-            "events": list(d.events.raw.values()),
-        }
-    wanted = set(cases)
+def select(
+    d: Dossier, cases: Collection[str] = (), *, include_confidential: bool = True
+) -> dict[str, list[dict[str, Any]]]:
+    """The records to export: all, or those of `cases` (persons keep only their roles
+    there); without `include_confidential`, confidential persons and events are left out
+    (and taken off the events that name them)."""
+    wanted = set(cases) or set(d.cases.raw)
     events = [e for e in d.events.raw.values() if e["case"] in wanted]
-    named = {p for e in events for p in e["persons"]}
-    persons = []
-    for person in d.persons.raw.values():
-        roles = [r for r in person["roles"] if r["case"] in wanted]
-        if roles or person["id"] in named:
-            persons.append({**person, "roles": roles})
+    persons = list(d.persons.raw.values())
+    if cases:
+        named = {p for e in events for p in e["persons"]}
+        persons = [
+            {**p, "roles": [r for r in p["roles"] if r["case"] in wanted]}
+            for p in persons
+            if p["id"] in named or any(r["case"] in wanted for r in p["roles"])
+        ]
+    if not include_confidential:
+        hidden = {p["id"] for p in persons if p.get("confidential")}
+        persons = [p for p in persons if p["id"] not in hidden]
+        events = [
+            {**e, "persons": [p for p in e["persons"] if p not in hidden]}
+            if hidden.intersection(e["persons"])
+            else e
+            for e in events
+            if not e.get("confidential")
+        ]
     return {
         "cases": [c for c in d.cases.raw.values() if c["id"] in wanted],
         "persons": persons,

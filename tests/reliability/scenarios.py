@@ -1,0 +1,117 @@
+"""Every reliability scenario, with its short (pytest) and long (`make reliability`) size.
+
+A scenario is a function `name(trials: int, workdir: Path) -> Outcome`: it runs
+real commands on real files under `workdir` and counts the trials that failed.
+What one trial is depends on the scenario (a write, a kill, an injected fault,
+a fuzzed input, a view), and is said in its docstring.
+
+`defect` marks a scenario that fails on today's code because of a known bug:
+its pytest test is `xfail(strict=True)` with that reason, so fixing the bug
+makes the test pass and the marker must then go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .faults import FAULTS, disk_errors
+from .fuzz import (
+    csv_first_line,
+    fuzz_cli_args,
+    fuzz_csv,
+    fuzz_dates,
+    fuzz_ids_names,
+    fuzz_json,
+    fuzz_undecodable_arguments,
+)
+from .harness import Outcome
+from .integrity import TAMPERINGS, tampering, tampering_then_write
+from .leaks import (
+    confidential_exports,
+    confidential_reports,
+    control_characters,
+    debug_tracebacks,
+    file_modes,
+)
+from .markup import markup
+from .migrations import migrations
+from .processes import busy_lock, concurrency, crash_import, crash_write
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A scenario and how many trials it runs in the short and the long suite."""
+
+    name: str
+    run: Callable[[int, Path], Outcome]
+    short: int
+    long: int
+    defect: str | None = None
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    # 1. Concurrency
+    Scenario("concurrency", concurrency, short=20, long=400),
+    Scenario("busy_lock", busy_lock, short=1, long=6),
+    # 2. Crashes
+    Scenario("crash_import", crash_import, short=2, long=20),
+    Scenario("crash_write", crash_write, short=3, long=20),
+    # 3. Disk and OS errors
+    Scenario("disk_errors", disk_errors, short=2 * len(FAULTS), long=200),
+    # 4. Bad input
+    Scenario("fuzz_dates", fuzz_dates, short=50, long=2000),
+    Scenario("fuzz_ids_names", fuzz_ids_names, short=50, long=2000),
+    Scenario("fuzz_csv", fuzz_csv, short=50, long=2000),
+    Scenario(
+        "csv_first_line",
+        csv_first_line,
+        short=4,
+        long=4,
+    ),
+    Scenario("fuzz_json", fuzz_json, short=50, long=2000),
+    Scenario("fuzz_cli_args", fuzz_cli_args, short=50, long=2000),
+    Scenario(
+        "fuzz_undecodable_arguments",
+        fuzz_undecodable_arguments,
+        short=10,
+        long=200,
+    ),
+    # 5. Tampering
+    Scenario("tampering", tampering, short=2 * len(TAMPERINGS), long=300),
+    Scenario(
+        "tampering_then_write",
+        tampering_then_write,
+        short=3,
+        long=30,
+    ),
+    # 6. Leaks
+    Scenario("file_modes", file_modes, short=1, long=3),
+    Scenario("markup", markup, short=1, long=2),
+    Scenario("confidential_reports", confidential_reports, short=12, long=12),
+    Scenario(
+        "confidential_exports",
+        confidential_exports,
+        short=4,
+        long=4,
+    ),
+    Scenario(
+        "debug_tracebacks",
+        debug_tracebacks,
+        short=7,
+        long=14,
+    ),
+    Scenario(
+        "control_characters",
+        control_characters,
+        short=5,
+        long=5,
+    ),
+    # 7. Migrations
+    Scenario("migrations", migrations, short=4, long=20),
+)
+
+BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
+
+__all__ = ["BY_NAME", "SCENARIOS", "Outcome", "Scenario"]
