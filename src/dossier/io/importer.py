@@ -18,30 +18,33 @@ person's roles, never removed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
-from dossier.dates import parse_date
 from dossier.errors import InvalidDate
-from dossier.io.read import Parsed, Problem, Row, detect_format, read, unescape_formula
+from dossier.io.read import Parsed, Problem, Row, detect_format, read
+from dossier.io.values import (
+    FALSE,
+    TRUE,
+    BadRow,
+    RowError,
+    Values,
+    check_order,
+    column_labels,
+    edtf,
+    split,
+    unknown,
+)
 from dossier.model import SLUG, new_event_id, now_iso, slugify
 from dossier.search import fold
 from dossier.store import Dossier, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
-T = TypeVar("T")
 # Sets: a vocabulary is looked up once per row of a large import.
 _STATUSES = frozenset(STATUSES)
 _OUTCOMES = frozenset(OUTCOMES)
 _ROLES = frozenset(ROLES)
-# CSV columns that hold a list (several values separated by |), by record field.
-LISTS = {"charges", "tags", "sources", "aliases", "organizations", "persons"}
-# How a CSV column is named when it differs from the record field.
-CSV_NAMES = {"persons": "person", "sources": "source"}
-TRUE = {"yes", "true", "1", "x", "y", "да"}
-FALSE = {"", "no", "false", "0", "n", "нет"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +82,6 @@ class Summary:
             ],
             "errors": [e.to_dict() for e in self.errors],
         }
-
-
-class _RowError(Exception):
-    """One problem with one field of a row."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-class _BadRow(Exception):
-    """Every problem found in one row."""
-
-    def __init__(self, errors: list[_RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s)")
-        self.errors = errors
 
 
 def import_sources(
@@ -187,7 +173,7 @@ class _Planner:
                     progress(done, len(rows))
                 try:
                     convert(row)
-                except _BadRow as bad:
+                except BadRow as bad:
                     self.summary.errors.extend(
                         Problem(row.file, row.line, e.field, e.message) for e in bad.errors
                     )
@@ -206,12 +192,12 @@ class _Planner:
         """Refuse a second row for the same record: the import would be ambiguous."""
         first = self.seen.get((kind, key))
         if first is not None:
-            raise _RowError(field, f"{kind} {key!r} appears twice in the import (first at"
+            raise RowError(field, f"{kind} {key!r} appears twice in the import (first at"
                                    f" {first.file}:{first.line}){hint}")  # fmt: skip
         self.seen[(kind, key)] = row
 
     def _case(self, row: Row) -> None:
-        v = _Values(row, self.dayfirst)
+        v = Values(row, self.dayfirst)
         case_id = v.slug("id", required=True) or ""
         if case_id:
             v.guard(self._once, row, "case", case_id)
@@ -247,7 +233,7 @@ class _Planner:
         if self._has_case(case_id):
             return case_id
         if not SLUG.match(case_id):
-            raise _RowError(field, f"{case_id!r} is not a valid case id")
+            raise RowError(field, f"{case_id!r} is not a valid case id")
         if self.create_missing:
             self.cases[case_id] = {
                 "id": case_id, "title": case_id, "summary": None, "jurisdiction": None,
@@ -259,13 +245,13 @@ class _Planner:
         from dossier.errors import did_you_mean
 
         known = [*self.d.cases.raw, *self.cases]
-        raise _RowError(
+        raise RowError(
             field, f"no case {case_id!r}{did_you_mean(case_id, known)}; add it first, or pass"
             " --create-missing",
         )  # fmt: skip
 
     def _person(self, row: Row) -> None:
-        v = _Values(row, self.dayfirst)
+        v = Values(row, self.dayfirst)
         name = v.text("name", required=True) or ""
         given = v.slug("id")
         matched = None
@@ -332,11 +318,11 @@ class _Planner:
                 )
             )
 
-    def _roles(self, v: _Values) -> list[dict[str, str]]:
+    def _roles(self, v: Values) -> list[dict[str, str]]:
         if not v.row.tabular and "roles" in v.row.values:
             found = v.row.values["roles"] or []
             if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
-                raise _RowError("roles", "must be a list of {case, role} objects")
+                raise RowError("roles", "must be a list of {case, role} objects")
             pairs = [(str(r.get("case", "")), str(r.get("role", ""))) for r in found]
         else:
             cases = v.list("case") if v.has("case") else []
@@ -344,14 +330,14 @@ class _Planner:
             if len(roles) == 1 and len(cases) > 1:
                 roles = roles * len(cases)
             if len(cases) != len(roles):
-                raise _RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
+                raise RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
                                         " give one role, or one for each case")  # fmt: skip
             pairs = list(zip(cases, roles, strict=True))
         result = []
         for case_id, role in pairs:
             self._need_case(case_id, "case")
             if role not in _ROLES:
-                raise _RowError("role", _unknown("role", role, ROLES))
+                raise RowError("role", unknown("role", role, ROLES))
             result.append({"case": case_id, "role": role})
         return result
 
@@ -359,7 +345,7 @@ class _Planner:
         """The stored person this name or alias folds to; None for a new person."""
         stored = sorted(i for i in self.names.get(fold(name), ()) if i in self.d.persons.raw)
         if len(stored) > 1:
-            raise _RowError("name", f"{name!r} names several persons ({', '.join(stored)});"
+            raise RowError("name", f"{name!r} names several persons ({', '.join(stored)});"
                                     " add an id column to say which")  # fmt: skip
         return stored[0] if stored else None
 
@@ -378,7 +364,7 @@ class _Planner:
         if len(ids) == 1:
             return next(iter(ids))
         if ids:
-            raise _RowError(field, f"{ref!r} names several persons ({', '.join(sorted(ids))});"
+            raise RowError(field, f"{ref!r} names several persons ({', '.join(sorted(ids))});"
                                    " give the id")  # fmt: skip
         if self.create_missing:
             person_id = self._free_id(ref)
@@ -396,7 +382,7 @@ class _Planner:
         choices.update({p: r["name"] for p, r in self.persons.items()})
         close = [f"{p} ({choices[p]})" for p in suggest(ref, choices)]
         hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-        raise _RowError(field, f"no person {ref!r}{hint}; add them first, or pass --create-missing")
+        raise RowError(field, f"no person {ref!r}{hint}; add them first, or pass --create-missing")
 
     def _event(self, row: Row) -> None:
         record = self._event_fast(row) if row.tabular else None
@@ -418,7 +404,7 @@ class _Planner:
         values = row.values
         if row.escapes and any(value[:1] == "'" for value in values.values()):
             return None
-        labels = _labels(row.columns)
+        labels = column_labels(row.columns)
         get = values.get
         case, kind, date = get("case"), get("type"), get("date")
         if not (case and kind in EVENT_TYPES and date):
@@ -427,14 +413,14 @@ class _Planner:
             return None
         try:
             record: dict[str, Any] = {"id": None, "case": case, "type": kind,
-                                      "date": _edtf(date, self.dayfirst)}  # fmt: skip
+                                      "date": edtf(date, self.dayfirst)}  # fmt: skip
             end = get("end")
             if end:
-                record["end"] = _edtf(end, self.dayfirst)
-                _check_order(record["date"], record["end"])
+                record["end"] = edtf(end, self.dayfirst)
+                check_order(record["date"], record["end"])
             elif "end" in labels:
                 record["end"] = None
-        except (InvalidDate, _RowError):
+        except (InvalidDate, RowError):
             return None
         event_id = get("id")
         if event_id and (not SLUG.match(event_id) or ("event", event_id) in self.seen):
@@ -442,7 +428,7 @@ class _Planner:
         column = labels.get("persons")
         if column is not None:
             persons = []
-            for ref in _split(values[column]):
+            for ref in split(values[column]):
                 person = self.refs.get(ref) or self._known_person(ref)
                 if person is None:
                     return None
@@ -460,7 +446,7 @@ class _Planner:
             record["outcome"] = outcome
         column = labels.get("sources")
         if column is not None:
-            record["sources"] = _split(values[column])
+            record["sources"] = split(values[column])
         if "confidential" in labels:
             flag = values["confidential"].lower()
             if flag not in TRUE and flag not in FALSE:
@@ -483,7 +469,7 @@ class _Planner:
         return found
 
     def _event_checked(self, row: Row) -> dict[str, Any]:
-        v = _Values(row, self.dayfirst)
+        v = Values(row, self.dayfirst)
         event_id = v.slug("id")
         if event_id:
             v.guard(self._once, row, "event", event_id)
@@ -515,7 +501,7 @@ class _Planner:
         if v.has("confidential"):
             record["confidential"] = v.bool("confidential")
         if record.get("end") and record["date"]:
-            v.guard(_check_order, record["date"], record["end"])
+            v.guard(check_order, record["date"], record["end"])
         v.finish()
         return record
 
@@ -586,177 +572,3 @@ def _same(a: dict[str, Any], b: dict[str, Any], ignore: Iterable[str]) -> bool:
     return {k: v for k, v in a.items() if k not in skip} == {
         k: v for k, v in b.items() if k not in skip
     }
-
-
-def _check_order(start: str, end: str) -> None:
-    from dossier.dates import stored
-
-    if stored(end).last_day < stored(start).first_day:
-        raise _RowError("end", f"the end ({end}) is before the date ({start})")
-
-
-def _unknown(what: str, value: str, vocab: Iterable[str]) -> str:
-    from dossier.errors import did_you_mean
-
-    return f"unknown {what} {value!r}{did_you_mean(value, sorted(vocab))}; see 'dossier vocab'"
-
-
-class _Values:
-    """Typed access to one row's raw values.
-
-    A value that cannot be read is recorded as a problem (named by its column)
-    and read as empty, so that one pass finds every problem of the row;
-    `finish` then raises them together.
-    """
-
-    def __init__(self, row: Row, dayfirst: bool | None) -> None:
-        self.row = row
-        self.values = row.values
-        self.tabular = row.tabular
-        self.labels = _labels(row.columns)
-        self.dayfirst = dayfirst
-        self.errors: list[_RowError] = []
-
-    def finish(self) -> None:
-        """Raise every problem found in this row, if any."""
-        if self.errors:
-            raise _BadRow(self.errors)
-
-    def guard(self, check: Callable[..., T], *args: Any) -> T | None:
-        """Run a check that may raise _RowError; record the problem and give None."""
-        try:
-            return check(*args)
-        except _RowError as exc:
-            self.errors.append(exc)
-            return None
-
-    def _fail(self, name: str, message: str) -> None:
-        self.errors.append(_RowError(self.label(name), message))
-
-    def label(self, name: str) -> str:
-        """The column name as the file spells it."""
-        return self.labels.get(name, name)
-
-    def has(self, name: str) -> bool:
-        """Whether the file has this column (or key)."""
-        return name in self.labels
-
-    def _raw(self, name: str) -> Any:
-        return self.values.get(self.labels.get(name, name))
-
-    def text(self, name: str, required: bool = False) -> str | None:
-        """A text value, stripped; None when empty."""
-        value = self.values.get(self.labels.get(name, name))
-        if self.tabular:  # a CSV cell: text, stripped when read
-            if value:
-                return unescape_formula(value) if value[0] == "'" else value
-        elif value is not None and not isinstance(value, str):
-            self._fail(name, f"must be text, not {type(value).__name__}")
-            return None
-        elif value:
-            value = value.strip()
-        if required and not value:
-            self._fail(name, "is required and empty")
-        return value or None
-
-    def texts(self, names: Iterable[str]) -> dict[str, str | None]:
-        """Several optional text values, for the columns the file has (the hot path)."""
-        if not self.tabular:
-            return {name: self.text(name) for name in names if name in self.labels}
-        found: dict[str, str | None] = {}
-        for name in names:
-            column = self.labels.get(name)
-            if column is not None:
-                value = self.values[column]
-                if value and value[0] == "'":
-                    value = unescape_formula(value)
-                found[name] = value or None
-        return found
-
-    def slug(self, name: str, required: bool = False) -> str | None:
-        """An id value."""
-        value = self.text(name, required)
-        if value is not None and not SLUG.match(value):
-            self._fail(name, f"{value!r} is not a valid id (lower-case letters, digits and"
-                             " hyphens)")  # fmt: skip
-            return None
-        return value
-
-    def list(self, name: str) -> list[str]:
-        """Several values: |-separated text, or a JSON list of texts."""
-        value = self._raw(name)
-        if not value:
-            return []
-        if isinstance(value, str):
-            if self.tabular and "|" not in value and value[0] != "'":
-                return [value]  # the common case: one value, already clean
-            items = value.split("|")
-        elif isinstance(value, list) and all(isinstance(i, str) for i in value):
-            items = value
-        else:
-            self._fail(name, "must be text, or a list of texts")
-            return []
-        clean = (i.strip() for i in items)
-        if self.tabular:
-            clean = (unescape_formula(i) for i in clean)
-        return list(dict.fromkeys(i for i in clean if i))
-
-    def word(
-        self,
-        name: str,
-        vocab: Collection[str],
-        what: str | None = None,
-        required: bool = False,
-    ) -> str | None:
-        """A word from a vocabulary (case-insensitive)."""
-        value = self.text(name, required)
-        if value is None or value in vocab:
-            return value
-        if value.lower() in vocab:
-            return value.lower()
-        self._fail(name, _unknown(what or name, value, vocab))
-        return None
-
-    def date(self, name: str, required: bool = False) -> str | None:
-        """A date as people type it, returned as EDTF."""
-        value = self.text(name, required)
-        if value is None:
-            return None
-        try:
-            return _edtf(value, self.dayfirst)
-        except InvalidDate as exc:
-            self._fail(name, str(exc))
-            return None
-
-    def bool(self, name: str) -> bool:
-        """yes/no, true/false, 1/0 (or a JSON boolean)."""
-        value = self._raw(name)
-        if isinstance(value, bool) or value is None:
-            return bool(value)
-        if isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
-            return value.strip().lower() in TRUE
-        self._fail(name, f"must be yes or no, not {value!r}")
-        return False
-
-
-@lru_cache(maxsize=1 << 16)
-def _edtf(text: str, dayfirst: bool | None) -> str:
-    """The EDTF form of a typed date (cached: an import repeats dates)."""
-    return parse_date(text, dayfirst=dayfirst).edtf
-
-
-def _split(cell: str) -> list[str]:
-    """The values of a stripped CSV cell: several separated by |, without repeats."""
-    if "|" not in cell:
-        return [cell] if cell else []
-    return list(dict.fromkeys(item for item in (i.strip() for i in cell.split("|")) if item))
-
-
-@lru_cache(maxsize=64)
-def _labels(columns: frozenset[str]) -> dict[str, str]:
-    """Record field -> the column that holds it, for one file's set of columns."""
-    labels = {name: name for name in columns}
-    for field_name, csv_name in CSV_NAMES.items():
-        if csv_name in columns:
-            labels[field_name] = csv_name
-    return labels

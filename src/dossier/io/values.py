@@ -1,0 +1,214 @@
+"""Typed access to the raw values of one import row, and the problems found in it.
+
+A value that cannot be read is recorded as a problem (named by the file's own
+column) and read as empty, so that one pass over a row finds every problem in
+it; `Values.finish` then raises them together as a `BadRow`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from dossier.dates import parse_date
+from dossier.errors import InvalidDate
+from dossier.io.read import Row, unescape_formula
+from dossier.model import SLUG
+
+T = TypeVar("T")
+# How a CSV column is named when it differs from the record field.
+CSV_NAMES = {"persons": "person", "sources": "source"}
+TRUE = {"yes", "true", "1", "x", "y", "да"}
+FALSE = {"", "no", "false", "0", "n", "нет"}
+
+
+class RowError(Exception):
+    """One problem with one field of a row."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class BadRow(Exception):
+    """Every problem found in one row."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s)")
+        self.errors = errors
+
+
+def check_order(start: str, end: str) -> None:
+    from dossier.dates import stored
+
+    if stored(end).last_day < stored(start).first_day:
+        raise RowError("end", f"the end ({end}) is before the date ({start})")
+
+
+def unknown(what: str, value: str, vocab: Iterable[str]) -> str:
+    from dossier.errors import did_you_mean
+
+    return f"unknown {what} {value!r}{did_you_mean(value, sorted(vocab))}; see 'dossier vocab'"
+
+
+class Values:
+    """Typed access to one row's raw values.
+
+    A value that cannot be read is recorded as a problem (named by its column)
+    and read as empty, so that one pass finds every problem of the row;
+    `finish` then raises them together.
+    """
+
+    def __init__(self, row: Row, dayfirst: bool | None) -> None:
+        self.row = row
+        self.values = row.values
+        self.tabular = row.tabular
+        self.labels = column_labels(row.columns)
+        self.dayfirst = dayfirst
+        self.errors: list[RowError] = []
+
+    def finish(self) -> None:
+        """Raise every problem found in this row, if any."""
+        if self.errors:
+            raise BadRow(self.errors)
+
+    def guard(self, check: Callable[..., T], *args: Any) -> T | None:
+        """Run a check that may raise RowError; record the problem and give None."""
+        try:
+            return check(*args)
+        except RowError as exc:
+            self.errors.append(exc)
+            return None
+
+    def _fail(self, name: str, message: str) -> None:
+        self.errors.append(RowError(self.label(name), message))
+
+    def label(self, name: str) -> str:
+        """The column name as the file spells it."""
+        return self.labels.get(name, name)
+
+    def has(self, name: str) -> bool:
+        """Whether the file has this column (or key)."""
+        return name in self.labels
+
+    def _raw(self, name: str) -> Any:
+        return self.values.get(self.labels.get(name, name))
+
+    def text(self, name: str, required: bool = False) -> str | None:
+        """A text value, stripped; None when empty."""
+        value = self.values.get(self.labels.get(name, name))
+        if self.tabular:  # a CSV cell: text, stripped when read
+            if value:
+                return unescape_formula(value) if value[0] == "'" else value
+        elif value is not None and not isinstance(value, str):
+            self._fail(name, f"must be text, not {type(value).__name__}")
+            return None
+        elif value:
+            value = value.strip()
+        if required and not value:
+            self._fail(name, "is required and empty")
+        return value or None
+
+    def texts(self, names: Iterable[str]) -> dict[str, str | None]:
+        """Several optional text values, for the columns the file has (the hot path)."""
+        if not self.tabular:
+            return {name: self.text(name) for name in names if name in self.labels}
+        found: dict[str, str | None] = {}
+        for name in names:
+            column = self.labels.get(name)
+            if column is not None:
+                value = self.values[column]
+                if value and value[0] == "'":
+                    value = unescape_formula(value)
+                found[name] = value or None
+        return found
+
+    def slug(self, name: str, required: bool = False) -> str | None:
+        """An id value."""
+        value = self.text(name, required)
+        if value is not None and not SLUG.match(value):
+            self._fail(name, f"{value!r} is not a valid id (lower-case letters, digits and"
+                             " hyphens)")  # fmt: skip
+            return None
+        return value
+
+    def list(self, name: str) -> list[str]:
+        """Several values: |-separated text, or a JSON list of texts."""
+        value = self._raw(name)
+        if not value:
+            return []
+        if isinstance(value, str):
+            if self.tabular and "|" not in value and value[0] != "'":
+                return [value]  # the common case: one value, already clean
+            items = value.split("|")
+        elif isinstance(value, list) and all(isinstance(i, str) for i in value):
+            items = value
+        else:
+            self._fail(name, "must be text, or a list of texts")
+            return []
+        clean = (i.strip() for i in items)
+        if self.tabular:
+            clean = (unescape_formula(i) for i in clean)
+        return list(dict.fromkeys(i for i in clean if i))
+
+    def word(
+        self,
+        name: str,
+        vocab: Collection[str],
+        what: str | None = None,
+        required: bool = False,
+    ) -> str | None:
+        """A word from a vocabulary (case-insensitive)."""
+        value = self.text(name, required)
+        if value is None or value in vocab:
+            return value
+        if value.lower() in vocab:
+            return value.lower()
+        self._fail(name, unknown(what or name, value, vocab))
+        return None
+
+    def date(self, name: str, required: bool = False) -> str | None:
+        """A date as people type it, returned as EDTF."""
+        value = self.text(name, required)
+        if value is None:
+            return None
+        try:
+            return edtf(value, self.dayfirst)
+        except InvalidDate as exc:
+            self._fail(name, str(exc))
+            return None
+
+    def bool(self, name: str) -> bool:
+        """yes/no, true/false, 1/0 (or a JSON boolean)."""
+        value = self._raw(name)
+        if isinstance(value, bool) or value is None:
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
+            return value.strip().lower() in TRUE
+        self._fail(name, f"must be yes or no, not {value!r}")
+        return False
+
+
+@lru_cache(maxsize=1 << 16)
+def edtf(text: str, dayfirst: bool | None) -> str:
+    """The EDTF form of a typed date (cached: an import repeats dates)."""
+    return parse_date(text, dayfirst=dayfirst).edtf
+
+
+def split(cell: str) -> list[str]:
+    """The values of a stripped CSV cell: several separated by |, without repeats."""
+    if "|" not in cell:
+        return [cell] if cell else []
+    return list(dict.fromkeys(item for item in (i.strip() for i in cell.split("|")) if item))
+
+
+@lru_cache(maxsize=64)
+def column_labels(columns: frozenset[str]) -> dict[str, str]:
+    """Record field -> the column that holds it, for one file's set of columns."""
+    labels = {name: name for name in columns}
+    for field_name, csv_name in CSV_NAMES.items():
+        if csv_name in columns:
+            labels[field_name] = csv_name
+    return labels
