@@ -458,7 +458,8 @@ def _tokens() -> list[str]:
             walk(sub)
 
     walk(_command(app))
-    unsafe = {"--db", "-o", "--output"}
+    # --db and -o pick files; Typer's completion installers answer in their own words.
+    unsafe = {"--db", "-o", "--output", "--install-completion", "--show-completion"}
     values = ["c", "d", "anna", "boris", "2009", "2009-05-01", "hearing", "arrest", "witness",
               "-", "--", "csv", "json", "events", "html", "0", "-1", "99999999999"]  # fmt: skip
     return sorted(words - unsafe) + values
