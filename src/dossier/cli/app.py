@@ -125,6 +125,9 @@ def main() -> None:
     # Leave without freeing every object one by one: after reading a dossier of
     # 100,000 events that alone takes a tenth of a second, and nothing is left to
     # do but flush what was printed (files and locks are closed by then).
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that left (| head), a closed stream
+            code = code or 1
     os._exit(code)

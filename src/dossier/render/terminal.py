@@ -88,7 +88,7 @@ class _Table(Table):
         self.expand = True
         fixed = sum(w for c, w in zip(self.columns, widest, strict=True) if _whole(c))
         floors = {
-            i: 1 if c.overflow == "crop" else min(_longest_word(c.cells), 12)
+            i: 1 if c.overflow == "crop" else min(_longest_word([c.header, *c.cells]), 12)
             for i, c in enumerate(self.columns)
             if not _whole(c)
         }
