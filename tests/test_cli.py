@@ -262,3 +262,16 @@ def test_start_up_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "[]\n"
+
+
+def test_a_lookalike_is_asked_about_on_a_terminal(
+    aleksanyan: Run, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common, "interactive", lambda: True)
+    before = db.read_bytes()
+    refused = aleksanyan("person", "add", "Vasily Alexanyan", input="n\n")
+    assert refused.exit_code == 1 and "Add a new person anyway?" in refused.output
+    assert db.read_bytes() == before
+    accepted = aleksanyan("person", "add", "Vasily Alexanyan", input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.stdout.strip().endswith("vasily-alexanyan")

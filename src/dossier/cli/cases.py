@@ -176,10 +176,10 @@ def remove(
     """
     from dossier.ops import case_removal, remove_case
 
-    # Ask before taking the lock, so a prompt never blocks other writers.
-    refs = case_removal(load(ctx), case_id, cascade=cascade)
-    extra = f" with its {len(refs.events)} event(s)" if cascade and refs.events else ""
-    confirm(f"Remove case {case_id!r}{extra}?", yes)
+    if not yes:  # ask before taking the lock, so a prompt never blocks other writers
+        refs = case_removal(load(ctx), case_id, cascade=cascade)
+        extra = f" with its {len(refs.events)} event(s)" if cascade and refs.events else ""
+        confirm(f"Remove case {case_id!r}{extra}?", yes)
     with edit(ctx) as d:
         removal = remove_case(d, case_id, cascade=cascade)
     say(

@@ -220,8 +220,9 @@ def remove(
     """
     from dossier.ops import remove_event, require_event
 
-    event = require_event(load(ctx), event_id)
-    confirm(f"Remove event {event.id} ({event.type} on {event.date} in {event.case})?", yes)
+    if not yes:  # ask before taking the lock, so a prompt never blocks other writers
+        event = require_event(load(ctx), event_id)
+        confirm(f"Remove event {event.id} ({event.type} on {event.date} in {event.case})?", yes)
     with edit(ctx) as d:
         remove_event(d, event_id)
     say(f"Removed event {event_id}.")

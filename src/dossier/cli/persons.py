@@ -1,5 +1,7 @@
 """`dossier person …`: add, list, show, edit, remove and link persons."""
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from dossier.cli.common import (
@@ -16,6 +18,9 @@ from dossier.cli.common import (
     say,
     show,
 )
+
+if TYPE_CHECKING:
+    from dossier.store import Dossier
 
 app = typer.Typer(
     help="Add, list, show, edit, remove and link persons.",
@@ -73,20 +78,32 @@ def add(
         confidential=confidential,
         roles=(Role(case, role),) if case and role else (),
     )
-    _check_lookalikes(ctx, [name, *(alias or ())], yes)
-    with edit(ctx) as d:
-        person = add_person(d, person)
+    names = [name, *(alias or ())]
+    try:
+        with edit(ctx) as d:
+            _check_lookalikes(d, names, yes)
+            person = add_person(d, person)
+    except _AskFirst:
+        # Ask outside the lock, so a person thinking never blocks other writers.
+        confirm("Add a new person anyway?", False)
+        with edit(ctx) as d:
+            person = add_person(d, person)
     if as_json:
         print_json(person.to_dict())
     else:
         say(person.id)
 
 
-def _check_lookalikes(ctx: typer.Context, names: list[str], yes: bool) -> None:
-    """Warn about likely duplicates; on a terminal ask, else stop unless --yes."""
+class _AskFirst(Exception):
+    """Leave the transaction unwritten: a person at the terminal must answer first."""
+
+
+def _check_lookalikes(d: "Dossier", names: list[str], yes: bool) -> None:
+    """Warn about likely duplicates; unless --yes, ask on a terminal, else stop."""
+    from dossier.cli.common import interactive
     from dossier.search import lookalikes
 
-    existing = list(load(ctx).persons)
+    existing = list(d.persons)
     found = {f.person.id: f for name in names for f in lookalikes(name, existing)}
     if not found:
         return
@@ -97,7 +114,10 @@ def _check_lookalikes(ctx: typer.Context, names: list[str], yes: bool) -> None:
             f" 'dossier person edit {f.person.id}'",
             err=True,
         )
-    confirm("Add a new person anyway?", yes)
+    if not yes:
+        if interactive():
+            raise _AskFirst()
+        confirm("Add a new person anyway?", yes)  # stops with an error naming --yes
 
 
 @app.command("list")
@@ -228,10 +248,11 @@ def remove(
     """
     from dossier.ops import person_removal, remove_person
 
-    # Ask before taking the lock, so a prompt never blocks other writers.
-    found, _ = person_removal(load(ctx), person, cascade=cascade)
-    confirm(f"Remove person {found.id!r} ({found.name})?", yes)
+    if not yes:  # ask before taking the lock, so a prompt never blocks other writers
+        found, _ = person_removal(load(ctx), person, cascade=cascade)
+        confirm(f"Remove person {found.id!r} ({found.name})?", yes)
     with edit(ctx) as d:
+        found, _ = person_removal(d, person, cascade=cascade)
         removal = remove_person(d, found.id, cascade=cascade)
     say(f"Removed person {found.id} (taken off {len(removal.events)} event(s)).")
 
@@ -253,11 +274,13 @@ def merge(
     from dossier.ops import merge_persons as merge_them
     from dossier.ops import require_person
 
-    d = load(ctx)
-    kept, dropped = require_person(d, keep), require_person(d, drop)
-    confirm(f"Merge {dropped.id} ({dropped.name}) into {kept.id} ({kept.name})?", yes)
+    if not yes:  # ask before taking the lock, so a prompt never blocks other writers
+        d = load(ctx)
+        kept, dropped = require_person(d, keep), require_person(d, drop)
+        confirm(f"Merge {dropped.id} ({dropped.name}) into {kept.id} ({kept.name})?", yes)
     with edit(ctx) as d:
-        merged, events = merge_them(d, kept.id, dropped.id)
+        dropped = require_person(d, drop)
+        merged, events = merge_them(d, keep, drop)
     if as_json:
         print_json(merged.to_dict())
     else:
