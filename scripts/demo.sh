@@ -22,5 +22,9 @@ run timeline khodorkovsky --person "Mikhail Khodorkovsky" --to 2006
 run timeline kudoyarov
 run stats --per-person --sort pretrial_days
 run stats
-run log aleksanyan medical_care_denied 2008-02-01 --person "Алексанян Василий" || true
+run search Chodorkowski --limit 3
+run report kudoyarov
+run report khodorkovsky aleksanyan kudoyarov -o dossier-demo.html
 run verify
+printf '\nOpen dossier-demo.html in a browser, or print it to PDF: it is the report above, for all three cases.\n'
+
