@@ -26,5 +26,5 @@ run search Chodorkowski --limit 3
 run report kudoyarov
 run report khodorkovsky aleksanyan kudoyarov -o dossier-demo.html
 run verify
-printf '\nOpen dossier-demo.html in a browser, or print it to PDF: it is the report above, for all three cases.\n'
+printf '\nOpen dossier-demo.html in a browser, or print it to PDF: the report on all three cases.\n'
 
