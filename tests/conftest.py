@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,24 @@ from typer.testing import CliRunner, Result
 from dossier.cli.app import app
 
 Run = Callable[..., Result]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The database file's bytes before a command (None: there was no file)."""
+
+    path: Path
+    data: bytes | None
+
+    @classmethod
+    def of(cls, path: Path) -> Snapshot:
+        return cls(path, path.read_bytes() if path.exists() else None)
+
+    def assert_unchanged(self) -> None:
+        if self.data is None:
+            assert not self.path.exists(), f"{self.path} was created by a failed command"
+        else:
+            assert self.path.read_bytes() == self.data, f"{self.path} changed"
 
 
 @functools.cache

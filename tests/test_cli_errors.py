@@ -10,32 +10,13 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 from typer.testing import Result
 
-from conftest import Run
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The database file's bytes before a command (None: there was no file)."""
-
-    path: Path
-    data: bytes | None
-
-    @classmethod
-    def of(cls, path: Path) -> Snapshot:
-        return cls(path, path.read_bytes() if path.exists() else None)
-
-    def assert_unchanged(self) -> None:
-        if self.data is None:
-            assert not self.path.exists(), f"{self.path} was created by a failed command"
-        else:
-            assert self.path.read_bytes() == self.data, f"{self.path} changed"
+from conftest import Run, Snapshot
 
 
 def assert_refused(result: Result, before: Snapshot | None, *words: str, code: int = 1) -> str:

@@ -14,7 +14,6 @@ import datetime
 import io
 import json
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from conftest import Run
+from conftest import Run, Snapshot
 from dossier import ops, storage, store
 from dossier.cli.app import app
 from dossier.io.importer import Source, import_sources
@@ -57,24 +56,6 @@ def cli(db: Path) -> Run:
         return runner.invoke(app, ["--db", str(db), *args], input=input)
 
     return invoke
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The database file's bytes before a command (None: there was no file)."""
-
-    path: Path
-    data: bytes | None
-
-    @classmethod
-    def of(cls, path: Path) -> Snapshot:
-        return cls(path, path.read_bytes() if path.exists() else None)
-
-    def assert_unchanged(self) -> None:
-        if self.data is None:
-            assert not self.path.exists(), f"{self.path} was created"
-        else:
-            assert self.path.read_bytes() == self.data, f"{self.path} changed"
 
 
 def tally(cases: int = 0, persons: int = 0, events: int = 0) -> dict[str, int]:
