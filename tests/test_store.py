@@ -275,3 +275,74 @@ def test_migration_backs_up_then_saves_on_the_next_write(
     assert backups[0].read_bytes() == original
     assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
     assert raw(db)["meta"]["1"]["schema"] == store.SCHEMA_VERSION
+
+
+def test_a_write_after_the_history_was_wiped_keeps_the_finding(db: Path) -> None:
+    build(db)
+
+    def wipe(data: dict[str, Any]) -> None:
+        data["history"] = {}
+        data["cases"]["1"]["title"] = "Forged"
+
+    assert tamper(db, wipe)
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="later", title="Later"))
+    problems = Dossier.load(db).verify()
+    assert problems == [
+        "history entry 1 ('case add') was written over records edited by hand: the file held"
+        " records but no history: written by hand"
+    ]
+
+
+def test_a_write_after_the_history_was_cut_keeps_the_finding(db: Path) -> None:
+    build(db)
+
+    def cut(data: dict[str, Any]) -> None:
+        del data["history"]["3"]
+        del data["events"]["1"]
+
+    assert tamper(db, cut)
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="later", title="Later"))
+    problems = Dossier.load(db).verify()
+    assert "the history had been cut after entry 2" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda c: c.update({"2": dict(c["1"], title="Shadow")}), "same id as another record"),
+        (lambda c: c["1"].update(id=["c2"]), "id that is not text"),
+        (lambda c: c["1"].update(id=7), "id that is not text"),
+    ],
+    ids=["duplicate", "list", "number"],
+)
+def test_damaged_ids_are_refused(db: Path, change: Any, words: str) -> None:
+    build(db)
+    data = raw(db)
+    change(data["cases"])
+    db.write_bytes(orjson.dumps(data))
+    with pytest.raises(CorruptDatabase, match=words):
+        Dossier.load(db)
+
+
+def test_a_symlinked_database_is_written_through_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    build(real)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    with Dossier.edit(link, "case add") as d:
+        ops.add_case(d, Case(id="via-link", title="Via the link"))
+    assert link.is_symlink()
+    assert "via-link" in Dossier.load(real).cases
+
+
+def test_only_this_databases_temp_files_are_cleaned(tmp_path: Path) -> None:
+    from dossier.storage import temp_files
+
+    db = tmp_path / "d.json"
+    mine = tmp_path / "d.json.0a1b2c3d.tmp"
+    others = [tmp_path / "d.json.v2.0a1b2c3d.tmp", tmp_path / "d.json.my notes.tmp"]
+    for f in (mine, *others):
+        f.write_bytes(b"")
+    assert temp_files(db) == [mine]

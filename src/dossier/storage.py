@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +29,10 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 
 
 def temp_files(path: Path) -> list[Path]:
-    """Temp files that a writer of `path` leaves behind if it is killed mid-write."""
-    return sorted(path.parent.glob(f"{path.name}.*.tmp"))
+    """Temp files that a writer of `path` leaves behind if it is killed mid-write
+    (exactly `<name>.<8 hex digits>.tmp`: nothing of another file's)."""
+    shape = re.compile(re.escape(path.name) + r"\.[0-9a-f]{8}\.tmp")
+    return sorted(p for p in path.parent.glob(f"{path.name}.*.tmp") if shape.fullmatch(p.name))
 
 
 def _describe(exc: OSError) -> str:

@@ -14,7 +14,8 @@ format and schema version), `cases`, `persons`, `events` and `history`.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -144,7 +145,7 @@ class Dossier:
     @classmethod
     def load(cls, path: str | Path) -> Dossier:
         """Read a dossier without locking; a missing file is an empty dossier."""
-        path = Path(path)
+        path = _real(path)
         with paused_gc():
             return cls(path, read_json(path))
 
@@ -152,7 +153,7 @@ class Dossier:
     @contextmanager
     def edit(cls, path: str | Path, command: str) -> Iterator[Dossier]:
         """Lock, read, yield the dossier to change, then commit once (if anything changed)."""
-        path = Path(path)
+        path = _real(path)
         if path.is_dir():
             raise DatabaseError(f"database path {path} is a directory; give a file name")
         try:
@@ -253,8 +254,6 @@ class Dossier:
         hash the edited records into a fresh entry and the edit would vanish. The
         entry keeps the finding instead, so `verify` still reports it.
         """
-        if not self.history:
-            return []
         tables: dict[str, dict[str, Any]] = {}
         for kind, table in self.tables().items():
             raw = table.raw
@@ -266,15 +265,24 @@ class Dossier:
                     else:
                         raw[key] = original
             tables[kind] = raw
+        if not self.history:
+            held = any(tables.values())
+            return ["the file held records but no history: written by hand"] if held else []
         last = self.history[-1]
+        findings = []
+        if self.meta.get("head") not in (None, last.get("hash")):
+            findings.append(f"the history had been cut after entry {last.get('seq')}")
         previous = hist.state_hash(tables)
         if previous.all == last.get("state"):
-            return []
-        return [
-            f"{kind} differed from history entry {last.get('seq')}"
-            for kind in KINDS
-            if last.get("kinds", {}).get(kind) != previous.kinds[kind]
-        ] or [f"the records differed from history entry {last.get('seq')}"]
+            return findings
+        return findings + (
+            [
+                f"{kind} differed from history entry {last.get('seq')}"
+                for kind in KINDS
+                if last.get("kinds", {}).get(kind) != previous.kinds[kind]
+            ]
+            or [f"the records differed from history entry {last.get('seq')}"]
+        )
 
     def _file_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"meta": {"1": self.meta}}
@@ -317,6 +325,12 @@ class Dossier:
         return hist.verify_chain(self.history, self.state_hash(), ids, self.meta.get("head"))
 
 
+def _real(path: str | Path) -> Path:
+    """The file a path names, through symbolic links: a link to a dossier must lock and
+    replace the dossier itself, not the link."""
+    return Path(os.path.realpath(path))
+
+
 def _first_doc(table: Any) -> dict[str, Any] | None:
     if isinstance(table, dict):
         for doc in table.values():
@@ -339,20 +353,38 @@ def _by_id(path: Path, data: dict[str, Any], kind: str) -> dict[str, dict[str, A
     if not isinstance(docs, dict):
         raise CorruptDatabase(f"{path}: table {kind!r} is not a JSON object")
     required = REQUIRED[kind]
+    records: dict[str, dict[str, Any]] = {}
     try:
         records = {doc["id"]: doc for doc in docs.values()}
         # dict_keys >= set is a C-level check: cheap even for 1,000,000 records.
-        sound = all(doc.keys() >= required for doc in records.values())
+        sound = (
+            len(records) == len(docs)
+            and all(type(key) is str for key in records)
+            and all(doc.keys() >= required for doc in records.values())
+        )
     except (KeyError, TypeError, AttributeError):
         sound = False
     if not sound:
-        for doc in docs.values():
-            if not isinstance(doc, dict) or not doc.keys() >= required:
-                missing = [k for k in required if not isinstance(doc, dict) or k not in doc]
-                ident = doc.get("id") if isinstance(doc, dict) else None
-                raise CorruptDatabase(
-                    f"{path}: a record in table {kind!r} ({ident!r}) lacks"
-                    f" {', '.join(sorted(missing))}; the file was edited by hand and was left"
-                    " untouched"
-                )
+        _damage(path, kind, docs.values(), required)
     return records
+
+
+def _damage(path: Path, kind: str, docs: Iterable[Any], required: frozenset[str]) -> None:
+    """Raise CorruptDatabase naming the first damaged record of a table."""
+    seen: set[str] = set()
+    for doc in docs:
+        ident = doc.get("id") if isinstance(doc, dict) else None
+        if not isinstance(doc, dict) or not doc.keys() >= required:
+            missing = sorted(k for k in required if not isinstance(doc, dict) or k not in doc)
+            problem = f"lacks {', '.join(missing)}"
+        elif not isinstance(ident, str):
+            problem = "has an id that is not text"
+        elif ident in seen:
+            problem = "has the same id as another record"
+        else:
+            seen.add(ident)
+            continue
+        raise CorruptDatabase(
+            f"{path}: a record in table {kind!r} ({ident!r}) {problem}; the file was edited by"
+            " hand and was left untouched"
+        )
