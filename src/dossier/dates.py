@@ -252,10 +252,9 @@ def show(edtf: str | None) -> str:
     return stored(edtf).display() if edtf else ""
 
 
-@lru_cache(maxsize=1 << 16)
 def edtf_bounds(edtf: str) -> tuple[datetime.date, datetime.date]:
-    """First and last possible day of a stored EDTF date (cached: used on hot paths)."""
-    date = PartialDate.from_edtf(edtf)
+    """First and last possible day of a stored EDTF date."""
+    date = stored(edtf)
     return date.first_day, date.last_day
 
 

@@ -67,6 +67,11 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
 
 
+def unknown_word(what: str, value: str, vocab: Iterable[str]) -> str:
+    """'unknown event type 'arest' (did you mean 'arrest'?); see 'dossier vocab''."""
+    return f"unknown {what} {value!r}{did_you_mean(value, sorted(vocab))}; see 'dossier vocab'"
+
+
 def one_line(text: str) -> str:
     """`text` with control characters escaped, so a message is always one line."""
     if text.isprintable():

@@ -7,11 +7,18 @@ touches a table, so a refused change leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from dossier.dates import PartialDate
-from dossier.errors import Conflict, Duplicate, InvalidValue, NotFound, did_you_mean
+from dossier.errors import (
+    Conflict,
+    Duplicate,
+    InvalidValue,
+    NotFound,
+    did_you_mean,
+    unknown_word,
+)
 from dossier.model import (
     Case,
     Event,
@@ -28,12 +35,9 @@ from dossier.store import Dossier
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
 
-def _in_vocab(value: str, vocab: Iterable[str], what: str, field: str) -> str:
-    words = list(vocab)
-    if value not in words:
-        raise InvalidValue(
-            f"unknown {what} {value!r}{did_you_mean(value, words)}; see 'dossier vocab'", field
-        )
+def _in_vocab(value: str, vocab: Collection[str], what: str, field: str) -> str:
+    if value not in vocab:
+        raise InvalidValue(unknown_word(what, value, vocab), field)
     return value
 
 

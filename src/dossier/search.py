@@ -63,13 +63,6 @@ def person_keys(person: Person) -> set[str]:
     return {fold(n) for n in (person.name, *person.aliases)} - {""}
 
 
-def similarity(a: str, b: str) -> float:
-    """0-100: how alike two names are, after folding."""
-    from rapidfuzz import fuzz
-
-    return float(fuzz.token_sort_ratio(fold(a), fold(b)))
-
-
 def suggest(query: str, choices: Mapping[str, str], limit: int = 3) -> list[str]:
     """Keys of `choices` (key -> text) whose text is closest to `query`."""
     from rapidfuzz import fuzz, process

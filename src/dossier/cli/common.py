@@ -124,12 +124,12 @@ def edit_list(
 
 def check_words(values: Iterable[str], vocab: Iterable[str], what: str) -> None:
     """Refuse a filter word that is not in the vocabulary, suggesting the closest."""
-    from dossier.errors import InvalidValue, did_you_mean
+    from dossier.errors import InvalidValue, unknown_word
 
-    words = list(vocab)
+    words = set(vocab)
     for value in values:
         if value not in words:
-            raise InvalidValue(f"unknown {what} {value!r}{did_you_mean(value, words)}")
+            raise InvalidValue(unknown_word(what, value, words))
 
 
 def cleared(value: str | None, current: str | None) -> str | None:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from dossier.dates import parse_date
-from dossier.errors import InvalidDate
+from dossier.errors import InvalidDate, unknown_word
 from dossier.io.read import Row, unescape_formula
 from dossier.model import SLUG
 
@@ -47,10 +47,7 @@ def check_order(start: str, end: str) -> None:
         raise RowError("end", f"the end ({end}) is before the date ({start})")
 
 
-def unknown(what: str, value: str, vocab: Iterable[str]) -> str:
-    from dossier.errors import did_you_mean
-
-    return f"unknown {what} {value!r}{did_you_mean(value, sorted(vocab))}; see 'dossier vocab'"
+unknown = unknown_word  # the importer words an unknown vocabulary word as the CLI does
 
 
 class Values:
