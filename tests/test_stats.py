@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from conftest import Run
+from dossier.custody import FACILITY_TYPES, SHAPES_CUSTODY, acquittal, guilty_verdict
 from dossier.model import Case, Event, Person, Role
-from dossier.stats import COLUMNS, PersonRow, compute, sort_rows
+from dossier.stats import COLUMNS, PersonRow, compute, compute_stored, sort_rows
+from dossier.vocab import EVENT_TYPES, Effect
 
 AS_OF = datetime.date(2020, 1, 1)
 
@@ -205,6 +207,25 @@ def test_person_rows_are_in_order_of_first_custody() -> None:
         "ended_by": "release",
         "verdict": "guilty",
     }
+
+
+def test_persons_held_from_the_same_day_are_in_id_order_whatever_the_event_order() -> None:
+    for events in (EVENTS, EVENTS[::-1]):
+        rows = compute(CASES, PERSONS, events, AS_OF).per_person
+        assert [r.person for r in rows] == ["ann", "bob", "cid", "dan"]
+
+
+def test_stored_events_give_the_same_statistics_as_records() -> None:
+    stored = [e.to_dict() for e in EVENTS]
+    assert compute_stored(CASES, PERSONS, stored, AS_OF) == compute(CASES, PERSONS, EVENTS, AS_OF)
+
+
+def test_the_event_types_custody_reads_are_all_kept_for_it() -> None:
+    """Custody and statistics skip event types outside SHAPES_CUSTODY: none the rules read."""
+    read = {t for t, effect in EVENT_TYPES.items() if effect in (Effect.START, Effect.END)}
+    read |= FACILITY_TYPES
+    read |= {t for t in EVENT_TYPES if guilty_verdict(t, "guilty") or acquittal(t, "acquitted")}
+    assert read == SHAPES_CUSTODY
 
 
 def test_the_median_of_an_odd_count_is_a_whole_number() -> None:

@@ -84,11 +84,12 @@ class PartialDate:
     month: int | None = None
     day: int | None = None
     qualifier: str = ""  # "", "~" (approximate) or "?" (uncertain)
-    # Bounds and sort key, computed once: custody and statistics ask for them
-    # millions of times on a large dossier.
+    # Bounds, sort key and stored form, computed once: custody and statistics
+    # ask for them millions of times on a large dossier.
     _first: datetime.date = field(init=False, repr=False, compare=False)
     _last: datetime.date = field(init=False, repr=False, compare=False)
     _key: tuple[int, int] = field(init=False, repr=False, compare=False)
+    _edtf: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problem = _problem(self.year, self.month, self.day, self.qualifier)
@@ -103,6 +104,7 @@ class PartialDate:
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_last", last)
         object.__setattr__(self, "_key", (first.toordinal(), rank))
+        object.__setattr__(self, "_edtf", self._plain() + self.qualifier)
 
     @classmethod
     def from_edtf(cls, text: str) -> PartialDate:
@@ -123,7 +125,7 @@ class PartialDate:
     @property
     def edtf(self) -> str:
         """The stored form: '2003-10-25', '2003-10', '2003', '2008~', '2008?'."""
-        return self._plain() + self.qualifier
+        return self._edtf
 
     def __str__(self) -> str:
         return self.edtf

@@ -101,6 +101,7 @@ def stats(
     from dossier import stats as st
     from dossier.errors import InvalidValue, did_you_mean
     from dossier.ops import require_case
+    from dossier.store import paused_gc
     from dossier.timeline import today
 
     if sort not in st.COLUMNS:
@@ -116,8 +117,9 @@ def stats(
         c for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
     ]
     ids = {c.id for c in cases}
-    events = [d.events.record(e) for e in d.events.raw.values() if e["case"] in ids]
-    result = st.compute(cases, list(d.persons), events, _as_of(as_of) or today())
+    stored = [e for e in d.events.raw.values() if e["case"] in ids]
+    with paused_gc():  # bulk work: tens of thousands of records and periods, no cycles
+        result = st.compute_stored(cases, d.persons, stored, _as_of(as_of) or today())
     rows = st.sort_rows(result.per_person, sort)
     if as_json:
         data = result.to_dict()
