@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 from pathlib import Path
@@ -47,9 +48,9 @@ def test_a_new_file_is_a_tinydb_database_with_meta(db: Path) -> None:
 def test_one_read_and_one_write_per_command(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(db)
     calls = {"read": 0, "write": 0}
-    real_read, real_write = storage.read_json, storage.write_atomic
+    real_read, real_write = storage.read_raw, storage.write_atomic
 
-    def counting_read(path: Path) -> Any:
+    def counting_read(path: Path) -> bytes:
         calls["read"] += 1
         return real_read(path)
 
@@ -57,7 +58,7 @@ def test_one_read_and_one_write_per_command(db: Path, monkeypatch: pytest.Monkey
         calls["write"] += 1
         real_write(path, payload)
 
-    monkeypatch.setattr(store, "read_json", counting_read)
+    monkeypatch.setattr(store, "read_raw", counting_read)
     monkeypatch.setattr(store, "write_atomic", counting_write)
     with Dossier.edit(db, "many") as d:
         for n in range(50):
@@ -306,6 +307,65 @@ def test_a_write_after_the_history_was_cut_keeps_the_finding(db: Path) -> None:
         ops.add_case(d, Case(id="later", title="Later"))
     problems = Dossier.load(db).verify()
     assert "the history had been cut after entry 2" in problems[0]
+
+
+def test_meta_keeps_the_digest_of_everything_after_it(db: Path) -> None:
+    build(db)
+    data = db.read_bytes()
+    meta = raw(db)["meta"]["1"]
+    prefix = b'{"meta":' + orjson.dumps({"1": meta}) + b","
+    assert data.startswith(prefix)
+    assert meta["tail"] == hashlib.sha256(data[len(prefix) :]).hexdigest()
+
+
+def test_a_write_hashes_every_record_once_unless_the_file_was_edited(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records are hashed for the new entry; a second time only to find a hand edit."""
+    build(db)
+    hashed = []
+    real = store.hist.state_hash
+    monkeypatch.setattr(store.hist, "state_hash", lambda t: hashed.append(1) or real(t))
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="later", title="Later"))
+    assert len(hashed) == 1
+    db.write_bytes(orjson.dumps(raw(db)) + b"\n")  # the same records, other bytes
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="later-still", title="Later still"))
+    assert len(hashed) == 3
+    assert Dossier.load(db).verify() == []
+
+
+def write_after_editing_bytes(db: Path, old: bytes, new: bytes) -> list[str]:
+    """Edit the file's bytes in place (compact JSON kept), write once, then verify."""
+    data = db.read_bytes()
+    assert old in data
+    db.write_bytes(data.replace(old, new, 1))
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="later", title="Later"))
+    return Dossier.load(db).verify()
+
+
+def test_a_write_after_a_record_was_edited_byte_for_byte_keeps_the_finding(db: Path) -> None:
+    build(db)
+    assert write_after_editing_bytes(db, b'"2006-04-06"', b'"2006-04-07"') == [
+        "history entry 4 ('case add') was written over records edited by hand:"
+        " events differed from history entry 3"
+    ]
+
+
+def test_a_write_after_only_the_digest_was_edited_finds_nothing(db: Path) -> None:
+    build(db)
+    tail = raw(db)["meta"]["1"]["tail"].encode()
+    assert write_after_editing_bytes(db, tail, b"0" * 64) == []
+
+
+def test_a_write_after_another_program_reformatted_the_file_finds_nothing(db: Path) -> None:
+    build(db)
+    db.write_text(json.dumps(raw(db), indent=2, ensure_ascii=True))
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="later", title="Later"))
+    assert Dossier.load(db).verify() == []
 
 
 @pytest.mark.parametrize(

@@ -41,14 +41,23 @@ def _describe(exc: OSError) -> str:
 
 def read_json(path: Path) -> Any:
     """Read and parse a JSON file; None when it does not exist or is empty."""
+    return parse_json(read_raw(path), path)
+
+
+def read_raw(path: Path) -> bytes:
+    """The bytes of a file; b"" when it does not exist."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        return None
+        return b""
     except IsADirectoryError:
         raise DatabaseError(f"database path {path} is a directory; give a file name") from None
     except OSError as exc:
         raise DatabaseError(f"cannot read database {path}: {_describe(exc)}") from None
+
+
+def parse_json(raw: bytes, path: Path) -> Any:
+    """Parse the bytes of `path`; None when there are none (or only white space)."""
     if not raw.strip():
         return None
     try:

@@ -14,6 +14,7 @@ format and schema version), `cases`, `persons`, `events` and `history`.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ import orjson
 from dossier import history as hist
 from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
 from dossier.model import Case, Event, Person, now_iso
-from dossier.storage import read_json, write_atomic, write_lock
+from dossier.storage import parse_json, read_raw, write_atomic, write_lock
 
 FORMAT_NAME = "dossier"
 SCHEMA_VERSION = 1
@@ -141,13 +142,15 @@ class Dossier:
         docs = data.get("history") or {}
         self.history: list[dict[str, Any]] = [docs[k] for k in sorted(docs, key=int)]
         self._marker: dict[str, int] = {}
+        # Whether the records and history are byte for byte as dossier last wrote them.
+        self._as_written = False
 
     @classmethod
     def load(cls, path: str | Path) -> Dossier:
         """Read a dossier without locking; a missing file is an empty dossier."""
         path = _real(path)
         with paused_gc():
-            return cls(path, read_json(path))
+            return cls(path, parse_json(read_raw(path), path))
 
     @classmethod
     @contextmanager
@@ -161,8 +164,11 @@ class Dossier:
         except OSError as exc:
             raise DatabaseError(f"cannot create folder {path.parent}: {exc.strerror}") from None
         with write_lock(path):
+            raw = read_raw(path)
             with paused_gc():
-                dossier = cls(path, read_json(path))
+                dossier = cls(path, parse_json(raw, path))
+            dossier._as_written = dossier.migrated_from is None and _as_written(raw, dossier.meta)
+            del raw
             yield dossier
             dossier.commit(command)
 
@@ -242,7 +248,7 @@ class Dossier:
             write_atomic(
                 self.path.with_name(f"{self.path.name}.bak-{stamp}"), self.path.read_bytes()
             )
-        write_atomic(self.path, orjson.dumps(self._file_data()))
+        write_atomic(self.path, self._file_bytes())
         for table in self.tables().values():
             table.originals.clear()
         return entry
@@ -272,6 +278,8 @@ class Dossier:
         findings = []
         if self.meta.get("head") not in (None, last.get("hash")):
             findings.append(f"the history had been cut after entry {last.get('seq')}")
+        if self._as_written:  # so the records are those the last entry hashed
+            return findings
         previous = hist.state_hash(tables)
         if previous.all == last.get("state"):
             return findings
@@ -284,12 +292,20 @@ class Dossier:
             or [f"the records differed from history entry {last.get('seq')}"]
         )
 
-    def _file_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"meta": {"1": self.meta}}
+    def _file_bytes(self) -> bytes:
+        """The file: meta first, then records and history, whose digest meta keeps.
+
+        The digest lets the next write see in one pass over the bytes that
+        nobody edited the file since (see `_as_written`); only when they differ
+        does it hash every record to find out what was edited.
+        """
+        rest: dict[str, Any] = {}
         for kind, table in self.tables().items():
-            data[kind] = {str(i): r for i, r in enumerate(table.raw.values(), 1)}
-        data["history"] = {str(i): e for i, e in enumerate(self.history, 1)}
-        return data
+            rest[kind] = {str(i): r for i, r in enumerate(table.raw.values(), 1)}
+        rest["history"] = {str(i): e for i, e in enumerate(self.history, 1)}
+        tail = orjson.dumps(rest)[1:]  # '"cases":{…},…,"history":{…}}'
+        self.meta[TAIL] = hashlib.sha256(tail).hexdigest()
+        return _meta_prefix(self.meta) + tail
 
     # History ----------------------------------------------------------------
 
@@ -323,6 +339,27 @@ class Dossier:
         """Problems with the history chain and the records; [] when the file is sound."""
         ids = {kind: set(t.raw) for kind, t in self.tables().items()}
         return hist.verify_chain(self.history, self.state_hash(), ids, self.meta.get("head"))
+
+
+TAIL = "tail"  # the meta key of the digest of everything after meta
+
+
+def _meta_prefix(meta: dict[str, Any]) -> bytes:
+    """'{"meta":{"1":{…}},': how a file written by dossier begins."""
+    return b'{"meta":' + orjson.dumps({"1": meta}) + b","
+
+
+def _as_written(raw: bytes, meta: dict[str, Any]) -> bool:
+    """Whether everything after meta is byte for byte what the last write produced.
+
+    One SHA-256 over the bytes, against hashing every record: a hand edit,
+    or a rewrite by another program, makes it False, never a false True.
+    """
+    digest = meta.get(TAIL)
+    prefix = _meta_prefix(meta)
+    if not isinstance(digest, str) or not raw.startswith(prefix):
+        return False
+    return hashlib.sha256(memoryview(raw)[len(prefix) :]).hexdigest() == digest
 
 
 def _real(path: str | Path) -> Path:
