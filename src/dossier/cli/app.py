@@ -5,6 +5,7 @@ its exit code (1, or 3 for a busy database). Anything else is a bug: it is
 reported by type only (never with record contents) unless `--debug`.
 """
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -117,6 +118,11 @@ def main_options(
 
 def main() -> None:
     """The console script."""
+    # One command, then exit. The cyclic garbage collector would only walk the
+    # records read, again and again: millions of objects on 100,000 events, none
+    # in a cycle, 0.1-0.2 s a command (measured). What little cyclic garbage a
+    # command makes is let go at exit.
+    gc.disable()
     try:
         app(prog_name="dossier")
         code = 0

@@ -101,7 +101,6 @@ def stats(
     from dossier import stats as st
     from dossier.errors import InvalidValue, did_you_mean
     from dossier.ops import require_case
-    from dossier.store import paused_gc
     from dossier.timeline import today
 
     if sort not in st.COLUMNS:
@@ -118,8 +117,7 @@ def stats(
     ]
     ids = {c.id for c in cases}
     stored = [e for e in d.events.raw.values() if e["case"] in ids]
-    with paused_gc():  # bulk work: tens of thousands of records and periods, no cycles
-        result = st.compute_stored(cases, d.persons, stored, _as_of(as_of) or today())
+    result = st.compute_stored(cases, d.persons, stored, _as_of(as_of) or today())
     rows = st.sort_rows(result.per_person, sort)
     if as_json:
         data = result.to_dict()
