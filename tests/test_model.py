@@ -8,7 +8,7 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dossier.model import Case, Event, Person, Role, new_event_id, slugify
+from dossier.model import Case, Event, Person, Role, new_event_id, new_event_ids, slugify
 from dossier.vocab import EVENT_TYPES, ROLES, STATUSES
 
 texts = st.text(max_size=30)
@@ -68,3 +68,14 @@ def test_event_ids_are_short_and_unique() -> None:
         new = new_event_id(taken)
         assert re.fullmatch(r"[2-9a-z]{6}", new) and new not in taken
         taken.add(new)
+
+
+def test_many_event_ids_come_sorted_unique_and_untaken() -> None:
+    taken = set(new_event_ids(5000))
+    also_taken = {"222222": {}}
+    fresh = new_event_ids(20_000, taken, also_taken)
+    assert len(fresh) == len(set(fresh)) == 20_000
+    assert fresh == sorted(fresh)
+    assert not taken.intersection(fresh) and "222222" not in fresh
+    assert all(re.fullmatch(r"[2-9a-hjkmnp-z]{6}", i) for i in fresh)
+    assert new_event_ids(0) == []

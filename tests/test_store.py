@@ -54,7 +54,7 @@ def test_one_read_and_one_write_per_command(db: Path, monkeypatch: pytest.Monkey
         calls["read"] += 1
         return real_read(path)
 
-    def counting_write(path: Path, payload: bytes) -> None:
+    def counting_write(path: Path, payload: Any) -> None:
         calls["write"] += 1
         real_write(path, payload)
 

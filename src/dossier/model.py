@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 import secrets
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -61,14 +62,31 @@ def slugify(name: str) -> str:
 # Ids need to be unique, not secret: a fast generator seeded from the OS is enough,
 # and an import of 100,000 events makes 100,000 of them.
 _ids = random.Random(secrets.randbits(128))
+# Random bytes to id letters in one C call (bytes.translate), as `b % 31` would.
+_LETTERS = bytes(ord(_EVENT_ID_ALPHABET[b % 31]) for b in range(256))
 
 
-def new_event_id(taken: set[str] | dict[str, Any]) -> str:
-    """A short random event id not in `taken`."""
-    while True:
-        candidate = "".join([_EVENT_ID_ALPHABET[b % 31] for b in _ids.randbytes(EVENT_ID_LENGTH)])
-        if candidate not in taken:
-            return candidate
+def new_event_ids(count: int, *taken: Container[str]) -> list[str]:
+    """`count` short random event ids, in none of `taken` nor repeated, in ascending order.
+
+    Ascending, so that the records of one import, made in the order they are
+    given ids, lie in memory in the order the state hash reads them, sorted by
+    id (measured: the hash of a 100,000-event import in half the time).
+    """
+    fresh: set[str] = set()
+    while len(fresh) < count:
+        letters = _ids.randbytes((count - len(fresh)) * EVENT_ID_LENGTH).translate(_LETTERS)
+        text = letters.decode("ascii")
+        for at in range(0, len(text), EVENT_ID_LENGTH):
+            candidate = text[at : at + EVENT_ID_LENGTH]
+            if not any(candidate in ids for ids in taken):
+                fresh.add(candidate)
+    return sorted(fresh)
+
+
+def new_event_id(*taken: Container[str]) -> str:
+    """A short random event id in none of `taken`."""
+    return new_event_ids(1, *taken)[0]
 
 
 def _tuple(value: Any) -> tuple[str, ...]:

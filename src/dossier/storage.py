@@ -15,7 +15,7 @@ import errno
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +72,16 @@ def parse_json(raw: bytes, path: Path) -> Any:
     return data
 
 
-def write_atomic(path: Path, payload: bytes, what: str = "database") -> None:
+def write_atomic(
+    path: Path, payload: bytes | Sequence[bytes | memoryview], what: str = "database"
+) -> None:
     """Replace `path` with `payload` so that a crash leaves the old or the new file.
 
-    `what` names the file in error messages ("database", "report", "export").
+    `payload` may come in parts, written one after the other (a large file need
+    not be copied into one piece first). `what` names the file in error messages
+    ("database", "report", "export").
     """
+    parts = [payload] if isinstance(payload, bytes) else payload
     if path.is_dir():
         raise DatabaseError(f"{what} path {path} is a directory; give a file name")
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
@@ -84,9 +89,10 @@ def write_atomic(path: Path, payload: bytes, what: str = "database") -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             os.fchmod(fd, FILE_MODE)  # the umask may have taken bits away; 0600 is the promise
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -248,7 +248,7 @@ class Dossier:
             write_atomic(
                 self.path.with_name(f"{self.path.name}.bak-{stamp}"), self.path.read_bytes()
             )
-        write_atomic(self.path, self._file_bytes())
+        write_atomic(self.path, self._file_parts())
         for table in self.tables().values():
             table.originals.clear()
         return entry
@@ -292,7 +292,7 @@ class Dossier:
             or [f"the records differed from history entry {last.get('seq')}"]
         )
 
-    def _file_bytes(self) -> bytes:
+    def _file_parts(self) -> tuple[bytes, memoryview]:
         """The file: meta first, then records and history, whose digest meta keeps.
 
         The digest lets the next write see in one pass over the bytes that
@@ -303,9 +303,9 @@ class Dossier:
         for kind, table in self.tables().items():
             rest[kind] = {str(i): r for i, r in enumerate(table.raw.values(), 1)}
         rest["history"] = {str(i): e for i, e in enumerate(self.history, 1)}
-        tail = orjson.dumps(rest)[1:]  # '"cases":{…},…,"history":{…}}'
+        tail = memoryview(orjson.dumps(rest))[1:]  # '"cases":{…},…,"history":{…}}'
         self.meta[TAIL] = hashlib.sha256(tail).hexdigest()
-        return _meta_prefix(self.meta) + tail
+        return _meta_prefix(self.meta), tail
 
     # History ----------------------------------------------------------------
 

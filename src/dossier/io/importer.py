@@ -36,7 +36,7 @@ from dossier.io.values import (
     split,
     unknown,
 )
-from dossier.model import SLUG, new_event_id, now_iso, slugify
+from dossier.model import SLUG, new_event_ids, now_iso, slugify
 from dossier.search import fold
 from dossier.store import Dossier, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
@@ -531,18 +531,22 @@ class _Planner:
                 pool[_fingerprint(raw)].append(event_id)
         for key in pool:
             pool[key].reverse()  # pop() then takes them in recorded order
-        taken = set(self.d.events.raw) | claimed
+        unnamed = []
         for _row, record in self.events:
-            event_id = record["id"]
-            if not event_id:
+            if not record["id"]:
                 matches = pool.get(_fingerprint(record)) if pool else None
-                event_id = matches.pop() if matches else new_event_id(taken)
-                taken.add(event_id)
-                record["id"] = event_id
-            old = self.d.events.raw.get(event_id)
+                if matches:
+                    record["id"] = matches.pop()
+                else:
+                    unnamed.append(record)
+        fresh = new_event_ids(len(unnamed), self.d.events.raw, claimed)
+        for record, event_id in zip(unnamed, fresh, strict=True):
+            record["id"] = event_id
+        for _row, record in self.events:
+            old = self.d.events.raw.get(record["id"])
             # Every key in the stored order (the base's); a column the file lacks keeps
             # the stored value.
-            self._put("events", event_id, {**(old or _NEW_EVENT), **record}, old)
+            self._put("events", record["id"], {**(old or _NEW_EVENT), **record}, old)
 
     def _put(self, kind: str, key: str, record: dict[str, Any], old: dict[str, Any] | None) -> None:
         """Add or update a record, counting what happened."""
