@@ -75,12 +75,11 @@ def new_event_ids(count: int, *taken: Container[str]) -> list[str]:
     """
     fresh: set[str] = set()
     while len(fresh) < count:
-        letters = _ids.randbytes((count - len(fresh)) * EVENT_ID_LENGTH).translate(_LETTERS)
-        text = letters.decode("ascii")
-        for at in range(0, len(text), EVENT_ID_LENGTH):
-            candidate = text[at : at + EVENT_ID_LENGTH]
-            if not any(candidate in ids for ids in taken):
-                fresh.add(candidate)
+        text = _ids.randbytes((count - len(fresh)) * EVENT_ID_LENGTH).translate(_LETTERS).decode()
+        batch = {text[at : at + EVENT_ID_LENGTH] for at in range(0, len(text), EVENT_ID_LENGTH)}
+        for ids in taken:
+            batch = {candidate for candidate in batch if candidate not in ids}
+        fresh |= batch
     return sorted(fresh)
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from dossier.errors import InvalidDate
 from dossier.io.read import Parsed, Problem, Row, detect_format, read
@@ -404,7 +405,7 @@ class _Planner:
         values = row.values
         if row.escapes and any(value[:1] == "'" for value in values.values()):
             return None
-        labels = column_labels(row.columns)
+        columns = _event_columns(row.columns)
         get = values.get
         case, kind, date = get("case"), get("type"), get("date")
         if not (case and kind in EVENT_TYPES and date):
@@ -414,40 +415,36 @@ class _Planner:
         try:
             record: dict[str, Any] = {"id": None, "case": case, "type": kind,
                                       "date": edtf(date, self.dayfirst)}  # fmt: skip
-            end = get("end")
-            if end:
-                record["end"] = edtf(end, self.dayfirst)
-                check_order(record["date"], record["end"])
-            elif "end" in labels:
-                record["end"] = None
+            if columns.end:
+                end = values["end"]
+                record["end"] = edtf(end, self.dayfirst) if end else None
+                if end:
+                    check_order(record["date"], record["end"])
         except (InvalidDate, RowError):
             return None
         event_id = get("id")
         if event_id and (not SLUG.match(event_id) or ("event", event_id) in self.seen):
             return None
-        column = labels.get("persons")
-        if column is not None:
+        if columns.persons:
             persons = []
-            for ref in split(values[column]):
+            for ref in split(values[columns.persons]):
                 person = self.refs.get(ref) or self._known_person(ref)
                 if person is None:
                     return None
                 persons.append(person)
             record["persons"] = list(dict.fromkeys(persons))
-        for name in ("place", "description", "term", "note", "country"):
-            if name in labels:
-                record[name] = values[labels[name]] or None
+        for name, column in columns.texts:
+            record[name] = values[column] or None
         if record.get("country"):
             record["country"] = record["country"].upper()
-        if "outcome" in labels:
+        if columns.outcome:
             outcome = values["outcome"] or None
             if outcome is not None and outcome not in _OUTCOMES:
                 return None
             record["outcome"] = outcome
-        column = labels.get("sources")
-        if column is not None:
-            record["sources"] = split(values[column])
-        if "confidential" in labels:
+        if columns.sources:
+            record["sources"] = split(values[columns.sources])
+        if columns.confidential:
             flag = values["confidential"].lower()
             if flag not in TRUE and flag not in FALSE:
                 return None
@@ -565,6 +562,34 @@ _NEW_EVENT: dict[str, Any] = {
     "place": None, "country": None, "description": None, "sources": [], "outcome": None,
     "term": None, "note": None, "confidential": False,
 }  # fmt: skip
+
+
+class _EventColumns(NamedTuple):
+    """Which event fields a CSV file has, and in which columns: worked out once a file."""
+
+    end: bool
+    persons: str | None
+    texts: tuple[tuple[str, str], ...]  # (field, column) of the plain text fields
+    outcome: bool
+    sources: str | None
+    confidential: bool
+
+
+@lru_cache(maxsize=64)
+def _event_columns(columns: frozenset[str]) -> _EventColumns:
+    labels = column_labels(columns)
+    return _EventColumns(
+        end="end" in labels,
+        persons=labels.get("persons"),
+        texts=tuple(
+            (name, labels[name])
+            for name in ("place", "description", "term", "note", "country")
+            if name in labels
+        ),
+        outcome="outcome" in labels,
+        sources=labels.get("sources"),
+        confidential="confidential" in labels,
+    )
 
 
 def _fingerprint(raw: dict[str, Any]) -> tuple[Any, ...]:
