@@ -153,7 +153,8 @@ class _Moment:
     @property
     def first(self) -> _Fact:
         """The event that gives the moment its date: the most precise, then the first."""
-        return max(self.events, key=lambda e: e.rank)
+        events = self.events
+        return events[0] if len(events) == 1 else max(events, key=lambda e: e.rank)
 
 
 @dataclass(slots=True)
@@ -212,7 +213,7 @@ def _periods(
         close(moment, ended_by)
         current = None
         if ended_by == HOUSE_ARREST:
-            homes = _places(e for e in moment.events if e.type == HOUSE_ARREST)
+            homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
             current = _Open(HOUSE_ARREST, moment, homes)
     if current is not None:
         close(None, None)
@@ -306,9 +307,9 @@ def _most_specific(types: set[str], fallback: str) -> str:
     return next((t for t in END_PRECEDENCE if t in types), fallback)
 
 
-def _places(events: Iterable[_Fact]) -> list[str]:
+def _places(events: Sequence[_Fact]) -> list[str]:
     """Places of the events, the most precisely dated first (the day before the month)."""
-    ordered = sorted(events, key=lambda e: -e.rank)
+    ordered = events if len(events) == 1 else sorted(events, key=lambda e: -e.rank)
     return [e.place for e in ordered if e.place]
 
 
@@ -331,18 +332,16 @@ def _period(
     as_of: datetime.date,
 ) -> Period:
     start = current.moment.date
+    first_day = start.first_day
     last_day = end.date.first_day if end is not None else as_of
-    days = max(0, (last_day - start.first_day).days)
-    approximate = _rough(start)
-    if end is not None:
-        approximate = approximate or _rough(end.date)
-    verdict = next((v for v in guilty if v.first_day >= start.first_day), None)
+    days = max(0, (last_day - first_day).days)
+    approximate = _rough(start) or (end is not None and _rough(end.date))
+    verdict = next((v for v in guilty if v.first_day >= first_day), None)
     if verdict is None:
         pretrial = 0 if guilty else days
     else:
-        pretrial = min(days, (verdict.first_day - start.first_day).days)
+        pretrial = min(days, (verdict.first_day - first_day).days)
         approximate = approximate or (verdict.first_day <= last_day and verdict.precision != "day")
-    first_day = start.first_day
     inside = [place for day, place in facilities if first_day <= day <= last_day]
     return Period(
         person=person,
@@ -361,10 +360,12 @@ def _period(
 
 def _named(moment: _Moment, kind: str | None) -> str:
     """The id of the event that names the moment: of that type if there is one."""
+    if len(moment.events) == 1:
+        return moment.events[0].id
     named = next((e.id for e in moment.events if e.type == kind), None)
     return moment.first.id if named is None else named
 
 
 def _rough(date: PartialDate) -> bool:
-    """Not a precise day: month or year precision, or approximate or uncertain."""
-    return date.precision != "day" or date.approximate or date.uncertain
+    """Not a precise day: month or year precision, or approximate or uncertain (~ or ?)."""
+    return _rank(date) < _DAY or date.qualifier != ""
