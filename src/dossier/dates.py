@@ -117,10 +117,11 @@ class PartialDate:
             )
         year, month, day = int(match[1]), _int(match[2]), _int(match[3])
         qualifier = match[4] or ""
-        problem = _problem(year, month, day, qualifier)
-        if problem:
-            raise InvalidDate(f"cannot read EDTF date {_quote(text)}: {problem}")
-        return cls(year, month, day, qualifier)
+        try:
+            return cls(year, month, day, qualifier)
+        except InvalidDate:
+            problem = _problem(year, month, day, qualifier)
+            raise InvalidDate(f"cannot read EDTF date {_quote(text)}: {problem}") from None
 
     @property
     def edtf(self) -> str:
