@@ -286,3 +286,13 @@ def test_date_like_text_gives_a_date_or_invalid_date(text: str) -> None:
         assert "\n" not in str(error)
     else:
         assert PartialDate.from_edtf(date.edtf) == date
+
+
+def test_days_in_month_agrees_with_the_calendar() -> None:
+    import calendar
+
+    from dossier.dates import _days_in_month
+
+    for year in range(1, 10000):
+        for month in range(1, 13):
+            assert _days_in_month(year, month) == calendar.monthrange(year, month)[1]

@@ -383,11 +383,14 @@ def _problem(year: int, month: int | None, day: int | None, qualifier: str) -> s
     return None
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _days_in_month(year: int, month: int) -> int:
     # Not calendar.monthrange: importing calendar imports locale, which costs start-up time.
-    if month == 12:
-        return 31
-    return (datetime.date(year, month + 1, 1) - datetime.date(year, month, 1)).days
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month]
 
 
 def _int(text: str | None) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 import secrets
-from collections.abc import Container
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -66,7 +66,7 @@ _ids = random.Random(secrets.randbits(128))
 _LETTERS = bytes(ord(_EVENT_ID_ALPHABET[b % 31]) for b in range(256))
 
 
-def new_event_ids(count: int, *taken: Container[str]) -> list[str]:
+def new_event_ids(count: int, *taken: Collection[str]) -> list[str]:
     """`count` short random event ids, in none of `taken` nor repeated, in ascending order.
 
     Ascending, so that the records of one import, made in the order they are
@@ -78,12 +78,13 @@ def new_event_ids(count: int, *taken: Container[str]) -> list[str]:
         text = _ids.randbytes((count - len(fresh)) * EVENT_ID_LENGTH).translate(_LETTERS).decode()
         batch = {text[at : at + EVENT_ID_LENGTH] for at in range(0, len(text), EVENT_ID_LENGTH)}
         for ids in taken:
-            batch = {candidate for candidate in batch if candidate not in ids}
+            if ids:
+                batch = {candidate for candidate in batch if candidate not in ids}
         fresh |= batch
     return sorted(fresh)
 
 
-def new_event_id(*taken: Container[str]) -> str:
+def new_event_id(*taken: Collection[str]) -> str:
     """A short random event id in none of `taken`."""
     return new_event_ids(1, *taken)[0]
 

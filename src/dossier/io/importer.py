@@ -432,7 +432,7 @@ class _Planner:
                 if person is None:
                     return None
                 persons.append(person)
-            record["persons"] = list(dict.fromkeys(persons))
+            record["persons"] = persons if len(persons) < 2 else list(dict.fromkeys(persons))
         for name, column in columns.texts:
             record[name] = values[column] or None
         if record.get("country"):
@@ -539,8 +539,9 @@ class _Planner:
         fresh = new_event_ids(len(unnamed), self.d.events.raw, claimed)
         for record, event_id in zip(unnamed, fresh, strict=True):
             record["id"] = event_id
+        stored = self.d.events.raw
         for _row, record in self.events:
-            old = self.d.events.raw.get(record["id"])
+            old = stored.get(record["id"])
             # Every key in the stored order (the base's); a column the file lacks keeps
             # the stored value.
             self._put("events", record["id"], {**(old or _NEW_EVENT), **record}, old)
