@@ -227,18 +227,18 @@ def _common_form(text: str) -> PartialDate | None:
         return None
     n = len(text)
     if n == 10 and text[4] == "-" and text[7] == "-":
-        parts = (text[:4], text[5:7], text[8:])
+        y, m, d = text[:4], text[5:7], text[8:]
     elif n == 10 and text[2] == "." and text[5] == ".":
-        parts = (text[6:], text[3:5], text[:2])
+        y, m, d = text[6:], text[3:5], text[:2]
     elif n == 7 and text[4] == "-":
-        parts = (text[:4], text[5:], "")
+        y, m, d = text[:4], text[5:], ""
     elif n == 4:
-        parts = (text, "", "")
+        y, m, d = text, "", ""
     else:
         return None
-    if not all(part.isdigit() for part in parts if part):
+    if not (y.isdigit() and (not m or m.isdigit()) and (not d or d.isdigit())):
         return None
-    year, month, day = (int(part) if part else 0 for part in parts)
+    year, month, day = int(y), int(m or 0), int(d or 0)
     if year == 0 or (n > 4 and not (1 <= month <= 12 and 0 <= day <= _days_in_month(year, month))):
         return None
     return PartialDate(year, month or None, day or None)

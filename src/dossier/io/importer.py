@@ -540,11 +540,26 @@ class _Planner:
         for record, event_id in zip(unnamed, fresh, strict=True):
             record["id"] = event_id
         stored = self.d.events.raw
+        put = self.tables["events"].put_raw
+        added = updated = unchanged = 0
         for _row, record in self.events:
-            old = stored.get(record["id"])
+            event_id = record["id"]
+            old = stored.get(event_id)
             # Every key in the stored order (the base's); a column the file lacks keeps
             # the stored value.
-            self._put("events", record["id"], {**(old or _NEW_EVENT), **record}, old)
+            merged = {**(old or _NEW_EVENT), **record}
+            if old is None:
+                added += 1
+            elif old == merged:
+                unchanged += 1
+                continue
+            else:
+                updated += 1
+            put(event_id, merged)
+        # Counted here rather than by _put: one import may bring 100,000 events.
+        self.summary.added["events"] += added
+        self.summary.updated["events"] += updated
+        self.summary.unchanged["events"] += unchanged
 
     def _put(self, kind: str, key: str, record: dict[str, Any], old: dict[str, Any] | None) -> None:
         """Add or update a record, counting what happened."""

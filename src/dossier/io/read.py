@@ -222,7 +222,7 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
         for cells in reader:
             line, start = start, reader.line_num + 1
             # Stripped here, once: spreadsheets pad cells with spaces.
-            cells = [cell.strip() for cell in cells]
+            cells = list(map(str.strip, cells))
             if not any(cells):
                 continue  # a blank line, or a row of empty cells: spreadsheets leave them
             if len(cells) != width:
