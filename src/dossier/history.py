@@ -45,7 +45,8 @@ def state_hash(tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> StateHash:
     whole = hashlib.sha256(b"{")
     for i, kind in enumerate(sorted(KINDS)):
         whole.update(b',"' if i else b'"')
-        whole.update(kind.encode() + b'":' + parts[kind])
+        whole.update(kind.encode() + b'":')
+        whole.update(parts[kind])  # not concatenated: that would copy the records once more
     whole.update(b"}")
     return StateHash(
         whole.hexdigest(),
