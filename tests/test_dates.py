@@ -296,3 +296,21 @@ def test_days_in_month_agrees_with_the_calendar() -> None:
     for year in range(1, 10000):
         for month in range(1, 13):
             assert _days_in_month(year, month) == calendar.monthrange(year, month)[1]
+
+
+@given(
+    st.one_of(
+        st.dates().map(lambda d: d.isoformat()),
+        st.dates().map(lambda d: d.strftime("%d.%m.%Y")),
+        st.dates().map(lambda d: d.isoformat()[:7]),
+        st.from_regex(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{4}(-[0-9]{2}){0,2}", fullmatch=True),
+        st.text(max_size=12),
+    )
+)
+def test_the_slicing_shortcut_agrees_with_the_full_reader(text: str) -> None:
+    """Imports store common_edtf(text) when it has an answer: the same as parse_date's."""
+    from dossier.dates import common_edtf
+
+    short = common_edtf(text)
+    if short is not None:
+        assert short == parse_date(text).edtf

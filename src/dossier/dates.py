@@ -181,12 +181,7 @@ class PartialDate:
         return text + ("?" if self.uncertain else "")
 
     def _plain(self) -> str:
-        text = f"{self.year:04d}"
-        if self.month is not None:
-            text += f"-{self.month:02d}"
-        if self.day is not None:
-            text += f"-{self.day:02d}"
-        return text
+        return _edtf_text(self.year, self.month, self.day)
 
 
 def parse_date(text: str, *, dayfirst: bool | None = None) -> PartialDate:
@@ -223,6 +218,21 @@ def _common_form(text: str) -> PartialDate | None:
     None for anything else, or anything invalid: the full reader then decides, and
     words the error.
     """
+    fields = _common_fields(text)
+    return None if fields is None else PartialDate(*fields)
+
+
+def common_edtf(text: str) -> str | None:
+    """The EDTF form of a date in a common form (see _common_form), or None.
+
+    What an import stores, without building a PartialDate: an import of
+    100,000 events meets some 20,000 different dates.
+    """
+    fields = _common_fields(text)
+    return None if fields is None else _edtf_text(*fields)
+
+
+def _common_fields(text: str) -> tuple[int, int | None, int | None] | None:
     if not text.isascii():
         return None
     n = len(text)
@@ -241,7 +251,7 @@ def _common_form(text: str) -> PartialDate | None:
     year, month, day = int(y), int(m or 0), int(d or 0)
     if year == 0 or (n > 4 and not (1 <= month <= 12 and 0 <= day <= _days_in_month(year, month))):
         return None
-    return PartialDate(year, month or None, day or None)
+    return year, month or None, day or None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -391,6 +401,13 @@ def _days_in_month(year: int, month: int) -> int:
     if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
         return 29
     return _MONTH_DAYS[month]
+
+
+def _edtf_text(year: int, month: int | None, day: int | None) -> str:
+    """'2003-10-25', '2003-10' or '2003': the EDTF of a date without qualifier."""
+    if day is not None:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return f"{year:04d}-{month:02d}" if month is not None else f"{year:04d}"
 
 
 def _int(text: str | None) -> int | None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from dossier.dates import parse_date
+from dossier.dates import common_edtf, parse_date
 from dossier.errors import InvalidDate, unknown_word
 from dossier.io.read import Row, unescape_formula
 from dossier.model import SLUG
@@ -191,7 +191,7 @@ class Values:
 @lru_cache(maxsize=1 << 16)
 def edtf(text: str, dayfirst: bool | None) -> str:
     """The EDTF form of a typed date (cached: an import repeats dates)."""
-    return parse_date(text, dayfirst=dayfirst).edtf
+    return common_edtf(text) or parse_date(text, dayfirst=dayfirst).edtf
 
 
 def split(cell: str) -> list[str]:
