@@ -154,6 +154,10 @@ class _Planner:
         self.stamped: set[str] = set()  # cases whose rows give `updated` (an export's do)
         self.tables = d.tables()
         self.refs: dict[str, str] = {}  # person references already resolved, for the fast path
+        # Into a dossier without events every event is new: its record is made whole
+        # (every field, in the stored order) from the start, not merged with the
+        # defaults afterwards; one dict per row instead of two on a bulk import.
+        self.fresh = not d.events.raw
 
     # Building ------------------------------------------------------------------
 
@@ -413,8 +417,9 @@ class _Planner:
         if case not in self.d.cases.raw and case not in self.cases:
             return None
         try:
-            record: dict[str, Any] = {"id": None, "case": case, "type": kind,
-                                      "date": edtf(date, self.dayfirst)}  # fmt: skip
+            record = self._new_event()
+            record["case"], record["type"] = case, kind
+            record["date"] = edtf(date, self.dayfirst)
             if columns.end:
                 end = values["end"]
                 record["end"] = edtf(end, self.dayfirst) if end else None
@@ -454,6 +459,10 @@ class _Planner:
             record["id"] = event_id
         return record
 
+    def _new_event(self) -> dict[str, Any]:
+        """A record to fill: whole into a dossier without events, else only what is given."""
+        return dict(_NEW_EVENT) if self.fresh else {"id": None}
+
     def _known_person(self, ref: str) -> str | None:
         """The id a reference names without doubt (an id, or one folded name), remembered."""
         if ref in self.d.persons.raw or ref in self.persons:
@@ -473,12 +482,10 @@ class _Planner:
         case = v.text("case", required=True)
         if case and case not in self.d.cases.raw and case not in self.cases:
             case = v.guard(self._need_case, case, v.label("case"))
-        record: dict[str, Any] = {
-            "id": event_id,
-            "case": case,
-            "type": v.word("type", EVENT_TYPES, "event type", required=True),
-            "date": v.date("date", required=True),
-        }
+        record = self._new_event()
+        record["id"], record["case"] = event_id, case
+        record["type"] = v.word("type", EVENT_TYPES, "event type", required=True)
+        record["date"] = v.date("date", required=True)
         if v.has("persons"):
             label = v.label("persons")
             known = self.d.persons.raw
@@ -547,7 +554,7 @@ class _Planner:
             old = stored.get(event_id)
             # Every key in the stored order (the base's); a column the file lacks keeps
             # the stored value.
-            merged = {**(old or _NEW_EVENT), **record}
+            merged = record if self.fresh else {**(old or _NEW_EVENT), **record}
             if old is None:
                 added += 1
             elif old == merged:
