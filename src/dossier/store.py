@@ -8,7 +8,8 @@ asked for, and `edit` writes at most once, with one history entry, when
 something changed.
 
 File layout (a valid TinyDB database): tables `meta` (one document:
-format and schema version), `cases`, `persons`, `events` and `history`.
+format, schema version, `head` (the last entry's hash) and `tail` (the SHA-256
+of the file's bytes after meta)), `cases`, `persons`, `events` and `history`.
 """
 
 from __future__ import annotations
@@ -260,6 +261,29 @@ class Dossier:
         hash the edited records into a fresh entry and the edit would vanish. The
         entry keeps the finding instead, so `verify` still reports it.
         """
+        if not self.history:
+            held = any(self._before().values())
+            return ["the file held records but no history: written by hand"] if held else []
+        last = self.history[-1]
+        findings = []
+        if self.meta.get("head") not in (None, last.get("hash")):
+            findings.append(f"the history had been cut after entry {last.get('seq')}")
+        if self._as_written:  # so the records are those the last entry hashed
+            return findings
+        previous = hist.state_hash(self._before())
+        if previous.all == last.get("state"):
+            return findings
+        return findings + (
+            [
+                f"{kind} differed from history entry {last.get('seq')}"
+                for kind in KINDS
+                if last.get("kinds", {}).get(kind) != previous.kinds[kind]
+            ]
+            or [f"the records differed from history entry {last.get('seq')}"]
+        )
+
+    def _before(self) -> dict[str, dict[str, Any]]:
+        """The records by kind as they were read, before this command changed them."""
         tables: dict[str, dict[str, Any]] = {}
         for kind, table in self.tables().items():
             raw = table.raw
@@ -271,26 +295,7 @@ class Dossier:
                     else:
                         raw[key] = original
             tables[kind] = raw
-        if not self.history:
-            held = any(tables.values())
-            return ["the file held records but no history: written by hand"] if held else []
-        last = self.history[-1]
-        findings = []
-        if self.meta.get("head") not in (None, last.get("hash")):
-            findings.append(f"the history had been cut after entry {last.get('seq')}")
-        if self._as_written:  # so the records are those the last entry hashed
-            return findings
-        previous = hist.state_hash(tables)
-        if previous.all == last.get("state"):
-            return findings
-        return findings + (
-            [
-                f"{kind} differed from history entry {last.get('seq')}"
-                for kind in KINDS
-                if last.get("kinds", {}).get(kind) != previous.kinds[kind]
-            ]
-            or [f"the records differed from history entry {last.get('seq')}"]
-        )
+        return tables
 
     def _file_parts(self) -> tuple[bytes, memoryview]:
         """The file: meta first, then records and history, whose digest meta keeps.
