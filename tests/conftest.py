@@ -11,9 +11,15 @@ from typing import Any
 import pytest
 import typer
 import typer.testing
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from dossier.cli.app import app
+
+# No deadlines for property tests: timing belongs in benchmarks/, and a slow moment
+# on a shared machine must not fail a test.
+settings.register_profile("dossier", deadline=None)
+settings.load_profile("dossier")
 
 Run = Callable[..., Result]
 
