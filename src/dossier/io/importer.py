@@ -543,8 +543,8 @@ class _Planner:
                     record["id"] = matches.pop()
                 else:
                     unnamed.append(record)
-        fresh = new_event_ids(len(unnamed), self.d.events.raw, claimed)
-        for record, event_id in zip(unnamed, fresh, strict=True):
+        new_ids = new_event_ids(len(unnamed), self.d.events.raw, claimed)
+        for record, event_id in zip(unnamed, new_ids, strict=True):
             record["id"] = event_id
         stored = self.d.events.raw
         put = self.tables["events"].put_raw
