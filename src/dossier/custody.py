@@ -36,11 +36,8 @@ FACILITY_TYPES = frozenset({"transfer", "detention_extended"})
 # Every event type the rules read: starts and ends, the verdicts that end the
 # pretrial part, and the facility events. Custody never looks at the others, so
 # a caller with many events may build records for these alone (statistics do).
-SHAPES_CUSTODY = frozenset(
-    {t for t, effect in EVENT_TYPES.items() if effect in (Effect.START, Effect.END)}
-    | FACILITY_TYPES
-    | {"verdict", "sentence"}
-)
+_TRANSITIONS = {t: e for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END)}
+SHAPES_CUSTODY = frozenset(_TRANSITIONS) | FACILITY_TYPES | {"verdict", "sentence"}
 
 
 def guilty_verdict(type_: str, outcome: str | None) -> bool:
@@ -51,16 +48,6 @@ def guilty_verdict(type_: str, outcome: str | None) -> bool:
 def acquittal(type_: str, outcome: str | None) -> bool:
     """An acquittal: a `verdict` with outcome acquitted, or an `acquittal` event."""
     return type_ == "acquittal" or (type_ == "verdict" and outcome == "acquitted")
-
-
-def is_guilty(event: Event) -> bool:
-    """A guilty verdict (see guilty_verdict)."""
-    return guilty_verdict(event.type, event.outcome)
-
-
-def is_acquittal(event: Event) -> bool:
-    """An acquittal (see acquittal)."""
-    return acquittal(event.type, event.outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +113,9 @@ class _Fact(NamedTuple):
     guilty: bool
 
 
-def _fact(event: Event) -> _Fact:
-    date = stored(event.date)
-    guilty = guilty_verdict(event.type, event.outcome)
-    return _Fact(event.id, event.type, date, date.sort_key[1], event.place, guilty)
-
-
-def _stored_fact(raw: Mapping[str, Any]) -> _Fact:
-    date = stored(raw["date"])
-    guilty = guilty_verdict(raw["type"], raw.get("outcome"))
-    return _Fact(raw["id"], raw["type"], date, date.sort_key[1], raw.get("place"), guilty)
+def _fact(event_id: str, type_: str, date: str, place: str | None, outcome: str | None) -> _Fact:
+    parsed = stored(date)
+    return _Fact(event_id, type_, parsed, _rank(parsed), place, guilty_verdict(type_, outcome))
 
 
 @dataclass(slots=True)
@@ -173,7 +153,11 @@ def periods_for(
     person: str, events: Iterable[Event], as_of: datetime.date
 ) -> tuple[list[Period], list[str]]:
     """The custody and house-arrest periods of one person, and the problems found."""
-    mine = [_fact(e) for e in events if person in e.persons and e.type in SHAPES_CUSTODY]
+    mine = [
+        _fact(e.id, e.type, e.date, e.place, e.outcome)
+        for e in events
+        if person in e.persons and e.type in SHAPES_CUSTODY
+    ]
     return _periods(person, sorted(mine, key=lambda f: f.date.sort_key), as_of)
 
 
@@ -223,7 +207,9 @@ def _periods(
 def custody(persons: Iterable[str], events: Iterable[Event], as_of: datetime.date) -> Custody:
     """Periods and problems for several persons, in the order given."""
     facts: list[tuple[_Fact, Sequence[str]]] = [
-        (_fact(e), e.persons) for e in events if e.type in SHAPES_CUSTODY
+        (_fact(e.id, e.type, e.date, e.place, e.outcome), e.persons)
+        for e in events
+        if e.type in SHAPES_CUSTODY
     ]
     return _custody(persons, facts, as_of)
 
@@ -232,7 +218,11 @@ def custody_stored(
     persons: Iterable[str], events: Iterable[Mapping[str, Any]], as_of: datetime.date
 ) -> Custody:
     """custody() over events in their stored (JSON) form, as a dossier holds them."""
-    facts = [(_stored_fact(r), r["persons"]) for r in events if r["type"] in SHAPES_CUSTODY]
+    facts: list[tuple[_Fact, Sequence[str]]] = [
+        (_fact(r["id"], r["type"], r["date"], r.get("place"), r.get("outcome")), r["persons"])
+        for r in events
+        if r["type"] in SHAPES_CUSTODY
+    ]
     return _custody(persons, facts, as_of)
 
 
@@ -254,7 +244,6 @@ def _custody(
     return Custody(tuple(periods), tuple(problems))
 
 
-_TRANSITIONS = {t: e for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END)}
 _DAY = 2  # the rank of a date known to the day
 
 

@@ -27,7 +27,7 @@ import orjson
 from dossier import history as hist
 from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
 from dossier.model import Case, Event, Person, now_iso
-from dossier.storage import parse_json, read_raw, write_atomic, write_lock
+from dossier.storage import parse_json, read_json, read_raw, write_atomic, write_lock
 
 FORMAT_NAME = "dossier"
 SCHEMA_VERSION = 1
@@ -44,7 +44,8 @@ def paused_gc() -> Iterator[None]:
 
     Loading or importing 100,000 records allocates millions of containers and
     none of them form cycles; without this the collector would scan them again
-    and again (measured: about a third of an import's time).
+    and again (measured: about a third of an import's time). For library callers:
+    the command line runs with the collector off altogether (`cli/app.py`).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -151,7 +152,7 @@ class Dossier:
         """Read a dossier without locking; a missing file is an empty dossier."""
         path = _real(path)
         with paused_gc():
-            return cls(path, parse_json(read_raw(path), path))
+            return cls(path, read_json(path))
 
     @classmethod
     @contextmanager
