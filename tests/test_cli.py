@@ -233,10 +233,14 @@ def test_vocab_json(run: Run) -> None:
     assert vocab["outcomes"] == ["guilty", "acquitted", "dismissed", "returned"]
 
 
-def test_reads_of_a_missing_database_do_not_create_it(run: Run, db: Path) -> None:
-    assert run("case", "list", "--json").stdout == "[]\n"
-    assert run("verify").exit_code == 0
-    assert not db.exists()
+def test_reads_of_a_missing_named_database_are_refused_and_create_nothing(
+    run: Run, db: Path
+) -> None:
+    for args in (("case", "list", "--json"), ("verify",)):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(f"Error: no dossier at {db}")
+    assert list(db.parent.iterdir()) == []
 
 
 def test_database_from_environment(tmp_path: Path) -> None:

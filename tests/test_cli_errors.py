@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import typer
 from filelock import FileLock
-from typer.testing import Result
+from typer.testing import CliRunner, Result
 
-from conftest import Run, Snapshot
+from conftest import Run, Snapshot, within
 
 
 def assert_refused(result: Result, before: Snapshot | None, *words: str, code: int = 1) -> str:
@@ -101,7 +103,7 @@ def test_unknown_names_are_refused(
 def test_unknown_case_on_a_new_database_does_not_create_it(run: Run, db: Path) -> None:
     before = Snapshot.of(db)
     assert_refused(run("log", "nosuch", "arrest", "2006-04-06"), before, "no case 'nosuch'")
-    assert_refused(run("case", "show", "nosuch"), before, "no case 'nosuch'")
+    assert_refused(run("case", "show", "nosuch"), before, f"no dossier at {db}")
 
 
 def test_a_name_shared_by_two_persons_asks_for_the_id(aleksanyan: Run, db: Path) -> None:
@@ -316,6 +318,7 @@ def test_a_file_that_is_not_a_dossier_is_refused_and_kept(
     db.write_bytes(content)
     before = Snapshot.of(db)
     assert_refused(run(*args), before, str(db), *words)
+    assert list(db.parent.iterdir()) == [db]  # no lock file left beside it
 
 
 @pytest.mark.parametrize("args", [READ_COMMANDS[0], WRITE_COMMANDS[0]], ids=["read", "write"])
@@ -354,6 +357,128 @@ def test_a_directory_as_database(run: Run, db: Path, args: tuple[str, ...]) -> N
     assert list(db.iterdir()) == []
     assert not db.with_name(db.name + ".lock").exists()
     assert list(db.parent.glob("*.tmp")) == []
+
+
+# What --db may name -------------------------------------------------------------
+
+
+def app() -> typer.Typer:
+    from dossier.cli.app import app
+
+    return app
+
+
+def test_a_device_is_refused_and_left_alone() -> None:
+    null = Path("/dev/null")
+    lock = Path("/dev/null.lock")
+    assert stat.S_ISCHR(null.stat().st_mode) and not lock.exists()
+    for args in (WRITE_COMMANDS[0], READ_COMMANDS[0]):
+        result = CliRunner().invoke(app(), ["--db", str(null), *args])
+        assert_refused(result, None, "/dev/null is a character device, not a file", "file name")
+    assert stat.S_ISCHR(null.stat().st_mode)
+    assert not lock.exists()
+    assert not list(Path("/dev").glob("null.*.tmp"))
+
+
+@pytest.mark.parametrize("args", [READ_COMMANDS[0], WRITE_COMMANDS[0]], ids=["read", "write"])
+def test_a_fifo_is_refused_at_once(run: Run, db: Path, args: tuple[str, ...]) -> None:
+    os.mkfifo(db)
+    with within(10):  # opening a FIFO would block until a writer comes
+        result = run(*args)
+    assert_refused(result, None, str(db), "is a FIFO (named pipe), not a file", "give a file name")
+    assert stat.S_ISFIFO(db.stat().st_mode)
+    assert list(db.parent.iterdir()) == [db]
+
+
+def owned_by_nobody(db: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another owner needs root")
+    db.chmod(0o660)
+    os.chown(db, 65534, 65534)
+
+
+def test_a_write_keeps_a_shared_dossiers_mode_owner_and_group(run: Run, db: Path) -> None:
+    assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
+    owned_by_nobody(db)
+    lock = db.with_name(db.name + ".lock")
+    lock.unlink()
+    result = run("case", "add", "magnitsky", "--title", "Sergei Magnitsky")
+    assert result.exit_code == 0, result.output
+    after = db.stat()
+    assert (stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid) == (0o660, 65534, 65534)
+    assert (stat.S_IMODE(lock.stat().st_mode), lock.stat().st_gid) == (0o660, 65534)
+    assert json.loads(run("case", "list", "--json").stdout)[1]["id"] == "magnitsky"
+
+
+def test_an_existing_lock_file_follows_the_dossier(run: Run, db: Path) -> None:
+    assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
+    owned_by_nobody(db)
+    lock = db.with_name(db.name + ".lock")
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    assert run("case", "add", "magnitsky", "--title", "Sergei Magnitsky").exit_code == 0
+    assert (stat.S_IMODE(lock.stat().st_mode), lock.stat().st_gid) == (0o660, 65534)
+
+
+def test_a_new_dossier_is_0600_whatever_the_umask(run: Run, db: Path) -> None:
+    old = os.umask(0)
+    try:
+        assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(db.with_name(db.name + ".lock").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=[" ".join(a) for a in READ_COMMANDS])
+def test_a_named_file_that_does_not_exist_is_an_error_for_reads(
+    run: Run, db: Path, args: tuple[str, ...]
+) -> None:
+    assert_refused(run(*args), Snapshot.of(db), f"no dossier at {db}", "check the path")
+    assert list(db.parent.iterdir()) == []
+
+
+def test_dossier_db_naming_a_missing_file_is_an_error_for_reads(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOSSIER_DB", str(db))
+    result = CliRunner().invoke(app(), ["case", "list"])
+    assert_refused(result, Snapshot.of(db), f"no dossier at {db}")
+    added = CliRunner().invoke(app(), ["case", "add", "x", "--title", "X"])
+    assert added.exit_code == 0, added.output
+    assert CliRunner().invoke(app(), ["case", "list"]).exit_code == 0
+
+
+def test_a_dangling_link_is_a_missing_file(run: Run, db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "target.json"
+    db.symlink_to(target)
+    assert_refused(run("case", "list"), None, f"no dossier at {db}")
+    assert run("case", "add", "x", "--title", "X").exit_code == 0
+    assert db.is_symlink() and target.is_file()
+
+
+def test_a_write_to_a_named_missing_file_creates_it(run: Run, db: Path) -> None:
+    assert run("case", "add", "x", "--title", "X").exit_code == 0
+    assert run("case", "list", "--json").exit_code == 0
+    assert db.is_file()
+
+
+def test_a_named_file_in_a_missing_folder_is_an_error(tmp_path: Path) -> None:
+    db = tmp_path / "typo" / "dossier.json"
+    result = CliRunner().invoke(app(), ["--db", str(db), "case", "add", "x", "--title", "X"])
+    assert_refused(result, None, f"no folder {db.parent}", "create the folder first")
+    assert not db.parent.exists()
+
+
+def test_the_default_location_is_made_on_the_first_write() -> None:
+    default = Path(typer.get_app_dir("dossier")) / "dossier.json"
+    assert not default.parent.exists()
+    shown = CliRunner().invoke(app(), ["case", "list", "--json"])
+    assert (shown.exit_code, shown.stdout) == (0, "[]\n")
+    assert not default.parent.exists()
+    added = CliRunner().invoke(app(), ["case", "add", "x", "--title", "X"])
+    assert added.exit_code == 0, added.output
+    assert default.is_file()
+    assert stat.S_IMODE(default.stat().st_mode) == 0o600
 
 
 # The lock ---------------------------------------------------------------------
@@ -458,7 +583,7 @@ def test_without_debug_the_exception_is_caught(aleksanyan: Run, db: Path) -> Non
 
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "--debug"])
 def test_a_real_process_prints_a_traceback_only_with_debug(db: Path, debug: bool) -> None:
-    args = ["--db", str(db), *(["--debug"] if debug else []), "case", "show", "nosuch"]
+    args = ["--db", str(db), *(["--debug"] if debug else []), "log", "nosuch", "arrest", "2006"]
     proc = subprocess.run(
         [sys.executable, "-m", "dossier", *args],
         capture_output=True,

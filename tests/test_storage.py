@@ -11,8 +11,16 @@ import pytest
 from filelock import FileLock
 from tinydb import TinyDB
 
+from conftest import within
 from dossier.errors import CorruptDatabase, DatabaseBusy, DatabaseError
-from dossier.storage import AtomicJSONStorage, temp_files, write_atomic, write_lock
+from dossier.storage import (
+    AtomicJSONStorage,
+    check_path,
+    read_raw,
+    temp_files,
+    write_atomic,
+    write_lock,
+)
 
 
 def mode(path: Path) -> int:
@@ -114,3 +122,147 @@ def test_the_next_writer_removes_a_crashed_writers_temp_files(tmp_path: Path) ->
         pass
     assert not leftover.exists()
     assert unrelated.exists()
+
+
+# What a path may name --------------------------------------------------------------
+
+
+def test_check_path_accepts_a_file_a_link_to_one_or_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    assert check_path(path) is None
+    path.write_bytes(b"{}")
+    status = check_path(path)
+    assert status is not None and status.st_size == 2
+    link = tmp_path / "link.json"
+    link.symlink_to(path)
+    assert check_path(link) is not None
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "nowhere.json")
+    assert check_path(dangling) is None
+
+
+def test_check_path_refuses_what_is_not_a_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(DatabaseError, match=r"is a FIFO \(named pipe\), not a file; give a file"):
+        check_path(fifo)
+    with pytest.raises(DatabaseError, match="is a directory, not a file"):
+        check_path(tmp_path)
+    with pytest.raises(DatabaseError, match="/dev/null is a character device, not a file"):
+        check_path(Path("/dev/null"))
+    with pytest.raises(DatabaseError, match=r"report path .* is a directory"):
+        check_path(tmp_path, "report")
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+    with pytest.raises(DatabaseError, match="goes through a file as if it were a folder"):
+        check_path(blocker / "db.json")
+
+
+def test_a_fifo_is_refused_unopened(tmp_path: Path) -> None:
+    """Opening a FIFO blocks until a writer comes: the check must come first."""
+    fifo = tmp_path / "db.json"
+    os.mkfifo(fifo)
+    with within(10):
+        with pytest.raises(DatabaseError, match="FIFO"):
+            read_raw(fifo)
+        with pytest.raises(DatabaseError, match="FIFO"):
+            AtomicJSONStorage(fifo).read()
+        with pytest.raises(DatabaseError, match="FIFO"):
+            write_atomic(fifo, b"{}")
+        with pytest.raises(DatabaseError, match="FIFO"), write_lock(fifo):
+            pass
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.json"]
+
+
+def shared(path: Path) -> tuple[int, int]:
+    """Give `path` mode 0660 and the owner and group `nobody`/`nogroup` (root only)."""
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another owner needs root")
+    path.chmod(0o660)
+    os.chown(path, 65534, 65534)
+    return 65534, 65534
+
+
+def test_a_write_keeps_the_files_mode_owner_and_group(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    write_atomic(path, b'{"old": {}}')
+    uid, gid = shared(path)
+    old = os.umask(0o077)
+    try:
+        write_atomic(path, b'{"new": {}}')
+    finally:
+        os.umask(old)
+    after = path.stat()
+    assert (stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid) == (0o660, uid, gid)
+    assert path.read_bytes() == b'{"new": {}}'
+
+
+def test_a_write_keeps_a_looser_or_tighter_mode_too(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    for wanted in (0o640, 0o400, 0o644):
+        write_atomic(path, b"{}")
+        path.chmod(wanted)
+        write_atomic(path, b"{}")
+        assert mode(path) == wanted
+
+
+def test_a_write_by_a_non_owner_gives_the_group_it_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without root, fchown to another owner is refused; the group alone is still given."""
+    path = tmp_path / "db.json"
+    write_atomic(path, b"{}")
+    status = path.stat()
+    calls: list[tuple[int, int]] = []
+    real = os.fchown
+
+    def fchown(fd: int, uid: int, gid: int) -> None:
+        calls.append((uid, gid))
+        if uid != -1:
+            raise PermissionError(1, "Operation not permitted")
+        real(fd, uid, gid)
+
+    monkeypatch.setattr(os, "fchown", fchown)
+    write_atomic(path, b'{"a": {}}')
+    assert calls == [(status.st_uid, status.st_gid), (-1, status.st_gid)]
+    assert path.read_bytes() == b'{"a": {}}'
+
+
+def test_the_lock_file_takes_the_files_mode_and_group(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    write_atomic(path, b"{}")
+    _, gid = shared(path)
+    old = os.umask(0o077)
+    try:
+        with write_lock(path):
+            pass
+    finally:
+        os.umask(old)
+    lock = path.with_name("db.json.lock").stat()
+    assert (stat.S_IMODE(lock.st_mode), lock.st_gid) == (0o660, gid)
+
+
+def test_the_lock_file_is_never_wider_than_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    write_atomic(path, b"{}")
+    path.chmod(0o444)  # a read-only file: the lock is still the owner's to write
+    lock = path.with_name("db.json.lock")
+    lock.write_bytes(b"")
+    lock.chmod(0o666)
+    with write_lock(path):
+        pass
+    assert mode(lock) == 0o644
+
+
+def test_a_held_lock_removes_only_a_lock_file_it_made(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    with write_lock(path) as held:
+        assert held.created
+        held.discard()
+    assert not held.path.exists()
+    held.path.write_bytes(b"")
+    with write_lock(path) as held:
+        assert not held.created
+        held.discard()
+    assert held.path.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import orjson
 import pytest
 
+from conftest import within
 from dossier import ops, storage, store
-from dossier.errors import CorruptDatabase, NewerSchema, NothingToDo
+from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
 from dossier.model import Case, Event, Person, Role
 from dossier.store import Dossier
 
@@ -406,3 +408,86 @@ def test_only_this_databases_temp_files_are_cleaned(tmp_path: Path) -> None:
     for f in (mine, *others):
         f.write_bytes(b"")
     assert temp_files(db) == [mine]
+
+
+# What the path names -----------------------------------------------------------------
+
+
+def lock_of(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+def test_a_missing_file_is_an_empty_dossier_unless_it_must_exist(db: Path) -> None:
+    assert len(Dossier.load(db).cases) == 0
+    with pytest.raises(DatabaseError, match=f"no dossier at {db}; check the path"):
+        Dossier.load(db, must_exist=True)
+    link = db.with_name("link.json")
+    link.symlink_to(db)  # dangling: nothing there yet
+    with pytest.raises(DatabaseError, match=r"no dossier at .*link\.json"):
+        Dossier.load(link, must_exist=True)
+    assert list(db.parent.iterdir()) == [link]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_what_is_not_a_file_is_refused_before_anything_is_made(db: Path, kind: str) -> None:
+    if kind == "fifo":
+        os.mkfifo(db)
+    else:
+        db.mkdir()
+    words = "FIFO" if kind == "fifo" else "is a directory"
+    with within(10):
+        with pytest.raises(DatabaseError, match=words):
+            Dossier.load(db)
+        with pytest.raises(DatabaseError, match=words), Dossier.edit(db, "x"):
+            pass
+    assert list(db.parent.iterdir()) == [db]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"_default": {"1": {"a": 1}}}', b"{not json", b'{"meta": {"1": {"format": "dossier", '
+     b'"schema": 999}}}'],
+    ids=["not a dossier", "not JSON", "newer schema"],
+)  # fmt: skip
+def test_a_refused_file_leaves_no_lock_file(db: Path, content: bytes) -> None:
+    db.write_bytes(content)
+    with pytest.raises((CorruptDatabase, NewerSchema)), Dossier.edit(db, "x"):
+        pass
+    assert db.read_bytes() == content
+    assert list(db.parent.iterdir()) == [db]
+
+
+def test_a_refused_file_keeps_a_lock_file_that_was_there(db: Path) -> None:
+    db.write_bytes(b"[1]")
+    lock_of(db).write_bytes(b"")
+    with pytest.raises(CorruptDatabase), Dossier.edit(db, "x"):
+        pass
+    assert lock_of(db).exists()
+
+
+def test_a_new_file_in_a_missing_folder(tmp_path: Path) -> None:
+    db = tmp_path / "missing" / "deeper" / "d.json"
+    with (
+        pytest.raises(DatabaseError, match=f"no folder {db.parent} for the database"),
+        Dossier.edit(db, "case add", create_folders=False) as d,
+    ):
+        ops.add_case(d, Case(id="a", title="A"))
+    assert list(tmp_path.iterdir()) == []
+    with Dossier.edit(db, "case add", create_folders=True) as d:
+        ops.add_case(d, Case(id="a", title="A"))
+    assert "a" in Dossier.load(db, must_exist=True).cases
+
+
+def test_a_write_keeps_a_shared_dossiers_mode_owner_and_group(db: Path) -> None:
+    build(db)
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another owner needs root")
+    db.chmod(0o660)
+    os.chown(db, 65534, 65534)
+    lock_of(db).unlink()
+    with Dossier.edit(db, "case add") as d:
+        ops.add_case(d, Case(id="later", title="Later"))
+    after, lock = db.stat(), lock_of(db).stat()
+    assert (stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid) == (0o660, 65534, 65534)
+    assert (stat.S_IMODE(lock.st_mode), lock.st_gid) == (0o660, 65534)
+    assert "later" in Dossier.load(db).cases

@@ -4,8 +4,12 @@
 storage=AtomicJSONStorage)`): it reads with orjson and writes by replacing the
 file atomically (temp file beside it, fsync, `os.replace`, fsync the folder),
 so a crash at any instant leaves either the old file or the new one. Files are
-created 0600 whatever the umask. What makes a file a *dossier* is not known
-here; that is `store.py`'s business.
+created 0600 whatever the umask; a file that exists keeps its mode, owner and
+group, and its lock file takes its mode and group, so a file shared with a group
+stays shared. A path must name a regular file (or a link to one) or nothing:
+`check_path` refuses a device, FIFO, socket or directory with `os.stat` alone,
+before anything is opened or created beside it. What makes a file a *dossier* is
+not known here; that is `store.py`'s business.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import errno
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,19 +44,58 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
 
 
+_NOT_FILES = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_path(path: Path, what: str = "database") -> os.stat_result | None:
+    """The status of the regular file `path` names (through symbolic links), or None
+    when nothing is there (a dangling link included); DatabaseError for anything else.
+
+    Only `os.stat`: opening a FIFO would block until a writer comes, and a device or
+    a directory is no file to replace, so the check comes before anything is opened,
+    locked or created. `what` names the file in messages ("database", "report").
+    """
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise DatabaseError(
+            f"{what} path {path} goes through a file as if it were a folder; check the path"
+        ) from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot use {what} path {path}: {_describe(exc)}") from None
+    if stat.S_ISREG(status.st_mode):
+        return status
+    kind = next((name for test, name in _NOT_FILES if test(status.st_mode)), "not a regular file")
+    raise DatabaseError(f"{what} path {path} is {kind}, not a file; give a file name")
+
+
+def lock_path(path: Path) -> Path:
+    """The writer's lock file of `path`: `<name>.lock` beside it."""
+    return path.with_name(path.name + ".lock")
+
+
 def read_json(path: Path) -> Any:
     """Read and parse a JSON file; None when it does not exist or is empty."""
     return parse_json(read_raw(path), path)
 
 
 def read_raw(path: Path) -> bytes:
-    """The bytes of a file; b"" when it does not exist."""
+    """The bytes of a file; b"" when it does not exist. Refuses what is not a regular
+    file before opening it (`check_path`)."""
+    if check_path(path) is None:
+        return b""
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return b""
-    except IsADirectoryError:
-        raise DatabaseError(f"database path {path} is a directory; give a file name") from None
     except OSError as exc:
         raise DatabaseError(f"cannot read database {path}: {_describe(exc)}") from None
 
@@ -79,16 +123,20 @@ def write_atomic(
 
     `payload` may come in parts, written one after the other (a large file need
     not be copied into one piece first). `what` names the file in error messages
-    ("database", "report", "export").
+    ("database", "report", "export"). A new file is 0600 whatever the umask; a file
+    that exists keeps its mode, and its owner and group as far as this process may
+    give them (see `_same_owner`). Only a regular file is replaced (`check_path`).
     """
     parts = [payload] if isinstance(payload, bytes) else payload
-    if path.is_dir():
-        raise DatabaseError(f"{what} path {path} is a directory; give a file name")
+    target = check_path(path, what)
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
-            os.fchmod(fd, FILE_MODE)  # the umask may have taken bits away; 0600 is the promise
+            if target is not None:
+                _same_owner(fd, target)  # before fchmod: a chown may clear set-id bits
+            # The umask may have taken bits away: 0600, or the old file's mode, is the promise.
+            os.fchmod(fd, FILE_MODE if target is None else stat.S_IMODE(target.st_mode))
             for part in parts:
                 view = memoryview(part)
                 while view:
@@ -103,6 +151,23 @@ def write_atomic(
         intact = "; the previous file is intact" if path.exists() else ""
         raise DatabaseError(f"cannot write {what} {path}: {_describe(exc)}{intact}") from None
     _fsync_dir(path.parent)
+
+
+def _same_owner(fd: int, like: os.stat_result) -> None:
+    """Give the file open at `fd` the owner and group of `like`, as far as allowed.
+
+    Root can give both. Anyone else keeps being the owner but may still give a
+    group they belong to (the usual case of a dossier shared with a group); when
+    even that is refused the file keeps this process's group.
+    """
+    for uid, gid in ((like.st_uid, like.st_gid), (-1, like.st_gid)):
+        try:
+            os.fchown(fd, uid, gid)
+            return
+        except PermissionError:
+            continue
+        except OSError:  # e.g. a file system without owners
+            return
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -150,33 +215,70 @@ def lock_timeout() -> float:
         ) from None
 
 
+class HeldLock:
+    """The lock file `write_lock` holds, and whether it was made for this hold."""
+
+    def __init__(self, path: Path, created: bool) -> None:
+        self.path = path
+        self.created = created
+
+    def discard(self) -> None:
+        """Remove the lock file if this hold created it (call it while still holding it).
+
+        For a file that turned out unusable, so that nothing is left beside it. A
+        lock file that was there before is left alone: it is part of the file's
+        normal life. Unlinking while held is safe: a writer that was waiting on
+        this lock file then gets a lock on an unlinked file, which filelock sees
+        (`st_nlink == 0`: filelock 4 checks it) and tries again on the path; and
+        even without that check, that writer re-reads the file under its own lock
+        and so refuses it as well, unless it was repaired in that very moment.
+        (`created` is whether the path was free just before acquiring: another
+        writer may have made it in between and finished, which changes nothing.)
+        """
+        if self.created:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+
+
 @contextlib.contextmanager
-def write_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+def write_lock(path: Path, timeout: float | None = None) -> Iterator[HeldLock]:
     """Hold `<path>.lock` exclusively; raise DatabaseBusy after `timeout` seconds.
 
     While it is held no other writer can be mid-write, so leftover temp files
-    are a crashed writer's and are removed.
+    are a crashed writer's and are removed. The lock file takes the read and
+    write bits of `path` (at least 0600) and its group, so whoever may write a
+    shared file may also take its lock. Yields a `HeldLock`, which can remove a
+    lock file that this call created (see `HeldLock.discard`).
     """
     from filelock import FileLock, Timeout
 
     wait = lock_timeout() if timeout is None else timeout
-    lock_path = path.with_name(path.name + ".lock")
-    lock = FileLock(lock_path, timeout=wait, mode=FILE_MODE)
+    target = check_path(path)
+    mode = FILE_MODE if target is None else FILE_MODE | (target.st_mode & 0o666)
+    where = lock_path(path)
+    held = HeldLock(where, created=not os.path.lexists(where))
+    lock = FileLock(held.path, timeout=wait, mode=mode)
     try:
         lock.acquire()
     except Timeout:
         raise DatabaseBusy(
-            f"database is busy: another dossier command holds {lock_path}"
+            f"database is busy: another dossier command holds {held.path}"
             f" (waited {wait:g} s); try again"
         ) from None
     except OSError as exc:
-        raise DatabaseError(f"cannot create lock file {lock_path}: {_describe(exc)}") from None
+        raise DatabaseError(f"cannot create lock file {held.path}: {_describe(exc)}") from None
     try:
+        # Also for a lock file made before (by an older version, or before a chmod of
+        # the file). Only the lock file's owner may change it (and give it a group
+        # only if they belong to it); anyone else leaves it as it is.
+        if target is not None:
+            with contextlib.suppress(OSError):
+                os.chown(held.path, -1, target.st_gid)
         with contextlib.suppress(OSError):
-            lock_path.chmod(FILE_MODE)
+            held.path.chmod(mode)
         for leftover in temp_files(path):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-        yield
+        yield held
     finally:
         lock.release()

@@ -27,7 +27,7 @@ import orjson
 from dossier import history as hist
 from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
 from dossier.model import Case, Event, Person, now_iso
-from dossier.storage import parse_json, read_json, read_raw, write_atomic, write_lock
+from dossier.storage import check_path, parse_json, read_json, read_raw, write_atomic, write_lock
 
 FORMAT_NAME = "dossier"
 SCHEMA_VERSION = 1
@@ -148,27 +148,45 @@ class Dossier:
         self._as_written = False
 
     @classmethod
-    def load(cls, path: str | Path) -> Dossier:
-        """Read a dossier without locking; a missing file is an empty dossier."""
-        path = _real(path)
+    def load(cls, path: str | Path, must_exist: bool = False) -> Dossier:
+        """Read a dossier without locking. A missing file is an empty dossier, or with
+        `must_exist` an error; what is not a regular file is refused unopened."""
+        real = _real(path)
+        if check_path(real) is None:
+            if must_exist:
+                raise DatabaseError(
+                    f"no dossier at {path}; check the path, or start one there with a write"
+                    " command such as 'dossier case add'"
+                )
+            return cls(real, None)
         with paused_gc():
-            return cls(path, read_json(path))
+            return cls(real, read_json(real))
 
     @classmethod
     @contextmanager
-    def edit(cls, path: str | Path, command: str) -> Iterator[Dossier]:
-        """Lock, read, yield the dossier to change, then commit once (if anything changed)."""
+    def edit(cls, path: str | Path, command: str, create_folders: bool = True) -> Iterator[Dossier]:
+        """Lock, read, yield the dossier to change, then commit once (if anything changed).
+
+        A missing file is created by the commit, and its missing folders with
+        `create_folders` (else they are an error). What is not a regular file is
+        refused before anything is created beside it.
+        """
         path = _real(path)
-        if path.is_dir():
-            raise DatabaseError(f"database path {path} is a directory; give a file name")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseError(f"cannot create folder {path.parent}: {exc.strerror}") from None
-        with write_lock(path):
-            raw = read_raw(path)
-            with paused_gc():
-                dossier = cls(path, parse_json(raw, path))
+        if check_path(path) is None:
+            _folder_for(path, create_folders)
+        with write_lock(path) as lock:
+            try:
+                raw = read_raw(path)
+                with paused_gc():
+                    dossier = cls(path, parse_json(raw, path))
+            except DatabaseError:
+                # Nothing is left beside a refused file. The type of the path was checked
+                # before the lock was taken (a stat costs nothing), but its content is
+                # only read under the lock: reading a large file twice on every write
+                # would cost time. So a lock file made for a file refused here is
+                # removed again (only if this hold made it: see HeldLock.discard).
+                lock.discard()
+                raise
             dossier._as_written = dossier.migrated_from is None and _as_written(raw, dossier.meta)
             del raw
             yield dossier
@@ -372,6 +390,23 @@ def _real(path: str | Path) -> Path:
     """The file a path names, through symbolic links: a link to a dossier must lock and
     replace the dossier itself, not the link."""
     return Path(os.path.realpath(path))
+
+
+def _folder_for(path: Path, create: bool) -> None:
+    """The folder of a new dossier file: made (with its parents) when `create`, else it
+    must exist, so that a mistyped folder is an error rather than a new dossier."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if not create:
+        raise DatabaseError(
+            f"no folder {folder} for the database {path}; create the folder first,"
+            " or check the path"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create folder {folder}: {exc.strerror}") from None
 
 
 def _first_doc(table: Any) -> dict[str, Any] | None:

@@ -44,28 +44,46 @@ def settings(ctx: typer.Context) -> Settings:
 
 def db_path(ctx: typer.Context) -> Path:
     """--db, else $DOSSIER_DB, else dossier.json in the user's app folder."""
+    return _db(ctx)[0]
+
+
+def _db(ctx: typer.Context) -> tuple[Path, bool]:
+    """The database path, and whether it was named (--db or $DOSSIER_DB) rather than
+    the default location."""
     given = settings(ctx).db
     if given is not None:
-        return given
+        return given, True
     env = os.environ.get("DOSSIER_DB")
     if env:
-        return Path(env)
-    return Path(typer.get_app_dir("dossier")) / "dossier.json"
+        return Path(env), True
+    return Path(typer.get_app_dir("dossier")) / "dossier.json", False
 
 
-def load(ctx: typer.Context) -> Dossier:
-    """Open the dossier for reading (no lock)."""
+def load(ctx: typer.Context, dry_run: bool = False) -> Dossier:
+    """Open the dossier for reading (no lock).
+
+    A named file (--db, $DOSSIER_DB) must exist: a typo must not show an empty
+    dossier. The default file may not exist yet: a new user's first read. For
+    the `dry_run` of a write, a missing file is the new dossier the write would
+    start.
+    """
     from dossier.store import Dossier
 
-    return Dossier.load(db_path(ctx))
+    path, named = _db(ctx)
+    return Dossier.load(path, must_exist=named and not dry_run)
 
 
 @contextmanager
 def edit(ctx: typer.Context) -> Iterator[Dossier]:
-    """Open the dossier for one locked change, committed when the block ends."""
+    """Open the dossier for one locked change, committed when the block ends.
+
+    A missing file is created; missing folders only for the default location (a
+    named file in a folder that does not exist is more likely a typo).
+    """
     from dossier.store import Dossier
 
-    with Dossier.edit(db_path(ctx), command=command_line(ctx)) as dossier:
+    path, named = _db(ctx)
+    with Dossier.edit(path, command=command_line(ctx), create_folders=not named) as dossier:
         yield dossier
 
 

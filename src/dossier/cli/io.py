@@ -73,7 +73,7 @@ def import_(
 
     with progress_bar(sum(len(s.data) for s in sources)) as bar:
         if dry_run:
-            summary = run(load(ctx))
+            summary = run(load(ctx, dry_run=True))
         else:
             try:
                 with edit(ctx) as d:
