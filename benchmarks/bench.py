@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from data import floor_json, generate
 from harness import DOSSIER, PYTHON, ROOT, Case, measure, table
-from import_100k import import_case
+from import_100k import import_case, import_floor_case
 
 DATA = ROOT / "bench-data"
 
@@ -77,6 +77,7 @@ def cases(quick: bool) -> list[Case]:
             2.0,
             before=fresh_log_db,
         ),
+        import_floor_case(),
         import_case(),
         Case(
             f"peak memory, timeline {case} on 100k",

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from dossier.contract import SLUG
 from dossier.errors import InvalidValue
 
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 # Event ids: short, easy to read aloud and to type (no 0/o, 1/l/i); 31 letters.
 _EVENT_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 EVENT_ID_LENGTH = 6
@@ -35,20 +35,6 @@ def check_slug(value: str, what: str) -> str:
             " hyphens, starting with a letter or digit (e.g. 'aleksanyan')"
         )
     return value
-
-
-def check_text(value: str, what: str) -> str:
-    """Return `value` stripped; raise InvalidValue if it is empty or not one line."""
-    stripped = value.strip()
-    if not stripped:
-        raise InvalidValue(f"{what} must not be empty", what)
-    if not stripped.isprintable():
-        raise InvalidValue(f"{what} must be one line of text, without control characters", what)
-    try:
-        stripped.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidValue(f"{what} is not valid UTF-8 text", what) from None
-    return stripped
 
 
 def slugify(name: str) -> str:

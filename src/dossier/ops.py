@@ -1,8 +1,10 @@
 """Validated changes to an open dossier: add, edit, remove, link.
 
-Every function checks the whole record against the dossier (ids, references,
-vocabularies, dates) and raises an `InvalidValue` naming the field before it
-touches a table, so a refused change leaves nothing behind.
+Every function tidies what it was given (the same tidying as the importer's),
+then checks the whole stored record against the record contract
+(`contract.py`: fields, vocabularies, dates, references) and raises an
+`InvalidValue` naming the field before it touches a table, so a refused change
+leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
+from dossier import contract
 from dossier.dates import PartialDate
 from dossier.errors import (
     Conflict,
@@ -25,7 +28,6 @@ from dossier.model import (
     Person,
     Role,
     check_slug,
-    check_text,
     new_event_id,
     now_iso,
     slugify,
@@ -64,11 +66,29 @@ def _utf8(value: str) -> str:
 
 def _texts(values: Iterable[str]) -> tuple[str, ...]:
     """Stripped, non-empty, without repeats, in order."""
-    return tuple(dict.fromkeys(_utf8(v.strip()) for v in values if v.strip()))
+    return tuple(contract.tidy_list(_utf8(v) for v in values))
 
 
 def _opt(value: str | None) -> str | None:
-    return _utf8(value.strip()) or None if value is not None else None
+    return contract.tidy_line(_utf8(value)) if value is not None else None
+
+
+def _long(value: str | None) -> str | None:
+    return contract.tidy_long(_utf8(value)) if value is not None else None
+
+
+def _required(value: str, what: str) -> str:
+    text = contract.tidy_line(_utf8(value))
+    if text is None:
+        raise InvalidValue(f"{what} must not be empty", what)
+    return text
+
+
+def _store(d: Dossier, kind: str, record: Case | Person | Event) -> None:
+    """Check a record against the contract and the dossier's ids, then put it."""
+    raw = record.to_dict()
+    contract.check(kind, raw, d.cases.raw, d.persons.raw)
+    d.tables()[kind].put_raw(record.id, raw)
 
 
 def require_case(d: Dossier, case_id: str) -> Case:
@@ -101,12 +121,11 @@ def require_event(d: Dossier, event_id: str) -> Event:
 
 def _clean_case(d: Dossier, case: Case) -> Case:
     check_slug(case.id, "case id")
-    jurisdiction = _opt(case.jurisdiction)
     return replace(
         case,
-        title=check_text(case.title, "title"),
-        summary=_opt(case.summary),
-        jurisdiction=jurisdiction.upper() if jurisdiction else None,
+        title=_required(case.title, "title"),
+        summary=_long(case.summary),
+        jurisdiction=contract.tidy_code(_utf8(case.jurisdiction or "")),
         status=_in_vocab(case.status, STATUSES, "status", "status"),
         charges=_texts(case.charges),
         tags=_texts(case.tags),
@@ -121,7 +140,7 @@ def add_case(d: Dossier, case: Case) -> Case:
         raise Duplicate(f"case {case.id!r} already exists; use 'dossier case edit'", "id")
     stamp = now_iso()
     case = replace(case, created=case.created or stamp, updated=case.updated or stamp)
-    d.cases.put(case)
+    _store(d, "cases", case)
     return case
 
 
@@ -131,7 +150,7 @@ def update_case(d: Dossier, case: Case) -> Case:
     case = replace(_clean_case(d, case), created=old.created, updated=old.updated)
     if case != old:
         case = replace(case, updated=now_iso())
-        d.cases.put(case)
+        _store(d, "cases", case)
     return case
 
 
@@ -168,7 +187,7 @@ def remove_case(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
         person = d.persons.get(person_id)
         assert person is not None
         roles = tuple(r for r in person.roles if r.case != case_id)
-        d.persons.put(replace(person, roles=roles))
+        _store(d, "persons", replace(person, roles=roles))
     d.cases.delete(case_id)
     return refs
 
@@ -184,14 +203,14 @@ def _clean_person(d: Dossier, person: Person) -> Person:
     for role in person.roles:
         require_case(d, role.case)
         _in_vocab(role.role, ROLES, "role", "role")
-    name = check_text(person.name, "name")
+    name = _required(person.name, "name")
     return replace(
         person,
         name=name,
         aliases=tuple(a for a in _texts(person.aliases) if a != name),
         nationality=_opt(person.nationality),
         organizations=_texts(person.organizations),
-        notes=_opt(person.notes),
+        notes=_long(person.notes),
         sources=_texts(person.sources),
         roles=tuple(dict.fromkeys(person.roles)),
     )
@@ -209,13 +228,13 @@ def free_person_id(d: Dossier, name: str) -> str:
 
 def add_person(d: Dossier, person: Person) -> Person:
     """Add a person; an empty id is made from the name."""
-    check_text(person.name, "name")
+    _required(person.name, "name")
     if not person.id:
         person = replace(person, id=free_person_id(d, person.name))
     elif person.id in d.persons:
         raise Duplicate(f"person {person.id!r} already exists; use 'dossier person edit'", "id")
     person = _clean_person(d, person)
-    d.persons.put(person)
+    _store(d, "persons", person)
     return person
 
 
@@ -224,7 +243,7 @@ def update_person(d: Dossier, person: Person) -> Person:
     if person.id not in d.persons:
         raise NotFound(f"no person {person.id!r}; see 'dossier person list'", "id")
     person = _clean_person(d, person)
-    d.persons.put(person)
+    _store(d, "persons", person)
     return person
 
 
@@ -253,7 +272,9 @@ def remove_person(d: Dossier, ref: str, *, cascade: bool = False) -> Removal:
     events = removal.events
     for event_id in events:
         event = require_event(d, event_id)
-        d.events.put(replace(event, persons=tuple(p for p in event.persons if p != person.id)))
+        _store(
+            d, "events", replace(event, persons=tuple(p for p in event.persons if p != person.id))
+        )
     d.persons.delete(person.id)
     return Removal(events=events)
 
@@ -271,16 +292,15 @@ def _clean_event(d: Dossier, event: Event) -> Event:
     if event.outcome is not None:
         _in_vocab(event.outcome, OUTCOMES, "outcome", "outcome")
     persons = tuple(dict.fromkeys(resolve_person(p, d.persons) for p in event.persons))
-    country = _opt(event.country)
     return replace(
         event,
         persons=persons,
         place=_opt(event.place),
-        country=country.upper() if country else None,
-        description=_opt(event.description),
+        country=contract.tidy_code(_utf8(event.country or "")),
+        description=_long(event.description),
         sources=_texts(event.sources),
         term=_opt(event.term),
-        note=_opt(event.note),
+        note=_long(event.note),
     )
 
 
@@ -293,7 +313,7 @@ def add_event(d: Dossier, event: Event) -> Event:
     else:
         check_slug(event.id, "event id")
     event = _clean_event(d, event)
-    d.events.put(event)
+    _store(d, "events", event)
     return event
 
 
@@ -301,7 +321,7 @@ def update_event(d: Dossier, event: Event) -> Event:
     """Replace an existing event (same id)."""
     require_event(d, event.id)
     event = _clean_event(d, event)
-    d.events.put(event)
+    _store(d, "events", event)
     return event
 
 
@@ -345,5 +365,7 @@ def merge_persons(d: Dossier, keep_ref: str, drop_ref: str) -> tuple[Person, tup
             d.events.put(replace(event, persons=persons))
             changed.append(event_id)
     d.persons.delete(drop.id)
-    d.persons.put(merged)
+    _store(d, "persons", merged)
+    for event_id in changed:
+        contract.check("events", d.events.raw[event_id], d.cases.raw, d.persons.raw)
     return merged, tuple(changed)

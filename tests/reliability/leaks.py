@@ -281,25 +281,35 @@ CONTROL = {
     "description": "\x1b]0;mk-title\x07 \x1b[2J cleared",  # set the window title, clear
     "place": "\x1b[8mhidden\x1b[0m",  # invisible text
     "note": "fake\rreal",  # a carriage return overwrites what came before
-    "source": "\x9b31mC1 CSI",  # an 8-bit control sequence introducer
+    "sources": ["\x9b31mC1 CSI"],  # an 8-bit control sequence introducer
 }
 
 
 def control_characters(trials: int, workdir: Path) -> Outcome:
-    """Text with terminal control codes (ESC sequences, CR, C1) never reaches the terminal
-    raw from a table or the text report: it could retitle, clear or hide."""
+    """Text with terminal control codes (ESC sequences, CR, C1) is refused on the way in
+    (the record contract), and never reaches the terminal raw from a table or the text
+    report even when a file edited by hand holds it: it could retitle, clear or hide."""
     tally = Tally("terminal control codes")
     db = workdir / "dossier.json"
     result = cli(db, "case", "add", "c", "--title", "C")
-    options = [f"--{field}={value}" for field, value in CONTROL.items()]
-    logged = cli(db, "log", "c", "arrest", "2009", *options)
+    options = [
+        f"--{field.rstrip('s')}={value}" for field, value in CONTROL.items() if field != "sources"
+    ]
+    refused = cli(db, "log", "c", "arrest", "2009", *options)
+    logged = cli(db, "log", "c", "arrest", "2009")
     event = logged.stdout.strip()
+    # The file as an older version or a hand edit may have left it.
+    data = orjson.loads(db.read_bytes())
+    for record in data["events"].values():
+        record.update({k: v for k, v in CONTROL.items()})
+    db.write_bytes(orjson.dumps(data))
     views = [("event", "list"), ("event", "show", event), ("timeline", "c"),
              ("report", "c", "--format=txt"), ("search", "cleared")]  # fmt: skip
     for k in range(max(trials, len(views))):
         args = views[k % len(views)]
         with tally.trial(" ".join(args)) as t:
             t.check(result.exit_code == 0 and logged.exit_code == 0, "setting up failed")
+            t.check(refused.exit_code == 1, "control characters were accepted by log")
             out = cli(db, *args).stdout
             raw = sorted({repr(c) for c in out if c in "\x1b\x07\r\x9b"})
             t.check(not raw, f"control characters reach the terminal: {', '.join(raw)}")

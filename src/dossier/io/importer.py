@@ -1,16 +1,20 @@
 """Batch import: validate every row of every file, then change the dossier once.
 
 All or nothing: rows become records in a first pass that collects every
-problem (FILE:LINE: FIELD: message); only when there are none does a second
-pass put the records into the dossier, which the caller commits once.
+problem (FILE:LINE: FIELD: message); then every record the import would
+write, in its final stored form, passes the record contract (`contract.py`,
+the same door `ops` uses); only when nothing was found are the records put
+into the dossier, which the caller commits once.
 
-Matching, so that re-importing a file changes nothing:
+Matching, so that re-importing a file changes nothing (docs/import.md):
 - a record with an id updates the record with that id;
 - a person without an id updates the one person whose name or alias it folds
   to, else is added with an id made from the name;
-- an event without an id is matched by its fingerprint (case, type, date and
-  persons) as a multiset: the n-th row with a fingerprint matches the n-th
-  stored event with it, so two rows that are alike are two events.
+- an event without an id is the same as a stored event only when every field
+  the row gives is equal (it is then unchanged), matched as a multiset: two
+  equal rows are two events, and a re-import matches them one to one. Any other
+  id-less row is a new event (with a warning when it shares case, type, date
+  and persons with a stored one): only a row with an id changes an event.
 Only the columns a file has change a stored record; roles are added to a
 person's roles, never removed.
 """
@@ -18,15 +22,18 @@ person's roles, never removed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from dossier import contract
+from dossier.contract import SLUG, tidy_long
 from dossier.errors import InvalidDate
-from dossier.io.read import Parsed, Problem, Row, detect_format, read
+from dossier.io.read import Parsed, Problem, Row, detect_format, may_be_escaped, read
 from dossier.io.values import (
     FALSE,
+    LONG,
     TRUE,
     BadRow,
     RowError,
@@ -37,7 +44,7 @@ from dossier.io.values import (
     split,
     unknown,
 )
-from dossier.model import SLUG, new_event_ids, now_iso, slugify
+from dossier.model import new_event_ids, now_iso, slugify
 from dossier.search import fold
 from dossier.store import Dossier, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
@@ -146,6 +153,10 @@ class _Planner:
         self.persons: dict[str, dict[str, Any]] = {}
         self.events: list[tuple[Row, dict[str, Any]]] = []
         self.seen: dict[tuple[str, str], Row] = {}
+        # The row each case and person comes from (or was created for, by
+        # --create-missing), to locate what the record contract finds.
+        self.origin: dict[tuple[str, str], Row] = {}
+        self.row: Row | None = None
         self.names: dict[str, set[str]] = defaultdict(set)
         for pid, raw in d.persons.raw.items():
             for name in (raw["name"], *raw.get("aliases", ())):
@@ -173,6 +184,7 @@ class _Planner:
             for row in rows:
                 if row.kind != kind:
                     continue
+                self.row = row
                 done += 1
                 if progress is not None and done % 5000 == 0:
                     progress(done, len(rows))
@@ -230,6 +242,7 @@ class _Planner:
                     self.stamped.add(case_id)
         v.finish()
         self.cases[case_id] = record
+        self.origin[("cases", case_id)] = row
 
     def _has_case(self, case_id: str) -> bool:
         return case_id in self.d.cases.raw or case_id in self.cases
@@ -246,6 +259,8 @@ class _Planner:
                 "updated": None,
             }  # fmt: skip
             self.summary.created_missing["cases"].append(case_id)
+            if self.row is not None:
+                self.origin[("cases", case_id)] = self.row
             return case_id
         from dossier.errors import did_you_mean
 
@@ -279,6 +294,8 @@ class _Planner:
         for name_field in ("aliases", "organizations", "sources"):
             if v.has(name_field):
                 record[name_field] = v.list(name_field)
+        if "name" in record:  # as `ops` does: a name is not its own alias
+            record["aliases"] = [a for a in record["aliases"] if a != record["name"]]
         if matched and old is not None:
             # Matched by name or alias: never lose what it was matched by.
             kept = [*old["aliases"], *record["aliases"]]
@@ -302,6 +319,7 @@ class _Planner:
         if old is None and given is None:
             self._warn_lookalikes(row, name)
         self.persons[person_id] = record
+        self.origin[("persons", person_id)] = row
         for key in {fold(n) for n in (name, *record["aliases"])}:
             self.names[key].add(person_id)
 
@@ -330,8 +348,9 @@ class _Planner:
                 raise RowError("roles", "must be a list of {case, role} objects")
             pairs = [(str(r.get("case", "")), str(r.get("role", ""))) for r in found]
         else:
-            cases = v.list("case") if v.has("case") else []
-            roles = v.list("role") if v.has("role") else []
+            # Repeats kept: case=a|a|a with role=defendant|lawyer|other is three roles.
+            cases = v.list("case", repeats=True) if v.has("case") else []
+            roles = v.list("role", repeats=True) if v.has("role") else []
             if len(roles) == 1 and len(cases) > 1:
                 roles = roles * len(cases)
             if len(cases) != len(roles):
@@ -343,7 +362,8 @@ class _Planner:
             self._need_case(case_id, "case")
             if role not in _ROLES:
                 raise RowError("role", unknown("role", role, ROLES))
-            result.append({"case": case_id, "role": role})
+            if {"case": case_id, "role": role} not in result:
+                result.append({"case": case_id, "role": role})
         return result
 
     def _match_name(self, name: str) -> str | None:
@@ -380,6 +400,8 @@ class _Planner:
             }  # fmt: skip
             self.names[fold(ref)].add(person_id)
             self.summary.created_missing["persons"].append(person_id)
+            if self.row is not None:
+                self.origin[("persons", person_id)] = self.row
             return person_id
         from dossier.search import suggest
 
@@ -407,7 +429,7 @@ class _Planner:
         there is one place that knows them.
         """
         values = row.values
-        if row.escapes and any(value[:1] == "'" for value in values.values()):
+        if row.escapes and any(map(may_be_escaped, values.values())):
             return None
         columns = _event_columns(row.columns)
         get = values.get
@@ -439,7 +461,10 @@ class _Planner:
                 persons.append(person)
             record["persons"] = persons if len(persons) < 2 else list(dict.fromkeys(persons))
         for name, column in columns.texts:
-            record[name] = values[column] or None
+            text = values[column]
+            if text and name in LONG and "\r" in text:
+                text = tidy_long(text)
+            record[name] = text or None
         if record.get("country"):
             record["country"] = record["country"].upper()
         if columns.outcome:
@@ -512,7 +537,14 @@ class _Planner:
     # Applying ------------------------------------------------------------------
 
     def apply(self) -> None:
+        """Put every record into the dossier, if each passes the record contract.
+
+        The final stored form of every record (merged with the stored one, given
+        its id and time stamps) is checked first; a fault is an error located at
+        the row the record came from, and then nothing is put.
+        """
         stamp = now_iso()
+        writes: _Writes = {kind: [] for kind in contract.KINDS}
         for case_id, record in self.cases.items():
             old = self.d.cases.raw.get(case_id)
             record["created"] = record["created"] or stamp
@@ -522,34 +554,28 @@ class _Planner:
                 continue
             if not keep_stamp:
                 record["updated"] = stamp
-            self._put("cases", case_id, record, old)
+            self._count("cases", record, old, writes)
         for person_id, record in self.persons.items():
-            self._put("persons", person_id, record, self.d.persons.raw.get(person_id))
-        self._apply_events()
+            self._count("persons", record, self.d.persons.raw.get(person_id), writes)
+        self._final_events(writes)
+        if self._check(writes):
+            return
+        for kind, records in writes.items():
+            put = self.tables[kind].put_raw
+            for key, record, _row in records:
+                put(key, record)
 
-    def _apply_events(self) -> None:
-        pool: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    def _final_events(self, writes: _Writes) -> None:
+        """Give id-less events their ids (a stored event's, or new ones), merge, count."""
+        unnamed = self._match_unnamed()
         claimed = {record["id"] for _row, record in self.events if record["id"]}
-        for event_id, raw in self.d.events.raw.items():
-            if event_id not in claimed:
-                pool[_fingerprint(raw)].append(event_id)
-        for key in pool:
-            pool[key].reverse()  # pop() then takes them in recorded order
-        unnamed = []
-        for _row, record in self.events:
-            if not record["id"]:
-                matches = pool.get(_fingerprint(record)) if pool else None
-                if matches:
-                    record["id"] = matches.pop()
-                else:
-                    unnamed.append(record)
         new_ids = new_event_ids(len(unnamed), self.d.events.raw, claimed)
         for record, event_id in zip(unnamed, new_ids, strict=True):
             record["id"] = event_id
         stored = self.d.events.raw
-        put = self.tables["events"].put_raw
+        out = writes["events"]
         added = updated = unchanged = 0
-        for _row, record in self.events:
+        for row, record in self.events:
             event_id = record["id"]
             old = stored.get(event_id)
             # Every key in the stored order (the base's); a column the file lacks keeps
@@ -562,14 +588,77 @@ class _Planner:
                 continue
             else:
                 updated += 1
-            put(event_id, merged)
-        # Counted here rather than by _put: one import may bring 100,000 events.
+            out.append((event_id, merged, row))
+        # Counted here rather than by _count: one import may bring 100,000 events.
         self.summary.added["events"] += added
         self.summary.updated["events"] += updated
         self.summary.unchanged["events"] += unchanged
 
-    def _put(self, kind: str, key: str, record: dict[str, Any], old: dict[str, Any] | None) -> None:
-        """Add or update a record, counting what happened."""
+    def _match_unnamed(self) -> list[dict[str, Any]]:
+        """Match id-less event rows to stored events; the rows left are new events.
+
+        A row is a stored event when every field it gives is equal, one row to one
+        event (so two equal rows are two events, and a re-import changes
+        nothing). A row that only shares case, type, date and persons with a
+        stored event is a new event too, with a warning naming that event.
+        """
+        if not self.d.events.raw:
+            return [record for _row, record in self.events if not record["id"]]
+        claimed = {record["id"] for _row, record in self.events if record["id"]}
+        alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)  # every stored event
+        stored = self.d.events.raw
+        for event_id, raw in stored.items():
+            alike[_fingerprint(raw)].append(event_id)
+        pool = {key: [i for i in ids if i not in claimed] for key, ids in alike.items()}
+        unnamed = []
+        for row, record in self.events:
+            if record["id"]:
+                continue
+            key = _fingerprint(record)
+            candidates = pool.get(key) or []
+            given = [(k, v) for k, v in record.items() if k != "id"]
+            for at, event_id in enumerate(candidates):
+                old = stored[event_id]
+                if all(old.get(k) == v for k, v in given):
+                    record["id"] = event_id
+                    del candidates[at]
+                    break
+            else:
+                unnamed.append(record)
+                if key in alike:
+                    self._warn_alike(row, given, candidates or alike[key])
+        return unnamed
+
+    def _warn_alike(self, row: Row, given: list[tuple[str, Any]], alike: Sequence[str]) -> None:
+        """Warn that a new event looks like a stored one; not for one more of several
+        equal events (two hearings on one day are two events)."""
+        stored = self.d.events.raw
+        near = alike[0]
+        differs = [k for k, v in given if stored[near].get(k) != v]
+        if not differs or any(all(stored[i].get(k) == v for k, v in given) for i in alike):
+            return
+        self.summary.warnings.append(
+            Problem(
+                row.file, row.line, None,
+                f"looks like event {near} (same case, type, date and persons) but differs in"
+                f" {', '.join(_label(row, k) for k in differs)}: added as a new event; put its"
+                " id in an id column to update it",
+            )
+        )  # fmt: skip
+
+    def _count(
+        self,
+        kind: str,
+        record: dict[str, Any],
+        old: dict[str, Any] | None,
+        writes: _Writes,
+    ) -> None:
+        """Count a record as added, updated or unchanged; keep it to write if it changes."""
+        # In the stored order of fields, whatever order the file gave them in.
+        fields = contract.FIELDS[kind]
+        record = {k: record[k] for k in fields if k in record} | {
+            k: v for k, v in record.items() if k not in fields
+        }
         if old is None:
             self.summary.added[kind] += 1
         elif old == record:
@@ -577,7 +666,55 @@ class _Planner:
             return
         else:
             self.summary.updated[kind] += 1
-        self.tables[kind].put_raw(key, record)
+        writes[kind].append((record["id"], record, self.origin.get((kind, record["id"]))))
+
+    def _check(self, writes: _Writes) -> bool:
+        """Hold every record to be written to the record contract; True if any fails.
+
+        One columnar pass per kind decides for the whole import; only when it
+        finds something are the records looked at one by one, to locate and word
+        each fault at its row.
+        """
+        cases = _Either(self.d.cases.raw, self.cases)
+        persons = _Either(self.d.persons.raw, self.persons)
+        failed = False
+        for kind, items in writes.items():
+            records = [record for _key, record, _row in items]
+            if contract.check_many(kind, records) and contract.references_ok(
+                kind, records, cases, persons
+            ):
+                continue
+            for _key, record, row in items:
+                found = contract.faults(kind, record) or contract.reference_faults(
+                    kind, record, cases, persons
+                )
+                if not found:
+                    continue
+                failed = True
+                file, line = (row.file, row.line) if row else ("<import>", 0)
+                for fault in found:
+                    label = _label(row, fault.field) if row else fault.field
+                    self.summary.errors.append(Problem(file, line, label, fault.message))
+        return failed
+
+
+# What an import will write, by kind: (id, the record as stored, the row it came from).
+_Writes = dict[str, list[tuple[str, dict[str, Any], Row | None]]]
+
+
+class _Either:
+    """Ids in either of two tables (the stored one, and the import's)."""
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.first or key in self.second
+
+
+def _label(row: Row, name: str) -> str:
+    """A record field as the row's file names it (a CSV's 'person' for 'persons')."""
+    return column_labels(row.columns).get(name, name) if row.tabular else name
 
 
 _NEW_EVENT: dict[str, Any] = {

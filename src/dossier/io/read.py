@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,6 +40,25 @@ SYNONYMS = {
     "case": {"charge": "charges", "tag": "tags", "source": "sources"},
 }  # fmt: skip
 KINDS = ("case", "person", "event")
+# What a record of each kind may hold in JSON: its stored fields (the record
+# contract's), and the CSV column names and spellings, which JSON accepts too.
+_FIELDS = {
+    "case": ("id", "title", "summary", "jurisdiction", "status", "charges", "tags", "sources",
+             "created", "updated"),
+    "person": ("id", "name", "aliases", "born", "died", "nationality", "organizations", "notes",
+               "sources", "confidential", "roles"),
+    "event": ("id", "case", "type", "date", "end", "persons", "place", "country", "description",
+              "sources", "outcome", "term", "note", "confidential"),
+}  # fmt: skip
+JSON_KEYS = {
+    kind: frozenset(_FIELDS[kind]) | frozenset(COLUMNS[kind]) | frozenset(SYNONYMS[kind])
+    for kind in KINDS
+}
+# The keys of a JSON export's top-level object.
+TOP_KEYS = ("format", "version", "exported", "cases", "persons", "events")
+# A cell may hold a whole document (a judgment's text): far beyond the csv
+# module's default limit of 128 KiB. What an export writes, an import reads.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 # A CSV cell a spreadsheet would run as a formula starts with one of = + - @ (or a
 # tab or carriage return). Export puts an apostrophe before it, and before a text
@@ -50,6 +70,14 @@ _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 def escape_formula(text: str) -> str:
     """The cell to write for `text` so that no spreadsheet runs it."""
     return "'" + text if _FORMULA.match(text) else text
+
+
+_ITEM_APOSTROPHE = re.compile(r"(?:^|\|)\s*'")
+
+
+def may_be_escaped(cell: str) -> bool:
+    """Whether a cell, or one of its |-separated values, starts with an apostrophe."""
+    return "'" in cell and _ITEM_APOSTROPHE.search(cell) is not None
 
 
 def unescape_formula(cell: str) -> str:
@@ -152,16 +180,35 @@ def _normalise(header: str) -> str:
     return "".join(header.split()).lower().replace("-", "_")
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF16_HINT = "pass --encoding utf-16-le (or utf-16-be)"
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """Text of mostly Latin or ASCII letters in UTF-16: every other byte is zero."""
+    head = data[:4096]
+    return len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 3
+
+
 def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem | None]:
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    """The text of a CSV file: UTF-8 with or without a BOM, or UTF-16 with its BOM (what
+    Excel's "Unicode text" writes), without being told; other encodings by name."""
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    codec = "utf-8-sig" if utf8 else encoding
+    if utf8 and data.startswith(_UTF16_BOMS):
+        codec = encoding = "utf-16"  # the BOM says which byte order
     try:
         return data.decode(codec), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        hint = (
+            f"it looks like UTF-16 without a byte-order mark: {_UTF16_HINT}"
+            if _looks_utf16(data)
+            else "pass --encoding, e.g. --encoding cp1251 (Cyrillic Windows) or cp1252"
+        )
         return None, Problem(
             name, line, None,
-            f"the file is not {encoding} (byte 0x{data[exc.start]:02x} cannot be read);"
-            " pass --encoding, e.g. --encoding cp1251",
+            f"the file is not {encoding} (byte 0x{data[exc.start]:02x} cannot be read); {hint}",
         )  # fmt: skip
     except LookupError:
         return None, Problem(name, 1, None, f"unknown encoding {encoding!r}")
@@ -192,9 +239,12 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
         return parsed
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        parsed.problems.append(
-            Problem(name, line, None, "the file contains a NUL byte; is it CSV?")
+        message = (
+            f"the file looks like UTF-16 without a byte-order mark: {_UTF16_HINT}"
+            if _looks_utf16(data)
+            else "the file contains a NUL byte; is it CSV?"
         )
+        parsed.problems.append(Problem(name, line, None, message))
         return parsed
     # splitlines: Excel for Mac still ends lines with a lone CR.
     first_line = next(iter(text[:1_000_000].splitlines()), "")
@@ -248,7 +298,7 @@ def _may_start_with_apostrophe(text: str) -> bool:
         back = at - 1
         while back >= 0 and text[back] in ' "':
             back -= 1
-        if back < 0 or text[back] in ",;\t\n\r":
+        if back < 0 or text[back] in ",;\t\n\r|":  # | starts the next value of a cell
             return True
         at = text.find("'", at + 1)
     return False
@@ -280,8 +330,9 @@ def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
                     name,
                     1,
                     column or "(empty)",
-                    f"unknown column in {'an' if kind == 'event' else 'a'} {kind}s file;"
-                    f" the columns are {', '.join(known)}",
+                    f"unknown column {column!r}{_did_you_mean(column, known)} in"
+                    f" {'an' if kind == 'event' else 'a'} {kind}s file; the columns are"
+                    f" {', '.join(known)}",
                 )
             )
     repeated = sorted({c for c in columns if columns.count(c) > 1})
@@ -336,6 +387,16 @@ def read_json(name: str, data: bytes) -> Parsed:
         sections: list[tuple[str | None, list[Any]]] = [(None, value)]
     elif isinstance(value, dict):
         _check_header(name, 1, value, parsed)
+        for key in value:
+            if key not in TOP_KEYS:
+                parsed.problems.append(
+                    Problem(
+                        name, 1, key,
+                        f"unknown field {key!r}{_did_you_mean(key, TOP_KEYS)}: a dossier JSON"
+                        " file is an object of the lists cases, persons and events (or an"
+                        " array of records)",
+                    )
+                )  # fmt: skip
         sections = []
         for key in ("cases", "persons", "events"):
             items = value.get(key, [])
@@ -385,9 +446,39 @@ def _json_record(
             Problem(name, position, "kind", f"must be case, person or event, not {declared!r}")
         )
         return None
+    known = JSON_KEYS[kind]
+    unknown = [key for key in values if key not in known]
     row = Row(name, position, kind, values, frozenset(values), locate)
+    if unknown:
+        # Reported, and the row still checked without them: every problem at once.
+        for key in unknown:
+            del values[key]
+            parsed.problems.append(Problem(name, -1, key, _unknown_key(kind, key)))
+        row.columns = frozenset(values)
+        line = row.line if locate is not None else position
+        for at in range(len(parsed.problems) - len(unknown), len(parsed.problems)):
+            parsed.problems[at] = replace(parsed.problems[at], line=line)
     parsed.rows.append(row)
     return row
+
+
+def _unknown_key(kind: str, key: str) -> str:
+    """'unknown field 'descripton' (did you mean 'description'?)', and for a nested list
+    of records, where those records go."""
+    if key in ("cases", "persons", "events") and key != kind + "s":
+        return (
+            f"unknown field {key!r}: a {kind} record does not hold {key}; in a dossier JSON"
+            f' file {key} are a list of their own beside the cases ({{"cases": [...],'
+            f' "persons": [...], "events": [...]}}), and in JSON Lines one record a line'
+            f' with its "kind"'
+        )
+    return f"unknown field {key!r}{_did_you_mean(key, _FIELDS[kind])}"
+
+
+def _did_you_mean(word: str, candidates: tuple[str, ...]) -> str:
+    from dossier.errors import did_you_mean
+
+    return did_you_mean(word, candidates)
 
 
 def record_lines(data: bytes) -> dict[str | None, list[int]]:

@@ -11,14 +11,16 @@ from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from dossier.contract import SLUG, tidy_long
 from dossier.dates import common_edtf, parse_date
 from dossier.errors import InvalidDate, unknown_word
 from dossier.io.read import Row, unescape_formula
-from dossier.model import SLUG
 
 T = TypeVar("T")
 # How a CSV column is named when it differs from the record field.
 CSV_NAMES = {"persons": "person", "sources": "source"}
+# Fields of long text: line ends are made newlines (a spreadsheet's cell may hold CRLF).
+LONG = frozenset({"summary", "notes", "description", "note"})
 TRUE = {"yes", "true", "1", "x", "y", "да"}
 FALSE = {"", "no", "false", "0", "n", "нет"}
 
@@ -97,13 +99,15 @@ class Values:
         """A text value, stripped; None when empty."""
         value = self.values.get(self.labels.get(name, name))
         if self.tabular:  # a CSV cell: text, stripped when read
-            if value:
-                return unescape_formula(value) if value[0] == "'" else value
+            if value and value[0] == "'":
+                value = unescape_formula(value)
         elif value is not None and not isinstance(value, str):
             self._fail(name, f"must be text, not {type(value).__name__}")
             return None
         elif value:
             value = value.strip()
+        if value and name in LONG and "\r" in value:
+            value = tidy_long(value)
         if required and not value:
             self._fail(name, "is required and empty")
         return value or None
@@ -119,6 +123,8 @@ class Values:
                 value = self.values[column]
                 if value and value[0] == "'":
                     value = unescape_formula(value)
+                if value and name in LONG and "\r" in value:
+                    value = tidy_long(value)
                 found[name] = value or None
         return found
 
@@ -131,8 +137,9 @@ class Values:
             return None
         return value
 
-    def list(self, name: str) -> list[str]:
-        """Several values: |-separated text, or a JSON list of texts."""
+    def list(self, name: str, repeats: bool = False) -> list[str]:
+        """Several values: |-separated text, or a JSON list of texts; without repeats
+        unless `repeats` (a person's cases, paired with their roles)."""
         value = self._raw(name)
         if not value:
             return []
@@ -148,7 +155,8 @@ class Values:
         clean = (i.strip() for i in items)
         if self.tabular:
             clean = (unescape_formula(i) for i in clean)
-        return list(dict.fromkeys(i for i in clean if i))
+        kept = [i for i in clean if i]
+        return kept if repeats else list(dict.fromkeys(kept))
 
     def word(
         self,

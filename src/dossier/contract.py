@@ -1,0 +1,636 @@
+"""The record contract: what a stored case, person or event may hold.
+
+Every path that writes a record — `ops` (the command line and the Python API),
+the importer (its checked and fast paths alike), the loader and any backend —
+calls these functions on the stored (dict) form, so there is one answer to
+"is this record valid?". The rules are written out in docs/data-model.md.
+
+Two levels:
+
+- `shape_faults`: what every command needs in order to run at all — the exact
+  set of keys, the JSON type of every value, dates that can be read, words
+  from the vocabularies. A file whose records break these is damaged; no
+  command reads or writes it until it is fixed.
+- `content_faults`: the rest — text without control characters, one-line
+  names and titles, no spaces at the ends of a value, no repeats in a list,
+  no `|` inside a list item (it separates items in CSV), died on or after
+  born, an event's end on or after its date.
+
+`faults` gives both; `reference_faults` checks what a record points at
+(cases, persons) against the ids a dossier holds. `check_many` is the bulk
+pre-filter the importer and the loader use: it answers "all sound?" for many
+records at once and, when the answer is no, the per-record functions find and
+word the faults, so a bulk path can never decide differently (a property test
+holds the two to the same verdict).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, TypedDict
+
+from dossier.dates import stored
+from dossier.errors import InvalidDate, InvalidValue, unknown_word
+from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
+
+
+class CaseDict(TypedDict):
+    """A stored case."""
+
+    id: str
+    title: str
+    summary: str | None
+    jurisdiction: str | None
+    status: str
+    charges: list[str]
+    tags: list[str]
+    sources: list[str]
+    created: str
+    updated: str
+
+
+class RoleDict(TypedDict):
+    """A person's part in one case."""
+
+    case: str
+    role: str
+
+
+class PersonDict(TypedDict):
+    """A stored person."""
+
+    id: str
+    name: str
+    aliases: list[str]
+    born: str | None
+    died: str | None
+    nationality: str | None
+    organizations: list[str]
+    notes: str | None
+    sources: list[str]
+    confidential: bool
+    roles: list[RoleDict]
+
+
+class EventDict(TypedDict):
+    """A stored event."""
+
+    id: str
+    case: str
+    type: str
+    date: str
+    end: str | None
+    persons: list[str]
+    place: str | None
+    country: str | None
+    description: str | None
+    sources: list[str]
+    outcome: str | None
+    term: str | None
+    note: str | None
+    confidential: bool
+
+
+KINDS = ("cases", "persons", "events")
+# The stored fields of each kind, in the order records are written.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "cases": tuple(CaseDict.__annotations__),
+    "persons": tuple(PersonDict.__annotations__),
+    "events": tuple(EventDict.__annotations__),
+}
+KEYS = {kind: frozenset(fields) for kind, fields in FIELDS.items()}
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+# Control characters (C0, DEL, C1), lone surrogates (not UTF-8), the line and
+# paragraph separators, and the bidirectional embeddings, overrides and
+# isolates (they can make a name display as another: "Trojan Source").
+_OTHER_CONTROLS = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_BAD_LINE = re.compile(f"[\x00-\x1f{_OTHER_CONTROLS}]")
+_BAD_LINE_BREAKLESS = re.compile(f"[\x00-\x09\x0b-\x1f{_OTHER_CONTROLS}]")  # all but \n
+# Long text (descriptions, notes) may also hold line breaks (\n) and tabs.
+_BAD_LONG = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER_CONTROLS}]")
+TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
+SEPARATOR = "|"  # between several values in one CSV cell
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One thing wrong with one field of a stored record."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+# Field kinds ------------------------------------------------------------------
+#
+# Each is a pair of checks over one value: its shape (type; None when sound)
+# and its content (None when sound). Shape first: content assumes it.
+
+_Check = Callable[[Any], str | None]
+
+
+_TYPE_NAMES = {dict: "an object", list: "a list", str: "text", bool: "true/false",
+               int: "a number", float: "a number", type(None): "null"}  # fmt: skip
+
+
+def _type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _text_shape(value: Any) -> str | None:
+    return None if type(value) is str else f"must be text, not {_type_name(value)}"
+
+
+def _optional_text_shape(value: Any) -> str | None:
+    if value is None or type(value) is str:
+        return None
+    return f"must be text or null, not {_type_name(value)}"
+
+
+def _line(value: str) -> str | None:
+    """One line of text: not empty, no control characters, no spaces at the ends."""
+    if not value:
+        return "must not be empty (use null for no value)"
+    bad = _BAD_LINE.search(value)
+    if bad:
+        return f"must be one line of text, without control characters (found {_char(bad[0])})"
+    if value != value.strip():
+        return "has spaces or line breaks at its start or end"
+    return None
+
+
+def _long(value: str) -> str | None:
+    """Text that may have several lines (newlines and tabs allowed)."""
+    if not value:
+        return "must not be empty (use null for no value)"
+    bad = _BAD_LONG.search(value)
+    if bad:
+        return f"must not contain control characters (found {_char(bad[0])})"
+    if value != value.strip():
+        return "has spaces or line breaks at its start or end"
+    return None
+
+
+def _char(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def _optional(content: _Check) -> _Check:
+    return lambda value: None if value is None else content(value)
+
+
+def _slug(value: str) -> str | None:
+    if SLUG.match(value):
+        return None
+    return (
+        f"{value!r} is not a valid id: use lower-case letters, digits and hyphens,"
+        " starting with a letter or digit"
+    )
+
+
+def _code(value: str) -> str | None:
+    return _line(value) or (None if value == value.upper() else "must be in capitals (e.g. RU)")
+
+
+def _list_shape(value: Any) -> str | None:
+    if type(value) is not list:
+        return f"must be a list, not {_type_name(value)}"
+    for item in value:
+        if type(item) is not str:
+            return f"must be a list of texts, not of {_type_name(item)}"
+    return None
+
+
+def _items(value: list[str]) -> str | None:
+    for item in value:
+        problem = _line(item)
+        if problem:
+            return f"item {item!r}: {problem}"
+        if SEPARATOR in item:
+            return f"item {item!r} contains '|', which separates several values in a CSV cell"
+    if len(set(value)) != len(value):
+        return "has the same item twice"
+    return None
+
+
+def _id_items(value: list[str]) -> str | None:
+    for item in value:
+        problem = _slug(item)
+        if problem:
+            return problem
+    if len(set(value)) != len(value):
+        return "has the same id twice"
+    return None
+
+
+def _date_shape(value: Any) -> str | None:
+    if type(value) is not str:
+        return f"must be a date as text (EDTF, e.g. 2009-11-16), not {_type_name(value)}"
+    try:
+        stored(value)
+    except InvalidDate as exc:
+        return str(exc)
+    return None
+
+
+def _optional_date_shape(value: Any) -> str | None:
+    return None if value is None else _date_shape(value)
+
+
+def _bool_shape(value: Any) -> str | None:
+    return None if type(value) is bool else f"must be true or false, not {_type_name(value)}"
+
+
+def _word(vocab: Collection[str], what: str, optional: bool = False) -> _Check:
+    words = frozenset(vocab)
+
+    def shape(value: Any) -> str | None:
+        if value is None and optional:
+            return None
+        if type(value) is not str:
+            return f"must be text, not {_type_name(value)}"
+        return None if value in words else unknown_word(what, value, vocab)
+
+    return shape
+
+
+def _timestamp(value: str) -> str | None:
+    if TIMESTAMP.match(value):
+        return None
+    return f"{value!r} is not a time like 2024-05-01T12:00:00Z"
+
+
+def _roles_shape(value: Any) -> str | None:
+    if type(value) is not list:
+        return f"must be a list of {{case, role}} objects, not {_type_name(value)}"
+    role_word = _word(ROLES, "role")
+    for item in value:
+        if type(item) is not dict or item.keys() != {"case", "role"}:
+            return "must be a list of {case, role} objects"
+        if type(item["case"]) is not str or (not SLUG.match(item["case"])):
+            return f"case {item['case']!r} is not a valid case id"
+        problem = role_word(item["role"])
+        if problem:
+            return problem
+    return None
+
+
+def _roles(value: list[RoleDict]) -> str | None:
+    pairs = [(r["case"], r["role"]) for r in value]
+    return "has the same role twice" if len(set(pairs)) != len(pairs) else None
+
+
+def _no_check(value: Any) -> str | None:
+    return None
+
+
+_ID = (_text_shape, _slug)
+_LINE = (_text_shape, _line)
+_OPT_LINE = (_optional_text_shape, _optional(_line))
+_OPT_LONG = (_optional_text_shape, _optional(_long))
+_OPT_CODE = (_optional_text_shape, _optional(_code))
+_LIST = (_list_shape, _items)
+_IDS = (_list_shape, _id_items)
+_DATE = (_date_shape, _no_check)
+_OPT_DATE = (_optional_date_shape, _no_check)
+_BOOL = (_bool_shape, _no_check)
+_STAMP = (_text_shape, _timestamp)
+
+RULES: dict[str, dict[str, tuple[_Check, _Check]]] = {
+    "cases": {
+        "id": _ID, "title": _LINE, "summary": _OPT_LONG, "jurisdiction": _OPT_CODE,
+        "status": (_word(STATUSES, "status"), _no_check), "charges": _LIST, "tags": _LIST,
+        "sources": _LIST, "created": _STAMP, "updated": _STAMP,
+    },
+    "persons": {
+        "id": _ID, "name": _LINE, "aliases": _LIST, "born": _OPT_DATE, "died": _OPT_DATE,
+        "nationality": _OPT_LINE, "organizations": _LIST, "notes": _OPT_LONG, "sources": _LIST,
+        "confidential": _BOOL, "roles": (_roles_shape, _roles),
+    },
+    "events": {
+        "id": _ID, "case": _ID, "type": (_word(EVENT_TYPES, "event type"), _no_check),
+        "date": _DATE, "end": _OPT_DATE, "persons": _IDS, "place": _OPT_LINE,
+        "country": _OPT_CODE, "description": _OPT_LONG, "sources": _LIST,
+        "outcome": (_word(OUTCOMES, "outcome", optional=True), _no_check), "term": _OPT_LINE,
+        "note": _OPT_LONG, "confidential": _BOOL,
+    },
+}  # fmt: skip
+assert all(tuple(RULES[kind]) == FIELDS[kind] for kind in KINDS)
+
+
+# One record -------------------------------------------------------------------
+
+
+def shape_faults(kind: str, raw: Any) -> list[Fault]:
+    """What keeps a stored record from being read at all: keys, types, dates, words."""
+    if type(raw) is not dict:
+        return [Fault("(record)", f"must be an object, not {_type_name(raw)}")]
+    found: list[Fault] = []
+    keys = raw.keys()
+    fields = KEYS[kind]
+    if keys != fields:
+        for name in sorted(keys - fields):
+            found.append(Fault(str(name), f"unknown field{_hint(str(name), fields)}"))
+        for name in sorted(fields - keys):
+            found.append(Fault(name, "is missing"))
+    for name, (shape, _content) in RULES[kind].items():
+        if name in raw:
+            problem = shape(raw[name])
+            if problem:
+                found.append(Fault(name, problem))
+    return found
+
+
+def content_faults(kind: str, raw: Mapping[str, Any]) -> list[Fault]:
+    """The field rules beyond shape, for a record whose shape is sound."""
+    found = [
+        Fault(name, problem)
+        for name, (_shape, content) in RULES[kind].items()
+        if (problem := content(raw[name]))
+    ]
+    if kind == "persons":
+        found.extend(_order(raw["born"], raw["died"], "died", "born"))
+        name = raw["name"]
+        if name in raw["aliases"]:
+            found.append(Fault("aliases", f"repeats the name {name!r}"))
+    elif kind == "events":
+        found.extend(_order(raw["date"], raw["end"], "end", "the date"))
+    return found
+
+
+def faults(kind: str, raw: Any) -> list[Fault]:
+    """Every fault of one stored record on its own (references aside)."""
+    return shape_faults(kind, raw) or content_faults(kind, raw)
+
+
+def reference_faults(
+    kind: str, raw: Mapping[str, Any], cases: Container[str], persons: Container[str]
+) -> list[Fault]:
+    """What the record points at that the dossier does not hold."""
+    found = []
+    if kind == "events":
+        if raw["case"] not in cases:
+            found.append(Fault("case", f"no case {raw['case']!r}"))
+        found.extend(
+            Fault("persons", f"no person {p!r}") for p in raw["persons"] if p not in persons
+        )
+    elif kind == "persons":
+        found.extend(
+            Fault("roles", f"no case {r['case']!r}") for r in raw["roles"] if r["case"] not in cases
+        )
+    return found
+
+
+def check(
+    kind: str,
+    raw: Any,
+    cases: Container[str] | None = None,
+    persons: Container[str] | None = None,
+) -> None:
+    """Raise InvalidValue for the first fault of a record about to be stored; with
+    `cases` and `persons`, its references are checked too."""
+    found = faults(kind, raw)
+    if not found and cases is not None and persons is not None:
+        found = reference_faults(kind, raw, cases, persons)
+    if found:
+        raise InvalidValue(str(found[0]), found[0].field)
+
+
+def _order(start: str | None, end: str | None, later: str, earlier: str) -> list[Fault]:
+    if start is None or end is None:
+        return []
+    if stored(end).last_day < stored(start).first_day:
+        return [Fault(later, f"{later} ({end}) is before {earlier} ({start})")]
+    return []
+
+
+def _hint(name: str, fields: Iterable[str]) -> str:
+    from dossier.errors import did_you_mean
+
+    return did_you_mean(name, sorted(fields))
+
+
+# Many records -----------------------------------------------------------------
+
+
+def check_many(kind: str, records: Sequence[Any]) -> bool:
+    """Whether every record is sound on its own (`faults` finds nothing in any).
+
+    A columnar pre-filter for imports and loads of 100,000 records: each field is
+    checked for all records at once, mostly in C. It never says True where
+    `faults` would find something; on False, `faults` is run record by record to
+    find and word what is wrong.
+    """
+    if not records:
+        return True
+    fields = FIELDS[kind]
+    # Every record a dict of exactly these keys: as many keys, and each one there.
+    if set(map(type, records)) != {dict} or set(map(len, records)) != {len(fields)}:
+        return False
+    try:
+        # One pass over the records (each dict read once), then columns by transposing.
+        columns = zip(*map(itemgetter(*fields), records), strict=True)
+    except KeyError:
+        return False
+    checks = _COLUMN[kind]
+    for name, column in zip(fields, columns, strict=True):
+        if not checks[name](list(column)):
+            return False
+    if kind == "persons":
+        return _persons_ok(records)
+    if kind == "events":
+        return all(_ordered(r["date"], r["end"]) for r in records if r["end"] is not None)
+    return True
+
+
+def _ordered(start: str, end: str) -> bool:
+    return not stored(end).last_day < stored(start).first_day
+
+
+def _persons_ok(records: Sequence[Any]) -> bool:
+    for r in records:
+        if r["born"] is not None and r["died"] is not None and not _ordered(r["born"], r["died"]):
+            return False
+        if r["name"] in r["aliases"]:
+            return False
+    return True
+
+
+def _texts_ok(values: list[Any]) -> bool:
+    """Every value is non-empty text without spaces at its ends."""
+    return (
+        not (set(map(type, values)) - {str})
+        and all(values)
+        and list(map(str.strip, values)) == values
+    )
+
+
+def _lines_ok(values: list[Any]) -> bool:
+    """Every value is text that `_line` accepts."""
+    if not values:
+        return True
+    if set(map(type, values)) != {str}:
+        return False
+    values = list(set(values))  # places repeat
+    if not _texts_ok(values):
+        return False
+    joined = "\n".join(values)
+    # No value holds a line break, and none holds another control character.
+    return joined.count("\n") == len(values) - 1 and not _BAD_LINE_BREAKLESS.search(joined)
+
+
+def _optional_lines(check: Callable[[list[Any]], bool]) -> Callable[[list[Any]], bool]:
+    return lambda column: check([v for v in column if v is not None])
+
+
+def _long_ok(values: list[Any]) -> bool:
+    return _texts_ok(values) and not _BAD_LONG.search("\n".join(values))
+
+
+def _codes_ok(values: list[Any]) -> bool:
+    return _lines_ok(values) and all(v == v.upper() for v in values)
+
+
+def _ids_ok(values: list[Any]) -> bool:
+    return not (set(map(type, values)) - {str}) and all(map(SLUG.match, values))
+
+
+def _lists_ok(values: list[Any], items_ok: Callable[[list[Any]], bool] | None = None) -> bool:
+    if set(map(type, values)) - {list}:
+        return False
+    items = [item for value in values for item in value]
+    if not items:
+        return True
+    if set(map(type, items)) != {str}:
+        return False
+    distinct = list(set(items))
+    if items_ok is not None:
+        if not items_ok(distinct):
+            return False
+    elif SEPARATOR in "".join(distinct) or not _lines_ok(distinct):
+        return False
+    return all(len(set(v)) == len(v) for v in values if len(v) > 1)
+
+
+def _id_lists_ok(values: list[Any]) -> bool:
+    return _lists_ok(values, _ids_ok)
+
+
+def _dates_ok(values: list[Any], optional: bool = False) -> bool:
+    if set(map(type, values)) - ({str, type(None)} if optional else {str}):
+        return False
+    distinct = set(values)
+    if optional:
+        distinct.discard(None)
+    if {type(v) for v in distinct} - {str}:
+        return False
+    try:
+        for value in distinct:
+            stored(value)
+    except InvalidDate:
+        return False
+    return True
+
+
+def _words_ok(vocab: Collection[str], optional: bool = False) -> Callable[[list[Any]], bool]:
+    words = set(vocab) | ({None} if optional else set())
+    kinds = {str, type(None)} if optional else {str}
+    return lambda values: not (set(map(type, values)) - kinds) and set(values) <= words
+
+
+def _bools_ok(values: list[Any]) -> bool:
+    return not (set(map(type, values)) - {bool})
+
+
+def _stamps_ok(values: list[Any]) -> bool:
+    return not (set(map(type, values)) - {str}) and all(map(TIMESTAMP.match, values))
+
+
+def _roles_ok(values: list[Any]) -> bool:
+    return all(_roles_shape(v) is None and _roles(v) is None for v in values)
+
+
+_COLUMN: dict[str, dict[str, Callable[[list[Any]], bool]]] = {
+    "cases": {
+        "id": _ids_ok, "title": _lines_ok, "summary": _optional_lines(_long_ok),
+        "jurisdiction": _optional_lines(_codes_ok), "status": _words_ok(STATUSES),
+        "charges": _lists_ok, "tags": _lists_ok, "sources": _lists_ok, "created": _stamps_ok,
+        "updated": _stamps_ok,
+    },
+    "persons": {
+        "id": _ids_ok, "name": _lines_ok, "aliases": _lists_ok,
+        "born": lambda v: _dates_ok(v, True), "died": lambda v: _dates_ok(v, True),
+        "nationality": _optional_lines(_lines_ok), "organizations": _lists_ok,
+        "notes": _optional_lines(_long_ok), "sources": _lists_ok, "confidential": _bools_ok,
+        "roles": _roles_ok,
+    },
+    "events": {
+        "id": _ids_ok, "case": _ids_ok, "type": _words_ok(EVENT_TYPES), "date": _dates_ok,
+        "end": lambda v: _dates_ok(v, True), "persons": _id_lists_ok,
+        "place": _optional_lines(_lines_ok), "country": _optional_lines(_codes_ok),
+        "description": _optional_lines(_long_ok), "sources": _lists_ok,
+        "outcome": _words_ok(OUTCOMES, optional=True), "term": _optional_lines(_lines_ok),
+        "note": _optional_lines(_long_ok), "confidential": _bools_ok,
+    },
+}  # fmt: skip
+
+
+def first_faults(kind: str, records: Iterable[Any]) -> Iterable[tuple[Any, list[Fault]]]:
+    """(record, its faults) for every record that has any."""
+    for record in records:
+        found = faults(kind, record)
+        if found:
+            yield record, found
+
+
+# Tidying input ----------------------------------------------------------------
+#
+# What every input path (command-line options, CSV cells, JSON values) does to a
+# value before the checks above: the same tidying everywhere, so that the same
+# text typed, imported from CSV or from JSON is stored the same way.
+
+
+def tidy_line(value: str | None) -> str | None:
+    """A one-line value: stripped; None when empty."""
+    return (value.strip() or None) if value is not None else None
+
+
+def tidy_long(value: str | None) -> str | None:
+    """Long text: Windows and old Mac line ends made newlines, stripped; None when empty."""
+    if value is None:
+        return None
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.strip() or None
+
+
+def tidy_code(value: str | None) -> str | None:
+    """A country or jurisdiction code: stripped, in capitals; None when empty."""
+    value = tidy_line(value)
+    return value.upper() if value else None
+
+
+def tidy_list(values: Iterable[str]) -> list[str]:
+    """Several values: each stripped, empty ones dropped, without repeats, in order."""
+    return list(dict.fromkeys(v for v in (v.strip() for v in values) if v))
+
+
+def references_ok(
+    kind: str, records: Sequence[Any], cases: Container[str], persons: Container[str]
+) -> bool:
+    """Whether every record (of a sound shape) points only at ids the dossier holds:
+    `reference_faults` for many records at once."""
+    if kind == "events":
+        named = {p for r in records for p in r["persons"]}
+        return all(c in cases for c in {r["case"] for r in records}) and all(
+            p in persons for p in named
+        )
+    if kind == "persons":
+        return all(role["case"] in cases for r in records for role in r["roles"])
+    return True

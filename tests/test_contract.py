@@ -1,0 +1,295 @@
+"""The record contract (docs/data-model.md): one set of field rules for every path.
+
+The generators are wide on purpose: any Unicode the contract allows, any date
+from year 1 to 9999 at any precision, several roles in one case, text that a
+spreadsheet would run as a formula. What the contract accepts must survive
+export and import in every format; what it refuses, every path refuses.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dossier import contract, ops
+from dossier.errors import InvalidValue
+from dossier.io import export as ex
+from dossier.io.importer import Source, import_sources
+from dossier.model import Case, Event, Person, Role
+from dossier.store import Dossier
+from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
+
+# Characters the contract refuses in one-line text (docs/data-model.md, "Text").
+REFUSED = (
+    [chr(c) for c in range(0x20)]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + ["\u2028", "\u2029"]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+)
+CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters=REFUSED)
+# Prefixes a spreadsheet would run, and the apostrophes that escape them.
+FORMULA = st.sampled_from(["", "", "", "=", "+", "-", "@", "'", "'=", "''-", "=|"])
+
+
+LINE = st.builds(lambda p, t: (p + t).strip(), FORMULA, st.text(CHARS, max_size=12)).filter(bool)
+LONG = st.builds(
+    lambda p, t: (p + t).strip(),
+    FORMULA,
+    st.text(st.one_of(CHARS, st.sampled_from("\n\t")), max_size=30),
+).filter(bool)
+ITEM = LINE.map(lambda t: t.replace("|", "/").strip()).filter(bool)
+ITEMS = st.lists(ITEM, max_size=3, unique=True)
+SLUG = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
+
+
+@st.composite
+def edtf(draw: st.DrawFn) -> str:
+    """Any stored date: year 1..9999, day, month or year precision, maybe ~ or ?."""
+    year = draw(st.integers(1, 9999))
+    precision = draw(st.sampled_from(("day", "month", "year")))
+    text = f"{year:04d}"
+    if precision != "year":
+        month = draw(st.integers(1, 12))
+        text += f"-{month:02d}"
+        if precision == "day":
+            text += f"-{draw(st.integers(1, calendar.monthrange(year, month)[1])):02d}"
+    return text + draw(st.sampled_from(("", "", "~", "?")))
+
+
+def ordered(first: str, second: str) -> tuple[str, str]:
+    """Two dates in an order the contract accepts (second not before first)."""
+    from dossier.dates import stored
+
+    if stored(second).last_day < stored(first).first_day:
+        return second, first
+    return first, second
+
+
+@st.composite
+def dossiers(draw: st.DrawFn) -> tuple[list[Case], list[Person], list[Event]]:
+    """Cases, persons with any roles (several in one case), events naming them."""
+    case_ids = draw(st.lists(SLUG, min_size=1, max_size=3, unique=True))
+    cases = [
+        Case(id=case_id, title=draw(LINE), summary=draw(st.none() | LONG),
+             jurisdiction=draw(st.none() | LINE.map(str.upper)),
+             status=draw(st.sampled_from(STATUSES)), charges=tuple(draw(ITEMS)),
+             tags=tuple(draw(ITEMS)), sources=tuple(draw(ITEMS)))
+        for case_id in case_ids
+    ]  # fmt: skip
+    persons = []
+    for person_id in draw(st.lists(SLUG, max_size=4, unique=True)):
+        name = draw(LINE)
+        born, died = draw(st.none() | edtf()), draw(st.none() | edtf())
+        if born and died:
+            born, died = ordered(born, died)
+        roles = draw(
+            st.lists(
+                st.builds(Role, st.sampled_from(case_ids), st.sampled_from(ROLES)),
+                max_size=4,
+                unique=True,
+            )
+        )
+        persons.append(
+            Person(id=person_id, name=name,
+                   aliases=tuple(a for a in draw(ITEMS) if a != name), born=born, died=died,
+                   nationality=draw(st.none() | LINE), organizations=tuple(draw(ITEMS)),
+                   notes=draw(st.none() | LONG), sources=tuple(draw(ITEMS)),
+                   confidential=draw(st.booleans()), roles=tuple(roles))
+        )  # fmt: skip
+    person_ids = [p.id for p in persons]
+    events = []
+    for _ in range(draw(st.integers(0, 5))):
+        date, end = draw(edtf()), draw(st.none() | edtf())
+        if end:
+            date, end = ordered(date, end)
+        named = (
+            draw(st.lists(st.sampled_from(person_ids), max_size=3, unique=True)) if persons else []
+        )
+        events.append(
+            Event(id="", case=draw(st.sampled_from(case_ids)),
+                  type=draw(st.sampled_from(list(EVENT_TYPES))), date=date, end=end,
+                  persons=tuple(named), place=draw(st.none() | LINE),
+                  country=draw(st.none() | LINE.map(str.upper)),
+                  description=draw(st.none() | LONG), sources=tuple(draw(ITEMS)),
+                  outcome=draw(st.none() | st.sampled_from(OUTCOMES)), term=draw(st.none() | LINE),
+                  note=draw(st.none() | LONG), confidential=draw(st.booleans()))
+        )  # fmt: skip
+    return cases, persons, events
+
+
+def build(path: Path, records: tuple[list[Case], list[Person], list[Event]]) -> None:
+    cases, persons, events = records
+    with Dossier.edit(path, "test") as d:
+        for case in cases:
+            ops.add_case(d, case)
+        for person in persons:
+            ops.add_person(d, person)
+        for event in events:
+            ops.add_event(d, event)
+
+
+def exported(path: Path, fmt: str, kind: str = "events") -> bytes:
+    records = ex.select(Dossier.load(path))
+    if fmt == "csv":
+        return b"".join(ex.to_csv(kind[:-1], records[kind]))
+    chunks = ex.to_json(records) if fmt == "json" else ex.to_jsonl(records)
+    # The header's export time is the only thing allowed to differ.
+    return b"".join(chunks).split(b"\n", 1)[1]
+
+
+def import_into(path: Path, files: list[tuple[str, bytes]]) -> None:
+    with Dossier.edit(path, "test") as d:
+        summary = import_sources(d, [Source(name, data) for name, data in files])
+        assert not summary.errors, [str(e) for e in summary.errors]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=dossiers())
+def test_whatever_the_contract_accepts_round_trips(
+    fmt: str, records: tuple[list[Case], list[Person], list[Event]]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        one, two = Path(folder) / "one.json", Path(folder) / "two.json"
+        build(one, records)
+        if fmt == "csv":
+            kinds = ("cases", "persons", "events")
+            files = [(f"{k}.csv", exported(one, "csv", k)) for k in kinds]
+            import_into(two, files)
+            for kind, (_name, data) in zip(kinds, files, strict=True):
+                assert exported(two, "csv", kind) == data, kind
+        else:
+            data = exported(one, fmt)
+            import_into(two, [(f"export.{fmt}", b'{"format":"dossier","version":1,\n' + data)]
+                        if fmt == "json" else [(f"export.{fmt}", data)])  # fmt: skip
+            assert exported(two, fmt) == data
+            assert Dossier.load(two).tables().keys() == Dossier.load(one).tables().keys()
+            for kind in contract.KINDS:
+                assert Dossier.load(two).tables()[kind].raw == Dossier.load(one).tables()[kind].raw
+
+
+# The bulk pre-filter and the per-record check: one verdict ------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+NASTY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=6) | st.sampled_from(
+    ["", " x", "x ", "a\nb", "a\tb", "a|b", "\u202ex", "\x85", "A", "ru", "Moscow\r", "-x", "x--"]
+)
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> tuple[str, list[dict[str, Any]]]:
+    """Sound records of one kind, some of them broken in one field, one key or more."""
+    kind = draw(st.sampled_from(contract.KINDS))
+    cases, persons, events = draw(dossiers())
+    pool = {"cases": cases, "persons": persons, "events": events}[kind]
+    records = [r.to_dict() for r in pool]
+    if kind == "events":
+        for n, record in enumerate(records):
+            record["id"] = f"e{n}"
+    if kind == "cases":
+        for record in records:
+            record["created"] = record["updated"] = "2024-05-01T12:00:00Z"
+    for record in records:
+        for _ in range(draw(st.integers(0, 2))):
+            how = draw(st.sampled_from(("value", "text", "drop", "add", "list")))
+            name = draw(st.sampled_from(contract.FIELDS[kind]))
+            if how == "value":
+                record[name] = draw(JSON_VALUES)
+            elif how == "text":
+                record[name] = draw(NASTY_TEXT)
+            elif how == "drop":
+                record.pop(name, None)
+            elif how == "add":
+                record[draw(st.text(min_size=1, max_size=5))] = None
+            else:
+                record[name] = draw(st.lists(NASTY_TEXT | JSON_VALUES, max_size=3))
+    return kind, records
+
+
+@settings(max_examples=500, deadline=None)
+@given(case=damaged())
+def test_the_bulk_check_gives_the_per_record_verdict(
+    case: tuple[str, list[dict[str, Any]]],
+) -> None:
+    kind, records = case
+    expected = all(not contract.faults(kind, r) for r in records)
+    assert contract.check_many(kind, copy.deepcopy(records)) == expected
+
+
+def test_a_fault_names_the_field_and_what_is_wrong() -> None:
+    event = {
+        "id": "e1", "case": "mx", "type": "arrest", "date": 20081124, "end": None,
+        "persons": "sergei-magnitsky", "place": None, "country": None, "description": None,
+        "sources": [], "outcome": None, "term": None, "note": None, "confidential": False,
+        "descripton": "x",
+    }  # fmt: skip
+    assert [str(f) for f in contract.faults("events", event)] == [
+        "descripton: unknown field (did you mean 'description'?)",
+        "date: must be a date as text (EDTF, e.g. 2009-11-16), not a number",
+        "persons: must be a list, not text",
+    ]
+
+
+CONTROLS = "must be one line of text, without control characters"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "Ivan\x07", f"name: {CONTROLS} (found U+0007)"),
+        ("name", "Ivan\nIvanov", f"name: {CONTROLS} (found U+000A)"),
+        ("name", "\u202eIvan", f"name: {CONTROLS} (found U+202E)"),
+        ("name", " Ivan", "name: has spaces or line breaks at its start or end"),
+        ("notes", "first\nsecond\tthird", None),
+        ("notes", "line\r\nline", "notes: must not contain control characters (found U+000D)"),
+        ("aliases", ["A|B"],
+         "aliases: item 'A|B' contains '|', which separates several values in a CSV cell"),
+        ("aliases", ["A", "A"], "aliases: has the same item twice"),
+        ("died", "1960", "died: died (1960) is before born (1971)"),
+        ("born", "1971-02-30",
+         "born: cannot read EDTF date '1971-02-30': day 30 is out of range for February 1971"),
+        ("roles", [{"case": "x", "role": "defendant"}] * 2, "roles: has the same role twice"),
+        ("roles", [{"case": "x", "role": "accused"}],
+         "roles: unknown role 'accused'; see 'dossier vocab'"),
+        ("confidential", "no", "confidential: must be true or false, not text"),
+        ("nationality", "", "nationality: must not be empty (use null for no value)"),
+    ],
+)  # fmt: skip
+def test_person_rules(field: str, value: Any, message: str | None) -> None:
+    person = Person(id="vasiliy-aleksanyan", name="Vasily Aleksanyan", born="1971").to_dict()
+    person[field] = value
+    assert [str(f) for f in contract.faults("persons", person)] == ([message] if message else [])
+
+
+def test_the_api_and_the_importer_refuse_alike(tmp_path: Path) -> None:
+    """`ops` (the command line) and the importer reach the same verdict, in the same words."""
+    db = tmp_path / "d.json"
+    with Dossier.edit(db, "test") as d:
+        ops.add_case(d, Case(id="mx", title="Maximov"))
+    bad = {"name": "Ivan\x07 Maximov"}
+    with pytest.raises(InvalidValue) as raised, Dossier.edit(db, "test") as d:
+        ops.add_person(d, Person(id="ivan", name=bad["name"]))
+    with Dossier.edit(db, "test") as d:
+        summary = import_sources(
+            d,
+            [
+                Source(
+                    "p.jsonl", b'{"kind": "person", "id": "ivan", "name": "Ivan\\u0007 Maximov"}\n'
+                )
+            ],
+        )
+    assert [str(e) for e in summary.errors] == [f"p.jsonl:1: {raised.value}"]
