@@ -1,4 +1,4 @@
-"""Import and export (DESIGN.md, "Import and export"): every format, every error located.
+"""Import and export (docs/import.md): every format, every error located.
 
 An import is all or nothing: every bad row is listed as `FILE:LINE: FIELD: message`
 on stderr, then a count, exit 1, and the database file is left byte for byte as it
@@ -1380,3 +1380,24 @@ def test_utf16_without_a_bom_is_refused_with_a_hint(
         f"Error: {path}:1: the file looks like UTF-16 without a byte-order mark:"
         " pass --encoding utf-16-le (or utf-16-be)"
     )
+
+
+def test_an_id_less_file_without_a_person_column_reimports_unchanged(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """Matching compares the fields the row gives: no person column, no persons compared."""
+    path = write(tmp_path, "h.csv", "case,date,type,place,source\n"
+                 "aleksanyan,2007-06-01,hearing,Moscow City Court,x\n")  # fmt: skip
+    assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=1)
+    before = Snapshot.of(db)
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert (summary["added"], summary["unchanged"]) == (tally(), tally(events=1))
+    before.assert_unchanged()
+
+
+def test_a_role_in_capitals_is_read_as_the_word(run: Run, db: Path, tmp_path: Path) -> None:
+    assert run("case", "add", "mx", "--title", "Maximov").exit_code == 0
+    path = write(tmp_path, "p.csv", "name,case,role,sources\nIvan Maximov,mx,Witness,x\n")
+    imported(run("import", str(path), "--json"))
+    [person] = stored(db)["persons"].values()
+    assert person["roles"] == [{"case": "mx", "role": "witness"}]

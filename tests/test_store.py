@@ -180,19 +180,20 @@ def test_verify_names_a_record_edited_by_hand(db: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["events"]["1"]["date"] = "2006-04-07"
 
-    assert tamper(db, edit) == ["events were edited by hand after history entry 3 ('log')"]
+    # Which record and, since the entry that wrote it kept its form, which field.
+    assert tamper(db, edit) == ["event arrest1 changed: date outside dossier after history entry 3"]
 
 
 def test_verify_names_records_added_or_removed_by_hand(db: Path) -> None:
     build(db)
 
     def add_and_remove(data: dict[str, Any]) -> None:
-        data["cases"]["2"] = {"id": "forged", "title": "Forged"}
+        data["cases"]["2"] = {**data["cases"]["1"], "id": "forged", "title": "Forged"}
         del data["events"]["1"]
 
     problems = tamper(db, add_and_remove)
-    assert "case forged added by hand (no history entry adds it)" in problems
-    assert "event arrest1 removed by hand" in problems
+    assert "case forged added outside dossier after history entry 3" in problems
+    assert "event arrest1 removed outside dossier after history entry 3" in problems
 
 
 def test_verify_detects_a_history_entry_changed_or_removed(db: Path) -> None:
@@ -352,7 +353,7 @@ def test_a_write_after_a_record_was_edited_byte_for_byte_keeps_the_finding(db: P
     build(db)
     assert write_after_editing_bytes(db, b'"2006-04-06"', b'"2006-04-07"') == [
         "history entry 4 ('case add') was written over records edited by hand:"
-        " events differed from history entry 3"
+        " event arrest1 changed: date after history entry 3"
     ]
 
 

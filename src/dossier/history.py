@@ -14,13 +14,21 @@ is ever lost.
 from __future__ import annotations
 
 import hashlib
+import struct
+import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 KINDS = ("cases", "persons", "events")
+# An entry that changed at most this many records also keeps their new form
+# (`after`), so that a later edit by hand can be shown field by field.
+AFTER_LIMIT = 100
+# The first key, in sorted order, of every record of a kind (the record contract's
+# fields): what the canonical JSON of each record starts with.
+_FIRST_KEY = {"cases": "charges", "persons": "aliases", "events": "case"}
 
 
 def canonical(value: Any) -> bytes:
@@ -30,18 +38,24 @@ def canonical(value: Any) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class StateHash:
-    """SHA-256 of all records (`all`) and of each kind, for saying what differs."""
+    """SHA-256 of all records (`all`) and of each kind, for saying what differs; and a
+    short digest of every record (`digests`: 8 hex digits a record, in id order), for
+    saying which records differ."""
 
     all: str
     kinds: dict[str, str]
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 def state_hash(tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> StateHash:
     """Hash the canonical JSON of {cases, events, persons}, each list sorted by id."""
     parts: dict[str, bytes] = {}
+    digests: dict[str, str] = {}
     for kind in KINDS:
         records = tables[kind]
-        parts[kind] = canonical([records[key] for key in sorted(records)])
+        ordered = [records[key] for key in sorted(records)]
+        parts[kind] = canonical(ordered)
+        digests[kind] = _digests(kind, parts[kind], ordered)
     whole = hashlib.sha256(b"{")
     for i, kind in enumerate(sorted(KINDS)):
         whole.update(b',"' if i else b'"')
@@ -51,7 +65,42 @@ def state_hash(tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> StateHash:
     return StateHash(
         whole.hexdigest(),
         {kind: hashlib.sha256(parts[kind]).hexdigest() for kind in KINDS},
+        digests,
     )
+
+
+def _digests(kind: str, blob: bytes, ordered: Sequence[dict[str, Any]]) -> str:
+    """A CRC-32 of each record's canonical JSON, in order, as hex.
+
+    Not a security measure (the state hash is): a finger pointing at the records
+    that an edit by hand changed. Cut out of the one canonical serialization the
+    state hash makes anyway: between two records of a kind stands `},{"KEY":`
+    with KEY the kind's first field, which no string can hold (its quote would
+    be escaped) and no nested object has (roles start with "case"). If the cut
+    does not give one piece a record (a damaged record), each is serialized alone.
+    """
+    if not ordered:
+        return ""
+    head = b'{"' + _FIRST_KEY[kind].encode() + b'":'
+    pieces = blob[1 + len(head) : -2].split(b"}," + head) if blob.startswith(b"[" + head) else []
+    if len(pieces) != len(ordered):
+        pieces = [_piece(canonical(record), head) for record in ordered]
+    crcs = list(map(zlib.crc32, pieces))
+    return struct.pack(f">{len(crcs)}I", *crcs).hex()
+
+
+def _piece(record: bytes, head: bytes) -> bytes:
+    """What `_digests` cuts out of a list for one record: its JSON inside head and brace."""
+    return record[len(head) : -1] if record.startswith(head) else record
+
+
+def record_digests(state: StateHash, kind: str, ids: Sequence[str]) -> dict[str, str] | None:
+    """Record id -> digest, for the sorted ids the digests were made from; None when
+    they do not fit (an older file, or edited digests)."""
+    text = state.digests.get(kind, "")
+    if len(text) != 8 * len(ids):
+        return None
+    return {key: text[8 * n : 8 * n + 8] for n, key in enumerate(ids)}
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
@@ -71,9 +120,13 @@ def make_entry(
     undoes: int | None = None,
     redoes: int | None = None,
     tampered: Sequence[str] = (),
+    after: dict[str, dict[str, Any]] | None = None,
+    accepted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A new entry chained to the last one of `history`; `tampered` says what had been
-    edited by hand before it was written."""
+    edited by hand before it was written; `after` holds the new form of the records
+    of a small change; `accepted` makes it the record of changes made outside
+    dossier, accepted by `verify --accept`."""
     entry: dict[str, Any] = {
         "seq": len(history) + 1 if not history else history[-1]["seq"] + 1,
         "time": time,
@@ -89,6 +142,10 @@ def make_entry(
     }
     if tampered:
         entry["tampered"] = list(tampered)
+    if after:
+        entry["after"] = after
+    if accepted is not None:
+        entry["accepted"] = accepted
     entry["hash"] = entry_hash(entry)
     return entry
 
@@ -106,6 +163,8 @@ def stacks(history: Sequence[Mapping[str, Any]]) -> Stacks:
     done: list[int] = []
     undone: list[int] = []
     for entry in history:
+        if "accepted" in entry:
+            continue  # records what happened outside dossier: nothing to undo
         if entry.get("undoes") is not None:
             if done:
                 done.pop()
@@ -122,6 +181,9 @@ def stacks(history: Sequence[Mapping[str, Any]]) -> Stacks:
 
 def summary(entry: Mapping[str, Any]) -> str:
     """'+2 events, ~1 case, -1 person': what an entry changed, in counts."""
+    if "accepted" in entry:
+        found = entry["accepted"].get("problems", [])
+        return f"accepted {len(found)} finding(s) of changes made outside dossier"
     parts: list[str] = []
     removed = {kind: set(ids) for kind, ids in entry.get("removed", {}).items()}
     for kind in KINDS:
@@ -135,72 +197,168 @@ def summary(entry: Mapping[str, Any]) -> str:
     return ", ".join(parts) or "no change"
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A record added, removed or changed outside dossier."""
+
+    kind: str
+    id: str
+    how: str  # "added", "removed" or "changed"
+    fields: tuple[str, ...] | None = None  # what changed, where the history knows
+
+    def __str__(self) -> str:
+        noun = self.kind[:-1]
+        if self.how == "changed" and self.fields:
+            return f"{noun} {self.id} changed: {', '.join(self.fields)}"
+        return f"{noun} {self.id} {self.how}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (verify --json)."""
+        return {"kind": self.kind, "id": self.id, "how": self.how,
+                "fields": list(self.fields) if self.fields is not None else None}  # fmt: skip
+
+
+def live_ids(history: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """The ids of the records the history says are there, by kind."""
+    live: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for entry in history:
+        for kind in KINDS:
+            live[kind] -= set(entry.get("removed", {}).get(kind, ()))
+            live[kind] |= set(entry.get("added", {}).get(kind, ()))
+        for change in entry.get("accepted", {}).get("changes", ()):
+            kind, key, how = change["kind"], change["id"], change["how"]
+            if how == "added":
+                live[kind].add(key)
+            elif how == "removed":
+                live[kind].discard(key)
+    return live
+
+
+def outside_changes(
+    history: Sequence[Mapping[str, Any]],
+    current: StateHash,
+    tables: Mapping[str, Mapping[str, dict[str, Any]]],
+    written: Mapping[str, str] | None,
+) -> list[Change]:
+    """The records that differ from what the last entry recorded, by kind and id.
+
+    Added and removed records come from the ids the history accounts for;
+    changed ones from the per-record digests of the last write (`written`, kept
+    in meta); the fields, from the record's last written form where an entry
+    holds it (`after`).
+    """
+    live = live_ids(history)
+    found: list[Change] = []
+    for kind in KINDS:
+        ids = set(tables[kind])
+        found.extend(Change(kind, key, "added") for key in sorted(ids - live[kind]))
+        found.extend(Change(kind, key, "removed") for key in sorted(live[kind] - ids))
+        before = record_digests(StateHash("", {}, dict(written or {})), kind, sorted(live[kind]))
+        now = record_digests(current, kind, sorted(ids))
+        if before is None or now is None:
+            continue
+        for key in sorted(ids & live[kind]):
+            if before[key] != now[key]:
+                last = last_written(history, kind, key)
+                record = tables[kind][key]
+                fields = None
+                if last is not None:
+                    fields = tuple(
+                        k for k in dict.fromkeys([*last, *record]) if last.get(k) != record.get(k)
+                    )
+                found.append(Change(kind, key, "changed", fields))
+    return found
+
+
+def last_written(
+    history: Sequence[Mapping[str, Any]], kind: str, key: str
+) -> dict[str, Any] | None:
+    """The form in which dossier last wrote a record, if an entry holds it."""
+    for entry in reversed(history):
+        after = entry.get("after", {}).get(kind, {})
+        if key in after:
+            return after[key]  # type: ignore[no-any-return]
+        if key in entry.get("added", {}).get(kind, ()) or key in entry.get("before", {}).get(
+            kind, {}
+        ):
+            return None  # written by this entry, which did not keep its form
+    return None
+
+
 def verify_chain(
     history: Sequence[Mapping[str, Any]],
     current: StateHash,
-    ids: Mapping[str, set[str]],
+    tables: Mapping[str, Mapping[str, dict[str, Any]]],
     head: str | None,
+    written: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Every problem with the log and the records, as one sentence each; [] when sound."""
+    """Every problem with the log and the records, as one sentence each; [] when sound.
+
+    An entry made by `verify --accept` settles the problems it lists: they were
+    looked at and accepted by a person, whose name and time the entry keeps.
+    """
     problems: list[str] = []
     prev = ""
-    live: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for position, entry in enumerate(history, 1):
         seq = entry.get("seq")
+        own: list[str] = []
         if seq != position:
-            problems.append(f"history entry {position} has number {seq}: entries were removed")
+            own.append(f"history entry {position} has number {seq}: entries were removed")
         if entry.get("prev") != prev:
             if position == 1:
-                problems.append("the history does not start at its first entry: it was truncated")
+                own.append("the history does not start at its first entry: it was truncated")
             else:
-                problems.append(
+                own.append(
                     f"history entry {seq} does not follow entry {position - 1}:"
                     " an entry was removed or changed"
                 )
         if entry_hash(entry) != entry.get("hash"):
-            problems.append(f"history entry {seq} ({entry.get('command')!r}) was edited by hand")
+            own.append(f"history entry {seq} ({entry.get('command')!r}) was edited by hand")
         for finding in entry.get("tampered", ()):
-            problems.append(
+            own.append(
                 f"history entry {seq} ({entry.get('command')!r}) was written over records edited"
                 f" by hand: {finding}"
             )
         prev = str(entry.get("hash"))
-        for kind in KINDS:
-            live[kind] -= set(entry.get("removed", {}).get(kind, ()))
-            live[kind] |= set(entry.get("added", {}).get(kind, ()))
+        if not own and "accepted" in entry:
+            settled = set(entry["accepted"].get("problems", ()))
+            problems = [p for p in problems if p not in settled]
+        problems.extend(own)
     if head is not None and head != prev:
         problems.append("the last history entries were removed (the log is truncated)")
     last = history[-1] if history else None
-    expected = last["state"] if last else StateHash("", {}).all
-    if last is None and any(ids.values()):
+    if last is None and any(tables[kind] for kind in KINDS):
         problems.append("the file holds records but no history: it was written by hand")
-    elif last is not None and expected != current.all:
-        problems.extend(_state_problems(last, current, ids, live))
-    return problems
-
-
-def _state_problems(
-    last: Mapping[str, Any],
-    current: StateHash,
-    ids: Mapping[str, set[str]],
-    live: Mapping[str, set[str]],
-) -> list[str]:
-    problems: list[str] = []
-    for kind in KINDS:
-        noun = kind[:-1]
-        extra, missing = sorted(ids[kind] - live[kind]), sorted(live[kind] - ids[kind])
-        if extra:
-            problems.append(f"{noun} {', '.join(extra)} added by hand (no history entry adds it)")
-        if missing:
-            problems.append(f"{noun} {', '.join(missing)} removed by hand")
-        if not extra and not missing and last.get("kinds", {}).get(kind) != current.kinds[kind]:
+    elif last is not None and last["state"] != current.all:
+        changes = outside_changes(history, current, tables, written)
+        problems.extend(
+            f"{change} outside dossier after history entry {last['seq']}" for change in changes
+        )
+        if not changes:
             problems.append(
-                f"{kind} were edited by hand after history entry {last['seq']}"
-                f" ({last['command']!r})"
+                f"the records do not match the state after history entry {last['seq']}"
+                f" ({last['command']!r}); which ones cannot be told"
             )
-    if not problems:
-        problems.append(f"the records do not match the state after history entry {last['seq']}")
     return problems
+
+
+def pending(history: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Findings of writes made over an edit by hand that no `verify --accept` settled.
+
+    The cheap part of verification, for every command: a walk over the entries,
+    no hashing.
+    """
+    found: list[str] = []
+    for entry in history:
+        if "accepted" in entry:
+            settled = set(entry["accepted"].get("problems", ()))
+            found = [f for f in found if f not in settled]
+        for finding in entry.get("tampered", ()):
+            found.append(
+                f"history entry {entry.get('seq')} ({entry.get('command')!r}) was written over"
+                f" records edited by hand: {finding}"
+            )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

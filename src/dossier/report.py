@@ -111,6 +111,9 @@ class Report:
     redacted_persons: int
     redacted_events: int
     include_confidential: bool = field(default=False)
+    # "not verified: changed outside dossier since entry N", or None for a dossier
+    # that verifies: shown in the heading and the footer.
+    unverified: str | None = None
 
     @property
     def redacted(self) -> bool:
@@ -211,6 +214,7 @@ def build(
         redacted_persons=len(hidden & shown_persons),
         redacted_events=redacted_events,
         include_confidential=include_confidential,
+        unverified=outside.mark if (outside := d.outside()) is not None else None,
     )
 
 

@@ -19,15 +19,17 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import orjson
 
+from dossier import contract
 from dossier import history as hist
 from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
 from dossier.model import Case, Event, Person, now_iso
-from dossier.storage import check_path, parse_json, read_json, read_raw, write_atomic, write_lock
+from dossier.storage import check_path, parse_json, read_raw, write_atomic, write_lock
 
 FORMAT_NAME = "dossier"
 SCHEMA_VERSION = 1
@@ -133,9 +135,14 @@ class Table(Generic[R]):
 class Dossier:
     """One dossier file, in memory. Records live in `cases`, `persons`, `events`."""
 
-    def __init__(self, path: Path, data: Any) -> None:
+    def __init__(
+        self, path: Path, data: Any, raw: bytes | None = None, strict: bool = True
+    ) -> None:
+        """`raw`: the file's bytes, to tell whether dossier wrote them as they are;
+        `strict`: refuse records of the wrong shape (else list them in `damage`)."""
         self.path = path
         self.migrated_from: int | None = None
+        new = data is None
         data = self._check(data)
         self.meta: dict[str, Any] = _first_doc(data.get("meta")) or {}
         self.cases: Table[Case] = Table("cases", Case, _by_id(path, data, "cases"), path)
@@ -144,13 +151,27 @@ class Dossier:
         docs = data.get("history") or {}
         self.history: list[dict[str, Any]] = [docs[k] for k in sorted(docs, key=int)]
         self._marker: dict[str, int] = {}
-        # Whether the records and history are byte for byte as dossier last wrote them.
-        self._as_written = False
+        # Whether the records and history are byte for byte as dossier last wrote them
+        # (true of a new file). If so, every record passed the record contract when it
+        # was written, and the records are those the last entry hashed; if not, both
+        # are looked at.
+        self._as_written = new or (
+            raw is not None and self.migrated_from is None and _as_written(raw, self.meta)
+        )
+        self._outside: list[str] | None = None
+        self.damage: list[str] = [] if self._as_written else self._shape_faults()
+        if self.damage and strict:
+            more = f" (and {len(self.damage) - 1} more)" if len(self.damage) > 1 else ""
+            raise CorruptDatabase(
+                f"{path}: {self.damage[0]}{more} (the file was edited outside dossier;"
+                " see 'dossier verify')"
+            )
 
     @classmethod
-    def load(cls, path: str | Path, must_exist: bool = False) -> Dossier:
+    def load(cls, path: str | Path, must_exist: bool = False, strict: bool = True) -> Dossier:
         """Read a dossier without locking. A missing file is an empty dossier, or with
-        `must_exist` an error; what is not a regular file is refused unopened."""
+        `must_exist` an error; what is not a regular file is refused unopened; a record
+        of the wrong shape is an error, unless not `strict` (for `verify`)."""
         real = _real(path)
         if check_path(real) is None:
             if must_exist:
@@ -159,8 +180,9 @@ class Dossier:
                     " command such as 'dossier case add'"
                 )
             return cls(real, None)
+        raw = read_raw(real)
         with paused_gc():
-            return cls(real, read_json(real))
+            return cls(real, parse_json(raw, real), raw, strict)
 
     @classmethod
     @contextmanager
@@ -178,7 +200,7 @@ class Dossier:
             try:
                 raw = read_raw(path)
                 with paused_gc():
-                    dossier = cls(path, parse_json(raw, path))
+                    dossier = cls(path, parse_json(raw, path), raw)
             except DatabaseError:
                 # Nothing is left beside a refused file. The type of the path was checked
                 # before the lock was taken (a stat costs nothing), but its content is
@@ -187,10 +209,21 @@ class Dossier:
                 # removed again (only if this hold made it: see HeldLock.discard).
                 lock.discard()
                 raise
-            dossier._as_written = dossier.migrated_from is None and _as_written(raw, dossier.meta)
             del raw
             yield dossier
             dossier.commit(command)
+
+    def _shape_faults(self) -> list[str]:
+        """Records of the wrong shape, as 'event ID: field: message' (the record contract's
+        shape: keys, types, dates, words), for a file that dossier did not write as it is."""
+        found: list[str] = []
+        for kind, table in self.tables().items():
+            if contract.check_many(kind, list(table.raw.values())):
+                continue
+            for key, record in table.raw.items():
+                faults = contract.shape_faults(kind, record)
+                found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
+        return found
 
     def _check(self, data: Any) -> dict[str, Any]:
         """Refuse what is not a dossier; migrate an older schema in memory."""
@@ -249,6 +282,7 @@ class Dossier:
         if not (added or removed or before):
             return None
         tampered = self._tampered_before()
+        state = self.state_hash()
         entry = hist.make_entry(
             self.history,
             time=now_iso(),
@@ -256,13 +290,37 @@ class Dossier:
             added=added,
             removed=removed,
             before=before,
-            state=self.state_hash(),
+            state=state,
             undoes=self._marker.get("undoes"),
             redoes=self._marker.get("redoes"),
             tampered=tampered,
+            after=self._after(added, before, removed),
         )
+        return self._append(entry, state)
+
+    def _after(
+        self,
+        added: dict[str, list[str]],
+        before: dict[str, dict[str, Any]],
+        removed: dict[str, list[str]],
+    ) -> dict[str, dict[str, Any]] | None:
+        """The new form of what a small change wrote (see `hist.AFTER_LIMIT`)."""
+        written = {
+            kind: [*added.get(kind, ()), *(k for k in before.get(kind, {}) if k in table.raw)]
+            for kind, table in self.tables().items()
+        }
+        if sum(map(len, written.values())) > hist.AFTER_LIMIT:
+            return None
+        tables = self.tables()
+        return {
+            kind: {k: tables[kind].raw[k] for k in keys} for kind, keys in written.items() if keys
+        }
+
+    def _append(self, entry: dict[str, Any], state: hist.StateHash) -> dict[str, Any]:
+        """Add an entry to the history and write the file."""
         self.history.append(entry)
         self.meta.update(format=FORMAT_NAME, schema=SCHEMA_VERSION, head=entry["hash"])
+        self.meta["digests"] = state.digests
         if self.migrated_from is not None and self.path.exists():
             stamp = entry["time"].replace(":", "").replace("-", "")
             write_atomic(
@@ -289,11 +347,14 @@ class Dossier:
             findings.append(f"the history had been cut after entry {last.get('seq')}")
         if self._as_written:  # so the records are those the last entry hashed
             return findings
-        previous = hist.state_hash(self._before())
+        tables = self._before()
+        previous = hist.state_hash(tables)
         if previous.all == last.get("state"):
             return findings
+        changes = hist.outside_changes(self.history, previous, tables, self.meta.get("digests"))
         return findings + (
-            [
+            [f"{change} after history entry {last.get('seq')}" for change in changes]
+            or [
                 f"{kind} differed from history entry {last.get('seq')}"
                 for kind in KINDS
                 if last.get("kinds", {}).get(kind) != previous.kinds[kind]
@@ -360,9 +421,129 @@ class Dossier:
         return entry
 
     def verify(self) -> list[str]:
-        """Problems with the history chain and the records; [] when the file is sound."""
-        ids = {kind: set(t.raw) for kind, t in self.tables().items()}
-        return hist.verify_chain(self.history, self.state_hash(), ids, self.meta.get("head"))
+        """Problems with the history chain and the records; [] when the file is sound.
+
+        Records of the wrong shape (`damage`) and records the record contract
+        refuses are problems too: `accept` never takes them in.
+        """
+        tables = {kind: t.raw for kind, t in self.tables().items()}
+        if self.damage:
+            return [f"{problem} (fix it by hand, or restore a backup)" for problem in self.damage]
+        problems = hist.verify_chain(
+            self.history, self.state_hash(), tables, self.meta.get("head"), self.meta.get("digests")
+        )
+        return problems + [
+            f"{fault} (fix it by hand, or restore a backup: 'verify --accept' will not take it)"
+            for fault in self.contract_faults()
+        ]
+
+    def contract_faults(self) -> list[str]:
+        """Every record the record contract refuses, as 'event ID: field: message'."""
+        found: list[str] = []
+        cases, persons = self.cases.raw, self.persons.raw
+        for kind, table in self.tables().items():
+            records = list(table.raw.values())
+            if contract.check_many(kind, records) and contract.references_ok(
+                kind, records, cases, persons
+            ):
+                continue
+            for key, record in table.raw.items():
+                faults = contract.faults(kind, record) or contract.reference_faults(
+                    kind, record, cases, persons
+                )
+                found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
+        return found
+
+    def outside(self) -> Outside | None:
+        """What was changed outside dossier and not yet accepted; None when nothing was.
+
+        Cheap for a file as dossier wrote it (a walk over the history for writes
+        made over an edit that no `accept` settled); otherwise a full `verify`.
+        """
+        if self._outside is None:
+            self._outside = self.verify() if not self._as_written else hist.pending(self.history)
+            if (
+                self._as_written
+                and self.history
+                and self.meta.get("head")
+                not in (
+                    None,
+                    self.history[-1].get("hash"),
+                )
+            ):
+                self._outside.append("the last history entries were removed (the log is cut)")
+        if not self._outside:
+            return None
+        return Outside(self._since(), tuple(self._outside))
+
+    def _since(self) -> int:
+        """The last history entry that the dossier is known to have matched."""
+        seqs = [int(e["seq"]) - 1 for e in self.history if e.get("tampered")]
+        for entry in self.history:
+            if "accepted" in entry and not entry_problems(entry):
+                seqs = [n for n in seqs if n >= entry["seq"]]
+        last = int(self.history[-1]["seq"]) if self.history else 0
+        return min(seqs, default=last)
+
+    def accept(self, command: str, user: str) -> dict[str, Any]:
+        """Record the changes made outside dossier as known, so that `verify` passes.
+
+        Refused while a record breaks the record contract (fix it first); the
+        entry lists what was accepted, by whom and when.
+        """
+        faults = self.contract_faults()
+        if faults:
+            more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+            raise DatabaseError(
+                f"{self.path}: {faults[0]}{more}; a record the record contract refuses cannot"
+                " be accepted: fix it by hand, or restore a backup, then run"
+                " 'dossier verify --accept' again"
+            )
+        problems = self.verify()
+        if not problems:
+            raise NothingToDo(
+                "nothing to accept: 'dossier verify' finds no change made outside dossier"
+            )
+        tables = {kind: t.raw for kind, t in self.tables().items()}
+        state = self.state_hash()
+        changes = (
+            hist.outside_changes(self.history, state, tables, self.meta.get("digests"))
+            if self.history and self.history[-1]["state"] != state.all
+            else []
+        )
+        entry = hist.make_entry(
+            self.history,
+            time=now_iso(),
+            command=command,
+            added={},
+            removed={},
+            before={},
+            state=state,
+            accepted={
+                "by": user,
+                "problems": problems,
+                "changes": [change.to_dict() for change in changes],
+            },
+        )
+        return self._append(entry, state)
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """Changes made outside dossier that no `verify --accept` settled."""
+
+    since: int  # the last history entry the dossier is known to have matched
+    problems: tuple[str, ...]
+
+    @property
+    def mark(self) -> str:
+        """What a report made from such a file says in its heading and footer."""
+        return f"not verified: changed outside dossier since entry {self.since}"
+
+
+def entry_problems(entry: dict[str, Any]) -> bool:
+    """Whether an entry's own hash is wrong (it was edited by hand)."""
+    return hist.entry_hash(entry) != entry.get("hash")
 
 
 TAIL = "tail"  # the meta key of the digest of everything after meta
@@ -417,13 +598,9 @@ def _first_doc(table: Any) -> dict[str, Any] | None:
     return None
 
 
-# What every stored record must have; checked once on load, so no command meets a
-# record without them halfway through.
-REQUIRED = {
-    "cases": frozenset({"id", "title"}),
-    "persons": frozenset({"id", "name"}),
-    "events": frozenset({"id", "case", "type", "date", "persons"}),
-}
+# What every stored record must have to be found by its id; the rest of its shape is
+# the record contract's (`Dossier._shape_faults`).
+REQUIRED = {kind: frozenset({"id"}) for kind in ("cases", "persons", "events")}
 
 
 def _by_id(path: Path, data: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

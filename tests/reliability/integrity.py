@@ -64,21 +64,24 @@ def edit_record(data: Data, rng: random.Random) -> list[str]:
     field = {"cases": "title", "persons": "name", "events": "date"}[kind]
     record[field] = "2001" if kind == "events" else "Edited by hand"
     last = _history(data)[-1]["seq"]
-    return [f"{kind} were edited by hand after history entry {last}"]
+    # Located: which record, and (the sample's entries keep what they wrote) which field.
+    return [
+        f"{NOUN[kind]} {record['id']} changed: {field} outside dossier after history entry {last}"
+    ]
 
 
 def add_record(data: Data, rng: random.Random) -> list[str]:
     kind = rng.choice(list(NOUN))
     _key, record = rng.choice(_records(data, kind))
     data[kind][str(len(data[kind]) + 1)] = {**record, "id": "added-by-hand"}
-    return [f"{NOUN[kind]} added-by-hand added by hand"]
+    return [f"{NOUN[kind]} added-by-hand added outside dossier"]
 
 
 def remove_record(data: Data, rng: random.Random) -> list[str]:
     kind = rng.choice(list(NOUN))
     key, record = rng.choice(_records(data, kind))
     del data[kind][key]
-    return [f"{NOUN[kind]} {record['id']} removed by hand"]
+    return [f"{NOUN[kind]} {record['id']} removed outside dossier"]
 
 
 def change_entry(data: Data, rng: random.Random) -> list[str]:

@@ -37,6 +37,7 @@ from .leaks import (
 )
 from .markup import markup
 from .migrations import migrations
+from .outside import DAMAGES, accepted_edits, damaged_files, odd_paths
 from .processes import busy_lock, concurrency, crash_import, crash_write
 
 
@@ -86,6 +87,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         short=3,
         long=30,
     ),
+    # Files changed outside dossier, and paths that are no dossier files
+    Scenario("damaged_files", damaged_files, short=len(DAMAGES), long=120),
+    Scenario("accepted_edits", accepted_edits, short=3, long=30),
+    Scenario("odd_paths", odd_paths, short=4, long=12),
     # 6. Leaks
     Scenario("file_modes", file_modes, short=1, long=3),
     Scenario("markup", markup, short=1, long=2),

@@ -1,10 +1,12 @@
 """`dossier history | undo | redo | verify | vocab`."""
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from dossier.cli.common import edit, load, print_json, say, show
+from dossier.cli.common import command_line, edit, load, print_json, say, show
+from dossier.errors import one_line
 
 if TYPE_CHECKING:
     from dossier.history import Sighting
@@ -91,15 +93,27 @@ def verify(
     state: str | None = typer.Option(
         None, "--hash", help="Also say whether the dossier was ever in this state (a report's)."
     ),
+    accept: bool = typer.Option(
+        False,
+        "--accept",
+        help="Record the changes made outside dossier as known and right (who, when, what),"
+        " after which verify passes.",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Check the history chain and that the records match it (exit 1 if not).
+
+    Names every record added, removed or changed outside dossier. After checking
+    such a change, --accept records it in the history, so that verify passes again.
 
     Example: dossier verify --hash 4ee250e5eca3fbff9d3d030ee6db8234ad3b4fbc76a2b754c2e141b490ecb4dc
     """
     from dossier import history as hist
 
-    d = load(ctx)
+    if accept:
+        _accept(ctx, as_json)
+        return
+    d = load(ctx, verifying=True)
     problems = d.verify()
     current = d.state_hash().all
     sighting = hist.find_state(d.history, state) if state is not None else None
@@ -113,11 +127,40 @@ def verify(
             entries = f"{len(d.history)} history entr{'y' if len(d.history) == 1 else 'ies'}"
             say(f"OK: {entries} intact; state hash {current}")
         for problem in problems:
-            typer.echo(f"Error: {problem}", err=True)
+            typer.echo(f"Error: {one_line(problem)}", err=True)
         if state is not None:
             _say_sighting(state, sighting)
     if problems or (state is not None and sighting is None):
         raise typer.Exit(1)
+
+
+def _accept(ctx: typer.Context, as_json: bool) -> None:
+    with edit(ctx, warn=False) as d:
+        entry = d.accept(command_line(ctx), _os_user())
+    accepted = entry["accepted"]
+    if as_json:
+        print_json(
+            {"accepted": entry["seq"], "by": accepted["by"], "time": entry["time"],
+             "problems": accepted["problems"], "changes": accepted["changes"],
+             "state_hash": entry["state"]}
+        )  # fmt: skip
+        return
+    say(
+        f"Accepted as history entry #{entry['seq']} by {accepted['by']} at {entry['time']}:"
+        f" {len(accepted['problems'])} finding(s):"
+    )
+    for problem in accepted["problems"]:
+        say(f"  {one_line(problem)}")
+
+
+def _os_user() -> str:
+    """Who accepts: the operating-system user running the command."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no password-database entry
+        return f"uid {os.getuid()}"
 
 
 def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:

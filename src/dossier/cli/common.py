@@ -59,22 +59,26 @@ def _db(ctx: typer.Context) -> tuple[Path, bool]:
     return Path(typer.get_app_dir("dossier")) / "dossier.json", False
 
 
-def load(ctx: typer.Context, dry_run: bool = False) -> Dossier:
+def load(ctx: typer.Context, dry_run: bool = False, *, verifying: bool = False) -> Dossier:
     """Open the dossier for reading (no lock).
 
     A named file (--db, $DOSSIER_DB) must exist: a typo must not show an empty
     dossier. The default file may not exist yet: a new user's first read. For
     the `dry_run` of a write, a missing file is the new dossier the write would
-    start.
+    start. A file changed outside dossier gets one warning, except for `verify`
+    (`verifying`), which also opens a damaged file to say what is wrong with it.
     """
     from dossier.store import Dossier
 
     path, named = _db(ctx)
-    return Dossier.load(path, must_exist=named and not dry_run)
+    dossier = Dossier.load(path, must_exist=named and not dry_run, strict=not verifying)
+    if not verifying:
+        warn_outside(dossier)
+    return dossier
 
 
 @contextmanager
-def edit(ctx: typer.Context) -> Iterator[Dossier]:
+def edit(ctx: typer.Context, warn: bool = True) -> Iterator[Dossier]:
     """Open the dossier for one locked change, committed when the block ends.
 
     A missing file is created; missing folders only for the default location (a
@@ -84,7 +88,26 @@ def edit(ctx: typer.Context) -> Iterator[Dossier]:
 
     path, named = _db(ctx)
     with Dossier.edit(path, command=command_line(ctx), create_folders=not named) as dossier:
+        if warn:
+            warn_outside(dossier)
         yield dossier
+
+
+def warn_outside(dossier: Dossier) -> None:
+    """One line on stderr when the dossier was changed outside dossier and not accepted."""
+    outside = dossier.outside()
+    if outside is None:
+        return
+    from dossier.errors import one_line
+
+    first = outside.problems[0]
+    more = f" and {len(outside.problems) - 1} more" if len(outside.problems) > 1 else ""
+    typer.echo(
+        f"Warning: {one_line(first)}{more}; figures shown are {outside.mark}."
+        " See 'dossier verify'; 'dossier verify --accept' records the change once it is known"
+        " to be right",
+        err=True,
+    )
 
 
 def command_line(ctx: typer.Context) -> str:

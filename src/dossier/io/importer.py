@@ -360,6 +360,8 @@ class _Planner:
         result = []
         for case_id, role in pairs:
             self._need_case(case_id, "case")
+            if role not in _ROLES and role.lower() in _ROLES:
+                role = role.lower()  # as event types and statuses: 'Witness' is 'witness'
             if role not in _ROLES:
                 raise RowError("role", unknown("role", role, ROLES))
             if {"case": case_id, "role": role} not in result:
@@ -605,16 +607,17 @@ class _Planner:
         if not self.d.events.raw:
             return [record for _row, record in self.events if not record["id"]]
         claimed = {record["id"] for _row, record in self.events if record["id"]}
-        alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)  # every stored event
+        # Stored events by what every event row gives: case, type and date.
+        alike: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         stored = self.d.events.raw
         for event_id, raw in stored.items():
-            alike[_fingerprint(raw)].append(event_id)
+            alike[(raw["case"], raw["type"], raw["date"])].append(event_id)
         pool = {key: [i for i in ids if i not in claimed] for key, ids in alike.items()}
         unnamed = []
         for row, record in self.events:
             if record["id"]:
                 continue
-            key = _fingerprint(record)
+            key = (record["case"], record["type"], record["date"])
             candidates = pool.get(key) or []
             given = [(k, v) for k, v in record.items() if k != "id"]
             for at, event_id in enumerate(candidates):
@@ -625,8 +628,13 @@ class _Planner:
                     break
             else:
                 unnamed.append(record)
-                if key in alike:
-                    self._warn_alike(row, given, candidates or alike[key])
+                persons = sorted(record["persons"]) if "persons" in record else None
+                similar = [
+                    i for i in alike.get(key, ())
+                    if persons is None or sorted(stored[i]["persons"]) == persons
+                ]  # fmt: skip
+                if similar:
+                    self._warn_alike(row, given, [i for i in similar if i in candidates] or similar)
         return unnamed
 
     def _warn_alike(self, row: Row, given: list[tuple[str, Any]], alike: Sequence[str]) -> None:
@@ -750,10 +758,6 @@ def _event_columns(columns: frozenset[str]) -> _EventColumns:
         sources=labels.get("sources"),
         confidential="confidential" in labels,
     )
-
-
-def _fingerprint(raw: dict[str, Any]) -> tuple[Any, ...]:
-    return (raw["case"], raw["type"], raw["date"], tuple(sorted(raw.get("persons", ()))))
 
 
 def _same(a: dict[str, Any], b: dict[str, Any], ignore: Iterable[str]) -> bool:

@@ -117,6 +117,8 @@ def render(report: Report) -> str:
         f"Made {report.made} · as of {report.as_of.isoformat()} · dossier {report.version}",
         "",
     ]
+    if report.unverified:
+        lines += [f"**{escape(report.unverified.capitalize())}:** see `dossier verify`.", ""]
     if report.redacted:
         lines += [
             f"**This report is redacted:** {report.redacted_persons} confidential person(s)"
@@ -177,6 +179,7 @@ def render(report: Report) -> str:
         f"Made {report.made} with dossier {report.version}, as of {report.as_of.isoformat()}."
         + (" Redacted." if report.redacted else ""),
         "",
+        *([f"**{escape(report.unverified.capitalize())}.**", ""] if report.unverified else []),
         f"State hash (check with `dossier verify --hash`): `{report.state_hash}`",
         "",
     ]

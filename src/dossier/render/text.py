@@ -122,6 +122,8 @@ def render(report: Report) -> str:
 def _render(report: Report) -> str:
     lines = _heading(report.title, "#")
     lines.append(f"Made {report.made}, as of {report.as_of.isoformat()}, dossier {report.version}")
+    if report.unverified:
+        lines += _wrap(f"{report.unverified.upper()}: see 'dossier verify'.")
     if report.redacted:
         lines += _wrap(
             f"THIS REPORT IS REDACTED: {report.redacted_persons} confidential person(s) appear"
@@ -156,5 +158,7 @@ def _render(report: Report) -> str:
         f"Made {report.made} with dossier {report.version}, as of {report.as_of.isoformat()}."
         + (" Redacted." if report.redacted else "")
     )
+    if report.unverified:
+        lines += _wrap(f"{report.unverified.upper()}.")
     lines += ["State hash (check with 'dossier verify --hash'):", f"  {report.state_hash}", ""]
     return "\n".join(lines)
