@@ -1,4 +1,4 @@
-"""`make bench`: every row of DESIGN.md's performance budget, as ratios in one run.
+"""`make bench`: every row of the performance budget (README.md, "Performance"), as ratios.
 
 Generates its own data (100,000 events over 1,000 cases and 3,000 persons, and
 1,000,000 for the scale row) under bench-data/, builds the dossiers with

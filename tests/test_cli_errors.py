@@ -1,6 +1,6 @@
 """Every bad input: one `Error: …` line on stderr, the right exit code, the file untouched.
 
-Exit codes (DESIGN.md, "Command line"): 1 for errors about data, 2 for usage
+Exit codes (README.md, "Commands"): 1 for errors about data, 2 for usage
 errors (Typer's own format), 3 for a busy database. No traceback unless --debug.
 """
 

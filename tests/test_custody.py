@@ -1,4 +1,4 @@
-"""Custody periods derived from hand-built histories, one test per rule in DESIGN.md."""
+"""Custody periods derived from hand-built histories, one test per rule in docs/custody.md."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dossier.dates import stored
 from dossier.model import Event
 
 AS_OF = datetime.date(2020, 1, 1)
-# DESIGN.md, "Custody periods": the most specific end of a day names it.
+# docs/custody.md, "Periods": the most specific end of a day names it.
 PRECEDENCE = (
     "death_in_custody",
     "escape",
@@ -662,7 +662,7 @@ def test_periods_never_overlap_and_have_sane_days(events: list[Event]) -> None:
     assert [p.ongoing for p in periods][:-1] == [False] * (len(periods) - 1)
 
 
-# The real facts (/work/shared/facts/cases.json) ----------------------------------------------
+# The real facts (as data/events.csv records them) -------------------------------------------
 
 
 def test_kudoyarov_died_in_custody_after_141_days() -> None:

@@ -1,7 +1,7 @@
 """`dossier report`: what a printed dossier says, in HTML, Markdown and plain text.
 
-DESIGN.md, "Reports": a heading per case, persons and roles, custody periods,
-the timeline citing one numbered list of sources, statistics, and a footer with
+README.md, "Printing a dossier": a heading per case, persons and roles, custody
+periods, the timeline citing one numbered list of sources, statistics, and a footer with
 the version, the as-of date and the state hash that `verify --hash` finds again.
 Confidential records are redacted unless asked for; user text prints literally.
 

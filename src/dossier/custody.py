@@ -1,6 +1,6 @@
 """Custody periods, derived from events and never stored.
 
-The rules (DESIGN.md, "Custody periods"), in the order they are applied:
+The rules (docs/custody.md), in the order they are applied:
 
 1. Only events naming the person count. Events sort by earliest possible
    day, then less precise first, then the order recorded.

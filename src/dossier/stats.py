@@ -1,6 +1,6 @@
 """Summary statistics over selected cases, and the per-person comparison table.
 
-Counting rules (DESIGN.md): custody comes from `custody.py`; verdicts are
+Counting rules (docs/custody.md): custody comes from `custody.py`; verdicts are
 counted per person and day (guilty: a `verdict` with outcome guilty or a
 `sentence`; acquitted: a `verdict` with outcome acquitted or an `acquittal`);
 the conviction rate is guilty / (guilty + acquitted), None when both are zero.

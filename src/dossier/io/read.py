@@ -21,7 +21,7 @@ import orjson
 
 FORMAT_NAME = "dossier"
 
-# Columns of each kind of CSV (DESIGN.md, "Import and export"), in export order.
+# Columns of each kind of CSV (docs/import.md, "Columns"), in export order.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "event": ("case", "date", "type", "person", "place", "country", "description", "source",
               "id", "end", "outcome", "term", "note", "confidential"),
