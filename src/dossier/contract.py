@@ -26,9 +26,11 @@ holds the two to the same verdict).
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Any, TypedDict
 
@@ -423,24 +425,26 @@ def check_many(kind: str, records: Sequence[Any]) -> bool:
     """Whether every record is sound on its own (`faults` finds nothing in any).
 
     A columnar pre-filter for imports and loads of 100,000 records: each field is
-    checked for all records at once, mostly in C. It never says True where
-    `faults` would find something; on False, `faults` is run record by record to
-    find and word what is wrong.
+    checked for all records at once, mostly in C, on the distinct values where
+    they repeat. It never says True where `faults` would find something; on
+    False, `faults` is run record by record to find and word what is wrong.
     """
     if not records:
         return True
     fields = FIELDS[kind]
     # Every record a dict of exactly these keys: as many keys, and each one there.
-    if set(map(type, records)) != {dict} or set(map(len, records)) != {len(fields)}:
+    if set(map(len, records)) != {len(fields)}:
         return False
     try:
+        if set(map(type, records)) != {dict}:
+            return False
         # One pass over the records (each dict read once), then columns by transposing.
         columns = zip(*map(itemgetter(*fields), records), strict=True)
-    except KeyError:
+    except (KeyError, TypeError):
         return False
     checks = _COLUMN[kind]
     for name, column in zip(fields, columns, strict=True):
-        if not checks[name](list(column)):
+        if not checks[name](column):
             return False
     if kind == "persons":
         return _persons_ok(records)
@@ -462,121 +466,192 @@ def _persons_ok(records: Sequence[Any]) -> bool:
     return True
 
 
-def _texts_ok(values: list[Any]) -> bool:
-    """Every value is non-empty text without spaces at its ends."""
-    return (
-        not (set(map(type, values)) - {str})
-        and all(values)
-        and list(map(str.strip, values)) == values
-    )
+# The checks of one column take a tuple of its values. Text columns are checked on
+# their distinct values: no text equals a value of another type, so a set of them
+# keeps every value that matters (not so for true/false, where True == 1).
+Column = tuple[Any, ...]
 
 
-def _lines_ok(values: list[Any]) -> bool:
-    """Every value is text that `_line` accepts."""
-    if not values:
-        return True
-    if set(map(type, values)) != {str}:
-        return False
-    values = list(set(values))  # places repeat
-    if not _texts_ok(values):
-        return False
-    joined = "\n".join(values)
-    # No value holds a line break, and none holds another control character.
-    return joined.count("\n") == len(values) - 1 and not _BAD_LINE_BREAKLESS.search(joined)
-
-
-def _optional_lines(check: Callable[[list[Any]], bool]) -> Callable[[list[Any]], bool]:
-    return lambda column: check([v for v in column if v is not None])
-
-
-def _long_ok(values: list[Any]) -> bool:
-    return _texts_ok(values) and not _BAD_LONG.search("\n".join(values))
-
-
-def _codes_ok(values: list[Any]) -> bool:
-    return _lines_ok(values) and all(v == v.upper() for v in values)
-
-
-def _ids_ok(values: list[Any]) -> bool:
-    return not (set(map(type, values)) - {str}) and all(map(SLUG.match, values))
-
-
-def _lists_ok(values: list[Any], items_ok: Callable[[list[Any]], bool] | None = None) -> bool:
-    if set(map(type, values)) - {list}:
-        return False
-    items = [item for value in values for item in value]
-    if not items:
-        return True
-    if set(map(type, items)) != {str}:
-        return False
-    distinct = list(set(items))
-    if items_ok is not None:
-        if not items_ok(distinct):
-            return False
-    elif SEPARATOR in "".join(distinct) or not _lines_ok(distinct):
-        return False
-    return all(len(set(v)) == len(v) for v in values if len(v) > 1)
-
-
-def _id_lists_ok(values: list[Any]) -> bool:
-    return _lists_ok(values, _ids_ok)
-
-
-def _dates_ok(values: list[Any], optional: bool = False) -> bool:
-    if set(map(type, values)) - ({str, type(None)} if optional else {str}):
-        return False
-    distinct = set(values)
+def _distinct_texts(values: Iterable[Any], optional: bool = False) -> list[str] | None:
+    """The distinct values, if all are text (or None, when `optional`, left out)."""
+    try:
+        distinct = set(values)
+    except TypeError:  # a list or an object among them
+        return None
     if optional:
         distinct.discard(None)
     if {type(v) for v in distinct} - {str}:
+        return None
+    return list(distinct)
+
+
+def _all_texts(values: Column, optional: bool = False) -> list[str] | None:
+    """The values, if all are text (or None, when `optional`, left out): for columns
+    whose values seldom repeat (ids, descriptions), where a set would cost more."""
+    kinds = set(map(type, values))
+    if optional and type(None) in kinds:
+        kinds.discard(type(None))
+        values = tuple(v for v in values if v is not None)
+    return None if kinds - {str} else list(values)
+
+
+def _clean(texts: list[str], bad: re.Pattern[str], one_line: bool) -> bool:
+    """Non-empty, no spaces at the ends, no character `bad` finds (and one line each)."""
+    if not texts:
+        return True
+    if not all(texts) or list(map(str.strip, texts)) != texts:
         return False
-    try:
-        for value in distinct:
-            stored(value)
-    except InvalidDate:
+    joined = "\n".join(texts)
+    if one_line and joined.count("\n") != len(texts) - 1:
         return False
-    return True
+    return not bad.search(joined)
 
 
-def _words_ok(vocab: Collection[str], optional: bool = False) -> Callable[[list[Any]], bool]:
-    words = set(vocab) | ({None} if optional else set())
-    kinds = {str, type(None)} if optional else {str}
-    return lambda values: not (set(map(type, values)) - kinds) and set(values) <= words
+def _line_column(optional: bool, repeats: bool = True) -> Callable[[Column], bool]:
+    def check(values: Column) -> bool:
+        texts = _distinct_texts(values, optional) if repeats else _all_texts(values, optional)
+        return texts is not None and _clean(texts, _BAD_LINE_BREAKLESS, True)
+
+    return check
 
 
-def _bools_ok(values: list[Any]) -> bool:
+def _long_column(values: Column) -> bool:
+    texts = _all_texts(values, optional=True)
+    return texts is not None and _clean(texts, _BAD_LONG, False)
+
+
+def _code_column(values: Column) -> bool:
+    texts = _distinct_texts(values, optional=True)
+    return (
+        texts is not None
+        and _clean(texts, _BAD_LINE_BREAKLESS, True)
+        and all(v == v.upper() for v in texts)
+    )
+
+
+# In ids joined by line breaks: a character no id has, or an id that starts with a
+# hyphen.
+_NOT_SLUGS = re.compile(r"[^a-z0-9\n-]|(?:^|\n)-")
+
+
+def _slugs(ids: list[str]) -> bool:
+    """Every text an id: with line breaks between them, only id characters, none empty,
+    none starting with a hyphen."""
+    if not ids:
+        return True
+    joined = "\n".join(ids)
+    return all(ids) and joined.count("\n") == len(ids) - 1 and _NOT_SLUGS.search(joined) is None
+
+
+def _id_column(values: Column) -> bool:
+    texts = _all_texts(values)
+    return texts is not None and _slugs(texts)
+
+
+def _ref_column(values: Column) -> bool:
+    texts = _distinct_texts(values)  # an event's case: a few cases, many events
+    return texts is not None and _slugs(texts)
+
+
+def _column_items(values: Column, repeats: bool = True) -> tuple[list[str], bool] | None:
+    """The items of a column of lists of texts (distinct ones, where items repeat
+    across records), and whether no list repeats an item; None when a value is not a
+    list of texts."""
+    if set(map(type, values)) - {list}:
+        return None
+    items = list(chain.from_iterable(values))
+    texts = (_distinct_texts(items) if repeats else _all_texts(tuple(items))) if items else []
+    if texts is None:
+        return None
+    several = [v for v in values if len(v) > 1]
+    return texts, all(len(set(v)) == len(v) for v in several)
+
+
+def _list_column(values: Column, repeats: bool = True) -> bool:
+    found = _column_items(values, repeats)
+    if found is None:
+        return False
+    texts, once = found
+    return once and _clean(texts, _BAD_LINE_BREAKLESS, True) and SEPARATOR not in "".join(texts)
+
+
+def _sources_column(values: Column) -> bool:
+    return _list_column(values, repeats=False)  # a citation seldom serves two events
+
+
+def _id_list_column(values: Column) -> bool:
+    found = _column_items(values)
+    return found is not None and found[1] and _slugs(found[0])
+
+
+# Stored dates joined by line breaks, in the forms `stored` reads (whether a day is
+# in its month is checked apart).
+_DATES = re.compile(
+    r"(?:(?!0000)[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?[~?]?\n)*"
+)
+
+
+def _date_column(optional: bool) -> Callable[[Column], bool]:
+    def check(values: Column) -> bool:
+        texts = _distinct_texts(values, optional)
+        if texts is None:
+            return False
+        if texts and _DATES.fullmatch("\n".join(texts) + "\n") is None:
+            return False
+        try:  # the day exists in its month (2009-02-30 does not)
+            for text in texts:
+                if len(text) >= 10:
+                    datetime.date.fromisoformat(text[:10])
+        except ValueError:
+            return False
+        return True
+
+    return check
+
+
+def _word_column(vocab: Collection[str], optional: bool = False) -> Callable[[Column], bool]:
+    words = set(vocab)
+
+    def check(values: Column) -> bool:
+        texts = _distinct_texts(values, optional)
+        return texts is not None and words.issuperset(texts)
+
+    return check
+
+
+def _bool_column(values: Column) -> bool:
     return not (set(map(type, values)) - {bool})
 
 
-def _stamps_ok(values: list[Any]) -> bool:
-    return not (set(map(type, values)) - {str}) and all(map(TIMESTAMP.match, values))
+def _stamp_column(values: Column) -> bool:
+    texts = _distinct_texts(values)
+    return texts is not None and all(map(TIMESTAMP.match, texts))
 
 
-def _roles_ok(values: list[Any]) -> bool:
+def _role_column(values: Column) -> bool:
     return all(_roles_shape(v) is None and _roles(v) is None for v in values)
 
 
-_COLUMN: dict[str, dict[str, Callable[[list[Any]], bool]]] = {
+_COLUMN: dict[str, dict[str, Callable[[Column], bool]]] = {
     "cases": {
-        "id": _ids_ok, "title": _lines_ok, "summary": _optional_lines(_long_ok),
-        "jurisdiction": _optional_lines(_codes_ok), "status": _words_ok(STATUSES),
-        "charges": _lists_ok, "tags": _lists_ok, "sources": _lists_ok, "created": _stamps_ok,
-        "updated": _stamps_ok,
+        "id": _id_column, "title": _line_column(False, repeats=False), "summary": _long_column,
+        "jurisdiction": _code_column, "status": _word_column(STATUSES),
+        "charges": _list_column, "tags": _list_column, "sources": _list_column,
+        "created": _stamp_column, "updated": _stamp_column,
     },
     "persons": {
-        "id": _ids_ok, "name": _lines_ok, "aliases": _lists_ok,
-        "born": lambda v: _dates_ok(v, True), "died": lambda v: _dates_ok(v, True),
-        "nationality": _optional_lines(_lines_ok), "organizations": _lists_ok,
-        "notes": _optional_lines(_long_ok), "sources": _lists_ok, "confidential": _bools_ok,
-        "roles": _roles_ok,
+        "id": _id_column, "name": _line_column(False, repeats=False), "aliases": _list_column,
+        "born": _date_column(True), "died": _date_column(True),
+        "nationality": _line_column(True), "organizations": _list_column,
+        "notes": _long_column, "sources": _list_column, "confidential": _bool_column,
+        "roles": _role_column,
     },
     "events": {
-        "id": _ids_ok, "case": _ids_ok, "type": _words_ok(EVENT_TYPES), "date": _dates_ok,
-        "end": lambda v: _dates_ok(v, True), "persons": _id_lists_ok,
-        "place": _optional_lines(_lines_ok), "country": _optional_lines(_codes_ok),
-        "description": _optional_lines(_long_ok), "sources": _lists_ok,
-        "outcome": _words_ok(OUTCOMES, optional=True), "term": _optional_lines(_lines_ok),
-        "note": _optional_lines(_long_ok), "confidential": _bools_ok,
+        "id": _id_column, "case": _ref_column, "type": _word_column(EVENT_TYPES),
+        "date": _date_column(False), "end": _date_column(True), "persons": _id_list_column,
+        "place": _line_column(True), "country": _code_column, "description": _long_column,
+        "sources": _sources_column, "outcome": _word_column(OUTCOMES, optional=True),
+        "term": _line_column(True), "note": _long_column, "confidential": _bool_column,
     },
 }  # fmt: skip
 

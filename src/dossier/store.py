@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +108,17 @@ class Table(Generic[R]):
         """Add or replace a record given in its JSON form."""
         self.originals.setdefault(key, self.raw.get(key))
         self.raw[key] = raw
+
+    def put_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """`put_raw` for many records: an import of 100,000 events into a new table
+        remembers their originals (none) and stores them in two C-level updates."""
+        items = list(items)
+        if not self.raw and not self.originals:
+            self.originals.update(dict.fromkeys(key for key, _record in items))
+            self.raw.update(items)
+            return
+        for key, record in items:
+            self.put_raw(key, record)
 
     def delete(self, key: str) -> None:
         """Remove a record if it is there."""
@@ -339,6 +350,8 @@ class Dossier:
         entry keeps the finding instead, so `verify` still reports it.
         """
         if not self.history:
+            if self._as_written:  # a new file: nothing was there to edit
+                return []
             held = any(self._before().values())
             return ["the file held records but no history: written by hand"] if held else []
         last = self.history[-1]
@@ -386,8 +399,8 @@ class Dossier:
         """
         rest: dict[str, Any] = {}
         for kind, table in self.tables().items():
-            rest[kind] = {str(i): r for i, r in enumerate(table.raw.values(), 1)}
-        rest["history"] = {str(i): e for i, e in enumerate(self.history, 1)}
+            rest[kind] = _documents(table.raw.values())
+        rest["history"] = _documents(self.history)
         tail = memoryview(orjson.dumps(rest))[1:]  # '"cases":{…},…,"history":{…}}'
         self.meta[TAIL] = hashlib.sha256(tail).hexdigest()
         return _meta_prefix(self.meta), tail
@@ -547,6 +560,11 @@ def entry_problems(entry: dict[str, Any]) -> bool:
 
 
 TAIL = "tail"  # the meta key of the digest of everything after meta
+
+
+def _documents(records: Collection[Any]) -> dict[str, Any]:
+    """A TinyDB table: the records as documents "1", "2", … (built in C: 100,000 of them)."""
+    return dict(zip(map(str, range(1, len(records) + 1)), records, strict=True))
 
 
 def _meta_prefix(meta: dict[str, Any]) -> bytes:

@@ -42,13 +42,6 @@ class BadRow(Exception):
         self.errors = errors
 
 
-def check_order(start: str, end: str) -> None:
-    from dossier.dates import stored
-
-    if stored(end).last_day < stored(start).first_day:
-        raise RowError("end", f"the end ({end}) is before the date ({start})")
-
-
 unknown = unknown_word  # the importer words an unknown vocabulary word as the CLI does
 
 
