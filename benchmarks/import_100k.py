@@ -7,6 +7,8 @@ Run: .venv/bin/python benchmarks/import_100k.py   (also two rows of `make bench`
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,13 +44,27 @@ def _ours() -> tuple[list[str], Callable[[], None]]:
 
 
 def import_floor_case(repeat: int = 5) -> Case:
-    """Our full, validated import against the import floor."""
-    command, fresh = _ours()
+    """Our full, validated import of the events CSV against the import floor, which
+    reads the same CSV: the events go into a dossier that already holds the 1,000
+    cases and 3,000 persons they name (imported before each run, untimed), as a
+    batch import of events into a working dossier does."""
+    paths = _paths()
+    base = WORK / "cases-and-persons.json"
+    if not base.exists():
+        subprocess.run([*DOSSIER, "--db", str(base), "import", str(paths["cases"]),
+                        str(paths["persons"])], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    target = WORK / "events-import.json"
+
+    def fresh() -> None:
+        for leftover in WORK.glob("events-import.json*"):
+            leftover.unlink()
+        shutil.copyfile(base, target)
+
     out = WORK / "floor-import.json"
     return Case(
         name="import 100k-event CSV, against the import floor",
-        ours=command,
-        reference=[*PYTHON, str(FLOOR), str(_paths()["events"]), str(out)],
+        ours=[*DOSSIER, "--db", str(target), "import", str(paths["events"])],
+        reference=[*PYTHON, str(FLOOR), str(paths["events"]), str(out)],
         budget=FLOOR_BUDGET,
         before=fresh,
         repeat=repeat,

@@ -504,7 +504,16 @@ def _clean(texts: list[str], bad: re.Pattern[str], one_line: bool) -> bool:
     joined = "\n".join(texts)
     if one_line and joined.count("\n") != len(texts) - 1:
         return False
+    if joined.isascii():  # most text: the C0 controls and DEL are all `bad` can find
+        allowed = _ASCII_LONG if bad is _BAD_LONG else _ASCII_LINE
+        return not joined.encode("ascii").translate(None, allowed)
     return not bad.search(joined)
+
+
+# Printable ASCII, and the line breaks (and, in long text, tabs) that may stand in it:
+# what is left of ASCII text when they are deleted is a control character.
+_ASCII_LINE = bytes(range(0x20, 0x7F)) + b"\n"
+_ASCII_LONG = _ASCII_LINE + b"\t"
 
 
 def _line_column(optional: bool, repeats: bool = True) -> Callable[[Column], bool]:
@@ -589,6 +598,22 @@ def _id_list_column(values: Column) -> bool:
 _DATES = re.compile(
     r"(?:(?!0000)[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?[~?]?\n)*"
 )
+
+
+_PLAIN_DATE = re.compile(r"(?!0000)[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?")
+
+
+def stored_form(text: str) -> bool:
+    """Whether a typed date is already a stored date without qualifier (2011-02-09,
+    2011-02, 2011): then it is its own EDTF, with nothing to convert."""
+    if not _PLAIN_DATE.fullmatch(text):
+        return False
+    if len(text) == 10:
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:  # 2009-02-30
+            return False
+    return True
 
 
 def _date_column(optional: bool) -> Callable[[Column], bool]:
