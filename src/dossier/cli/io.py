@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dossier.cli.common import complete_case, edit, load, print_json, say, show
+from dossier.cli.common import complete_case, edit, load, print_json, say
 from dossier.errors import DossierError, one_line
 
 if TYPE_CHECKING:
@@ -98,10 +98,10 @@ def _report(summary: "Summary", files: list[str], dry_run: bool, as_json: bool) 
             f"{len(summary.errors)} problem(s) in {bad_files} file(s); nothing was imported"
         )
     if not as_json:
-        from dossier.render.terminal import import_summary
+        from dossier.render.summary import import_summary
 
         title = "Would import (dry run, nothing written)" if dry_run else "Imported"
-        show(import_summary(summary, f"{title}: {', '.join(files)}"))
+        sys.stdout.write(import_summary(summary, f"{title}: {', '.join(files)}"))
 
 
 @contextmanager

@@ -19,7 +19,6 @@ from dossier.model import Case, Event, Person
 from dossier.vocab import EVENT_TYPES, Effect
 
 if TYPE_CHECKING:
-    from dossier.io.importer import Summary
     from dossier.search import Hit
 
 EFFECT_STYLE = {Effect.START: "bold red", Effect.END: "bold green"}
@@ -281,24 +280,6 @@ def vocab_tables(rows: Sequence[tuple[str, str, str]], lists: Mapping[str, Seque
     for label, values in lists.items():
         words.add_row(label, ", ".join(values))
     return Group(types, words)
-
-
-def import_summary(summary: Summary, title: str) -> RenderableType:
-    """Added, updated and unchanged records per kind, and what was created."""
-    table = make_table("", "cases", "persons", "events")
-    for label, counts in (
-        ("added", summary.added),
-        ("updated", summary.updated),
-        ("unchanged", summary.unchanged),
-    ):
-        table.add_row(label, *(str(counts[k]) for k in ("cases", "persons", "events")))
-    created = summary.created_missing
-    lines = [
-        Text(f"Created missing {kind}: " + ", ".join(ids), style="yellow")
-        for kind, ids in created.items()
-        if ids
-    ]
-    return Group(text(title), table, *lines)
 
 
 def search_table(hits: Sequence[Hit], query: str) -> RenderableType:
