@@ -1401,3 +1401,30 @@ def test_a_role_in_capitals_is_read_as_the_word(run: Run, db: Path, tmp_path: Pa
     imported(run("import", str(path), "--json"))
     [person] = stored(db)["persons"].values()
     assert person["roles"] == [{"case": "mx", "role": "witness"}]
+
+
+def test_json_keys_in_csv_spellings_are_errors_not_dropped(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    before = Snapshot.of(db)
+    path = write(
+        tmp_path,
+        "e.jsonl",
+        '{"kind": "event", "case": "aleksanyan", "type": "hearing", "date": "2009",'
+        ' "notes": "hello", "person": "vasiliy-aleksanyan", "persons": [], "source": "x"}\n',
+    )
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:1: notes: unknown field 'notes' (did you mean 'note'?)",
+        f"{path}:1: persons: given twice, as 'person' and 'persons': keep one",
+    )
+
+
+def test_an_explicit_utf16_encoding_drops_the_byte_order_mark(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    text = "\ufeffcase,date,type,source\r\naleksanyan,2003,hearing,x\r\n"
+    path = write(tmp_path, "u.csv", text.encode("utf-16-le"))
+    summary = imported(aleksanyan("import", str(path), "--encoding", "utf-16-le", "--json"))
+    assert summary["added"] == tally(events=1)

@@ -110,11 +110,12 @@ def test_an_edit_is_named_warned_about_marked_and_accepted(aleksanyan: Run, db: 
     assert aleksanyan("verify").exit_code == 0
     assert aleksanyan("timeline", "aleksanyan").stderr == ""
     assert mark.upper() not in aleksanyan("report", "aleksanyan").stdout
-    # The accepting entry is on record, and undo does not treat it as a change to revert.
+    # The accepting entry is on record, and a new starting point: undo does not reach
+    # past it (it would put an older form back over the accepted change).
     history = json.loads(aleksanyan("history", "--json").stdout)
     assert history[-1]["command"] == "verify --accept --json"
-    undone = aleksanyan("undo", "--json")
-    assert json.loads(undone.stdout)["reverted"] == entry["accepted"] - 1
+    undone = aleksanyan("undo")
+    assert (undone.exit_code, undone.stderr) == (1, "Error: nothing to undo\n")
 
 
 def test_added_and_removed_records_are_named(aleksanyan: Run, db: Path) -> None:
@@ -147,3 +148,59 @@ def test_a_reformatted_file_is_no_change(aleksanyan: Run, db: Path) -> None:
     edit_file(db, lambda data: None)  # indented, keys as they were: the records are the same
     assert aleksanyan("verify").exit_code == 0
     assert aleksanyan("stats").stderr == ""
+
+
+def test_accept_after_a_write_still_accounts_for_an_added_record(aleksanyan: Run, db: Path) -> None:
+    edit_file(db, lambda data: data["cases"].update({"9": {**data["cases"]["1"], "id": "by-hand"}}))
+    assert aleksanyan("log", "aleksanyan", "hearing", "2008").exit_code == 0  # warns, writes
+    assert aleksanyan("verify", "--accept").exit_code == 0
+    assert aleksanyan("verify").exit_code == 0
+    # A later edit is named as itself, not as the accepted addition.
+    edit_file(db, lambda data: data["cases"]["1"].update(title="Edited"))
+    problems = json.loads(aleksanyan("verify", "--json").stdout)["problems"]
+    assert len(problems) == 1
+    assert problems[0].startswith("case aleksanyan changed")
+
+
+def test_accept_on_a_file_without_history(run: Run, db: Path) -> None:
+    assert run("case", "add", "mx", "--title", "Maximov").exit_code == 0
+    edit_file(db, lambda data: data.update(history={}) or data["meta"]["1"].pop("head"))
+    assert run("verify").exit_code == 1
+    assert run("verify", "--accept").exit_code == 0
+    assert run("verify").exit_code == 0
+    edit_file(db, lambda data: data["cases"]["1"].update(title="Edited"))
+    problems = json.loads(run("verify", "--json").stdout)["problems"]
+    assert [p.split(" outside")[0] for p in problems] == ["case mx changed"]
+
+
+def test_undo_of_an_entry_edited_outside_dossier_is_refused(aleksanyan: Run, db: Path) -> None:
+    def damage(data: dict[str, Any]) -> None:
+        last = data["history"][str(len(data["history"]))]
+        last["added"] = {}
+        last["before"] = {"events": {"x": {"id": "x", "date": 2009}}}
+
+    edit_file(db, damage)
+    before = Snapshot.of(db)
+    result = aleksanyan("undo")
+    assert result.exit_code == 1
+    assert "was edited outside dossier, so it cannot be reverted" in result.stderr
+    before.assert_unchanged()
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (lambda h: h["1"].update(seq="one"), "history entry 1 is damaged (seq)"),
+        (lambda h: h.update({"x": {}}), "the history table is damaged"),
+        (lambda h: h.update({"1": "an entry"}), "history entry 1 is damaged (the whole entry)"),
+    ],
+)
+def test_a_damaged_history_is_a_located_error(
+    aleksanyan: Run, db: Path, damage: Any, words: str
+) -> None:
+    edit_file(db, lambda data: damage(data["history"]))
+    for command in (("timeline", "aleksanyan"), ("verify",), ("undo",)):
+        result = aleksanyan(*command)
+        assert result.exit_code == 1
+        assert words in result.stderr
+        assert "internal error" not in result.stderr

@@ -35,7 +35,7 @@ from operator import itemgetter
 from typing import Any, TypedDict
 
 from dossier.dates import stored
-from dossier.errors import InvalidDate, InvalidValue, unknown_word
+from dossier.errors import InvalidDate, InvalidValue, did_you_mean, unknown_word
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
 
@@ -413,8 +413,6 @@ def _order(start: str | None, end: str | None, later: str, earlier: str) -> list
 
 
 def _hint(name: str, fields: Iterable[str]) -> str:
-    from dossier.errors import did_you_mean
-
     return did_you_mean(name, sorted(fields))
 
 
@@ -433,11 +431,9 @@ def check_many(kind: str, records: Sequence[Any]) -> bool:
         return True
     fields = FIELDS[kind]
     # Every record a dict of exactly these keys: as many keys, and each one there.
-    if set(map(len, records)) != {len(fields)}:
+    if set(map(type, records)) != {dict} or set(map(len, records)) != {len(fields)}:
         return False
     try:
-        if set(map(type, records)) != {dict}:
-            return False
         # One pass over the records (each dict read once), then columns by transposing.
         columns = zip(*map(itemgetter(*fields), records), strict=True)
     except (KeyError, TypeError):
@@ -621,7 +617,12 @@ def _date_column(optional: bool) -> Callable[[Column], bool]:
         texts = _distinct_texts(values, optional)
         if texts is None:
             return False
-        if texts and _DATES.fullmatch("\n".join(texts) + "\n") is None:
+        if not texts:
+            return True
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:  # a date holding a line break
+            return False
+        if _DATES.fullmatch(joined + "\n") is None:
             return False
         try:  # the day exists in its month (2009-02-30 does not)
             for text in texts:
@@ -679,14 +680,6 @@ _COLUMN: dict[str, dict[str, Callable[[Column], bool]]] = {
         "term": _line_column(True), "note": _long_column, "confidential": _bool_column,
     },
 }  # fmt: skip
-
-
-def first_faults(kind: str, records: Iterable[Any]) -> Iterable[tuple[Any, list[Fault]]]:
-    """(record, its faults) for every record that has any."""
-    for record in records:
-        found = faults(kind, record)
-        if found:
-            yield record, found
 
 
 # Tidying input ----------------------------------------------------------------

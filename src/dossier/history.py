@@ -97,8 +97,8 @@ def _piece(record: bytes, head: bytes) -> bytes:
 def record_digests(state: StateHash, kind: str, ids: Sequence[str]) -> dict[str, str] | None:
     """Record id -> digest, for the sorted ids the digests were made from; None when
     they do not fit (an older file, or edited digests)."""
-    text = state.digests.get(kind, "")
-    if len(text) != 8 * len(ids):
+    text = state.digests.get(kind, "") if isinstance(state.digests, dict) else ""
+    if not isinstance(text, str) or len(text) != 8 * len(ids):
         return None
     return {key: text[8 * n : 8 * n + 8] for n, key in enumerate(ids)}
 
@@ -164,7 +164,11 @@ def stacks(history: Sequence[Mapping[str, Any]]) -> Stacks:
     undone: list[int] = []
     for entry in history:
         if "accepted" in entry:
-            continue  # records what happened outside dossier: nothing to undo
+            # A new starting point: the records are as accepted, and undo or redo must
+            # not put back an older form over a change a person accepted.
+            done.clear()
+            undone.clear()
+            continue
         if entry.get("undoes") is not None:
             if done:
                 done.pop()
@@ -275,6 +279,9 @@ def last_written(
 ) -> dict[str, Any] | None:
     """The form in which dossier last wrote a record, if an entry holds it."""
     for entry in reversed(history):
+        accepted = entry.get("accepted", {}).get("changes", ())
+        if any(c["kind"] == kind and c["id"] == key for c in accepted):
+            return None  # last written outside dossier, then accepted: its form is unknown
         after = entry.get("after", {}).get(kind, {})
         if key in after:
             return after[key]  # type: ignore[no-any-return]

@@ -159,8 +159,7 @@ class Dossier:
         self.cases: Table[Case] = Table("cases", Case, _by_id(path, data, "cases"), path)
         self.persons: Table[Person] = Table("persons", Person, _by_id(path, data, "persons"), path)
         self.events: Table[Event] = Table("events", Event, _by_id(path, data, "events"), path)
-        docs = data.get("history") or {}
-        self.history: list[dict[str, Any]] = [docs[k] for k in sorted(docs, key=int)]
+        self.history: list[dict[str, Any]] = _history(path, data.get("history") or {})
         self._marker: dict[str, int] = {}
         # Whether the records and history are byte for byte as dossier last wrote them
         # (true of a new file). If so, every record passed the record contract when it
@@ -423,13 +422,34 @@ class Dossier:
 
     def _revert(self, seq: int, marker: str) -> dict[str, Any]:
         entry = next(e for e in self.history if e["seq"] == seq)
+        if entry_problems(entry):
+            raise CorruptDatabase(
+                f"{self.path}: history entry {seq} was edited outside dossier, so it cannot be"
+                " reverted; see 'dossier verify'"
+            )
         tables = self.tables()
         for kind, ids in entry.get("added", {}).items():
             for key in ids:
                 tables[kind].delete(key)
         for kind, records in entry.get("before", {}).items():
             for key, raw in records.items():
+                # What comes back passes the record contract like any other write.
+                faults = contract.faults(kind, raw)
+                if faults:
+                    raise CorruptDatabase(
+                        f"{self.path}: history entry {seq} holds a damaged {kind[:-1]} {key}:"
+                        f" {faults[0]}; it cannot be reverted"
+                    )
                 tables[kind].put_raw(key, raw)
+        cases, persons = self.cases.raw, self.persons.raw
+        for kind, records in entry.get("before", {}).items():
+            for key in records:
+                found = contract.reference_faults(kind, tables[kind].raw[key], cases, persons)
+                if found:
+                    raise DatabaseError(
+                        f"reverting history entry {seq} would bring back {kind[:-1]} {key},"
+                        f" whose {found[0]}; nothing was changed"
+                    )
         self._marker = {marker: seq}
         return entry
 
@@ -484,7 +504,7 @@ class Dossier:
                     self.history[-1].get("hash"),
                 )
             ):
-                self._outside.append("the last history entries were removed (the log is cut)")
+                self._outside.append("the last history entries were removed (the log is truncated)")
         if not self._outside:
             return None
         return Outside(self._since(), tuple(self._outside))
@@ -519,11 +539,9 @@ class Dossier:
             )
         tables = {kind: t.raw for kind, t in self.tables().items()}
         state = self.state_hash()
-        changes = (
-            hist.outside_changes(self.history, state, tables, self.meta.get("digests"))
-            if self.history and self.history[-1]["state"] != state.all
-            else []
-        )
+        # Always: after a write over the change, the state matches the last entry, but
+        # records added or removed outside dossier are still unaccounted for.
+        changes = hist.outside_changes(self.history, state, tables, self.meta.get("digests"))
         entry = hist.make_entry(
             self.history,
             time=now_iso(),
@@ -555,7 +573,7 @@ class Outside:
 
 
 def entry_problems(entry: dict[str, Any]) -> bool:
-    """Whether an entry's own hash is wrong (it was edited by hand)."""
+    """Whether an entry's own hash is wrong (it was edited outside dossier)."""
     return hist.entry_hash(entry) != entry.get("hash")
 
 
@@ -583,6 +601,34 @@ def _as_written(raw: bytes, meta: dict[str, Any]) -> bool:
     if not isinstance(digest, str) or not raw.startswith(prefix):
         return False
     return hashlib.sha256(memoryview(raw)[len(prefix) :]).hexdigest() == digest
+
+
+# What every history entry holds, and of which JSON type: checked on load, so that
+# undo, verify and history meet no entry they cannot read.
+_ENTRY = {"seq": int, "time": str, "command": str, "added": dict, "removed": dict,
+          "before": dict, "prev": str, "state": str, "hash": str}  # fmt: skip
+
+
+def _history(path: Path, docs: Any) -> list[dict[str, Any]]:
+    """The history entries in order; CorruptDatabase naming the first damaged one."""
+    if not isinstance(docs, dict) or not all(str(k).isdigit() for k in docs):
+        raise CorruptDatabase(
+            f"{path}: the history table is damaged (its documents are not numbered);"
+            " the file was edited outside dossier and was left untouched"
+        )
+    entries = [docs[k] for k in sorted(docs, key=int)]
+    for position, entry in enumerate(entries, 1):
+        wrong = (
+            [f for f, kind in _ENTRY.items() if not isinstance(entry.get(f), kind)]
+            if isinstance(entry, dict)
+            else ["the whole entry"]
+        )
+        if wrong:
+            raise CorruptDatabase(
+                f"{path}: history entry {position} is damaged ({', '.join(wrong)});"
+                " the file was edited outside dossier and was left untouched"
+            )
+    return entries
 
 
 def _real(path: str | Path) -> Path:

@@ -111,6 +111,8 @@ def verify(
     from dossier import history as hist
 
     if accept:
+        if state is not None:
+            raise typer.BadParameter("give --accept or --hash, not both", param_hint="--accept")
         _accept(ctx, as_json)
         return
     d = load(ctx, verifying=True)
@@ -155,12 +157,13 @@ def _accept(ctx: typer.Context, as_json: bool) -> None:
 
 def _os_user() -> str:
     """Who accepts: the operating-system user running the command."""
-    import getpass
+    import pwd
 
+    # The account, not $USER or $LOGNAME, which anyone can set to another name.
     try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name and no password-database entry
-        return f"uid {os.getuid()}"
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # no password-database entry (a container's numeric user)
+        return f"uid {os.geteuid()}"
 
 
 def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:

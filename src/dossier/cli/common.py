@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 ARGV_KEY = "dossier.argv"
+WARNED_KEY = "dossier.warned"  # the warning about changes outside dossier was given
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ def load(ctx: typer.Context, dry_run: bool = False, *, verifying: bool = False) 
     path, named = _db(ctx)
     dossier = Dossier.load(path, must_exist=named and not dry_run, strict=not verifying)
     if not verifying:
-        warn_outside(dossier)
+        warn_outside(ctx, dossier)
     return dossier
 
 
@@ -89,15 +90,20 @@ def edit(ctx: typer.Context, warn: bool = True) -> Iterator[Dossier]:
     path, named = _db(ctx)
     with Dossier.edit(path, command=command_line(ctx), create_folders=not named) as dossier:
         if warn:
-            warn_outside(dossier)
+            warn_outside(ctx, dossier)
         yield dossier
 
 
-def warn_outside(dossier: Dossier) -> None:
-    """One line on stderr when the dossier was changed outside dossier and not accepted."""
+def warn_outside(ctx: typer.Context, dossier: Dossier) -> None:
+    """One line on stderr when the dossier was changed outside dossier and not accepted;
+    once a command, even one that reads the file twice (to ask, then to write)."""
+    meta = ctx.find_root().meta
+    if meta.get(WARNED_KEY):
+        return
     outside = dossier.outside()
     if outside is None:
         return
+    meta[WARNED_KEY] = True
     from dossier.errors import one_line
 
     first = outside.problems[0]

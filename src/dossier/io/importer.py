@@ -525,7 +525,7 @@ class _Planner:
             converted = self._dates(ends)
             refuse(e is None and c for e, c in zip(converted, ends, strict=True))
             ends = converted
-        persons: list[Any] = [[]] * n
+        persons: list[Any] = fresh_lists(n)  # one list a record, never shared
         if plan.persons:
             found = {cell: self._person_cell(cell) for cell in set(column(plan.persons))}
             persons = list(map(found.__getitem__, column(plan.persons)))
@@ -540,9 +540,7 @@ class _Planner:
             outcomes = [v or None for v in column("outcome")]
             refuse(o is not None and o not in _OUTCOMES for o in outcomes)
             texts["outcome"] = outcomes
-        sources = list(map(split, column(plan.sources))) if plan.sources else [[]] * n
-        if not plan.sources:
-            sources = [[] for _ in range(n)]
+        sources = list(map(split, column(plan.sources))) if plan.sources else fresh_lists(n)
         if plan.confidential:
             flags = [v.lower() for v in column("confidential")]
             refuse(f not in TRUE and f not in FALSE for f in flags)
@@ -552,6 +550,8 @@ class _Planner:
         if self.fresh:  # every field, in the stored order
             fields = tuple(_NEW_EVENT)
             fill = {name: [default] * n for name, default in _NEW_EVENT.items()}
+            # Lists are made anew for each record: none may be shared by two.
+            fill["sources"], fill["persons"] = fresh_lists(n), fresh_lists(n)
             columns = [given[name] if name in given else fill[name] for name in fields]
         else:  # only what the file gives
             if not plan.end:
@@ -598,7 +598,7 @@ class _Planner:
 
     def _new_event(self) -> dict[str, Any]:
         """A record to fill: whole into a dossier without events, else only what is given."""
-        return dict(_NEW_EVENT) if self.fresh else {"id": None}
+        return {**_NEW_EVENT, "persons": [], "sources": []} if self.fresh else {"id": None}
 
     def _known_person(self, ref: str) -> str | None:
         """The id a reference names without doubt (an id, or one folded name), remembered."""
@@ -692,7 +692,8 @@ class _Planner:
             old = stored.get(event_id)
             # Every key in the stored order (the base's); a column the file lacks keeps
             # the stored value.
-            merged = record if self.fresh else {**(old or _NEW_EVENT), **record}
+            base = old or {**_NEW_EVENT, "persons": [], "sources": []}
+            merged = {**base, **record}
             if old is None:
                 added += 1
             elif old == merged:
@@ -868,6 +869,11 @@ def _event_columns(columns: frozenset[str]) -> _EventColumns:
         sources=labels.get("sources"),
         confidential="confidential" in labels,
     )
+
+
+def fresh_lists(n: int) -> list[list[str]]:
+    """`n` empty lists, each its own."""
+    return [[] for _ in range(n)]
 
 
 def _is_none(value: object) -> bool:

@@ -50,10 +50,13 @@ _FIELDS = {
     "event": ("id", "case", "type", "date", "end", "persons", "place", "country", "description",
               "sources", "outcome", "term", "note", "confidential"),
 }  # fmt: skip
-JSON_KEYS = {
-    kind: frozenset(_FIELDS[kind]) | frozenset(COLUMNS[kind]) | frozenset(SYNONYMS[kind])
-    for kind in KINDS
-}
+# JSON takes the stored fields and the CSV columns (an event's "person", a person's
+# "case" and "role"), but not the other spellings CSV headers may use: a key that
+# would be read as nothing is an error, never dropped.
+JSON_KEYS = {kind: frozenset(_FIELDS[kind]) | frozenset(COLUMNS[kind]) for kind in KINDS}
+# One field given twice in a JSON record, under its two names.
+_TWICE = {"event": (("person", "persons"), ("source", "sources")),
+          "person": (("case", "roles"), ("role", "roles"))}  # fmt: skip
 # The keys of a JSON export's top-level object.
 TOP_KEYS = ("format", "version", "exported", "cases", "persons", "events")
 # A cell may hold a whole document (a judgment's text): far beyond the csv
@@ -198,7 +201,8 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem 
     if utf8 and data.startswith(_UTF16_BOMS):
         codec = encoding = "utf-16"  # the BOM says which byte order
     try:
-        return data.decode(codec), None
+        # A byte-order mark read as text (utf-16-le given for a file that has one).
+        return data.decode(codec).removeprefix("\ufeff"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         hint = (
@@ -449,11 +453,17 @@ def _json_record(
     known = JSON_KEYS[kind]
     unknown = [key for key in values if key not in known]
     row = Row(name, position, kind, values, frozenset(values), locate)
-    if unknown:
+    twice = [(a, b) for a, b in _TWICE.get(kind, ()) if a in values and b in values]
+    if unknown or twice:
         # Reported, and the row still checked without them: every problem at once.
         for key in unknown:
             del values[key]
             parsed.problems.append(Problem(name, -1, key, _unknown_key(kind, key)))
+        for short, full in twice:
+            parsed.problems.append(
+                Problem(name, -1, full, f"given twice, as {short!r} and {full!r}: keep one")
+            )
+        unknown += [full for _short, full in twice]
         row.columns = frozenset(values)
         line = row.line if locate is not None else position
         for at in range(len(parsed.problems) - len(unknown), len(parsed.problems)):
