@@ -109,24 +109,43 @@ class Problem:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
 
 
-@dataclass(slots=True)
 class Row:
     """One record of an input file, with its raw values.
 
     `position` is the line for CSV and JSONL; for JSON it is the record's index
     in its section, turned into a line by `locate` only when a problem must be
     shown (finding lines in JSON means scanning the text, which the fast path
-    skips).
+    skips). A CSV row keeps its cells and its file's header, and makes the
+    `values` dict only when asked: the importer's fast path reads a file's rows
+    a column at a time, straight from the cells.
     """
 
-    file: str
-    position: int
-    kind: str
-    values: dict[str, Any]
-    columns: frozenset[str] = field(default_factory=frozenset)
-    locate: Callable[[str, int], int] | None = None
-    tabular: bool = False  # from CSV: every value is stripped text, lists are |-separated
-    escapes: bool = True  # some cell may start with an apostrophe (see escape_formula)
+    __slots__ = ("_values", "cells", "columns", "escapes", "file", "header", "kind", "locate",
+                 "position", "tabular")  # fmt: skip
+
+    def __init__(
+        self,
+        file: str,
+        position: int,
+        kind: str,
+        values: dict[str, Any] | None,
+        columns: frozenset[str] = frozenset(),
+        locate: Callable[[str, int], int] | None = None,
+        tabular: bool = False,  # from CSV: every value is stripped text, lists |-separated
+        escapes: bool = True,  # some cell may start with an apostrophe (see escape_formula)
+        cells: list[str] | None = None,
+        header: tuple[str, ...] = (),
+    ) -> None:
+        self.file, self.position, self.kind, self._values = file, position, kind, values
+        self.columns, self.locate, self.tabular, self.escapes = columns, locate, tabular, escapes
+        self.cells, self.header = cells, header
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Field or column name -> raw value."""
+        if self._values is None:
+            self._values = dict(zip(self.header, self.cells or (), strict=True))
+        return self._values
 
     @property
     def line(self) -> int:
@@ -267,6 +286,7 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
         return parsed
     columns = [SYNONYMS[kind].get(c, c) for c in columns]
     present = frozenset(columns)
+    names = tuple(columns)
     width = len(columns)
     rows = parsed.rows
     # Whether any cell may start with an apostrophe: if none can, no row needs looking at.
@@ -283,9 +303,8 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
                 message = f"the row has {len(cells)} cells, the header {width}"
                 parsed.problems.append(Problem(name, line, None, message))
                 continue
-            values = dict(zip(columns, cells, strict=True))
             # Positional (locate=None, tabular=True): keywords cost twice the time, per row.
-            rows.append(Row(name, line, kind, values, present, None, True, escapes))
+            rows.append(Row(name, line, kind, None, present, None, True, escapes, cells, names))
     except csv.Error as exc:
         parsed.problems.append(Problem(name, start, None, f"cannot read this row: {exc}"))
     return parsed
