@@ -18,8 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from data import floor_json, generate
-from harness import DOSSIER, PYTHON, ROOT, Case, measure, table
+from harness import DOSSIER, PYTHON, ROOT, Case, in_child, measure, table
 from import_100k import import_case, import_floor_case
 
 DATA = ROOT / "bench-data"
@@ -31,7 +30,8 @@ def dossier_of(size: int) -> tuple[Path, Path, str]:
     db = folder / "db.json"
     floor = folder / "floor.json"
     if not db.exists():
-        paths = generate(folder, size)
+        in_child(f"from data import generate; generate(Path({str(folder)!r}), {size})")
+        paths = {kind: folder / f"{kind}.csv" for kind in ("cases", "persons", "events")}
         subprocess.run(
             [*DOSSIER, "--db", str(db), "import", str(paths["cases"]), str(paths["persons"]),
              str(paths["events"])],
@@ -39,7 +39,9 @@ def dossier_of(size: int) -> tuple[Path, Path, str]:
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
     if not floor.exists():
-        floor_json(db, floor)
+        in_child(
+            f"from data import floor_json; floor_json(Path({str(db)!r}), Path({str(floor)!r}))"
+        )
     return db, floor, "case-0007"
 
 

@@ -21,6 +21,24 @@ DOSSIER = [str(BIN / "dossier")]
 PYTHON = [sys.executable]
 
 
+def in_child(code: str) -> None:
+    """Prepare data in a process of its own (Python `code`, with benchmarks/ importable).
+
+    A bench process grown to gigabytes by generating 1,000,000 events would count
+    in the peak memory of every command it starts afterwards: the child's peak
+    includes the parent's pages it was forked with.
+    """
+    here = str(Path(__file__).resolve().parent)
+    subprocess.run(
+        [
+            *PYTHON,
+            "-c",
+            f"import sys; sys.path.insert(0, {here!r}); from pathlib import Path; {code}",
+        ],
+        check=True,
+    )
+
+
 @dataclass(frozen=True)
 class Run:
     """One measured process: wall time in seconds and peak memory in MiB."""

@@ -15,8 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from data import generate
-from harness import BIN, DOSSIER, PYTHON, ROOT, Case, measure, table
+from harness import BIN, DOSSIER, PYTHON, ROOT, Case, in_child, measure, table
 
 WORK = ROOT / "bench-data" / "100k"
 FLOOR_BUDGET = 4.0
@@ -26,7 +25,7 @@ FLOOR = Path(__file__).resolve().parent / "import_floor.py"
 
 def _paths() -> dict[str, Path]:
     if not (WORK / "events.csv").exists():
-        return generate(WORK, 100_000)
+        in_child(f"from data import generate; generate(Path({str(WORK)!r}), 100_000)")
     return {kind: WORK / f"{kind}.csv" for kind in ("cases", "persons", "events")}
 
 

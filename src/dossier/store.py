@@ -131,7 +131,11 @@ class Table(Generic[R]):
         added: list[str] = []
         removed: list[str] = []
         before: dict[str, Any] = {}
-        for key, original in self.originals.items():
+        originals = self.originals
+        if set(map(type, originals.values())) == {type(None)}:  # only additions: an import
+            raw = self.raw
+            return [key for key in originals if key in raw], removed, before
+        for key, original in originals.items():
             now = self.raw.get(key)
             if original is None and now is not None:
                 added.append(key)
