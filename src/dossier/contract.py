@@ -155,28 +155,27 @@ def _optional_text_shape(value: Any) -> str | None:
     return f"must be text or null, not {_type_name(value)}"
 
 
-def _line(value: str) -> str | None:
-    """One line of text: not empty, no control characters, no spaces at the ends."""
+def _text(value: str, bad: re.Pattern[str], what: str) -> str | None:
+    """Not empty, no character `bad` finds (`what` says what they are), no spaces at
+    the ends."""
     if not value:
         return "must not be empty (use null for no value)"
-    bad = _BAD_LINE.search(value)
-    if bad:
-        return f"must be one line of text, without control characters (found {_char(bad[0])})"
+    found = bad.search(value)
+    if found:
+        return f"{what} (found {_char(found[0])})"
     if value != value.strip():
         return "has spaces or line breaks at its start or end"
     return None
+
+
+def _line(value: str) -> str | None:
+    """One line of text: not empty, no control characters, no spaces at the ends."""
+    return _text(value, _BAD_LINE, "must be one line of text, without control characters")
 
 
 def _long(value: str) -> str | None:
     """Text that may have several lines (newlines and tabs allowed)."""
-    if not value:
-        return "must not be empty (use null for no value)"
-    bad = _BAD_LONG.search(value)
-    if bad:
-        return f"must not contain control characters (found {_char(bad[0])})"
-    if value != value.strip():
-        return "has spaces or line breaks at its start or end"
-    return None
+    return _text(value, _BAD_LONG, "must not contain control characters")
 
 
 def _char(char: str) -> str:
