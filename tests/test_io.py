@@ -1428,3 +1428,19 @@ def test_an_explicit_utf16_encoding_drops_the_byte_order_mark(
     path = write(tmp_path, "u.csv", text.encode("utf-16-le"))
     summary = imported(aleksanyan("import", str(path), "--encoding", "utf-16-le", "--json"))
     assert summary["added"] == tally(events=1)
+
+
+def test_the_fast_path_holds_a_new_dossier_to_the_contract(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """Into a dossier without events the contract checks the fast path's own columns:
+    a control character it does not look for is still refused, and located."""
+    assert run("case", "add", "mx", "--title", "Maximov").exit_code == 0
+    before = Snapshot.of(db)
+    path = write(tmp_path, "e.csv", "case,date,type,description,source\n"
+                 "mx,2011,other,fine,x\nmx,2012,other,bell\x07,x\n")  # fmt: skip
+    assert_refused(
+        run("import", str(path)),
+        before,
+        f"{path}:3: description: must not contain control characters (found U+0007)",
+    )

@@ -437,14 +437,22 @@ def check_many(kind: str, records: Sequence[Any]) -> bool:
         columns = zip(*map(itemgetter(*fields), records), strict=True)
     except (KeyError, TypeError):
         return False
+    return check_columns(kind, dict(zip(fields, columns, strict=True)))
+
+
+def check_columns(kind: str, columns: Mapping[str, Sequence[Any]]) -> bool:
+    """`check_many` for records given as columns: every field of the kind, one value
+    per record. For an importer that makes its records out of columns, so that they
+    need not be taken apart again (the records are exactly `dict(zip(FIELDS, row))`)."""
     checks = _COLUMN[kind]
-    for name, column in zip(fields, columns, strict=True):
-        if not checks[name](column):
+    for name in FIELDS[kind]:
+        if not checks[name](tuple(columns[name])):
             return False
     if kind == "persons":
-        return _persons_ok(records)
+        return _persons_ok(columns)
     if kind == "events":
-        return all(_ordered(r["date"], r["end"]) for r in records if r["end"] is not None)
+        pairs = zip(columns["date"], columns["end"], strict=True)
+        return all(_ordered(date, end) for date, end in pairs if end is not None)
     return True
 
 
@@ -452,13 +460,14 @@ def _ordered(start: str, end: str) -> bool:
     return not stored(end).last_day < stored(start).first_day
 
 
-def _persons_ok(records: Sequence[Any]) -> bool:
-    for r in records:
-        if r["born"] is not None and r["died"] is not None and not _ordered(r["born"], r["died"]):
-            return False
-        if r["name"] in r["aliases"]:
-            return False
-    return True
+def _persons_ok(columns: Mapping[str, Sequence[Any]]) -> bool:
+    lives = zip(columns["born"], columns["died"], strict=True)
+    if not all(
+        _ordered(born, died) for born, died in lives if born is not None and died is not None
+    ):
+        return False
+    names = zip(columns["name"], columns["aliases"], strict=True)
+    return not any(name in aliases for name, aliases in names)
 
 
 # The checks of one column take a tuple of its values. Text columns are checked on
