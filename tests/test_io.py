@@ -1444,3 +1444,20 @@ def test_the_fast_path_holds_a_new_dossier_to_the_contract(
         before,
         f"{path}:3: description: must not contain control characters (found U+0007)",
     )
+
+
+def test_an_id_less_row_naming_the_same_persons_in_another_order_is_the_same_event(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    assert run("case", "add", "yukos", "--title", "Yukos").exit_code == 0
+    for name in ("Mikhail Khodorkovsky", "Platon Lebedev"):
+        assert run("person", "add", name).exit_code == 0
+    first = write(tmp_path, "a.csv", "case,date,type,person,source\n"
+                  "yukos,2005-05-31,verdict,mikhail-khodorkovsky|platon-lebedev,x\n")  # fmt: skip
+    imported(run("import", str(first), "--json"))
+    again = write(tmp_path, "b.csv", "case,date,type,person,source\n"
+                  "yukos,2005-05-31,verdict,platon-lebedev|mikhail-khodorkovsky,x\n")  # fmt: skip
+    before = Snapshot.of(db)
+    summary = imported(run("import", str(again), "--json"))
+    assert (summary["added"], summary["unchanged"]) == (tally(), tally(events=1))
+    before.assert_unchanged()

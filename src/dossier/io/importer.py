@@ -745,8 +745,10 @@ class _Planner:
             given = [(k, v) for k, v in record.items() if k != "id"]
             for at, event_id in enumerate(candidates):
                 old = stored[event_id]
-                if all(old.get(k) == v for k, v in given):
+                if all(_equal(k, old.get(k), v) for k, v in given):
                     record["id"] = event_id
+                    if "persons" in record:  # the same event: as stored, order included
+                        record["persons"] = old["persons"]
                     del candidates[at]
                     break
             else:
@@ -765,8 +767,8 @@ class _Planner:
         equal events (two hearings on one day are two events)."""
         stored = self.d.events.raw
         near = alike[0]
-        differs = [k for k, v in given if stored[near].get(k) != v]
-        if not differs or any(all(stored[i].get(k) == v for k, v in given) for i in alike):
+        differs = [k for k, v in given if not _equal(k, stored[near].get(k), v)]
+        if not differs or any(all(_equal(k, stored[i].get(k), v) for k, v in given) for i in alike):
             return
         self.summary.warnings.append(
             Problem(
@@ -896,6 +898,14 @@ def _event_columns(columns: frozenset[str]) -> _EventColumns:
         sources=labels.get("sources"),
         confidential="confidential" in labels,
     )
+
+
+def _equal(field: str, stored: Any, given: Any) -> bool:
+    """Whether a row gives a field as the stored event has it; persons in any order (who
+    was there, not in which order the spreadsheet named them)."""
+    if field == "persons" and isinstance(stored, list) and isinstance(given, list):
+        return sorted(stored) == sorted(given)
+    return bool(stored == given)
 
 
 def fresh_lists(n: int) -> list[list[str]]:
