@@ -411,6 +411,36 @@ def _order(start: str | None, end: str | None, later: str, earlier: str) -> list
     return []
 
 
+def blank(kind: str) -> dict[str, Any]:
+    """A record of a kind with nothing given: every field, in the stored order, empty
+    (null, an empty list of its own, false; a case's status open). Not valid as it is:
+    its caller fills the required fields."""
+    record: dict[str, Any] = {}
+    for name, (shape, _content) in RULES[kind].items():
+        empty = shape in (_list_shape, _roles_shape)
+        record[name] = [] if empty else False if shape is _bool_shape else None
+    if kind == "cases":
+        record["status"] = "open"
+    return record
+
+
+def check_field(kind: str, field: str, value: Any) -> None:
+    """Raise InvalidValue if one field's value breaks the contract on its own (a word
+    outside its vocabulary, say): for a caller that checks a field before the record
+    it belongs to is whole, so that the first problem reported is that one."""
+    shape, content = RULES[kind][field]
+    problem = shape(value) or content(value)
+    if problem:
+        raise InvalidValue(problem, field)
+
+
+def check_order(start: str | None, end: str | None, later: str, earlier: str) -> None:
+    """Raise InvalidValue if `later` (died, end) is before `earlier` (born, the date)."""
+    found = _order(start, end, later, earlier)
+    if found:
+        raise InvalidValue(found[0].message, found[0].field)
+
+
 def _hint(name: str, fields: Iterable[str]) -> str:
     return did_you_mean(name, sorted(fields))
 

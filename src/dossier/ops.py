@@ -9,7 +9,7 @@ leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from dossier import contract
@@ -20,7 +20,6 @@ from dossier.errors import (
     InvalidValue,
     NotFound,
     did_you_mean,
-    unknown_word,
 )
 from dossier.model import (
     Case,
@@ -34,20 +33,14 @@ from dossier.model import (
 )
 from dossier.search import resolve_person
 from dossier.store import Dossier
-from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
 
-def _in_vocab(value: str, vocab: Collection[str], what: str, field: str) -> str:
-    if value not in vocab:
-        raise InvalidValue(unknown_word(what, value, vocab), field)
-    return value
-
-
-def _edtf(value: str | None, field: str) -> PartialDate | None:
+def _check_date(value: str | None, field: str) -> None:
+    """A stored date that cannot be read is an error naming its field."""
     if value is None:
-        return None
+        return
     try:
-        return PartialDate.from_edtf(value)
+        PartialDate.from_edtf(value)
     except InvalidValue as exc:
         raise InvalidValue(str(exc), field) from None
 
@@ -121,12 +114,13 @@ def require_event(d: Dossier, event_id: str) -> Event:
 
 def _clean_case(d: Dossier, case: Case) -> Case:
     check_slug(case.id, "case id")
+    contract.check_field("cases", "status", case.status)
     return replace(
         case,
         title=_required(case.title, "title"),
         summary=_long(case.summary),
         jurisdiction=contract.tidy_code(_utf8(case.jurisdiction or "")),
-        status=_in_vocab(case.status, STATUSES, "status", "status"),
+        status=case.status,
         charges=_texts(case.charges),
         tags=_texts(case.tags),
         sources=_texts(case.sources),
@@ -197,12 +191,12 @@ def remove_case(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
 
 def _clean_person(d: Dossier, person: Person) -> Person:
     check_slug(person.id, "person id")
-    born, died = _edtf(person.born, "born"), _edtf(person.died, "died")
-    if born and died and died.last_day < born.first_day:
-        raise InvalidValue(f"died ({died}) is before born ({born})", "died")
+    _check_date(person.born, "born")
+    _check_date(person.died, "died")
+    contract.check_order(person.born, person.died, "died", "born")
     for role in person.roles:
         require_case(d, role.case)
-        _in_vocab(role.role, ROLES, "role", "role")
+        contract.check_field("persons", "roles", [role.to_dict()])
     name = _required(person.name, "name")
     return replace(
         person,
@@ -284,13 +278,11 @@ def remove_person(d: Dossier, ref: str, *, cascade: bool = False) -> Removal:
 
 def _clean_event(d: Dossier, event: Event) -> Event:
     require_case(d, event.case)
-    _in_vocab(event.type, EVENT_TYPES, "event type", "type")
-    start = _edtf(event.date, "date")
-    end = _edtf(event.end, "end")
-    if start and end and end.last_day < start.first_day:
-        raise InvalidValue(f"end ({end}) is before the date ({start})", "end")
-    if event.outcome is not None:
-        _in_vocab(event.outcome, OUTCOMES, "outcome", "outcome")
+    contract.check_field("events", "type", event.type)
+    _check_date(event.date, "date")
+    _check_date(event.end, "end")
+    contract.check_order(event.date, event.end, "end", "the date")
+    contract.check_field("events", "outcome", event.outcome)
     persons = tuple(dict.fromkeys(resolve_person(p, d.persons) for p in event.persons))
     return replace(
         event,

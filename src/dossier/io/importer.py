@@ -231,10 +231,7 @@ class _Planner:
         if case_id:
             v.guard(self._once, row, "case", case_id)
         old = self.d.cases.raw.get(case_id)
-        record: dict[str, Any] = dict(old) if old else {
-            "id": case_id, "summary": None, "jurisdiction": None, "status": "open",
-            "charges": [], "tags": [], "sources": [], "created": None, "updated": None,
-        }  # fmt: skip
+        record = dict(old) if old else {**contract.blank("cases"), "id": case_id}
         if old is None or v.has("title"):
             record["title"] = v.text("title", required=True)
         for name in ("summary", "jurisdiction"):
@@ -277,11 +274,7 @@ class _Planner:
         if not SLUG.match(case_id):
             raise RowError(field, f"{case_id!r} is not a valid case id")
         if self.create_missing:
-            self.cases[case_id] = {
-                "id": case_id, "title": case_id, "summary": None, "jurisdiction": None,
-                "status": "open", "charges": [], "tags": [], "sources": [], "created": None,
-                "updated": None,
-            }  # fmt: skip
+            self.cases[case_id] = {**contract.blank("cases"), "id": case_id, "title": case_id}
             self.summary.created_missing["cases"].append(case_id)
             if self.row is not None:
                 self.origin[("cases", case_id)] = self.row
@@ -308,11 +301,7 @@ class _Planner:
         if person_id and not v.errors:
             v.guard(self._once, row, "person", person_id)
         old = self.d.persons.raw.get(person_id)
-        record: dict[str, Any] = dict(old) if old else {
-            "id": person_id, "aliases": [], "born": None, "died": None, "nationality": None,
-            "organizations": [], "notes": None, "sources": [], "confidential": False,
-            "roles": [],
-        }  # fmt: skip
+        record = dict(old) if old else {**contract.blank("persons"), "id": person_id}
         if not matched:
             record["name"] = name  # a row without an id never renames a person it matched
         for name_field in ("aliases", "organizations", "sources"):
@@ -419,11 +408,7 @@ class _Planner:
                                    " give the id")  # fmt: skip
         if self.create_missing:
             person_id = self._free_id(ref)
-            self.persons[person_id] = {
-                "id": person_id, "name": ref, "aliases": [], "born": None, "died": None,
-                "nationality": None, "organizations": [], "notes": None, "sources": [],
-                "confidential": False, "roles": [],
-            }  # fmt: skip
+            self.persons[person_id] = {**contract.blank("persons"), "id": person_id, "name": ref}
             self.names[fold(ref)].add(person_id)
             self.summary.created_missing["persons"].append(person_id)
             if self.row is not None:
@@ -865,11 +850,8 @@ def _label(row: Row, name: str) -> str:
     return column_labels(row.columns).get(name, name) if row.tabular else name
 
 
-_NEW_EVENT: dict[str, Any] = {
-    "id": None, "case": None, "type": None, "date": None, "end": None, "persons": [],
-    "place": None, "country": None, "description": None, "sources": [], "outcome": None,
-    "term": None, "note": None, "confidential": False,
-}  # fmt: skip
+# A new event's defaults (copy its lists before use: `contract.blank` makes new ones).
+_NEW_EVENT: dict[str, Any] = contract.blank("events")
 
 
 class _EventColumns(NamedTuple):

@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from dossier import contract
+
 FORMAT_NAME = "dossier"
 
 # Columns of each kind of CSV (docs/import.md, "Columns"), in export order.
@@ -40,16 +42,8 @@ SYNONYMS = {
     "case": {"charge": "charges", "tag": "tags", "source": "sources"},
 }  # fmt: skip
 KINDS = ("case", "person", "event")
-# What a record of each kind may hold in JSON: its stored fields (the record
-# contract's), and the CSV column names and spellings, which JSON accepts too.
-_FIELDS = {
-    "case": ("id", "title", "summary", "jurisdiction", "status", "charges", "tags", "sources",
-             "created", "updated"),
-    "person": ("id", "name", "aliases", "born", "died", "nationality", "organizations", "notes",
-               "sources", "confidential", "roles"),
-    "event": ("id", "case", "type", "date", "end", "persons", "place", "country", "description",
-              "sources", "outcome", "term", "note", "confidential"),
-}  # fmt: skip
+# The stored fields of each kind (the record contract's), by the singular kind.
+_FIELDS = {kind[:-1]: fields for kind, fields in contract.FIELDS.items()}
 # JSON takes the stored fields and the CSV columns (an event's "person", a person's
 # "case" and "role"), but not the other spellings CSV headers may use: a key that
 # would be read as nothing is an error, never dropped.
