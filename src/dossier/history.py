@@ -322,17 +322,14 @@ def verify_chain(
         if entry_hash(entry) != entry.get("hash"):
             own.append(f"history entry {seq} ({entry.get('command')!r}) was edited by hand")
         for finding in entry.get("tampered", ()):
-            own.append(
-                f"history entry {seq} ({entry.get('command')!r}) was written over records edited"
-                f" by hand: {finding}"
-            )
+            own.append(written_over(entry, finding))
         prev = str(entry.get("hash"))
         if not own and "accepted" in entry:
             settled = set(entry["accepted"].get("problems", ()))
             problems = [p for p in problems if p not in settled]
         problems.extend(own)
     if head is not None and head != prev:
-        problems.append("the last history entries were removed (the log is truncated)")
+        problems.append(TRUNCATED)
     last = history[-1] if history else None
     if last is None and any(tables[kind] for kind in KINDS):
         problems.append("the file holds records but no history: it was written by hand")
@@ -349,6 +346,18 @@ def verify_chain(
     return problems
 
 
+TRUNCATED = "the last history entries were removed (the log is truncated)"
+
+
+def written_over(entry: Mapping[str, Any], finding: str) -> str:
+    """How verify words a write made over records edited by hand; `accept` settles a
+    finding by this exact text, so there is one place that words it."""
+    return (
+        f"history entry {entry.get('seq')} ({entry.get('command')!r}) was written over records"
+        f" edited by hand: {finding}"
+    )
+
+
 def pending(history: Sequence[Mapping[str, Any]]) -> list[str]:
     """Findings of writes made over an edit by hand that no `verify --accept` settled.
 
@@ -361,10 +370,7 @@ def pending(history: Sequence[Mapping[str, Any]]) -> list[str]:
             settled = set(entry["accepted"].get("problems", ()))
             found = [f for f in found if f not in settled]
         for finding in entry.get("tampered", ()):
-            found.append(
-                f"history entry {entry.get('seq')} ({entry.get('command')!r}) was written over"
-                f" records edited by hand: {finding}"
-            )
+            found.append(written_over(entry, finding))
     return found
 
 

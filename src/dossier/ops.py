@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from dossier import contract
-from dossier.dates import PartialDate
 from dossier.errors import (
     Conflict,
     Duplicate,
@@ -33,16 +32,6 @@ from dossier.model import (
 )
 from dossier.search import resolve_person
 from dossier.store import Dossier
-
-
-def _check_date(value: str | None, field: str) -> None:
-    """A stored date that cannot be read is an error naming its field."""
-    if value is None:
-        return
-    try:
-        PartialDate.from_edtf(value)
-    except InvalidValue as exc:
-        raise InvalidValue(str(exc), field) from None
 
 
 def _utf8(value: str) -> str:
@@ -120,7 +109,6 @@ def _clean_case(d: Dossier, case: Case) -> Case:
         title=_required(case.title, "title"),
         summary=_long(case.summary),
         jurisdiction=contract.tidy_code(_utf8(case.jurisdiction or "")),
-        status=case.status,
         charges=_texts(case.charges),
         tags=_texts(case.tags),
         sources=_texts(case.sources),
@@ -191,8 +179,8 @@ def remove_case(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
 
 def _clean_person(d: Dossier, person: Person) -> Person:
     check_slug(person.id, "person id")
-    _check_date(person.born, "born")
-    _check_date(person.died, "died")
+    contract.check_field("persons", "born", person.born)
+    contract.check_field("persons", "died", person.died)
     contract.check_order(person.born, person.died, "died", "born")
     for role in person.roles:
         require_case(d, role.case)
@@ -279,8 +267,8 @@ def remove_person(d: Dossier, ref: str, *, cascade: bool = False) -> Removal:
 def _clean_event(d: Dossier, event: Event) -> Event:
     require_case(d, event.case)
     contract.check_field("events", "type", event.type)
-    _check_date(event.date, "date")
-    _check_date(event.end, "end")
+    contract.check_field("events", "date", event.date)
+    contract.check_field("events", "end", event.end)
     contract.check_order(event.date, event.end, "end", "the date")
     contract.check_field("events", "outcome", event.outcome)
     persons = tuple(dict.fromkeys(resolve_person(p, d.persons) for p in event.persons))
@@ -354,10 +342,8 @@ def merge_persons(d: Dossier, keep_ref: str, drop_ref: str) -> tuple[Person, tup
         if drop.id in raw["persons"]:
             event = d.events.record(raw)
             persons = tuple(dict.fromkeys(keep.id if p == drop.id else p for p in event.persons))
-            d.events.put(replace(event, persons=persons))
+            _store(d, "events", replace(event, persons=persons))
             changed.append(event_id)
     d.persons.delete(drop.id)
     _store(d, "persons", merged)
-    for event_id in changed:
-        contract.check("events", d.events.raw[event_id], d.cases.raw, d.persons.raw)
     return merged, tuple(changed)

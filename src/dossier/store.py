@@ -508,7 +508,7 @@ class Dossier:
                     self.history[-1].get("hash"),
                 )
             ):
-                self._outside.append("the last history entries were removed (the log is truncated)")
+                self._outside.append(hist.TRUNCATED)
         if not self._outside:
             return None
         return Outside(self._since(), tuple(self._outside))

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, cast
 
 from dossier import contract
 from dossier.contract import SLUG, stored_form, tidy_long
-from dossier.errors import InvalidDate
+from dossier.errors import InvalidDate, did_you_mean
 from dossier.io.read import Parsed, Problem, Row, detect_format, may_be_escaped, read
 from dossier.io.values import (
     FALSE,
@@ -245,8 +245,9 @@ class _Planner:
             if v.has(name):
                 record[name] = v.list(name)
         for stamp in ("created", "updated"):
-            if v.has(stamp) and v.text(stamp):
-                record[stamp] = v.text(stamp)
+            given = v.text(stamp) if v.has(stamp) else None
+            if given:
+                record[stamp] = given
                 if stamp == "updated":
                     self.stamped.add(case_id)
         v.finish()
@@ -279,8 +280,6 @@ class _Planner:
             if self.row is not None:
                 self.origin[("cases", case_id)] = self.row
             return case_id
-        from dossier.errors import did_you_mean
-
         known = [*self.d.cases.raw, *self.cases]
         raise RowError(
             field, f"no case {case_id!r}{did_you_mean(case_id, known)}; add it first, or pass"

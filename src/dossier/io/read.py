@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from dossier import contract
+from dossier.errors import did_you_mean
 
 FORMAT_NAME = "dossier"
 
@@ -347,7 +348,7 @@ def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
                     name,
                     1,
                     column or "(empty)",
-                    f"unknown column {column!r}{_did_you_mean(column, known)} in"
+                    f"unknown column {column!r}{did_you_mean(column, known)} in"
                     f" {'an' if kind == 'event' else 'a'} {kind}s file; the columns are"
                     f" {', '.join(known)}",
                 )
@@ -409,7 +410,7 @@ def read_json(name: str, data: bytes) -> Parsed:
                 parsed.problems.append(
                     Problem(
                         name, 1, key,
-                        f"unknown field {key!r}{_did_you_mean(key, TOP_KEYS)}: a dossier JSON"
+                        f"unknown field {key!r}{did_you_mean(key, TOP_KEYS)}: a dossier JSON"
                         " file is an object of the lists cases, persons and events (or an"
                         " array of records)",
                     )
@@ -495,13 +496,7 @@ def _unknown_key(kind: str, key: str) -> str:
             f' "persons": [...], "events": [...]}}), and in JSON Lines one record a line'
             f' with its "kind"'
         )
-    return f"unknown field {key!r}{_did_you_mean(key, _FIELDS[kind])}"
-
-
-def _did_you_mean(word: str, candidates: tuple[str, ...]) -> str:
-    from dossier.errors import did_you_mean
-
-    return did_you_mean(word, candidates)
+    return f"unknown field {key!r}{did_you_mean(key, _FIELDS[kind])}"
 
 
 def record_lines(data: bytes) -> dict[str | None, list[int]]:
