@@ -271,6 +271,21 @@ def edtf_bounds(edtf: str) -> tuple[datetime.date, datetime.date]:
     return date.first_day, date.last_day
 
 
+def today() -> datetime.date:
+    """Today in UTC: the default as-of date, and the day after which a date is in the future."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def begins_after(edtf: str, day: datetime.date) -> bool:
+    """Whether a stored date's earliest possible day is after `day`.
+
+    The string comparison first answers most calls without parsing: a stored
+    date that sorts at or before the ISO day cannot begin after it (a qualifier
+    only makes the string larger, and a shorter prefix sorts first).
+    """
+    return edtf > day.isoformat() and stored(edtf).first_day > day
+
+
 def days_between(a: datetime.date, b: datetime.date) -> int:
     """Days from a to b (negative if b is earlier)."""
     return (b - a).days

@@ -4,15 +4,16 @@ Every function tidies what it was given (the same tidying as the importer's),
 then checks the whole stored record against the record contract
 (`contract.py`: fields, vocabularies, dates, references) and raises an
 `InvalidValue` naming the field before it touches a table, so a refused change
-leaves nothing behind.
+leaves nothing behind. An event written with a date after today is refused, or
+written with a warning, by `contract.future_date`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from dossier import contract
+from dossier import contract, dates
 from dossier.errors import (
     Conflict,
     Duplicate,
@@ -284,8 +285,35 @@ def _clean_event(d: Dossier, event: Event) -> Event:
     )
 
 
-def add_event(d: Dossier, event: Event) -> Event:
-    """Add an event; an empty id gets a new short one."""
+Warn = Callable[[str], None]
+
+
+def _store_event(
+    d: Dossier, event: Event, old: Event | None, allow_future: bool, warn: Warn | None
+) -> None:
+    """`_store`, and the date after today rule (`contract.future_date`) between the check
+    and the put: refused, or passed to `warn`."""
+    raw = event.to_dict()
+    contract.check("events", raw, d.cases.raw, d.persons.raw)
+    found = contract.future_date(
+        raw, dates.today(), allow_future=allow_future, old=old.to_dict() if old else None
+    )
+    if found is not None and found.refused:
+        raise InvalidValue(str(found), found.field)
+    d.events.put_raw(event.id, raw)
+    if found is not None and warn is not None:
+        warn(str(found))
+
+
+def add_event(
+    d: Dossier, event: Event, *, allow_future: bool = False, warn: Warn | None = None
+) -> Event:
+    """Add an event; an empty id gets a new short one.
+
+    A date (or end) after today is refused for an event that must already have
+    happened (an arrest), unless `allow_future`; a scheduled one (a hearing) is
+    written, and `warn` is given the warning (see `contract.future_date`).
+    """
     if not event.id:
         event = replace(event, id=new_event_id(d.events.raw))
     elif event.id in d.events:
@@ -293,15 +321,18 @@ def add_event(d: Dossier, event: Event) -> Event:
     else:
         check_slug(event.id, "event id")
     event = _clean_event(d, event)
-    _store(d, "events", event)
+    _store_event(d, event, None, allow_future, warn)
     return event
 
 
-def update_event(d: Dossier, event: Event) -> Event:
-    """Replace an existing event (same id)."""
-    require_event(d, event.id)
+def update_event(
+    d: Dossier, event: Event, *, allow_future: bool = False, warn: Warn | None = None
+) -> Event:
+    """Replace an existing event (same id). A date after today is treated as by
+    `add_event` when the date, end or type changes."""
+    old = require_event(d, event.id)
     event = _clean_event(d, event)
-    _store(d, "events", event)
+    _store_event(d, event, old, allow_future, warn)
     return event
 
 

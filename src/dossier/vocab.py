@@ -57,6 +57,16 @@ EVENT_TYPES: dict[str, Effect] = {
     "other": Effect.OTHER,
 }
 
+# Types that may be recorded before they happen: a hearing set for next month, an
+# extradition request about to be filed, a statement announced. A date after today
+# is accepted for them, with a warning; every other type (custody starts and ends,
+# what happens in custody, a death) must already have happened, and a date after
+# today is refused unless --allow-future (contract.future_date).
+SCHEDULABLE: frozenset[str] = frozenset(
+    {t for t, e in EVENT_TYPES.items() if e in (Effect.PROCEEDINGS, Effect.CROSS_BORDER)}
+    | {"statement", "other"}
+)
+
 # Notes shown by `dossier vocab` where a type does more than its group says.
 TYPE_NOTES: dict[str, str] = {
     "house_arrest": "ends custody and starts house arrest",

@@ -222,6 +222,14 @@ def show(*renderables: RenderableType) -> None:
         out.print(renderable)
 
 
+def warn(messages: Iterable[str]) -> None:
+    """Each message as one `Warning: …` line on stderr."""
+    from dossier.errors import one_line
+
+    for message in messages:
+        typer.echo(f"Warning: {one_line(message)}", err=True)
+
+
 def say(message: str) -> None:
     """One line of plain text to stdout, printed literally."""
     typer.echo(message)

@@ -17,6 +17,7 @@ from dossier.cli.common import (
     print_json,
     say,
     show,
+    warn,
 )
 
 app = typer.Typer(
@@ -27,6 +28,11 @@ EVENT_ID = typer.Argument(..., metavar="ID", help="The event id.", autocompletio
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 DAYFIRST = typer.Option(
     None, "--dayfirst/--monthfirst", help="How to read slash dates such as 03/04/2005."
+)
+ALLOW_FUTURE = typer.Option(
+    False,
+    "--allow-future",
+    help="Record a date after today for a type that must already have happened (an arrest).",
 )
 
 
@@ -56,9 +62,12 @@ def log(
     note: str | None = typer.Option(None, "--note", help="E.g. a conflicting account."),
     confidential: bool = typer.Option(False, "--confidential", help="Redacted in reports."),
     dayfirst: bool | None = DAYFIRST,
+    allow_future: bool = ALLOW_FUTURE,
     as_json: bool = JSON,
 ) -> None:
-    """Record an event and print its id.
+    """Record an event and print its id. A date after today is refused for what must
+    already have happened (an arrest) unless --allow-future; a hearing is recorded as
+    scheduled, with a warning.
 
     Example: dossier log aleksanyan arrest 2006-04-06 --person vasiliy-aleksanyan
     --place Moscow --source https://example.org/report
@@ -82,8 +91,10 @@ def log(
         note=note,
         confidential=confidential,
     )
+    warnings: list[str] = []
     with edit(ctx) as d:
-        event = add_event(d, event)
+        event = add_event(d, event, allow_future=allow_future, warn=warnings.append)
+    warn(warnings)
     if as_json:
         print_json(event.to_dict())
     else:
@@ -169,6 +180,7 @@ def edit_(
     note: str | None = typer.Option(None, "--note", help="'' clears it."),
     confidential: bool | None = typer.Option(None, "--confidential/--not-confidential"),
     dayfirst: bool | None = DAYFIRST,
+    allow_future: bool = ALLOW_FUTURE,
     as_json: bool = JSON,
 ) -> None:
     """Change an event. A repeated option replaces a list; --add-…/--remove-… change it.
@@ -179,6 +191,7 @@ def edit_(
 
     from dossier.ops import require_event, require_person, update_event
 
+    warnings: list[str] = []
     with edit(ctx) as d:
         old = require_event(d, event_id)
         # Names are resolved before comparing, so --remove-person takes a name too.
@@ -201,7 +214,10 @@ def edit_(
                 note=cleared(note, old.note),
                 confidential=old.confidential if confidential is None else confidential,
             ),
+            allow_future=allow_future,
+            warn=warnings.append,
         )
+    warn(warnings)
     if as_json:
         print_json(event.to_dict())
     else:

@@ -53,6 +53,11 @@ def import_(
         None, "--dayfirst/--monthfirst", help="How to read slash dates such as 03/04/2005."
     ),
     encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of CSV files."),
+    allow_future: bool = typer.Option(
+        False,
+        "--allow-future",
+        help="Import dates after today for types that must already have happened (an arrest).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import events, persons or cases from CSV, JSON or JSON Lines: all rows or none.
@@ -68,7 +73,7 @@ def import_(
     def run(d: "Dossier") -> "Summary":
         return import_sources(
             d, sources, create_missing=create_missing, dayfirst=dayfirst, encoding=encoding,
-            progress=bar,
+            progress=bar, allow_future=allow_future,
         )  # fmt: skip
 
     with progress_bar(sum(len(s.data) for s in sources)) as bar:
