@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.custody import Custody, Period, custody, periods_for
+from dossier.custody import Custody, Period, Problem, custody, periods_for
 from dossier.dates import stored
 from dossier.model import Event
 
@@ -35,8 +35,9 @@ def ev(
 
 
 def held(*events: Event, as_of: datetime.date = AS_OF) -> tuple[list[Period], list[str]]:
-    """Periods and problems of person "p"."""
-    return periods_for("p", events, as_of)
+    """Periods and problems of person "p" (each problem as "person: message")."""
+    periods, problems = periods_for("p", events, as_of)
+    return periods, [str(p) for p in problems]
 
 
 def period(
@@ -52,15 +53,26 @@ def period(
     facilities: tuple[str, ...] = (),
     kind: str = "custody",
     person: str = "p",
+    days_range: tuple[int, int] | None = None,
+    pretrial_range: tuple[int, int] | None = None,
 ) -> Period:
-    """The expected Period; the pretrial part is all of it unless given."""
+    """The expected Period; the pretrial part is all of it unless given, and the days
+    have no range (both ends known to the day) unless given."""
+    pretrial = days if pretrial_days is None else pretrial_days
+    low, high = days_range or (days, days)
+    if pretrial_range is None:
+        pretrial_range = (low, high) if pretrial_days is None else (pretrial, pretrial)
     return Period(
         person=person,
         kind=kind,
         start=start,
         end=end,
         days=days,
-        pretrial_days=days if pretrial_days is None else pretrial_days,
+        days_min=low,
+        days_max=high,
+        pretrial_days=pretrial,
+        pretrial_days_min=pretrial_range[0],
+        pretrial_days_max=pretrial_range[1],
         approximate=approximate,
         ended_by=ended_by if end is not None else None,
         facilities=facilities,
@@ -284,7 +296,15 @@ def test_a_month_precise_start_with_nothing_precise_inside_keeps_its_month() -> 
         ev("r1", "release", "2011-10-08"),
     )
     assert periods == [
-        period("2011-05", "2011-10-08", 160, approximate=True, start_event="d1", end_event="r1"),
+        period(
+            "2011-05",
+            "2011-10-08",
+            160,
+            days_range=(130, 160),  # from 31 or from 1 May
+            approximate=True,
+            start_event="d1",
+            end_event="r1",
+        ),
     ]
 
 
@@ -302,6 +322,7 @@ def test_aleksanyan_bail_in_december_then_release_in_january_is_a_problem() -> N
             "2006-04-06",
             "2008-12",
             970,
+            days_range=(970, 1000),  # bailed on 1 or on 31 December
             approximate=True,
             ended_by="bail",
             start_event="a1",
@@ -517,47 +538,71 @@ def test_pretrial_part_of_an_ongoing_period_runs_to_as_of_or_to_the_verdict() ->
 
 
 @pytest.mark.parametrize(
-    ("start", "end", "days", "approximate"),
+    ("start", "end", "days", "days_range", "approximate"),
     [
-        ("2010-01-11", "2010-02-10", 30, False),
-        ("2010-01", "2010-02-10", 40, True),  # from 1 January
-        ("2010", "2010-02-10", 40, True),
-        ("2010-01-11", "2010-02", 21, True),  # to 1 February
-        ("2010-01-11", "2011", 355, True),
-        ("2010-01-11~", "2010-02-10", 30, True),
-        ("2010-01-11?", "2010-02-10", 30, True),
-        ("2010-01-11", "2010-02-10~", 30, True),
-        pytest.param("2010-01-11", "2010-02-10?", 30, True),
+        ("2010-01-11", "2010-02-10", 30, (30, 30), False),
+        ("2010-01", "2010-02-10", 40, (10, 40), True),  # from 1 January, or from the 31st
+        ("2010", "2010-02-10", 40, (0, 40), True),  # from 1 January, or after the release
+        ("2010-01-11", "2010-02", 21, (21, 48), True),  # to 1 February, or to the 28th
+        ("2010-01-11", "2011", 355, (355, 719), True),
+        # ~ and ? say a day may be wrong, not how far: no range, only the mark.
+        ("2010-01-11~", "2010-02-10", 30, (30, 30), True),
+        ("2010-01-11?", "2010-02-10", 30, (30, 30), True),
+        ("2010-01-11", "2010-02-10~", 30, (30, 30), True),
+        pytest.param("2010-01-11", "2010-02-10?", 30, (30, 30), True),
     ],
 )
 def test_approximate_when_an_end_is_not_day_precise_or_qualified(
-    start: str, end: str, days: int, approximate: bool
+    start: str, end: str, days: int, days_range: tuple[int, int], approximate: bool
 ) -> None:
     periods, _ = held(ev("a1", "arrest", start), ev("r1", "release", end))
     assert periods == [
-        period(start, end, days, approximate=approximate, start_event="a1", end_event="r1"),
+        period(
+            start,
+            end,
+            days,
+            days_range=days_range,
+            approximate=approximate,
+            start_event="a1",
+            end_event="r1",
+        ),
     ]
 
 
 def test_an_ongoing_period_from_a_month_is_approximate() -> None:
     periods, _ = held(ev("a1", "arrest", "2019-12"))
     assert periods == [
-        period("2019-12", None, 31, approximate=True, start_event="a1", end_event=None),
+        period(
+            "2019-12",
+            None,
+            31,
+            days_range=(1, 31),  # to AS_OF, 1 January 2020, from the 31st or the 1st
+            approximate=True,
+            start_event="a1",
+            end_event=None,
+        ),
     ]
 
 
 # Facilities ----------------------------------------------------------------------------------
 
 
-def test_facilities_are_start_transfer_and_extension_places_inside_the_period() -> None:
+def test_facilities_are_start_transfer_and_medical_places_inside_the_period() -> None:
     periods, _ = held(
         ev("t0", "transfer", "2009-12-01", place="Before"),
         ev("a1", "arrest", "2010-01-01", place="SIZO-1"),
         ev("t1", "transfer", "2010-02-01", place="SIZO-2"),
-        ev("x1", "detention_extended", "2010-03-01", place="Court"),
+        # The court that extended the detention, tried him, heard his appeal: not facilities.
+        ev("x1", "detention_extended", "2010-03-01", place="Tverskoi District Court"),
+        ev("h1", "hearing", "2010-03-02", place="Moscow City Court"),
+        ev("v1", "verdict", "2010-03-03", place="Meshchansky Court", outcome="dismissed"),
+        ev("p1", "appeal", "2010-03-04", place="Supreme Court"),
         ev("t2", "transfer", "2010-04-01", place="SIZO-1"),  # back: not repeated
         ev("t3", "transfer", "2010-05-01"),  # no place
-        ev("m1", "medical_care_denied", "2010-05-15", place="Hospital"),  # not a facility
+        ev("m1", "medical_care_denied", "2010-05-15", place="Hospital"),
+        ev("m2", "medical_care", "2010-05-20", place="Prison hospital No. 20"),
+        ev("i1", "illness", "2010-05-25", place="SIZO-2 infirmary"),
+        ev("s1", "hunger_strike", "2010-05-26", place="Moscow"),  # where, not where held
         ev("t4", "transfer", "2010-06-01", place="Colony", persons=("q",)),  # someone else
         ev("r1", "release", "2010-07-01", place="Gate"),
         ev("t5", "transfer", "2010-08-01", place="After"),
@@ -569,7 +614,13 @@ def test_facilities_are_start_transfer_and_extension_places_inside_the_period() 
             181,
             start_event="a1",
             end_event="r1",
-            facilities=("SIZO-1", "SIZO-2", "Court"),
+            facilities=(
+                "SIZO-1",
+                "SIZO-2",
+                "Hospital",
+                "Prison hospital No. 20",
+                "SIZO-2 infirmary",
+            ),
         ),
     ]
 
@@ -595,7 +646,8 @@ def test_a_joint_arrest_gives_each_person_a_period_in_the_order_asked() -> None:
         ev("r2", "release", "2003-08-01", persons=("p",)),
         ev("r3", "bail", "2003-09-01", persons=("q",)),
     ]
-    assert custody(["q", "p", "nobody"], events, AS_OF) == Custody(
+    found = custody(["q", "p", "nobody"], events, AS_OF)
+    assert found == Custody(
         periods=(
             period(
                 "2003-07-02",
@@ -617,10 +669,22 @@ def test_a_joint_arrest_gives_each_person_a_period_in_the_order_asked() -> None:
             ),
         ),
         problems=(
-            "q: bail on 2003-09-01 (event r3) ends no open custody period;"
-            " do the sources disagree about an earlier end?",
+            Problem(
+                person="q",
+                case="c",
+                event="r3",
+                message="bail on 2003-09-01 (event r3) ends no open custody period;"
+                " do the sources disagree about an earlier end?",
+            ),
         ),
     )
+    assert found.problems[0].to_dict() == {
+        "person": "q",
+        "case": "c",
+        "event": "r3",
+        "message": "bail on 2003-09-01 (event r3) ends no open custody period;"
+        " do the sources disagree about an earlier end?",
+    }
 
 
 # Property: whatever the history, periods are well formed -------------------------------------
@@ -660,6 +724,162 @@ def test_periods_never_overlap_and_have_sane_days(events: list[Event]) -> None:
         assert p.days >= 0
         assert 0 <= p.pretrial_days <= p.days
     assert [p.ongoing for p in periods][:-1] == [False] * (len(periods) - 1)
+
+
+ENDS = frozenset(PRECEDENCE)
+
+
+@st.composite
+def imprecise_histories(draw: st.DrawFn) -> list[Event]:
+    """Starts and ends of person "p" only, at any precision, close together in time."""
+    events = []
+    for i in range(draw(st.integers(1, 10))):
+        day = FIRST_DAY + datetime.timedelta(days=draw(st.integers(0, 500)))
+        precision = draw(st.sampled_from((10, 7, 4)))
+        qualifier = draw(st.sampled_from(("", "", "~", "?")))
+        type_ = draw(st.sampled_from(("arrest", "imprisonment", *PRECEDENCE, "sentence")))
+        events.append(ev(f"e{i}", type_, day.isoformat()[:precision] + qualifier))
+    return events
+
+
+@settings(max_examples=500, deadline=None)
+@given(imprecise_histories(), st.integers(0, 1200))
+def test_no_period_stays_open_when_an_end_reaches_it_and_ranges_hold(
+    events: list[Event], offset: int
+) -> None:
+    as_of = FIRST_DAY + datetime.timedelta(days=offset)
+    known = [e for e in events if stored(e.date).first_day <= as_of]  # as --as-of leaves them
+    periods, problems = periods_for("p", known, as_of)
+    for p in periods:
+        assert 0 <= p.days_min <= p.days <= p.days_max
+        assert 0 <= p.pretrial_days_min <= p.pretrial_days <= p.pretrial_days_max
+        assert p.pretrial_days <= p.days
+        assert p.pretrial_days_min <= p.days_min and p.pretrial_days_max <= p.days_max
+        assert p.approximate or p.days_min == p.days_max
+    open_custody = [p for p in periods if p.ongoing and p.kind == "custody"]
+    if not open_custody:
+        return
+    (last,) = open_custody
+    assert last is periods[-1]
+    start = stored(last.start).first_day
+    by_id = {e.id: stored(e.date) for e in known}
+    # Ends that were used: they closed a period, or were reported as a problem because
+    # they end before the open period began.
+    used = [stored(p.end) for p in periods if p.end is not None]
+    reported = [by_id[problem.event] for problem in problems]
+    assert all(date.last_day < start for date in reported), (problems, periods)
+    used += reported
+    for event in known:
+        date = stored(event.date)
+        if event.type in ENDS and date.last_day >= start:
+            # The end reaches the open period: it must be the same moment as (merged into)
+            # an end that closed another period or was reported, never left aside.
+            assert any(
+                date.first_day <= end.first_day and end.last_day <= date.last_day for end in used
+            ), (event, periods)
+
+
+# Ends whose days reach a start (docs/custody.md, "Overlapping ends") ------------------------
+
+
+@pytest.mark.parametrize("bail_first", [True, False])
+def test_maximov_bailed_in_the_month_of_his_arrest_was_held_0_to_19_days(
+    bail_first: bool,
+) -> None:
+    arrest = ev("a1", "arrest", "2011-02-09")
+    bail = ev("b1", "bail", "2011-02")
+    periods, problems = held(*((bail, arrest) if bail_first else (arrest, bail)))
+    assert periods == [
+        period(
+            "2011-02-09",
+            "2011-02",
+            0,  # the estimate, from the earliest possible days (1 Feb) clamped into the range
+            days_range=(0, 19),  # bailed on the 9th at the soonest, on the 28th at the latest
+            approximate=True,
+            ended_by="bail",
+            start_event="a1",
+            end_event="b1",
+        )
+    ]
+    assert problems == []
+
+
+def test_as_of_inside_the_month_narrows_the_range() -> None:
+    periods, _ = held(
+        ev("a1", "arrest", "2011-02-09"),
+        ev("b1", "bail", "2011-02"),
+        as_of=datetime.date(2011, 2, 15),
+    )
+    assert (periods[0].days_min, periods[0].days_max) == (0, 6)
+
+
+def test_a_release_on_the_day_of_the_arrest_recorded_first_closes_it() -> None:
+    periods, problems = held(ev("r1", "release", "2010-03-01"), ev("a1", "arrest", "2010-03-01"))
+    assert periods == [period("2010-03-01", "2010-03-01", 0, start_event="a1", end_event="r1")]
+    assert problems == []
+
+
+def test_an_end_that_cannot_reach_the_next_start_is_still_a_problem() -> None:
+    periods, problems = held(ev("r1", "release", "2010"), ev("a1", "arrest", "2011-02-09"))
+    assert [p.end for p in periods] == [None]
+    assert problems == [
+        "p: release on 2010 (event r1) ends no open custody period;"
+        " do the sources disagree about an earlier end?"
+    ]
+
+
+def test_an_end_closes_the_period_open_before_it_not_a_later_one() -> None:
+    periods, problems = held(
+        ev("a1", "arrest", "2011-01-10"),
+        ev("b1", "bail", "2011-02"),
+        ev("a2", "arrest", "2011-02-09"),
+    )
+    assert [(p.start, p.end, p.ended_by) for p in periods] == [
+        ("2011-01-10", "2011-02", "bail"),
+        ("2011-02-09", None, None),
+    ]
+    assert problems == []
+
+
+def test_house_arrest_in_the_month_of_the_arrest_follows_it() -> None:
+    periods, problems = held(
+        ev("h1", "house_arrest", "2011-02", place="Home"),
+        ev("a1", "arrest", "2011-02-09", place="SIZO-1"),
+    )
+    assert [(p.kind, p.start, p.end, p.ended_by, p.facilities) for p in periods] == [
+        ("custody", "2011-02-09", "2011-02", "house_arrest", ("SIZO-1",)),
+        ("house_arrest", "2011-02", None, None, ("Home",)),
+    ]
+    assert problems == []
+
+
+def test_a_verdict_that_may_precede_the_start_gives_the_pretrial_part_a_range() -> None:
+    periods, _ = held(
+        ev("a1", "arrest", "2010-05-01"),
+        ev("s1", "sentence", "2010"),  # before or after the arrest: the source gives the year
+        ev("r1", "release", "2012-05-01"),
+    )
+    (p,) = periods
+    assert (p.pretrial_days, p.pretrial_days_min, p.pretrial_days_max) == (0, 0, 244)
+    assert p.approximate
+
+
+# A start with no end where a later record implies one ---------------------------------------
+
+
+@pytest.mark.parametrize("later", ["death", "emigration"])
+def test_an_open_period_before_a_death_or_emigration_is_a_problem(later: str) -> None:
+    periods, problems = held(ev("a1", "arrest", "2010-01-01"), ev("x1", later, "2012"))
+    assert [p.ongoing for p in periods] == [True]  # counted as still running, and said so
+    assert problems == [
+        "p: custody from 2010-01-01 (event a1) has no recorded end, but"
+        f" {later} on 2012 (event x1) implies one; the figures count it as still running"
+    ]
+
+
+def test_a_death_before_the_arrest_implies_nothing() -> None:
+    _, problems = held(ev("x1", "death", "2009-01-01"), ev("a1", "arrest", "2010-01-01"))
+    assert problems == []
 
 
 # The real facts (as data/events.csv records them) -------------------------------------------

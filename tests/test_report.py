@@ -172,6 +172,10 @@ def test_build_gathers_the_case(smith: Run, db: Path) -> None:
         ("Anna Smith", "2020-08-10", "2021-06-30", 324, 203),
         ("Boris Brown", "2021-01", None, 365, 365),
     ]
+    assert [(h.period.days_min, h.period.days_max, h.troubled) for h in section.custody] == [
+        (324, 324, False),
+        (335, 365, False),  # arrested in January 2021: on the 31st, or on the 1st
+    ]
     # One number per distinct source: the case's source is [1] again on the transfer,
     # the arrest's [3] again on the sentence; a new source there gets [5], shown after it.
     assert [(e.date, e.type, e.persons, e.citations) for e in section.timeline] == [
@@ -207,9 +211,9 @@ def test_build_with_confidential_records(smith: Run, db: Path) -> None:
 SMITH_STATS = {
     "Events": "7",  # the confidential event is not counted
     "Persons held": "2",
-    "Days in custody (total)": "689",
-    "Pretrial days, median": "284",
-    "Pretrial days, maximum": "365",
+    "Days in custody (total)": "~689",  # Boris Brown's arrest is known to the month
+    "Pretrial days, median": "~284",
+    "Pretrial days, maximum": "~365",
     "Currently held": "1",
     "Deaths in custody": "0",
     "Guilty verdicts / acquittals": "1 / 0",
@@ -237,7 +241,7 @@ def test_every_format_says_everything(smith: Run, fmt: str) -> None:
     assert "journalist" in doc
     assert read.custody == [
         ("Anna Smith", "2020-08-10", "2021-06-30", "324", "203", "release", "Minsk; SIZO-1 Minsk"),
-        ("Boris Brown", "2021-01", "still held", "~365", "~365", "", ""),
+        ("Boris Brown", "2021-01", "still held", "335–365 +", "335–365", "", ""),
     ]
     assert read.problems == []
     assert read.timeline == [
@@ -322,10 +326,13 @@ def test_text_lays_out_the_timeline_with_notes_under_their_event(smith: Run) -> 
     ) in doc
     assert "2021-03-01  sentence (guilty), 3 years  [3][5]\n" in doc
     assert (
-        "Person                Start       End         Days    Pretrial  Ended by\n"
-        "Anna Smith            2020-08-10  2021-06-30  324     203       release\n"
+        "Person                Start       End         Days        Pretrial   Ended by\n"
+        "Anna Smith            2020-08-10  2021-06-30  324         203        release\n"
         "    Held at: Minsk; SIZO-1 Minsk\n"
-        "Boris Brown           2021-01     still held  ~365    ~365\n"
+        "Boris Brown           2021-01     still held  335–365 +   335–365\n"
+        "\n"
+        "A range (0–19) the fewest and most days the dates allow, + a period still\n"
+        "running.\n"
     ) in doc
     assert "[4]   Court record 12\n" in doc
     assert all(len(line) <= 80 for line in doc.splitlines())
@@ -444,8 +451,8 @@ COMPARISON = [
      "guilty"],
     ["Mikhail Khodorkovsky", "khodorkovsky", "2003-10-25", "3709", "584", "0", "0", "3",
      "pardon", "guilty"],
-    ["Vasily Aleksanyan", "aleksanyan", "2006-04-06", "~970", "~970", "1", "0", "0", "bail",
-     "—"],
+    ["Vasily Aleksanyan !", "aleksanyan", "2006-04-06", "970–1000", "970–1000", "1", "0", "0",
+     "bail", "—"],
     ["Andrei Kudoyarov", "kudoyarov", "2011-05-20", "141", "141", "0", "0", "0",
      "death in custody", "—"],
 ]  # fmt: skip
@@ -462,20 +469,21 @@ def test_several_cases_make_one_report(sample: Run, fmt: str) -> None:
     ]
     assert [facts["Status"] for facts in read.facts] == ["released", "closed", "deceased"]
     assert [row[:6] for row in read.custody[2:]] == [
-        ("Vasily Aleksanyan", "2006-04-06", "2008-12", "~970", "~970", "bail"),
+        ("Vasily Aleksanyan !", "2006-04-06", "2008-12", "970–1000", "970–1000", "bail"),
         ("Andrei Kudoyarov", "2011-05-20", "2011-10-08", "141", "141", "death in custody"),
     ]
-    (problem,) = read.problems
-    assert problem.startswith("Vasily Aleksanyan: release on 2009-01 (event ")
+    # Listed under its case, and again under the figures of all cases.
+    assert len(read.problems) == 2 and read.problems[0] == read.problems[1]
+    assert read.problems[0].startswith("Vasily Aleksanyan (aleksanyan): release on 2009-01 (event ")
     assert len(read.timeline) == 59
     *per_case, combined = read.stats
     assert [s["Events"] for s in per_case] == ["38", "16", "5"]
     assert combined == {
         "Events": "59",
         "Persons held": "4",
-        "Days in custody (total)": str(3859 + 3709 + 970 + 141),
-        "Pretrial days, median": "641.5",
-        "Pretrial days, maximum": "970",
+        "Days in custody (total)": f"~{3859 + 3709 + 970 + 141}",
+        "Pretrial days, median": "~641.5",
+        "Pretrial days, maximum": "~970",
         "Currently held": "0",
         "Deaths in custody": "1",
         "Guilty verdicts / acquittals": "6 / 0",
@@ -492,7 +500,8 @@ def test_several_cases_make_one_report(sample: Run, fmt: str) -> None:
         comparison = doc[doc.index("Persons held: comparison\n") :]
         for person, _, first, days, pretrial, care, *_ in COMPARISON:
             assert re.search(rf"^{person} +{first}  {days} +{pretrial} +{care} ", comparison, re.M)
-        assert "Vasily Aleksanyan       2006-04-06  ~970    ~970      1            bail; -\n" in doc
+        row = "Vasily Aleksanyan !   2006-04-06  970–1000    970–1000   1            bail; -\n"
+        assert row in doc
 
 
 def test_a_case_named_twice_is_reported_once(smith: Run) -> None:
@@ -512,9 +521,10 @@ def test_confidential_records_are_redacted_everywhere(smith: Run, fmt: str) -> N
     read = READERS[fmt](doc)
     assert ("Person A", "witness") in read.parties
     assert ("Person A", "named in events") in read.parties  # in the second case
-    assert ("Person A", "2021-02-01", "still held") in [row[:3] for row in read.custody]
-    (problem,) = read.problems
-    assert problem.startswith("Person A: release on 2020-12-01 (event ")
+    assert ("Person A !", "2021-02-01", "still held") in [row[:3] for row in read.custody]
+    # Under the jones case, and under the figures of both cases.
+    assert len(read.problems) == 2 and read.problems[0] == read.problems[1]
+    assert read.problems[0].startswith("Person A (jones): release on 2020-12-01 (event ")
     assert ("2020-10-02", "other") not in read.timeline
     assert read.stats[0]["Events"] == "7"
     assert "https://example.org/hidden" not in [source for _, source in read.sources]
@@ -808,9 +818,7 @@ def read_html(doc: str) -> Read:
     for row in page.cells("Custody"):
         person, _, start, end, days, pretrial, ended, places = (" ".join(c) for c in row)
         read.custody.append((person, start, end, days, pretrial, ended, places))
-    read.problems = [
-        html.unescape(p) for p in re.findall(r'<p class="problem">Problem: (.*?)</p>', doc)
-    ]
+    read.problems = [html.unescape(p) for p in re.findall(r'<li class="problem">! (.*?)</li>', doc)]
     read.timeline = [(row[0][0], row[1][0]) for row in page.cells("Timeline")]
     for heading, rows in page.tables:
         if heading not in STATS_HEADINGS:
@@ -819,9 +827,6 @@ def read_html(doc: str) -> Read:
         for row in rows:  # two figures a row
             for label, value in (row[0:2], row[2:4]):
                 stats[" ".join(label)] = " ".join(value)
-        median, maximum = stats.pop("Pretrial days, median / maximum").split(" / ")
-        stats["Pretrial days, median"], stats["Pretrial days, maximum"] = median, maximum
-        del stats["Cases"]  # only HTML shows it
         read.stats.append(stats)
     for number, inner in re.findall(r'<li id="src-(\d+)" value="\1">(.*?)</li>', listing):
         link = re.fullmatch(r'<a href="([^"]*)">\1</a>', inner)
@@ -882,13 +887,13 @@ def read_markdown(doc: str) -> Read:
             read.facts.append({m[1]: md_unescape(m[2]) for m in pairs if m and m[1] in FACTS})
     read.parties = [(row[0], row[1]) for row in md_rows(doc, "Persons")]
     read.custody = [(r[0], r[2], r[3], r[4], r[5], r[6], r[7]) for r in md_rows(doc, "Custody")]
-    read.problems = [md_unescape(line[13:]) for line in lines if line.startswith("**Problem:** ")]
+    read.problems = [md_unescape(line[2:])[2:] for line in lines if line.startswith("- \\! ")]
     for row in md_rows(doc, "Timeline"):
         kind = re.match(r"[a-z_]+", row[1])
         read.timeline.append((row[0], kind[0] if kind else row[1]))
     for heading, rows in md_tables(doc):
         if heading in STATS_HEADINGS:
-            read.stats.append({md_unescape(label): value for label, value in rows[2:]})
+            read.stats.append({md_unescape(k): md_unescape(v) for k, v in rows[2:]})
     for number, source in re.findall(r"^\[\^(\d+)\]: (.*)$", listing, re.M):
         autolink = re.fullmatch(r"<(https?://[^>]*)>", source)
         read.sources.append((int(number), autolink[1] if autolink else md_unescape(source)))
@@ -929,23 +934,27 @@ def read_text(doc: str) -> Read:
         if section in read.sections and fact and fact[1] in FACTS:
             read.facts[-1][fact[1]] = fact[2]
         elif section == "Persons":
-            party = re.match(r"  (\S.*?) \(([a-z ]+)\)(?:,|$)", line)
+            party = re.match(r"  (\S.*?) \(([a-z ;]+)\)(?:,|$)", line)
             if party:
                 read.parties.append((party[1], party[2]))
+        elif line.startswith("  ! "):  # a problem, under a case's custody or all the figures
+            problems.append([line.removeprefix("  ! ")])
+            wrapped = problems[-1]
         elif section == "Custody":
             row = re.match(r"\S.*? {2,}\d{4}", line)
-            if row:
+            if re.match(" {20}", line) and rows:  # the last column, wrapped under itself
+                rows[-1][-1] += " " + line.strip()
+            elif row:
                 rows.append(re.split(r" {2,}", line.strip()))
                 places.append([])
                 wrapped = None
             elif line.startswith("    Held at: "):
                 places[-1].append(line.removeprefix("    Held at: "))
                 wrapped = places[-1]
-            elif line.startswith("    Problem: "):
-                problems.append([line.removeprefix("    Problem: ")])
-                wrapped = problems[-1]
             elif line.startswith("    ") and wrapped is not None:
                 wrapped.append(line.strip())
+        elif section == "Persons held: comparison" and re.match(" {4}\\S", line) and wrapped:
+            wrapped.append(line.strip())
         elif section == "Timeline":
             entry = re.match(r"(\d{4}\S*) +([a-z_]+)", line)
             if entry:
@@ -976,3 +985,37 @@ READERS: dict[str, Callable[[str], Read]] = {
     "md": read_markdown,
     "txt": read_text,
 }
+
+
+# One person, one row; the record as it stood on the as-of day -------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_person_with_several_roles_has_one_row_with_all_of_them(smith: Run, fmt: str) -> None:
+    setup(
+        smith,
+        [
+            "person link 'Anna Smith' smith --role witness",
+            "person link 'Anna Smith' smith --role relative",
+        ],
+    )
+    doc = report(smith, "smith", "--format", fmt)
+    read = READERS[fmt](doc)
+    assert read.parties[0] == ("Anna Smith", "defendant; witness; relative")
+    assert [name for name, _ in read.parties].count("Anna Smith") == 1
+    assert " ".join(doc.split()).count("Ганна Сміт") == 1  # her alias, once
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_report_as_of_a_day_leaves_out_later_events_and_says_so(smith: Run, fmt: str) -> None:
+    result = smith("report", "smith", "--format", fmt, "--as-of", "2020-12-31")
+    assert result.exit_code == 0, result.output
+    read = READERS[fmt](result.stdout)
+    # Brown's arrest (January 2021), the sentence and the release are not yet in the record.
+    assert read.timeline[-1] == ("2020-10-01", "other")
+    assert [row[:5] for row in read.custody] == [
+        ("Anna Smith", "2020-08-10", "still held", "143 +", "143"),
+    ]
+    assert read.stats[0]["Events"] == "4"
+    text = " ".join(re.sub(r"<[^>]+>", " ", result.stdout).split())
+    assert "as of 2020-12-31: 3 later events left out" in text

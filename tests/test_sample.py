@@ -54,7 +54,11 @@ def test_kudoyarov_held_141_days_until_his_death_in_custody(sample: Run) -> None
             "end": "2011-10-08",
             "ongoing": False,
             "days": 141,
+            "days_min": 141,
+            "days_max": 141,
             "pretrial_days": 141,
+            "pretrial_days_min": 141,
+            "pretrial_days_max": 141,
             "approximate": False,
             "ended_by": "death_in_custody",
             "facilities": [
@@ -84,8 +88,11 @@ def test_aleksanyans_conflicting_release_is_a_problem_not_silence(sample: Run) -
     data = timeline(sample, "aleksanyan")
     (period,) = data["custody"]  # type: ignore[misc]
     assert (period["end"], period["ended_by"], period["approximate"]) == ("2008-12", "bail", True)
+    # Bailed in December 2008: on the 1st at the soonest (970 days), the 31st at the latest.
+    assert (period["days"], period["days_min"], period["days_max"]) == (970, 970, 1000)
     (problem,) = data["problems"]  # type: ignore[misc]
-    assert problem.startswith("vasily-aleksanyan: release on 2009-01")
+    assert (problem["person"], problem["case"]) == ("vasily-aleksanyan", "aleksanyan")
+    assert problem["message"].startswith("release on 2009-01")
 
 
 def test_stats_match_a_hand_count(sample: Run) -> None:
@@ -100,6 +107,7 @@ def test_stats_match_a_hand_count(sample: Run) -> None:
         "max_pretrial_days": 970,
         "currently_held": 0,
         "deaths_in_custody": 1,
+        "approximate": True,  # Aleksanyan's bail is known to the month
     }
     # Guilty per person and day: the 2005 sentence, the 2010 verdict and the 2010
     # sentence, for each of Khodorkovsky and Lebedev.

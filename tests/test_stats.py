@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from conftest import Run
-from dossier.custody import FACILITY_TYPES, SHAPES_CUSTODY, acquittal, guilty_verdict
+from dossier.custody import (
+    FACILITY_TYPES,
+    FREE_OR_DEAD,
+    SHAPES_CUSTODY,
+    acquittal,
+    guilty_verdict,
+)
 from dossier.model import Case, Event, Person, Role
 from dossier.stats import COLUMNS, PersonRow, compute, compute_stored, sort_rows
 from dossier.vocab import EVENT_TYPES, Effect
@@ -40,15 +46,24 @@ def row(
     hunger_strikes: int = 0,
     ended_by: str | None = None,
     verdict: str | None = None,
+    days_range: tuple[int, int] | None = None,
+    pretrial_range: tuple[int, int] | None = None,
+    problems: int = 0,
 ) -> PersonRow:
     """An expected row of the comparison table."""
+    low, high = days_range or (custody_days, custody_days)
+    pretrial_low, pretrial_high = pretrial_range or (pretrial_days, pretrial_days)
     return PersonRow(
         person=person,
         name=name,
         case=case,
         first_custody=first_custody,
         custody_days=custody_days,
+        days_min=low,
+        days_max=high,
         pretrial_days=pretrial_days,
+        pretrial_days_min=pretrial_low,
+        pretrial_days_max=pretrial_high,
         approximate=approximate,
         ongoing=ongoing,
         medical_care_denied=care_denied,
@@ -56,6 +71,7 @@ def row(
         hunger_strikes=hunger_strikes,
         ended_by=ended_by,
         verdict=verdict,
+        problems=problems,
     )
 
 
@@ -114,6 +130,7 @@ ROWS = {
         "2010-01-01",
         365,
         60,
+        days_range=(365, 395),  # released in January 2011: on the 1st or the 31st
         approximate=True,
         care_denied=1,
         hunger_strikes=1,
@@ -135,7 +152,16 @@ ROWS = {
         ended_by="death_in_custody",
     ),
     "dan": row(
-        "dan", "Vasily", "gamma", "2019-12", 31, 0, approximate=True, ongoing=True, verdict="guilty"
+        "dan",
+        "Vasily",
+        "gamma",
+        "2019-12",
+        31,
+        0,
+        days_range=(1, 31),  # arrested in December 2019, still held on AS_OF
+        approximate=True,
+        ongoing=True,
+        verdict="guilty",
     ),
 }
 
@@ -144,6 +170,7 @@ def test_compute_matches_the_hand_counts() -> None:
     stats = compute(CASES, PERSONS, EVENTS, AS_OF)
     assert stats.to_dict() == {
         "as_of": "2020-01-01",
+        "later_events_left_out": 0,
         "cases": {"total": 3, "by_status": {"convicted": 1, "deceased": 1, "open": 1}},
         "persons": 5,  # ann, bob, cid, dan, eve
         "events": {
@@ -173,6 +200,7 @@ def test_compute_matches_the_hand_counts() -> None:
             "max_pretrial_days": 141,
             "currently_held": 1,
             "deaths_in_custody": 1,
+            "approximate": True,  # ann's release and dan's arrest are known to the month
         },
         "verdicts": {"guilty": 2, "acquitted": 1, "conviction_rate": 0.6667},
         "extradition": {
@@ -186,6 +214,7 @@ def test_compute_matches_the_hand_counts() -> None:
             },
         },
         "per_person": [ROWS[p].to_dict() for p in ("ann", "bob", "cid", "dan")],
+        "problems": [],
     }
 
 
@@ -198,7 +227,11 @@ def test_person_rows_are_in_order_of_first_custody() -> None:
         "case": "alpha",
         "first_custody": "2010-01-01",
         "custody_days": 365,
+        "days_min": 365,
+        "days_max": 395,
         "pretrial_days": 60,
+        "pretrial_days_min": 60,
+        "pretrial_days_max": 60,
         "approximate": True,
         "ongoing": False,
         "medical_care_denied": 1,
@@ -206,6 +239,7 @@ def test_person_rows_are_in_order_of_first_custody() -> None:
         "hunger_strikes": 1,
         "ended_by": "release",
         "verdict": "guilty",
+        "problems": 0,
     }
 
 
@@ -223,7 +257,7 @@ def test_stored_events_give_the_same_statistics_as_records() -> None:
 def test_the_event_types_custody_reads_are_all_kept_for_it() -> None:
     """Custody and statistics skip event types outside SHAPES_CUSTODY: none the rules read."""
     read = {t for t, effect in EVENT_TYPES.items() if effect in (Effect.START, Effect.END)}
-    read |= FACILITY_TYPES
+    read |= FACILITY_TYPES | FREE_OR_DEAD
     read |= {t for t in EVENT_TYPES if guilty_verdict(t, "guilty") or acquittal(t, "acquitted")}
     assert read == SHAPES_CUSTODY
 
@@ -248,6 +282,7 @@ def test_the_median_of_two_even_numbers_is_a_whole_number() -> None:
 def test_nothing_selected_gives_zeros_and_nulls() -> None:
     assert compute([], PERSONS, [], AS_OF).to_dict() == {
         "as_of": "2020-01-01",
+        "later_events_left_out": 0,
         "cases": {"total": 0, "by_status": {}},
         "persons": 0,
         "events": {"total": 0, "by_type": {}},
@@ -259,10 +294,12 @@ def test_nothing_selected_gives_zeros_and_nulls() -> None:
             "max_pretrial_days": None,
             "currently_held": 0,
             "deaths_in_custody": 0,
+            "approximate": False,
         },
         "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
         "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
         "per_person": [],
+        "problems": [],
     }
 
 
@@ -366,7 +403,11 @@ def test_every_column_is_sortable_and_listed() -> None:
         "case",
         "first_custody",
         "custody_days",
+        "days_min",
+        "days_max",
         "pretrial_days",
+        "pretrial_days_min",
+        "pretrial_days_max",
         "approximate",
         "ongoing",
         "medical_care_denied",
@@ -374,6 +415,7 @@ def test_every_column_is_sortable_and_listed() -> None:
         "hunger_strikes",
         "ended_by",
         "verdict",
+        "problems",
     )
 
 
@@ -388,9 +430,19 @@ def test_first_custody_sorts_by_date_not_by_text() -> None:
 
 KUDOYAROV_SIZO = "SIZO No. 3 (11th Silikatny proezd), Moscow"
 PROBLEM = (
-    "vasiliy-aleksanyan: release on 2009-01 (event {}) ends no open custody period;"
+    "release on 2009-01 (event {}) ends no open custody period;"
     " do the sources disagree about an earlier end?"
 )
+
+
+def problem(event: str) -> dict[str, str]:
+    """Aleksanyan's release that ends nothing, as JSON lists it."""
+    return {
+        "person": "vasiliy-aleksanyan",
+        "case": "aleksanyan",
+        "event": event,
+        "message": PROBLEM.format(event),
+    }
 
 
 def log(run: Run, *args: str) -> str:
@@ -450,7 +502,15 @@ def as_json(run: Run, *args: str) -> Any:
 
 def test_timeline_json_of_a_case(run: Run, ids: dict[str, str]) -> None:
     data = as_json(run, "timeline", "kudoyarov", "--as-of", "2020-01-01")
-    assert set(data) == {"case", "person", "as_of", "events", "custody", "problems"}
+    assert set(data) == {
+        "case",
+        "person",
+        "as_of",
+        "later_events_left_out",
+        "events",
+        "custody",
+        "problems",
+    }
     assert (data["case"], data["person"], data["as_of"]) == ("kudoyarov", None, "2020-01-01")
     assert [(e["type"], e["date"], e["id"]) for e in data["events"]] == [
         ("pretrial_detention", "2011-05", ids["k_remand"]),
@@ -465,7 +525,11 @@ def test_timeline_json_of_a_case(run: Run, ids: dict[str, str]) -> None:
             "end": "2011-10-08",
             "ongoing": False,
             "days": 141,
+            "days_min": 141,
+            "days_max": 141,
             "pretrial_days": 141,
+            "pretrial_days_min": 141,
+            "pretrial_days_max": 141,
             "approximate": False,
             "ended_by": "death_in_custody",
             "facilities": [KUDOYAROV_SIZO],
@@ -483,10 +547,15 @@ def test_timeline_of_a_person_by_name_reports_the_problem(run: Run, ids: dict[st
     assert [
         (p["start"], p["end"], p["days"], p["approximate"], p["ended_by"]) for p in data["custody"]
     ] == [("2006-04-06", "2008-12", 970, True, "bail")]
-    assert data["problems"] == [PROBLEM.format(ids["a_release"])]
+    assert data["problems"] == [problem(ids["a_release"])]
     shown = run("timeline", "--person", "Vasily Aleksanyan")
     assert shown.exit_code == 0, shown.output
-    assert "Problem: " + PROBLEM.format(ids["a_release"]) in shown.stdout.splitlines()
+    lines = squeezed(shown.stdout)
+    assert lines[lines.index("1 problem:") + 1] == (
+        "! Василий Алексанян (aleksanyan): " + PROBLEM.format(ids["a_release"])
+    )
+    # The custody row is marked, its days a range: bailed on 1 or on 31 December 2008.
+    assert "Василий Алексанян ! custody 2006-04-06 2008-12 970–1000 970–1000 bail Moscow" in lines
 
 
 def test_timeline_needs_a_case_or_a_person(run: Run) -> None:
@@ -519,7 +588,7 @@ def test_timeline_from_to_and_type_narrow_the_rows_not_the_custody(
     assert [(p["start"], p["end"], p["days"]) for p in data["custody"]] == [
         ("2006-04-06", "2008-12", 970)
     ]
-    assert data["problems"] == [PROBLEM.format(ids["a_release"])]
+    assert data["problems"] == [problem(ids["a_release"])]
 
 
 @pytest.mark.parametrize(("as_of", "days"), [("2020-01-01", 31), ("2022-01-01", 762)])
@@ -549,14 +618,16 @@ def test_timeline_table_shows_the_figures_and_names_literally(
     assert "+141 d" in lines  # days since the previous row
     custody_row = "Andrei Kudoyarov custody 2011-05-20 2011-10-08 141 141 death_in_custody"
     assert f"{custody_row} {KUDOYAROV_SIZO}" in lines
-    assert lines[-1] == "As of 2020-01-01; ~ marks approximate figures."
+    assert lines[-1] == "As of 2020-01-01."
     other = squeezed(run("timeline", "other", "--as-of", "2020-01-01").stdout)
     assert f"2019-12-01 arrest [red]x[/red] none {ids['x_arrest']}" in other
-    assert "[red]x[/red] custody 2019-12-01 still held 31 31" in other
+    assert "[red]x[/red] custody 2019-12-01 still held 31 + 31" in other
+    assert other[-1] == "As of 2020-01-01. + a period still running."
 
 
 STATS_KEYS = {
     "as_of": None,
+    "later_events_left_out": None,
     "cases": {"total", "by_status"},
     "persons": None,
     "events": {"total", "by_type"},
@@ -568,10 +639,12 @@ STATS_KEYS = {
         "max_pretrial_days",
         "currently_held",
         "deaths_in_custody",
+        "approximate",
     },
     "verdicts": {"guilty", "acquitted", "conviction_rate"},
     "extradition": {"requests", "granted", "refused", "by_country"},
     "per_person": None,
+    "problems": None,
 }
 
 
@@ -583,6 +656,7 @@ def test_stats_json_over_all_cases(run: Run, ids: dict[str, str]) -> None:
             assert set(data[key]) == inner, key
     assert {k: v for k, v in data.items() if k != "per_person"} == {
         "as_of": "2022-01-01",
+        "later_events_left_out": 0,
         "cases": {"total": 3, "by_status": {"deceased": 1, "released": 1, "open": 1}},
         "persons": 3,
         "events": {
@@ -603,9 +677,11 @@ def test_stats_json_over_all_cases(run: Run, ids: dict[str, str]) -> None:
             "max_pretrial_days": 970,
             "currently_held": 1,
             "deaths_in_custody": 1,
+            "approximate": True,  # Aleksanyan's bail is known to the month
         },
         "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
         "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
+        "problems": [problem(ids["a_release"])],
     }
     assert [(r["person"], r["custody_days"], r["ended_by"]) for r in data["per_person"]] == [
         ("vasiliy-aleksanyan", 970, "bail"),
@@ -644,6 +720,7 @@ def test_stats_of_kudoyarov(run: Run, ids: dict[str, str]) -> None:
         "max_pretrial_days": 141,
         "currently_held": 0,
         "deaths_in_custody": 1,
+        "approximate": False,
     }
     summary = run("stats", "--case", "kudoyarov", "--as-of", "2022-01-01")
     assert summary.exit_code == 0, summary.output
@@ -699,3 +776,107 @@ def test_stats_sort_by_an_unknown_column_lists_the_columns(run: Run, ids: dict[s
     assert result.stderr == (
         "Error: cannot sort by 'nosuch'; columns: " + ", ".join(COLUMNS) + "\n"
     )
+
+
+# --as-of: the record as it stood that day (docs/custody.md, "As of a date") --------------
+
+
+@pytest.fixture
+def later(run: Run) -> Run:
+    """Ivan Maximov: arrested 2004-08-15, released in April 2009, re-arrested 2011-02-09 and
+    bailed in February 2011 (the source gives the month); a sentence in 2008."""
+    assert run("case", "add", "mx", "--title", "Maximov").exit_code == 0
+    added = run("person", "add", "Ivan Maximov", "--case", "mx", "--role", "defendant")
+    assert added.exit_code == 0
+    for type_, date in (
+        ("arrest", "2004-08-15"),
+        ("sentence", "2008-06-02"),
+        ("release", "2009-04"),
+        ("arrest", "2011-02-09"),
+        ("bail", "2011-02"),
+    ):
+        log(run, "mx", type_, date, "-p", "Ivan Maximov")
+    return run
+
+
+def test_as_of_leaves_out_what_happened_later(later: Run) -> None:
+    data = as_json(later, "stats", "--per-person", "--as-of", "2009-01-01")
+    assert data["later_events_left_out"] == 3  # the release in April, the second arrest, bail
+    (row,) = data["per_person"]
+    # Held from 2004-08-15 to the as-of day: 1600 days, still held then; the pretrial part
+    # ends at the sentence of 2008-06-02 (1387 days).
+    assert (row["custody_days"], row["ongoing"], row["ended_by"]) == (1600, True, None)
+    assert (row["pretrial_days"], row["verdict"]) == (1387, "guilty")
+    table = later("stats", "--per-person", "--as-of", "2009-01-01")
+    assert table.exit_code == 0, table.output
+    lines = squeezed(table.stdout)
+    assert "Ivan Maximov 2004-08-15 1600 + 1387 ████████ 0 0 0 still held guilty" in lines
+    assert lines[-1].startswith("As of 2009-01-01: 3 later events left out. ")
+
+
+def test_as_of_before_a_verdict_keeps_all_of_the_period_pretrial(later: Run) -> None:
+    data = as_json(later, "timeline", "mx", "--as-of", "2008-06-01")
+    (period,) = data["custody"]
+    assert (period["days"], period["pretrial_days"], period["ongoing"]) == (1386, 1386, True)
+    assert [e["type"] for e in data["events"]] == ["arrest"]
+    assert data["later_events_left_out"] == 4
+
+
+def test_a_timeline_as_of_a_day_shows_no_period_that_began_later(later: Run) -> None:
+    data = as_json(later, "timeline", "mx", "--as-of", "2011-02-01")
+    assert [(p["start"], p["end"]) for p in data["custody"]] == [("2004-08-15", "2009-04")]
+    # The bail "in February" may already have happened on the 1st: it stays, and with the
+    # arrest of the 9th left out it ends nothing, which is said.
+    dates = ["2004-08-15", "2008-06-02", "2009-04", "2011-02"]
+    assert [e["date"] for e in data["events"]] == dates
+    assert [p["message"][:18] for p in data["problems"]] == ["bail on 2011-02 (e"]
+    shown = later("timeline", "mx", "--as-of", "2011-02-01")
+    assert squeezed(shown.stdout)[-1].startswith("As of 2011-02-01: 1 later event left out.")
+
+
+def test_a_month_precise_end_is_known_from_its_first_day(later: Run) -> None:
+    # On 2 February 2011 the bail "in February" may have happened: it is not left out, and
+    # it closes the period opened on the 9th (the record cannot say more).
+    data = as_json(later, "timeline", "mx", "--as-of", "2011-02-10")
+    assert data["later_events_left_out"] == 0
+    assert [(p["start"], p["end"], p["days_min"], p["days_max"]) for p in data["custody"]][-1] == (
+        "2011-02-09",
+        "2011-02",
+        0,
+        1,  # bailed on the 9th or the 10th at the latest: the record as it stood then
+    )
+
+
+def test_maximov_bailed_in_february_is_held_0_to_19_days_everywhere(later: Run) -> None:
+    """The issue's reproduction: never "5774 +, still held"."""
+    data = as_json(later, "stats", "--per-person", "--as-of", "2026-01-01")
+    (row,) = data["per_person"]
+    assert (row["ongoing"], row["ended_by"]) == (False, "bail")
+    assert data["custody"]["currently_held"] == 0
+    assert data["problems"] == []
+    periods = as_json(later, "timeline", "mx", "--as-of", "2026-01-01")["custody"]
+    assert [(p["days"], p["days_min"], p["days_max"], p["ended_by"]) for p in periods] == [
+        (1690, 1690, 1719, "release"),  # 2004-08-15 to 1 or 30 April 2009
+        (0, 0, 19, "bail"),
+    ]
+    shown = squeezed(later("stats", "--per-person", "--as-of", "2026-01-01").stdout)
+    assert "Ivan Maximov 2004-08-15 1690–1738 ~1387 ████████ 0 0 0 bail guilty" in shown
+
+
+def test_without_as_of_nothing_is_left_out(later: Run) -> None:
+    data = as_json(later, "stats")
+    assert data["later_events_left_out"] == 0
+    assert data["events"]["total"] == 5
+
+
+@pytest.mark.parametrize("command", [("stats",), ("timeline", "mx"), ("report", "mx")])
+def test_as_of_after_today_is_refused(later: Run, command: tuple[str, ...]) -> None:
+    tomorrow = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
+    result = later(*command, "--as-of", tomorrow.isoformat())
+    assert result.exit_code == 1
+    today = tomorrow - datetime.timedelta(days=1)
+    assert result.stderr == (
+        f"Error: --as-of {tomorrow.isoformat()} is after today ({today.isoformat()});"
+        " give a day up to today\n"
+    )
+    assert result.stdout == ""

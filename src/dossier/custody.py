@@ -8,36 +8,49 @@ The rules (docs/custody.md), in the order they are applied:
    the same moment ("remanded in May 2011", "arrested 20 May 2011"): it merges
    into the precise one, which gives the period its date.
 3. Starts (or ends) on one day are one transition. A start while a period is
-   open continues it; an end with no open period is a *problem*, reported,
-   not dropped (it often shows that sources disagree).
+   open continues it. An end with no open period closes the period that the
+   next start opens when its possible days reach that start ("bailed in
+   February 2011" after "arrested 9 February 2011" sorts first, yet ends that
+   custody); otherwise it is a *problem*, reported, not dropped (it often shows
+   that sources disagree).
 4. `house_arrest` ends custody and opens a house-arrest period, closed by the
    next custody end or by a custody start.
-5. Days run from the earliest possible day of the start to that of the end,
-   or to `as_of` while the period is ongoing. The pretrial part ends at the
-   person's first guilty verdict (a `verdict` with outcome guilty, or a
-   `sentence`) on or after the start.
+5. Days run from the start to the end, or to `as_of` while the period is
+   ongoing: `days_min` from the latest possible start to the earliest possible
+   end, `days_max` from the earliest start to the latest end, and `days`, the
+   estimate, from the earliest possible days of both, clamped into that range.
+   The pretrial part ends at the person's first guilty verdict (a `verdict`
+   with outcome guilty, or a `sentence`) on or after the start.
+6. A period still open when a later record says the person was free or dead
+   (a `death`, an `emigration`) is a problem too: its end is missing.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from dossier.dates import PartialDate, stored
+from dossier.dates import PartialDate, begins_after, stored
 from dossier.model import Event
 from dossier.vocab import END_PRECEDENCE, EVENT_TYPES, Effect
 
 CUSTODY = "custody"
 HOUSE_ARREST = "house_arrest"
-# Events inside a period whose place is a facility where the person was held.
-FACILITY_TYPES = frozenset({"transfer", "detention_extended"})
+# Events inside a period whose place is a facility where the person was held:
+# transfers and medical events. Never hearings, verdicts, appeals or
+# `detention_extended`, whose place is the court that ordered it.
+FACILITY_TYPES = frozenset({"transfer", "medical_care", "medical_care_denied", "illness"})
+# Events that cannot happen to a person still held: after one, an open period
+# has lost its end (rule 6).
+FREE_OR_DEAD = frozenset({"death", "emigration"})
 # Every event type the rules read: starts and ends, the verdicts that end the
-# pretrial part, and the facility events. Custody never looks at the others, so
-# a caller with many events may build records for these alone (statistics do).
+# pretrial part, the facility events and the events that imply an end. Custody
+# never looks at the others, so a caller with many events may build records for
+# these alone (statistics do).
 _TRANSITIONS = {t: e for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END)}
-SHAPES_CUSTODY = frozenset(_TRANSITIONS) | FACILITY_TYPES | {"verdict", "sentence"}
+SHAPES_CUSTODY = frozenset(_TRANSITIONS) | FACILITY_TYPES | FREE_OR_DEAD | {"verdict", "sentence"}
 
 
 def guilty_verdict(type_: str, outcome: str | None) -> bool:
@@ -52,14 +65,23 @@ def acquittal(type_: str, outcome: str | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """One period of custody or house arrest of one person."""
+    """One period of custody or house arrest of one person.
+
+    `days` is the estimate (from the earliest possible days of both ends);
+    `days_min` and `days_max` are what the dates allow, equal when both ends
+    are known to the day. The same for the pretrial part.
+    """
 
     person: str
     kind: str
     start: str
     end: str | None
     days: int
+    days_min: int
+    days_max: int
     pretrial_days: int
+    pretrial_days_min: int
+    pretrial_days_max: int
     approximate: bool
     ended_by: str | None
     facilities: tuple[str, ...]
@@ -80,7 +102,11 @@ class Period:
             "end": self.end,
             "ongoing": self.ongoing,
             "days": self.days,
+            "days_min": self.days_min,
+            "days_max": self.days_max,
             "pretrial_days": self.pretrial_days,
+            "pretrial_days_min": self.pretrial_days_min,
+            "pretrial_days_max": self.pretrial_days_max,
             "approximate": self.approximate,
             "ended_by": self.ended_by,
             "facilities": list(self.facilities),
@@ -90,11 +116,29 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """Something in one person's record that makes their custody figures doubtful."""
+
+    person: str
+    case: str
+    event: str  # the event the problem is about
+    message: str  # what is wrong, naming the event; the person is not in it
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON form: person, case, event, message."""
+        return {"person": self.person, "case": self.case, "event": self.event,
+                "message": self.message}  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class Custody:
     """All periods of the persons asked about, and the problems found on the way."""
 
     periods: tuple[Period, ...]
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
 
 
 class _Fact(NamedTuple):
@@ -111,11 +155,16 @@ class _Fact(NamedTuple):
     rank: int  # the date's precision: 0 year, 1 month, 2 day
     place: str | None
     guilty: bool
+    case: str
 
 
-def _fact(event_id: str, type_: str, date: str, place: str | None, outcome: str | None) -> _Fact:
+def _fact(
+    event_id: str, type_: str, date: str, place: str | None, outcome: str | None, case: str
+) -> _Fact:
     parsed = stored(date)
-    return _Fact(event_id, type_, parsed, _rank(parsed), place, guilty_verdict(type_, outcome))
+    return _Fact(
+        event_id, type_, parsed, _rank(parsed), place, guilty_verdict(type_, outcome), case
+    )
 
 
 @dataclass(slots=True)
@@ -144,6 +193,23 @@ class _Open:
     facilities: list[str]
 
 
+_Stored = TypeVar("_Stored", bound=Mapping[str, Any])
+
+
+def known_on(events: Collection[_Stored], as_of: datetime.date | None) -> tuple[list[_Stored], int]:
+    """The stored events as the record stood on `as_of`, and how many later ones were left out.
+
+    An event whose earliest possible day is after `as_of` had not happened
+    yet: a period it would start does not exist, an end it would bring leaves
+    the period open. With no `as_of` (today) nothing is left out, so that a
+    hearing scheduled for next month is still listed.
+    """
+    if as_of is None:
+        return list(events), 0
+    kept = [r for r in events if not begins_after(r["date"], as_of)]
+    return kept, len(events) - len(kept)
+
+
 def sort_events(events: Iterable[Event]) -> list[Event]:
     """Events by earliest possible day, less precise first, then as recorded."""
     return sorted(events, key=lambda e: stored(e.date).sort_key)
@@ -151,10 +217,10 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 def periods_for(
     person: str, events: Iterable[Event], as_of: datetime.date
-) -> tuple[list[Period], list[str]]:
+) -> tuple[list[Period], list[Problem]]:
     """The custody and house-arrest periods of one person, and the problems found."""
     mine = [
-        _fact(e.id, e.type, e.date, e.place, e.outcome)
+        _fact(e.id, e.type, e.date, e.place, e.outcome, e.case)
         for e in events
         if person in e.persons and e.type in SHAPES_CUSTODY
     ]
@@ -163,20 +229,32 @@ def periods_for(
 
 def _periods(
     person: str, mine: list[_Fact], as_of: datetime.date
-) -> tuple[list[Period], list[str]]:
+) -> tuple[list[Period], list[Problem]]:
     """periods_for() over the person's events, already in order (rule 1)."""
     guilty = [e.date for e in mine if e.guilty]
     facilities = [(e.date.first_day, e.place) for e in mine if e.type in FACILITY_TYPES and e.place]
     moments = _moments(mine)
     periods: list[Period] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     current: _Open | None = None
+    # An end that found nothing open but whose days reach the next start (rule 3).
+    waiting: _Moment | None = None
 
     def close(end: _Moment | None, ended_by: str | None) -> None:
         assert current is not None
         periods.append(_period(person, current, end, ended_by, facilities, guilty, as_of))
 
-    for moment in moments:
+    def end_with(moment: _Moment) -> _Open | None:
+        """Close the open period at an end; what it opens instead (house arrest), if anything."""
+        ended_by = _most_specific(moment.types, fallback="release")
+        close(moment, ended_by)
+        if ended_by != HOUSE_ARREST:
+            return None
+        homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
+        return _Open(HOUSE_ARREST, moment, homes)
+
+    next_start = _next_starts(moments)
+    for i, moment in enumerate(moments):
         if moment.effect is Effect.START:
             if current is not None and current.kind == CUSTODY:
                 current.facilities.extend(_places(moment.events))  # continues the period
@@ -184,30 +262,46 @@ def _periods(
             if current is not None:  # a custody start ends house arrest
                 close(moment, _most_specific(moment.types, fallback=moment.first.type))
             current = _Open(CUSTODY, moment, _places(moment.events))
+            if waiting is not None:
+                current, waiting = end_with(waiting), None
             continue
         ended_by = _most_specific(moment.types, fallback="release")
         if current is None:
-            if ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
+            following = next_start[i]
+            if following is not None and following <= moment.date.last_day:
+                if waiting is not None:
+                    problems.append(_orphan(person, waiting))
+                waiting = moment
+            elif ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
                 current = _Open(HOUSE_ARREST, moment, _places(moment.events))
             else:
                 problems.append(_orphan(person, moment))
             continue
         if current.kind == HOUSE_ARREST and ended_by == HOUSE_ARREST:
             continue  # a second house-arrest order continues the period
-        close(moment, ended_by)
-        current = None
-        if ended_by == HOUSE_ARREST:
-            homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
-            current = _Open(HOUSE_ARREST, moment, homes)
+        current = end_with(moment)
     if current is not None:
         close(None, None)
+        if current.kind == CUSTODY:
+            problems.extend(_lost_end(person, current.moment, mine))
     return periods, problems
+
+
+def _next_starts(moments: list[_Moment]) -> list[datetime.date | None]:
+    """For each moment, the first day of the next start after it (None: no start follows)."""
+    found: list[datetime.date | None] = [None] * len(moments)
+    following: datetime.date | None = None
+    for i in range(len(moments) - 1, -1, -1):
+        found[i] = following
+        if moments[i].effect is Effect.START:
+            following = moments[i].date.first_day
+    return found
 
 
 def custody(persons: Iterable[str], events: Iterable[Event], as_of: datetime.date) -> Custody:
     """Periods and problems for several persons, in the order given."""
     facts: list[tuple[_Fact, Sequence[str]]] = [
-        (_fact(e.id, e.type, e.date, e.place, e.outcome), e.persons)
+        (_fact(e.id, e.type, e.date, e.place, e.outcome, e.case), e.persons)
         for e in events
         if e.type in SHAPES_CUSTODY
     ]
@@ -219,7 +313,10 @@ def custody_stored(
 ) -> Custody:
     """custody() over events in their stored (JSON) form, as a dossier holds them."""
     facts: list[tuple[_Fact, Sequence[str]]] = [
-        (_fact(r["id"], r["type"], r["date"], r.get("place"), r.get("outcome")), r["persons"])
+        (
+            _fact(r["id"], r["type"], r["date"], r.get("place"), r.get("outcome"), r["case"]),
+            r["persons"],
+        )
         for r in events
         if r["type"] in SHAPES_CUSTODY
     ]
@@ -236,7 +333,7 @@ def _custody(
         for person in names:
             by_person.setdefault(person, []).append(fact)
     periods: list[Period] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for person in persons:
         found, trouble = _periods(person, by_person.get(person, []), as_of)
         periods.extend(found)
@@ -302,13 +399,39 @@ def _places(events: Sequence[_Fact]) -> list[str]:
     return [e.place for e in ordered if e.place]
 
 
-def _orphan(person: str, moment: _Moment) -> str:
+def _orphan(person: str, moment: _Moment) -> Problem:
     kinds = " and ".join(sorted(moment.types))
     ids = ", ".join(e.id for e in moment.events)
-    return (
-        f"{person}: {kinds} on {moment.date.display()} (event {ids}) ends no open custody"
-        " period; do the sources disagree about an earlier end?"
+    return Problem(
+        person,
+        moment.first.case,
+        moment.first.id,
+        f"{kinds} on {moment.date.display()} (event {ids}) ends no open custody period;"
+        " do the sources disagree about an earlier end?",
     )
+
+
+def _lost_end(person: str, start: _Moment, mine: list[_Fact]) -> list[Problem]:
+    """An open period that a later death or emigration says must have ended (rule 6)."""
+    first = start.date.first_day
+    later = next((e for e in mine if e.type in FREE_OR_DEAD and e.date.first_day >= first), None)
+    if later is None:
+        return []
+    opened = _named(start, None)
+    return [
+        Problem(
+            person,
+            start.first.case,
+            opened,
+            f"custody from {start.date.display()} (event {opened}) has no recorded end, but"
+            f" {later.type} on {later.date.display()} (event {later.id}) implies one;"
+            " the figures count it as still running",
+        )
+    ]
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(value, high))
 
 
 def _period(
@@ -321,30 +444,55 @@ def _period(
     as_of: datetime.date,
 ) -> Period:
     start = current.moment.date
-    first_day = start.first_day
-    last_day = end.date.first_day if end is not None else as_of
-    days = max(0, (last_day - first_day).days)
-    approximate = _rough(start) or (end is not None and _rough(end.date))
-    verdict = next((v for v in guilty if v.first_day >= first_day), None)
-    if verdict is None:
-        pretrial = 0 if guilty else days
+    # The possible days of each end: an event cannot have happened after as_of.
+    first, latest_start = start.first_day, _until(start, as_of)
+    if end is None:
+        earliest_end = latest_end = as_of
     else:
-        pretrial = min(days, (verdict.first_day - first_day).days)
-        approximate = approximate or (verdict.first_day <= last_day and verdict.precision != "day")
-    inside = [place for day, place in facilities if first_day <= day <= last_day]
+        earliest_end, latest_end = end.date.first_day, _until(end.date, as_of)
+    days_min = max(0, (earliest_end - latest_start).days)
+    days_max = max(0, (latest_end - first).days)
+    days = _clamp((earliest_end - first).days, days_min, days_max)
+    approximate = _rough(start) or (end is not None and _rough(end.date))
+    # The pretrial part ends at the first guilty verdict on or after the start:
+    # among the verdicts that can be, the earliest gives its earliest possible day
+    # and the first to be over for certain its latest.
+    candidates = [v for v in guilty if v.last_day >= first]
+    if candidates:
+        verdict_early = min(v.first_day for v in candidates)
+        verdict_late = min(v.last_day for v in candidates)
+        pretrial_min = max(0, (min(earliest_end, verdict_early) - latest_start).days)
+        pretrial_max = max(0, (min(latest_end, verdict_late) - first).days)
+        estimate = min(days, max(0, (verdict_early - first).days))
+        pretrial = _clamp(estimate, pretrial_min, pretrial_max)
+        approximate = approximate or any(_rough(v) for v in candidates if v.first_day <= latest_end)
+    elif guilty:  # every guilty verdict came before: a period served after conviction
+        pretrial = pretrial_min = pretrial_max = 0
+    else:
+        pretrial, pretrial_min, pretrial_max = days, days_min, days_max
+    inside = [place for day, place in facilities if first <= day <= latest_end]
     return Period(
         person=person,
         kind=current.kind,
         start=start.edtf,
         end=end.date.edtf if end is not None else None,
         days=days,
+        days_min=days_min,
+        days_max=days_max,
         pretrial_days=pretrial,
+        pretrial_days_min=pretrial_min,
+        pretrial_days_max=pretrial_max,
         approximate=approximate,
         ended_by=ended_by,
         facilities=tuple(dict.fromkeys([*current.facilities, *inside])),
         start_event=_named(current.moment, HOUSE_ARREST if current.kind == HOUSE_ARREST else None),
         end_event=_named(end, ended_by) if end is not None else None,
     )
+
+
+def _until(date: PartialDate, as_of: datetime.date) -> datetime.date:
+    """The latest possible day of a date, no later than as_of (unless the date begins after it)."""
+    return max(date.first_day, min(date.last_day, as_of))
 
 
 def _named(moment: _Moment, kind: str | None) -> str:

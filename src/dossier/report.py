@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from dossier._version import __version__
-from dossier.custody import Period, custody, sort_events
-from dossier.dates import stored
+from dossier.custody import Period, Problem, custody, known_on, sort_events
+from dossier.dates import stored, today
 from dossier.model import Case, Event, Person, now_iso
 from dossier.stats import PersonRow, Stats, compute
 from dossier.store import Dossier
@@ -63,7 +63,7 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Party:
-    """A person as the report names them, with their role in the case."""
+    """A person as the report names them, with their roles in the case ("defendant; witness")."""
 
     name: str
     role: str
@@ -81,6 +81,7 @@ class Held:
 
     name: str
     period: Period
+    troubled: bool = False  # the person's record has a problem: marked "!"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class Section:
     citations: tuple[int, ...]
     parties: tuple[Party, ...]
     custody: tuple[Held, ...]
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]  # persons named as the report names them
     timeline: tuple[Entry, ...]
     stats: Stats
 
@@ -103,6 +104,7 @@ class Report:
     sections: tuple[Section, ...]
     combined: Stats | None  # across cases, when there are several
     comparison: tuple[PersonRow, ...]
+    problems: tuple[Problem, ...]  # behind the combined figures, when there are several cases
     sources: tuple[tuple[int, str], ...]
     made: str
     as_of: datetime.date
@@ -111,6 +113,7 @@ class Report:
     redacted_persons: int
     redacted_events: int
     include_confidential: bool = field(default=False)
+    left_out: int = 0  # events after an explicit as-of date
     # "not verified: changed outside dossier since entry N", or None for a dossier
     # that verifies: shown in the heading and the footer.
     unverified: str | None = None
@@ -158,15 +161,25 @@ def build(
     d: Dossier,
     case_ids: Sequence[str],
     *,
-    as_of: datetime.date,
+    as_of: datetime.date | None = None,
     include_confidential: bool = False,
 ) -> Report:
-    """The report on these cases (ids already checked), as of a date."""
+    """The report on these cases (ids already checked).
+
+    With `as_of`, the record as it stood on that day (later events left out);
+    without, everything recorded, ongoing custody counted to today.
+    """
     persons = {p.id: p for p in d.persons}
     hidden = {p for p, person in persons.items() if person.confidential}
     if include_confidential:
         hidden = set()
     names = _Names(persons, hidden)
+    wanted = set(case_ids)
+    known, left_out = known_on([r for r in d.events.raw.values() if r["case"] in wanted], as_of)
+    as_of = as_of or today()
+    by_case: dict[str, list[Event]] = {}
+    for raw in known:
+        by_case.setdefault(raw["case"], []).append(d.events.record(raw))
     citations = Citations()
     sections = []
     shown_persons: set[str] = set()
@@ -177,7 +190,7 @@ def build(
         case = d.cases.get(case_id)
         assert case is not None
         cases.append(case)
-        events = sort_events(e for e in d.events if e.case == case_id)
+        events = sort_events(by_case.get(case_id, ()))
         if not include_confidential:
             redacted_events += sum(1 for e in events if e.confidential)
             events = [e for e in events if not e.confidential]
@@ -188,14 +201,15 @@ def build(
         shown_persons.update(p.id for p in persons.values() if case_id in p.cases())
         involved = list(dict.fromkeys(p for e in events for p in e.persons))
         held = custody(involved, events, as_of)
+        troubled = {p.person for p in held.problems}
         timeline = tuple(_entry(e, names, citations) for e in events)
         sections.append(
             Section(
                 case=case,
                 citations=section_citations,
                 parties=parties,
-                custody=tuple(Held(names(p.person), p) for p in held.periods),
-                problems=tuple(_rename(problem, names) for problem in held.problems),
+                custody=tuple(Held(names(p.person), p, p.person in troubled) for p in held.periods),
+                problems=tuple(replace(p, person=names(p.person)) for p in held.problems),
                 timeline=timeline,
                 stats=compute([case], persons.values(), events, as_of),
             )
@@ -206,6 +220,9 @@ def build(
         sections=tuple(sections),
         combined=combined,
         comparison=tuple(_renamed_row(r, names) for r in comparison),
+        problems=tuple(replace(p, person=names(p.person)) for p in combined.problems)
+        if combined is not None
+        else (),
         sources=tuple(citations.listing()),
         made=now_iso(),
         as_of=as_of,
@@ -214,6 +231,7 @@ def build(
         redacted_persons=len(hidden & shown_persons),
         redacted_events=redacted_events,
         include_confidential=include_confidential,
+        left_out=left_out,
         unverified=outside.mark if (outside := d.outside()) is not None else None,
     )
 
@@ -226,8 +244,13 @@ def _parties(
     hidden: set[str],
     citations: Citations,
 ) -> tuple[Party, ...]:
-    """Persons with a role in the case, then others named in its events."""
-    roles = [(p, r.role) for p in persons.values() for r in p.roles if r.case == case.id]
+    """Persons with a role in the case (one row each, all their roles), then others named in
+    its events."""
+    roles = [
+        (p, "; ".join(dict.fromkeys(r.role for r in p.roles if r.case == case.id)))
+        for p in persons.values()
+        if any(r.case == case.id for r in p.roles)
+    ]
     named = {p for e in events for p in e.persons} - {p.id for p, _ in roles}
     roles += [(persons[p], "named in events") for p in sorted(named) if p in persons]
     parties = []
@@ -272,40 +295,9 @@ def _entry(event: Event, names: _Names, citations: Citations) -> Entry:
     )
 
 
-def _rename(problem: str, names: _Names) -> str:
-    person, _, rest = problem.partition(": ")
-    return f"{names(person)}: {rest}" if rest else problem
-
-
 def _renamed_row(row: PersonRow, names: _Names) -> PersonRow:
     """A comparison row with a confidential person's id and name replaced."""
     if row.person not in names.hidden:
         return row
     alias = names(row.person)
     return replace(row, person=alias, name=alias)
-
-
-def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
-    """The statistics a report prints, as (label, value) in reading order."""
-    s = stats.to_dict()
-    custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
-    rate = verdicts["conviction_rate"]
-
-    def value(v: object) -> str:
-        return missing if v is None else str(v)
-
-    return [
-        ("Events", value(s["events"]["total"])),
-        ("Persons held", value(custody["persons_held"])),
-        ("Days in custody (total)", value(custody["total_days"])),
-        ("Pretrial days, median", value(custody["median_pretrial_days"])),
-        ("Pretrial days, maximum", value(custody["max_pretrial_days"])),
-        ("Currently held", value(custody["currently_held"])),
-        ("Deaths in custody", value(custody["deaths_in_custody"])),
-        ("Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"),
-        ("Conviction rate", missing if rate is None else f"{rate:.0%}"),
-        (
-            "Extradition requests / granted / refused",
-            f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
-        ),
-    ]

@@ -2,7 +2,8 @@
 
 Custody is derived from every event of the selection (the case, or the
 person), not only from the rows shown, so `--from`, `--to` and `--type`
-narrow the table without cutting periods short.
+narrow the table without cutting periods short. A timeline as of a date is
+the record as it stood then: later events are left out of it altogether.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from dossier.custody import Custody, custody, sort_events
-from dossier.dates import PartialDate, stored
+from dossier.custody import Custody, Problem, custody, known_on, sort_events
+from dossier.dates import PartialDate, stored, today
 from dossier.model import Event
 from dossier.store import Dossier
 
@@ -26,6 +27,12 @@ class Timeline:
     as_of: datetime.date
     events: tuple[Event, ...]
     custody: Custody
+    left_out: int = 0  # events after an explicit as-of date
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """What makes the custody figures doubtful."""
+        return self.custody.problems
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form (timeline --json)."""
@@ -34,14 +41,10 @@ class Timeline:
             "person": self.person,
             "as_of": self.as_of.isoformat(),
             "events": [e.to_dict() for e in self.events],
+            "later_events_left_out": self.left_out,
             "custody": [p.to_dict() for p in self.custody.periods],
-            "problems": list(self.custody.problems),
+            "problems": [p.to_dict() for p in self.custody.problems],
         }
-
-
-def today() -> datetime.date:
-    """Today in UTC: the default as-of date."""
-    return datetime.datetime.now(datetime.UTC).date()
 
 
 def build(
@@ -54,13 +57,19 @@ def build(
     types: Collection[str] = (),
     as_of: datetime.date | None = None,
 ) -> Timeline:
-    """Select, order and derive: events of `case` and/or `person` (ids, already resolved)."""
-    as_of = as_of or today()
-    selected = sort_events(
-        d.events.record(raw)
+    """Select, order and derive: events of `case` and/or `person` (ids, already resolved).
+
+    With `as_of`, the record as it stood on that day (later events left out);
+    without, everything recorded, ongoing custody counted to today.
+    """
+    chosen = [
+        raw
         for raw in d.events.raw.values()
         if (case is None or raw["case"] == case) and (person is None or person in raw["persons"])
-    )
+    ]
+    known, left_out = known_on(chosen, as_of)
+    as_of = as_of or today()
+    selected = sort_events(d.events.record(raw) for raw in known)
     if person is not None:
         persons = [person]
     else:
@@ -73,4 +82,4 @@ def build(
         for e in selected
         if low <= stored(e.date).first_day <= high and (not types or e.type in types)
     )
-    return Timeline(case, person, as_of, shown, held)
+    return Timeline(case, person, as_of, shown, held, left_out)

@@ -6,6 +6,7 @@ them, so that `dossier --version` and `--help` stay fast.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -131,6 +132,32 @@ def command_line(ctx: typer.Context) -> str:
     import shlex
 
     return shlex.join(words)
+
+
+AS_OF = typer.Option(
+    None,
+    "--as-of",
+    help="The record as it stood on this day: later events left out, ongoing custody"
+    " counted to it (default: today, nothing left out).",
+)
+
+
+def as_of_day(text: str | None) -> datetime.date | None:
+    """The day of an --as-of option: a whole day, not after today; None when not given."""
+    date = parse_date_option(text, "--as-of")
+    if date is None:
+        return None
+    from dossier.dates import today
+    from dossier.errors import InvalidDate
+
+    if date.precision != "day":
+        raise InvalidDate(f"--as-of needs a day, not {date.display()}", "as-of")
+    if date.first_day > (now := today()):
+        raise InvalidDate(
+            f"--as-of {date.display()} is after today ({now.isoformat()}); give a day up to today",
+            "as-of",
+        )
+    return date.first_day
 
 
 def parse_date_option(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from dossier.cli.common import complete_case, load, parse_date_option, say
+from dossier.cli.common import AS_OF, as_of_day, complete_case, load, say
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt"}
 
@@ -19,9 +19,7 @@ def report(
     fmt: str | None = typer.Option(
         None, "--format", help="html, md or txt (default: from -o, else txt on stdout)."
     ),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Count ongoing custody to this day (default: today)."
-    ),
+    as_of: str | None = AS_OF,
     include_confidential: bool = typer.Option(
         False, "--include-confidential", help="Do not redact confidential persons and events."
     ),
@@ -30,10 +28,8 @@ def report(
 
     Example: dossier report khodorkovsky -o khodorkovsky.html
     """
-    from dossier.errors import InvalidValue
     from dossier.ops import require_case
     from dossier.report import build
-    from dossier.timeline import today
 
     if fmt is None and output is not None and output.suffix:
         fmt = FORMATS.get(output.suffix.lower())
@@ -46,16 +42,14 @@ def report(
     fmt = fmt or "txt"
     if fmt not in ("html", "md", "txt"):
         raise typer.BadParameter("must be html, md or txt", param_hint="--format")
-    day = parse_date_option(as_of, "--as-of")
-    if day is not None and day.precision != "day":
-        raise InvalidValue(f"--as-of needs a day, not {day.display()}", "as-of")
+    day = as_of_day(as_of)
     d = load(ctx)
     for case_id in cases:
         require_case(d, case_id)
     built = build(
         d,
         list(dict.fromkeys(cases)),
-        as_of=day.first_day if day else today(),
+        as_of=day,
         include_confidential=include_confidential,
     )
     if fmt == "html":

@@ -1,10 +1,10 @@
 """`dossier timeline` and `dossier stats`: what happened, and how it compares."""
 
-import datetime
-
 import typer
 
 from dossier.cli.common import (
+    AS_OF,
+    as_of_day,
     check_words,
     complete_case,
     complete_person,
@@ -16,18 +16,6 @@ from dossier.cli.common import (
 )
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
-AS_OF = typer.Option(None, "--as-of", help="Count ongoing custody to this date (default: today).")
-
-
-def _as_of(text: str | None) -> datetime.date | None:
-    date = parse_date_option(text, "--as-of")
-    if date is None:
-        return None
-    if date.precision != "day":
-        from dossier.errors import InvalidDate
-
-        raise InvalidDate(f"--as-of needs a day, not {date.display()}", "as-of")
-    return date.first_day
 
 
 def timeline(
@@ -71,7 +59,7 @@ def timeline(
         start=parse_date_option(date_from, "--from"),
         end=parse_date_option(date_to, "--to"),
         types=types,
-        as_of=_as_of(as_of),
+        as_of=as_of_day(as_of),
     )
     if as_json:
         print_json(result.to_dict())
@@ -101,7 +89,6 @@ def stats(
     from dossier import stats as st
     from dossier.errors import InvalidValue, did_you_mean
     from dossier.ops import require_case
-    from dossier.timeline import today
 
     if sort not in st.COLUMNS:
         raise InvalidValue(
@@ -117,7 +104,7 @@ def stats(
     ]
     ids = {c.id for c in cases}
     stored = [e for e in d.events.raw.values() if e["case"] in ids]
-    result = st.compute_stored(cases, d.persons, stored, _as_of(as_of) or today())
+    result = st.compute_stored(cases, d.persons, stored, as_of_day(as_of))
     rows = st.sort_rows(result.per_person, sort)
     if as_json:
         data = result.to_dict()
@@ -127,6 +114,6 @@ def stats(
     from dossier.render.analysis import per_person_view, stats_view
 
     if per_person:
-        show(per_person_view(rows, result.as_of.isoformat()))
+        show(per_person_view(result, rows, d.names()))
     else:
-        show(stats_view(result))
+        show(stats_view(result, d.names()))

@@ -684,14 +684,18 @@ class _Planner:
     def _final_events(self, writes: _Writes) -> None:
         """Give id-less events their ids (a stored event's, or new ones), merge, count."""
         unnamed = self._match_unnamed()
-        claimed = {record["id"] for _row, record in self.events if record["id"]}
+        claimed = (  # ids the file gives; none when every row is id-less (a batch import)
+            {record["id"] for _row, record in self.events if record["id"]}
+            if len(unnamed) < len(self.events)
+            else set()
+        )
         new_ids = new_event_ids(len(unnamed), self.d.events.raw, claimed)
         for record, event_id in zip(unnamed, new_ids, strict=True):
             record["id"] = event_id
         stored = self.d.events.raw
         out = writes["events"]
         if self.fresh:  # into a dossier without events: every one is added, as it is
-            out.extend((record["id"], record, row) for row, record in self.events)
+            out.extend([(record["id"], record, row) for row, record in self.events])
             self.summary.added["events"] += len(self.events)
             return
         added = updated = unchanged = 0

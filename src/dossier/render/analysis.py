@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from dossier.custody import Period
+from dossier.custody import Period, Problem
 from dossier.dates import stored
+from dossier.errors import printable
+from dossier.render import marks
 from dossier.render.terminal import event_type, make_table, show_date, text
 from dossier.stats import PersonRow, Stats
 from dossier.timeline import Timeline
@@ -51,30 +55,85 @@ def timeline_view(timeline: Timeline, names: Mapping[str, str]) -> RenderableTyp
         )
         previous = event.date
     parts: list[RenderableType] = [table]
-    if timeline.custody.periods:
-        parts.append(custody_table(timeline.custody.periods, names))
-    for problem in timeline.custody.problems:
-        parts.append(Text("Problem: " + problem, style="yellow"))
-    parts.append(Text(f"As of {timeline.as_of.isoformat()}; ~ marks approximate figures.",
-                      style="dim"))  # fmt: skip
+    problems = timeline.custody.problems
+    periods = timeline.custody.periods
+    troubled = {p.person for p in problems}
+    if periods:
+        parts.append(custody_table(periods, names, troubled))
+    parts += problem_list(problems, names)
+    legend = marks.period_legend(periods, [p.person in troubled for p in periods])
+    parts.append(footer(timeline.as_of.isoformat(), timeline.left_out, legend))
     return Group(*parts)
 
 
-def custody_table(periods: Sequence[Period], names: Mapping[str, str]) -> Table:
-    """One row per custody or house-arrest period."""
+def footer(as_of: str, left_out: int, legend: str = "") -> Text:
+    """The as-of note (with the later events left out) and what the marks mean."""
+    return Text(f"{marks.as_of_note(as_of, left_out)}. {legend}".rstrip(), style="dim")
+
+
+class _Problems:
+    """'N problems:', then each problem wrapped between words under itself.
+
+    A dossier of 100,000 events may list thousands of problems: they are
+    wrapped here as plain lines and written as segments, since Rich's own
+    wrapping of each would cost a second.
+    """
+
+    def __init__(self, problems: Sequence[Problem], names: Mapping[str, str]) -> None:
+        self.problems = problems
+        self.names = names
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(marks.problem_heading(self.problems), style="bold yellow")
+        style = console.get_style("yellow")
+        width = max(20, options.max_width)
+        name = self.names.get
+        for problem in self.problems:
+            line = printable(marks.problem_line(problem, lambda who: name(who, who)))
+            for part in _wrap(line, width):
+                yield Segment(part, style)
+                yield Segment.line()
+
+
+def _wrap(line: str, width: int, indent: str = "  ") -> list[str]:
+    """A line broken between words into lines of at most `width` cells, the later ones
+    indented; a word longer than a line is left whole (the terminal folds it)."""
+    if cell_len(line) <= width:
+        return [line]
+    lines: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else (indent if lines else "") + word
+        if current and cell_len(candidate) > width:
+            lines.append(current)
+            current = indent + word
+        else:
+            current = candidate
+    return [*lines, current]
+
+
+def problem_list(problems: Sequence[Problem], names: Mapping[str, str]) -> list[RenderableType]:
+    """'N problems:', then one line each naming person, case, event and what is wrong."""
+    return [_Problems(problems, names)] if problems else []
+
+
+def custody_table(
+    periods: Sequence[Period], names: Mapping[str, str], troubled: Collection[str] = ()
+) -> Table:
+    """One row per custody or house-arrest period; `troubled` persons marked '!'."""
     table = make_table(
         "person", "kind", "start", "end", "days", "pretrial", "ended by", "facilities",
         title="Custody",
     )  # fmt: skip
     for period in periods:
-        rough = "~" if period.approximate else ""
+        name = names.get(period.person, period.person)
         table.add_row(
-            text(names.get(period.person, period.person)),
+            text(marks.marked(name, period.person in troubled)),
             "house arrest" if period.kind == "house_arrest" else "custody",
             show_date(period.start),
             show_date(period.end) if period.end else Text("still held", style="bold red"),
-            f"{rough}{period.days}",
-            f"{rough}{period.pretrial_days}",
+            marks.period_days(period),
+            marks.period_pretrial(period),
             event_type(period.ended_by) if period.ended_by else "",
             text("; ".join(period.facilities)),
         )
@@ -95,11 +154,12 @@ def _counts(title: str, label: str, counts: Mapping[str, int]) -> Table:
     return table
 
 
-def stats_view(stats: Stats) -> RenderableType:
+def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
     """Summary tables: cases, events, custody, verdicts, extradition."""
     data = stats.to_dict()
     custody, verdicts, extradition = data["custody"], data["verdicts"], data["extradition"]
     rate = verdicts["conviction_rate"]
+    rough = custody["approximate"]
     summary = make_table("", "", title="Summary", header=False)
     for label, value in (
         ("cases", data["cases"]["total"]),
@@ -107,9 +167,9 @@ def stats_view(stats: Stats) -> RenderableType:
         ("events", data["events"]["total"]),
         ("persons held", custody["persons_held"]),
         ("custody periods", custody["periods"]),
-        ("days in custody (total)", custody["total_days"]),
-        ("pretrial days, median", custody["median_pretrial_days"]),
-        ("pretrial days, maximum", custody["max_pretrial_days"]),
+        ("days in custody (total)", marks.total(custody["total_days"], rough)),
+        ("pretrial days, median", marks.total(custody["median_pretrial_days"], rough)),
+        ("pretrial days, maximum", marks.total(custody["max_pretrial_days"], rough)),
         ("currently held", custody["currently_held"]),
         ("deaths in custody", custody["deaths_in_custody"]),
         ("guilty verdicts", verdicts["guilty"]),
@@ -132,7 +192,9 @@ def stats_view(stats: Stats) -> RenderableType:
                 text(country), *(str(row[k]) for k in ("requests", "granted", "refused"))
             )
         parts.append(countries)
-    parts.append(Text(f"As of {stats.as_of.isoformat()}.", style="dim"))
+    parts += problem_list(stats.problems, names)
+    legend = marks.legend(approximate=custody["approximate"])
+    parts.append(footer(stats.as_of.isoformat(), stats.left_out, legend))
     return Group(*parts)
 
 
@@ -146,9 +208,10 @@ def _ended(ended_by: str | None) -> Text:
 class _PerPerson:
     """The comparison table; the bar column only where there is room for it."""
 
-    def __init__(self, rows: Sequence[PersonRow], as_of: str) -> None:
+    def __init__(self, stats: Stats, rows: Sequence[PersonRow], names: Mapping[str, str]) -> None:
+        self.stats = stats
         self.rows = rows
-        self.as_of = as_of
+        self.names = names
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         bars = options.max_width >= 100
@@ -158,12 +221,13 @@ class _PerPerson:
         table = make_table(*columns, title="Persons held")
         largest = max((r.pretrial_days for r in self.rows), default=0)
         for row in self.rows:
-            rough = "~" if row.approximate else ""
             cells: list[RenderableType] = [
-                text(row.name).append(f"\n({row.case})", style="dim"),
+                text(marks.marked(row.name, bool(row.problems))).append(
+                    f"\n({row.case})", style="dim"
+                ),
                 show_date(row.first_custody),
-                f"{rough}{row.custody_days}" + (" +" if row.ongoing else ""),
-                f"{rough}{row.pretrial_days}",
+                marks.row_days(row),
+                marks.row_pretrial(row),
             ]
             if bars:
                 cells.append(bar(row.pretrial_days, largest, 8))
@@ -176,10 +240,13 @@ class _PerPerson:
             ]
             table.add_row(*cells)
         yield table
-        note = f"As of {self.as_of}; ~ marks approximate figures, + a period still running."
-        yield Text(note, style="dim")
+        yield from problem_list(self.stats.problems, self.names)
+        legend = marks.row_legend(self.rows)
+        yield footer(self.stats.as_of.isoformat(), self.stats.left_out, legend)
 
 
-def per_person_view(rows: Sequence[PersonRow], as_of: str) -> RenderableType:
-    """The comparison table: one row per person ever held, with pretrial bars."""
-    return _PerPerson(rows, as_of)
+def per_person_view(
+    stats: Stats, rows: Sequence[PersonRow], names: Mapping[str, str]
+) -> RenderableType:
+    """The comparison table: one row per person ever held, with pretrial bars, then problems."""
+    return _PerPerson(stats, rows, names)

@@ -7,6 +7,7 @@ Built from a Jinja2 template with autoescape on, so user text such as
 from __future__ import annotations
 
 from dossier.dates import show
+from dossier.render import marks
 from dossier.report import Report
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -37,4 +38,6 @@ def render(report: Report) -> str:
         effects=effects,
         is_url=is_url,
         display=show,
+        marks=marks,
+        identity=str,
     )

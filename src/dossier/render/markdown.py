@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from dossier.custody import Problem
 from dossier.dates import show
 from dossier.errors import printable
+from dossier.render import marks
 from dossier.render.html import is_url
-from dossier.report import Report, Section, figures
+from dossier.report import Report, Section
 from dossier.stats import Stats
 
 # Characters that Markdown (CommonMark, GitHub) reads as syntax anywhere in a line.
@@ -44,7 +46,20 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def _stats(stats: Stats) -> list[str]:
-    return _table(["Figure", "Value"], [[label, value] for label, value in figures(stats)])
+    # Figures are ours, not user text: only the approximate mark needs escaping.
+    rows: list[list[object]] = [
+        [label, value.replace("~", r"\~")] for label, value in marks.figures(stats)
+    ]
+    return _table(["Figure", "Value"], rows)
+
+
+def _problems(problems: tuple[Problem, ...]) -> list[str]:
+    """'**N problems:**', then a list item each (persons already named)."""
+    if not problems:
+        return []
+    lines = [f"**{marks.problem_heading(problems)}**", ""]
+    lines += [f"- {escape(marks.problem_line(p, str))}" for p in problems]
+    return [*lines, ""]
 
 
 def _section(section: Section) -> list[str]:
@@ -79,20 +94,24 @@ def _section(section: Section) -> list[str]:
     if section.custody:
         rows: list[list[object]] = []
         for held in section.custody:
-            p, rough = held.period, "~" if held.period.approximate else ""
+            p = held.period
             rows.append([
-                escape(held.name), "house arrest" if p.kind == "house_arrest" else "custody",
-                show(p.start), show(p.end) if p.end else "still held", f"{rough}{p.days}",
-                f"{rough}{p.pretrial_days}", escape((p.ended_by or "").replace("_", " ")),
+                escape(marks.marked(held.name, held.troubled)),
+                "house arrest" if p.kind == "house_arrest" else "custody",
+                show(p.start), show(p.end) if p.end else "still held",
+                escape(marks.period_days(p)), escape(marks.period_pretrial(p)),
+                escape((p.ended_by or "").replace("_", " ")),
                 "; ".join(escape(f) for f in p.facilities),
             ])  # fmt: skip
         lines += _table(
             ["Person", "Kind", "Start", "End", "Days", "Pretrial days", "Ended by", "Facilities"],
             rows,
         )
+        if legend := marks.held_legend(section.custody):
+            lines += [escape(legend), ""]
     else:
         lines += ["No custody recorded.", ""]
-    lines += [f"**Problem:** {escape(problem)}\n" for problem in section.problems]
+    lines += _problems(section.problems)
     lines += ["### Timeline", ""]
     rows = []
     for e in section.timeline:
@@ -114,7 +133,9 @@ def render(report: Report) -> str:
     """The Markdown document."""
     lines = [f"# {escape(report.title)}", ""]
     lines += [
-        f"Made {report.made} · as of {report.as_of.isoformat()} · dossier {report.version}",
+        f"Made {report.made} ·"
+        f" {marks.as_of_note(report.as_of.isoformat(), report.left_out, capital=False)} ·"
+        f" dossier {report.version}",
         "",
     ]
     if report.unverified:
@@ -148,13 +169,11 @@ def render(report: Report) -> str:
             ],
             [
                 [
-                    escape(r.name),
+                    escape(marks.marked(r.name, bool(r.problems))),
                     escape(r.case),
                     show(r.first_custody),
-                    ("~" if r.approximate else "")
-                    + str(r.custody_days)
-                    + (" +" if r.ongoing else ""),
-                    ("~" if r.approximate else "") + str(r.pretrial_days),
+                    escape(marks.row_days(r)),
+                    escape(marks.row_pretrial(r)),
                     r.medical_care_denied,
                     r.ill_treatment,
                     r.hunger_strikes,
@@ -164,6 +183,9 @@ def render(report: Report) -> str:
                 for r in report.comparison
             ],
         )
+        if legend := marks.row_legend(report.comparison):
+            lines += [escape(legend), ""]
+        lines += _problems(report.problems)
     lines += ["## Sources", ""]
     for number, source in report.sources:
         # An autolink may hold no spaces or angle brackets; anything else is escaped text.

@@ -5,9 +5,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
+from dossier.custody import Problem
 from dossier.dates import show
 from dossier.errors import printable
-from dossier.report import Report, Section, figures
+from dossier.render import marks
+from dossier.report import Report, Section
 from dossier.stats import Stats
 
 WIDTH = 80
@@ -36,21 +38,35 @@ def _cites(numbers: Iterable[int]) -> str:
 
 
 def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
-    """Rows in fixed-width columns; the last column wraps under itself."""
+    """Rows in fixed-width columns; the last column wraps under itself.
+
+    Nothing is ever cut: a long name gets a line of its own, and a figure
+    wider than its column pushes the rest of its row to the right.
+    """
     lines: list[str] = []
     lead = sum(w + 2 for w in widths[:-1])
     for row in rows:
-        if len(row[0]) > widths[0]:  # a long name gets a line of its own, never cut
+        if len(row[0]) > widths[0]:
             lines.extend(_wrap(row[0]))
             row = ["", *row[1:]]
-        head = "".join(cell[:w].ljust(w + 2) for cell, w in zip(row[:-1], widths, strict=False))
+        head = "".join(cell.ljust(w) + "  " for cell, w in zip(row[:-1], widths, strict=False))
         tail = _wrap(row[-1], " " * lead, first=head) if row[-1] else [head.rstrip()]
         lines.extend(line.rstrip() for line in tail)
     return lines
 
 
 def _stats(stats: Stats) -> list[str]:
-    return [f"  {label:<44}{value}" for label, value in figures(stats, "-")] + [""]
+    return [f"  {label:<44}{value}" for label, value in marks.figures(stats, "-")] + [""]
+
+
+def _problems(problems: tuple[Problem, ...]) -> list[str]:
+    """'N problems:', then each on its own wrapped lines (persons already named)."""
+    if not problems:
+        return []
+    lines = ["", marks.problem_heading(problems)]
+    for problem in problems:
+        lines += _wrap(marks.problem_line(problem, str), "    ", first="  ")
+    return lines
 
 
 def _section(section: Section) -> list[str]:
@@ -79,22 +95,23 @@ def _section(section: Section) -> list[str]:
             lines += _wrap("Sources: " + _cites(party.citations), "    ")
     lines += ["", *_heading("Custody", "-")]
     if section.custody:
-        widths = [20, 10, 10, 6, 8, 18]
+        widths = [20, 10, 10, 10, 9, 11]
         lines += _columns([["Person", "Start", "End", "Days", "Pretrial", "Ended by"]], widths)
         for held in section.custody:
-            p, rough = held.period, "~" if held.period.approximate else ""
+            p = held.period
             kind = "(house arrest) " if p.kind == "house_arrest" else ""
-            row = [held.name, show(p.start), show(p.end) if p.end else "still held",
-                   f"{rough}{p.days}", f"{rough}{p.pretrial_days}",
-                   kind + (p.ended_by or "").replace("_", " ")]  # fmt: skip
+            ended = kind + (p.ended_by or "").replace("_", " ")
+            row = [marks.marked(held.name, held.troubled), show(p.start),
+                   show(p.end) if p.end else "still held", marks.period_days(p),
+                   marks.period_pretrial(p), ended]  # fmt: skip
             lines += _columns([row], widths)
             if p.facilities:
                 lines += _wrap("Held at: " + "; ".join(p.facilities), "      ", first="    ")
-        lines += ["", *_wrap("~ marks figures computed from dates not precise to the day.")]
+        legend = marks.held_legend(section.custody)
+        lines += ["", *_wrap(legend)] if legend else []
     else:
         lines.append("No custody recorded.")
-    for problem in section.problems:
-        lines += _wrap("Problem: " + problem, "    ")
+    lines += _problems(section.problems)
     lines += ["", *_heading("Timeline", "-")]
     for e in section.timeline:
         date = e.date + (f"-{e.end}" if e.end else "")
@@ -122,6 +139,8 @@ def render(report: Report) -> str:
 def _render(report: Report) -> str:
     lines = _heading(report.title, "#")
     lines.append(f"Made {report.made}, as of {report.as_of.isoformat()}, dossier {report.version}")
+    if report.left_out:
+        lines.append(marks.as_of_note(report.as_of.isoformat(), report.left_out) + ".")
     if report.unverified:
         lines += _wrap(f"{report.unverified.upper()}: see 'dossier verify'.")
     if report.redacted:
@@ -138,14 +157,15 @@ def _render(report: Report) -> str:
         lines += [*_heading("All cases in this report", "="), *_stats(report.combined)]
         rows = [["Person", "First held", "Days", "Pretrial", "Care denied", "Ended / verdict"]]
         for r in report.comparison:
-            rough = "~" if r.approximate else ""
             ended = "still held" if r.ongoing else (r.ended_by or "").replace("_", " ")
-            rows.append([r.name, show(r.first_custody), f"{rough}{r.custody_days}",
-                         f"{rough}{r.pretrial_days}", str(r.medical_care_denied),
+            rows.append([marks.marked(r.name, bool(r.problems)), show(r.first_custody),
+                         marks.row_days(r), marks.row_pretrial(r), str(r.medical_care_denied),
                          f"{ended}; {r.verdict or '-'}"])  # fmt: skip
         lines += [
             *_heading("Persons held: comparison", "-"),
-            *_columns(rows, [22, 10, 6, 8, 11, 15]),
+            *_columns(rows, [20, 10, 10, 9, 11, 10]),
+            *(["", *_wrap(legend)] if (legend := marks.row_legend(report.comparison)) else []),
+            *_problems(report.problems),
         ]
         lines.append("")
     lines += _heading("Sources", "=")
@@ -155,7 +175,8 @@ def _render(report: Report) -> str:
         lines.append("No sources recorded.")
     lines += ["", "-" * WIDTH]
     lines += _wrap(
-        f"Made {report.made} with dossier {report.version}, as of {report.as_of.isoformat()}."
+        f"Made {report.made} with dossier {report.version},"
+        f" {marks.as_of_note(report.as_of.isoformat(), report.left_out, capital=False)}."
         + (" Redacted." if report.redacted else "")
     )
     if report.unverified:

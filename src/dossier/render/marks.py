@@ -1,0 +1,168 @@
+"""How a custody figure and its marks read, the same in every rendering.
+
+The terminal, the text, Markdown and HTML reports all write a period's days,
+a comparison row's totals, the problem list and the as-of note through these
+functions, so a figure a court reads in print is the figure the lawyer saw in
+the terminal (tests/test_parity.py walks one dossier through all of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from dossier.custody import Period, Problem
+from dossier.report import Held
+from dossier.stats import PersonRow, Stats
+
+RANGE = "–"  # between the least and the most days the dates allow: 0–19
+APPROXIMATE = "~"
+RUNNING = "+"
+PROBLEM = "!"
+
+
+def days(value: int, low: int, high: int, *, approximate: bool, running: bool = False) -> str:
+    """A range where the dates allow one ('0-19', en dash), else '~970' or '141'; ' +' running."""
+    shown = f"{low}{RANGE}{high}" if low != high else f"{APPROXIMATE * approximate}{value}"
+    return f"{shown} {RUNNING}" if running else shown
+
+
+def period_days(p: Period) -> str:
+    """A period's days as shown."""
+    return days(p.days, p.days_min, p.days_max, approximate=p.approximate, running=p.ongoing)
+
+
+def period_pretrial(p: Period) -> str:
+    """A period's pretrial days as shown."""
+    return days(
+        p.pretrial_days, p.pretrial_days_min, p.pretrial_days_max, approximate=p.approximate
+    )
+
+
+def row_days(r: PersonRow) -> str:
+    """A comparison row's days held as shown."""
+    return days(r.custody_days, r.days_min, r.days_max, approximate=r.approximate,
+                running=r.ongoing)  # fmt: skip
+
+
+def row_pretrial(r: PersonRow) -> str:
+    """A comparison row's pretrial days as shown."""
+    return days(r.pretrial_days, r.pretrial_days_min, r.pretrial_days_max,
+                approximate=r.approximate)  # fmt: skip
+
+
+def legend(
+    *,
+    approximate: bool = False,
+    ranges: bool = False,
+    running: bool = False,
+    problems: bool = False,
+) -> str:
+    """What the marks in a table mean, only those it uses ('' when none)."""
+    parts = [
+        f"{APPROXIMATE} marks approximate figures" if approximate else "",
+        f"a range (0{RANGE}19) the fewest and most days the dates allow" if ranges else "",
+        f"{RUNNING} a period still running" if running else "",
+        f"{PROBLEM} a person with a problem listed below" if problems else "",
+    ]
+    said = ", ".join(p for p in parts if p)
+    return said[:1].upper() + said[1:] + "." if said else ""
+
+
+def _ranged(figure: Period | PersonRow) -> bool:
+    """Both the days and the pretrial days are shown as ranges (no '~' left to explain)."""
+    return figure.days_min != figure.days_max and (
+        figure.pretrial_days_min != figure.pretrial_days_max
+    )
+
+
+def period_legend(periods: Iterable[Period], troubled: Iterable[bool]) -> str:
+    """The legend under a table of periods; `troubled` says which rows are marked."""
+    periods = list(periods)
+    return legend(
+        approximate=any(p.approximate and not _ranged(p) for p in periods),
+        ranges=any(p.days_min != p.days_max or p.pretrial_days_min != p.pretrial_days_max
+                   for p in periods),
+        running=any(p.ongoing for p in periods),
+        problems=any(troubled),
+    )  # fmt: skip
+
+
+def held_legend(held: Iterable[Held]) -> str:
+    """The legend under a report's custody table."""
+    held = list(held)
+    return period_legend([h.period for h in held], [h.troubled for h in held])
+
+
+def row_legend(rows: Iterable[PersonRow]) -> str:
+    """The legend under a comparison table."""
+    rows = list(rows)
+    return legend(
+        approximate=any(r.approximate and not _ranged(r) for r in rows),
+        ranges=any(r.days_min != r.days_max or r.pretrial_days_min != r.pretrial_days_max
+                   for r in rows),
+        running=any(r.ongoing for r in rows),
+        problems=any(r.problems for r in rows),
+    )  # fmt: skip
+
+
+def total(value: object, approximate: bool) -> str:
+    """A total, median or maximum of estimates: '~5649' when any figure behind it is."""
+    if value is None:
+        return "—"
+    return f"{APPROXIMATE if approximate else ''}{value}"
+
+
+def marked(name: str, troubled: bool) -> str:
+    """A person's name, with the problem mark when their record has a problem."""
+    return f"{name} {PROBLEM}" if troubled else name
+
+
+def count(n: int, noun: str) -> str:
+    """'1 problem', '3 problems'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def problem_heading(problems: Sequence[Problem]) -> str:
+    """The line before the list: '2 problems:'."""
+    return count(len(problems), "problem") + ":"
+
+
+def problem_line(problem: Problem, name: Callable[[str], str]) -> str:
+    """One problem: the person (by name), the case, then what is wrong and which event."""
+    return f"{PROBLEM} {name(problem.person)} ({problem.case}): {problem.message}"
+
+
+def as_of_note(as_of: str, left_out: int, *, capital: bool = True) -> str:
+    """'As of 2011-02-01: 3 later events left out' (the record as it stood that day)."""
+    note = f"{'A' if capital else 'a'}s of {as_of}"
+    return f"{note}: {count(left_out, 'later event')} left out" if left_out else note
+
+
+def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
+    """The statistics a report prints, as (label, value) in reading order."""
+    s = stats.to_dict()
+    custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
+    rate = verdicts["conviction_rate"]
+    rough = custody["approximate"]
+
+    def value(v: object) -> str:
+        return missing if v is None else str(v)
+
+    def days(v: object) -> str:
+        return missing if v is None else total(v, rough)
+
+    return [
+        ("Events", value(s["events"]["total"])),
+        ("Persons held", value(custody["persons_held"])),
+        ("Days in custody (total)", days(custody["total_days"])),
+        ("Pretrial days, median", days(custody["median_pretrial_days"])),
+        ("Pretrial days, maximum", days(custody["max_pretrial_days"])),
+        ("Currently held", value(custody["currently_held"])),
+        ("Deaths in custody", value(custody["deaths_in_custody"])),
+        ("Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"),
+        ("Conviction rate", missing if rate is None else f"{rate:.0%}"),
+        (
+            "Extradition requests / granted / refused",
+            f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
+        ),
+    ]
