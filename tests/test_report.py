@@ -331,8 +331,8 @@ def test_text_lays_out_the_timeline_with_notes_under_their_event(smith: Run) -> 
         "    Held at: Minsk; SIZO-1 Minsk\n"
         "Boris Brown           2021-01     still held  335–365 +   335–365\n"
         "\n"
-        "A range (0–19) the fewest and most days the dates allow, + a period still\n"
-        "running.\n"
+        "A range (such as 0–19) the fewest and most days the dates allow, + a period\n"
+        "still running.\n"
     ) in doc
     assert "[4]   Court record 12\n" in doc
     assert all(len(line) <= 80 for line in doc.splitlines())
@@ -522,9 +522,14 @@ def test_confidential_records_are_redacted_everywhere(smith: Run, fmt: str) -> N
     assert ("Person A", "witness") in read.parties
     assert ("Person A", "named in events") in read.parties  # in the second case
     assert ("Person A !", "2021-02-01", "still held") in [row[:3] for row in read.custody]
+    # Under the smith case, where the witness is named: custody recorded under jones.
+    assert read.problems[0] == (
+        "Person A (jones): 2 custody start(s) or end(s) of this person are recorded under"
+        " other cases (jones) and not counted here; the person's own timeline counts them"
+    )
     # Under the jones case, and under the figures of both cases.
-    assert len(read.problems) == 2 and read.problems[0] == read.problems[1]
-    assert read.problems[0].startswith("Person A (jones): release on 2020-12-01 (event ")
+    assert len(read.problems) == 3 and read.problems[1] == read.problems[2]
+    assert read.problems[1].startswith("Person A (jones): release on 2020-12-01 (event ")
     assert ("2020-10-02", "other") not in read.timeline
     assert read.stats[0]["Events"] == "7"
     assert "https://example.org/hidden" not in [source for _, source in read.sources]

@@ -174,6 +174,9 @@ class _Moment:
     date: PartialDate
     effect: Effect
     events: list[_Fact] = field(default_factory=list)
+    # Rough starts merged into a precise one although an end lies within their dates
+    # after it: (the rough start, the precise one, the end). Said as problems.
+    doubts: list[tuple[_Fact, _Fact, _Fact]] = field(default_factory=list)
 
     @property
     def types(self) -> set[str]:
@@ -189,25 +192,53 @@ class _Moment:
 @dataclass(slots=True)
 class _Open:
     kind: str
-    moment: _Moment
+    moment: _Moment  # the moment that opened it
     facilities: list[str]
+    starts: list[_Moment]  # the moments that opened and continued it
+    floor: datetime.date | None = None  # it began no earlier: the period before ended then
 
 
 _Stored = TypeVar("_Stored", bound=Mapping[str, Any])
 
 
-def known_on(events: Collection[_Stored], as_of: datetime.date | None) -> tuple[list[_Stored], int]:
+def known_on(events: Collection[_Stored], as_of: datetime.date) -> tuple[list[_Stored], int]:
     """The stored events as the record stood on `as_of`, and how many later ones were left out.
 
     An event whose earliest possible day is after `as_of` had not happened
     yet: a period it would start does not exist, an end it would bring leaves
-    the period open. With no `as_of` (today) nothing is left out, so that a
-    hearing scheduled for next month is still listed.
+    the period open, a verdict it would give is not counted. As of today, that
+    leaves out what is only scheduled (a hearing next month).
     """
-    if as_of is None:
-        return list(events), 0
     kept = [r for r in events if not begins_after(r["date"], as_of)]
     return kept, len(events) - len(kept)
+
+
+def elsewhere(
+    persons: Collection[str], outside: Iterable[Mapping[str, Any]], as_of: datetime.date
+) -> list[Problem]:
+    """A problem for each of `persons` with custody starts or ends among `outside`, the
+    stored events of cases not selected: figures for a selection do not count them, and
+    a release recorded under another case would leave a period open here."""
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for raw in outside:
+        if raw["type"] in _TRANSITIONS and not begins_after(raw["date"], as_of):
+            for person in raw["persons"]:
+                if person in persons:
+                    found.setdefault(person, []).append(raw)
+    problems = []
+    for person, raws in found.items():
+        cases = ", ".join(sorted({r["case"] for r in raws}))
+        problems.append(
+            Problem(
+                person,
+                raws[0]["case"],
+                raws[0]["id"],
+                f"{len(raws)} custody start(s) or end(s) of this person are recorded under"
+                f" other cases ({cases}) and not counted here; the person's own timeline"
+                " counts them",
+            )
+        )
+    return problems
 
 
 def sort_events(events: Iterable[Event]) -> list[Event]:
@@ -233,69 +264,71 @@ def _periods(
     """periods_for() over the person's events, already in order (rule 1)."""
     guilty = [e.date for e in mine if e.guilty]
     facilities = [(e.date.first_day, e.place) for e in mine if e.type in FACILITY_TYPES and e.place]
-    moments = _moments(mine)
     periods: list[Period] = []
     problems: list[Problem] = []
     current: _Open | None = None
-    # An end that found nothing open but whose days reach the next start (rule 3).
-    waiting: _Moment | None = None
+    ended: datetime.date | None = None  # the earliest day the last closed period ended
 
     def close(end: _Moment | None, ended_by: str | None) -> None:
+        nonlocal ended
         assert current is not None
         periods.append(_period(person, current, end, ended_by, facilities, guilty, as_of))
+        if end is not None:  # what follows began after this period's start, and its end
+            began = max(current.moment.date.first_day, current.floor or datetime.date.min)
+            ended = max(end.date.first_day, began)
 
-    def end_with(moment: _Moment) -> _Open | None:
-        """Close the open period at an end; what it opens instead (house arrest), if anything."""
-        ended_by = _most_specific(moment.types, fallback="release")
-        close(moment, ended_by)
-        if ended_by != HOUSE_ARREST:
-            return None
-        homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
-        return _Open(HOUSE_ARREST, moment, homes)
-
-    next_start = _next_starts(moments)
-    for i, moment in enumerate(moments):
-        if moment.effect is Effect.START:
-            if current is not None and current.kind == CUSTODY:
-                current.facilities.extend(_places(moment.events))  # continues the period
+    moments = _moments(mine)
+    for moment in moments:
+        problems.extend(_merged_doubt(person, *doubt) for doubt in moment.doubts)
+    for day, group in _by_position(moments, as_of):
+        # On one day, an open period ends before a start opens the next (released and
+        # re-arrested at the gate); with none open, a start comes first (arrested and
+        # released the same day).
+        order = (Effect.END, Effect.START) if current is not None else (Effect.START, Effect.END)
+        for moment in sorted(group, key=lambda m: order.index(m.effect)):
+            if moment.effect is Effect.START:
+                if current is not None and current.kind == CUSTODY:
+                    current.facilities.extend(_places(moment.events))  # continues the period
+                    current.starts.append(moment)
+                    continue
+                if current is not None:  # a custody start ends house arrest
+                    close(moment, _most_specific(moment.types, fallback=moment.first.type))
+                current = _Open(CUSTODY, moment, _places(moment.events), [moment], ended)
                 continue
-            if current is not None:  # a custody start ends house arrest
-                close(moment, _most_specific(moment.types, fallback=moment.first.type))
-            current = _Open(CUSTODY, moment, _places(moment.events))
-            if waiting is not None:
-                current, waiting = end_with(waiting), None
-            continue
-        ended_by = _most_specific(moment.types, fallback="release")
-        if current is None:
-            following = next_start[i]
-            if following is not None and following <= moment.date.last_day:
-                if waiting is not None:
-                    problems.append(_orphan(person, waiting))
-                waiting = moment
-            elif ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
-                current = _Open(HOUSE_ARREST, moment, _places(moment.events))
-            else:
-                problems.append(_orphan(person, moment))
-            continue
-        if current.kind == HOUSE_ARREST and ended_by == HOUSE_ARREST:
-            continue  # a second house-arrest order continues the period
-        current = end_with(moment)
+            ended_by = _most_specific(moment.types, fallback="release")
+            if current is None:
+                if ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
+                    places = _places(moment.events)
+                    current = _Open(HOUSE_ARREST, moment, places, [moment], ended)
+                else:
+                    problems.append(_orphan(person, moment))
+                continue
+            if current.kind == HOUSE_ARREST and ended_by == HOUSE_ARREST:
+                continue  # a second house-arrest order continues the period
+            problems.extend(_order_unsure(person, current, moment, ended_by, day))
+            close(moment, ended_by)
+            current = None
+            if ended_by == HOUSE_ARREST:
+                homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
+                current = _Open(HOUSE_ARREST, moment, homes, [moment], ended)
     if current is not None:
         close(None, None)
-        if current.kind == CUSTODY:
-            problems.extend(_lost_end(person, current.moment, mine))
+        problems.extend(_lost_end(person, current, mine))
     return periods, problems
 
 
-def _next_starts(moments: list[_Moment]) -> list[datetime.date | None]:
-    """For each moment, the first day of the next start after it (None: no start follows)."""
-    found: list[datetime.date | None] = [None] * len(moments)
-    following: datetime.date | None = None
-    for i in range(len(moments) - 1, -1, -1):
-        found[i] = following
-        if moments[i].effect is Effect.START:
-            following = moments[i].date.first_day
-    return found
+def _by_position(
+    moments: list[_Moment], as_of: datetime.date
+) -> list[tuple[datetime.date, list[_Moment]]]:
+    """Moments grouped by the day they are taken at (rule 3): a start at its earliest
+    possible day, an end at its latest (no later than as_of). An end known only to the
+    month ("bailed in February 2011") may come after anything else that month; so it
+    closes what is open by then, however its earliest day sorts."""
+    placed: dict[datetime.date, list[_Moment]] = {}
+    for moment in moments:
+        day = moment.date.first_day if moment.effect is Effect.START else _until(moment.date, as_of)
+        placed.setdefault(day, []).append(moment)
+    return sorted(placed.items(), key=lambda pair: pair[0])
 
 
 def custody(persons: Iterable[str], events: Iterable[Event], as_of: datetime.date) -> Custody:
@@ -353,18 +386,24 @@ def _moments(events: list[_Fact]) -> list[_Moment]:
     moments: dict[tuple[Effect, datetime.date, datetime.date], _Moment] = {}
     for event, effect in relevant:
         date = event.date
+        doubt: tuple[_Fact, _Fact, _Fact] | None = None
         if event.rank < _DAY:  # nothing is more precise than a day
             precise = _more_precise_within(event, effect, relevant)
             if precise is not None:
                 date = precise.date
+                end = _between(precise, event, relevant, Effect.END)
+                if effect is Effect.START and end is not None:
+                    doubt = (event, precise, end)
         key = (effect, date.first_day, date.last_day)
         same = moments.get(key)
         if same is None:
-            moments[key] = _Moment(date, effect, [event])
+            same = moments[key] = _Moment(date, effect, [event])
         else:
             same.events.append(event)
             if _rank(date) > _rank(same.date):
                 same.date = date
+        if doubt is not None:
+            same.doubts.append(doubt)
     return sorted(moments.values(), key=lambda m: m.date.sort_key)
 
 
@@ -375,7 +414,8 @@ def _rank(date: PartialDate) -> int:
 def _more_precise_within(
     this: _Fact, effect: Effect, events: list[tuple[_Fact, Effect]]
 ) -> _Fact | None:
-    """The most precise event of the same effect inside `this` one's bounds (earliest on a tie)."""
+    """The most precise event of the same effect inside `this` one's bounds (earliest on a
+    tie); none when an event of the other effect lies inside them too."""
     first, last = this.date.first_day, this.date.last_day
     best: _Fact | None = None
     for other, other_effect in events:
@@ -386,7 +426,21 @@ def _more_precise_within(
             and (best is None or other.rank > best.rank)
         ):
             best = other
+    if best is not None and effect is Effect.END and _between(best, this, events, Effect.START):
+        # "Bailed in February" after a release on the 5th and a re-arrest on the 9th may
+        # be either end: taken at its latest day, it ends what is open then.
+        return None
     return best
+
+
+def _between(
+    precise: _Fact, rough: _Fact, events: list[tuple[_Fact, Effect]], effect: Effect
+) -> _Fact | None:
+    """An event of `effect` after the precise one and within the rough one's bounds."""
+    low, high = precise.date.first_day, rough.date.last_day
+    return next(
+        (e for e, kind in events if kind is effect and low < e.date.first_day <= high), None
+    )
 
 
 def _most_specific(types: set[str], fallback: str) -> str:
@@ -411,23 +465,82 @@ def _orphan(person: str, moment: _Moment) -> Problem:
     )
 
 
-def _lost_end(person: str, start: _Moment, mine: list[_Fact]) -> list[Problem]:
-    """An open period that a later death or emigration says must have ended (rule 6)."""
+def _merged_doubt(person: str, rough: _Fact, precise: _Fact, end: _Fact) -> Problem:
+    return Problem(
+        person,
+        rough.case,
+        rough.id,
+        f"{rough.type} in {rough.date.display()} (event {rough.id}) is counted as the"
+        f" {precise.type} on {precise.date.display()} (event {precise.id}), but may be a later"
+        f" start, after the {end.type} on {end.date.display()} (event {end.id})",
+    )
+
+
+def _lost_end(person: str, current: _Open, mine: list[_Fact]) -> list[Problem]:
+    """An open period that a later death or emigration says must have ended (rule 6).
+
+    "Later" as for ends: a death whose possible days reach the start (one known
+    only to the year of the arrest) counts.
+    """
+    start = current.moment
     first = start.date.first_day
-    later = next((e for e in mine if e.type in FREE_OR_DEAD and e.date.first_day >= first), None)
+    later = next((e for e in mine if e.type in FREE_OR_DEAD and e.date.last_day >= first), None)
     if later is None:
         return []
-    opened = _named(start, None)
+    opened = _named(start, HOUSE_ARREST if current.kind == HOUSE_ARREST else None)
+    kind = "house arrest" if current.kind == HOUSE_ARREST else "custody"
     return [
         Problem(
             person,
             start.first.case,
             opened,
-            f"custody from {start.date.display()} (event {opened}) has no recorded end, but"
+            f"{kind} from {start.date.display()} (event {opened}) has no recorded end, but"
             f" {later.type} on {later.date.display()} (event {later.id}) implies one;"
             " the figures count it as still running",
         )
     ]
+
+
+def _order_unsure(
+    person: str, current: _Open, end: _Moment, ended_by: str, day: datetime.date
+) -> list[Problem]:
+    """Where the dates allow an end and a start of this period in either order.
+
+    The rules take an end known to the month at its latest possible day and a
+    start at its earliest; when the other order would change the periods (a
+    re-arrest inside the month of a bail, house arrest in the month of an arrest,
+    a remand "in January" and a release on the 20th), the reading chosen is said.
+    """
+    said: list[Problem] = []
+    kinds = " and ".join(sorted(end.types))
+    if _rank(end.date) < _DAY:
+        earliest = end.date.first_day
+        inside = [s for s in current.starts if s.date.first_day > earliest]
+        if ended_by == HOUSE_ARREST or current.moment not in inside:
+            for start in inside if ended_by == HOUSE_ARREST else inside[:1]:
+                said.append(
+                    Problem(
+                        person,
+                        end.first.case,
+                        end.first.id,
+                        f"{kinds} in {end.date.display()} (event {end.first.id}) may be before"
+                        f" or after {' and '.join(sorted(start.types))} on"
+                        f" {start.date.display()} (event {start.first.id}); counted as after",
+                    )
+                )
+    for start in current.starts:
+        if _rank(start.date) < _DAY and start.date.first_day < day <= start.date.last_day:
+            said.append(
+                Problem(
+                    person,
+                    start.first.case,
+                    start.first.id,
+                    f"{' and '.join(sorted(start.types))} in {start.date.display()} (event"
+                    f" {start.first.id}) may be before or after {kinds} on"
+                    f" {end.date.display()} (event {end.first.id}); counted as before",
+                )
+            )
+    return said
 
 
 def _clamp(value: int, low: int, high: int) -> int:
@@ -444,8 +557,10 @@ def _period(
     as_of: datetime.date,
 ) -> Period:
     start = current.moment.date
-    # The possible days of each end: an event cannot have happened after as_of.
-    first, latest_start = start.first_day, _until(start, as_of)
+    # The possible days of each end: an event cannot have happened after as_of, nor a
+    # period begun before the one it follows ended.
+    first = max(start.first_day, current.floor or start.first_day)
+    latest_start = max(first, _until(start, as_of))
     if end is None:
         earliest_end = latest_end = as_of
     else:

@@ -12,15 +12,18 @@ renderers (`render/html.py`, `markdown.py`, `text.py`) only lay this out.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from dossier import dates
 from dossier._version import __version__
-from dossier.custody import Period, Problem, custody, known_on, sort_events
-from dossier.dates import stored, today
+from dossier.custody import Period, Problem, custody, elsewhere, known_on, sort_events
+from dossier.dates import stored
 from dossier.model import Case, Event, Person, now_iso
 from dossier.stats import PersonRow, Stats, compute
 from dossier.store import Dossier
+from dossier.vocab import EVENT_TYPES, Effect
 
 REDACTED = "[redacted]"
 
@@ -113,7 +116,7 @@ class Report:
     redacted_persons: int
     redacted_events: int
     include_confidential: bool = field(default=False)
-    left_out: int = 0  # events after an explicit as-of date
+    left_out: int = 0  # events after the as-of day, left out
     # "not verified: changed outside dossier since entry N", or None for a dossier
     # that verifies: shown in the heading and the footer.
     unverified: str | None = None
@@ -166,8 +169,8 @@ def build(
 ) -> Report:
     """The report on these cases (ids already checked).
 
-    With `as_of`, the record as it stood on that day (later events left out);
-    without, everything recorded, ongoing custody counted to today.
+    The record as it stood on `as_of` (today by default): later events, scheduled
+    ones among them, are left out and counted.
     """
     persons = {p.id: p for p in d.persons}
     hidden = {p for p, person in persons.items() if person.confidential}
@@ -175,8 +178,8 @@ def build(
         hidden = set()
     names = _Names(persons, hidden)
     wanted = set(case_ids)
+    as_of = as_of or dates.today()
     known, left_out = known_on([r for r in d.events.raw.values() if r["case"] in wanted], as_of)
-    as_of = as_of or today()
     by_case: dict[str, list[Event]] = {}
     for raw in known:
         by_case.setdefault(raw["case"], []).append(d.events.record(raw))
@@ -185,15 +188,19 @@ def build(
     shown_persons: set[str] = set()
     redacted_events = 0
     all_events: list[Event] = []
+    all_withheld: list[Event] = []
     cases = []
     for case_id in case_ids:
         case = d.cases.get(case_id)
         assert case is not None
         cases.append(case)
         events = sort_events(by_case.get(case_id, ()))
+        withheld: list[Event] = []
         if not include_confidential:
-            redacted_events += sum(1 for e in events if e.confidential)
+            withheld = [e for e in events if e.confidential]
+            redacted_events += len(withheld)
             events = [e for e in events if not e.confidential]
+        all_withheld.extend(withheld)
         all_events.extend(events)
         section_citations = citations.cite(case.sources)
         parties = _parties(case, persons, events, names, hidden, citations)
@@ -201,7 +208,10 @@ def build(
         shown_persons.update(p.id for p in persons.values() if case_id in p.cases())
         involved = list(dict.fromkeys(p for e in events for p in e.persons))
         held = custody(involved, events, as_of)
-        troubled = {p.person for p in held.problems}
+        others = (r for r in d.events.raw.values() if r["case"] != case_id)
+        problems = [*held.problems, *elsewhere(involved, others, as_of)]
+        problems += _withheld(involved, withheld, case_id)
+        troubled = {p.person for p in problems}
         timeline = tuple(_entry(e, names, citations) for e in events)
         sections.append(
             Section(
@@ -209,13 +219,23 @@ def build(
                 citations=section_citations,
                 parties=parties,
                 custody=tuple(Held(names(p.person), p, p.person in troubled) for p in held.periods),
-                problems=tuple(replace(p, person=names(p.person)) for p in held.problems),
+                problems=tuple(replace(p, person=names(p.person)) for p in problems),
                 timeline=timeline,
                 stats=compute([case], persons.values(), events, as_of),
             )
         )
-    combined = compute(cases, persons.values(), all_events, as_of) if len(cases) > 1 else None
+    combined = None
+    if len(cases) > 1:
+        unreported = (r for r in d.events.raw.values() if r["case"] not in wanted)
+        combined = compute(cases, persons.values(), all_events, as_of, outside=unreported)
+        involved = list(dict.fromkeys(p for e in all_events for p in e.persons))
+        extra = _withheld(involved, all_withheld, "")
+        if extra:
+            combined = replace(combined, problems=(*combined.problems, *extra))
     comparison = (combined or sections[0].stats).per_person if sections else ()
+    if combined is not None:  # rows of persons with a problem are marked
+        marked = Counter(p.person for p in combined.problems)
+        comparison = tuple(replace(r, problems=marked[r.person]) for r in comparison)
     return Report(
         sections=tuple(sections),
         combined=combined,
@@ -234,6 +254,25 @@ def build(
         left_out=left_out,
         unverified=outside.mark if (outside := d.outside()) is not None else None,
     )
+
+
+def _withheld(persons: Sequence[str], withheld: Sequence[Event], case: str) -> list[Problem]:
+    """A problem for each person whose confidential custody starts or ends are left out of
+    a redacted report: without them its figures may show a period still running. The
+    events are not named (they are confidential); --include-confidential shows them."""
+    named = {p for e in withheld if EVENT_TYPES[e.type] in (Effect.START, Effect.END)
+             for p in e.persons}  # fmt: skip
+    return [
+        Problem(
+            person,
+            case or next(e.case for e in withheld if person in e.persons),
+            "",
+            "custody events of this person marked confidential are left out of this"
+            " report, and its figures do not count them",
+        )
+        for person in persons
+        if person in named
+    ]
 
 
 def _parties(

@@ -15,16 +15,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dossier import dates
 from dossier.custody import (
     Custody,
     Period,
     Problem,
     acquittal,
     custody_stored,
+    elsewhere,
     guilty_verdict,
     known_on,
 )
-from dossier.dates import stored, today
+from dossier.dates import stored
 from dossier.model import Case, Event, Person
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -91,7 +93,7 @@ class Stats:
     deaths_in_custody: int
     extradition: dict[str, dict[str, int]]
     problems: tuple[Problem, ...] = ()
-    left_out: int = 0  # events after an explicit as-of date
+    left_out: int = 0  # events after the as-of day, left out
 
     @property
     def conviction_rate(self) -> float | None:
@@ -149,13 +151,15 @@ def compute(
     persons: Iterable[Person],
     events: Iterable[Event],
     as_of: datetime.date | None = None,
+    *,
+    outside: Iterable[Mapping[str, Any]] = (),
 ) -> Stats:
     """Statistics over `cases` and their `events`; `persons` supplies names.
 
-    With `as_of`, the record as it stood on that day (later events left out);
-    without, everything recorded, ongoing custody counted to today.
+    The record as it stood on `as_of` (today by default): later events, scheduled
+    ones among them, are left out and counted.
     """
-    return compute_stored(cases, persons, [e.to_dict() for e in events], as_of)
+    return compute_stored(cases, persons, [e.to_dict() for e in events], as_of, outside=outside)
 
 
 def compute_stored(
@@ -163,14 +167,19 @@ def compute_stored(
     persons: Iterable[Person],
     events: Sequence[Mapping[str, Any]],
     as_of: datetime.date | None = None,
+    *,
+    outside: Iterable[Mapping[str, Any]] = (),
 ) -> Stats:
     """compute() over events in their stored (JSON) form, as a dossier holds them.
+
+    `outside`: the events of the cases not selected, looked at only to say when a
+    person's custody continues or ends under another case (custody.elsewhere).
 
     `dossier stats` reads a whole dossier: counting straight from the dicts
     spares it 100,000 records it would build only to read five fields of each.
     """
+    as_of = as_of or dates.today()
     events, left_out = known_on(events, as_of)
-    as_of = as_of or today()
     persons = list(persons)
     names = {p.id: p.name for p in persons}
     case_ids = {c.id for c in cases}
@@ -180,6 +189,8 @@ def compute_stored(
     named = dict.fromkeys(p for r in events for p in r["persons"])
     involved = named.keys() | {p.id for p in persons if any(r.case in case_ids for r in p.roles)}
     held = custody_stored(named, events, as_of)
+    found = (*held.problems, *elsewhere(named.keys(), outside, as_of))
+    held = Custody(held.periods, found)
     decided = [r for r in events if r["type"] in DECIDING]  # as recorded: ties keep this order
     guilty = {(p, r["date"]) for r in decided if _guilty(r) for p in r["persons"] or ("",)}
     acquitted = {(p, r["date"]) for r in decided if _acquitted(r) for p in r["persons"] or ("",)}

@@ -12,8 +12,9 @@ import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from dossier.custody import Custody, Problem, custody, known_on, sort_events
-from dossier.dates import PartialDate, stored, today
+from dossier import dates
+from dossier.custody import Custody, Problem, custody, elsewhere, known_on, sort_events
+from dossier.dates import PartialDate, stored
 from dossier.model import Event
 from dossier.store import Dossier
 
@@ -27,7 +28,8 @@ class Timeline:
     as_of: datetime.date
     events: tuple[Event, ...]
     custody: Custody
-    left_out: int = 0  # events after an explicit as-of date
+    left_out: int = 0  # events after the as-of day, not counted (nor listed, with --as-of)
+    later_listed: bool = False  # they are listed: scheduled events, after today
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -59,22 +61,35 @@ def build(
 ) -> Timeline:
     """Select, order and derive: events of `case` and/or `person` (ids, already resolved).
 
-    With `as_of`, the record as it stood on that day (later events left out);
-    without, everything recorded, ongoing custody counted to today.
+    Custody is the record as it stood on `as_of` (today by default): later events
+    are not counted. With an explicit `as_of` they are not listed either; without
+    one, events scheduled after today are listed, and counted as left out.
     """
     chosen = [
         raw
         for raw in d.events.raw.values()
         if (case is None or raw["case"] == case) and (person is None or person in raw["persons"])
     ]
-    known, left_out = known_on(chosen, as_of)
-    as_of = as_of or today()
-    selected = sort_events(d.events.record(raw) for raw in known)
+    day = as_of or dates.today()
+    known, left_out = known_on(chosen, day)
+    counted = sort_events(d.events.record(raw) for raw in known)
+    listed = (
+        counted
+        if as_of is not None or not left_out
+        else sort_events(d.events.record(raw) for raw in chosen)
+    )
     if person is not None:
         persons = [person]
     else:
-        persons = list(dict.fromkeys(p for e in selected for p in e.persons))
-    held = custody(persons, selected, as_of)
+        persons = list(dict.fromkeys(p for e in listed for p in e.persons))
+    held = custody(persons, counted, day)
+    if case is not None:  # custody recorded under another case
+        outside = (r for r in d.events.raw.values() if r["case"] != case)
+        found = elsewhere(persons, outside, day)
+        if found:
+            held = Custody(held.periods, (*held.problems, *found))
+    selected = listed
+    as_of = day
     low = start.first_day if start else datetime.date.min
     high = end.last_day if end else datetime.date.max
     shown = tuple(
@@ -82,4 +97,4 @@ def build(
         for e in selected
         if low <= stored(e.date).first_day <= high and (not types or e.type in types)
     )
-    return Timeline(case, person, as_of, shown, held, left_out)
+    return Timeline(case, person, as_of, shown, held, left_out, listed is not counted)

@@ -104,7 +104,8 @@ def stats(
     ]
     ids = {c.id for c in cases}
     stored = [e for e in d.events.raw.values() if e["case"] in ids]
-    result = st.compute_stored(cases, d.persons, stored, as_of_day(as_of))
+    outside = [e for e in d.events.raw.values() if e["case"] not in ids] if wanted or tag else ()
+    result = st.compute_stored(cases, d.persons, stored, as_of_day(as_of), outside=outside)
     rows = st.sort_rows(result.per_person, sort)
     if as_json:
         data = result.to_dict()

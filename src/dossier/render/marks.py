@@ -60,7 +60,7 @@ def legend(
     """What the marks in a table mean, only those it uses ('' when none)."""
     parts = [
         f"{APPROXIMATE} marks approximate figures" if approximate else "",
-        f"a range (0{RANGE}19) the fewest and most days the dates allow" if ranges else "",
+        f"a range (such as 0{RANGE}19) the fewest and most days the dates allow" if ranges else "",
         f"{RUNNING} a period still running" if running else "",
         f"{PROBLEM} a person with a problem listed below" if problems else "",
     ]
@@ -132,10 +132,13 @@ def problem_line(problem: Problem, name: Callable[[str], str]) -> str:
     return f"{PROBLEM} {name(problem.person)} ({problem.case}): {problem.message}"
 
 
-def as_of_note(as_of: str, left_out: int, *, capital: bool = True) -> str:
-    """'As of 2011-02-01: 3 later events left out' (the record as it stood that day)."""
+def as_of_note(as_of: str, left_out: int, *, capital: bool = True, listed: bool = False) -> str:
+    """'As of 2011-02-01: 3 later events left out' (the record as it stood that day);
+    `listed`: they are shown, scheduled after today, but not counted."""
     note = f"{'A' if capital else 'a'}s of {as_of}"
-    return f"{note}: {count(left_out, 'later event')} left out" if left_out else note
+    if not left_out:
+        return note
+    return f"{note}: {count(left_out, 'later event')} {'not counted' if listed else 'left out'}"
 
 
 def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
