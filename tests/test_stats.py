@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 import pytest
@@ -555,7 +556,7 @@ def test_timeline_of_a_person_by_name_reports_the_problem(run: Run, ids: dict[st
         "! Василий Алексанян (aleksanyan): " + PROBLEM.format(ids["a_release"])
     )
     # The custody row is marked, its days a range: bailed on 1 or on 31 December 2008.
-    assert "Василий Алексанян ! custody 2006-04-06 2008-12 970–1000 970–1000 bail Moscow" in lines
+    assert "Василий Алексанян ! 2006-04-06 2008-12 970–1000 970–1000 bail Moscow" in lines
 
 
 def test_timeline_needs_a_case_or_a_person(run: Run) -> None:
@@ -610,18 +611,20 @@ def test_timeline_table_shows_the_figures_and_names_literally(
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     lines = squeezed(result.stdout)
-    assert lines[0] == "date type persons place description src id"
-    assert (
-        f"2011-05 pretrial_detention Andrei Kudoyarov {KUDOYAROV_SIZO} none {ids['k_remand']}"
-        in lines
-    )
+    # Records: the date, the type, the persons, the sources and the id on one line; the
+    # place under it; the days since the event before in the gutter.
+    assert lines[:2] == [
+        f"2011-05 pretrial_detention Andrei Kudoyarov unsourced {ids['k_remand']}",
+        KUDOYAROV_SIZO,
+    ]
+    assert f"2011-10-08 death_in_custody Andrei Kudoyarov unsourced {ids['k_death']}" in lines
     assert "+141 d" in lines  # days since the previous row
-    custody_row = "Andrei Kudoyarov custody 2011-05-20 2011-10-08 141 141 death_in_custody"
+    custody_row = "Andrei Kudoyarov 2011-05-20 2011-10-08 141 141 death_in_custody"
     assert f"{custody_row} {KUDOYAROV_SIZO}" in lines
     assert lines[-1] == "As of 2020-01-01."
     other = squeezed(run("timeline", "other", "--as-of", "2020-01-01").stdout)
-    assert f"2019-12-01 arrest [red]x[/red] none {ids['x_arrest']}" in other
-    assert "[red]x[/red] custody 2019-12-01 still held 31 + 31" in other
+    assert f"2019-12-01 arrest [red]x[/red] unsourced {ids['x_arrest']}" in other
+    assert "[red]x[/red] 2019-12-01 still held 31 + 31" in other
     assert other[-1] == "As of 2020-01-01. + a period still running."
 
 
@@ -731,7 +734,7 @@ def test_stats_of_kudoyarov(run: Run, ids: dict[str, str]) -> None:
         "pretrial days, maximum 141",
         "currently held 0",
         "deaths in custody 1",
-        "conviction rate n/a",
+        "conviction rate —",
         "death_in_custody 1 ████████████████████████",
         "As of 2022-01-01.",
     ):
@@ -863,20 +866,80 @@ def test_maximov_bailed_in_february_is_held_0_to_19_days_everywhere(later: Run) 
     assert "Ivan Maximov 2004-08-15 1690–1738 ~1387 ████████ 0 0 0 bail guilty" in shown
 
 
-def test_without_as_of_nothing_is_left_out(later: Run) -> None:
+def test_without_as_of_nothing_past_is_left_out(later: Run) -> None:
     data = as_json(later, "stats")
     assert data["later_events_left_out"] == 0
     assert data["events"]["total"] == 5
 
 
+def test_scheduled_events_are_listed_but_never_counted(later: Run) -> None:
+    """A verdict or an extradition set for next month is not yet a fact: as of today it
+    is in no figure, and the timeline lists it as scheduled."""
+    soon = (datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=40)).isoformat()
+    for type_, extra in (("verdict", ("--outcome", "guilty")), ("extradition_granted", ())):
+        result = later("log", "mx", type_, soon, "-p", "Ivan Maximov", *extra)
+        assert result.exit_code == 0, result.output
+        assert "recorded as scheduled" in result.stderr
+    data = as_json(later, "stats")
+    assert data["later_events_left_out"] == 2
+    assert (data["verdicts"]["guilty"], data["extradition"]["granted"]) == (1, 0)  # 2008 only
+    timeline = as_json(later, "timeline", "mx")
+    assert [e["date"] for e in timeline["events"]][-2:] == [soon, soon]
+    assert timeline["later_events_left_out"] == 2
+    shown = squeezed(later("timeline", "mx").stdout)
+    today = timeline["as_of"]
+    assert shown[-1].startswith(f"As of {today}: 2 later events not counted.")
+
+
 @pytest.mark.parametrize("command", [("stats",), ("timeline", "mx"), ("report", "mx")])
 def test_as_of_after_today_is_refused(later: Run, command: tuple[str, ...]) -> None:
-    tomorrow = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
-    result = later(*command, "--as-of", tomorrow.isoformat())
+    # Far enough ahead that the test cannot straddle midnight UTC.
+    result = later(*command, "--as-of", "2999-01-01")
     assert result.exit_code == 1
-    today = tomorrow - datetime.timedelta(days=1)
-    assert result.stderr == (
-        f"Error: --as-of {tomorrow.isoformat()} is after today ({today.isoformat()});"
-        " give a day up to today\n"
+    assert re.fullmatch(
+        r"Error: --as-of 2999-01-01 is after today \(\d{4}-\d\d-\d\d\); give a day up to today\n",
+        result.stderr,
     )
     assert result.stdout == ""
+
+
+def test_custody_recorded_under_another_case_is_said_where_it_is_not_counted(run: Run) -> None:
+    """The review's reproduction: arrested in one case, released in another."""
+    for case in ("a", "b"):
+        assert run("case", "add", case, "--title", case.upper()).exit_code == 0
+    assert run("person", "add", "Ivan Petrov").exit_code == 0
+    log(run, "a", "arrest", "2010-01-10", "-p", "ivan-petrov")
+    release = log(run, "b", "release", "2011-01-10", "-p", "ivan-petrov")
+    message = (
+        "1 custody start(s) or end(s) of this person are recorded under other cases (b) and"
+        " not counted here; the person's own timeline counts them"
+    )
+    expected = {"person": "ivan-petrov", "case": "b", "event": release, "message": message}
+    timeline = as_json(run, "timeline", "a", "--as-of", "2020-01-01")
+    assert [p["ongoing"] for p in timeline["custody"]] == [True]
+    assert timeline["problems"] == [expected]
+    stats = as_json(run, "stats", "--case", "a", "--as-of", "2020-01-01")
+    assert stats["problems"] == [expected]
+    assert stats["per_person"][0]["problems"] == 1
+    # The person's own timeline, and stats over all cases, count the release.
+    own = as_json(run, "timeline", "--person", "ivan-petrov", "--as-of", "2020-01-01")
+    assert [p["end"] for p in own["custody"]] == ["2011-01-10"]
+    assert own["problems"] == []
+    assert as_json(run, "stats", "--as-of", "2020-01-01")["problems"] == []
+
+
+def test_a_redacted_report_says_a_confidential_release_is_left_out(run: Run) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "Ivan Petrov").exit_code == 0
+    log(run, "c", "arrest", "2010-01-10", "-p", "ivan-petrov")
+    log(run, "c", "release", "2011-01-10", "-p", "ivan-petrov", "--confidential")
+    doc = run("report", "c", "--as-of", "2020-01-01")
+    assert doc.exit_code == 0, doc.output
+    text = " ".join(doc.stdout.split())
+    assert "Ivan Petrov ! 2010-01-10 still held" in text
+    assert (
+        "! Ivan Petrov (c): custody events of this person marked confidential are left out of"
+        " this report, and its figures do not count them"
+    ) in text
+    shown = run("report", "c", "--as-of", "2020-01-01", "--include-confidential")
+    assert "custody events of this person marked confidential" not in shown.stdout

@@ -108,12 +108,18 @@ def main_options(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    no_pager: bool = typer.Option(
+        False, "--no-pager", help="Print long output at once instead of through the pager."
+    ),
 ) -> None:
     """Case dossiers for politically motivated prosecutions.
 
     Example: dossier --db yukos.json timeline aleksanyan
     """
     ctx.obj = Settings(db, debug)
+    from dossier.cli import pager
+
+    pager.DISABLED = no_pager
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import typer
 from dossier.errors import DossierError
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import RenderableType
 
     from dossier.dates import PartialDate
     from dossier.store import Dossier
@@ -224,29 +224,11 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def console(stderr: bool = False) -> Console:
-    """A Rich console; honours NO_COLOR, and plain output when piped."""
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
-
-
 def show(*renderables: RenderableType) -> None:
-    """Print Rich renderables; page long output when on a terminal."""
-    out = console()
-    if out.is_terminal:
-        with out.capture() as capture:
-            for renderable in renderables:
-                out.print(renderable)
-        text = capture.get()
-        if text.count("\n") > out.size.height:
-            with out.pager(styles=True):
-                out.print(text, end="", markup=False, highlight=False)
-            return
-        out.file.write(text)
-        return
-    for renderable in renderables:
-        out.print(renderable)
+    """Print Rich renderables; page output taller than the screen (cli/pager.py)."""
+    from dossier.cli import pager
+
+    pager.show(*renderables)
 
 
 def warn(messages: Iterable[str]) -> None:

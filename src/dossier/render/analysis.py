@@ -7,14 +7,23 @@ from collections.abc import Collection, Mapping, Sequence
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
-from rich.table import Table
 from rich.text import Text
 
 from dossier.custody import Period, Problem
 from dossier.dates import stored
 from dossier.errors import printable
+from dossier.model import Event
 from dossier.render import marks
-from dossier.render.terminal import event_type, make_table, show_date, text
+from dossier.render.layout import BAR, GAP, Column, Grid, pad, wrap
+from dossier.render.terminal import (
+    event_type,
+    fixed,
+    flexible,
+    make_table,
+    show_date,
+    text,
+    words,
+)
 from dossier.stats import PersonRow, Stats
 from dossier.timeline import Timeline
 
@@ -31,30 +40,88 @@ def since(previous: str | None, current: str) -> str:
     return f"{rough}+{days} d"
 
 
-def timeline_view(timeline: Timeline, names: Mapping[str, str]) -> RenderableType:
-    """The chronology, then custody periods per person, then problems."""
-    table = make_table("date", "type", "persons", "place", "description", "src", "id")
-    previous: str | None = None
-    for event in timeline.events:
-        date = Text(show_date(event.date) + (" – " + show_date(event.end) if event.end else ""))
-        gap = since(previous, event.date)
-        if gap:
-            date.append("\n" + gap, style="dim")
-        description = text(event.description)
-        if event.note:
-            description.append(("\n" if event.description else "") + "Note: " + event.note,
-                               style="italic")  # fmt: skip
-        table.add_row(
-            date,
-            event_type(event.type),
-            text("\n".join(names.get(p, p) for p in event.persons)),
-            text(event.place),
-            description,
-            str(len(event.sources)) if event.sources else Text("none", style="yellow"),
-            text(event.id, style="dim"),
-        )
-        previous = event.date
-    parts: list[RenderableType] = [table]
+class _Records:
+    """The timeline as records: a gutter with the date and the time since the event
+    before; on the first line the type, the persons, the sources and the id at the
+    right edge; under it, indented, the place, the description and the note, wrapped
+    to the width and never cut. `oneline`: one line per event."""
+
+    def __init__(self, timeline: Timeline, names: Mapping[str, str], oneline: bool) -> None:
+        self.timeline = timeline
+        self.names = names
+        self.oneline = oneline
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        events = self.timeline.events
+        dates = [show_date(e.date) for e in events]
+        gaps = [since(None if i == 0 else events[i - 1].date, e.date) for i, e in enumerate(events)]
+        gutter = max((cell_len(t) for t in [*dates, *gaps]), default=0) + GAP
+        for event, date, gap in zip(events, dates, gaps, strict=True):
+            if self.oneline:
+                yield self._oneline(event, pad(Text(date), gutter), width)
+                continue
+            yield self._first_line(event, pad(Text(date), gutter), width)
+            below: list[Text] = []
+            room = max(8, width - gutter)
+            place = (event.place or "") + (f" ({event.country})" if event.country else "")
+            for part, style in ((place, ""), (event.description, ""), (event.note, "italic")):
+                if part:
+                    prefix = "Note: " if style else ""
+                    below += wrap(console, text(prefix + part, style), room, shorten=False)
+            if gap and not below:
+                below = [Text("")]
+            for n, line in enumerate(below):
+                lead = Text(gap, style="dim") if n == 0 else Text("")
+                yield pad(lead, gutter) + line
+
+    def _right(self, event: Event) -> Text:
+        """The right edge: the number of sources (or 'unsourced') and the id."""
+        sources = len(event.sources)
+        right = Text(f"{sources} src" if sources else "unsourced",
+                     style="" if sources else "yellow")  # fmt: skip
+        return right + Text("  ") + text(event.id, style="dim")
+
+    def _persons(self, event: Event, room: int) -> Text:
+        """The persons' names, or as many as fit and '+N'; never a name cut mid-word."""
+        names = [self.names.get(p, p) for p in event.persons]
+        for shown in range(len(names), 0, -1):
+            more = len(names) - shown
+            line = ", ".join(names[:shown]) + (f" +{more}" if more else "")
+            if cell_len(line) <= room:
+                return text(line)
+        return text(f"+{len(names)}") if names else Text("")
+
+    def _first_line(self, event: Event, date: Text, width: int) -> Text:
+        head = date + event_type(event.type)
+        if event.end:
+            head += Text(f" until {show_date(event.end)}")
+        right = self._right(event)
+        room = width - cell_len(head.plain) - cell_len(right.plain) - 2 * GAP
+        persons = self._persons(event, room) if room > 0 else Text("")
+        if persons.plain:
+            head += Text(" " * GAP) + persons
+        return pad(head, max(0, width - cell_len(right.plain))) + right
+
+    def _oneline(self, event: Event, date: Text, width: int) -> Text:
+        head = date + event_type(event.type) + Text(" " * GAP)
+        names = [self.names.get(p, p) for p in event.persons]
+        who = names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
+        tail = text(event.id, style="dim")
+        room = width - cell_len(head.plain) - cell_len(tail.plain) - GAP
+        said = (who + ": " if who else "") + (event.description or event.place or "")
+        body = text(said)
+        if cell_len(body.plain) > room:
+            body.truncate(max(1, room), overflow="ellipsis")
+        line = head + body
+        return pad(line, max(0, width - cell_len(tail.plain))) + tail
+
+
+def timeline_view(
+    timeline: Timeline, names: Mapping[str, str], *, oneline: bool = False
+) -> RenderableType:
+    """The chronology as records (or one line each), then custody periods, then problems."""
+    parts: list[RenderableType] = [_Records(timeline, names, oneline)]
     problems = timeline.custody.problems
     periods = timeline.custody.periods
     troubled = {p.person for p in problems}
@@ -62,7 +129,9 @@ def timeline_view(timeline: Timeline, names: Mapping[str, str]) -> RenderableTyp
         parts.append(custody_table(periods, names, troubled))
     parts += problem_list(problems, names)
     legend = marks.period_legend(periods, [p.person in troubled for p in periods])
-    parts.append(footer(timeline.as_of.isoformat(), timeline.left_out, legend))
+    note = marks.as_of_note(timeline.as_of.isoformat(), timeline.left_out,
+                            listed=timeline.later_listed)  # fmt: skip
+    parts.append(Text(f"{note}. {legend}".rstrip(), style="dim"))
     return Group(*parts)
 
 
@@ -119,17 +188,27 @@ def problem_list(problems: Sequence[Problem], names: Mapping[str, str]) -> list[
 
 def custody_table(
     periods: Sequence[Period], names: Mapping[str, str], troubled: Collection[str] = ()
-) -> Table:
+) -> Grid:
     """One row per custody or house-arrest period; `troubled` persons marked '!'."""
+    # The kind only where some period is house arrest: "custody" on every row says nothing.
+    kinds = any(p.kind == "house_arrest" for p in periods)
     table = make_table(
-        "person", "kind", "start", "end", "days", "pretrial", "ended by", "facilities",
+        words("person"),
+        *([fixed("kind", drop=1)] if kinds else []),
+        fixed("start"),
+        fixed("end"),
+        fixed("days", right=True),
+        fixed("pretrial", right=True, drop=3),
+        fixed("ended by", drop=2),
+        flexible("facilities", below=24),
         title="Custody",
-    )  # fmt: skip
+    )
     for period in periods:
         name = names.get(period.person, period.person)
+        kind = ["house arrest" if period.kind == "house_arrest" else "custody"] if kinds else []
         table.add_row(
             text(marks.marked(name, period.person in troubled)),
-            "house arrest" if period.kind == "house_arrest" else "custody",
+            *kind,
             show_date(period.start),
             show_date(period.end) if period.end else Text("still held", style="bold red"),
             marks.period_days(period),
@@ -146,8 +225,13 @@ def bar(value: float, largest: float, width: int = BAR_WIDTH) -> Text:
     return Text("█" * cells or ("▏" if value else ""), style="cyan")
 
 
-def _counts(title: str, label: str, counts: Mapping[str, int]) -> Table:
-    table = make_table(label, "n", "", title=title)
+def _counts(title: str, label: str, counts: Mapping[str, int]) -> Grid:
+    table = make_table(
+        fixed(label) if label == "type" else words(label),
+        fixed("n", right=True),
+        Column("", BAR, drop=1),
+        title=title,
+    )
     largest = max(counts.values(), default=0)
     for key, n in counts.items():
         table.add_row(event_type(key) if label == "type" else text(key), str(n), bar(n, largest))
@@ -160,7 +244,7 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
     custody, verdicts, extradition = data["custody"], data["verdicts"], data["extradition"]
     rate = verdicts["conviction_rate"]
     rough = custody["approximate"]
-    summary = make_table("", "", title="Summary", header=False)
+    summary = make_table(words(""), fixed("", right=True), title="Summary", header=False)
     for label, value in (
         ("cases", data["cases"]["total"]),
         ("persons", data["persons"]),
@@ -174,7 +258,7 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
         ("deaths in custody", custody["deaths_in_custody"]),
         ("guilty verdicts", verdicts["guilty"]),
         ("acquittals", verdicts["acquitted"]),
-        ("conviction rate", "n/a" if rate is None else f"{rate:.0%}"),
+        ("conviction rate", "—" if rate is None else f"{rate:.0%}"),
         ("extradition requests", extradition["requests"]),
         ("extradition granted", extradition["granted"]),
         ("extradition refused", extradition["refused"]),
@@ -186,7 +270,11 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
         _counts("Events by type", "type", data["events"]["by_type"]),
     ]
     if extradition["by_country"]:
-        countries = make_table("country", "requests", "granted", "refused", title="Extradition")
+        countries = make_table(
+            words("country"),
+            *(fixed(k, right=True) for k in ("requests", "granted", "refused")),
+            title="Extradition",
+        )
         for country, row in extradition["by_country"].items():
             countries.add_row(
                 text(country), *(str(row[k]) for k in ("requests", "granted", "refused"))
@@ -214,14 +302,22 @@ class _PerPerson:
         self.names = names
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        bars = options.max_width >= 100
-        columns = ["person (case)", "first\nheld", "days\nheld", "pre-\ntrial"]
-        columns += ["", "care\ndenied"] if bars else ["care\ndenied"]
-        columns += ["ill-\ntreated", "hunger\nstrikes", "ended\nby", "verdict"]
-        table = make_table(*columns, title="Persons held")
+        table = make_table(
+            words("person (case)"),
+            fixed("first held"),
+            fixed("days held", right=True),
+            fixed("pretrial days", right=True),
+            Column("", BAR, drop=1),
+            fixed("care denied", right=True, drop=4),
+            fixed("ill-treated", right=True, drop=3),
+            fixed("hunger strikes", right=True, drop=2),
+            words("ended by", drop=6),
+            fixed("verdict", drop=5),
+            title="Persons held",
+        )
         largest = max((r.pretrial_days for r in self.rows), default=0)
         for row in self.rows:
-            cells: list[RenderableType] = [
+            cells: list[str | Text] = [
                 text(marks.marked(row.name, bool(row.problems))).append(
                     f"\n({row.case})", style="dim"
                 ),
@@ -229,8 +325,7 @@ class _PerPerson:
                 marks.row_days(row),
                 marks.row_pretrial(row),
             ]
-            if bars:
-                cells.append(bar(row.pretrial_days, largest, 8))
+            cells.append(bar(row.pretrial_days, largest, 8))
             cells += [
                 str(row.medical_care_denied),
                 str(row.ill_treatment),

@@ -7,15 +7,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.table import Column, Table
 from rich.text import Text
 
 from dossier.dates import show
 from dossier.errors import printable
 from dossier.model import Case, Event, Person
+from dossier.render.layout import FIXED, FLEX, GAP, WORDS, Column, Grid, pad, wrap
 from dossier.vocab import EVENT_TYPES, Effect
 
 if TYPE_CHECKING:
@@ -37,107 +36,72 @@ def event_type(name: str) -> Text:
     return Text(name, style=EFFECT_STYLE.get(EVENT_TYPES.get(name, Effect.OTHER), ""))
 
 
-# Columns that must never be cut or wrapped: a date or an id shown as "2006-04…" is useless.
-_KEEP_WHOLE = {
-    "score",
-    "field",
-    "kind",
-    *("id", "date", "type", "#", "time", "src", "events", "born", "status", "start", "end"),
-    *("days", "pretrial", "since", "n", "kind", "ended by", "first\nheld", "days\nheld"),
-    *("pre-\ntrial", "care\ndenied", "ill-\ntreated", "hunger\nstrikes", "verdict"),
-}
-# Free text that deserves more of the room when a table is squeezed.
-_WEIGHT = {"description": 3, "summary": 2, "title": 2}
-# Free text wraps, but never into a sliver one word wide.
-_MIN_WIDTH = {"description": 12, "title": 12, "command": 12}
+def make_table(*columns: Column, title: str | None = None, header: bool = True) -> Grid:
+    """A table in the house style, laid out for the terminal's width (render/layout.py)."""
+    return Grid(*columns, title=title, header=header)
 
 
-def _cell_width(cell: object) -> int:
-    plain = cell.plain if isinstance(cell, Text) else str(cell)
-    return max(cell_len(line) for line in plain.split("\n"))
+def fixed(header: str, *, drop: int = 0, right: bool = False) -> Column:
+    """A column never cut or wrapped: ids, dates, numbers, types, statuses."""
+    return Column(header, FIXED, drop=drop, right=right)
 
 
-def _longest_word(cells: Iterable[object]) -> int:
-    plain = (c.plain if isinstance(c, Text) else str(c) for c in cells)
-    return max((cell_len(word) for cell in plain for word in cell.split()), default=1)
+def words(header: str, *, drop: int = 0) -> Column:
+    """A column of names or places: wrapped between words, a long word shortened with …."""
+    return Column(header, WORDS, drop=drop)
 
 
-def _whole(column: Column) -> bool:
-    """Never wrapped and never cut: dates, ids, numbers (not bars, which may be cut)."""
-    return column.no_wrap and column.overflow != "crop"
+def flexible(header: str, *, below: int = 0, drop: int = 0) -> Column:
+    """The column that takes the room left; under `below` cells its text goes under the row."""
+    return Column(header, FLEX, drop=drop, below=below)
 
 
-class _Table(Table):
-    """A table whose no-wrap columns (dates, ids) are never cropped.
+class Fields:
+    """Label and value pairs, every value printed in full.
 
-    Rich shrinks every column evenly when wrapping alone cannot make a table
-    fit; instead, when the table is too wide, the no-wrap columns keep their
-    widest cell and the free-text columns share the rest, in proportion to
-    their longest text, none narrower than its longest word (up to 12).
+    A value wraps between words beside its label; a list gives one line per
+    item; an item that does not fit beside the label (a long source URL) gets
+    a line of its own from the left edge, and is folded only where it is longer
+    than the terminal is wide.
     """
 
+    def __init__(self, rows: Iterable[tuple[str, Any]]) -> None:
+        self.rows: list[tuple[str, list[str]]] = []
+        for label, value in rows:
+            if value in (None, "", False, (), []):
+                continue
+            items = list(value) if isinstance(value, (list, tuple)) else [value]
+            self.rows.append((label, ["yes" if v is True else str(v) for v in items]))
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        widest = [
-            max(_cell_width(c) for c in [column.header, *column.cells]) for column in self.columns
-        ]
-        gaps = len(self.columns) * 2
-        if sum(widest) + gaps <= options.max_width:
-            yield from super().__rich_console__(console, options)
-            return
-        self.expand = True
-        fixed = sum(w for c, w in zip(self.columns, widest, strict=True) if _whole(c))
-        floors = {
-            i: 1 if c.overflow == "crop" else min(_longest_word([c.header, *c.cells]), 12)
-            for i, c in enumerate(self.columns)
-            if not _whole(c)
-        }
-        room = options.max_width - fixed - gaps
-        shrink = min(1.0, room / sum(floors.values())) if floors and room > 0 else 1.0
-        for i, (column, width) in enumerate(zip(self.columns, widest, strict=True)):
-            if _whole(column):
-                column.width = width
-            else:
-                # The floor the ratio shares start from: a whole word (up to 12), when it fits.
-                column.width = max(1 if column.overflow == "crop" else 3, int(floors[i] * shrink))
-                column.ratio = max(4, min(width, 40)) * _WEIGHT.get(str(column.header), 1)
-        yield from super().__rich_console__(console, options)
+        width = options.max_width
+        label_width = max((cell_len(label) for label, _ in self.rows), default=0) + GAP
+        room = width - label_width
+        for label, items in self.rows:
+            for n, item in enumerate(items):
+                lead = pad(Text(label if n == 0 else "", style="bold"), label_width)
+                value = text(item)
+                if " " not in item.strip() and cell_len(value.plain) > room:
+                    if n == 0:
+                        yield Text(label, style="bold")
+                    yield from wrap(console, value, width, shorten=False)
+                    continue
+                lines = wrap(console, value, max(room, 8), shorten=False)
+                yield lead + lines[0]
+                for line in lines[1:]:
+                    yield Text(" " * label_width) + line
 
 
-def make_table(*columns: str, title: str | None = None, header: bool = True) -> Table:
-    """A table in the house style; dates, ids and numbers are never wrapped or cut."""
-    table = _Table(
-        show_header=header,
-        box=box.SIMPLE_HEAD,
-        title=title,
-        title_justify="left",
-        pad_edge=False,
-        show_edge=False,
-        padding=(0, 1, 0, 0),
-    )
-    for column in columns:
-        if column == "":  # a bar chart: one line, cut short rather than wrapped
-            table.add_column(column, no_wrap=True, overflow="crop")
-            continue
-        whole = column in _KEEP_WHOLE
-        table.add_column(column, no_wrap=whole, overflow="fold", min_width=_MIN_WIDTH.get(column))
-    return table
-
-
-def _fields(rows: Iterable[tuple[str, Any]]) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
-    for label, value in rows:
-        if isinstance(value, (list, tuple)):
-            value = "\n".join(str(v) for v in value)
-        if value not in (None, "", False):
-            grid.add_row(label, text("yes" if value is True else value))
-    return grid
-
-
-def cases_table(cases: Sequence[Case], counts: Mapping[str, int]) -> Table:
+def cases_table(cases: Sequence[Case], counts: Mapping[str, int]) -> Grid:
     """One row per case."""
-    table = make_table("id", "title", "status", "jurisdiction", "events", "tags")
+    table = make_table(
+        fixed("id"),
+        flexible("title"),
+        fixed("status"),
+        fixed("jurisdiction", drop=2),
+        fixed("events", right=True, drop=3),
+        words("tags", drop=1),
+    )
     for case in cases:
         table.add_row(
             text(case.id),
@@ -152,7 +116,7 @@ def cases_table(cases: Sequence[Case], counts: Mapping[str, int]) -> Table:
 
 def case_detail(case: Case, persons: Sequence[Person], n_events: int) -> RenderableType:
     """Everything about one case."""
-    fields = _fields(
+    fields = Fields(
         [
             ("id", case.id),
             ("title", case.title),
@@ -167,7 +131,7 @@ def case_detail(case: Case, persons: Sequence[Person], n_events: int) -> Rendera
             ("updated", case.updated),
         ]
     )
-    people = make_table("person", "name", "role", title="Persons")
+    people = make_table(fixed("person"), words("name"), words("role"), title="Persons")
     for person in persons:
         for role in person.roles:
             if role.case == case.id:
@@ -175,9 +139,12 @@ def case_detail(case: Case, persons: Sequence[Person], n_events: int) -> Rendera
     return Group(fields, people) if persons else fields
 
 
-def persons_table(persons: Sequence[Person]) -> Table:
+def persons_table(persons: Sequence[Person]) -> Grid:
     """One row per person."""
-    table = make_table("id", "name", "born", "roles", "aliases")
+    table = make_table(
+        fixed("id"), words("name"), fixed("born", drop=2), flexible("roles"),
+        words("aliases", drop=1),
+    )  # fmt: skip
     for person in persons:
         name = text(person.name)
         if person.confidential:
@@ -194,7 +161,7 @@ def persons_table(persons: Sequence[Person]) -> Table:
 
 def person_detail(person: Person, n_events: int) -> RenderableType:
     """Everything about one person."""
-    return _fields(
+    return Fields(
         [
             ("id", person.id),
             ("name", person.name),
@@ -214,15 +181,23 @@ def person_detail(person: Person, n_events: int) -> RenderableType:
 
 def events_table(
     events: Sequence[Event], names: Mapping[str, str], *, with_case: bool = True
-) -> Table:
+) -> Grid:
     """One row per event, in the order given."""
-    columns = ["date", "type", "persons", "place", "description", "src", "id"]
-    table = make_table(*(["case", *columns] if with_case else columns))
+    columns = [
+        fixed("date"),
+        fixed("type"),
+        words("persons"),
+        words("place", drop=2),
+        flexible("description", below=30),
+        fixed("src", right=True, drop=1),
+        fixed("id"),
+    ]
+    table = make_table(*([fixed("case", drop=3), *columns] if with_case else columns))
     for event in events:
         date = show_date(event.date)
         if event.end:
-            date += " – " + show_date(event.end)
-        cells: list[RenderableType] = [
+            date += "\n– " + show_date(event.end)
+        cells: list[str | Text] = [
             date,
             event_type(event.type),
             text("\n".join(names.get(p, p) for p in event.persons)),
@@ -237,7 +212,7 @@ def events_table(
 
 def event_detail(event: Event, names: Mapping[str, str]) -> RenderableType:
     """Everything about one event."""
-    return _fields(
+    return Fields(
         [
             ("id", event.id),
             ("case", event.case),
@@ -257,9 +232,12 @@ def event_detail(event: Event, names: Mapping[str, str]) -> RenderableType:
     )
 
 
-def history_table(rows: Sequence[Mapping[str, Any]]) -> Table:
+def history_table(rows: Sequence[Mapping[str, Any]]) -> Grid:
     """One row per history entry, newest last."""
-    table = make_table("#", "time", "command", "change", "")
+    table = make_table(
+        fixed("#", right=True), fixed("time", drop=2), flexible("command", below=24),
+        words("change"), fixed("", drop=1),
+    )  # fmt: skip
     for row in rows:
         table.add_row(
             str(row["seq"]),
@@ -273,13 +251,15 @@ def history_table(rows: Sequence[Mapping[str, Any]]) -> Table:
 
 def vocab_tables(rows: Sequence[tuple[str, str, str]], lists: Mapping[str, Sequence[str]]) -> Group:
     """The vocabularies: event types with their effect, then the word lists."""
-    types = make_table("event type", "effect", "note", title="Event types")
+    types = make_table(
+        fixed("event type"), words("effect"), flexible("note", below=20), title="Event types"
+    )
     for name, effect, note in rows:
         types.add_row(event_type(name), effect, note)
-    words = make_table("vocabulary", "words")
+    listed = make_table(fixed("vocabulary"), flexible("words"))
     for label, values in lists.items():
-        words.add_row(label, ", ".join(values))
-    return Group(types, words)
+        listed.add_row(label, ", ".join(values))
+    return Group(types, listed)
 
 
 def search_table(hits: Sequence[Hit], query: str) -> RenderableType:
@@ -289,7 +269,10 @@ def search_table(hits: Sequence[Hit], query: str) -> RenderableType:
     if not hits:
         return Text(f"No matches for {query!r}.")
     wanted = set(fold(query).split())
-    table = make_table("kind", "id", "score", "field", "text")
+    table = make_table(
+        fixed("kind"), fixed("id"), fixed("score", right=True, drop=1), fixed("field", drop=2),
+        flexible("text", below=24),
+    )  # fmt: skip
     for hit in hits:
         shown = text(hit.text)
         for match in re.finditer(r"\w+", shown.plain):

@@ -1,0 +1,90 @@
+"""Output for people: rendered once at the terminal's width, paged like git.
+
+On a terminal, the output is rendered to text (with its colours) at the
+terminal's width; if it is taller than the screen, that text goes to the pager
+(`DOSSIER_PAGER`, else `PAGER`, else `less`) as it is, never through Rich a
+second time. `LESS` defaults to `FRX`, as git sets it: colours pass (`R`),
+output shorter than the screen is printed and left (`F`), and the screen is
+not cleared afterwards (`X`). `--no-pager`, or a pager of `cat` or nothing,
+turns paging off. Piped output is the same layout without colour, 80 columns
+wide unless `COLUMNS` says otherwise, and never paged.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+# Set by the global --no-pager option.
+DISABLED = False
+
+
+def console(stderr: bool = False) -> Console:
+    """A Rich console; honours NO_COLOR, and plain output when piped."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def pager_command() -> list[str] | None:
+    """The pager to run, as words; None when paging is off."""
+    if DISABLED:
+        return None
+    chosen = os.environ.get("DOSSIER_PAGER")
+    if chosen is None:
+        chosen = os.environ.get("PAGER", "less")
+    words = shlex.split(chosen)
+    if not words or words[0] == "cat":
+        return None
+    return words
+
+
+def show(*renderables: RenderableType) -> None:
+    """Print Rich renderables; page output taller than the screen on a terminal."""
+    out = console()
+    if not out.is_terminal:
+        for renderable in renderables:
+            out.print(renderable)
+        return
+    with out.capture() as capture:
+        for renderable in renderables:
+            out.print(renderable)
+    text = capture.get()
+    command = pager_command()
+    if command is None or text.count("\n") < out.size.height:
+        out.file.write(text)
+        out.file.flush()
+        return
+    page(text, command)
+
+
+def page(text: str, command: list[str]) -> None:
+    """Hand rendered text to the pager; print it ourselves if the pager cannot start."""
+    import subprocess
+
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")  # lv, another common pager, passes colours with -c
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    assert process.stdin is not None
+    try:
+        process.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+        process.stdin.close()
+    except BrokenPipeError:  # the reader quit before the end: that is fine
+        pass
+    while True:
+        try:
+            process.wait()
+            break
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager, as with git
+            continue

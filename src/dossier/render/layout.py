@@ -1,0 +1,223 @@
+"""Tables laid out for a terminal of any width, measured in terminal cells.
+
+Rich's own tables shrink every column evenly when a table is too wide, which
+cuts ids and dates and breaks names in the middle of a word. These tables
+follow the rules of docs/terminal.md instead (Taskwarrior and hledger lay out
+their reports the same way):
+
+- `FIXED` columns (ids, dates, numbers, event types, statuses) are never cut
+  or wrapped: they always get their widest cell.
+- `WORDS` columns (names, places) wrap only between words; a word longer than
+  its column is shortened with `…`, never split.
+- One `FLEX` column (a title, a description) takes the room that is left; when
+  that would be narrower than its `below` width, its text goes on its own
+  wrapped lines under the row instead, across the whole width.
+- `BAR` columns (bar charts) are cut to their width.
+- A table that cannot fit drops its columns in `drop` order (1 first), never
+  breaking the ones it keeps; headers wrap between their words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import zip_longest
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.text import Text
+
+FIXED, WORDS, FLEX, BAR = "fixed", "words", "flex", "bar"
+GAP = 2  # cells between columns
+WORD_CAP = 16  # a WORDS column asks at most this much before the flexible one has room
+FLEX_MIN = 12
+FLEX_WANTED = 30  # a title is squeezed narrower only when no column is left to drop
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """How one column is laid out."""
+
+    header: str
+    kind: str = WORDS
+    drop: int = 0  # 0: always kept; else dropped when the table does not fit, 1 first
+    right: bool = False  # numbers: aligned to the right
+    below: int = 0  # FLEX only: under this width, the text goes under the row
+
+
+Cell = str | Text
+
+
+def as_text(cell: Cell) -> Text:
+    """A cell as Rich Text (a plain string is taken literally, never as markup)."""
+    return cell if isinstance(cell, Text) else Text(cell)
+
+
+def width_of(text: Text | str) -> int:
+    """The widest line of a cell, in terminal cells."""
+    plain = text.plain if isinstance(text, Text) else text
+    return max((cell_len(line) for line in plain.split("\n")), default=0)
+
+
+def longest_word(text: Text | str) -> int:
+    """The widest word of a cell, in terminal cells."""
+    plain = text.plain if isinstance(text, Text) else text
+    return max((cell_len(word) for word in plain.split()), default=0)
+
+
+def wrap(
+    console: Console, text: Text, width: int, *, shorten: bool = True, indent: str = ""
+) -> list[Text]:
+    """Lines of at most `width` cells, broken between words.
+
+    A word longer than a line is shortened with `…` (`shorten`, for names and
+    places) or folded across lines (long text, where nothing may be lost: a URL).
+    """
+    width = max(1, width)
+    lines: list[Text] = []
+    for line in text.split("\n", allow_blank=True):
+        if cell_len(line.plain) <= width:
+            lines.append(line)
+            continue
+        wrapped = line.wrap(
+            console, width, overflow="ellipsis" if shorten else "fold", no_wrap=False
+        )
+        lines.extend(wrapped)
+    for line in lines:
+        line.rstrip()
+    if indent:
+        lines = [lines[0], *(Text(indent) + line for line in lines[1:])] if lines else lines
+    return lines
+
+
+def pad(text: Text, width: int, right: bool = False) -> Text:
+    """A line padded with spaces to `width` cells (on the left when `right`)."""
+    room = width - cell_len(text.plain)
+    if room <= 0:
+        return text
+    return Text(" " * room) + text if right else text + Text(" " * room)
+
+
+class Grid:
+    """A table laid out by the rules above at whatever width it is rendered."""
+
+    def __init__(self, *columns: Column, title: str | None = None, header: bool = True) -> None:
+        self.columns = columns
+        self.title = title
+        self.header = header
+        self.rows: list[list[Text]] = []
+
+    def add_row(self, *cells: Cell) -> None:
+        """A row: one cell per column."""
+        self.rows.append([as_text(cell) for cell in cells])
+
+    def widths(self, width: int) -> tuple[list[int | None], int | None]:
+        """Each column's width (None: dropped), and the width of text under the rows.
+
+        The second value is the indent-free width of the flexible column when it
+        goes under its row (None when it stays in its column).
+        """
+        columns = self.columns
+        natural = [
+            max([width_of(c.header) if self.header else 0, *(width_of(r[i]) for r in self.rows)])
+            for i, c in enumerate(columns)
+        ]
+        header_word = [longest_word(c.header) if self.header else 0 for c in columns]
+        floor: list[int] = []
+        for i, c in enumerate(columns):
+            if c.kind == FIXED:
+                floor.append(max(natural[i], header_word[i]))
+            elif c.kind == FLEX:
+                floor.append(min(natural[i], FLEX_MIN))
+            elif c.kind == BAR:
+                floor.append(min(natural[i], 4))
+            else:
+                longest = max((longest_word(r[i]) for r in self.rows), default=0)
+                floor.append(max(header_word[i], min(natural[i], longest, WORD_CAP)))
+        kept = [True] * len(columns)
+        flex = next((i for i, c in enumerate(columns) if c.kind == FLEX), None)
+        below = False
+        if flex is not None and not columns[flex].below:
+            # A title has nowhere else to go: columns are dropped to give it room to
+            # be read before it is squeezed.
+            floor[flex] = min(natural[flex], FLEX_WANTED)
+
+        def total() -> int:
+            shown = [floor[i] for i in range(len(columns)) if kept[i] and not (i == flex and below)]
+            return sum(shown) + GAP * max(0, len(shown) - 1)
+
+        # The flexible column goes under the row before anything is dropped.
+        if flex is not None and total() > width and columns[flex].below:
+            below = True
+        for i in sorted(
+            (i for i, c in enumerate(columns) if c.drop), key=lambda i: columns[i].drop
+        ):
+            if total() <= width:
+                break
+            kept[i] = False
+        if flex is not None and not columns[flex].below and total() > width:
+            floor[flex] = min(natural[flex], FLEX_MIN)
+        if flex is not None and not below and columns[flex].below:
+            room = width - total() + floor[flex]
+            below = room < min(natural[flex], columns[flex].below)
+        sizes: list[int | None] = [
+            floor[i] if kept[i] and not (i == flex and below) else None for i in range(len(columns))
+        ]
+        spare = width - total()
+        # Grow: names and bars up to a line's worth, then the flexible column, then the
+        # names and bars to their full width.
+        for limit, kinds in ((WORD_CAP + 8, (WORDS, BAR)), (0, (FLEX,)), (0, (WORDS, BAR))):
+            for i, c in enumerate(columns):
+                size = sizes[i]
+                if size is None or c.kind not in kinds or spare <= 0:
+                    continue
+                target = min(natural[i], max(size, limit)) if limit else natural[i]
+                grow = max(0, min(spare, target - size))
+                sizes[i] = size + grow
+                spare -= grow
+        return sizes, (width if below and flex is not None and kept[flex] else None)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        sizes, under = self.widths(width)
+        shown = [i for i, size in enumerate(sizes) if size is not None]
+        flex = next((i for i, c in enumerate(self.columns) if c.kind == FLEX), None)
+        if self.title:
+            yield Text(self.title, style="bold")
+        if self.header:
+            cells = [
+                wrap(console, Text(self.columns[i].header, style="bold"), sizes[i] or 1)
+                for i in shown
+            ]
+            yield from self._lines(cells, shown, sizes)
+            used = sum(size or 0 for size in sizes) + GAP * max(0, len(shown) - 1)
+            yield Text("─" * min(width, max(used, width_of(self.title or ""))), style="dim")
+        for row in self.rows:
+            cells = []
+            for i in shown:
+                column, size = self.columns[i], sizes[i] or 1
+                if column.kind == FIXED:
+                    cells.append(list(row[i].split("\n")))
+                elif column.kind == BAR:
+                    cells.append([row[i][:size]])
+                else:
+                    cells.append(wrap(console, row[i], size, shorten=column.kind == WORDS))
+            yield from self._lines(cells, shown, sizes)
+            if under is not None and flex is not None and row[flex].plain.strip():
+                for line in wrap(console, row[flex], under - 2, shorten=False):
+                    yield Text("  ") + line
+
+    def _lines(
+        self, cells: Sequence[Sequence[Text]], shown: Sequence[int], sizes: Sequence[int | None]
+    ) -> Iterable[Text]:
+        last = len(shown) - 1
+        for parts in zip_longest(*cells, fillvalue=Text("")):
+            line = Text()
+            for at, (i, part) in enumerate(zip(shown, parts, strict=True)):
+                size = sizes[i] or 0
+                right = self.columns[i].right
+                line += part if at == last and not right else pad(part, size, right)
+                if at != last:
+                    line += Text(" " * GAP)
+            line.rstrip()
+            yield line
