@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit browser bench reliability clean
+.PHONY: demo test lint typecheck unit tools bench reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,19 +29,25 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/
 
-unit: $(STAMP) browser
+unit: $(STAMP) tools
 	$(BIN)/pytest
 
-# The report's browser test prints with Chromium: install Debian's package when we
-# can (root with apt-get); otherwise that test skips and says why.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Tools some tests drive: Chromium prints the HTML report, tmux is the terminal the
+# pager test runs in (with less). Debian's packages are installed when we can (root
+# with apt-get); otherwise those tests skip and say why.
+tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
+	command -v less >/dev/null 2>&1 || missing="$$missing less"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium for the browser test (Debian package chromium)..."; \
+	    echo "Installing Debian packages for the tests:$$missing"; \
 	    apt-get update -qq >/dev/null 2>&1; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
-	      || echo "Could not install Chromium; the browser test will be skipped."; \
-	  else echo "Chromium is not installed; the browser test will be skipped."; fi; }
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 \
+	      || echo "Could not install$$missing; the tests that need them will be skipped."; \
+	  else echo "Not installed:$$missing; the tests that need them will be skipped."; fi; \
+	fi
 
 reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability

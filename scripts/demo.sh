@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: import the sample dossier (data/) into a temporary file and show
-# what dossier does with it: a timeline, the comparison table, statistics.
+# what dossier does with it: a timeline, the comparison table, the custody chart,
+# statistics and a report.
 set -euo pipefail
 
 DOSSIER_DB="$(mktemp -d)/demo.json"
@@ -21,6 +22,7 @@ run case list
 run timeline khodorkovsky --person "Mikhail Khodorkovsky" --to 2006
 run timeline kudoyarov
 run stats --per-person --sort pretrial_days
+run chart
 run stats
 run search Chodorkowski --limit 3
 run report kudoyarov

@@ -139,6 +139,7 @@ JSON_RUNS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("event", "edit"): ("{arrest}", "--place", "Moscow"),
     ("timeline",): ("aleksanyan",),
     ("stats",): (),
+    ("chart",): (),
     ("history",): (),
     ("verify",): (),
     ("vocab",): (),

@@ -34,6 +34,9 @@ def timeline(
         None, "--type", help="Only these types (repeatable).", autocompletion=complete_type
     ),
     as_of: str | None = AS_OF,
+    oneline: bool = typer.Option(
+        False, "--oneline", help="One line per event, the description shortened."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Show the events of a case or a person in date order, with custody periods.
@@ -66,7 +69,7 @@ def timeline(
         return
     from dossier.render.analysis import timeline_view
 
-    show(timeline_view(result, d.names()))
+    show(timeline_view(result, d.names(), oneline=oneline))
 
 
 def stats(
@@ -118,3 +121,48 @@ def stats(
         show(per_person_view(result, rows, d.names()))
     else:
         show(stats_view(result, d.names()))
+
+
+def chart(
+    ctx: typer.Context,
+    cases: list[str] | None = typer.Argument(
+        None, metavar="[CASE]...", help="The cases (default: all).", autocompletion=complete_case
+    ),
+    tag: str | None = typer.Option(None, "--tag", help="Only cases with this tag."),
+    person: str | None = typer.Option(
+        None, "--person", "-p", help="Only this person.", autocompletion=complete_person
+    ),
+    sort: str = typer.Option("first_custody", "--sort", help="Row order, as for stats."),
+    as_of: str | None = AS_OF,
+    as_json: bool = JSON,
+) -> None:
+    """Draw custody across the years: a bar per person held, pretrial and after a verdict.
+
+    Example: dossier chart --tag yukos
+    """
+    from dossier import chart as ch
+    from dossier.dates import today
+    from dossier.errors import InvalidValue, did_you_mean
+    from dossier.ops import require_case, require_person
+    from dossier.stats import COLUMNS
+
+    if sort not in COLUMNS:
+        raise InvalidValue(
+            f"cannot sort by {sort!r}{did_you_mean(sort, COLUMNS)}; columns: {', '.join(COLUMNS)}"
+        )
+    d = load(ctx)
+    wanted = set(cases or ())
+    for case_id in wanted:
+        require_case(d, case_id)
+    person_id = require_person(d, person).id if person is not None else None
+    ids = {
+        c.id for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
+    }
+    events = [e for e in d.events.raw.values() if e["case"] in ids]
+    result = ch.build(events, d.names(), as_of_day(as_of) or today(), person=person_id, sort=sort)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    from dossier.render.chart import ChartView
+
+    show(ChartView(result))

@@ -57,22 +57,24 @@ class _Records:
         dates = [show_date(e.date) for e in events]
         gaps = [since(None if i == 0 else events[i - 1].date, e.date) for i, e in enumerate(events)]
         gutter = max((cell_len(t) for t in [*dates, *gaps]), default=0) + GAP
+        types = max((cell_len(e.type) for e in events), default=0)
         for event, date, gap in zip(events, dates, gaps, strict=True):
             if self.oneline:
-                yield self._oneline(event, pad(Text(date), gutter), width)
+                yield self._oneline(event, pad(Text(date), gutter), width, types)
                 continue
             yield self._first_line(event, pad(Text(date), gutter), width)
             below: list[Text] = []
             room = max(8, width - gutter)
             place = (event.place or "") + (f" ({event.country})" if event.country else "")
-            for part, style in ((place, ""), (event.description, ""), (event.note, "italic")):
+            for part, style in ((place, "dim"), (event.description, ""), (event.note, "italic")):
                 if part:
-                    prefix = "Note: " if style else ""
+                    prefix = "Note: " if style == "italic" else ""
                     below += wrap(console, text(prefix + part, style), room, shorten=False)
             if gap and not below:
                 below = [Text("")]
             for n, line in enumerate(below):
-                lead = Text(gap, style="dim") if n == 0 else Text("")
+                lead = Text()  # the gutter: the days since the event before, dim
+                lead.append(gap if n == 0 else "", style="dim")
                 yield pad(lead, gutter) + line
 
     def _right(self, event: Event) -> Text:
@@ -103,8 +105,8 @@ class _Records:
             head += Text(" " * GAP) + persons
         return pad(head, max(0, width - cell_len(right.plain))) + right
 
-    def _oneline(self, event: Event, date: Text, width: int) -> Text:
-        head = date + event_type(event.type) + Text(" " * GAP)
+    def _oneline(self, event: Event, date: Text, width: int, types: int) -> Text:
+        head = date + pad(event_type(event.type), types) + Text(" " * GAP)
         names = [self.names.get(p, p) for p in event.persons]
         who = names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
         tail = text(event.id, style="dim")
@@ -167,18 +169,21 @@ class _Problems:
 def _wrap(line: str, width: int, indent: str = "  ") -> list[str]:
     """A line broken between words into lines of at most `width` cells, the later ones
     indented; a word longer than a line is left whole (the terminal folds it)."""
-    if cell_len(line) <= width:
+    measure = len if line.isascii() else cell_len  # cell_len costs; ASCII is a cell each
+    if measure(line) <= width:
         return [line]
     lines: list[str] = []
-    current = ""
+    words: list[str] = []
+    used = 0
     for word in line.split(" "):
-        candidate = f"{current} {word}" if current else (indent if lines else "") + word
-        if current and cell_len(candidate) > width:
-            lines.append(current)
-            current = indent + word
+        size = measure(word)
+        if words and used + 1 + size > width:
+            lines.append(" ".join(words))
+            words, used = [indent + word], len(indent) + size
         else:
-            current = candidate
-    return [*lines, current]
+            used += size + (1 if words else 0)
+            words.append(word)
+    return [*lines, " ".join(words)]
 
 
 def problem_list(problems: Sequence[Problem], names: Mapping[str, str]) -> list[RenderableType]:

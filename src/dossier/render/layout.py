@@ -118,11 +118,17 @@ class Grid:
         goes under its row (None when it stays in its column).
         """
         columns = self.columns
+        header_word = [longest_word(c.header) if self.header else 0 for c in columns]
+        # A fixed column is as wide as its widest value, its header wrapping between
+        # words over it ("pretrial" over "days"); the others may also take the header's.
         natural = [
-            max([width_of(c.header) if self.header else 0, *(width_of(r[i]) for r in self.rows)])
+            max(
+                header_word[i] if c.kind == FIXED else width_of(c.header) if self.header else 0,
+                *(width_of(r[i]) for r in self.rows),
+                0,
+            )
             for i, c in enumerate(columns)
         ]
-        header_word = [longest_word(c.header) if self.header else 0 for c in columns]
         floor: list[int] = []
         for i, c in enumerate(columns):
             if c.kind == FIXED:

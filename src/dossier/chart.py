@@ -1,0 +1,161 @@
+"""The custody chart: who was held, when, how long before a verdict, and what
+happened to them in custody, as data for `dossier chart` (and its --json).
+
+One row per person ever held in the selected cases, with their custody periods
+(start, end or still running, where the pretrial part ends, the range an
+imprecise end allows) and markers for hunger strikes, medical care denied,
+ill-treatment and death in custody. The figures are custody.py's; the chart
+only places them on a time axis (render/chart.py draws it).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dossier.custody import CUSTODY, Custody, custody_stored, known_on
+from dossier.dates import stored
+from dossier.stats import sort_rows
+
+# Events drawn as markers on a person's bar, and the character each is drawn with.
+MARKERS: dict[str, str] = {
+    "hunger_strike": "h",
+    "medical_care_denied": "m",
+    "ill_treatment": "x",
+    "death_in_custody": "†",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One custody period on the time axis."""
+
+    start: datetime.date  # earliest possible day
+    end: datetime.date  # earliest possible end, or the as-of day while it runs
+    latest_end: datetime.date  # the latest possible end (== end when it is known)
+    pretrial_end: datetime.date  # where the pretrial part ends (== end if it never did)
+    ongoing: bool
+    period: Mapping[str, Any]  # the period's JSON form
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: the period's own figures, and where the pretrial part ends."""
+        return {**self.period, "pretrial_end": self.pretrial_end.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """Something that happened in custody, drawn on the bar."""
+
+    type: str
+    day: datetime.date
+    date: str  # as recorded
+    event: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON form."""
+        return {"type": self.type, "date": self.date, "event": self.event}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One person ever held."""
+
+    person: str
+    name: str
+    case: str
+    bars: tuple[Bar, ...]
+    markers: tuple[Marker, ...]
+    problems: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (chart --json)."""
+        return {
+            "person": self.person,
+            "name": self.name,
+            "case": self.case,
+            "periods": [b.to_dict() for b in self.bars],
+            "markers": [m.to_dict() for m in self.markers],
+            "problems": self.problems,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Everything `dossier chart` draws."""
+
+    as_of: datetime.date
+    rows: tuple[Row, ...]
+    left_out: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (chart --json)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "later_events_left_out": self.left_out,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+
+def build(
+    events: Sequence[Mapping[str, Any]],
+    names: Mapping[str, str],
+    as_of: datetime.date,
+    *,
+    person: str | None = None,
+    sort: str = "first_custody",
+) -> Chart:
+    """The chart of these stored events (those of the selected cases) as of a day."""
+    from dossier.stats import compute_stored
+
+    known, left_out = known_on(events, as_of)
+    if person is not None:
+        known = [r for r in known if person in r["persons"]]
+    named = dict.fromkeys(p for r in known for p in r["persons"])
+    held = custody_stored(named if person is None else [person], known, as_of)
+    stats = compute_stored([], [], known, as_of)  # the comparison rows give the order
+    compared = [replace(r, name=names.get(r.person, r.person)) for r in stats.per_person]
+    order = [r.person for r in sort_rows(compared, sort)]
+    rows = _rows(held, known, names)
+    by_person = {r.person: r for r in rows}
+    return Chart(as_of, tuple(by_person[p] for p in order if p in by_person), left_out)
+
+
+def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[Row]:
+    marks: dict[str, list[Marker]] = {}
+    for raw in known:
+        if raw["type"] in MARKERS:
+            day = stored(raw["date"]).first_day
+            for person in raw["persons"]:
+                marker = Marker(raw["type"], day, raw["date"], raw["id"])
+                marks.setdefault(person, []).append(marker)
+    troubled: dict[str, int] = {}
+    for problem in held.problems:
+        troubled[problem.person] = troubled.get(problem.person, 0) + 1
+    cases = {raw["id"]: raw["case"] for raw in known}
+    bars: dict[str, list[Bar]] = {}
+    for p in held.periods:
+        if p.kind != CUSTODY:
+            continue
+        start = stored(p.start).first_day
+        end = start + datetime.timedelta(days=p.days)
+        latest = start + datetime.timedelta(days=p.days_max)
+        pretrial = start + datetime.timedelta(days=p.pretrial_days)
+        bars.setdefault(p.person, []).append(
+            Bar(start, end, max(end, latest), pretrial, p.ongoing, p.to_dict())
+        )
+    rows = []
+    for person, drawn in bars.items():
+        first = drawn[0].period["start_event"]
+        rows.append(
+            Row(
+                person=person,
+                name=names.get(person, person),
+                case=cases.get(first, ""),
+                bars=tuple(drawn),
+                markers=tuple(sorted(marks.get(person, ()), key=lambda m: m.day)),
+                problems=troubled.get(person, 0),
+            )
+        )
+    return rows

@@ -1,0 +1,332 @@
+"""The terminal at any width: every table and view of the sample dossier at 60, 80, 120 and
+200 columns, the custody chart, and paging like git (docs/terminal.md).
+
+At every width: no line is wider than the terminal; every id and date of what is shown
+appears whole; no word of a name or a place is split across lines (a name too long for
+its column is shortened with "…", never broken).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+from conftest import Run
+from dossier import Dossier
+from dossier.chart import build as build_chart
+from dossier.render.chart import axis, name_width
+
+DATA = Path(__file__).parent.parent / "data"
+SAMPLE = [str(DATA / name) for name in ("cases.csv", "persons.csv", "events.csv")]
+WIDTHS = (60, 80, 120, 200)
+AS_OF = "2026-01-01"
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample dossier, imported once for the module (the tests only read it)."""
+    from typer.testing import CliRunner
+
+    from dossier.cli.app import app
+
+    db = tmp_path_factory.mktemp("sample") / "dossier.json"
+    result = CliRunner().invoke(app, ["--db", str(db), "import", *SAMPLE])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+class Sample:
+    """Runs the CLI on a copy of the sample dossier at a width: at(width, *args) -> stdout."""
+
+    def __init__(self, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        from typer.testing import CliRunner
+
+        self.db = db
+        self.runner = CliRunner()
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, width: int, *args: str) -> str:
+        from dossier.cli.app import app
+
+        self.monkeypatch.setenv("COLUMNS", str(width))
+        result = self.runner.invoke(app, ["--db", str(self.db), *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+
+@pytest.fixture
+def at(sample_db: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> Sample:
+    """A copy of the sample dossier to run commands on at a width."""
+    shutil.copyfile(sample_db, db)
+    return Sample(db, monkeypatch)
+
+
+def records(run: Sample, *args: str) -> list[dict[str, object]]:
+    value: list[dict[str, object]] = json.loads(run(200, *args, "--json"))
+    return value
+
+
+def words_of(texts: list[str]) -> set[str]:
+    return {word.strip(",;()") for text in texts for word in text.split()}
+
+
+def assert_laid_out(out: str, width: int, whole: list[str], names: list[str]) -> None:
+    """The three rules of every view (the module's docstring)."""
+    lines = out.splitlines()
+    wide = [line for line in lines if cell_len(line) > width]
+    assert wide == [], f"wider than {width}: {wide[:3]}"
+    tokens = {token.strip(",;:()[]") for line in lines for token in line.split()}
+    text = " ".join(lines)
+    for value in whole:
+        assert re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text), (width, value)
+    name_words = {w for w in words_of(names) if len(w) > 3}
+    for token in tokens:
+        for word in name_words:
+            if (
+                len(token) >= 3
+                and word != token
+                and word.startswith(token)
+                and token not in name_words
+            ):
+                # A piece of a word: only as the start of a shortened name ("Khodorko…").
+                raise AssertionError(f"{word!r} split as {token!r} at {width} columns")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_lists_at_every_width(at: Sample, width: int) -> None:
+    cases = records(at, "case", "list")
+    persons = records(at, "person", "list")
+    events = records(at, "event", "list", "--case", "kudoyarov")
+    names = [str(p["name"]) for p in persons]
+    places = [str(e["place"]) for e in events if e["place"]]
+    assert_laid_out(at(width, "case", "list"), width, [str(c["id"]) for c in cases], names)
+    assert_laid_out(at(width, "person", "list"), width, [str(p["id"]) for p in persons], names)
+    listed = at(width, "event", "list", "--case", "kudoyarov")
+    whole = [str(e["id"]) for e in events] + [str(e["date"]) for e in events]
+    assert_laid_out(listed, width, whole, names + places)
+    assert_laid_out(at(width, "history"), width, [], [])
+    assert_laid_out(at(width, "vocab"), width, ["death_in_custody", "medical_care_denied"], [])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_shows_print_everything_at_every_width(at: Sample, width: int) -> None:
+    case = json.loads(at(200, "case", "show", "aleksanyan", "--json"))
+    shown = at(width, "case", "show", "aleksanyan")
+    assert_laid_out(shown, width, [case["id"]], [])
+    lines = [line.strip() for line in shown.splitlines()]
+    folded = "".join(lines)  # a URL longer than the terminal is folded, never cut
+    for source in case["sources"]:
+        assert source in folded, source
+        if len(source) <= width - 14:  # fits beside its label: whole on one line
+            assert any(source in line for line in lines), source
+    assert " ".join(case["summary"].split()) in " ".join(" ".join(lines).split())
+    person = json.loads(at(200, "person", "show", "mikhail-khodorkovsky", "--json"))
+    shown = at(width, "person", "show", "mikhail-khodorkovsky")
+    assert_laid_out(shown, width, [person["id"]], [person["name"]])
+    flat = " ".join(" ".join(line.split()) for line in shown.splitlines())
+    assert " ".join(person["notes"].split()) in flat
+    event = records(at, "event", "list", "--case", "khodorkovsky")[0]
+    shown = at(width, "event", "show", str(event["id"]))
+    assert_laid_out(shown, width, [str(event["id"]), str(event["date"])], [])
+    for source in event["sources"]:  # type: ignore[attr-defined]
+        folded = "".join(line.strip() for line in shown.splitlines())
+        assert source in folded, source
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("case", ["khodorkovsky", "aleksanyan", "kudoyarov"])
+def test_timelines_at_every_width(at: Sample, width: int, case: str) -> None:
+    data = json.loads(at(200, "timeline", case, "--as-of", AS_OF, "--json"))
+    persons = records(at, "person", "list")
+    names = [str(p["name"]) for p in persons]
+    whole = [e["id"] for e in data["events"]] + [e["date"] for e in data["events"]]
+    whole += [p["start"] for p in data["custody"]]
+    places = [e["place"] for e in data["events"] if e["place"]]
+    out = at(width, "timeline", case, "--as-of", AS_OF)
+    assert_laid_out(out, width, whole, names + places)
+    oneline = at(width, "timeline", case, "--as-of", AS_OF, "--oneline")
+    assert_laid_out(oneline, width, whole[: len(data["events"]) * 2], names)
+    # --oneline: one line per event, each starting with its date.
+    body = oneline.splitlines()[: len(data["events"])]
+    assert [line.split()[0] for line in body] == [
+        e["date"] if not e["date"].endswith("~") else "c." for e in data["events"]
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_statistics_at_every_width(at: Sample, width: int) -> None:
+    persons = records(at, "person", "list")
+    names = [str(p["name"]) for p in persons]
+    rows = json.loads(at(200, "stats", "--as-of", AS_OF, "--json"))["per_person"]
+    whole = [r["first_custody"] for r in rows]
+    assert_laid_out(at(width, "stats", "--as-of", AS_OF), width, [], names)
+    table = at(width, "stats", "--per-person", "--as-of", AS_OF)
+    assert_laid_out(table, width, whole, names)
+    for r in rows:  # the figures are never cut, whatever columns are dropped
+        assert re.search(rf"(?<![\d–]){r['custody_days']}(?![\d])", table) or (
+            f"{r['days_min']}–{r['days_max']}" in table
+        )
+    assert_laid_out(at(width, "chart", "--as-of", AS_OF), width, [], names)
+
+
+# The chart ---------------------------------------------------------------------------
+
+
+def test_chart_bars_start_and_end_at_the_columns_of_their_dates(at: Run) -> None:
+    data = json.loads(at(200, "chart", "--as-of", AS_OF, "--json"))
+    assert [r["person"] for r in data["rows"]] == [
+        "platon-lebedev",
+        "mikhail-khodorkovsky",
+        "vasily-aleksanyan",
+        "andrei-kudoyarov",
+    ]
+    kudoyarov = data["rows"][3]
+    (period,) = kudoyarov["periods"]
+    assert (period["start"], period["end"], period["pretrial_end"]) == (
+        "2011-05-20",
+        "2011-10-08",
+        "2011-10-08",
+    )
+    assert [m["type"] for m in kudoyarov["markers"]] == ["death_in_custody"]
+    for width in (80, 200):
+        lines = at(width, "chart", "--as-of", AS_OF).splitlines()
+        # The same axis the chart drew: rebuild it from the same events.
+        d = Dossier.load(at.db)
+        chart = build_chart(list(d.events.raw.values()), d.names(), datetime.date(2026, 1, 1))
+        scale = axis(chart, width)
+        left = name_width(chart.rows, width) + 1
+        row = next(line for line in lines if line.startswith("Andrei Kudoyarov"))
+        first = int(scale.cell(datetime.date(2011, 5, 20)))
+        death = int(scale.cell(datetime.date(2011, 10, 8)))
+        assert row[left + first] == "█", (width, row)
+        assert row[left + death] == "†", (width, row)  # the marker where he died
+        assert row[left + death + 1 :].strip() == ""  # and nothing after
+        assert row[left : left + first].strip() == ""  # nothing before the arrest
+        # Khodorkovsky: pretrial until the sentence of 2005-05-31, then after a verdict.
+        row = next(line for line in lines if line.startswith("Mikhail Khodorkovsky"))
+        assert row[left + int(scale.cell(datetime.date(2004, 6, 1)))] == "█"
+        assert row[left + int(scale.cell(datetime.date(2008, 1, 1)))] in "▒h"
+        axis_line = next(line for line in lines if re.match(r"^\s+\d{4}\s", line))
+        labels = list(re.finditer(r"\d{4}", axis_line))
+        assert len(labels) >= 5
+        for label in labels:  # each year's label starts at the column of its 1 January
+            at_day = left + int(scale.cell(datetime.date(int(label.group()), 1, 1)))
+            assert label.start() == at_day, (width, label.group())
+
+
+def test_chart_without_colour_tells_the_parts_apart(at: Run) -> None:
+    out = at(120, "chart", "--as-of", AS_OF)
+    row = next(line for line in out.splitlines() if line.startswith("Mikhail Khodorkovsky"))
+    assert "█" in row and "▒" in row and "h" in row
+    assert "█ pretrial" in out and "▒ after a verdict" in out
+    assert "\x1b" not in out
+
+
+def test_chart_of_a_person_still_held_ends_in_an_arrow(run: Run) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "Ivan Petrov").exit_code == 0
+    assert run("log", "c", "arrest", "2020-02-01", "-p", "ivan-petrov").exit_code == 0
+    out = run("chart", "--as-of", "2022-01-01")
+    assert out.exit_code == 0, out.output
+    row = next(line for line in out.stdout.splitlines() if line.startswith("Ivan Petrov"))
+    assert row.rstrip().endswith("→")
+    data = json.loads(run("chart", "--as-of", "2022-01-01", "--json").stdout)
+    (period,) = data["rows"][0]["periods"]
+    assert (period["ongoing"], period["days"]) == (True, 700)
+
+
+def test_chart_refuses_an_unknown_sort_column(run: Run) -> None:
+    result = run("chart", "--sort", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot sort by 'nope'")
+
+
+# Paging ------------------------------------------------------------------------------
+
+
+def test_no_paging_when_piped(at: Run) -> None:
+    out = at(80, "timeline", "khodorkovsky", "--as-of", AS_OF)
+    assert "\x1b" not in out
+    assert len(out.splitlines()) > 24  # all of it, at once
+
+
+def test_the_pager_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dossier.cli import pager
+
+    monkeypatch.delenv("DOSSIER_PAGER", raising=False)
+    monkeypatch.delenv("PAGER", raising=False)
+    monkeypatch.setattr(pager, "DISABLED", False)
+    assert pager.pager_command() == ["less"]
+    monkeypatch.setenv("PAGER", "most -s")
+    assert pager.pager_command() == ["most", "-s"]
+    monkeypatch.setenv("DOSSIER_PAGER", "less -S")
+    assert pager.pager_command() == ["less", "-S"]
+    monkeypatch.setenv("DOSSIER_PAGER", "cat")
+    assert pager.pager_command() is None
+    monkeypatch.setenv("DOSSIER_PAGER", "")
+    assert pager.pager_command() is None
+    monkeypatch.delenv("DOSSIER_PAGER")
+    monkeypatch.setattr(pager, "DISABLED", True)
+    assert pager.pager_command() is None
+
+
+TMUX = shutil.which("tmux")
+
+
+def _tmux(*args: str) -> str:
+    assert TMUX is not None
+    done = subprocess.run([TMUX, *args], capture_output=True, text=True, timeout=20, check=True)
+    return done.stdout
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux): no"
+                    " terminal to page in")  # fmt: skip
+def test_paged_in_a_real_terminal_like_git(sample_db: Path, tmp_path: Path) -> None:
+    """80x24, LESS and PAGER unset: less shows colours, not escape codes, and its first
+    screen is the first 23 lines of the same output piped."""
+    if shutil.which("less") is None:
+        pytest.skip("less is not installed: the default pager")
+    db = tmp_path / "d.json"
+    shutil.copyfile(sample_db, db)
+    command = [sys.executable, "-m", "dossier", "--db", str(db), "timeline", "khodorkovsky",
+               "--as-of", AS_OF]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("LESS", "PAGER", "COLUMNS",
+                                                           "NO_COLOR", "LINES")}  # fmt: skip
+    piped = subprocess.run(
+        command, capture_output=True, text=True, env={**env, "COLUMNS": "80"}, check=True
+    ).stdout.splitlines()
+    session = f"dossier-test-{os.getpid()}"
+    script = tmp_path / "run.sh"
+    exports = " ".join(f"{k}={_quote(v)}" for k, v in env.items() if re.fullmatch(r"\w+", k))
+    script.write_text(f"env -i {exports} TERM=xterm-256color {' '.join(map(_quote, command))}\n")
+    _tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", "bash", str(script))
+    try:
+        screen = ""
+        for _ in range(100):  # the first screen, once less has drawn it
+            screen = _tmux("capture-pane", "-p", "-t", session)
+            if screen.count("\n") >= 23 and screen.splitlines()[0].strip():
+                break
+            time.sleep(0.1)
+        lines = screen.splitlines()
+        assert "ESC[" not in screen and "\x1b" not in screen
+        assert [line.rstrip() for line in lines[:23]] == [line.rstrip() for line in piped[:23]]
+        coloured = _tmux("capture-pane", "-p", "-e", "-t", session)
+        assert "\x1b[" in coloured  # the colours pass through less (LESS=FRX)
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True, check=False)
+
+
+def _quote(value: str) -> str:
+    import shlex
+
+    return shlex.quote(value)
