@@ -137,6 +137,8 @@ def test_every_report_shows_the_same_figures_and_marks(dossier: Run, fmt: str) -
     problem = PROBLEM.format(release_id(dossier))
     assert text.count(problem) == 2, fmt  # under case b, and under the figures of both
     assert "1 problem:" in text
+    # The event a problem names can be found in the report's timeline.
+    assert re.search(rf"\b{release_id(dossier)}\b", text.replace(problem, ""))
 
 
 def test_json_holds_what_the_marks_say(dossier: Run) -> None:

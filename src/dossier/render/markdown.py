@@ -123,8 +123,8 @@ def _section(section: Section) -> list[str]:
         date = e.date + (f" – {e.end}" if e.end else "")
         place = escape(e.place or "") + (f" ({escape(e.country)})" if e.country else "")
         rows.append([date, kind, ", ".join(escape(p) for p in e.persons), place, what,
-                     cites(e.citations)])  # fmt: skip
-    lines += _table(["Date", "Event", "Persons", "Place", "What happened", "Sources"], rows)
+                     cites(e.citations), f"`{e.id}`"])  # fmt: skip
+    lines += _table(["Date", "Event", "Persons", "Place", "What happened", "Sources", "Id"], rows)
     lines += ["### Statistics", "", *_stats(section.stats)]
     return lines
 

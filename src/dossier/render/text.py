@@ -116,7 +116,13 @@ def _section(section: Section) -> list[str]:
     for e in section.timeline:
         date = e.date + (f"-{e.end}" if e.end else "")
         kind = e.type + (f" ({e.outcome})" if e.outcome else "") + (f", {e.term}" if e.term else "")
-        lines.append(f"{date:<11} {kind}  {_cites(e.citations)}".rstrip())
+        # The id, as problems and `dossier event show` name the event.
+        head = f"{kind}  {_cites(e.citations)}  (event {e.id})"
+        lines += (
+            _wrap(head, INDENT, first=f"{date:<11} ")
+            if len(head) > WIDTH - 12
+            else [f"{date:<11} {head}"]
+        )
         who = ", ".join(e.persons)
         where = (e.place or "") + (f" ({e.country})" if e.country else "")
         if who or where:
