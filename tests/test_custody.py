@@ -1084,3 +1084,19 @@ def test_a_house_arrest_still_open_at_a_death_is_a_problem() -> None:
         "p: house arrest from 2012-01-01 (event h1) has no recorded end, but"
         " death on 2013-03-01 (event x1) implies one; the figures count it as still running"
     ]
+
+
+def test_a_re_arrest_inside_the_month_of_a_bail_is_never_lost_silently() -> None:
+    """The second review's reproduction: arrested on the 3rd, bailed "in February",
+    arrested again on the 20th. Taken last, the bail ends the custody; that the second
+    arrest may have come after it (still held) is said."""
+    periods, problems = held(
+        ev("a1", "arrest", "2011-02-03"),
+        ev("b1", "bail", "2011-02"),
+        ev("a2", "arrest", "2011-02-20"),
+    )
+    assert [(p.start, p.end, p.ended_by) for p in periods] == [("2011-02-03", "2011-02", "bail")]
+    assert problems == [
+        "p: bail in 2011-02 (event b1) may be before or after arrest on 2011-02-20"
+        " (event a2); counted as after"
+    ]

@@ -1,5 +1,8 @@
-"""The terminal at any width: every table and view of the sample dossier at 60, 80, 120 and
-200 columns, the custody chart, and paging like git (docs/terminal.md).
+"""The terminal at any width: every table and view of the sample dossier at 40, 60, 80, 122
+and 200 columns, odd data, the custody chart, and paging like git (docs/terminal.md).
+
+Output goes out with Rich's own wrapping off (a line too long is left whole for the
+terminal to wrap), so a line wider than the width here is one the layout made.
 
 At every width: no line is wider than the terminal; every id and date of what is shown
 appears whole; no word of a name or a place is split across lines (a name too long for
@@ -28,7 +31,7 @@ from dossier.render.chart import axis, name_width
 
 DATA = Path(__file__).parent.parent / "data"
 SAMPLE = [str(DATA / name) for name in ("cases.csv", "persons.csv", "events.csv")]
-WIDTHS = (60, 80, 120, 200)
+WIDTHS = (40, 60, 80, 122, 200)  # the issue's four, a narrow one, one between
 AS_OF = "2026-01-01"
 
 
@@ -83,7 +86,9 @@ def words_of(texts: list[str]) -> set[str]:
 def assert_laid_out(out: str, width: int, whole: list[str], names: list[str]) -> None:
     """The three rules of every view (the module's docstring)."""
     lines = out.splitlines()
-    wide = [line for line in lines if cell_len(line) > width]
+    # An id longer than the whole terminal cannot be shown whole inside it: never cut,
+    # it is the one thing left for the terminal to wrap.
+    wide = [line for line in lines if cell_len(line) > width and not _one_long_word(line, width)]
     assert wide == [], f"wider than {width}: {wide[:3]}"
     tokens = {token.strip(",;:()[]") for line in lines for token in line.split()}
     text = " ".join(lines)
@@ -100,6 +105,10 @@ def assert_laid_out(out: str, width: int, whole: list[str], names: list[str]) ->
             ):
                 # A piece of a word: only as the start of a shortened name ("Khodorko…").
                 raise AssertionError(f"{word!r} split as {token!r} at {width} columns")
+
+
+def _one_long_word(line: str, width: int) -> bool:
+    return any(cell_len(word) > width - 2 for word in line.split())
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -198,6 +207,12 @@ def test_chart_bars_start_and_end_at_the_columns_of_their_dates(at: Run) -> None
         "2011-10-08",
     )
     assert [m["type"] for m in kudoyarov["markers"]] == ["death_in_custody"]
+    # By hand, at 80 columns: names take 20 cells and a space; the axis runs from
+    # 2003-01-01 to 2027-01-01 (8766 days) over 59 cells, 148.6 days a cell. Kudoyarov,
+    # arrested on day 3061 (2011-05-20), starts in cell 20; he died on day 3202, cell 21.
+    row = next(line for line in at(80, "chart", "--as-of", AS_OF).splitlines()
+               if line.startswith("Andrei Kudoyarov"))  # fmt: skip
+    assert row[21:].rstrip() == " " * 20 + "█†"
     for width in (80, 200):
         lines = at(width, "chart", "--as-of", AS_OF).splitlines()
         # The same axis the chart drew: rebuild it from the same events.
@@ -300,8 +315,8 @@ def test_paged_in_a_real_terminal_like_git(sample_db: Path, tmp_path: Path) -> N
     shutil.copyfile(sample_db, db)
     command = [sys.executable, "-m", "dossier", "--db", str(db), "timeline", "khodorkovsky",
                "--as-of", AS_OF]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k not in ("LESS", "PAGER", "COLUMNS",
-                                                           "NO_COLOR", "LINES")}  # fmt: skip
+    unset = ("LESS", "PAGER", "DOSSIER_PAGER", "COLUMNS", "NO_COLOR", "LINES")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     piped = subprocess.run(
         command, capture_output=True, text=True, env={**env, "COLUMNS": "80"}, check=True
     ).stdout.splitlines()
@@ -312,11 +327,14 @@ def test_paged_in_a_real_terminal_like_git(sample_db: Path, tmp_path: Path) -> N
     _tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", "bash", str(script))
     try:
         screen = ""
-        for _ in range(100):  # the first screen, once less has drawn it
+        for _ in range(100):  # the first screen, once less has drawn it and waits (":")
             screen = _tmux("capture-pane", "-p", "-t", session)
-            if screen.count("\n") >= 23 and screen.splitlines()[0].strip():
+            lines = screen.splitlines()
+            if len(lines) >= 24 and lines[23].startswith(":"):
                 break
             time.sleep(0.1)
+        else:
+            raise AssertionError(f"less did not show a first screen:\n{screen}")
         lines = screen.splitlines()
         assert "ESC[" not in screen and "\x1b" not in screen
         assert [line.rstrip() for line in lines[:23]] == [line.rstrip() for line in piped[:23]]
@@ -330,3 +348,59 @@ def _quote(value: str) -> str:
     import shlex
 
     return shlex.quote(value)
+
+
+# Odd data -----------------------------------------------------------------------------
+
+LONG_URL = "https://example.org/" + "a" * 280
+ODD = [
+    "case add odd --title 'Odd shapes'",
+    "person add 'Ivanovichpetrovsidorovkuznetsovsmirnovpopovvasilyevsokolov' --case odd"
+    " --role defendant",
+    "person add 'Иван Петрович Сидоров-Кузнецов' --case odd --role defendant",
+    "person add '李小龍 王' --case odd --role witness",
+    "person add 'Zoë Ågren-Ñúñez' --case odd --role witness",
+    "log odd arrest 2010-01-10 -p Ivanovichpetrovsidorovkuznetsovsmirnovpopovvasilyevsokolov"
+    " -p 'Иван Петрович Сидоров-Кузнецов' -p '李小龍 王' -p 'Zoë Ågren-Ñúñez'"
+    f" --place 'Matrosskaya Tishina pretrial detention centre No. 1, Moscow' -s {LONG_URL}"
+    " -d 'First line.\nSecond line of a description that goes on for a while and then some.'",
+    "log odd medical_care_denied 2010-06 --end 2010-08-15 -p 'Иван Петрович Сидоров-Кузнецов'",
+    "log odd release 2011 -p 'Zoë Ågren-Ñúñez'",
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_odd_data_at_every_width(run: Run, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    for command in ODD:
+        result = run(*shlex.split(command))
+        assert result.exit_code == 0, f"{command}: {result.output}"
+    events = json.loads(run("event", "list", "--json").stdout)
+    persons = json.loads(run("person", "list", "--json").stdout)
+    names = [p["name"] for p in persons]
+    whole = [e["id"] for e in events]
+    monkeypatch.setenv("COLUMNS", str(width))
+    for args in (
+        ("timeline", "odd", "--as-of", AS_OF),
+        ("timeline", "odd", "--as-of", AS_OF, "--oneline"),
+        ("event", "list"),
+        ("person", "list"),
+        ("stats", "--per-person", "--as-of", AS_OF),
+        ("stats", "--as-of", AS_OF),
+        ("chart", "--as-of", AS_OF),
+        ("event", "show", events[0]["id"]),
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        shown = whole if args[0] in ("timeline", "event") and args[1] != "show" else []
+        if args[:2] == ("person", "list"):
+            shown = [p["id"] for p in persons]
+        # A show view prints everything: a name longer than the terminal is folded there.
+        assert_laid_out(result.stdout, width, shown, [] if args[1] == "show" else names)
+    oneline = run("timeline", "odd", "--as-of", AS_OF, "--oneline").stdout.splitlines()
+    assert len([line for line in oneline if re.match(r"\d{4}", line)]) == len(events)
+    url = "".join(
+        line.strip() for line in run("event", "show", events[0]["id"]).stdout.splitlines()
+    )
+    assert LONG_URL in url  # folded only where longer than the terminal, never cut

@@ -218,6 +218,9 @@ def known_on(events: Collection[_Stored], as_of: datetime.date) -> tuple[list[_S
     return kept, len(events) - len(kept)
 
 
+ELSEWHERE = "recorded under other cases"  # the words of elsewhere()'s problems
+
+
 def elsewhere(
     persons: Collection[str], outside: Iterable[Mapping[str, Any]], as_of: datetime.date
 ) -> list[Problem]:
@@ -238,9 +241,8 @@ def elsewhere(
                 person,
                 raws[0]["case"],
                 raws[0]["id"],
-                f"{len(raws)} custody start(s) or end(s) of this person are recorded under"
-                f" other cases ({cases}) and not counted here; the person's own timeline"
-                " counts them",
+                f"{len(raws)} custody start(s) or end(s) of this person are {ELSEWHERE}"
+                f" ({cases}) and not counted here; the person's own timeline counts them",
             )
         )
     return problems
@@ -520,9 +522,13 @@ def _order_unsure(
     kinds = " and ".join(sorted(end.types))
     if _rank(end.date) < _DAY:
         earliest = end.date.first_day
-        inside = [s for s in current.starts if s.date.first_day > earliest]
-        if ended_by == HOUSE_ARREST or current.moment not in inside:
-            for start in inside if ended_by == HOUSE_ARREST else inside[:1]:
+        # A start of this period inside the end's dates, other than the one that
+        # opened it (which an end cannot precede: nothing would have been open).
+        inside = [s for s in current.starts[1:] if s.date.first_day > earliest]
+        if ended_by == HOUSE_ARREST and current.moment.date.first_day > earliest:
+            inside.insert(0, current.moment)  # house arrest may have come first
+        if inside:
+            for start in inside[:1]:
                 said.append(
                     Problem(
                         person,

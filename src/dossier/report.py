@@ -18,7 +18,15 @@ from dataclasses import dataclass, field, replace
 
 from dossier import dates
 from dossier._version import __version__
-from dossier.custody import Period, Problem, custody, elsewhere, known_on, sort_events
+from dossier.custody import (
+    ELSEWHERE,
+    Period,
+    Problem,
+    custody,
+    elsewhere,
+    known_on,
+    sort_events,
+)
 from dossier.dates import stored
 from dossier.model import Case, Event, Person, now_iso
 from dossier.stats import PersonRow, Stats, compute
@@ -208,8 +216,14 @@ def build(
         shown_persons.update(p.id for p in persons.values() if case_id in p.cases())
         involved = list(dict.fromkeys(p for e in events for p in e.persons))
         held = custody(involved, events, as_of)
-        others = (r for r in d.events.raw.values() if r["case"] != case_id)
-        problems = [*held.problems, *elsewhere(involved, others, as_of)]
+        # Custody under other cases: confidential events there are not looked at in a
+        # redacted report, and a pseudonymised person's other cases are not named.
+        others = (
+            r
+            for r in d.events.raw.values()
+            if r["case"] != case_id and (include_confidential or not r.get("confidential"))
+        )
+        problems = [*held.problems, *_unnamed(elsewhere(involved, others, as_of), hidden, case_id)]
         problems += _withheld(involved, withheld, case_id)
         troubled = {p.person for p in problems}
         timeline = tuple(_entry(e, names, citations) for e in events)
@@ -226,8 +240,16 @@ def build(
         )
     combined = None
     if len(cases) > 1:
-        unreported = (r for r in d.events.raw.values() if r["case"] not in wanted)
+        unreported = (
+            r
+            for r in d.events.raw.values()
+            if r["case"] not in wanted and (include_confidential or not r.get("confidential"))
+        )
         combined = compute(cases, persons.values(), all_events, as_of, outside=unreported)
+        combined = replace(
+            combined,
+            problems=tuple(_unnamed(list(combined.problems), hidden, cases[0].id)),
+        )
         involved = list(dict.fromkeys(p for e in all_events for p in e.persons))
         extra = _withheld(involved, all_withheld, "")
         if extra:
@@ -254,6 +276,22 @@ def build(
         left_out=left_out,
         unverified=outside.mark if (outside := d.outside()) is not None else None,
     )
+
+
+def _unnamed(problems: list[Problem], hidden: set[str], case: str) -> list[Problem]:
+    """Problems about custody under other cases, for a pseudonymised person worded
+    without those cases (a case's id is often a defendant's name)."""
+    return [
+        replace(
+            p,
+            case=case,
+            event="",
+            message="custody of this person is also recorded under another case, not counted here",
+        )
+        if p.person in hidden and ELSEWHERE in p.message
+        else p
+        for p in problems
+    ]
 
 
 def _withheld(persons: Sequence[str], withheld: Sequence[Event], case: str) -> list[Problem]:

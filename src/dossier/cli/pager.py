@@ -28,7 +28,9 @@ def console(stderr: bool = False) -> Console:
     """A Rich console; honours NO_COLOR, and plain output when piped."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # Every view lays itself out for the width (render/layout.py): Rich must not fold
+    # or crop its lines again, so a line too long is left for the terminal to wrap.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def pager_command() -> list[str] | None:
@@ -38,7 +40,10 @@ def pager_command() -> list[str] | None:
     chosen = os.environ.get("DOSSIER_PAGER")
     if chosen is None:
         chosen = os.environ.get("PAGER", "less")
-    words = shlex.split(chosen)
+    try:
+        words = shlex.split(chosen)
+    except ValueError:  # an unbalanced quote: run it as one word, as the shell would fail
+        words = [chosen]
     if not words or words[0] == "cat":
         return None
     return words
@@ -65,6 +70,7 @@ def show(*renderables: RenderableType) -> None:
 
 def page(text: str, command: list[str]) -> None:
     """Hand rendered text to the pager; print it ourselves if the pager cannot start."""
+    import signal
     import subprocess
 
     env = dict(os.environ)
@@ -77,14 +83,14 @@ def page(text: str, command: list[str]) -> None:
         sys.stdout.flush()
         return
     assert process.stdin is not None
+    # While the pager runs, Ctrl-C is the pager's (less stops reading), as with git:
+    # dossier waits for it rather than leaving it behind on the terminal.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         process.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
         process.stdin.close()
     except BrokenPipeError:  # the reader quit before the end: that is fine
         pass
-    while True:
-        try:
-            process.wait()
-            break
-        except KeyboardInterrupt:  # Ctrl-C belongs to the pager, as with git
-            continue
+    finally:
+        process.wait()
+        signal.signal(signal.SIGINT, previous)

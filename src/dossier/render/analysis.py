@@ -14,7 +14,7 @@ from dossier.dates import stored
 from dossier.errors import printable
 from dossier.model import Event
 from dossier.render import marks
-from dossier.render.layout import BAR, GAP, Column, Grid, pad, wrap
+from dossier.render.layout import BAR, GAP, Column, Grid, Wrapped, pad, wrap
 from dossier.render.terminal import (
     event_type,
     fixed,
@@ -62,7 +62,7 @@ class _Records:
             if self.oneline:
                 yield self._oneline(event, pad(Text(date), gutter), width, types)
                 continue
-            yield self._first_line(event, pad(Text(date), gutter), width)
+            yield from self._first_lines(event, pad(Text(date), gutter), width)
             below: list[Text] = []
             room = max(8, width - gutter)
             place = (event.place or "") + (f" ({event.country})" if event.country else "")
@@ -94,16 +94,35 @@ class _Records:
                 return text(line)
         return text(f"+{len(names)}") if names else Text("")
 
-    def _first_line(self, event: Event, date: Text, width: int) -> Text:
+    def _first_lines(self, event: Event, date: Text, width: int) -> list[Text]:
+        """The type, persons, sources and id; on two lines when one is too narrow."""
         head = date + event_type(event.type)
-        if event.end:
-            head += Text(f" until {show_date(event.end)}")
+        until = Text(f"until {show_date(event.end)}") if event.end else None
+        if until is not None and cell_len(head.plain) + 1 + cell_len(until.plain) <= width:
+            head, until = head + Text(" ") + until, None
         right = self._right(event)
         room = width - cell_len(head.plain) - cell_len(right.plain) - 2 * GAP
-        persons = self._persons(event, room) if room > 0 else Text("")
+        if until is not None or room < 0 or (event.persons and room < 8):
+            # Too narrow for one line: the end, the persons, then the sources and the
+            # id (at the right edge) follow under the type, each where it fits.
+            indent = Text(" " * cell_len(date.plain))
+            lines = [head]
+            if until is not None:
+                lines.append(indent + until)
+            room = width - cell_len(indent.plain)
+            persons = self._persons(event, room)
+            if persons.plain:
+                lines.append(indent + persons)
+            last = lines[-1]
+            if len(lines) > 1 and cell_len(last.plain) + GAP + cell_len(right.plain) <= width:
+                lines[-1] = pad(last, width - cell_len(right.plain)) + right
+            else:
+                lines.append(pad(Text(""), max(0, width - cell_len(right.plain))) + right)
+            return lines
+        persons = self._persons(event, room)
         if persons.plain:
             head += Text(" " * GAP) + persons
-        return pad(head, max(0, width - cell_len(right.plain))) + right
+        return [pad(head, max(0, width - cell_len(right.plain))) + right]
 
     def _oneline(self, event: Event, date: Text, width: int, types: int) -> Text:
         head = date + pad(event_type(event.type), types) + Text(" " * GAP)
@@ -111,8 +130,8 @@ class _Records:
         who = names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
         tail = text(event.id, style="dim")
         room = width - cell_len(head.plain) - cell_len(tail.plain) - GAP
-        said = (who + ": " if who else "") + (event.description or event.place or "")
-        body = text(said)
+        what = " ".join((event.description or event.place or "").split())  # one line
+        body = text(f"{who}: {what}" if who and what else who or what)
         if cell_len(body.plain) > room:
             body.truncate(max(1, room), overflow="ellipsis")
         line = head + body
@@ -133,13 +152,13 @@ def timeline_view(
     legend = marks.period_legend(periods, [p.person in troubled for p in periods])
     note = marks.as_of_note(timeline.as_of.isoformat(), timeline.left_out,
                             listed=timeline.later_listed)  # fmt: skip
-    parts.append(Text(f"{note}. {legend}".rstrip(), style="dim"))
+    parts.append(Wrapped(Text(f"{note}. {legend}".rstrip(), style="dim")))
     return Group(*parts)
 
 
-def footer(as_of: str, left_out: int, legend: str = "") -> Text:
+def footer(as_of: str, left_out: int, legend: str = "") -> Wrapped:
     """The as-of note (with the later events left out) and what the marks mean."""
-    return Text(f"{marks.as_of_note(as_of, left_out)}. {legend}".rstrip(), style="dim")
+    return Wrapped(Text(f"{marks.as_of_note(as_of, left_out)}. {legend}".rstrip(), style="dim"))
 
 
 class _Problems:
@@ -168,14 +187,23 @@ class _Problems:
 
 def _wrap(line: str, width: int, indent: str = "  ") -> list[str]:
     """A line broken between words into lines of at most `width` cells, the later ones
-    indented; a word longer than a line is left whole (the terminal folds it)."""
+    indented; a word longer than a line is folded."""
     measure = len if line.isascii() else cell_len  # cell_len costs; ASCII is a cell each
     if measure(line) <= width:
         return [line]
     lines: list[str] = []
     words: list[str] = []
     used = 0
-    for word in line.split(" "):
+    pieces = []
+    for word in line.split(" "):  # a word longer than a line is folded, never cut
+        while measure(word) > width - len(indent):
+            cut = width - len(indent)
+            while cut > 1 and measure(word[:cut]) > width - len(indent):
+                cut -= 1
+            pieces.append(word[:cut])
+            word = word[cut:]
+        pieces.append(word)
+    for word in pieces:
         size = measure(word)
         if words and used + 1 + size > width:
             lines.append(" ".join(words))

@@ -104,13 +104,14 @@ def _cells(row: Row, scale: Axis) -> list[str]:
         fill(end, scale.cell(bar.latest_end), UNSURE, False)
         fill(split, end, AFTER, False)
         fill(start, split, PRETRIAL, split >= end)
-        if bar.ongoing:
-            tip = min(scale.width - 1, int(end) + 1 if end % 1 else int(end))
-            if cells[tip] == " ":
-                cells[tip] = RUNNING
+        if bar.ongoing:  # the arrow right after the last cell drawn
+            drawn = max((i for i, c in enumerate(cells) if c != " "), default=-1)
+            if drawn + 1 < scale.width:
+                cells[drawn + 1] = RUNNING
     for marker in row.markers:
         at = int(scale.cell(marker.day))
-        if 0 <= at < scale.width:
+        # On the bar only: what happened in custody (a hunger strike while free is not).
+        if 0 <= at < scale.width and any(b.start <= marker.day <= b.latest_end for b in row.bars):
             cells[at] = MARKERS[marker.type]
     return cells
 

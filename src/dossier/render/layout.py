@@ -98,6 +98,27 @@ def pad(text: Text, width: int, right: bool = False) -> Text:
     return Text(" " * room) + text if right else text + Text(" " * room)
 
 
+class Wrapped:
+    """Text wrapped between words at the width it is rendered (a word longer than a
+    line folded), each line printed as it is: output goes out with Rich's own
+    wrapping off, so that no line of a laid-out table is folded a second time."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from wrap(console, self.text, options.max_width, shorten=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a table's columns share the width (Grid.widths)."""
+
+    sizes: list[int | None]  # each column's width; None: not in the row
+    under: int | None  # the width of the flexible column's text under its row, if there
+    stacked: list[int]  # columns printed under the row as "header: value"
+
+
 class Grid:
     """A table laid out by the rules above at whatever width it is rendered."""
 
@@ -111,12 +132,10 @@ class Grid:
         """A row: one cell per column."""
         self.rows.append([as_text(cell) for cell in cells])
 
-    def widths(self, width: int) -> tuple[list[int | None], int | None]:
-        """Each column's width (None: dropped), and the width of text under the rows.
-
-        The second value is the indent-free width of the flexible column when it
-        goes under its row (None when it stays in its column).
-        """
+    def widths(self, width: int) -> Layout:
+        """How the columns share `width`: each kept column's width, whether the flexible
+        column goes under its row, and which columns go under it as "header: value"
+        because even the ones never dropped do not fit side by side."""
         columns = self.columns
         header_word = [longest_word(c.header) if self.header else 0 for c in columns]
         # A fixed column is as wide as its widest value, its header wrapping between
@@ -134,7 +153,9 @@ class Grid:
             if c.kind == FIXED:
                 floor.append(max(natural[i], header_word[i]))
             elif c.kind == FLEX:
-                floor.append(min(natural[i], FLEX_MIN))
+                # Its text is read in no less than `below` cells (else under the row);
+                # a title, which has nowhere else to go, asks for FLEX_WANTED first.
+                floor.append(min(natural[i], c.below or FLEX_WANTED))
             elif c.kind == BAR:
                 floor.append(min(natural[i], 4))
             else:
@@ -143,10 +164,6 @@ class Grid:
         kept = [True] * len(columns)
         flex = next((i for i, c in enumerate(columns) if c.kind == FLEX), None)
         below = False
-        if flex is not None and not columns[flex].below:
-            # A title has nowhere else to go: columns are dropped to give it room to
-            # be read before it is squeezed.
-            floor[flex] = min(natural[flex], FLEX_WANTED)
 
         def total() -> int:
             shown = [floor[i] for i in range(len(columns)) if kept[i] and not (i == flex and below)]
@@ -163,9 +180,12 @@ class Grid:
             kept[i] = False
         if flex is not None and not columns[flex].below and total() > width:
             floor[flex] = min(natural[flex], FLEX_MIN)
-        if flex is not None and not below and columns[flex].below:
-            room = width - total() + floor[flex]
-            below = room < min(natural[flex], columns[flex].below)
+        # Still too wide (a narrow terminal): the rightmost columns go under the row.
+        stacked: list[int] = []
+        while total() > width and sum(kept) > 1:
+            last = max(i for i in range(len(columns)) if kept[i])
+            kept[last] = False
+            stacked.insert(0, last)
         sizes: list[int | None] = [
             floor[i] if kept[i] and not (i == flex and below) else None for i in range(len(columns))
         ]
@@ -181,11 +201,15 @@ class Grid:
                 grow = max(0, min(spare, target - size))
                 sizes[i] = size + grow
                 spare -= grow
-        return sizes, (width if below and flex is not None and kept[flex] else None)
+        under = width if below and flex is not None and (kept[flex] or flex in stacked) else None
+        if flex in stacked:
+            stacked.remove(flex)
+        return Layout(sizes, under, stacked)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
-        sizes, under = self.widths(width)
+        layout = self.widths(width)
+        sizes, under = layout.sizes, layout.under
         shown = [i for i, size in enumerate(sizes) if size is not None]
         flex = next((i for i, c in enumerate(self.columns) if c.kind == FLEX), None)
         if self.title:
@@ -209,6 +233,12 @@ class Grid:
                 else:
                     cells.append(wrap(console, row[i], size, shorten=column.kind == WORDS))
             yield from self._lines(cells, shown, sizes)
+            for i in layout.stacked:  # "header: value" under the row, never cut or split
+                if row[i].plain:
+                    pair = Text(f"{self.columns[i].header}: ", style="dim") + row[i]
+                    shorten = self.columns[i].kind == WORDS
+                    for line in wrap(console, pair, width - 2, shorten=shorten):
+                        yield Text("  ") + line
             if under is not None and flex is not None and row[flex].plain.strip():
                 for line in wrap(console, row[flex], under - 2, shorten=False):
                     yield Text("  ") + line

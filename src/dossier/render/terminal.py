@@ -14,7 +14,7 @@ from rich.text import Text
 from dossier.dates import show
 from dossier.errors import printable
 from dossier.model import Case, Event, Person
-from dossier.render.layout import FIXED, FLEX, GAP, WORDS, Column, Grid, pad, wrap
+from dossier.render.layout import FIXED, FLEX, GAP, WORDS, Column, Grid, longest_word, pad, wrap
 from dossier.vocab import EVENT_TYPES, Effect
 
 if TYPE_CHECKING:
@@ -81,7 +81,9 @@ class Fields:
             for n, item in enumerate(items):
                 lead = pad(Text(label if n == 0 else "", style="bold"), label_width)
                 value = text(item)
-                if " " not in item.strip() and cell_len(value.plain) > room:
+                if longest_word(value) > room:
+                    # A word (a URL) that does not fit beside the label: the item goes on
+                    # lines of its own from the left edge, folded only if wider than that.
                     if n == 0:
                         yield Text(label, style="bold")
                     yield from wrap(console, value, width, shorten=False)
