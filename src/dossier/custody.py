@@ -7,12 +7,13 @@ The rules (docs/custody.md), in the order they are applied:
 2. An event whose bounds contain a more precise event of the same effect is
    the same moment ("remanded in May 2011", "arrested 20 May 2011"): it merges
    into the precise one, which gives the period its date.
-3. Starts (or ends) on one day are one transition. A start while a period is
-   open continues it. An end with no open period closes the period that the
-   next start opens when its possible days reach that start ("bailed in
-   February 2011" after "arrested 9 February 2011" sorts first, yet ends that
-   custody); otherwise it is a *problem*, reported, not dropped (it often shows
-   that sources disagree).
+3. Starts (or ends) on one day are one transition, a start taken at its
+   earliest possible day and an end at its latest ("bailed in February 2011"
+   on the 28th, after "arrested 9 February 2011": it ends that custody). On
+   one day an open period ends before the next starts. A start while a period
+   is open continues it; an end with no open period is a *problem*, reported,
+   not dropped (it often shows that sources disagree), and so is another
+   order the dates allow (`_order_unsure`).
 4. `house_arrest` ends custody and opens a house-arrest period, closed by the
    next custody end or by a custody start.
 5. Days run from the start to the end, or to `as_of` while the period is

@@ -75,7 +75,9 @@ class _Records:
             for n, line in enumerate(below):
                 lead = Text()  # the gutter: the days since the event before, dim
                 lead.append(gap if n == 0 else "", style="dim")
-                yield pad(lead, gutter) + line
+                shown = pad(lead, gutter) + line
+                shown.rstrip()
+                yield shown
 
     def _right(self, event: Event) -> Text:
         """The right edge: the number of sources (or 'unsourced') and the id."""

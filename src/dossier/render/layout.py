@@ -201,6 +201,14 @@ class Grid:
                 grow = max(0, min(spare, target - size))
                 sizes[i] = size + grow
                 spare -= grow
+        # Room to spare: a fixed column's header on one line ("ended by", not "ended" over
+        # "by").
+        for i, c in enumerate(columns):
+            size = sizes[i]
+            if size is not None and c.kind == FIXED and self.header and spare > 0:
+                grow = max(0, min(spare, width_of(c.header) - size))
+                sizes[i] = size + grow
+                spare -= grow
         under = width if below and flex is not None and (kept[flex] or flex in stacked) else None
         if flex in stacked:
             stacked.remove(flex)
