@@ -287,13 +287,16 @@ def _periods(
 
     moments = _moments(mine)
     for moment in moments:
-        problems.extend(_merged_doubt(person, *doubt) for doubt in moment.doubts)
+        if moment.doubts:
+            problems.extend(_merged_doubt(person, *doubt) for doubt in moment.doubts)
     for day, group in _by_position(moments, as_of):
         # On one day, an open period ends before a start opens the next (released and
         # re-arrested at the gate); with none open, a start comes first (arrested and
         # released the same day).
-        order = (Effect.END, Effect.START) if current is not None else (Effect.START, Effect.END)
-        for moment in sorted(group, key=lambda m: order.index(m.effect)):
+        if len(group) > 1:
+            first = Effect.END if current is not None else Effect.START
+            group.sort(key=lambda m: m.effect is not first)
+        for moment in group:
             if moment.effect is Effect.START:
                 if current is not None and current.kind == CUSTODY:
                     current.facilities.extend(_places(moment.events))  # continues the period
@@ -519,9 +522,12 @@ def _order_unsure(
     re-arrest inside the month of a bail, house arrest in the month of an arrest,
     a remand "in January" and a release on the 20th), the reading chosen is said.
     """
+    rough_end = _rank(end.date) < _DAY
+    if not rough_end and all(_rank(s.date) == _DAY for s in current.starts):
+        return []  # every date known to the day: no other order to speak of
     said: list[Problem] = []
     kinds = " and ".join(sorted(end.types))
-    if _rank(end.date) < _DAY:
+    if rough_end:
         earliest = end.date.first_day
         # A start of this period inside the end's dates, other than the one that
         # opened it (which an end cannot precede: nothing would have been open).

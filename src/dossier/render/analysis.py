@@ -190,23 +190,27 @@ class _Problems:
 def _wrap(line: str, width: int, indent: str = "  ") -> list[str]:
     """A line broken between words into lines of at most `width` cells, the later ones
     indented; a word longer than a line is folded."""
-    measure = len if line.isascii() else cell_len  # cell_len costs; ASCII is a cell each
+    # cell_len costs, called per word on thousands of lines. Below U+1100 no character
+    # takes two cells, so len() is exact or (combining marks) a little over: safe.
+    measure = len if max(line, default=" ") < "\u1100" else cell_len
     if measure(line) <= width:
         return [line]
     lines: list[str] = []
     words: list[str] = []
     used = 0
-    pieces = []
+    limit = width - len(indent)
+    pieces: list[tuple[str, int]] = []
     for word in line.split(" "):  # a word longer than a line is folded, never cut
-        while measure(word) > width - len(indent):
-            cut = width - len(indent)
-            while cut > 1 and measure(word[:cut]) > width - len(indent):
-                cut -= 1
-            pieces.append(word[:cut])
-            word = word[cut:]
-        pieces.append(word)
-    for word in pieces:
         size = measure(word)
+        while size > limit:
+            cut = limit
+            while cut > 1 and measure(word[:cut]) > limit:
+                cut -= 1
+            pieces.append((word[:cut], measure(word[:cut])))
+            word = word[cut:]
+            size = measure(word)
+        pieces.append((word, size))
+    for word, size in pieces:
         if words and used + 1 + size > width:
             lines.append(" ".join(words))
             words, used = [indent + word], len(indent) + size
