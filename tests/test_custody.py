@@ -55,6 +55,7 @@ def period(
     person: str = "p",
     days_range: tuple[int, int] | None = None,
     pretrial_range: tuple[int, int] | None = None,
+    pretrial_approximate: bool | None = None,
 ) -> Period:
     """The expected Period; the pretrial part is all of it unless given, and the days
     have no range (both ends known to the day) unless given."""
@@ -74,6 +75,7 @@ def period(
         pretrial_days_min=pretrial_range[0],
         pretrial_days_max=pretrial_range[1],
         approximate=approximate,
+        pretrial_approximate=approximate if pretrial_approximate is None else pretrial_approximate,
         ended_by=ended_by if end is not None else None,
         facilities=facilities,
         start_event=start_event,
@@ -924,7 +926,8 @@ def test_a_verdict_that_may_precede_the_start_gives_the_pretrial_part_a_range() 
     )
     (p,) = periods
     assert (p.pretrial_days, p.pretrial_days_min, p.pretrial_days_max) == (0, 0, 244)
-    assert p.approximate
+    # Only the pretrial part is approximate: the days run between two known days.
+    assert (p.approximate, p.pretrial_approximate) == (False, True)
 
 
 # A start with no end where a later record implies one ---------------------------------------

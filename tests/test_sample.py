@@ -60,6 +60,7 @@ def test_kudoyarov_held_141_days_until_his_death_in_custody(sample: Run) -> None
             "pretrial_days_min": 141,
             "pretrial_days_max": 141,
             "approximate": False,
+            "pretrial_approximate": False,
             "ended_by": "death_in_custody",
             "facilities": [
                 "Moscow (his office at School No. 1308)",

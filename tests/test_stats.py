@@ -50,6 +50,7 @@ def row(
     days_range: tuple[int, int] | None = None,
     pretrial_range: tuple[int, int] | None = None,
     problems: int = 0,
+    pretrial_approximate: bool | None = None,
 ) -> PersonRow:
     """An expected row of the comparison table."""
     low, high = days_range or (custody_days, custody_days)
@@ -66,6 +67,7 @@ def row(
         pretrial_days_min=pretrial_low,
         pretrial_days_max=pretrial_high,
         approximate=approximate,
+        pretrial_approximate=approximate if pretrial_approximate is None else pretrial_approximate,
         ongoing=ongoing,
         medical_care_denied=care_denied,
         ill_treatment=ill_treatment,
@@ -234,6 +236,7 @@ def test_person_rows_are_in_order_of_first_custody() -> None:
         "pretrial_days_min": 60,
         "pretrial_days_max": 60,
         "approximate": True,
+        "pretrial_approximate": True,
         "ongoing": False,
         "medical_care_denied": 1,
         "ill_treatment": 0,
@@ -410,6 +413,7 @@ def test_every_column_is_sortable_and_listed() -> None:
         "pretrial_days_min",
         "pretrial_days_max",
         "approximate",
+        "pretrial_approximate",
         "ongoing",
         "medical_care_denied",
         "ill_treatment",
@@ -532,6 +536,7 @@ def test_timeline_json_of_a_case(run: Run, ids: dict[str, str]) -> None:
             "pretrial_days_min": 141,
             "pretrial_days_max": 141,
             "approximate": False,
+            "pretrial_approximate": False,
             "ended_by": "death_in_custody",
             "facilities": [KUDOYAROV_SIZO],
             "start_event": ids["k_arrest"],

@@ -83,7 +83,8 @@ class Period:
     pretrial_days: int
     pretrial_days_min: int
     pretrial_days_max: int
-    approximate: bool
+    approximate: bool  # the days: a start or an end not known to the day
+    pretrial_approximate: bool  # the pretrial days: the same, or the verdict that ends them
     ended_by: str | None
     facilities: tuple[str, ...]
     start_event: str
@@ -109,6 +110,7 @@ class Period:
             "pretrial_days_min": self.pretrial_days_min,
             "pretrial_days_max": self.pretrial_days_max,
             "approximate": self.approximate,
+            "pretrial_approximate": self.pretrial_approximate,
             "ended_by": self.ended_by,
             "facilities": list(self.facilities),
             "start_event": self.start_event,
@@ -587,6 +589,7 @@ def _period(
     days_max = max(0, (latest_end - first).days)
     days = _clamp((earliest_end - first).days, days_min, days_max)
     approximate = _rough(start) or (end is not None and _rough(end.date))
+    rough_verdict = False
     # The pretrial part ends at the first guilty verdict on or after the start:
     # among the verdicts that can be, the earliest gives its earliest possible day
     # and the first to be over for certain its latest.
@@ -598,7 +601,7 @@ def _period(
         pretrial_max = max(0, (min(latest_end, verdict_late) - first).days)
         estimate = min(days, max(0, (verdict_early - first).days))
         pretrial = _clamp(estimate, pretrial_min, pretrial_max)
-        approximate = approximate or any(_rough(v) for v in candidates if v.first_day <= latest_end)
+        rough_verdict = any(_rough(v) for v in candidates if v.first_day <= latest_end)
     elif guilty:  # every guilty verdict came before: a period served after conviction
         pretrial = pretrial_min = pretrial_max = 0
     else:
@@ -616,6 +619,7 @@ def _period(
         pretrial_days_min=pretrial_min,
         pretrial_days_max=pretrial_max,
         approximate=approximate,
+        pretrial_approximate=approximate or rough_verdict,
         ended_by=ended_by,
         facilities=tuple(dict.fromkeys([*current.facilities, *inside])),
         start_event=_named(current.moment, HOUSE_ARREST if current.kind == HOUSE_ARREST else None),

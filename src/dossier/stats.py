@@ -57,6 +57,7 @@ class PersonRow:
     pretrial_days_min: int
     pretrial_days_max: int
     approximate: bool
+    pretrial_approximate: bool
     ongoing: bool
     medical_care_denied: int
     ill_treatment: int
@@ -118,7 +119,7 @@ class Stats:
             "max_pretrial_days": max(pretrial) if pretrial else None,
             "currently_held": len({p.person for p in custodial if p.ongoing}),
             "deaths_in_custody": self.deaths_in_custody,
-            "approximate": any(p.approximate for p in custodial),
+            "approximate": any(p.approximate or p.pretrial_approximate for p in custodial),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -276,6 +277,7 @@ def _rows(
                 pretrial_days_min=sum(p.pretrial_days_min for p in mine),
                 pretrial_days_max=sum(p.pretrial_days_max for p in mine),
                 approximate=any(p.approximate for p in mine),
+                pretrial_approximate=any(p.pretrial_approximate for p in mine),
                 ongoing=last.ongoing,
                 medical_care_denied=counts[person]["medical_care_denied"],
                 ill_treatment=counts[person]["ill_treatment"],

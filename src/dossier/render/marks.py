@@ -34,7 +34,10 @@ def period_days(p: Period) -> str:
 def period_pretrial(p: Period) -> str:
     """A period's pretrial days as shown."""
     return days(
-        p.pretrial_days, p.pretrial_days_min, p.pretrial_days_max, approximate=p.approximate
+        p.pretrial_days,
+        p.pretrial_days_min,
+        p.pretrial_days_max,
+        approximate=p.pretrial_approximate,
     )
 
 
@@ -47,7 +50,7 @@ def row_days(r: PersonRow) -> str:
 def row_pretrial(r: PersonRow) -> str:
     """A comparison row's pretrial days as shown."""
     return days(r.pretrial_days, r.pretrial_days_min, r.pretrial_days_max,
-                approximate=r.approximate)  # fmt: skip
+                approximate=r.pretrial_approximate)  # fmt: skip
 
 
 def legend(
@@ -68,18 +71,20 @@ def legend(
     return said[:1].upper() + said[1:] + "." if said else ""
 
 
-def _ranged(figure: Period | PersonRow) -> bool:
-    """Both the days and the pretrial days are shown as ranges (no '~' left to explain)."""
-    return figure.days_min != figure.days_max and (
-        figure.pretrial_days_min != figure.pretrial_days_max
+def _marked(figure: Period | PersonRow) -> bool:
+    """Whether a figure of this row is shown with '~' (approximate, yet not a range)."""
+    days = figure.approximate and figure.days_min == figure.days_max
+    pretrial = figure.pretrial_approximate and (
+        figure.pretrial_days_min == figure.pretrial_days_max
     )
+    return days or pretrial
 
 
 def period_legend(periods: Iterable[Period], troubled: Iterable[bool]) -> str:
     """The legend under a table of periods; `troubled` says which rows are marked."""
     periods = list(periods)
     return legend(
-        approximate=any(p.approximate and not _ranged(p) for p in periods),
+        approximate=any(_marked(p) for p in periods),
         ranges=any(p.days_min != p.days_max or p.pretrial_days_min != p.pretrial_days_max
                    for p in periods),
         running=any(p.ongoing for p in periods),
@@ -97,7 +102,7 @@ def row_legend(rows: Iterable[PersonRow]) -> str:
     """The legend under a comparison table."""
     rows = list(rows)
     return legend(
-        approximate=any(r.approximate and not _ranged(r) for r in rows),
+        approximate=any(_marked(r) for r in rows),
         ranges=any(r.days_min != r.days_max or r.pretrial_days_min != r.pretrial_days_max
                    for r in rows),
         running=any(r.ongoing for r in rows),
