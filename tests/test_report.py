@@ -919,6 +919,7 @@ def read_markdown(doc: str) -> Read:
 def read_text(doc: str) -> Read:
     lines = doc.splitlines()
     body, _, listing = doc.partition("\nSources\n=======\n")
+    not_cases = ("Sources", "Custody chart", *STATS_HEADINGS)
     read = Read(title=" ".join(doc[: doc.index("\n#")].split()))
     section = ""
     rows: list[list[str]] = []
@@ -934,7 +935,7 @@ def read_text(doc: str) -> Read:
             while first > 0 and lines[first - 1]:
                 first -= 1
             section = " ".join(lines[first : i + 1])
-            if below[0] == "=" and section not in ("Sources", *STATS_HEADINGS):
+            if below[0] == "=" and section not in not_cases:
                 read.sections.append(section)
                 read.facts.append({})
             elif section in STATS_HEADINGS:
@@ -1058,3 +1059,55 @@ def test_a_redacted_report_never_names_a_pseudonymised_persons_other_cases(
     assert read.problems == [
         "Person A (x): custody of this person is also recorded under another case, not counted here"
     ]
+
+
+# The custody chart in every report -------------------------------------------------------
+
+
+def test_the_chart_svg_is_the_same_bytes_every_run_and_places_bars_by_date(
+    sample: Run, db: Path
+) -> None:
+    from dossier.chart import build as chart_of
+    from dossier.render import svgchart
+
+    d = Dossier.load(db)
+    day = datetime.date(2022, 1, 1)
+    chart = chart_of(list(d.events.raw.values()), d.names(), day)
+    first, second = svgchart.render(chart), svgchart.render(chart)
+    assert first == second
+    assert "Andrei Kudoyarov" in first and "Vasily Aleksanyan !" in first  # text, findable
+
+    # By hand: the axis runs 2003-01-01 .. 2023-01-01 (7305 days) from x=150 to x=672.
+    def x(when: datetime.date) -> str:
+        return f"{150 + (when - datetime.date(2003, 1, 1)).days * 522 / 7305:.2f}".rstrip("0")
+
+    arrest, death = datetime.date(2011, 5, 20), datetime.date(2011, 10, 8)
+    width = f"{float(x(death)) - float(x(arrest)):.2f}".rstrip("0")
+    assert f'<rect class="pretrial" x="{x(arrest)}" y="43" width="{width}" height="10"/>' in first
+    assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_report_has_the_custody_chart(sample: Run, fmt: str, tmp_path: Path) -> None:
+    target = tmp_path / f"r.{fmt}"
+    result = sample("report", "khodorkovsky", "kudoyarov", "-o", str(target), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    doc = target.read_text(encoding="utf-8")
+    if fmt == "html":
+        assert '<figure class="chart" id="custody-chart">' in doc
+        assert '<svg xmlns="http://www.w3.org/2000/svg" class="custody-chart"' in doc
+    elif fmt == "md":
+        svg = tmp_path / "r-custody.svg"  # written beside it, and linked
+        assert "![The custody chart of this report](r-custody.svg)" in doc
+        assert svg.read_text(encoding="utf-8").startswith("<svg")
+        assert "Mikhail Khodorkovsky" in svg.read_text(encoding="utf-8")
+    else:
+        chart = doc[doc.index("Custody chart\n") :]
+        row = next(line for line in chart.splitlines() if line.startswith("Andrei Kudoyarov"))
+        assert "†" in row and "█" in row
+        assert all(len(line) <= 80 for line in doc.splitlines())
+
+
+def test_markdown_on_standard_output_says_where_the_chart_is(sample: Run) -> None:
+    doc = report(sample, "kudoyarov", "--format", "md")
+    assert "*The custody chart is in the HTML and PDF reports" in doc

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 
 from dossier import dates
 from dossier._version import __version__
+from dossier.chart import Chart
+from dossier.chart import build as chart_of
 from dossier.custody import (
     ELSEWHERE,
     Period,
@@ -128,6 +130,7 @@ class Report:
     # "not verified: changed outside dossier since entry N", or None for a dossier
     # that verifies: shown in the heading and the footer.
     unverified: str | None = None
+    chart: Chart | None = None  # the custody chart of every reported case, as named here
 
     @property
     def redacted(self) -> bool:
@@ -258,7 +261,10 @@ def build(
     if combined is not None:  # rows of persons with a problem are marked
         marked = Counter(p.person for p in combined.problems)
         comparison = tuple(replace(r, problems=marked[r.person]) for r in comparison)
+    shown = {p for e in all_events for p in e.persons}
+    chart = chart_of([e.to_dict() for e in all_events], {p: names(p) for p in sorted(shown)}, as_of)
     return Report(
+        chart=chart,
         sections=tuple(sections),
         combined=combined,
         comparison=tuple(_renamed_row(r, names) for r in comparison),

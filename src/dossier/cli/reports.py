@@ -52,18 +52,29 @@ def report(
         as_of=day,
         include_confidential=include_confidential,
     )
+    from dossier.storage import write_atomic
+
     if fmt == "html":
-        from dossier.render.html import render
+        from dossier.render.html import render as html
+
+        document = html(built)
     elif fmt == "md":
-        from dossier.render.markdown import render
+        from dossier.render.markdown import render as markdown
+
+        chart = None
+        if output is not None and built.chart is not None and built.chart.rows:
+            from dossier.render import svgchart
+
+            chart = output.with_name(f"{output.stem}-custody.svg")
+            write_atomic(chart, svgchart.render(built.chart).encode("utf-8"), "report")
+        document = markdown(built, chart.name if chart is not None else None)
     else:
-        from dossier.render.text import render
-    document = render(built)
+        from dossier.render.text import render as text
+
+        document = text(built)
     if output is None:
         sys.stdout.write(document)
         return
-    from dossier.storage import write_atomic
-
     write_atomic(output, document.encode("utf-8"), "report")
     note = " (redacted)" if built.redacted else ""
     say(f"Wrote {output}{note}; state hash {built.state_hash}")

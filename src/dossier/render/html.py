@@ -32,8 +32,16 @@ def render(report: Report) -> str:
         name: {Effect.START: "start", Effect.END: "end"}.get(effect, "")
         for name, effect in EVENT_TYPES.items()
     }
+    from markupsafe import Markup
+
+    from dossier.render import svgchart
+
+    chart = report.chart
+    # The SVG comes from its own autoescaped template: it is markup, not text, here.
+    svg = Markup(svgchart.render(chart)) if chart is not None and chart.rows else None
     template = env.get_template("report.html.j2")
     return template.render(
+        chart_svg=svg,
         report=report,
         effects=effects,
         is_url=is_url,

@@ -129,8 +129,8 @@ def _section(section: Section) -> list[str]:
     return lines
 
 
-def render(report: Report) -> str:
-    """The Markdown document."""
+def render(report: Report, chart_file: str | None = None) -> str:
+    """The Markdown document; `chart_file` is the custody chart's SVG, written beside it."""
     lines = [f"# {escape(report.title)}", ""]
     lines += [
         f"Made {report.made} ·"
@@ -149,6 +149,12 @@ def render(report: Report) -> str:
         ]
     elif report.include_confidential:
         lines += ["**This report includes confidential persons and events.**", ""]
+    if report.chart is not None and report.chart.rows:
+        if chart_file:
+            lines += [f"![The custody chart of this report]({chart_file})", ""]
+        else:
+            lines += ["*The custody chart is in the HTML and PDF reports, and beside a Markdown"
+                      " report written with `-o`.*", ""]  # fmt: skip
     for section in report.sections:
         lines += _section(section)
     if report.combined is not None:

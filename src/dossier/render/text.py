@@ -55,6 +55,21 @@ def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
     return lines
 
 
+def _chart(report: Report) -> list[str]:
+    """The terminal's custody chart (render/chart.py), 80 columns, without colour."""
+    import io
+
+    from rich.console import Console
+
+    from dossier.render.chart import ChartView
+
+    assert report.chart is not None
+    out = io.StringIO()
+    console = Console(file=out, width=WIDTH, color_system=None, soft_wrap=True)
+    console.print(ChartView(report.chart))
+    return [line.rstrip() for line in out.getvalue().splitlines()]
+
+
 def _stats(stats: Stats) -> list[str]:
     return [f"  {label:<44}{value}" for label, value in marks.figures(stats, "-")] + [""]
 
@@ -157,6 +172,8 @@ def _render(report: Report) -> str:
     elif report.include_confidential:
         lines.append("This report includes confidential persons and events.")
     lines.append("")
+    if report.chart is not None and report.chart.rows:
+        lines += [*_heading("Custody chart", "="), *_chart(report), ""]
     for section in report.sections:
         lines += _section(section)
     if report.combined is not None:
