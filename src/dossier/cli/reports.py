@@ -7,7 +7,8 @@ import typer
 
 from dossier.cli.common import AS_OF, as_of_day, complete_case, load, say
 
-FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt"}
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt",
+           ".pdf": "pdf"}  # fmt: skip
 
 
 def report(
@@ -17,7 +18,7 @@ def report(
     ),
     output: Path | None = typer.Option(None, "-o", "--output", help="File to write."),
     fmt: str | None = typer.Option(
-        None, "--format", help="html, md or txt (default: from -o, else txt on stdout)."
+        None, "--format", help="html, md, txt or pdf (default: from -o, else txt on stdout)."
     ),
     as_of: str | None = AS_OF,
     include_confidential: bool = typer.Option(
@@ -35,25 +36,39 @@ def report(
         fmt = FORMATS.get(output.suffix.lower())
         if fmt is None:
             raise typer.BadParameter(
-                f"cannot tell the format from {output.suffix!r}: use .html, .md or .txt,"
+                f"cannot tell the format from {output.suffix!r}: use .html, .md, .txt or .pdf,"
                 " or --format",
                 param_hint="-o",
             )
     fmt = fmt or "txt"
-    if fmt not in ("html", "md", "txt"):
-        raise typer.BadParameter("must be html, md or txt", param_hint="--format")
+    if fmt not in ("html", "md", "txt", "pdf"):
+        raise typer.BadParameter("must be html, md, txt or pdf", param_hint="--format")
+    if fmt == "pdf" and output is None:
+        raise typer.BadParameter("a PDF goes to a file: give -o FILE.pdf", param_hint="--format")
     day = as_of_day(as_of)
     d = load(ctx)
     for case_id in cases:
         require_case(d, case_id)
+    built_cases = list(dict.fromkeys(cases))
     built = build(
         d,
-        list(dict.fromkeys(cases)),
+        built_cases,
         as_of=day,
         include_confidential=include_confidential,
     )
     from dossier.storage import write_atomic
 
+    if fmt == "pdf":
+        assert output is not None
+        from dossier.io import export
+        from dossier.render import pdf
+
+        records = export.select(d, built_cases, include_confidential=include_confidential)
+        data = b"".join(export.to_json(records))
+        write_atomic(output, pdf.render(built, data), "report")
+        say(f"Wrote {output}{' (redacted)' if built.redacted else ''}; state hash"
+            f" {built.state_hash}")  # fmt: skip
+        return
     if fmt == "html":
         from dossier.render.html import render as html
 

@@ -93,7 +93,9 @@ def geometry(chart: Chart, width: int = WIDTH) -> dict[str, Any]:
     while years / step * 30 > at.right - at.left:  # a label every 30 px at least
         step += 1
     for year in range(at.start.year, at.end.year + 1, step):
-        ticks.append({"x": _n(at.x(datetime.date(year, 1, 1))), "label": str(year)})
+        x = at.x(datetime.date(year, 1, 1))
+        if x + 12 <= width:  # a label centred on its tick, inside the chart
+            ticks.append({"x": _n(x), "label": str(year)})
     legend_y = axis_y + 20
     legend = [(char, label, x) for (x, label), char in zip(LEGEND_MARKERS, MARKERS.values(),
                                                            strict=True)]  # fmt: skip

@@ -1,0 +1,145 @@
+"""The court copy: `report -o x.pdf`, a PDF/A-3b typeset by WeasyPrint with the JSON export
+of the reported cases embedded (issue "The court copy", item 2).
+
+WeasyPrint is in the `test` extra, so `make test` installs it; without it (or without
+Pango) these tests skip and say why, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Run
+
+DATA = Path(__file__).parent.parent / "data"
+SAMPLE = [str(DATA / name) for name in ("cases.csv", "persons.csv", "events.csv")]
+CASES = ("khodorkovsky", "aleksanyan", "kudoyarov")
+
+
+def weasyprint_or_skip() -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        reason = f"WeasyPrint or Pango is not installed ({exc}): no PDF to make"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def court_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """The sample dossier and its PDF report on all three cases: (db, pdf, stdout)."""
+    weasyprint_or_skip()
+    from typer.testing import CliRunner
+
+    from dossier.cli.app import app
+
+    folder = tmp_path_factory.mktemp("pdf")
+    db, pdf = folder / "dossier.json", folder / "court.pdf"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", str(db), "import", *SAMPLE]).exit_code == 0
+    result = runner.invoke(
+        app, ["--db", str(db), "report", *CASES, "-o", str(pdf), "--as-of", "2026-01-01"]
+    )
+    assert result.exit_code == 0, result.output
+    return db, pdf, result.stdout
+
+
+def pages(pdf: Path) -> list[str]:
+    import pypdf
+
+    return [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+
+
+def test_the_pdf_opens_with_page_numbers_title_and_state_hash(
+    court_copy: tuple[Path, Path, str],
+) -> None:
+    _, pdf, said = court_copy
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    texts = pages(pdf)
+    assert len(texts) > 3
+    for number, text in enumerate(texts, 1):
+        assert f"Page {number} of {len(texts)}" in text
+    assert "Dossier: Yukos: Mikhail Khodorkovsky" in " ".join(texts[0].split())
+    state = re.search(r"state hash ([0-9a-f]{64})", said)
+    assert state is not None
+    assert state.group(1) in "".join(texts[-1].split())  # the hash may break across lines
+
+
+def test_every_name_is_text_in_the_pdf(court_copy: tuple[Path, Path, str]) -> None:
+    db, pdf, _ = court_copy
+    flat = " ".join(" ".join(pages(pdf)).split())
+    from dossier import Dossier
+
+    for person in Dossier.load(db).persons:
+        assert person.name in flat, person.name
+    assert "Михаил Борисович Ходорковский" in flat  # Cyrillic, extractable
+    assert "Andrei Kudoyarov" in " ".join(pages(pdf)[0].split())  # the chart's names too
+
+
+def test_the_pdf_carries_the_export_and_declares_pdf_a_3b(
+    court_copy: tuple[Path, Path, str], run: Run, db: Path
+) -> None:
+    import pypdf
+
+    source, pdf, _ = court_copy
+    reader = pypdf.PdfReader(pdf)
+    (embedded,) = reader.attachments["dossier-export.json"]
+    db.write_bytes(source.read_bytes())
+    exported = run("export", "--format", "json", *(f"--case={c}" for c in CASES))
+    assert exported.exit_code == 0, exported.output
+    ours, theirs = json.loads(embedded), json.loads(exported.stdout)
+    assert ours.pop("exported") and theirs.pop("exported")  # only the time differs
+    assert ours == theirs
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(r"pdfaid:part[^0-9]*3", xmp) and re.search(r"pdfaid:conformance[^A-Z]*B", xmp)
+    meta = reader.metadata
+    assert meta is not None and meta.title is not None and meta.title.startswith("Dossier: Yukos")
+    assert "state hash" in (meta.keywords or "") and "dossier" in (meta.subject or "")
+
+
+def test_a_redacted_pdf_embeds_no_confidential_record(run: Run, tmp_path: Path) -> None:
+    weasyprint_or_skip()
+    import pypdf
+
+    for args in (
+        ("case", "add", "c", "--title", "C"),
+        ("person", "add", "Secret Witness", "--case", "c", "--role", "witness", "--confidential"),
+        ("log", "c", "arrest", "2019-01-10", "-p", "Secret Witness"),
+    ):
+        assert run(*args).exit_code == 0
+    target = tmp_path / "c.pdf"
+    result = run("report", "c", "-o", str(target), "--as-of", "2020-01-01")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Wrote {target} (redacted); state hash ")
+    reader = pypdf.PdfReader(target)
+    (embedded,) = reader.attachments["dossier-export.json"]
+    assert b"Secret" not in embedded
+    assert "Secret" not in " ".join(page.extract_text() for page in reader.pages)
+
+
+def test_without_weasyprint_one_line_says_what_to_install(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it were not installed
+    target = tmp_path / "c.pdf"
+    result = run("report", "c", "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: a PDF report needs WeasyPrint and Pango: pip install")
+    assert result.stderr.count("\n") == 1
+    assert not target.exists()
+    assert run("report", "c", "-o", str(tmp_path / "c.html")).exit_code == 0  # HTML still works
+
+
+def test_a_pdf_needs_a_file(run: Run) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    result = run("report", "c", "--format", "pdf")
+    assert result.exit_code == 2
+    assert "a PDF goes to a file" in result.stderr
