@@ -143,3 +143,51 @@ def test_a_pdf_needs_a_file(run: Run) -> None:
     result = run("report", "c", "--format", "pdf")
     assert result.exit_code == 2
     assert "a PDF goes to a file" in result.stderr
+
+
+# verify --file -------------------------------------------------------------------------
+
+
+def test_verify_a_pdf_report_against_the_dossier(
+    court_copy: tuple[Path, Path, str], run: Run, db: Path
+) -> None:
+    source, pdf, said = court_copy
+    db.write_bytes(source.read_bytes())
+    state = re.search(r"state hash ([0-9a-f]{64})", said)
+    assert state is not None
+    result = run("verify", "--file", str(pdf))
+    assert result.exit_code == 0, result.output
+    assert f"Found: the dossier is in state {state.group(1)} now" in result.stdout
+    assert "The records in the report are as the dossier holds them now." in result.stdout
+    events = json.loads(run("event", "list", "--case", "kudoyarov", "--json").stdout)
+    first = events[0]["id"]
+    assert run("event", "edit", first, "--place", "Elsewhere").exit_code == 0
+    assert run("case", "add", "other", "--title", "Not in the report").exit_code == 0
+    result = run("verify", "--file", str(pdf))
+    assert result.exit_code == 0, result.output
+    assert f"Found: the dossier was in state {state.group(1)} after #1" in result.stdout
+    assert f"1 record(s) of the report differ now:\n  event {first}: changed\n" in result.stdout
+    data = json.loads(run("verify", "--file", str(pdf), "--json").stdout)
+    assert (data["found"], data["current"], data["hash"]) == (True, False, state.group(1))
+    assert data["records_changed"] == [{"kind": "event", "id": first, "how": "changed"}]
+
+
+def test_verify_refuses_what_is_not_a_dossier_pdf(run: Run, tmp_path: Path) -> None:
+    weasyprint_or_skip()
+    from weasyprint import HTML
+
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    other = tmp_path / "other.pdf"
+    HTML(string="<p>Not a report</p>").write_pdf(other)
+    result = run("verify", "--file", str(other))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {other}: not a PDF report that dossier wrote (no state hash or no embedded"
+        " dossier-export.json)\n"
+    )
+    text = tmp_path / "notes.pdf"
+    text.write_text("hello", encoding="utf-8")
+    result = run("verify", "--file", str(text))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {text}: cannot read it as a PDF")
+    assert run("verify", "--file", str(other), "--hash", "0" * 64).exit_code == 2

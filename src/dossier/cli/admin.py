@@ -1,6 +1,7 @@
 """`dossier history | undo | redo | verify | vocab`."""
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -93,6 +94,11 @@ def verify(
     state: str | None = typer.Option(
         None, "--hash", help="Also say whether the dossier was ever in this state (a report's)."
     ),
+    file: Path | None = typer.Option(
+        None,
+        "--file",
+        help="A PDF report: was the dossier in its state, and which of its records changed since.",
+    ),
     accept: bool = typer.Option(
         False,
         "--accept",
@@ -111,18 +117,31 @@ def verify(
     from dossier import history as hist
 
     if accept:
-        if state is not None:
-            raise typer.BadParameter("give --accept or --hash, not both", param_hint="--accept")
+        if state is not None or file is not None:
+            raise typer.BadParameter(
+                "give --accept alone, not with --hash or --file", param_hint="--accept"
+            )
         _accept(ctx, as_json)
         return
+    if file is not None and state is not None:
+        raise typer.BadParameter("give --hash or --file, not both", param_hint="--file")
+    copy = None
+    if file is not None:
+        from dossier import courtcopy
+
+        copy = courtcopy.read(file)
+        state = copy.state_hash
     d = load(ctx, verifying=True)
     problems = d.verify()
     current = d.state_hash().all
     sighting = hist.find_state(d.history, state) if state is not None else None
+    changed = courtcopy.changes(d, copy) if copy is not None else []
     if as_json:
         data: dict[str, Any] = {"ok": not problems, "state_hash": current, "problems": problems}
         if state is not None:
             data.update(_sighting_json(state, sighting))
+        if copy is not None:
+            data["records_changed"] = [c.to_dict() for c in changed]
         print_json(data)
     else:
         if not problems:
@@ -132,8 +151,20 @@ def verify(
             typer.echo(f"Error: {one_line(problem)}", err=True)
         if state is not None:
             _say_sighting(state, sighting)
+        if copy is not None:
+            _say_changes(changed)
     if problems or (state is not None and sighting is None):
         raise typer.Exit(1)
+
+
+def _say_changes(changed: list[Any]) -> None:
+    """Which records of a PDF report the dossier no longer holds as they were."""
+    if not changed:
+        say("The records in the report are as the dossier holds them now.")
+        return
+    say(f"{len(changed)} record(s) of the report differ now:")
+    for change in changed:
+        say(f"  {change.kind} {change.id}: {change.how}")
 
 
 def _accept(ctx: typer.Context, as_json: bool) -> None:
