@@ -70,6 +70,19 @@ def test_the_pdf_opens_with_page_numbers_title_and_state_hash(
     state = re.search(r"state hash ([0-9a-f]{64})", said)
     assert state is not None
     assert state.group(1) in "".join(texts[-1].split())  # the hash may break across lines
+    # Each case starts a page (the one after the chart and the first case's heading).
+    starts = [" ".join(text.split())[:40] for text in texts]
+    for title in ("Vasily Aleksanyan (ex-Yukos", "Andrei Kudoyarov (Moscow School"):
+        assert any(start.startswith(title) for start in starts), title
+    import pypdf
+
+    links = [
+        annotation.get_object()["/A"]["/URI"]
+        for page in pypdf.PdfReader(pdf).pages
+        for annotation in page.get("/Annots", ()) or ()
+        if "/A" in annotation.get_object() and "/URI" in annotation.get_object()["/A"]
+    ]
+    assert any(str(link).startswith("http") for link in links)  # sources stay clickable
 
 
 def test_every_name_is_text_in_the_pdf(court_copy: tuple[Path, Path, str]) -> None:
@@ -191,3 +204,73 @@ def test_verify_refuses_what_is_not_a_dossier_pdf(run: Run, tmp_path: Path) -> N
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {text}: cannot read it as a PDF")
     assert run("verify", "--file", str(other), "--hash", "0" * 64).exit_code == 2
+
+
+# Everything fits the page --------------------------------------------------------------
+
+
+def overflowing(html: str) -> list[tuple[float, str, str]]:
+    """Boxes of WeasyPrint's own layout that reach past the page's content area."""
+    from weasyprint import HTML
+
+    found = []
+    for page in HTML(string=html).render().pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        stack = list(box.children)
+        while stack:
+            child = stack.pop()
+            stack.extend(getattr(child, "children", ()) or ())
+            reach = child.position_x + child.margin_width()
+            if reach > right + 0.5:
+                found.append((reach - right, type(child).__name__, child.element_tag))
+    return found
+
+
+def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    weasyprint_or_skip()
+    import datetime
+
+    from dossier import Dossier
+    from dossier.render.html import render
+    from dossier.report import build
+
+    cases = tmp_path / "cases.csv"
+    cases.write_text("id,title\na,Case A\nb,Case B\n", encoding="utf-8")
+    persons = ["id,name,case,role"]
+    events = ["case,date,type,person,place"]
+    for i in range(30):
+        name = (
+            f"Александр Владимирович Константинопольский-{i}"
+            if i % 2
+            else f"Maximilian Alexandrovich Konstantinopolsky {i}"
+        )
+        case = "a" if i < 15 else "b"
+        persons.append(f"p{i},{name},{case},defendant")
+        place = "Matrosskaya Tishina pretrial detention centre No. 1, Moscow"
+        events.append(f'{case},20{10 + i % 10}-0{1 + i % 9}-1{i % 9},arrest,p{i},"{place}"')
+        if i % 3:
+            events.append(f"{case},20{11 + i % 10}-0{1 + i % 9},sentence,p{i},")
+        if i % 4:
+            events.append(f"{case},20{12 + i % 10},release,p{i},")
+    (tmp_path / "persons.csv").write_text("\n".join(persons) + "\n", encoding="utf-8")
+    (tmp_path / "events.csv").write_text("\n".join(events) + "\n", encoding="utf-8")
+    result = run("import", str(cases), str(tmp_path / "persons.csv"), str(tmp_path / "events.csv"))
+    assert result.exit_code == 0, result.output
+    report = build(Dossier.load(db), ["a", "b"], as_of=datetime.date(2026, 1, 1))
+    assert len(report.comparison) == 30
+    assert overflowing(render(report)) == []
+
+
+def test_the_sample_report_fits_the_page(court_copy: tuple[Path, Path, str]) -> None:
+    import datetime
+
+    from dossier import Dossier
+    from dossier.render.html import render
+    from dossier.report import build
+
+    db, _, _ = court_copy
+    report = build(Dossier.load(db), list(CASES), as_of=datetime.date(2026, 1, 1))
+    assert overflowing(render(report)) == []
