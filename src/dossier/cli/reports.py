@@ -41,7 +41,7 @@ def report(
                 param_hint="-o",
             )
     fmt = fmt or "txt"
-    if fmt not in ("html", "md", "txt", "pdf"):
+    if fmt not in ("html", "md", "txt", "pdf"):  # render/documents.py FORMATS
         raise typer.BadParameter("must be html, md, txt or pdf", param_hint="--format")
     if fmt == "pdf" and output is None:
         raise typer.BadParameter("a PDF goes to a file: give -o FILE.pdf", param_hint="--format")
@@ -49,47 +49,22 @@ def report(
     d = load(ctx)
     for case_id in cases:
         require_case(d, case_id)
-    built_cases = list(dict.fromkeys(cases))
     built = build(
         d,
-        built_cases,
+        list(dict.fromkeys(cases)),
         as_of=day,
         include_confidential=include_confidential,
     )
+    from dossier.render.documents import files
     from dossier.storage import write_atomic
 
-    if fmt == "pdf":
-        assert output is not None
-        from dossier.io import export
-        from dossier.render import pdf
-
-        records = export.select(d, built_cases, include_confidential=include_confidential)
-        data = b"".join(export.to_json(records))
-        write_atomic(output, pdf.render(built, data), "report")
-        say(f"Wrote {output}{' (redacted)' if built.redacted else ''}; state hash"
-            f" {built.state_hash}")  # fmt: skip
-        return
-    if fmt == "html":
-        from dossier.render.html import render as html
-
-        document = html(built)
-    elif fmt == "md":
-        from dossier.render.markdown import render as markdown
-
-        chart = None
-        if output is not None and built.chart is not None and built.chart.rows:
-            from dossier.render import svgchart
-
-            chart = output.with_name(f"{output.stem}-custody.svg")
-            write_atomic(chart, svgchart.render(built.chart).encode("utf-8"), "report")
-        document = markdown(built, chart.name if chart is not None else None)
-    else:
-        from dossier.render.text import render as text
-
-        document = text(built)
+    for where, data in files(d, built, fmt, output, include_confidential=include_confidential):
+        if where is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            write_atomic(where, data, "report")
     if output is None:
-        sys.stdout.write(document)
         return
-    write_atomic(output, document.encode("utf-8"), "report")
     note = " (redacted)" if built.redacted else ""
     say(f"Wrote {output}{note}; state hash {built.state_hash}")
