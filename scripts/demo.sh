@@ -27,6 +27,7 @@ run stats
 run search Chodorkowski --limit 3
 run report kudoyarov
 run report khodorkovsky aleksanyan kudoyarov -o dossier-demo.html
-run verify
-printf '\nOpen dossier-demo.html in a browser, or print it to PDF: the report on all three cases.\n'
+run report khodorkovsky aleksanyan kudoyarov -o dossier-demo.pdf
+run verify --file dossier-demo.pdf
+printf '\nOpen dossier-demo.html in a browser, or dossier-demo.pdf: the court copy of all three cases.\n'
 
