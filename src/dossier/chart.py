@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dossier.custody import CUSTODY, Custody, custody_stored, known_on
+from dossier.custody import CUSTODY, Custody, known_on
 from dossier.dates import stored
 from dossier.stats import sort_rows
 
@@ -112,11 +112,11 @@ def build(
     known, left_out = known_on(events, as_of)
     if person is not None:
         known = [r for r in known if person in r["persons"]]
-    named = dict.fromkeys(p for r in known for p in r["persons"])
-    held = custody_stored(named if person is None else [person], known, as_of)
-    stats = compute_stored([], [], known, as_of)  # the comparison rows give the order
+    # The statistics give the periods and problems, and their comparison rows the order.
+    stats = compute_stored([], [], known, as_of)
+    held = Custody(stats.periods, stats.problems)
     compared = [replace(r, name=names.get(r.person, r.person)) for r in stats.per_person]
-    order = [r.person for r in sort_rows(compared, sort)]
+    order = [r.person for r in sort_rows(compared, sort) if person in (None, r.person)]
     rows = _rows(held, known, names)
     by_person = {r.person: r for r in rows}
     return Chart(as_of, tuple(by_person[p] for p in order if p in by_person), left_out)

@@ -6,10 +6,15 @@ Built from a Jinja2 template with autoescape on, so user text such as
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dossier.dates import show
 from dossier.render import marks
 from dossier.report import Report
 from dossier.vocab import EVENT_TYPES, Effect
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def is_url(source: str) -> bool:
@@ -17,17 +22,22 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def render(report: Report) -> str:
-    """The HTML document."""
+def templates() -> Environment:
+    """The Jinja environment of render/templates/: autoescaped, strict about names."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    env = Environment(
+    return Environment(
         loader=PackageLoader("dossier.render", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def render(report: Report) -> str:
+    """The HTML document."""
+    env = templates()
     effects = {
         name: {Effect.START: "start", Effect.END: "end"}.get(effect, "")
         for name, effect in EVENT_TYPES.items()

@@ -80,34 +80,34 @@ def _marked(figure: Period | PersonRow) -> bool:
     return days or pretrial
 
 
-def period_legend(periods: Iterable[Period], troubled: Iterable[bool]) -> str:
-    """The legend under a table of periods; `troubled` says which rows are marked."""
-    periods = list(periods)
+def figures_legend(figures: Iterable[Period | PersonRow], troubled: Iterable[bool]) -> str:
+    """The legend under a table of periods or comparison rows; `troubled` says which
+    rows are marked '!'."""
+    figures = list(figures)
     return legend(
-        approximate=any(_marked(p) for p in periods),
-        ranges=any(p.days_min != p.days_max or p.pretrial_days_min != p.pretrial_days_max
-                   for p in periods),
-        running=any(p.ongoing for p in periods),
+        approximate=any(_marked(f) for f in figures),
+        ranges=any(f.days_min != f.days_max or f.pretrial_days_min != f.pretrial_days_max
+                   for f in figures),
+        running=any(f.ongoing for f in figures),
         problems=any(troubled),
     )  # fmt: skip
+
+
+def period_legend(periods: Iterable[Period], troubled: Iterable[bool]) -> str:
+    """The legend under a table of periods."""
+    return figures_legend(periods, troubled)
 
 
 def held_legend(held: Iterable[Held]) -> str:
     """The legend under a report's custody table."""
     held = list(held)
-    return period_legend([h.period for h in held], [h.troubled for h in held])
+    return figures_legend([h.period for h in held], [h.troubled for h in held])
 
 
 def row_legend(rows: Iterable[PersonRow]) -> str:
     """The legend under a comparison table."""
     rows = list(rows)
-    return legend(
-        approximate=any(_marked(r) for r in rows),
-        ranges=any(r.days_min != r.days_max or r.pretrial_days_min != r.pretrial_days_max
-                   for r in rows),
-        running=any(r.ongoing for r in rows),
-        problems=any(r.problems for r in rows),
-    )  # fmt: skip
+    return figures_legend(rows, [bool(r.problems) for r in rows])
 
 
 def total(value: object, approximate: bool) -> str:

@@ -114,13 +114,6 @@ def geometry(chart: Chart, width: int = WIDTH) -> dict[str, Any]:
 
 def render(chart: Chart, width: int = WIDTH) -> str:
     """The chart as one SVG document (user text escaped)."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from dossier.render.html import templates
 
-    env = Environment(
-        loader=PackageLoader("dossier.render", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("chart.svg.j2").render(c=geometry(chart, width))
+    return templates().get_template("chart.svg.j2").render(c=geometry(chart, width))
