@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import typer
 import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner, Result
 
+from dossier import vault
 from dossier.cli.app import app
+from dossier.crypto import KdfParams, Keys, unseal
+from dossier.storage import lock_path
 
 # No deadlines for property tests: timing belongs in benchmarks/, and a slow moment
 # on a shared machine must not fail a test.
@@ -94,8 +98,42 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "dossier.json"
 
 
+# Encrypted dossiers in tests: a key derivation that costs nothing (the default costs
+# 0.15 s a command), and a passphrase in two scripts.
+FAST_KDF = KdfParams(memory_kib=8, iterations=1, lanes=1)
+PASSPHRASE = "correct horse battery staple / верный конь"
+
+
+@pytest.fixture(params=["plain", "encrypted"])
+def storage(request: pytest.FixtureRequest, db: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the CLI suite's dossier is stored: every test that uses `run` runs once on a
+    plain file and once on an encrypted one (created empty, the passphrase given in
+    $DOSSIER_PASSPHRASE as a script would)."""
+    if request.param == "encrypted":
+        if request.node.get_closest_marker("plain_only"):
+            pytest.skip(request.node.get_closest_marker("plain_only").args[0])
+        vault.encrypt(db, PASSPHRASE, FAST_KDF)
+        lock_path(db).unlink()  # the set-up's own: as if the file had been copied here
+        monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    return str(request.param)
+
+
+def stored(path: Path) -> dict[str, Any]:
+    """The JSON a dossier file holds, decrypted when it is encrypted."""
+    raw, _key = unseal(path.read_bytes(), path, Keys(lambda _path: PASSPHRASE))
+    data: dict[str, Any] = orjson.loads(raw)
+    return data
+
+
+def rewrite(path: Path, plaintext: bytes) -> None:
+    """Replace a dossier file's contents as someone outside dossier would: with a text
+    editor, or, for an encrypted file, decrypting, editing and encrypting it again."""
+    _raw, key = unseal(path.read_bytes(), path, Keys(lambda _path: PASSPHRASE))
+    path.write_bytes(plaintext if key is None else key.seal(plaintext))
+
+
 @pytest.fixture
-def run(db: Path) -> Run:
+def run(db: Path, storage: str) -> Run:
     """Run the CLI against `db`: run("case", "list", "--json")."""
     runner = CliRunner()
 

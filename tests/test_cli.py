@@ -233,6 +233,7 @@ def test_vocab_json(run: Run) -> None:
     assert vocab["outcomes"] == ["guilty", "acquitted", "dismissed", "returned"]
 
 
+@pytest.mark.plain_only("about a dossier file that does not exist yet")
 def test_reads_of_a_missing_named_database_are_refused_and_create_nothing(
     run: Run, db: Path
 ) -> None:

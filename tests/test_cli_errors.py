@@ -18,7 +18,7 @@ import typer
 from filelock import FileLock
 from typer.testing import CliRunner, Result
 
-from conftest import Run, Snapshot, within
+from conftest import Run, Snapshot, rewrite, stored, within
 
 
 def assert_refused(result: Result, before: Snapshot | None, *words: str, code: int = 1) -> str:
@@ -100,6 +100,7 @@ def test_unknown_names_are_refused(
     assert_refused(aleksanyan(*args), before, *words)
 
 
+@pytest.mark.plain_only("about a dossier file that does not exist yet")
 def test_unknown_case_on_a_new_database_does_not_create_it(run: Run, db: Path) -> None:
     before = Snapshot.of(db)
     assert_refused(run("log", "nosuch", "arrest", "2006-04-06"), before, "no case 'nosuch'")
@@ -342,14 +343,15 @@ def test_a_damaged_record_is_reported_as_a_damaged_file(run: Run, db: Path) -> N
 @pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
 def test_a_newer_schema_is_refused_and_kept(run: Run, db: Path, args: tuple[str, ...]) -> None:
     assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
-    data = json.loads(db.read_bytes())
+    data = stored(db)
     assert data["meta"]["1"]["schema"] == 1
     data["meta"]["1"]["schema"] = 999
-    db.write_text(json.dumps(data))
+    rewrite(db, json.dumps(data).encode())
     before = Snapshot.of(db)
     assert_refused(run(*args), before, str(db), "newer version", "schema 999", "upgrade")
 
 
+@pytest.mark.plain_only("about a path that is not a dossier file at all")
 @pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
 def test_a_directory_as_database(run: Run, db: Path, args: tuple[str, ...]) -> None:
     db.mkdir()
@@ -380,6 +382,7 @@ def test_a_device_is_refused_and_left_alone() -> None:
     assert not list(Path("/dev").glob("null.*.tmp"))
 
 
+@pytest.mark.plain_only("about a path that is not a dossier file at all")
 @pytest.mark.parametrize("args", [READ_COMMANDS[0], WRITE_COMMANDS[0]], ids=["read", "write"])
 def test_a_fifo_is_refused_at_once(run: Run, db: Path, args: tuple[str, ...]) -> None:
     os.mkfifo(db)
@@ -429,6 +432,7 @@ def test_a_new_dossier_is_0600_whatever_the_umask(run: Run, db: Path) -> None:
     assert stat.S_IMODE(db.with_name(db.name + ".lock").stat().st_mode) == 0o600
 
 
+@pytest.mark.plain_only("about a dossier file that does not exist yet")
 @pytest.mark.parametrize("args", READ_COMMANDS, ids=[" ".join(a) for a in READ_COMMANDS])
 def test_a_named_file_that_does_not_exist_is_an_error_for_reads(
     run: Run, db: Path, args: tuple[str, ...]
@@ -448,6 +452,7 @@ def test_dossier_db_naming_a_missing_file_is_an_error_for_reads(
     assert CliRunner().invoke(app(), ["case", "list"]).exit_code == 0
 
 
+@pytest.mark.plain_only("about a dossier file that does not exist yet")
 def test_a_dangling_link_is_a_missing_file(run: Run, db: Path, tmp_path: Path) -> None:
     target = tmp_path / "target.json"
     db.symlink_to(target)

@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from conftest import Run, Snapshot
+from conftest import Run, Snapshot, rewrite, stored
 from dossier.store import Dossier
 
 OUTSIDE = "(the file was edited outside dossier; see 'dossier verify')"
@@ -19,9 +18,9 @@ OUTSIDE = "(the file was edited outside dossier; see 'dossier verify')"
 
 def edit_file(db: Path, change: Any) -> None:
     """Change the stored JSON as a person with a text editor would."""
-    data = orjson.loads(db.read_bytes())
+    data = stored(db)
     change(data)
-    db.write_bytes(json.dumps(data, ensure_ascii=False, indent=1).encode())
+    rewrite(db, json.dumps(data, ensure_ascii=False, indent=1).encode())
 
 
 def event_of(data: dict[str, Any], type_: str) -> dict[str, Any]:
@@ -43,7 +42,7 @@ def event_of(data: dict[str, Any], type_: str) -> dict[str, Any]:
 def test_a_damaged_record_stops_every_command_with_a_located_error(
     aleksanyan: Run, db: Path, command: tuple[str, ...], value: Any, message: str
 ) -> None:
-    arrest = event_of(orjson.loads(db.read_bytes()), "arrest")["id"]
+    arrest = event_of(stored(db), "arrest")["id"]
     edit_file(db, lambda data: event_of(data, "arrest").update(date=value))
     before = Snapshot.of(db)
     result = aleksanyan(*command)
@@ -77,7 +76,7 @@ def test_verify_lists_every_damaged_record_and_accept_refuses(aleksanyan: Run, d
 
 
 def test_an_edit_is_named_warned_about_marked_and_accepted(aleksanyan: Run, db: Path) -> None:
-    arrest = event_of(orjson.loads(db.read_bytes()), "arrest")["id"]
+    arrest = event_of(stored(db), "arrest")["id"]
     edit_file(db, lambda data: event_of(data, "arrest").update(place="Butyrka", date="2006-04-07"))
     last = Dossier.load(db).history[-1]["seq"]
     finding = f"event {arrest} changed: date, place outside dossier after history entry {last}"
@@ -125,7 +124,7 @@ def test_added_and_removed_records_are_named(aleksanyan: Run, db: Path) -> None:
         del data["events"][key]
         data["cases"]["9"] = {**data["cases"]["1"], "id": "by-hand"}
 
-    release = event_of(orjson.loads(db.read_bytes()), "release")["id"]
+    release = event_of(stored(db), "release")["id"]
     edit_file(db, change)
     last = Dossier.load(db).history[-1]["seq"]
     assert json.loads(aleksanyan("verify", "--json").stdout)["problems"] == [

@@ -47,6 +47,16 @@ class CorruptDatabase(DatabaseError):
     """The file is not valid JSON, or not a dossier; it is never overwritten."""
 
 
+class AlteredFile(CorruptDatabase):
+    """An encrypted file fails its integrity check: altered, damaged or cut short."""
+
+
+class PassphraseError(DossierError):
+    """An encrypted dossier without its passphrase, or with a wrong one (exit 4)."""
+
+    exit_code = 4
+
+
 class NewerSchema(DatabaseError):
     """The file was written by a newer version of dossier."""
 

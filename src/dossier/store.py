@@ -21,15 +21,24 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 
 from dossier import contract
 from dossier import history as hist
-from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
+from dossier.errors import (
+    CorruptDatabase,
+    DatabaseError,
+    NewerSchema,
+    NothingToDo,
+    PassphraseError,
+)
 from dossier.model import Case, Event, Person, now_iso
 from dossier.storage import check_path, parse_json, read_raw, write_atomic, write_lock
+
+if TYPE_CHECKING:
+    from dossier.crypto import FileKey, Keys
 
 FORMAT_NAME = "dossier"
 SCHEMA_VERSION = 1
@@ -173,6 +182,8 @@ class Dossier:
             raw is not None and self.migrated_from is None and _as_written(raw, self.meta)
         )
         self._outside: list[str] | None = None
+        # The key of an encrypted file (see crypto.py): a write seals with it again.
+        self.key: FileKey | None = None
         self.damage: list[str] = [] if self._as_written else self._shape_faults()
         if self.damage and strict:
             more = f" (and {len(self.damage) - 1} more)" if len(self.damage) > 1 else ""
@@ -182,10 +193,17 @@ class Dossier:
             )
 
     @classmethod
-    def load(cls, path: str | Path, must_exist: bool = False, strict: bool = True) -> Dossier:
+    def load(
+        cls,
+        path: str | Path,
+        must_exist: bool = False,
+        strict: bool = True,
+        keys: Keys | None = None,
+    ) -> Dossier:
         """Read a dossier without locking. A missing file is an empty dossier, or with
         `must_exist` an error; what is not a regular file is refused unopened; a record
-        of the wrong shape is an error, unless not `strict` (for `verify`)."""
+        of the wrong shape is an error, unless not `strict` (for `verify`). An encrypted
+        file is opened with `keys` (default: `Keys.from_environment()`)."""
         real = _real(path)
         if check_path(real) is None:
             if must_exist:
@@ -194,28 +212,47 @@ class Dossier:
                     " command such as 'dossier case add'"
                 )
             return cls(real, None)
-        raw = read_raw(real)
+        return cls._read(real, keys, strict)
+
+    @classmethod
+    def _read(cls, path: Path, keys: Keys | None, strict: bool = True) -> Dossier:
+        """The dossier in the file at `path` (decrypted with `keys` when encrypted)."""
+        from dossier.crypto import unseal
+
+        raw, key = unseal(read_raw(path), path, keys)
         with paused_gc():
-            return cls(real, parse_json(raw, real), raw, strict)
+            dossier = cls(path, parse_json(raw, path), raw, strict)
+        dossier.key = key
+        return dossier
 
     @classmethod
     @contextmanager
-    def edit(cls, path: str | Path, command: str, create_folders: bool = True) -> Iterator[Dossier]:
+    def edit(
+        cls,
+        path: str | Path,
+        command: str,
+        create_folders: bool = True,
+        keys: Keys | None = None,
+    ) -> Iterator[Dossier]:
         """Lock, read, yield the dossier to change, then commit once (if anything changed).
 
         A missing file is created by the commit, and its missing folders with
         `create_folders` (else they are an error). What is not a regular file is
-        refused before anything is created beside it.
+        refused before anything is created beside it. An encrypted file is opened
+        with `keys` and written encrypted again.
         """
+        from dossier import crypto
+
         path = _real(path)
+        keys = keys or crypto.Keys.from_environment()
         if check_path(path) is None:
-            _folder_for(path, create_folders)
+            folder_for(path, create_folders)
+        else:
+            crypto.prepare(path, keys)  # a passphrase is typed before the lock is taken
         with write_lock(path) as lock:
             try:
-                raw = read_raw(path)
-                with paused_gc():
-                    dossier = cls(path, parse_json(raw, path), raw)
-            except DatabaseError:
+                dossier = cls._read(path, keys)
+            except (DatabaseError, PassphraseError):
                 # Nothing is left beside a refused file. The type of the path was checked
                 # before the lock was taken (a stat costs nothing), but its content is
                 # only read under the lock: reading a large file twice on every write
@@ -223,7 +260,6 @@ class Dossier:
                 # removed again (only if this hold made it: see HeldLock.discard).
                 lock.discard()
                 raise
-            del raw
             yield dossier
             dossier.commit(command)
 
@@ -340,7 +376,8 @@ class Dossier:
             write_atomic(
                 self.path.with_name(f"{self.path.name}.bak-{stamp}"), self.path.read_bytes()
             )
-        write_atomic(self.path, self._file_parts())
+        parts = self._file_parts()
+        write_atomic(self.path, parts if self.key is None else self.key.seal(parts))
         for table in self.tables().values():
             table.originals.clear()
         return entry
@@ -392,6 +429,10 @@ class Dossier:
                         raw[key] = original
             tables[kind] = raw
         return tables
+
+    def file_bytes(self) -> bytes:
+        """The file as dossier writes it, in plaintext."""
+        return b"".join(self._file_parts())
 
     def _file_parts(self) -> tuple[bytes, memoryview]:
         """The file: meta first, then records and history, whose digest meta keeps.
@@ -641,7 +682,7 @@ def _real(path: str | Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _folder_for(path: Path, create: bool) -> None:
+def folder_for(path: Path, create: bool) -> None:
     """The folder of a new dossier file: made (with its parents) when `create`, else it
     must exist, so that a mistyped folder is an error rather than a new dossier."""
     folder = path.parent

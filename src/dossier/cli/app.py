@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from dossier.cli import admin, cases, events, find, io, persons, reports, views
+from dossier.cli import admin, cases, events, find, io, persons, reports, secure, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
 from dossier.errors import DossierError, one_line
 
@@ -87,6 +87,7 @@ app.command("export")(io.export)
 app.command("report")(reports.report)
 app.command("search")(find.search)
 admin.register(app)
+secure.register(app)
 
 
 def _version(value: bool) -> None:
@@ -112,12 +113,22 @@ def main_options(
     no_pager: bool = typer.Option(
         False, "--no-pager", help="Print long output at once instead of through the pager."
     ),
+    passphrase_file: Path | None = typer.Option(
+        None,
+        "--passphrase-file",
+        help="Read the passphrase of an encrypted dossier from this file (default:"
+        " $DOSSIER_PASSPHRASE_FILE, $DOSSIER_PASSPHRASE, the unlock of this shell, else asked"
+        " on a terminal).",
+    ),
+    passphrase_fd: int | None = typer.Option(
+        None, "--passphrase-fd", help="Read the passphrase from this open file descriptor."
+    ),
 ) -> None:
     """Case dossiers for politically motivated prosecutions.
 
     Example: dossier --db yukos.json timeline aleksanyan
     """
-    ctx.obj = Settings(db, debug)
+    ctx.obj = Settings(db, debug, passphrase_file, passphrase_fd)
     from dossier.cli import pager
 
     pager.DISABLED = no_pager

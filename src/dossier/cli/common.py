@@ -22,11 +22,13 @@ from dossier.errors import DossierError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from dossier.crypto import Keys
     from dossier.dates import PartialDate
     from dossier.store import Dossier
 
 
 ARGV_KEY = "dossier.argv"
+KEYS_KEY = "dossier.keys"
 WARNED_KEY = "dossier.warned"  # the warning about changes outside dossier was given
 
 
@@ -36,6 +38,8 @@ class Settings:
 
     db: Path | None
     debug: bool
+    passphrase_file: Path | None = None
+    passphrase_fd: int | None = None
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -73,7 +77,9 @@ def load(ctx: typer.Context, dry_run: bool = False, *, verifying: bool = False) 
     from dossier.store import Dossier
 
     path, named = _db(ctx)
-    dossier = Dossier.load(path, must_exist=named and not dry_run, strict=not verifying)
+    dossier = Dossier.load(
+        path, must_exist=named and not dry_run, strict=not verifying, keys=keys(ctx)
+    )
     if not verifying:
         warn_outside(ctx, dossier)
     return dossier
@@ -89,10 +95,77 @@ def edit(ctx: typer.Context, warn: bool = True) -> Iterator[Dossier]:
     from dossier.store import Dossier
 
     path, named = _db(ctx)
-    with Dossier.edit(path, command=command_line(ctx), create_folders=not named) as dossier:
+    with Dossier.edit(
+        path, command=command_line(ctx), create_folders=not named, keys=keys(ctx)
+    ) as dossier:
         if warn:
             warn_outside(ctx, dossier)
         yield dossier
+
+
+def keys(ctx: typer.Context, session: bool = True) -> Keys:
+    """What opens an encrypted dossier in this command: the shell's unlock (unless not
+    `session`), then the passphrase (`passphrase`), asked for only when needed.
+
+    One object a command, so that a passphrase is asked and derived once.
+    """
+    from dossier.crypto import Keys
+
+    meta = ctx.find_root().meta
+    key = f"{KEYS_KEY}.{session}"
+    if key not in meta:
+        unlocked = os.environ.get("DOSSIER_SESSION") if session else None
+        meta[key] = Keys(lambda path: passphrase(ctx, path), unlocked or None)
+    found: Keys = meta[key]
+    return found
+
+
+def given_passphrase(ctx: typer.Context) -> str | None:
+    """The passphrase a script gave: --passphrase-fd, --passphrase-file,
+    $DOSSIER_PASSPHRASE_FILE or $DOSSIER_PASSPHRASE, in that order; None if none."""
+    from dossier import crypto
+
+    options = settings(ctx)
+    if options.passphrase_fd is not None:
+        return crypto.passphrase_from_fd(options.passphrase_fd)
+    if options.passphrase_file is not None:
+        return crypto.passphrase_from_file(options.passphrase_file, "--passphrase-file")
+    return crypto.environment_passphrase()
+
+
+def passphrase(ctx: typer.Context, path: Path) -> str | None:
+    """The passphrase of the encrypted dossier at `path`: given by the script, else
+    asked on a terminal; None without either."""
+    given = given_passphrase(ctx)
+    if given is not None or not interactive():
+        return given
+    text: str = typer.prompt(f"Passphrase for {path}", hide_input=True, err=True)
+    return text
+
+
+def new_passphrase(
+    path: Path,
+    file: Path | None = None,
+    fd: int | None = None,
+    options: str = "--new-passphrase-file or --new-passphrase-fd",
+) -> str:
+    """A new passphrase for `path`: read from `file` or `fd` when given, else asked
+    twice on a terminal; PassphraseError (naming `options`) without either."""
+    from dossier import crypto
+    from dossier.errors import PassphraseError
+
+    if fd is not None:
+        return crypto.passphrase_from_fd(fd)
+    if file is not None:
+        return crypto.passphrase_from_file(file, "--new-passphrase-file")
+    if interactive():
+        text: str = typer.prompt(
+            f"New passphrase for {path}", hide_input=True, confirmation_prompt=True, err=True
+        )
+        return text
+    raise PassphraseError(
+        f"not on a terminal, so cannot ask for the new passphrase of {path}: give it with {options}"
+    )
 
 
 def warn_outside(ctx: typer.Context, dossier: Dossier) -> None:
@@ -117,6 +190,9 @@ def warn_outside(ctx: typer.Context, dossier: Dossier) -> None:
     )
 
 
+GLOBAL_WITH_VALUE = ("--db", "--passphrase-file", "--passphrase-fd")
+
+
 def command_line(ctx: typer.Context) -> str:
     """The command as typed, without the global options, for the history."""
     args: list[str] = list(ctx.find_root().meta.get(ARGV_KEY, ()))
@@ -125,9 +201,9 @@ def command_line(ctx: typer.Context) -> str:
     for arg in args:
         if skip:
             skip = False
-        elif arg == "--db":
+        elif arg in GLOBAL_WITH_VALUE:
             skip = True
-        elif arg != "--debug" and not arg.startswith("--db="):
+        elif arg != "--debug" and not arg.startswith(tuple(f"{o}=" for o in GLOBAL_WITH_VALUE)):
             words.append(arg)
     import shlex
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dossier.cli.common import complete_case, edit, load, print_json, say
+from dossier.cli.common import complete_case, edit, load, print_json, say, warn
 from dossier.errors import DossierError, one_line
 
 if TYPE_CHECKING:
@@ -179,5 +179,7 @@ def export(
     from dossier.storage import write_atomic
 
     write_atomic(output, b"".join(chunks), "export")
+    if d.key is not None:
+        warn([f"{output} is not encrypted"])
     counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())
     say(f"Wrote {output} ({fmt}: {counts if fmt != 'csv' else f'{len(records[kind])} {kind}'}).")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from dossier.cli.common import AS_OF, as_of_day, complete_case, load, say
+from dossier.cli.common import AS_OF, as_of_day, complete_case, load, say, warn
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt",
            ".pdf": "pdf"}  # fmt: skip
@@ -64,6 +64,8 @@ def report(
             sys.stdout.flush()
         else:
             write_atomic(where, data, "report")
+            if d.key is not None:
+                warn([f"{where} is not encrypted"])
     if output is None:
         return
     note = " (redacted)" if built.redacted else ""

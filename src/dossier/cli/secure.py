@@ -1,0 +1,173 @@
+"""`dossier encrypt | decrypt | passphrase change | backup | unlock | lock`."""
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from dossier.cli.common import (
+    confirm,
+    db_path,
+    given_passphrase,
+    keys,
+    new_passphrase,
+    say,
+    warn,
+)
+
+KDF_MEMORY = typer.Option(
+    64, "--kdf-memory", min=1, max=2048, help="MiB of memory the key derivation uses."
+)
+KDF_PASSES = typer.Option(3, "--kdf-passes", min=1, max=16, help="Passes over that memory.")
+NEW_FILE = typer.Option(
+    None, "--new-passphrase-file", help="Read the new passphrase from this file."
+)
+NEW_FD = typer.Option(
+    None, "--new-passphrase-fd", help="Read the new passphrase from this file descriptor."
+)
+SESSION = "DOSSIER_SESSION"
+SCRIPT_SOURCES = "--passphrase-file, --passphrase-fd or DOSSIER_PASSPHRASE_FILE"
+
+if TYPE_CHECKING:
+    from dossier.crypto import KdfParams
+
+
+def _kdf(memory: int, passes: int) -> "KdfParams":
+    from dossier.crypto import KdfParams
+
+    return KdfParams(memory_kib=memory * 1024, iterations=passes)
+
+
+def encrypt(
+    ctx: typer.Context,
+    kdf_memory: int = KDF_MEMORY,
+    kdf_passes: int = KDF_PASSES,
+) -> None:
+    """Encrypt the dossier in place; a missing one is created empty and encrypted.
+
+    The passphrase is asked twice on a terminal; scripts give it as for any command
+    (--passphrase-file, --passphrase-fd, DOSSIER_PASSPHRASE_FILE).
+
+    Example: dossier encrypt
+    """
+    from dossier import vault
+
+    path = vault.real(db_path(ctx))
+    passphrase = given_passphrase(ctx) or new_passphrase(path, options=SCRIPT_SOURCES)
+    created = vault.encrypt(path, passphrase, _kdf(kdf_memory, kdf_passes))
+    say(f"Created an empty encrypted dossier at {path}." if created else f"Encrypted {path}.")
+    leftovers = sorted(path.parent.glob(f"{path.name}.bak-*"))
+    if leftovers:
+        warn([f"{len(leftovers)} earlier backup(s) beside it are not encrypted, such as"
+              f" {leftovers[0].name}: delete them or keep them somewhere safe"])  # fmt: skip
+
+
+def decrypt(
+    ctx: typer.Context,
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Write a plaintext copy here (a new file)."
+    ),
+    in_place: bool = typer.Option(False, "--in-place", help="Decrypt the dossier itself."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Write a plaintext copy of an encrypted dossier, or decrypt it in place.
+
+    Example: dossier decrypt -o plain.json
+    """
+    from dossier import vault
+
+    if (output is None) == (not in_place):
+        raise typer.BadParameter("give either -o FILE or --in-place", param_hint="-o")
+    path = vault.real(db_path(ctx))
+    where = output if output is not None else path
+    confirm(f"Write {where} without encryption?", yes)
+    vault.decrypt(path, keys(ctx), output)
+    warn([f"{where} is not encrypted"])
+
+
+def change(
+    ctx: typer.Context,
+    new_file: Path | None = NEW_FILE,
+    new_fd: int | None = NEW_FD,
+    kdf_memory: int = KDF_MEMORY,
+    kdf_passes: int = KDF_PASSES,
+) -> None:
+    """Change the passphrase: a new data key and salt; the old passphrase stops working.
+
+    The current passphrase is needed (an unlocked shell is not enough); the new one
+    is asked twice on a terminal, or read from --new-passphrase-file or -fd.
+
+    Example: dossier passphrase change
+    """
+    from dossier import vault
+
+    path = vault.real(db_path(ctx))
+    current = keys(ctx, session=False)
+    current.passphrase_for(path)  # the current one first, then the new one
+    new = new_passphrase(path, new_file, new_fd)
+    vault.change_passphrase(path, current, new, _kdf(kdf_memory, kdf_passes))
+    say(f"Changed the passphrase of {path}; unlocked shells must unlock again.")
+
+
+def backup(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "-o", "--output", help="The backup file (a new file)."),
+) -> None:
+    """Copy the dossier, as it is on disk, to a new file (checked, under the lock).
+
+    The copy of an encrypted dossier is encrypted with the same passphrase.
+
+    Example: dossier backup -o yukos-2026-12-05.dossier
+    """
+    from dossier import vault
+
+    path = vault.real(db_path(ctx))
+    encrypted = vault.backup(path, output, keys(ctx))
+    say(f"Wrote {output} ({'encrypted' if encrypted else 'not encrypted'}).")
+    if not encrypted:
+        warn([f"{output} is not encrypted, like {path}; 'dossier encrypt' encrypts it"])
+
+
+def unlock(ctx: typer.Context) -> None:
+    """Unlock an encrypted dossier for this shell: eval "$(dossier unlock)".
+
+    Prints a line that sets DOSSIER_SESSION, a secret that opens this dossier and
+    nothing else, until 'dossier lock' or the end of the session.
+
+    Example: dossier unlock
+    """
+    from dossier import vault
+
+    path = vault.real(db_path(ctx))
+    secret = vault.unlock(path, keys(ctx, session=False))
+    say(f"export {SESSION}={shlex.quote(secret)}")
+    if sys.stdout.isatty():
+        typer.echo(f'To unlock this shell, run: eval "$(dossier --db {shlex.quote(str(path))}'
+                   ' unlock)"', err=True)  # fmt: skip
+
+
+def lock() -> None:
+    """End this shell's unlock: eval "$(dossier lock)".
+
+    Example: dossier lock
+    """
+    from dossier import unlock as session
+
+    secret = os.environ.get(SESSION, "")
+    ended = session.end(secret) if secret else None
+    say(f"unset {SESSION}")
+    typer.echo("Locked." if ended else "This shell held no unlock.", err=True)
+
+
+passphrase_app = typer.Typer(help="The passphrase of an encrypted dossier.", no_args_is_help=True)
+passphrase_app.command("change")(change)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    for command in (encrypt, decrypt, backup, unlock, lock):
+        app.command(command.__name__)(command)
+    app.add_typer(passphrase_app, name="passphrase")
