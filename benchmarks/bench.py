@@ -4,9 +4,12 @@ Generates its own data (100,000 events over 1,000 cases and 3,000 persons, and
 1,000,000 for the scale row) under bench-data/, builds the dossiers with
 `dossier import`, writes the floor's compact JSON (the records alone), then
 runs each case several times interleaved with its reference and prints one
-table. Exits 1 if a row is over budget.
+table. Exits 1 if a row is over budget. The encrypted rows read a copy of the
+100k dossier encrypted with the default key derivation (`dossier encrypt`'s),
+against the same command on the plain dossier.
 
-    .venv/bin/python benchmarks/bench.py [--quick]   # --quick: skip the 1M row
+    .venv/bin/python benchmarks/bench.py [--quick] [--only TEXT]
+    # --quick: skip the 1M row; --only TEXT: only the rows whose name holds TEXT
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -22,6 +26,7 @@ from harness import DOSSIER, PYTHON, ROOT, Case, in_child, measure, table
 from import_100k import import_case, import_floor_case
 
 DATA = ROOT / "bench-data"
+PASSPHRASE = "correct horse battery staple"  # given to the encrypted rows as $DOSSIER_PASSPHRASE
 
 
 def dossier_of(size: int) -> tuple[Path, Path, str]:
@@ -45,6 +50,26 @@ def dossier_of(size: int) -> tuple[Path, Path, str]:
     return db, floor, "case-0007"
 
 
+def encrypted_of(db: Path) -> Path:
+    """`db` encrypted with PASSPHRASE, built once and again whenever `db` is newer."""
+    encrypted = db.with_name("encrypted.json")
+    if not encrypted.exists() or encrypted.stat().st_mtime < db.stat().st_mtime:
+        in_child(
+            f"from data import encrypted_copy; encrypted_copy(Path({str(db)!r}),"
+            f" Path({str(encrypted)!r}), {PASSPHRASE!r})"
+        )
+    return encrypted
+
+
+def fresh_copy(source: Path, target: Path) -> Callable[[], None]:
+    """A set-up that puts a new copy of `source` at `target` (for a row that writes)."""
+
+    def copy() -> None:
+        shutil.copyfile(source, target)
+
+    return copy
+
+
 def floor_command(floor: Path, dump: bool = False) -> list[str]:
     """The floor: parse the records (and, for writes, serialize them again)."""
     code = f"import orjson; d = orjson.loads(open({str(floor)!r}, 'rb').read())"
@@ -53,61 +78,72 @@ def floor_command(floor: Path, dump: bool = False) -> list[str]:
     return [*PYTHON, "-c", code]
 
 
-def cases(quick: bool) -> list[Case]:
-    """Every row of the budget table."""
+def cases(quick: bool, only: str = "") -> list[Case]:
+    """The rows of the budget table whose name holds `only` (every row by default)."""
     typer = [*PYTHON, "-c", "import typer"]
     db, floor, case = dossier_of(100_000)
+    encrypted = encrypted_of(db)
     log_db = db.with_name("log.json")
+    encrypted_log_db = db.with_name("log-encrypted.json")
+    unlocked = {"DOSSIER_PASSPHRASE": PASSPHRASE}
 
-    def fresh_log_db() -> None:
-        shutil.copyfile(db, log_db)
+    def timeline(path: Path) -> list[str]:
+        return [*DOSSIER, "--db", str(path), "timeline", case]
+
+    def log(path: Path) -> list[str]:
+        return [*DOSSIER, "--db", str(path), "log", case, "hearing", "2024-05-01"]
 
     rows = [
         Case("dossier --version", [*DOSSIER, "--version"], typer, 1.25, repeat=15),
         Case("dossier --help", [*DOSSIER, "--help"], typer, 2.5, repeat=15),
-        Case(
-            f"timeline {case}, 100k events",
-            [*DOSSIER, "--db", str(db), "timeline", case],
-            floor_command(floor),
-            1.5,
-        ),
+        Case(f"timeline {case}, 100k events", timeline(db), floor_command(floor), 1.5),
         Case("stats, 100k events", [*DOSSIER, "--db", str(db), "stats"], floor_command(floor), 2.5),
         Case(
             "log one event into 100k",
-            [*DOSSIER, "--db", str(log_db), "log", case, "hearing", "2024-05-01"],
+            log(log_db),
             floor_command(floor, dump=True),
             2.0,
-            before=fresh_log_db,
+            before=fresh_copy(db, log_db),
+        ),
+        Case(
+            f"timeline {case}, 100k events, encrypted, against plain",
+            timeline(encrypted),
+            timeline(db),
+            1.5,
+            env=unlocked,
+        ),
+        Case(
+            "log one event into 100k, encrypted, against plain",
+            log(encrypted_log_db),
+            log(log_db),
+            1.5,
+            before=fresh_copy(encrypted, encrypted_log_db),
+            reference_before=fresh_copy(db, log_db),
+            env=unlocked,
         ),
         import_floor_case(),
         import_case(),
         Case(
             f"peak memory, timeline {case} on 100k",
-            [*DOSSIER, "--db", str(db), "timeline", case],
+            timeline(db),
             floor_command(floor),
             1.5,
             measure="memory",
             repeat=3,
         ),
     ]
-    if not quick:
+    big_row = f"timeline {case}, 1,000,000 events"
+    if not quick and only in big_row:
         big, big_floor, _ = dossier_of(1_000_000)
-        rows.append(
-            Case(
-                f"timeline {case}, 1,000,000 events",
-                [*DOSSIER, "--db", str(big), "timeline", case],
-                floor_command(big_floor),
-                2.0,
-                repeat=3,
-            )
-        )
-    return rows
+        rows.append(Case(big_row, timeline(big), floor_command(big_floor), 2.0, repeat=3))
+    return [row for row in rows if only in row.name]
 
 
 def main() -> int:
     quick = "--quick" in sys.argv
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv[:-1] else ""
     results = []
-    for case in cases(quick):
+    for case in cases(quick, only):
         result = measure(case)
         results.append(result)
         print(f"  {case.name}: {result.ratio:.2f}× (budget {case.budget:g}×)", file=sys.stderr)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from pathlib import Path
 
 import orjson
+
+from dossier import vault
 
 FIRST = [
     "Иван",
@@ -167,4 +170,17 @@ def floor_json(db: Path, out: Path) -> Path:
     data = orjson.loads(db.read_bytes())
     records = {kind: list(data.get(kind, {}).values()) for kind in ("cases", "persons", "events")}
     out.write_bytes(orjson.dumps(records))
+    return out
+
+
+def encrypted_copy(db: Path, out: Path, passphrase: str) -> Path:
+    """`db` encrypted as `dossier encrypt` does it (the default key derivation), as `out`.
+
+    Encrypted beside `out` and then moved there, so that an interrupted build leaves
+    no plain file under the encrypted name.
+    """
+    new = out.with_name(f"{out.name}.new")
+    shutil.copyfile(db, new)
+    vault.encrypt(new, passphrase)
+    new.replace(out)
     return out

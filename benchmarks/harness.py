@@ -11,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +47,7 @@ class Run:
     peak_mib: float
 
 
-def run(command: Sequence[str], env: dict[str, str] | None = None) -> Run:
+def run(command: Sequence[str], env: Mapping[str, str] | None = None) -> Run:
     """Run a command to completion, quietly; its wall time and peak RSS."""
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -78,6 +78,7 @@ class Case:
     before: Callable[[], None] | None = None  # untimed set-up before each of our runs
     reference_before: Callable[[], None] | None = None
     repeat: int = 5
+    env: Mapping[str, str] | None = None  # added to the environment of both commands
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,10 @@ def measure(case: Case) -> Result:
     for _ in range(case.repeat):
         if case.before:
             case.before()
-        mine = run(case.ours)
+        mine = run(case.ours, case.env)
         if case.reference_before:
             case.reference_before()
-        theirs = run(case.reference)
+        theirs = run(case.reference, case.env)
         pick = (lambda r: r.peak_mib) if case.measure == "memory" else (lambda r: r.seconds)
         ours.append(pick(mine))
         reference.append(pick(theirs))

@@ -177,8 +177,16 @@ class Header:
 
 
 def is_encrypted(raw: bytes) -> bool:
-    """Whether `raw` is (or, cut short, was) an encrypted dossier: by its magic bytes."""
-    return raw[: len(MAGIC)] == MAGIC[: len(raw)] and bool(raw)
+    """Whether `raw` is (or, cut short or with a damaged byte, was) an encrypted dossier:
+    by its magic bytes. A plain dossier begins with '{', never with these."""
+    if not raw:
+        return False
+    head = raw[: len(MAGIC)]
+    if head == MAGIC[: len(raw)]:
+        return True
+    # One or two damaged bytes in the magic still name an encrypted file, so that it is
+    # reported as damaged rather than as a file that is not JSON.
+    return len(head) == len(MAGIC) and sum(a != b for a, b in zip(head, MAGIC, strict=True)) <= 2
 
 
 def read_header(raw: bytes, path: Path) -> Header:
@@ -186,23 +194,29 @@ def read_header(raw: bytes, path: Path) -> Header:
 
     Raises AlteredFile for a damaged or cut file, NewerSchema for a format this
     version does not read, and CorruptDatabase for parameters no honest file has.
+    Every version keeps the layout up to the checksum, so the checksum is checked
+    first: a damaged version number is damage, not a newer format.
     """
     if len(raw) < _FIXED:
         raise _altered(path, "it ends inside its first bytes")
+    if raw[: len(MAGIC)] != MAGIC:
+        raise _altered(path, "its first bytes are damaged")
+    size = int.from_bytes(raw[len(MAGIC) + 2 : _FIXED], "big")
+    if size > MAX_HEADER:
+        raise _altered(path, f"its header claims {size} bytes")
+    end = _FIXED + size
+    if len(raw) < end + _CHECKSUM:
+        raise _altered(path, "it is cut short")
+    if hashlib.sha256(memoryview(raw)[:end]).digest() != raw[end : end + _CHECKSUM]:
+        raise _altered(path, "its header fails its checksum")
     version = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 2], "big")
     if version != VERSION:
         raise NewerSchema(
             f"{path} is encrypted in format version {version}; this dossier reads version"
             f" {VERSION}: upgrade dossier to open it"
         )
-    size = int.from_bytes(raw[len(MAGIC) + 2 : _FIXED], "big")
-    if size > MAX_HEADER:
-        raise _altered(path, f"its header claims {size} bytes")
-    end = _FIXED + size
     if len(raw) < end + _CHECKSUM + _TAG:
         raise _altered(path, "it is cut short")
-    if hashlib.sha256(memoryview(raw)[:end]).digest() != raw[end : end + _CHECKSUM]:
-        raise _altered(path, "its header fails its checksum")
     try:
         data = orjson.loads(raw[_FIXED:end])
     except orjson.JSONDecodeError:

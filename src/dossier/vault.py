@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dossier import crypto
 from dossier.crypto import FileKey, KdfParams, Keys, read_header, unseal
-from dossier.errors import DatabaseError, NothingToDo
+from dossier.errors import DatabaseError, DossierError, NothingToDo
 from dossier.storage import check_path, parse_json, read_raw, write_atomic, write_lock
 from dossier.store import Dossier, folder_for
 
@@ -37,12 +38,16 @@ def _locked(path: Path, keys: Keys | None) -> Iterator[Opened]:
     """Hold the lock of the dossier at `path` and read it; it must exist and be a dossier."""
     if check_path(path) is None:
         raise DatabaseError(f"no dossier at {path}; check the path")
-    with write_lock(path):
-        stored = read_raw(path)
-        plaintext, key = unseal(stored, path, keys)
-        # A dossier, not any JSON; damaged records are let through (strict=False): a
-        # damaged dossier is still worth encrypting, and 'verify' says what is wrong.
-        Dossier(path, parse_json(plaintext, path), plaintext, strict=False)
+    with write_lock(path) as lock:
+        try:
+            stored = read_raw(path)
+            plaintext, key = unseal(stored, path, keys)
+            # A dossier, not any JSON; damaged records are let through (strict=False):
+            # 'verify' says what is wrong with them, and they may still be copied.
+            Dossier(path, parse_json(plaintext, path), plaintext, strict=False)
+        except DossierError:
+            lock.discard()  # nothing is left beside a refused file (see HeldLock.discard)
+            raise
         yield Opened(path, stored, plaintext, key)
 
 
@@ -53,34 +58,39 @@ def real(path: str | Path) -> Path:
 
 def is_encrypted(path: str | Path) -> bool:
     """Whether the file at `path` is an encrypted dossier (by its magic bytes)."""
-    from dossier.crypto import is_encrypted as by_bytes
-
     target = real(path)
     if check_path(target) is None:
         return False
     with target.open("rb") as file:
-        return by_bytes(file.read(32))
+        return crypto.is_encrypted(file.read(32))
 
 
 def encrypt(path: str | Path, passphrase: str, kdf: KdfParams | None = None) -> bool:
     """Encrypt the dossier at `path` in place; a missing file becomes an empty encrypted
     dossier. Returns whether the file was created."""
     target = real(path)
-    key = FileKey.new(passphrase, kdf)
     if check_path(target) is None:
         folder_for(target, create=False)
-        with write_lock(target):
-            if check_path(target) is None:
-                write_atomic(target, key.seal(Dossier(target, None).file_bytes()))
-                return True
-    with _locked(target, Keys(lambda _path: None)) as opened:
-        if opened.key is not None:
-            raise NothingToDo(
-                f"{target} is already encrypted; 'dossier passphrase change' gives it a new"
-                " passphrase"
-            )
-        write_atomic(target, key.seal(opened.plaintext))
+    refuse_encrypted(target)
+    key = FileKey.new(passphrase, kdf)
+    with write_lock(target):
+        stored = read_raw(target)
+        if crypto.is_encrypted(stored):
+            refuse_encrypted(target)
+        if not stored.strip():
+            write_atomic(target, key.seal(Dossier(target, None).file_bytes()))
+            return True
+        Dossier(target, parse_json(stored, target), stored, strict=False)  # a dossier
+        write_atomic(target, key.seal(stored))
     return False
+
+
+def refuse_encrypted(path: Path) -> None:
+    """NothingToDo when the file at `path` is encrypted already."""
+    if is_encrypted(path):
+        raise NothingToDo(
+            f"{path} is already encrypted; 'dossier passphrase change' gives it a new passphrase"
+        )
 
 
 def decrypt(path: str | Path, keys: Keys | None = None, output: Path | None = None) -> None:
@@ -126,7 +136,6 @@ def backup(path: str | Path, output: Path, keys: Keys | None = None) -> bool:
 def unlock(path: str | Path, keys: Keys) -> str:
     """Keep the key of the encrypted dossier at `path` for one shell; returns the secret
     for $DOSSIER_SESSION (see unlock.py)."""
-    from dossier import crypto
     from dossier import unlock as session
 
     target = real(path)

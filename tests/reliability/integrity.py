@@ -1,6 +1,9 @@
 """Tampering: `dossier verify` finds every kind of hand edit and says which.
 
-The messages matched are those of `dossier.history.verify_chain`.
+The messages matched are those of `dossier.history.verify_chain`. On an encrypted
+dossier the hand edit is made as someone with the passphrase would make it:
+decrypt, edit the JSON, seal again with the file's key; so what finds it is the
+hash chain, not the cipher (`outside.damaged_ciphertext` damages the ciphertext).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from typing import Any
 import orjson
 
 from dossier import history as hist
+from dossier.crypto import FileKey
 
+from .encryption import Encryption, title
 from .harness import Outcome, Tally, cli, error_lines
 
 Data = dict[str, Any]
@@ -40,6 +45,28 @@ def sample_dossier(db: Path) -> Path:
         result = cli(db, *args)
         if result.exit_code != 0:
             raise RuntimeError(f"setting up {args}: {result.output}")
+    return db
+
+
+def sample_plaintext(
+    db: Path, encryption: Encryption | None = None
+) -> tuple[bytes, FileKey | None]:
+    """The sample dossier, built at `db`: its plaintext, and when encrypted (the commands
+    that build it then run on the encrypted file) the key that seals it again."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if encryption is None:
+        return sample_dossier(db).read_bytes(), None
+    sample_dossier(encryption.seal(db))
+    encryption.learn(db)
+    return encryption.open(db)
+
+
+def store(db: Path, data: Data, key: FileKey | None) -> Path:
+    """Write `data` as the file `db` (in a new folder of its own), sealed with `key` when
+    given: a hand edit as someone with the passphrase makes it."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    plaintext = orjson.dumps(data)
+    db.write_bytes(plaintext if key is None else key.seal(plaintext))
     return db
 
 
@@ -144,40 +171,43 @@ def _verify_says(t: Tally, db: Path, words: list[str]) -> None:
     t.check(db.read_bytes() == before, "verify changed the file")
 
 
-def tampering(trials: int, workdir: Path) -> Outcome:
+def tampering(trials: int, workdir: Path, encryption: Encryption | None = None) -> Outcome:
     """Each trial tampers with a fresh copy in one way (round robin), at random places."""
-    tally = Tally("tampering")
+    tally = Tally(title("tampering", encryption))
     rng = random.Random()
-    base = sample_dossier(workdir / "base.json").read_bytes()
+    sample = workdir / "base" / "dossier.json"
+    base, key = sample_plaintext(sample, encryption)
     with tally.trial("untouched") as t:
-        t.check(cli(workdir / "base.json", "verify").exit_code == 0, "the sample does not verify")
+        t.check(cli(sample, "verify").exit_code == 0, "the sample does not verify")
     for k in range(trials):
         tamper = TAMPERINGS[k % len(TAMPERINGS)]
         with tally.trial(f"{tamper.__name__} (trial {k})") as t:
             data = orjson.loads(base)
             words = tamper(data, rng)
-            db = workdir / f"tampered-{k}.json"
-            db.write_bytes(orjson.dumps(data))
+            db = store(workdir / f"tampered-{k}" / "dossier.json", data, key)
             _verify_says(t, db, words)
+            if encryption is not None:
+                encryption.check_folder(t, db, "after verify")
     return tally.outcome()
 
 
-def tampering_then_write(trials: int, workdir: Path) -> Outcome:
+def tampering_then_write(
+    trials: int, workdir: Path, encryption: Encryption | None = None
+) -> Outcome:
     """A record edited, added or removed by hand, then an ordinary write: verify must
     still see the hand edit (the new entry must not launder it)."""
-    tally = Tally("tampering, then a write")
+    tally = Tally(title("tampering, then a write", encryption))
     rng = random.Random()
-    base = sample_dossier(workdir / "base.json").read_bytes()
+    base, key = sample_plaintext(workdir / "base" / "dossier.json", encryption)
     kinds = (edit_record, add_record, remove_record)
     for k in range(trials):
         tamper = kinds[k % len(kinds)]
         with tally.trial(f"{tamper.__name__}, then log (trial {k})") as t:
             data = orjson.loads(base)
             tamper(data, rng)
-            db = workdir / f"laundered-{k}.json"
-            db.write_bytes(orjson.dumps(data))
+            db = store(workdir / f"laundered-{k}" / "dossier.json", data, key)
             # A case the tampering removed cannot take an event: add one that exists.
-            cases = {r["id"] for r in orjson.loads(db.read_bytes())["cases"].values()}
+            cases = {r["id"] for r in data["cases"].values()}
             case = "c" if "c" in cases else "laundry"
             if case != "c":
                 cli(db, "case", "add", case, "--title", "After the edit")
@@ -188,4 +218,6 @@ def tampering_then_write(trials: int, workdir: Path) -> Outcome:
                 result.exit_code == 1,
                 f"verify passes after {tamper.__name__} and a write: {result.stdout.strip()!r}",
             )
+            if encryption is not None:
+                encryption.check_folder(t, db, "after the write")
     return tally.outcome()

@@ -8,6 +8,10 @@
   verify passes and nothing warns.
 - odd_paths: a FIFO, a directory, a socket or a missing file given as --db is refused
   at once, nothing is created beside it; a group-shared file keeps its mode and group.
+- damaged_ciphertext: an encrypted dossier with damaged bytes (magic, version, header,
+  checksum, payload, tag; cut short, grown, or a header spliced from another write)
+  makes every command say it "was altered or damaged" (exit 1) and leaves it untouched,
+  nothing written beside it; a wrong passphrase exits 4 and changes nothing either.
 """
 
 from __future__ import annotations
@@ -21,9 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from typer.testing import Result
 
-from .harness import Outcome, Tally, cli, error_lines
-from .integrity import add_record, edit_record, sample_dossier
+from dossier.crypto import MAGIC, FileKey
+
+from .encryption import Encryption
+from .harness import Outcome, Tally, cli, error_lines, one_error_line
+from .integrity import add_record, edit_record, sample_dossier, sample_plaintext
 
 Data = dict[str, Any]
 OUTSIDE = "(the file was edited outside dossier; see 'dossier verify')"
@@ -215,4 +223,139 @@ def odd_paths(trials: int, workdir: Path) -> Outcome:
         status = db.stat()
         t.check(stat.S_IMODE(status.st_mode) == 0o660, f"mode {oct(status.st_mode)}")
         t.check(status.st_gid == group, f"group {status.st_gid}, not {group}")
+    return tally.outcome()
+
+
+# Damaged ciphertext -----------------------------------------------------------------
+
+_FIXED = len(MAGIC) + 2 + 4  # magic, version, header length: then header, checksum
+
+
+def _layout(raw: bytes) -> tuple[int, int]:
+    """Where the header ends and where the payload begins in an encrypted file."""
+    end = _FIXED + int.from_bytes(raw[len(MAGIC) + 2 : _FIXED], "big")
+    return end, end + 32
+
+
+def _flip(raw: bytes, start: int, stop: int, rng: random.Random) -> bytes:
+    """`raw` with one byte in [start, stop) changed (one to eight of its bits)."""
+    at = rng.randrange(start, stop)
+    return raw[:at] + bytes([raw[at] ^ rng.randint(1, 255)]) + raw[at + 1 :]
+
+
+# Each damage takes an encrypted file's bytes (and the key that sealed them, as a
+# damage may splice in parts of another write) and returns the damaged bytes.
+def magic_byte(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    return _flip(raw, 0, len(MAGIC), rng)
+
+
+def version_byte(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    return _flip(raw, len(MAGIC), len(MAGIC) + 2, rng)
+
+
+def length_byte(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    return _flip(raw, len(MAGIC) + 2, _FIXED, rng)
+
+
+def header_byte(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    return _flip(raw, _FIXED, _layout(raw)[0], rng)
+
+
+def checksum_byte(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    end, payload = _layout(raw)
+    return _flip(raw, end, payload, rng)
+
+
+def payload_byte(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    return _flip(raw, _layout(raw)[1], len(raw) - 16, rng)
+
+
+def tag_byte(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    return _flip(raw, len(raw) - 16, len(raw), rng)
+
+
+def cut_short(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    """Cut anywhere, down to its first byte (an empty file is an empty dossier)."""
+    return raw[: rng.randrange(1, len(raw))]
+
+
+def grown(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    return raw + rng.randbytes(rng.randint(1, 64))
+
+
+def spliced_header(raw: bytes, key: FileKey, rng: random.Random) -> bytes:
+    """The header (salt, checksum) of another write of the same key, whole and valid,
+    before this payload: the payload key differs, so its tag must fail."""
+    other = key.seal(b'{"meta":{}}')
+    return other[: _layout(other)[1]] + raw[_layout(raw)[1] :]
+
+
+CIPHER_DAMAGES: tuple[Callable[[bytes, FileKey, random.Random], bytes], ...] = (
+    magic_byte, version_byte, length_byte, header_byte, checksum_byte, payload_byte,
+    tag_byte, cut_short, grown, spliced_header,
+)  # fmt: skip
+ALTERED = "was altered or damaged"
+
+
+def _commands(folder: Path, new_passphrase: Path) -> tuple[tuple[str, ...], ...]:
+    """The commands of COMMANDS, and those that write a copy (into `folder`) or give the
+    file a new passphrase."""
+    return (
+        *COMMANDS,
+        ("verify",),
+        ("undo",),
+        ("backup", "-o", str(folder / "copy.dossier")),
+        ("decrypt", "-o", str(folder / "plain.json"), "--yes"),
+        ("passphrase", "change", "--new-passphrase-file", str(new_passphrase)),
+    )
+
+
+def _run_on(t: Tally, folder: Path, raw: bytes, command: tuple[str, ...], **env: str) -> Result:
+    """Run `command` on a file of these bytes alone in a new folder: the file must stay
+    as it is, and nothing may be left beside it (no copy, no temp file, no lock file)."""
+    folder.mkdir()
+    db = folder / "dossier.json"
+    db.write_bytes(raw)
+    result = cli(db, *command, env=dict(env))
+    t.check(db.read_bytes() == raw, "the file was changed")
+    left = sorted(p.name for p in folder.iterdir() if p != db)
+    t.check(not left, f"left beside it: {left}")
+    return result
+
+
+def damaged_ciphertext(trials: int, workdir: Path, encryption: Encryption) -> Outcome:
+    """Round robin over the damages and the commands, each on a fresh copy: exit 1 with
+    one error line saying the file "was altered or damaged", the file untouched and
+    nothing beside it. First, each command with a wrong passphrase: exit 4, no change.
+    """
+    tally = Tally("damaged ciphertext (encrypted)")
+    rng = random.Random()
+    sample = workdir / "base" / "dossier.json"
+    _plaintext, key = sample_plaintext(sample, encryption)
+    if key is None:
+        raise AssertionError("the sample is not encrypted")
+    base = sample.read_bytes()
+    new_passphrase = workdir / "new-passphrase"
+    new_passphrase.write_text("another passphrase\n")
+    count = len(_commands(workdir, new_passphrase))
+    for n in range(count):
+        folder = workdir / f"wrong-{n}"
+        command = _commands(folder, new_passphrase)[n]
+        with tally.trial(f"wrong passphrase: {' '.join(command)}") as t:
+            result = _run_on(t, folder, base, command, DOSSIER_PASSPHRASE="not the passphrase")
+            t.check(result.exit_code == 4, f"exit {result.exit_code}: {result.output!r}")
+            t.check("wrong passphrase" in result.stderr, f"stderr {result.stderr!r}")
+    for k in range(trials):
+        damage = CIPHER_DAMAGES[k % len(CIPHER_DAMAGES)]
+        folder = workdir / f"damaged-{k}"
+        # Every pair of damage and command in len(CIPHER_DAMAGES) * count trials.
+        command = _commands(folder, new_passphrase)[(k + k // len(CIPHER_DAMAGES)) % count]
+        with tally.trial(f"{damage.__name__}: {' '.join(command)} (trial {k})") as t:
+            damaged = damage(base, key, rng)
+            t.check(damaged != base, "the damage changed nothing")
+            result = _run_on(t, folder, damaged, command)
+            problem = one_error_line(result)
+            t.check(problem is None, str(problem))
+            t.check(ALTERED in result.stderr, f"does not say {ALTERED!r}: {result.stderr!r}")
+            t.check(result.stdout == "", f"something was printed: {result.stdout!r}")
     return tally.outcome()

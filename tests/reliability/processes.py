@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import random
@@ -17,6 +18,7 @@ from filelock import FileLock
 from dossier.model import Event
 from dossier.store import Dossier
 
+from .encryption import Encryption, title
 from .harness import (
     Outcome,
     Tally,
@@ -54,16 +56,21 @@ def _writer(db: str, n: int, writes: int, out: str, go: Any) -> None:
     Path(out).write_text(json.dumps(results))
 
 
-def concurrency(trials: int, workdir: Path) -> Outcome:
+def concurrency(trials: int, workdir: Path, encryption: Encryption | None = None) -> Outcome:
     """Writers log `trials` events at once (8 processes from 100 on, else 4), each also
     editing a case, while a real `dossier import` process runs: nothing may be lost.
 
-    Trials: every write (logs, edits, the import) and the final integrity check.
+    Trials: every write (logs, edits, the import) and the final integrity check; when
+    encrypted, also a `dossier backup` made meanwhile, and the folder (the backup in
+    it) watched while they write and looked at after.
     """
-    tally = Tally("concurrency")
+    tally = Tally(title("concurrency", encryption))
     writers = 8 if trials >= 100 else 4
     writes = max(1, trials // writers)
-    db = new_dossier(workdir / "dossier.json", cases=("c", "d"))
+    # A folder of its own: nothing but the dossier, its lock and its temp files.
+    db = new_dossier(workdir / "dossier" / "dossier.json", cases=("c", "d"))
+    if encryption is not None:
+        encryption.seal(db)
     base = len(Dossier.load(db).history)
     imported = [f"imp{i:03d}" for i in range(10)]
     csv = write_csv(
@@ -71,6 +78,9 @@ def concurrency(trials: int, workdir: Path) -> Outcome:
         ["case", "date", "type", "id", "description"],
         [["c", "2010-05-01", "search", key, f"imported {key}"] for key in imported],
     )
+    if encryption is not None:
+        encryption.learn(*(f"imported {key}" for key in imported))
+        encryption.learn(*(f"summary by writer {n}" for n in range(writers)))
     ctx = multiprocessing.get_context("fork")
     go = ctx.Event()
     outs = [workdir / f"writer-{n}.json" for n in range(writers)]
@@ -87,10 +97,26 @@ def concurrency(trials: int, workdir: Path) -> Outcome:
         stderr=subprocess.PIPE,
         text=True,
     )
-    go.set()
-    for proc in procs:
-        proc.join(300)
-    _out, import_err = importer.communicate(timeout=300)
+    # Encrypted, a real `dossier backup` runs among the writers too: its copy lies
+    # beside the dossier, so the checks of the folder see a backup as well.
+    backup = db.with_name("dossier.backup")
+    copier = None
+    watch: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if encryption is not None:
+        copier = subprocess.Popen(
+            dossier_argv(db, "backup", "-o", str(backup)),
+            env=process_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        watch = encryption.watching(tally, db)
+    with watch:
+        go.set()
+        for proc in procs:
+            proc.join(300)
+        _out, import_err = importer.communicate(timeout=300)
+        copy_err = copier.communicate(timeout=300)[1] if copier is not None else ""
 
     final = Dossier.load(db)
     events = final.events.raw
@@ -118,6 +144,11 @@ def concurrency(trials: int, workdir: Path) -> Outcome:
         t.check(importer.returncode == 0, f"import exited {importer.returncode}: {import_err}")
         lost = [key for key in imported if key not in events]
         t.check(not lost, f"imported events lost: {lost}")
+    if copier is not None:
+        with tally.trial("backup") as t:
+            t.check(copier.returncode == 0, f"backup exited {copier.returncode}: {copy_err}")
+            verified = cli(backup, "verify")
+            t.check(verified.exit_code == 0, f"the backup: {verified.output.strip()!r}")
     with tally.trial("integrity") as t:
         summaries = {f"summary by writer {n}" for n in range(writers)}
         summary = final.cases.raw["d"]["summary"]
@@ -129,6 +160,9 @@ def concurrency(trials: int, workdir: Path) -> Outcome:
         )
         problem = soundness(db)
         t.check(problem is None, str(problem))
+        if encryption is not None:
+            encryption.learn(db)  # words the writers wrote too
+            encryption.check_folder(t, db, "after the writes")
         commands = [e["command"] for e in final.history[base:]]
         position = next((i for i, c in enumerate(commands) if c.startswith("import")), -1)
         tally.notes.append(f"the import committed as write {position + 1} of {len(commands)}")
@@ -192,8 +226,11 @@ def _delay(rng: random.Random, k: int, duration: float) -> float:
     return rng.uniform(0, duration) if k % 2 == 0 else rng.uniform(0.6 * duration, duration)
 
 
-def _after_crash(t: Tally, db: Path) -> None:
-    """The checks after any crash: the next write succeeds promptly and cleans up."""
+def _after_crash(t: Tally, db: Path, encryption: Encryption | None = None) -> None:
+    """The checks after any crash: the next write succeeds promptly and cleans up; when
+    encrypted, no plaintext in the folder after the kill and after the next write."""
+    if encryption is not None:
+        encryption.check_folder(t, db, "after the kill")
     start = time.monotonic()
     result = cli(db, "log", "c", "release", "2012-01-01", env={"DOSSIER_LOCK_TIMEOUT": "5"})
     took = time.monotonic() - start
@@ -202,15 +239,21 @@ def _after_crash(t: Tally, db: Path) -> None:
     problem = soundness(db)
     t.check(problem is None, f"after the next write: {problem}")
     t.check(not all_temp_files(db.parent), f"temp files: {all_temp_files(db.parent)}")
+    if encryption is not None:
+        encryption.check_folder(t, db, "after the next write")
 
 
-def crash_import(trials: int, workdir: Path, rows: int = 20_000) -> Outcome:
+def crash_import(
+    trials: int, workdir: Path, rows: int = 20_000, encryption: Encryption | None = None
+) -> Outcome:
     """SIGKILL `dossier import` of a 20,000-event CSV at a random moment: the file holds
     exactly the state before or after the import, verifies, and the next write works.
     """
-    tally = Tally("crash during import")
+    tally = Tally(title("crash during import", encryption))
     rng = random.Random()
     base = new_dossier(workdir / "base.json")
+    if encryption is not None:
+        encryption.seal(base)
     csv = big_events_csv(workdir / "big.csv", rows)
     before = state_hash(base)
     history = len(Dossier.load(base).history)
@@ -225,6 +268,8 @@ def crash_import(trials: int, workdir: Path, rows: int = 20_000) -> Outcome:
             t.fail(f"the import itself fails: {done.stderr}")
         return tally.outcome()
     after = state_hash(calibration)
+    if encryption is not None:
+        encryption.learn(calibration)  # words of the imported rows too
     seen = {"before": 0, "after": 0, "finished first": 0, "temp files after the kill": 0}
     for k in range(trials):
         with tally.trial(f"import killed, trial {k}") as t:
@@ -245,7 +290,7 @@ def crash_import(trials: int, workdir: Path, rows: int = 20_000) -> Outcome:
                 entries = history + (which == "after")
                 t.check(len(d.history) == entries, f"{len(d.history)} entries, not {entries}")
             t.check(d.verify() == [], f"verify after the kill: {d.verify()}")
-            _after_crash(t, db)
+            _after_crash(t, db, encryption)
     tally.notes.append(
         f"import of {rows} rows takes {duration:.2f} s; state "
         + ", ".join(f"{k}: {v}" for k, v in seen.items())
@@ -253,11 +298,11 @@ def crash_import(trials: int, workdir: Path, rows: int = 20_000) -> Outcome:
     return tally.outcome()
 
 
-def crash_write(trials: int, workdir: Path) -> Outcome:
+def crash_write(trials: int, workdir: Path, encryption: Encryption | None = None) -> Outcome:
     """SIGKILL `dossier log` into a 20,000-event dossier (5,000 in a run of fewer than 10
     trials, to keep the short suite quick) at a random moment: before or after, never a
     mix, and the next write works."""
-    tally = Tally("crash during log")
+    tally = Tally(title("crash during log", encryption))
     size = 20_000 if trials >= 10 else 5_000
     rng = random.Random()
     base = new_dossier(workdir / "base.json")
@@ -267,6 +312,9 @@ def crash_write(trials: int, workdir: Path) -> Outcome:
             event = Event(f"e{i:06d}", "c", "hearing", "2009", description=f"event {i}",
                           sources=(source,))  # fmt: skip
             d.events.put_raw(event.id, event.to_dict())
+    if encryption is not None:
+        encryption.seal(base)
+        encryption.learn(*(f"crash {k}" for k in range(trials)))
     tables = raw_tables(base)
     before = tables_hash(tables)
     history = len(Dossier.load(base).history)
@@ -302,7 +350,7 @@ def crash_write(trials: int, workdir: Path) -> Outcome:
                 entries = history + (which == "after")
                 t.check(len(d.history) == entries, f"{len(d.history)} entries, not {entries}")
             t.check(d.verify() == [], f"verify after the kill: {d.verify()}")
-            _after_crash(t, db)
+            _after_crash(t, db, encryption)
     tally.notes.append(
         f"log into {size} events takes {duration:.2f} s; state "
         + ", ".join(f"{k}: {v}" for k, v in seen.items())

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .encryption import encrypted
 from .faults import FAULTS, disk_errors
 from .fuzz import (
     csv_first_line,
@@ -37,7 +38,14 @@ from .leaks import (
 )
 from .markup import markup
 from .migrations import migrations
-from .outside import DAMAGES, accepted_edits, damaged_files, odd_paths
+from .outside import (
+    CIPHER_DAMAGES,
+    DAMAGES,
+    accepted_edits,
+    damaged_ciphertext,
+    damaged_files,
+    odd_paths,
+)
 from .processes import busy_lock, concurrency, crash_import, crash_write
 
 
@@ -115,6 +123,24 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     # 7. Migrations
     Scenario("migrations", migrations, short=4, long=20),
+    # 8. The same on an encrypted dossier (DOSSIER_PASSPHRASE set for every command);
+    # after each trial no file in the dossier's folder may hold its words in plaintext.
+    Scenario("concurrency_encrypted", encrypted(concurrency), short=20, long=400),
+    Scenario("crash_import_encrypted", encrypted(crash_import), short=1, long=20),
+    Scenario("crash_write_encrypted", encrypted(crash_write), short=2, long=20),
+    Scenario("tampering_encrypted", encrypted(tampering), short=len(TAMPERINGS), long=300),
+    Scenario(
+        "tampering_then_write_encrypted",
+        encrypted(tampering_then_write),
+        short=3,
+        long=30,
+    ),
+    Scenario(
+        "damaged_ciphertext",
+        encrypted(damaged_ciphertext),
+        short=len(CIPHER_DAMAGES),
+        long=300,
+    ),
 )
 
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}

@@ -56,6 +56,7 @@ def encrypt(
     from dossier import vault
 
     path = vault.real(db_path(ctx))
+    vault.refuse_encrypted(path)  # before a passphrase is asked for nothing
     passphrase = given_passphrase(ctx) or new_passphrase(path, options=SCRIPT_SOURCES)
     created = vault.encrypt(path, passphrase, _kdf(kdf_memory, kdf_passes))
     say(f"Created an empty encrypted dossier at {path}." if created else f"Encrypted {path}.")
