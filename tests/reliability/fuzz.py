@@ -79,7 +79,7 @@ def judge(result: Result, importing: bool = False) -> str | None:
     if code == 2:  # a usage error, in Typer's words ("Usage: …", or an option's "Error: …")
         said = "Usage:" in result.output or "Error" in result.stderr
         return None if said else "exit 2 without Typer's usage message"
-    if code not in (1, 3):
+    if code not in (1, 3, 4):  # data, busy, passphrase (`encrypt` without one, say)
         return f"exit {code}"
     lines = error_lines(result.stderr)
     errors = [line for line in lines if line.startswith("Error: ")]
