@@ -20,8 +20,10 @@ from dossier._version import __version__
 
 if TYPE_CHECKING:
     from dossier import ops
+    from dossier.crypto import Keys
     from dossier.dates import PartialDate, parse_date
     from dossier.errors import (
+        AlteredFile,
         Conflict,
         CorruptDatabase,
         DatabaseBusy,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
         NewerSchema,
         NotFound,
         NothingToDo,
+        PassphraseError,
     )
     from dossier.model import Case, Event, Person, Role
     from dossier.store import Dossier
@@ -46,8 +49,10 @@ _WHERE = {
     "Person": "dossier.model",
     "Role": "dossier.model",
     "Dossier": "dossier.store",
+    "Keys": "dossier.crypto",
     **dict.fromkeys(
         [
+            "AlteredFile",
             "Conflict",
             "CorruptDatabase",
             "DatabaseBusy",
@@ -59,12 +64,14 @@ _WHERE = {
             "NewerSchema",
             "NotFound",
             "NothingToDo",
+            "PassphraseError",
         ],
         "dossier.errors",
     ),
 }
 
 __all__ = [
+    "AlteredFile",
     "Case",
     "Conflict",
     "CorruptDatabase",
@@ -76,10 +83,12 @@ __all__ = [
     "Event",
     "InvalidDate",
     "InvalidValue",
+    "Keys",
     "NewerSchema",
     "NotFound",
     "NothingToDo",
     "PartialDate",
+    "PassphraseError",
     "Person",
     "Role",
     "__version__",
