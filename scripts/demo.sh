@@ -31,7 +31,7 @@ run report khodorkovsky aleksanyan kudoyarov -o dossier-demo.pdf
 run verify --file dossier-demo.pdf
 
 # Encryption at rest: a script gives the passphrase in a file (never on the command line).
-printf 'demo passphrase, not a real one\n' > "$(dirname "$DOSSIER_DB")/passphrase"
+(umask 077; printf 'demo passphrase, not a real one\n' > "$(dirname "$DOSSIER_DB")/passphrase")
 export DOSSIER_PASSPHRASE_FILE="$(dirname "$DOSSIER_DB")/passphrase"
 run encrypt
 printf '\n$ head -c 16 demo.json | od -c | head -1\n'

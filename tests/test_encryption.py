@@ -21,9 +21,11 @@ from pathlib import Path
 
 import orjson
 import pytest
+from typer.testing import CliRunner
 
 from conftest import FAST_KDF, PASSPHRASE, Run, Snapshot, stored
 from dossier import crypto, ops, vault
+from dossier.cli.app import app
 from dossier.crypto import MAGIC, FileKey, Keys, unseal
 from dossier.errors import CorruptDatabase, NewerSchema, PassphraseError
 from dossier.model import Case
@@ -159,8 +161,15 @@ def test_encrypt_twice_and_decrypt_of_a_plain_file_are_refused(
     assert run("decrypt", "--in-place", "--yes").exit_code == 0
     result = run("decrypt", "-o", str(other), "--yes")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {encrypted} is not encrypted\n"
+    assert result.stderr == f"Error: {encrypted} is not encrypted; 'dossier encrypt' encrypts it\n"
     assert not other.exists()
+    result = run("passphrase", "change")  # said before any passphrase is asked for
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {encrypted} is not encrypted; 'dossier encrypt' encrypts it\n"
+    assert sorted(p.name for p in encrypted.parent.iterdir()) == [
+        encrypted.name,
+        encrypted.name + ".lock",  # made by the writes before, not by the refusals
+    ]
 
 
 def test_the_python_api_opens_with_keys_and_writes_encrypted(encrypted: Path) -> None:
@@ -701,3 +710,148 @@ def test_secrets_never_reach_output_history_or_a_debug_traceback(
     for form in (PASSPHRASE, data_key.hex(), base64.b64encode(data_key).decode()):
         assert form not in text
     assert str(secret) not in outputs[2].stdout  # the history leaves the global options out
+
+
+# Found by review ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [("export",), ("report", "aleksanyan")])
+def test_an_output_file_is_never_the_dossier_itself(
+    encrypted: Path, run: Run, command: tuple[str, ...]
+) -> None:
+    before = Snapshot.of(encrypted)
+    link = encrypted.with_name("link.json")
+    link.symlink_to(encrypted)
+    for target in (encrypted, link, encrypted.with_name(encrypted.name + ".lock")):
+        result = run(*command, "--format", "json" if command[0] == "export" else "txt",
+                     "-o", str(target))  # fmt: skip
+        assert result.exit_code == 1, result.output
+        assert result.stderr == f"Error: {target} is the dossier itself; write to another file\n"
+        before.assert_unchanged()
+
+
+def test_a_header_asking_too_much_work_over_all_its_slots_is_refused(
+    encrypted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = encrypted.read_bytes()
+    size = int.from_bytes(raw[len(MAGIC) + 2 : len(MAGIC) + 6], "big")
+    header = orjson.loads(raw[len(MAGIC) + 6 : len(MAGIC) + 6 + size])
+    heavy = {**header["slots"][0], "memory_kib": 2 * 1024 * 1024, "iterations": 16}
+    hostile(encrypted, slots=[heavy] * 2)
+    monkeypatch.setattr(crypto, "_derive", lambda *args: pytest.fail("a key was derived"))
+    with pytest.raises(CorruptDatabase, match="65536 MiB-passes"):
+        Dossier.load(encrypted, keys=Keys(lambda _p: PASSPHRASE))
+
+
+def test_a_write_to_a_plain_file_says_so_when_a_passphrase_was_given(
+    db: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault.encrypt(db, PASSPHRASE, FAST_KDF)
+    db.write_bytes(b"")  # cut to nothing: read as a new, empty dossier
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    result = run("case", "add", "x", "--title", "Protected witness")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Warning: {db} is not encrypted although a passphrase was given;"
+        " 'dossier encrypt' encrypts it\n"
+    )
+
+
+def test_a_passphrase_given_comes_before_the_shells_unlock(
+    encrypted: Path, run: Run, monkeypatch: pytest.MonkeyPatch, session_env: dict[str, str]
+) -> None:
+    secret = run("unlock").stdout.strip().split("=", 1)[1]
+    monkeypatch.setenv("DOSSIER_SESSION", secret)
+    monkeypatch.delenv("DOSSIER_PASSPHRASE")
+    assert run("case", "list").exit_code == 0  # the unlock opens it
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", "wrong")
+    result = run("case", "list")
+    assert result.exit_code == 4
+    assert result.stderr == f"Error: wrong passphrase for {encrypted}\n"
+    assert "session=" not in repr(Keys(session=secret)) and secret not in repr(Keys(session=secret))
+
+
+def test_an_unusable_session_is_passed_over_for_the_passphrase(
+    encrypted: Path, run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    runtime = tmp_path / "elsewhere"
+    runtime.mkdir()
+    (runtime / "dossier").symlink_to(tmp_path)  # not a folder of this user's own
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("DOSSIER_SESSION", "0" * 32 + "." + "A" * 43)
+    assert run("case", "list").exit_code == 0
+    monkeypatch.setenv("DOSSIER_SESSION", "garbage")
+    assert run("case", "list").exit_code == 0
+
+
+def test_encrypt_at_the_default_location_makes_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    result = CliRunner().invoke(app, ["encrypt", "--kdf-memory", "1", "--kdf-passes", "1"])
+    assert result.exit_code == 0, result.output
+    made = tmp_path / "home" / ".config" / "dossier" / "dossier.json"
+    assert made.read_bytes().startswith(MAGIC)
+    assert "cheaper than the default (64 MiB, 3 passes)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"a": 1}', "is not a dossier database"),
+        (b"not json", "is not valid JSON"),
+        (b"\x89DOS", "was altered or damaged (it ends inside its first bytes)"),
+    ],
+)
+def test_encrypt_refuses_what_is_no_dossier_and_leaves_nothing_beside_it(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
+    path = tmp_path / "x.json"
+    path.write_bytes(content)
+    result = CliRunner().invoke(
+        app, ["--db", str(path), "encrypt"], env={"DOSSIER_PASSPHRASE": PASSPHRASE}
+    )
+    assert result.exit_code == 1
+    assert words in result.stderr
+    assert path.read_bytes() == content
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_passphrases_that_are_no_text_are_refused_cleanly(encrypted: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*dossier_cmd("--db", str(encrypted), "case", "list")],
+        env={**ENV, "DOSSIER_PASSPHRASE": os.fsdecode(b"\xff")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 4
+    assert result.stderr == "Error: DOSSIER_PASSPHRASE is not UTF-8 text\n"
+    bom = tmp_path / "bom"
+    bom.write_bytes("\ufeff".encode() + PASSPHRASE.encode() + b"\r\n")  # Notepad's
+    assert crypto.passphrase_from_file(bom, "test") == PASSPHRASE
+    with pytest.raises(PassphraseError, match="an empty passphrase protects nothing"):
+        vault.encrypt(tmp_path / "new.json", "", FAST_KDF)
+    leader, follower = pty.openpty()
+    result = subprocess.run(
+        dossier_cmd("--db", str(encrypted), "--passphrase-fd", str(follower), "case", "list"),
+        pass_fds=(follower,),
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    os.close(leader)
+    os.close(follower)
+    assert result.returncode == 4
+    assert "is a terminal, which would show the passphrase" in result.stderr
+
+
+def test_an_encrypted_dossier_given_to_import_says_what_it_is(
+    encrypted: Path, run: Run, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.dossier"
+    copy.write_bytes(encrypted.read_bytes())
+    result = run("import", str(copy), "--format", "csv")
+    assert result.exit_code == 1
+    assert "it is an encrypted dossier, not a file to import" in result.stderr

@@ -46,11 +46,15 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 def cli(db: Path) -> Run:
-    """Like the `run` fixture, for another database."""
+    """Like the `run` fixture, for another database: a plain one, used without the
+    passphrase the encrypted run of `run` gives (which would get a warning that the
+    file is not encrypted)."""
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> Result:
-        return runner.invoke(app, ["--db", str(db), *args], input=input)
+        return runner.invoke(
+            app, ["--db", str(db), *args], input=input, env={"DOSSIER_PASSPHRASE": None}
+        )
 
     return invoke
 

@@ -27,12 +27,8 @@ dossier pays nothing for it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
-import secrets
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +54,9 @@ MAX_SLOTS = 16
 MAX_MEMORY_KIB = 2 * 1024 * 1024  # 2 GiB
 MAX_ITERATIONS = 16
 MAX_LANES = 16
+# Memory times passes over every slot a file asks to try: 8 GiB-passes, about 7 s
+# here. One slot of the default costs 192 MiB-passes; dossier writes one slot.
+MAX_WORK_KIB = 8 * 1024 * 1024
 # AES-GCM as `cryptography` offers it seals at most 2**31 - 1 bytes in one call.
 MAX_PLAINTEXT = 2**31 - 1
 
@@ -79,8 +78,9 @@ class KdfParams:
         found = []
         if not 1 <= self.lanes <= MAX_LANES:
             found.append(f"{self.lanes} lanes (1 to {MAX_LANES})")
-        if not 8 * max(self.lanes, 1) <= self.memory_kib <= MAX_MEMORY_KIB:
-            found.append(f"{self.memory_kib} KiB of memory (at most {MAX_MEMORY_KIB} KiB)")
+        least = 8 * max(self.lanes, 1)
+        if not least <= self.memory_kib <= MAX_MEMORY_KIB:
+            found.append(f"{self.memory_kib} KiB of memory ({least} to {MAX_MEMORY_KIB} KiB)")
         if not 1 <= self.iterations <= MAX_ITERATIONS:
             found.append(f"{self.iterations} passes (1 to {MAX_ITERATIONS})")
         return found
@@ -112,7 +112,7 @@ class Slot:
         """A new slot (fresh salt and nonce) that opens `data_key` with `passphrase`."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        salt, nonce = os.urandom(16), os.urandom(12)
         wrapping = _derive(passphrase, salt, kdf)
         return cls(kdf, salt, nonce, AESGCM(wrapping).encrypt(nonce, data_key, _SLOT_AD))
 
@@ -139,10 +139,12 @@ class FileKey:
     def new(cls, passphrase: str, kdf: KdfParams | None = None) -> FileKey:
         """A new random data key with one slot for `passphrase`."""
         kdf = kdf or KdfParams()
+        if not passphrase:
+            raise PassphraseError("an empty passphrase protects nothing; choose a passphrase")
         problems = kdf.problems()
         if problems:
             raise DatabaseError(f"cannot use key derivation with {'; '.join(problems)}")
-        data_key = secrets.token_bytes(32)
+        data_key = os.urandom(32)
         return cls(data_key, (Slot.wrap(data_key, passphrase, kdf),))
 
     def seal(self, plaintext: bytes | Sequence[bytes | memoryview]) -> bytes:
@@ -156,7 +158,7 @@ class FileKey:
                 f"the dossier has grown past {MAX_PLAINTEXT // 2**20} MiB, more than one"
                 " encrypted file can hold; split it or move it to a server"
             )
-        salt = secrets.token_bytes(32)
+        salt = os.urandom(32)
         header = orjson.dumps(
             {"cipher": CIPHER, "salt": _b64(salt), "slots": [s.to_json() for s in self.slots]},
             option=orjson.OPT_SORT_KEYS,
@@ -210,6 +212,9 @@ def read_header(raw: bytes, path: Path) -> Header:
     if hashlib.sha256(memoryview(raw)[:end]).digest() != raw[end : end + _CHECKSUM]:
         raise _altered(path, "its header fails its checksum")
     version = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 2], "big")
+    if version < VERSION:
+        raise CorruptDatabase(f"{path} names an encryption format version {version}, which"
+                              " never existed")  # fmt: skip
     if version != VERSION:
         raise NewerSchema(
             f"{path} is encrypted in format version {version}; this dossier reads version"
@@ -257,6 +262,12 @@ def _header(data: Any, path: Path, length: int) -> Header:
                 _unb64(slot["wrapped"], 32 + _TAG, refuse),
             )
         )
+    work = sum(slot.kdf.memory_kib * slot.kdf.iterations for slot in found)
+    if work > MAX_WORK_KIB:
+        raise refuse(
+            f"key derivation over all slots of {work // 1024} MiB-passes (at most"
+            f" {MAX_WORK_KIB // 1024})"
+        )
     return Header(_unb64(data["salt"], 32, refuse), tuple(found), length)
 
 
@@ -279,19 +290,26 @@ def open_file(raw: bytes, path: Path, keys: Keys) -> tuple[bytes, FileKey]:
     return plaintext, FileKey(data_key, header.slots)
 
 
+def check_header(path: Path) -> Header | None:
+    """The checked header of the file at `path` if it is encrypted, reading only the
+    bytes the header can take; None for a plain (or unreadable) file."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(_FIXED + MAX_HEADER + _CHECKSUM + _TAG)
+    except OSError:
+        return None  # the read under the lock says what is wrong
+    return read_header(head, path) if is_encrypted(head) else None
+
+
 def prepare(path: Path, keys: Keys) -> None:
     """Find the key of the file at `path` if it is encrypted, reading only its header.
 
     A writer calls this before taking the lock, so that nobody waits on the lock
     while a passphrase is typed or derived; the key is then kept in `keys`.
     """
-    try:
-        with path.open("rb") as file:
-            head = file.read(_FIXED + MAX_HEADER + _CHECKSUM + _TAG)
-    except OSError:
-        return  # the read under the lock says what is wrong
-    if is_encrypted(head):
-        keys.data_key(path, read_header(head, path).slots)
+    header = check_header(path)
+    if header is not None:
+        keys.data_key(path, header.slots)
 
 
 def unseal(raw: bytes, path: Path, keys: Keys | None) -> tuple[bytes, FileKey | None]:
@@ -304,62 +322,82 @@ def unseal(raw: bytes, path: Path, keys: Keys | None) -> tuple[bytes, FileKey | 
 PassphraseSource = Callable[[Path], "str | None"]
 
 
+MAX_PASSPHRASE = 64 * 1024  # bytes: more is not a passphrase but the wrong file
+
+
 def environment_passphrase(_path: Path | None = None) -> str | None:
     """The passphrase that $DOSSIER_PASSPHRASE_FILE names, else $DOSSIER_PASSPHRASE."""
     named = os.environ.get("DOSSIER_PASSPHRASE_FILE")
     if named:
         return passphrase_from_file(Path(named), "DOSSIER_PASSPHRASE_FILE")
-    return os.environ.get("DOSSIER_PASSPHRASE") or None
+    given = os.environb.get(b"DOSSIER_PASSPHRASE")
+    return _text(given, "DOSSIER_PASSPHRASE", lines=False) if given else None
 
 
 def passphrase_from_file(file: Path, given_by: str) -> str:
-    """The passphrase in a file: its text without one final line break."""
+    """The passphrase in a file: its text without a byte-order mark or one final line
+    break."""
     try:
-        text = file.read_bytes().decode("utf-8")
+        with file.open("rb") as opened:
+            data = opened.read(MAX_PASSPHRASE + 1)
     except OSError as exc:
         raise PassphraseError(f"cannot read the passphrase file {file} ({given_by}):"
                               f" {exc.strerror}") from None  # fmt: skip
-    except UnicodeDecodeError:
-        raise PassphraseError(f"the passphrase file {file} ({given_by}) is not UTF-8") from None
-    return _one_line(text, f"the passphrase file {file}")
+    return _text(data, f"the passphrase file {file}")
 
 
 def passphrase_from_fd(fd: int) -> str:
     """The passphrase written to file descriptor `fd`, read to its end."""
-    chunks = []
+    if os.isatty(fd):
+        raise PassphraseError(
+            f"descriptor {fd} is a terminal, which would show the passphrase as it is typed:"
+            " leave out --passphrase-fd to be asked for it"
+        )
+    chunks: list[bytes] = []
     try:
-        while chunk := os.read(fd, 65536):
+        while (chunk := os.read(fd, 65536)) and sum(map(len, chunks)) <= MAX_PASSPHRASE:
             chunks.append(chunk)
     except OSError as exc:
         raise PassphraseError(f"cannot read the passphrase from descriptor {fd}:"
                               f" {exc.strerror}") from None  # fmt: skip
+    return _text(b"".join(chunks), f"descriptor {fd}")
+
+
+def _text(data: bytes, where: str, lines: bool = True) -> str:
+    """A passphrase's bytes as text: UTF-8, at most MAX_PASSPHRASE bytes, not empty;
+    from a file (`lines`), without a byte-order mark and one final line break."""
+    if len(data) > MAX_PASSPHRASE:
+        raise PassphraseError(f"{where} holds more than {MAX_PASSPHRASE} bytes: not a passphrase")
     try:
-        text = b"".join(chunks).decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise PassphraseError(f"the passphrase on descriptor {fd} is not UTF-8") from None
-    return _one_line(text, f"descriptor {fd}")
-
-
-def _one_line(text: str, where: str) -> str:
-    text = text.removesuffix("\n").removesuffix("\r")
+        raise PassphraseError(f"{where} is not UTF-8 text") from None
+    if lines:
+        text = text.removeprefix("\ufeff").removesuffix("\n").removesuffix("\r")
     if not text:
         raise PassphraseError(f"{where} holds an empty passphrase")
     return text
 
 
+def _nothing(_path: Path) -> str | None:
+    return None
+
+
 @dataclass
 class Keys:
-    """What opens encrypted files: a passphrase, asked for only when a file needs one,
-    and the shell's unlock (`dossier unlock`), tried first when given.
+    """What opens encrypted files, tried in this order: a passphrase given by a script
+    (`passphrase`), the shell's unlock (`session`, see unlock.py), and a passphrase
+    asked for (`ask`, a prompt). Each is called only when a file needs it.
 
     Data keys found are kept for the life of this object, so a command that reads
     a file twice derives its key once.
     """
 
     passphrase: PassphraseSource = environment_passphrase
-    session: str | None = None
+    session: str | None = field(default=None, repr=False)
+    ask: PassphraseSource = _nothing
     _found: dict[Slot, bytes] = field(default_factory=dict, repr=False)
-    _asked: dict[Path, str] = field(default_factory=dict, repr=False)
+    _given: dict[Path, str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_environment(cls) -> Keys:
@@ -367,25 +405,33 @@ class Keys:
         unlock of $DOSSIER_SESSION: what a script or the Python API opens files with."""
         return cls(environment_passphrase, os.environ.get("DOSSIER_SESSION") or None)
 
+    def given(self, path: Path) -> str | None:
+        """The passphrase a script gave for `path` (read once), or None."""
+        if path not in self._given:
+            self._given[path] = self.passphrase(path)
+        return self._given[path]
+
     def passphrase_for(self, path: Path) -> str:
-        """The passphrase for `path`, asked once; PassphraseError when none is given."""
-        if path not in self._asked:
-            given = self.passphrase(path)
-            if not given:
-                raise PassphraseError(
-                    f"{path} is encrypted: give the passphrase with --passphrase-file,"
-                    " --passphrase-fd or DOSSIER_PASSPHRASE_FILE"
-                )
-            self._asked[path] = given
-        return self._asked[path]
+        """The passphrase for `path`: given, else asked (once); PassphraseError when
+        there is neither."""
+        found = self.given(path)
+        if found is None:
+            found = self._given[path] = self.ask(path)
+        if not found:
+            raise PassphraseError(
+                f"{path} is encrypted: give the passphrase with --passphrase-file,"
+                " --passphrase-fd or DOSSIER_PASSPHRASE_FILE"
+            )
+        return found
 
     def data_key(self, path: Path, slots: Sequence[Slot]) -> tuple[Slot, bytes]:
         """The data key that one of `slots` wraps, and that slot: from this object's
-        memory, the shell's unlock, or the passphrase. PassphraseError when none opens."""
+        memory, the passphrase given, the shell's unlock, or the passphrase asked for.
+        PassphraseError when none opens a slot."""
         for slot in slots:
             if slot in self._found:
                 return slot, self._found[slot]
-        if self.session:
+        if self.session and self.given(path) is None:
             from dossier import unlock
 
             found = unlock.data_key(self.session, path, slots)
@@ -402,17 +448,25 @@ class Keys:
 
 
 def _derive(passphrase: str, salt: bytes, kdf: KdfParams) -> bytes:
+    import unicodedata
+
     from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
     # NFC: the same word typed on two systems (composed or decomposed й) is one key.
     secret = unicodedata.normalize("NFC", passphrase).encode("utf-8")
-    return Argon2id(
-        salt=salt,
-        length=32,
-        iterations=kdf.iterations,
-        lanes=kdf.lanes,
-        memory_cost=kdf.memory_kib,
-    ).derive(secret)
+    try:
+        return Argon2id(
+            salt=salt,
+            length=32,
+            iterations=kdf.iterations,
+            lanes=kdf.lanes,
+            memory_cost=kdf.memory_kib,
+        ).derive(secret)
+    except MemoryError:
+        raise DatabaseError(
+            f"not enough memory for the key derivation ({kdf.memory_kib // 1024} MiB); close"
+            " other programs, or open the file on a machine with more memory"
+        ) from None
 
 
 def _payload_key(data_key: bytes, salt: bytes) -> bytes:
@@ -430,11 +484,16 @@ def _altered(path: Path, how: str) -> AlteredFile:
 
 
 def _b64(data: bytes) -> str:
+    import base64
+
     return base64.b64encode(data).decode("ascii")
 
 
 def _unb64(text: Any, size: int, refuse: Callable[[str], CorruptDatabase]) -> bytes:
     """Base64 of exactly `size` bytes."""
+    import base64
+    import binascii
+
     if not isinstance(text, str) or len(text) > 4 * (size // 3 + 1):
         raise refuse("a salt, nonce or key of the wrong form")
     try:

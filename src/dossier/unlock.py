@@ -5,9 +5,10 @@ session file in the user's runtime folder ($XDG_RUNTIME_DIR, a RAM disk cleared
 at logout; else a private folder in the temp folder), and gives the shell the
 session secret, `ID.KEY`, to keep in $DOSSIER_SESSION. Neither half opens
 anything alone: the file holds only ciphertext, and the variable lives in that
-shell and its children. The session file names the dossier it was made for, so
-the secret opens that dossier and nothing else; `dossier lock` deletes it, and a
-passphrase change (a new data key) leaves it unable to open the file.
+shell and its children. The session file names (by a digest of its path) the
+dossier it was made for, so the secret opens that dossier and nothing else;
+`dossier lock` deletes it, and a passphrase change (a new data key) leaves it
+unable to open the file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
 import os
 import re
 import secrets
@@ -33,16 +35,17 @@ _AD = b"dossier session v1\x00"
 _SECRET = re.compile(r"([0-9a-f]{32})\.([A-Za-z0-9_-]{43})")
 
 
-def folder() -> Path:
+def folder(create: bool = True) -> Path:
     """Where session files live: $XDG_RUNTIME_DIR/dossier, else a folder of this user's
-    in the temp folder (0700, refused if anyone else owns it)."""
+    in the temp folder (0700, refused if anyone else owns it or it is a link)."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_dir():
         where = Path(runtime) / "dossier"
     else:
         where = Path(tempfile.gettempdir()) / f"dossier-{os.getuid()}"
     try:
-        where.mkdir(mode=0o700, exist_ok=True)
+        if create:
+            where.mkdir(mode=0o700, exist_ok=True)
         status = where.lstat()
     except OSError as exc:
         raise DatabaseError(f"cannot use {where} for the unlock: {exc.strerror}") from None
@@ -59,9 +62,9 @@ def start(path: Path, slot: Slot, data_key: bytes) -> str:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     ident, key, nonce = secrets.token_hex(16), secrets.token_bytes(32), secrets.token_bytes(12)
-    sealed = AESGCM(key).encrypt(nonce, data_key, _AD + str(path).encode())
+    sealed = AESGCM(key).encrypt(nonce, data_key, _AD + os.fsencode(path))
     record = {
-        "path": str(path),
+        "path": _name(path),
         "slot": base64.b64encode(slot.wrapped).decode(),
         "nonce": base64.b64encode(nonce).decode(),
         "key": base64.b64encode(sealed).decode(),
@@ -81,17 +84,17 @@ def data_key(secret: str, path: Path, slots: Sequence[Slot]) -> tuple[Slot, byte
         return None
     ident, key = parsed
     try:
-        record = orjson.loads((folder() / ident).read_bytes())
+        record = orjson.loads((folder(create=False) / ident).read_bytes())
         wrapped = base64.b64decode(record["slot"])
         nonce = base64.b64decode(record["nonce"])
         sealed = base64.b64decode(record["key"])
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, binascii.Error):
-        return None
+    except (DatabaseError, OSError, orjson.JSONDecodeError, KeyError, TypeError, binascii.Error):
+        return None  # no usable session: the passphrase is asked for as without one
     slot = next((s for s in slots if s.wrapped == wrapped), None)
-    if record.get("path") != str(path) or slot is None:
+    if record.get("path") != _name(path) or slot is None:
         return None
     try:
-        return slot, AESGCM(key).decrypt(nonce, sealed, _AD + str(path).encode())
+        return slot, AESGCM(key).decrypt(nonce, sealed, _AD + os.fsencode(path))
     except (InvalidTag, ValueError):
         return None
 
@@ -101,11 +104,19 @@ def end(secret: str) -> Path | None:
     parsed = _parse(secret)
     if parsed is None:
         return None
-    where = folder() / parsed[0]
+    try:
+        where = folder(create=False) / parsed[0]
+    except DatabaseError:
+        return None
     with contextlib.suppress(FileNotFoundError):
         where.unlink()
         return where
     return None
+
+
+def _name(path: Path) -> str:
+    """What a session file says of its dossier: a digest of the path, not the path."""
+    return hashlib.sha256(os.fsencode(path)).hexdigest()
 
 
 def _parse(secret: str) -> tuple[str, bytes] | None:

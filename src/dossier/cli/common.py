@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 ARGV_KEY = "dossier.argv"
 KEYS_KEY = "dossier.keys"
+PASSPHRASE_KEY = "dossier.passphrase"
 WARNED_KEY = "dossier.warned"  # the warning about changes outside dossier was given
 
 
@@ -51,6 +52,28 @@ def settings(ctx: typer.Context) -> Settings:
 def db_path(ctx: typer.Context) -> Path:
     """--db, else $DOSSIER_DB, else dossier.json in the user's app folder."""
     return _db(ctx)[0]
+
+
+def db_named(ctx: typer.Context) -> bool:
+    """Whether the database was named (--db, $DOSSIER_DB) rather than the default one."""
+    return _db(ctx)[1]
+
+
+def refuse_own_file(ctx: typer.Context, output: Path | None) -> None:
+    """An output file (-o) must not be the dossier itself, or its lock: writing over it
+    would destroy the dossier (and an encrypted one would be replaced by plaintext)."""
+    if output is None:
+        return
+    from dossier.errors import DatabaseError
+    from dossier.storage import lock_path
+
+    db = Path(os.path.realpath(db_path(ctx)))
+    where = Path(os.path.realpath(output))
+    same = where in (db, lock_path(db))
+    if not same and where.exists() and db.exists():
+        same = where.samefile(db)  # a hard link to it
+    if same:
+        raise DatabaseError(f"{output} is the dossier itself; write to another file")
 
 
 def _db(ctx: typer.Context) -> tuple[Path, bool]:
@@ -101,6 +124,14 @@ def edit(ctx: typer.Context, warn: bool = True) -> Iterator[Dossier]:
         if warn:
             warn_outside(ctx, dossier)
         yield dossier
+    if dossier.key is None and passphrase_given(ctx) and dossier.path.exists():
+        # A passphrase was given for this file, yet it is plain: a new file, or one cut to
+        # nothing. Said, because the user may believe it encrypted.
+        typer.echo(
+            f"Warning: {dossier.path} is not encrypted although a passphrase was given;"
+            " 'dossier encrypt' encrypts it",
+            err=True,
+        )
 
 
 def keys(ctx: typer.Context, session: bool = True) -> Keys:
@@ -115,30 +146,47 @@ def keys(ctx: typer.Context, session: bool = True) -> Keys:
     key = f"{KEYS_KEY}.{session}"
     if key not in meta:
         unlocked = os.environ.get("DOSSIER_SESSION") if session else None
-        meta[key] = Keys(lambda path: passphrase(ctx, path), unlocked or None)
+        meta[key] = Keys(lambda _path: given_passphrase(ctx), unlocked or None, ask_passphrase)
     found: Keys = meta[key]
     return found
 
 
 def given_passphrase(ctx: typer.Context) -> str | None:
     """The passphrase a script gave: --passphrase-fd, --passphrase-file,
-    $DOSSIER_PASSPHRASE_FILE or $DOSSIER_PASSPHRASE, in that order; None if none."""
+    $DOSSIER_PASSPHRASE_FILE or $DOSSIER_PASSPHRASE, in that order; None if none.
+    Read once a command (a descriptor can be read only once)."""
     from dossier import crypto
 
+    meta = ctx.find_root().meta
+    if PASSPHRASE_KEY not in meta:
+        options = settings(ctx)
+        if options.passphrase_fd is not None:
+            meta[PASSPHRASE_KEY] = crypto.passphrase_from_fd(options.passphrase_fd)
+        elif options.passphrase_file is not None:
+            meta[PASSPHRASE_KEY] = crypto.passphrase_from_file(
+                options.passphrase_file, "--passphrase-file"
+            )
+        else:
+            meta[PASSPHRASE_KEY] = crypto.environment_passphrase()
+    given: str | None = meta[PASSPHRASE_KEY]
+    return given
+
+
+def passphrase_given(ctx: typer.Context) -> bool:
+    """Whether a script named a passphrase (without reading it)."""
     options = settings(ctx)
-    if options.passphrase_fd is not None:
-        return crypto.passphrase_from_fd(options.passphrase_fd)
-    if options.passphrase_file is not None:
-        return crypto.passphrase_from_file(options.passphrase_file, "--passphrase-file")
-    return crypto.environment_passphrase()
+    return (
+        options.passphrase_fd is not None
+        or options.passphrase_file is not None
+        or bool(os.environ.get("DOSSIER_PASSPHRASE_FILE") or os.environ.get("DOSSIER_PASSPHRASE"))
+    )
 
 
-def passphrase(ctx: typer.Context, path: Path) -> str | None:
-    """The passphrase of the encrypted dossier at `path`: given by the script, else
-    asked on a terminal; None without either."""
-    given = given_passphrase(ctx)
-    if given is not None or not interactive():
-        return given
+def ask_passphrase(path: Path) -> str | None:
+    """The passphrase of the encrypted dossier at `path`, asked on a terminal; None
+    without one."""
+    if not interactive():
+        return None
     text: str = typer.prompt(f"Passphrase for {path}", hide_input=True, err=True)
     return text
 

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dossier.cli.common import complete_case, edit, load, print_json, say, warn
+from dossier.cli.common import (
+    complete_case,
+    edit,
+    load,
+    print_json,
+    refuse_own_file,
+    say,
+    warn,
+)
 from dossier.errors import DossierError, one_line
 
 if TYPE_CHECKING:
@@ -155,6 +163,7 @@ def export(
         raise typer.BadParameter("must be json, jsonl or csv", param_hint="--format")
     if kind not in ("events", "persons", "cases"):
         raise typer.BadParameter("must be events, persons or cases", param_hint="--kind")
+    refuse_own_file(ctx, output)
     d = load(ctx)
     for case_id in case or ():
         require_case(d, case_id)

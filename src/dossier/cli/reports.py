@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from dossier.cli.common import AS_OF, as_of_day, complete_case, load, say, warn
+from dossier.cli.common import AS_OF, as_of_day, complete_case, load, refuse_own_file, say, warn
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt",
            ".pdf": "pdf"}  # fmt: skip
@@ -46,6 +46,7 @@ def report(
     if fmt == "pdf" and output is None:
         raise typer.BadParameter("a PDF goes to a file: give -o FILE.pdf", param_hint="--format")
     day = as_of_day(as_of)
+    refuse_own_file(ctx, output)
     d = load(ctx)
     for case_id in cases:
         require_case(d, case_id)
@@ -63,6 +64,7 @@ def report(
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
+            refuse_own_file(ctx, where)
             write_atomic(where, data, "report")
             if d.key is not None:
                 warn([f"{where} is not encrypted"])

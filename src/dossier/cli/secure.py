@@ -10,13 +10,16 @@ import typer
 
 from dossier.cli.common import (
     confirm,
+    db_named,
     db_path,
     given_passphrase,
     keys,
     new_passphrase,
+    refuse_own_file,
     say,
     warn,
 )
+from dossier.errors import DossierError
 
 KDF_MEMORY = typer.Option(
     64, "--kdf-memory", min=1, max=2048, help="MiB of memory the key derivation uses."
@@ -58,12 +61,24 @@ def encrypt(
     path = vault.real(db_path(ctx))
     vault.refuse_encrypted(path)  # before a passphrase is asked for nothing
     passphrase = given_passphrase(ctx) or new_passphrase(path, options=SCRIPT_SOURCES)
-    created = vault.encrypt(path, passphrase, _kdf(kdf_memory, kdf_passes))
+    created = vault.encrypt(
+        path, passphrase, _kdf(kdf_memory, kdf_passes), create_folders=not db_named(ctx)
+    )
     say(f"Created an empty encrypted dossier at {path}." if created else f"Encrypted {path}.")
-    leftovers = sorted(path.parent.glob(f"{path.name}.bak-*"))
+    _weak(kdf_memory, kdf_passes)
+    leftovers = [
+        p for p in sorted(path.parent.glob(f"{path.name}.bak-*")) if not vault.is_encrypted(p)
+    ]
     if leftovers:
         warn([f"{len(leftovers)} earlier backup(s) beside it are not encrypted, such as"
               f" {leftovers[0].name}: delete them or keep them somewhere safe"])  # fmt: skip
+
+
+def _weak(memory: int, passes: int) -> None:
+    """A warning when the key derivation is cheaper than the default."""
+    if memory < KDF_MEMORY.default or passes < KDF_PASSES.default:
+        warn([f"a key derivation of {memory} MiB and {passes} pass(es) is cheaper than the"
+              " default (64 MiB, 3 passes) for whoever guesses passphrases too"])  # fmt: skip
 
 
 def decrypt(
@@ -84,8 +99,10 @@ def decrypt(
         raise typer.BadParameter("give either -o FILE or --in-place", param_hint="-o")
     path = vault.real(db_path(ctx))
     where = output if output is not None else path
+    if output is not None:
+        refuse_own_file(ctx, output)
     confirm(f"Write {where} without encryption?", yes)
-    vault.decrypt(path, keys(ctx), output)
+    vault.decrypt(path, keys(ctx), output, in_place)
     warn([f"{where} is not encrypted"])
 
 
@@ -106,11 +123,13 @@ def change(
     from dossier import vault
 
     path = vault.real(db_path(ctx))
+    vault.require_encrypted(path)  # before any passphrase is asked for
     current = keys(ctx, session=False)
     current.passphrase_for(path)  # the current one first, then the new one
     new = new_passphrase(path, new_file, new_fd)
     vault.change_passphrase(path, current, new, _kdf(kdf_memory, kdf_passes))
     say(f"Changed the passphrase of {path}; unlocked shells must unlock again.")
+    _weak(kdf_memory, kdf_passes)
 
 
 def backup(
@@ -126,6 +145,7 @@ def backup(
     from dossier import vault
 
     path = vault.real(db_path(ctx))
+    refuse_own_file(ctx, output)
     encrypted = vault.backup(path, output, keys(ctx))
     say(f"Wrote {output} ({'encrypted' if encrypted else 'not encrypted'}).")
     if not encrypted:
@@ -143,11 +163,13 @@ def unlock(ctx: typer.Context) -> None:
     from dossier import vault
 
     path = vault.real(db_path(ctx))
+    if sys.stdout.isatty():  # the secret would stay on the screen and in its scrollback
+        raise DossierError(
+            "unlock prints a secret for the shell to keep, not for the screen: run"
+            ' eval "$(dossier unlock)" (with the same --db)'
+        )
     secret = vault.unlock(path, keys(ctx, session=False))
     say(f"export {SESSION}={shlex.quote(secret)}")
-    if sys.stdout.isatty():
-        typer.echo(f'To unlock this shell, run: eval "$(dossier --db {shlex.quote(str(path))}'
-                   ' unlock)"', err=True)  # fmt: skip
 
 
 def lock() -> None:
