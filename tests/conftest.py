@@ -19,7 +19,8 @@ from typer.testing import CliRunner, Result
 
 from dossier import vault
 from dossier.cli.app import app
-from dossier.crypto import KdfParams, Keys, unseal
+from dossier.crypto import KdfParams, unseal
+from dossier.keys import Keys
 from dossier.storage import lock_path
 
 # No deadlines for property tests: timing belongs in benchmarks/, and a slow moment

@@ -26,8 +26,9 @@ from typer.testing import CliRunner
 from conftest import FAST_KDF, PASSPHRASE, Run, Snapshot, stored
 from dossier import crypto, ops, vault
 from dossier.cli.app import app
-from dossier.crypto import MAGIC, FileKey, Keys, unseal
+from dossier.crypto import MAGIC, FileKey, unseal
 from dossier.errors import CorruptDatabase, NewerSchema, PassphraseError
+from dossier.keys import Keys, passphrase_from_file
 from dossier.model import Case
 from dossier.store import Dossier
 
@@ -829,7 +830,7 @@ def test_passphrases_that_are_no_text_are_refused_cleanly(encrypted: Path, tmp_p
     assert result.stderr == "Error: DOSSIER_PASSPHRASE is not UTF-8 text\n"
     bom = tmp_path / "bom"
     bom.write_bytes("\ufeff".encode() + PASSPHRASE.encode() + b"\r\n")  # Notepad's
-    assert crypto.passphrase_from_file(bom, "test") == PASSPHRASE
+    assert passphrase_from_file(bom, "test") == PASSPHRASE
     with pytest.raises(PassphraseError, match="an empty passphrase protects nothing"):
         vault.encrypt(tmp_path / "new.json", "", FAST_KDF)
     leader, follower = pty.openpty()

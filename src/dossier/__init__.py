@@ -20,7 +20,6 @@ from dossier._version import __version__
 
 if TYPE_CHECKING:
     from dossier import ops
-    from dossier.crypto import Keys
     from dossier.dates import PartialDate, parse_date
     from dossier.errors import (
         AlteredFile,
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
         NothingToDo,
         PassphraseError,
     )
+    from dossier.keys import Keys
     from dossier.model import Case, Event, Person, Role
     from dossier.store import Dossier
 
@@ -49,7 +49,7 @@ _WHERE = {
     "Person": "dossier.model",
     "Role": "dossier.model",
     "Dossier": "dossier.store",
-    "Keys": "dossier.crypto",
+    "Keys": "dossier.keys",
     **dict.fromkeys(
         [
             "AlteredFile",

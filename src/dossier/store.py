@@ -38,7 +38,8 @@ from dossier.model import Case, Event, Person, now_iso
 from dossier.storage import check_path, parse_json, read_raw, write_atomic, write_lock
 
 if TYPE_CHECKING:
-    from dossier.crypto import FileKey, Keys
+    from dossier.crypto import FileKey
+    from dossier.keys import Keys
 
 FORMAT_NAME = "dossier"
 SCHEMA_VERSION = 1
@@ -217,9 +218,11 @@ class Dossier:
     @classmethod
     def _read(cls, path: Path, keys: Keys | None, strict: bool = True) -> Dossier:
         """The dossier in the file at `path` (decrypted with `keys` when encrypted)."""
-        from dossier.crypto import unseal
+        raw, key = read_raw(path), None
+        if not raw.startswith(b"{"):  # maybe encrypted: dossier writes plain files so
+            from dossier.crypto import unseal
 
-        raw, key = unseal(read_raw(path), path, keys)
+            raw, key = unseal(raw, path, keys)
         with paused_gc():
             dossier = cls(path, parse_json(raw, path), raw, strict)
         dossier.key = key
@@ -241,13 +244,14 @@ class Dossier:
         refused before anything is created beside it. An encrypted file is opened
         with `keys` and written encrypted again.
         """
-        from dossier import crypto
-
         path = _real(path)
-        keys = keys or crypto.Keys.from_environment()
         if check_path(path) is None:
             folder_for(path, create_folders)
-        else:
+        elif not _plain(path):
+            from dossier import crypto
+            from dossier.keys import Keys
+
+            keys = keys or Keys.from_environment()
             crypto.prepare(path, keys)  # a passphrase is typed before the lock is taken
         with write_lock(path) as lock:
             try:
@@ -674,6 +678,16 @@ def _history(path: Path, docs: Any) -> list[dict[str, Any]]:
                 " the file was edited outside dossier and was left untouched"
             )
     return entries
+
+
+def _plain(path: Path) -> bool:
+    """Whether the file at `path` begins as dossier writes a plain file ('{'): one byte
+    read, so that a plain dossier never loads the encryption code."""
+    try:
+        with path.open("rb") as file:
+            return file.read(1) == b"{"
+    except OSError:
+        return True  # the read under the lock says what is wrong
 
 
 def _real(path: str | Path) -> Path:

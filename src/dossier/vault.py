@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier import crypto
-from dossier.crypto import FileKey, KdfParams, Keys, read_header, unseal
+from dossier.crypto import FileKey, KdfParams, read_header, unseal
 from dossier.errors import DatabaseError, DossierError, NothingToDo
+from dossier.keys import Keys
 from dossier.storage import HeldLock, check_path, parse_json, read_raw, write_atomic, write_lock
 from dossier.store import Dossier, folder_for
 

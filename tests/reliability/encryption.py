@@ -31,8 +31,9 @@ from typing import Any
 import orjson
 
 from dossier import ops, vault
-from dossier.crypto import MAGIC, FileKey, KdfParams, Keys, unseal
+from dossier.crypto import MAGIC, FileKey, KdfParams, unseal
 from dossier.errors import DossierError
+from dossier.keys import Keys
 from dossier.model import Case, Event, Person, Role
 from dossier.storage import lock_path
 from dossier.store import Dossier

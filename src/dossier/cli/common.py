@@ -22,8 +22,8 @@ from dossier.errors import DossierError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from dossier.crypto import Keys
     from dossier.dates import PartialDate
+    from dossier.keys import Keys
     from dossier.store import Dossier
 
 
@@ -140,7 +140,7 @@ def keys(ctx: typer.Context, session: bool = True) -> Keys:
 
     One object a command, so that a passphrase is asked and derived once.
     """
-    from dossier.crypto import Keys
+    from dossier.keys import Keys
 
     meta = ctx.find_root().meta
     key = f"{KEYS_KEY}.{session}"
@@ -155,19 +155,19 @@ def given_passphrase(ctx: typer.Context) -> str | None:
     """The passphrase a script gave: --passphrase-fd, --passphrase-file,
     $DOSSIER_PASSPHRASE_FILE or $DOSSIER_PASSPHRASE, in that order; None if none.
     Read once a command (a descriptor can be read only once)."""
-    from dossier import crypto
+    from dossier import keys as sources
 
     meta = ctx.find_root().meta
     if PASSPHRASE_KEY not in meta:
         options = settings(ctx)
         if options.passphrase_fd is not None:
-            meta[PASSPHRASE_KEY] = crypto.passphrase_from_fd(options.passphrase_fd)
+            meta[PASSPHRASE_KEY] = sources.passphrase_from_fd(options.passphrase_fd)
         elif options.passphrase_file is not None:
-            meta[PASSPHRASE_KEY] = crypto.passphrase_from_file(
+            meta[PASSPHRASE_KEY] = sources.passphrase_from_file(
                 options.passphrase_file, "--passphrase-file"
             )
         else:
-            meta[PASSPHRASE_KEY] = crypto.environment_passphrase()
+            meta[PASSPHRASE_KEY] = sources.environment_passphrase()
     given: str | None = meta[PASSPHRASE_KEY]
     return given
 
@@ -199,13 +199,13 @@ def new_passphrase(
 ) -> str:
     """A new passphrase for `path`: read from `file` or `fd` when given, else asked
     twice on a terminal; PassphraseError (naming `options`) without either."""
-    from dossier import crypto
+    from dossier import keys as sources
     from dossier.errors import PassphraseError
 
     if fd is not None:
-        return crypto.passphrase_from_fd(fd)
+        return sources.passphrase_from_fd(fd)
     if file is not None:
-        return crypto.passphrase_from_file(file, "--new-passphrase-file")
+        return sources.passphrase_from_file(file, "--new-passphrase-file")
     if interactive():
         text: str = typer.prompt(
             f"New passphrase for {path}", hide_input=True, confirmation_prompt=True, err=True
