@@ -33,13 +33,15 @@ unit: $(STAMP) tools
 	$(BIN)/pytest
 
 # Tools some tests drive: Chromium prints the HTML report, tmux is the terminal the
-# pager test runs in (with less). Debian's packages are installed when we can (root
+# pager test runs in (with less), PostgreSQL is the throwaway server of the server tests. Debian's packages are installed when we can (root
 # with apt-get); otherwise those tests skip and say why.
 tools:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
 	command -v less >/dev/null 2>&1 || missing="$$missing less"; \
+	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
+	  || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian packages for the tests:$$missing"; \

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner, Result
 
+import pgcluster
 from dossier import vault
 from dossier.cli.app import app
 from dossier.crypto import KdfParams, unseal
@@ -91,6 +93,38 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test that cannot run here, saying why; under CI (CI=true) fail instead,
+    so that a missing server or tool never passes for a green run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"under CI this test may not skip: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster | str]:
+    """A PostgreSQL server for the server tests: $DOSSIER_TEST_DATABASE_URL, else a
+    throwaway cluster started here (tests/pgcluster.py)."""
+    given = os.environ.get("DOSSIER_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        skip_or_fail("psycopg is not installed (pip install -e '.[test]')")
+    if pgcluster.find_bin("initdb") is None:
+        skip_or_fail(
+            "PostgreSQL is not installed (no initdb); make test installs Debian's postgresql"
+            " when run as root with apt-get"
+        )
+    cluster = pgcluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""A throwaway PostgreSQL cluster for the tests: initdb in a temporary folder, a Unix
+socket only (no TCP port), stopped and deleted at the end.
+
+As root, the server runs as the `postgres` user (through `runuser`), since
+PostgreSQL refuses to run as root. `DOSSIER_TEST_DATABASE_URL` names a server to
+use instead. Where PostgreSQL is not installed (`make test` installs Debian's
+`postgresql` when it can), `find_bin` returns None and the server tests skip with
+that reason; under CI (`CI=true`) such a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def find_bin(name: str) -> str | None:
+    """A PostgreSQL program: on the PATH, else in Debian's versioned folder."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
+@dataclass
+class Cluster:
+    """A running throwaway cluster: its folder, socket folder and superuser URL."""
+
+    folder: Path
+    socket: Path
+    url: str
+    as_user: list[str]
+
+    def stop(self) -> None:
+        """Stop the server at once and delete its folder."""
+        pg_ctl = find_bin("pg_ctl")
+        if pg_ctl:
+            subprocess.run(
+                [*self.as_user, pg_ctl, "-D", str(self.folder / "data"), "-m", "immediate",
+                 "stop"],
+                capture_output=True,
+                check=False,
+            )  # fmt: skip
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def restart(self) -> None:
+        """Stop the server at once (clients are cut off) and start it again."""
+        _pg_ctl(self, "restart", "-m", "immediate")
+
+
+def start() -> Cluster:
+    """initdb and start a cluster in a new temporary folder."""
+    initdb = find_bin("initdb")
+    if initdb is None:
+        raise FileNotFoundError("initdb")
+    folder = Path(tempfile.mkdtemp(prefix="dossier-pg-"))
+    socket = folder / "s"
+    socket.mkdir()
+    as_user: list[str] = []
+    if os.getuid() == 0:  # PostgreSQL will not run as root
+        shutil.chown(folder, "postgres")
+        shutil.chown(socket, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(
+        [*as_user, initdb, "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
+         "-E", "UTF8", "--no-sync"],
+        capture_output=True,
+        check=True,
+    )  # fmt: skip
+    cluster = Cluster(folder, socket, f"postgresql://postgres@/postgres?host={socket}", as_user)
+    _pg_ctl(cluster, "start")
+    return cluster
+
+
+def _pg_ctl(cluster: Cluster, action: str, *extra: str) -> None:
+    pg_ctl = find_bin("pg_ctl")
+    assert pg_ctl is not None
+    # No TCP port at all; fsync off: a test cluster need not survive a power cut.
+    options = f"-c listen_addresses='' -k {cluster.socket} -c fsync=off"
+    subprocess.run(
+        [*cluster.as_user, pg_ctl, "-D", str(cluster.folder / "data"), "-o", options,
+         "-l", str(cluster.folder / "log"), "-w", action, *extra],
+        capture_output=True,
+        check=True,
+    )  # fmt: skip
