@@ -1,12 +1,15 @@
 """The throwaway PostgreSQL cluster the server backend is tested against.
 
 The server backend itself (issue 17) is being built; these tests hold the
-cluster the whole server suite will run on: started by the tests themselves,
-reachable only through its Unix socket, and able to restart under a client.
+cluster the whole server suite will run on (started by the tests themselves,
+reachable only through its Unix socket, able to restart under a client) and
+the schema (`dossier.server.schema`), checked with raw SQL as each role.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -41,3 +44,167 @@ def test_a_restart_cuts_clients_off_and_the_server_comes_back(pg_cluster: Any) -
     conn.close()
     with psycopg.connect(pg_cluster.url) as again:
         assert again.execute("SELECT 1").fetchone() == (1,)
+
+
+# The schema: tables, row-level security, history, the group role --------------------------
+
+
+@pytest.fixture
+def database(pg_cluster: Any) -> Iterator[Callable[[str], Any]]:
+    """A new database with the dossier schema; connect(role) opens it as that role."""
+    import psycopg
+    from psycopg import conninfo, sql
+
+    from dossier.server import schema
+
+    if not isinstance(pg_cluster, pgcluster.Cluster):
+        pytest.skip("DOSSIER_TEST_DATABASE_URL names a server these tests do not own")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_cluster.url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        for role in ("alice", "bob", "carol"):
+            admin.execute(
+                "DO $$ BEGIN CREATE ROLE " + role + " LOGIN;"
+                " EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            )
+    url = conninfo.make_conninfo(pg_cluster.url, dbname=name)
+    with psycopg.connect(url) as owner:
+        schema.init(owner)
+        for role in ("alice", "bob"):  # carol is never let in
+            schema.add_user(owner, role)
+    opened: list[Any] = []
+
+    def connect(role: str) -> Any:
+        conn = psycopg.connect(conninfo.make_conninfo(url, user=role), autocommit=True)
+        opened.append(conn)
+        return conn
+
+    yield connect
+    for conn in opened:
+        conn.close()
+    with psycopg.connect(pg_cluster.url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_init_says_what_it_did_and_then_that_nothing_was_left(
+    pg_cluster: Any, database: Callable[[str], Any]
+) -> None:
+    from dossier.server import schema
+
+    owner = database("postgres")
+    assert schema.init(owner) == []
+    versions = owner.execute("SELECT version FROM dossier.migrations").fetchall()
+    assert versions == [(v,) for v, _d, _s in schema.MIGRATIONS]
+
+
+def add_case(conn: Any, case: str) -> None:
+    conn.execute(
+        "INSERT INTO dossier.cases (id, record) VALUES (%s, %s)",
+        (case, f'{{"id": "{case}", "title": "{case}"}}'),
+    )
+    conn.execute(
+        "INSERT INTO dossier.events (id, case_id, type, date_first, date_last, record)"
+        " VALUES (%s, %s, 'arrest', '2006-04-06', '2006-04-06', '{}')",
+        (f"{case}-e1", case),
+    )
+
+
+def test_a_case_is_seen_by_its_members_only_even_in_raw_sql(
+    database: Callable[[str], Any],
+) -> None:
+    import psycopg
+
+    alice, bob, carol = database("alice"), database("bob"), database("carol")
+    add_case(alice, "aleksanyan")
+    add_case(bob, "magnitsky")
+    count = "SELECT count(*) FROM dossier.events"
+    assert alice.execute(count).fetchone() == (1,)
+    assert bob.execute("SELECT id FROM dossier.cases").fetchall() == [("magnitsky",)]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        carol.execute(count)  # not let in: no use of the schema at all
+    # Bob cannot write into alice's case, nor learn anything but that the id is taken.
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        bob.execute(
+            "INSERT INTO dossier.events (id, case_id, type, date_first, date_last, record)"
+            " VALUES ('x', 'aleksanyan', 'release', '2008-12-30', '2008-12-30', '{}')"
+        )
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        add_case(bob, "aleksanyan")
+    assert bob.execute("UPDATE dossier.cases SET state = 'x' WHERE id = 'aleksanyan'").rowcount == 0
+
+
+def test_access_is_granted_read_only_listed_and_revoked_by_the_owner(
+    database: Callable[[str], Any],
+) -> None:
+    import psycopg
+
+    alice, bob = database("alice"), database("bob")
+    add_case(alice, "aleksanyan")
+    with pytest.raises(psycopg.errors.NoDataFound):
+        bob.execute("SELECT dossier.grant_access('aleksanyan', 'bob', false)")
+    alice.execute("SELECT dossier.grant_access('aleksanyan', 'bob', true)")
+    assert bob.execute("SELECT count(*) FROM dossier.events").fetchone() == (1,)
+    # Rows a role may not change are, for UPDATE and DELETE, rows it does not see.
+    assert bob.execute("UPDATE dossier.events SET type = 'release'").rowcount == 0
+    assert bob.execute("DELETE FROM dossier.events").rowcount == 0
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        bob.execute(
+            "INSERT INTO dossier.events (id, case_id, type, date_first, date_last, record)"
+            " VALUES ('x', 'aleksanyan', 'release', '2008-12-30', '2008-12-30', '{}')"
+        )
+    assert bob.execute("SELECT type FROM dossier.events").fetchone() == ("arrest",)
+    assert alice.execute("SELECT role, read_only, owner FROM dossier.access('aleksanyan')"
+                         ).fetchall() == [("alice", False, True), ("bob", True, False)]  # fmt: skip
+    assert alice.execute("SELECT dossier.revoke_access('aleksanyan', 'alice')").fetchone() == (
+        False,  # the owner stays
+    )
+    alice.execute("SELECT dossier.revoke_access('aleksanyan', 'bob')")
+    assert bob.execute("SELECT count(*) FROM dossier.events").fetchone() == (0,)
+
+
+def test_history_is_append_only_even_for_the_database_owner(
+    database: Callable[[str], Any],
+) -> None:
+    import psycopg
+
+    alice, owner = database("alice"), database("postgres")
+    add_case(alice, "aleksanyan")
+    alice.execute(
+        "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
+        " VALUES ('aleksanyan', 1, 'case add', '{}', '', 'h1')"
+    )
+    for conn in (alice, owner):
+        for statement in (
+            "UPDATE dossier.history SET command = 'forged'",
+            "DELETE FROM dossier.history",
+            "TRUNCATE dossier.history",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    assert owner.execute("SELECT command FROM dossier.history").fetchall() == [("case add",)]
+
+
+def test_a_person_is_seen_through_a_case_or_an_event_that_names_them(
+    database: Callable[[str], Any],
+) -> None:
+    alice, bob = database("alice"), database("bob")
+    add_case(alice, "aleksanyan")
+    add_case(bob, "magnitsky")
+    for conn, person in ((alice, "vasiliy-aleksanyan"), (alice, "witness-x"),
+                         (bob, "sergei-magnitsky")):  # fmt: skip
+        conn.execute("INSERT INTO dossier.persons (id, record) VALUES (%s, '{}')", (person,))
+    alice.execute("INSERT INTO dossier.person_cases VALUES ('vasiliy-aleksanyan', 'aleksanyan')")
+    alice.execute("INSERT INTO dossier.event_persons VALUES ('aleksanyan-e1', 'witness-x',"
+                  " 'aleksanyan')")  # fmt: skip
+    seen = "SELECT id FROM dossier.persons ORDER BY id"
+    assert bob.execute(seen).fetchall() == [("sergei-magnitsky",)]
+    alice.execute("SELECT dossier.grant_access('aleksanyan', 'bob', true)")
+    assert bob.execute(seen).fetchall() == [
+        ("sergei-magnitsky",),
+        ("vasiliy-aleksanyan",),
+        ("witness-x",),
+    ]
+    # Read-only: bob sees alice's persons but cannot change them.
+    assert (
+        bob.execute("UPDATE dossier.persons SET record = '{}' WHERE id = 'witness-x'").rowcount == 0
+    )
