@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import pgcluster
 
@@ -208,3 +210,67 @@ def test_a_person_is_seen_through_a_case_or_an_event_that_names_them(
     assert (
         bob.execute("UPDATE dossier.persons SET record = '{}' WHERE id = 'witness-x'").rowcount == 0
     )
+
+
+# Server URLs and connections -------------------------------------------------------------
+
+
+def test_a_server_url_is_told_from_a_file_and_shown_without_its_password() -> None:
+    from dossier.server.connect import is_server, shown
+
+    assert is_server("postgresql:///dossier?host=/run/pg")
+    assert is_server("postgres://alice@db.example.org/dossier")
+    assert not is_server("postgresql.json") and not is_server("/home/a/dossier.json")
+    assert shown("postgresql://alice:s3cret@db.example.org:5433/dossier?sslmode=verify-full") == (
+        "postgresql://alice:***@db.example.org:5433/dossier?sslmode=verify-full"
+    )
+    assert shown("postgresql:///dossier?host=/run/pg&password=s3cret&user=alice") == (
+        "postgresql:///dossier?host=/run/pg&password=***&user=alice"
+    )
+    assert shown("postgresql:///dossier?host=/run/pg") == "postgresql:///dossier?host=/run/pg"
+    assert "s3cret" not in shown("postgresql://alice:s3cret@[bad")
+
+
+def test_a_refused_connection_is_one_line_naming_host_and_database(tmp_path: Any) -> None:
+    pytest.importorskip("psycopg", reason="psycopg is not installed")
+    from dossier.errors import DatabaseError
+    from dossier.server.connect import connect
+
+    url = f"postgresql://alice:s3cret@/dossier?host={tmp_path}"
+    with pytest.raises(DatabaseError) as caught:
+        connect(url)
+    message = str(caught.value)
+    assert message.startswith(f"cannot connect to database dossier on {tmp_path}: ")
+    assert "\n" not in message and "s3cret" not in message
+
+
+def test_an_unknown_database_is_said_and_a_good_url_connects(pg_cluster: Any) -> None:
+    from psycopg import conninfo
+
+    from dossier.errors import DatabaseError
+    from dossier.server.connect import connect
+
+    if not isinstance(pg_cluster, pgcluster.Cluster):
+        pytest.skip("DOSSIER_TEST_DATABASE_URL names a server these tests do not own")
+    with pytest.raises(DatabaseError, match='database "nope" does not exist'):
+        connect(conninfo.make_conninfo(pg_cluster.url, dbname="nope"))
+    with connect(pg_cluster.url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@given(
+    user=st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
+    password=st.from_regex(r"[A-Za-z0-9!$()*+,;=~-]{8,20}", fullmatch=True),
+    in_query=st.booleans(),
+    extra=st.sampled_from(["", "sslmode=verify-full", "host=/run/pg", "connect_timeout=5"]),
+)
+def test_no_password_ever_shows_whatever_the_url(
+    user: str, password: str, in_query: bool, extra: str
+) -> None:
+    from dossier.server.connect import shown
+
+    assume(all(password not in text for text in (user, extra, "postgresql://db.example.org/")))
+    query = "&".join(p for p in (f"password={password}" if in_query else "", extra) if p)
+    netloc = f"{user}@db.example.org" if in_query else f"{user}:{password}@db.example.org"
+    url = f"postgresql://{netloc}/dossier" + (f"?{query}" if query else "")
+    assert password not in shown(url)
