@@ -310,6 +310,7 @@ NOT_DOSSIERS = {
 }
 
 
+@pytest.mark.plain_only("writes a plain file that is not a dossier over it")
 @pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
 @pytest.mark.parametrize("kind", list(NOT_DOSSIERS))
 def test_a_file_that_is_not_a_dossier_is_refused_and_kept(
@@ -322,6 +323,7 @@ def test_a_file_that_is_not_a_dossier_is_refused_and_kept(
     assert list(db.parent.iterdir()) == [db]  # no lock file left beside it
 
 
+@pytest.mark.plain_only("writes a plain file that is not a dossier over it")
 @pytest.mark.parametrize("args", [READ_COMMANDS[0], WRITE_COMMANDS[0]], ids=["read", "write"])
 def test_a_file_holding_json_null_is_not_a_dossier(
     run: Run, db: Path, args: tuple[str, ...]
@@ -332,8 +334,10 @@ def test_a_file_holding_json_null_is_not_a_dossier(
 
 
 def test_a_damaged_record_is_reported_as_a_damaged_file(run: Run, db: Path) -> None:
-    db.write_bytes(
-        b'{"meta": {"1": {"format": "dossier", "schema": 1}}, "cases": {"1": {"id": "aleksanyan"}}}'
+    rewrite(
+        db,
+        b'{"meta": {"1": {"format": "dossier", "schema": 1}},'
+        b' "cases": {"1": {"id": "aleksanyan"}}}',
     )
     before = Snapshot.of(db)
     message = assert_refused(run("case", "list"), before, str(db))

@@ -737,10 +737,10 @@ def test_a_header_asking_too_much_work_over_all_its_slots_is_refused(
     raw = encrypted.read_bytes()
     size = int.from_bytes(raw[len(MAGIC) + 2 : len(MAGIC) + 6], "big")
     header = orjson.loads(raw[len(MAGIC) + 6 : len(MAGIC) + 6 + size])
-    heavy = {**header["slots"][0], "memory_kib": 2 * 1024 * 1024, "iterations": 16}
+    heavy = {**header["slots"][0], "memory_kib": 1024 * 1024, "iterations": 5}  # each allowed
     hostile(encrypted, slots=[heavy] * 2)
     monkeypatch.setattr(crypto, "_derive", lambda *args: pytest.fail("a key was derived"))
-    with pytest.raises(CorruptDatabase, match="65536 MiB-passes"):
+    with pytest.raises(CorruptDatabase, match="over all slots of 10240 MiB-passes"):
         Dossier.load(encrypted, keys=Keys(lambda _p: PASSPHRASE))
 
 
@@ -753,7 +753,7 @@ def test_a_write_to_a_plain_file_says_so_when_a_passphrase_was_given(
     result = run("case", "add", "x", "--title", "Protected witness")
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        f"Warning: {db} is not encrypted although a passphrase was given;"
+        f"Warning: {db} is not encrypted although a passphrase or an unlock was given;"
         " 'dossier encrypt' encrypts it\n"
     )
 
@@ -856,3 +856,40 @@ def test_an_encrypted_dossier_given_to_import_says_what_it_is(
     result = run("import", str(copy), "--format", "csv")
     assert result.exit_code == 1
     assert "it is an encrypted dossier, not a file to import" in result.stderr
+
+
+def test_encrypt_refuses_a_key_derivation_the_reader_would_refuse(
+    plain: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    before = Snapshot.of(plain)
+    result = run("encrypt", "--kdf-memory", "1024", "--kdf-passes", "9")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: cannot use key derivation with 9216 MiB-passes of memory times passes"
+        " (at most 8192)\n"
+    )
+    before.assert_unchanged()
+
+
+def test_an_unlocked_shell_is_told_when_it_writes_a_plain_file(
+    db: Path, run: Run, monkeypatch: pytest.MonkeyPatch, session_env: dict[str, str]
+) -> None:
+    vault.encrypt(db, PASSPHRASE, FAST_KDF)
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    secret = run("unlock").stdout.strip().split("=", 1)[1]
+    monkeypatch.delenv("DOSSIER_PASSPHRASE")
+    monkeypatch.setenv("DOSSIER_SESSION", secret)
+    db.write_bytes(b"")
+    result = run("case", "add", "x", "--title", "Protected witness")
+    assert result.exit_code == 0, result.output
+    assert "is not encrypted although a passphrase or an unlock was given" in result.stderr
+
+
+def test_passphrase_change_checks_the_current_one_before_asking_the_new(
+    encrypted: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", "not the current one")
+    result = run("passphrase", "change", "--new-passphrase-file", str(tmp_path / "missing"))
+    assert result.exit_code == 4
+    assert result.stderr == f"Error: wrong passphrase for {encrypted}\n"

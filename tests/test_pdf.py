@@ -96,6 +96,7 @@ def test_every_name_is_text_in_the_pdf(court_copy: tuple[Path, Path, str]) -> No
     assert "Andrei Kudoyarov" in " ".join(pages(pdf)[0].split())  # the chart's names too
 
 
+@pytest.mark.plain_only("copies the plain sample dossier over the file")
 def test_the_pdf_carries_the_export_and_declares_pdf_a_3b(
     court_copy: tuple[Path, Path, str], run: Run, db: Path
 ) -> None:
@@ -161,6 +162,7 @@ def test_a_pdf_needs_a_file(run: Run) -> None:
 # verify --file -------------------------------------------------------------------------
 
 
+@pytest.mark.plain_only("copies the plain sample dossier over the file")
 def test_verify_a_pdf_report_against_the_dossier(
     court_copy: tuple[Path, Path, str], run: Run, db: Path
 ) -> None:

@@ -26,6 +26,7 @@ import pytest
 
 from conftest import Run
 from dossier import Dossier, __version__
+from dossier.crypto import MAGIC
 from dossier.report import Citations, build
 
 AS_OF = "2022-01-01"
@@ -99,12 +100,13 @@ def setup(run: Run, commands: list[str]) -> Run:
     return run
 
 
-_BUILT: dict[tuple[str, ...], bytes] = {}
+_BUILT: dict[tuple[object, ...], bytes] = {}
 
 
 def built(run: Run, db: Path, commands: list[str]) -> Run:
     """A new dossier made by these commands: made once, then copied (history and all)."""
-    key = tuple(commands)
+    # One copy per kind of storage: the encrypted run must stay encrypted.
+    key = (*commands, db.is_file() and db.read_bytes().startswith(MAGIC))
     if key in _BUILT:
         db.write_bytes(_BUILT[key])
     else:

@@ -124,7 +124,7 @@ def test_a_case_is_seen_by_its_members_only_even_in_raw_sql(
     assert bob.execute("SELECT id FROM dossier.cases").fetchall() == [("magnitsky",)]
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         carol.execute(count)  # not let in: no use of the schema at all
-    # Bob cannot write into alice's case, nor learn anything but that the id is taken.
+    # Bob cannot write into alice's case; creating its id says only that it is taken.
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         bob.execute(
             "INSERT INTO dossier.events (id, case_id, type, date_first, date_last, record)"
@@ -274,3 +274,41 @@ def test_no_password_ever_shows_whatever_the_url(
     netloc = f"{user}@db.example.org" if in_query else f"{user}:{password}@db.example.org"
     url = f"postgresql://{netloc}/dossier" + (f"?{query}" if query else "")
     assert password not in shown(url)
+
+
+def test_the_attacks_a_review_found_are_refused(database: Callable[[str], Any]) -> None:
+    import psycopg
+
+    alice, bob = database("alice"), database("bob")
+    add_case(alice, "secret")
+    add_case(bob, "mine")
+    # A temporary table standing in for the catalog does not make bob a manager.
+    bob.execute("CREATE TEMP TABLE pg_namespace (nspname name, nspowner oid)")
+    bob.execute("INSERT INTO pg_temp.pg_namespace SELECT 'dossier', oid FROM pg_roles"
+                " WHERE rolname = 'bob'")  # fmt: skip
+    with pytest.raises(psycopg.errors.NoDataFound):
+        bob.execute("SELECT dossier.grant_access('secret', 'bob', false)")
+    # A writer cannot make itself the owner, nor forge who wrote history or when.
+    alice.execute("SELECT dossier.grant_access('secret', 'bob', false)")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        bob.execute("UPDATE dossier.cases SET owner = 'bob' WHERE id = 'secret'")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        bob.execute(
+            "INSERT INTO dossier.history (case_id, seq, time, command, entry, prev, hash)"
+            " VALUES ('secret', 1, '1999-01-01', 'forged', '{}', '', 'h')"
+        )
+    alice.execute("SELECT dossier.revoke_access('secret', 'bob')")
+    # Switching to the group role changes nothing of who one is.
+    bob.execute("SET ROLE dossier_users")
+    assert bob.execute("SELECT id FROM dossier.cases").fetchall() == [("mine",)]
+    add_case(bob, "made-as-group")
+    assert bob.execute("SELECT owner FROM dossier.cases WHERE id = 'made-as-group'"
+                       ).fetchone() == ("bob",)  # fmt: skip
+    bob.execute("RESET ROLE")
+    # A link from bob's case to an event of alice's case is refused, whether or not
+    # that event exists: the same error either way.
+    for event in ("secret-e1", "no-such-event"):
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            bob.execute(
+                "INSERT INTO dossier.event_persons VALUES (%s, 'someone', 'mine')", (event,)
+            )

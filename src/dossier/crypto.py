@@ -84,7 +84,17 @@ class KdfParams:
             found.append(f"{self.memory_kib} KiB of memory ({least} to {MAX_MEMORY_KIB} KiB)")
         if not 1 <= self.iterations <= MAX_ITERATIONS:
             found.append(f"{self.iterations} passes (1 to {MAX_ITERATIONS})")
+        if not found and self.work_kib > MAX_WORK_KIB:  # the rule read_header applies
+            found.append(
+                f"{self.work_kib // 1024} MiB-passes of memory times passes (at most"
+                f" {MAX_WORK_KIB // 1024})"
+            )
         return found
+
+    @property
+    def work_kib(self) -> int:
+        """Memory times passes: what a derivation costs, and what a file may ask for."""
+        return self.memory_kib * self.iterations
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +273,7 @@ def _header(data: Any, path: Path, length: int) -> Header:
                 _unb64(slot["wrapped"], 32 + _TAG, refuse),
             )
         )
-    work = sum(slot.kdf.memory_kib * slot.kdf.iterations for slot in found)
+    work = sum(slot.kdf.work_kib for slot in found)
     if work > MAX_WORK_KIB:
         raise refuse(
             f"key derivation over all slots of {work // 1024} MiB-passes (at most"

@@ -219,7 +219,7 @@ class Dossier:
     def _read(cls, path: Path, keys: Keys | None, strict: bool = True) -> Dossier:
         """The dossier in the file at `path` (decrypted with `keys` when encrypted)."""
         raw, key = read_raw(path), None
-        if not raw.startswith(b"{"):  # maybe encrypted: dossier writes plain files so
+        if not raw.startswith(b"{"):  # maybe encrypted (dossier begins a plain file so)
             from dossier.crypto import unseal
 
             raw, key = unseal(raw, path, keys)

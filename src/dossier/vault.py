@@ -1,7 +1,8 @@
 """Encrypting and decrypting a dossier file, changing its passphrase, copies of it.
 
 The library under `dossier encrypt | decrypt | passphrase change | backup |
-unlock`. Each takes the writer's lock, so it sees one whole state, and works on
+unlock`. Each but `unlock` takes the writer's lock (a read-only disk aside), so it
+sees one whole state, and works on
 the file's plaintext bytes exactly as stored: encrypting and then decrypting
 gives back the same bytes. So the history, the state hash (and with it every
 printed report's hash) and any change made outside dossier stay as they were.

@@ -102,7 +102,16 @@ def _modes(tally: Tally, folder: Path, real_process: bool) -> None:
 
 # Confidential records ------------------------------------------------------------------------
 
-SECRET = "qz"  # every confidential text holds it (lower-cased), and nothing else does
+# Every confidential text holds one of these (lower-cased), and nothing else does: each
+# has a character no event id or hash has ("1", a space, a dot), so that a random id
+# such as "aqz3bk" is never taken for a leak (it was, now and then, with plain "qz").
+SECRETS = ("qz1", "qz2 ", "secret.example")
+
+
+def secret_in(text: str) -> int:
+    """Where the first confidential text is in `text` (lower-cased), or -1."""
+    found = [at for at in (text.find(s) for s in SECRETS) if at >= 0]
+    return min(found, default=-1)
 
 
 def confidential_dossier(db: Path) -> None:
@@ -148,7 +157,7 @@ def confidential_reports(trials: int, workdir: Path) -> Outcome:
                 t.check("qz1" in text and "qz2" in text, "confidential records are missing")
                 t.check("includes confidential" in text, "the report does not say so")
             else:
-                at = text.find(SECRET)
+                at = secret_in(text)
                 context = result.stdout[max(0, at - 60) : at + 40]
                 t.check(at < 0, f"confidential text shows: {context!r}")
                 t.check("redacted" in text, "the report does not say it is redacted")
@@ -169,10 +178,10 @@ def confidential_exports(trials: int, workdir: Path) -> Outcome:
         with tally.trial(f"export {' '.join(form)}") as t:
             result = cli(db, "export", *form)
             t.check(result.exit_code == 0, f"exit {result.exit_code}: {result.output!r}")
-            t.check(SECRET not in result.stdout.lower(), "confidential records are exported")
+            t.check(secret_in(result.stdout.lower()) < 0, "confidential records are exported")
             asked = cli(db, "export", *form, "--include-confidential")
             t.check(asked.exit_code == 0, f"--include-confidential: {asked.output.strip()!r}")
-            t.check(SECRET in asked.stdout.lower(), "asked for, the records are missing")
+            t.check(secret_in(asked.stdout.lower()) >= 0, "asked for, the records are missing")
     return tally.outcome()
 
 

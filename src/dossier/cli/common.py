@@ -128,7 +128,8 @@ def edit(ctx: typer.Context, warn: bool = True) -> Iterator[Dossier]:
         # A passphrase was given for this file, yet it is plain: a new file, or one cut to
         # nothing. Said, because the user may believe it encrypted.
         typer.echo(
-            f"Warning: {dossier.path} is not encrypted although a passphrase was given;"
+            f"Warning: {dossier.path} is not encrypted although a passphrase or an unlock was"
+            " given;"
             " 'dossier encrypt' encrypts it",
             err=True,
         )
@@ -173,13 +174,17 @@ def given_passphrase(ctx: typer.Context) -> str | None:
 
 
 def passphrase_given(ctx: typer.Context) -> bool:
-    """Whether a script named a passphrase (without reading it)."""
+    """Whether a passphrase or an unlock was given (without reading it): whoever gave
+    one believes the dossier encrypted."""
     options = settings(ctx)
     return (
         options.passphrase_fd is not None
         or options.passphrase_file is not None
-        or bool(os.environ.get("DOSSIER_PASSPHRASE_FILE") or os.environ.get("DOSSIER_PASSPHRASE"))
+        or any(os.environ.get(name) for name in PASSPHRASE_VARIABLES)
     )
+
+
+PASSPHRASE_VARIABLES = ("DOSSIER_PASSPHRASE_FILE", "DOSSIER_PASSPHRASE", "DOSSIER_SESSION")
 
 
 def ask_passphrase(path: Path) -> str | None:

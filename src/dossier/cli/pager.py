@@ -73,7 +73,9 @@ def page(text: str, command: list[str]) -> None:
     import signal
     import subprocess
 
-    env = dict(os.environ)
+    # The pager needs no passphrase: it is not handed one.
+    secret = ("DOSSIER_PASSPHRASE", "DOSSIER_SESSION")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(secret)}
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")  # lv, another common pager, passes colours with -c
     try:

@@ -22,7 +22,11 @@ from dossier.cli.common import (
 from dossier.errors import DossierError
 
 KDF_MEMORY = typer.Option(
-    64, "--kdf-memory", min=1, max=2048, help="MiB of memory the key derivation uses."
+    64,
+    "--kdf-memory",
+    min=1,
+    max=2048,
+    help="MiB of memory the key derivation uses (memory times passes at most 8192).",
 )
 KDF_PASSES = typer.Option(3, "--kdf-passes", min=1, max=16, help="Passes over that memory.")
 NEW_FILE = typer.Option(
@@ -125,7 +129,9 @@ def change(
     path = vault.real(db_path(ctx))
     vault.require_encrypted(path)  # before any passphrase is asked for
     current = keys(ctx, session=False)
-    current.passphrase_for(path)  # the current one first, then the new one
+    from dossier import crypto
+
+    crypto.prepare(path, current)  # the current one checked first, then the new one asked
     new = new_passphrase(path, new_file, new_fd)
     vault.change_passphrase(path, current, new, _kdf(kdf_memory, kdf_passes))
     say(f"Changed the passphrase of {path}; unlocked shells must unlock again.")

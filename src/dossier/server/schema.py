@@ -1,5 +1,10 @@
 """The `dossier` schema on a PostgreSQL server: numbered migrations, applied once.
 
+Policies name the connected role, `session_user`: a member that switches to the
+group role (`SET ROLE dossier_users`) is still itself. Functions that run with
+their owner's rights search `pg_catalog` and then `pg_temp` (last, so that a
+temporary table cannot stand in for a catalog) and name every table in full.
+
 `init(conn)` creates or upgrades the schema in the connected database, run as
 the database owner, and says what it did; run again it does nothing. Each
 migration is recorded in `dossier.migrations`. The design is docs/server.md:
@@ -25,7 +30,7 @@ if TYPE_CHECKING:
 
 GROUP = "dossier_users"
 
-_MEMBER = "SELECT case_id FROM dossier.members WHERE role = current_user"
+_MEMBER = "SELECT case_id FROM dossier.members WHERE role = session_user"
 _WRITER = f"{_MEMBER} AND NOT read_only"
 
 # (version, what it does, SQL). Never edit one that has shipped: add the next.
@@ -36,7 +41,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         f"""
 CREATE TABLE dossier.cases (
     id text PRIMARY KEY,
-    owner name NOT NULL DEFAULT current_user,
+    owner name NOT NULL DEFAULT session_user,
     record jsonb NOT NULL,
     state text NOT NULL DEFAULT ''
 );
@@ -49,7 +54,7 @@ CREATE TABLE dossier.members (
 CREATE INDEX members_by_role ON dossier.members (role, case_id);
 CREATE TABLE dossier.persons (
     id text PRIMARY KEY,
-    created_by name NOT NULL DEFAULT current_user,
+    created_by name NOT NULL DEFAULT session_user,
     record jsonb NOT NULL
 );
 CREATE TABLE dossier.person_cases (
@@ -64,14 +69,17 @@ CREATE TABLE dossier.events (
     type text NOT NULL,
     date_first date NOT NULL,
     date_last date NOT NULL,
-    record jsonb NOT NULL
+    record jsonb NOT NULL,
+    UNIQUE (id, case_id)
 );
 CREATE INDEX events_by_case ON dossier.events (case_id, date_first);
 CREATE TABLE dossier.event_persons (
-    event_id text NOT NULL REFERENCES dossier.events (id) ON DELETE CASCADE,
+    event_id text NOT NULL,
     person_id text NOT NULL,
     case_id text NOT NULL,
-    PRIMARY KEY (event_id, person_id)
+    PRIMARY KEY (event_id, person_id),
+    -- Only an event of the case named: a link cannot reach into another case.
+    FOREIGN KEY (event_id, case_id) REFERENCES dossier.events (id, case_id) ON DELETE CASCADE
 );
 CREATE INDEX event_persons_by_person ON dossier.event_persons (person_id);
 CREATE INDEX event_persons_by_case ON dossier.event_persons (case_id);
@@ -79,7 +87,7 @@ CREATE TABLE dossier.history (
     case_id text NOT NULL,
     seq integer NOT NULL,
     time timestamptz NOT NULL DEFAULT now(),
-    role name NOT NULL DEFAULT current_user,
+    role name NOT NULL DEFAULT session_user,
     command text NOT NULL,
     entry jsonb NOT NULL,
     prev text NOT NULL,
@@ -90,13 +98,13 @@ CREATE TABLE dossier.history (
 -- Who sees and changes what: a sub-select on members, never a function per row.
 ALTER TABLE dossier.cases ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.cases FOR SELECT USING (id IN ({_MEMBER}));
-CREATE POLICY anyone_creates ON dossier.cases FOR INSERT WITH CHECK (owner = current_user);
+CREATE POLICY anyone_creates ON dossier.cases FOR INSERT WITH CHECK (owner = session_user);
 CREATE POLICY writers_change ON dossier.cases FOR UPDATE
     USING (id IN ({_WRITER})) WITH CHECK (id IN ({_WRITER}));
-CREATE POLICY owner_removes ON dossier.cases FOR DELETE USING (owner = current_user);
+CREATE POLICY owner_removes ON dossier.cases FOR DELETE USING (owner = session_user);
 
 ALTER TABLE dossier.members ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_memberships ON dossier.members FOR SELECT USING (role = current_user);
+CREATE POLICY own_memberships ON dossier.members FOR SELECT USING (role = session_user);
 
 ALTER TABLE dossier.events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.events FOR SELECT USING (case_id IN ({_MEMBER}));
@@ -117,26 +125,26 @@ CREATE POLICY writers_write ON dossier.person_cases FOR ALL
 -- (and by whoever created them, before any link).
 ALTER TABLE dossier.persons ENABLE ROW LEVEL SECURITY;
 CREATE POLICY seen_through_cases ON dossier.persons FOR SELECT USING (
-    created_by = current_user
+    created_by = session_user
     OR id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_MEMBER}))
     OR id IN (SELECT person_id FROM dossier.event_persons WHERE case_id IN ({_MEMBER})));
 CREATE POLICY anyone_creates ON dossier.persons FOR INSERT
-    WITH CHECK (created_by = current_user);
+    WITH CHECK (created_by = session_user);
 CREATE POLICY writers_change ON dossier.persons FOR UPDATE USING (
-    created_by = current_user
+    created_by = session_user
     OR id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_WRITER})));
 CREATE POLICY writers_remove ON dossier.persons FOR DELETE USING (
-    created_by = current_user
+    created_by = session_user
     OR id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_WRITER})));
 
 ALTER TABLE dossier.history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.history FOR SELECT USING (case_id IN ({_MEMBER}));
 CREATE POLICY writers_append ON dossier.history FOR INSERT
-    WITH CHECK (case_id IN ({_WRITER}) AND role = current_user);
+    WITH CHECK (case_id IN ({_WRITER}) AND role = session_user);
 
 -- The creator of a case owns it and is its first member.
 CREATE FUNCTION dossier.add_owner() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, dossier AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO dossier.members (case_id, role) VALUES (NEW.id, NEW.owner);
     RETURN NEW;
@@ -158,14 +166,14 @@ CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON dossier.history
 
 -- Access, by the case's owner (or the database owner, who owns these functions).
 CREATE FUNCTION dossier.may_manage(case_name text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, dossier AS $$
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM dossier.cases WHERE id = case_name AND owner = session_user)
-        OR pg_has_role(session_user, (SELECT nspowner FROM pg_namespace
-                                      WHERE nspname = 'dossier'), 'MEMBER')
+        OR pg_catalog.pg_has_role(session_user, (SELECT nspowner FROM pg_catalog.pg_namespace
+                                                 WHERE nspname = 'dossier'), 'MEMBER')
 $$;
 CREATE FUNCTION dossier.grant_access(case_name text, member name, only_read boolean)
     RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, dossier AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT dossier.may_manage(case_name) THEN
         RAISE EXCEPTION 'no case %', case_name USING ERRCODE = 'no_data_found';
@@ -175,7 +183,7 @@ BEGIN
         ON CONFLICT (case_id, role) DO UPDATE SET read_only = EXCLUDED.read_only;
 END $$;
 CREATE FUNCTION dossier.revoke_access(case_name text, member name) RETURNS boolean
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, dossier AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT dossier.may_manage(case_name) THEN
         RAISE EXCEPTION 'no case %', case_name USING ERRCODE = 'no_data_found';
@@ -187,7 +195,7 @@ BEGIN
 END $$;
 CREATE FUNCTION dossier.access(case_name text)
     RETURNS TABLE (case_id text, role name, read_only boolean, owner boolean)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, dossier AS $$
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT dossier.may_manage(case_name) THEN
         RAISE EXCEPTION 'no case %', case_name USING ERRCODE = 'no_data_found';
@@ -207,10 +215,13 @@ REVOKE ALL ON FUNCTION dossier.may_manage(text) FROM PUBLIC;
 # What the group role may do; members' rows only through the functions above.
 _PRIVILEGES = f"""
 GRANT USAGE ON SCHEMA dossier TO {GROUP};
+GRANT SELECT, DELETE ON dossier.cases, dossier.persons TO {GROUP};
+-- Owners, creators, times and roles are the server's to write, never a client's.
+GRANT INSERT (id, record), UPDATE (record, state) ON dossier.cases TO {GROUP};
+GRANT INSERT (id, record), UPDATE (record) ON dossier.persons TO {GROUP};
 GRANT SELECT, INSERT, UPDATE, DELETE
-    ON dossier.cases, dossier.persons, dossier.person_cases, dossier.events,
-       dossier.event_persons TO {GROUP};
-GRANT SELECT, INSERT ON dossier.history TO {GROUP};
+    ON dossier.person_cases, dossier.events, dossier.event_persons TO {GROUP};
+GRANT SELECT, INSERT (case_id, seq, command, entry, prev, hash) ON dossier.history TO {GROUP};
 GRANT SELECT ON dossier.members, dossier.migrations TO {GROUP};
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text)
@@ -231,7 +242,7 @@ def init(conn: Connection[tuple[object, ...]]) -> list[str]:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS dossier.migrations (version integer PRIMARY KEY,"
             " description text NOT NULL, applied timestamptz NOT NULL DEFAULT now(),"
-            " applied_by name NOT NULL DEFAULT current_user)"
+            " applied_by name NOT NULL DEFAULT session_user)"
         )
         applied = {row[0] for row in conn.execute("SELECT version FROM dossier.migrations")}
         for version, description, sql in MIGRATIONS:
