@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import signal
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,12 @@ def pg_cluster() -> Iterator[pgcluster.Cluster | str]:
             "PostgreSQL is not installed (no initdb); make test installs Debian's postgresql"
             " when run as root with apt-get"
         )
-    cluster = pgcluster.start()
+    try:
+        cluster = pgcluster.start()
+    except (LookupError, subprocess.CalledProcessError) as exc:
+        detail = exc.stderr.decode(errors="replace")[-300:] if isinstance(
+            exc, subprocess.CalledProcessError) else str(exc)  # fmt: skip
+        skip_or_fail(f"could not start a throwaway PostgreSQL cluster: {detail.strip()}")
     try:
         yield cluster
     finally:

@@ -62,18 +62,23 @@ def start() -> Cluster:
     socket = folder / "s"
     socket.mkdir()
     as_user: list[str] = []
-    if os.getuid() == 0:  # PostgreSQL will not run as root
-        shutil.chown(folder, "postgres")
-        shutil.chown(socket, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(
-        [*as_user, initdb, "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
-         "-E", "UTF8", "--no-sync"],
-        capture_output=True,
-        check=True,
-    )  # fmt: skip
     cluster = Cluster(folder, socket, f"postgresql://postgres@/postgres?host={socket}", as_user)
-    _pg_ctl(cluster, "start")
+    try:
+        if os.getuid() == 0:  # PostgreSQL will not run as root
+            shutil.chown(folder, "postgres")  # LookupError without a postgres user
+            shutil.chown(socket, "postgres")
+            as_user.append("runuser")
+            as_user.extend(["-u", "postgres", "--"])
+        subprocess.run(
+            [*as_user, initdb, "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
+             "-E", "UTF8", "--no-sync"],
+            capture_output=True,
+            check=True,
+        )  # fmt: skip
+        _pg_ctl(cluster, "start")
+    except BaseException:
+        cluster.stop()
+        raise
     return cluster
 
 

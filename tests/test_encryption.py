@@ -893,3 +893,16 @@ def test_passphrase_change_checks_the_current_one_before_asking_the_new(
     result = run("passphrase", "change", "--new-passphrase-file", str(tmp_path / "missing"))
     assert result.exit_code == 4
     assert result.stderr == f"Error: wrong passphrase for {encrypted}\n"
+
+
+def test_a_copy_into_a_missing_folder_is_refused_before_anything_is_made(
+    encrypted: Path, run: Run, tmp_path: Path
+) -> None:
+    lock = encrypted.with_name(encrypted.name + ".lock")
+    lock.unlink()
+    for command in (("decrypt", "--yes", "-o"), ("backup", "-o")):
+        target = tmp_path / "nowhere" / "copy.json"
+        result = run(*command, str(target))
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: no folder {target.parent} for {target}; create it first\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["dossier.json"]

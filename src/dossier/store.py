@@ -205,7 +205,7 @@ class Dossier:
         `must_exist` an error; what is not a regular file is refused unopened; a record
         of the wrong shape is an error, unless not `strict` (for `verify`). An encrypted
         file is opened with `keys` (default: `Keys.from_environment()`)."""
-        real = _real(path)
+        real = real_path(path)
         if check_path(real) is None:
             if must_exist:
                 raise DatabaseError(
@@ -244,7 +244,7 @@ class Dossier:
         refused before anything is created beside it. An encrypted file is opened
         with `keys` and written encrypted again.
         """
-        path = _real(path)
+        path = real_path(path)
         if check_path(path) is None:
             folder_for(path, create_folders)
         elif not _plain(path):
@@ -690,7 +690,7 @@ def _plain(path: Path) -> bool:
         return True  # the read under the lock says what is wrong
 
 
-def _real(path: str | Path) -> Path:
+def real_path(path: str | Path) -> Path:
     """The file a path names, through symbolic links: a link to a dossier must lock and
     replace the dossier itself, not the link."""
     return Path(os.path.realpath(path))

@@ -25,7 +25,7 @@ from dossier.crypto import FileKey, KdfParams, read_header, unseal
 from dossier.errors import DatabaseError, DossierError, NothingToDo
 from dossier.keys import Keys
 from dossier.storage import HeldLock, check_path, parse_json, read_raw, write_atomic, write_lock
-from dossier.store import Dossier, folder_for
+from dossier.store import Dossier, folder_for, real_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def _lock_unless_read_only(path: Path, reading: bool) -> Iterator[HeldLock | Non
 
 def real(path: str | Path) -> Path:
     """The file a path names, through symbolic links (the file that is replaced)."""
-    return Path(os.path.realpath(path))
+    return real_path(path)
 
 
 def is_encrypted(path: str | Path) -> bool:
@@ -224,5 +224,8 @@ def write_new(output: Path, data: bytes, what: str) -> None:
 
 
 def _new_file(output: Path) -> None:
+    """Refuse an output that exists, or whose folder does not (before any lock is taken)."""
     if os.path.lexists(output):
         raise DatabaseError(f"{output} exists; choose a new file name (nothing is overwritten)")
+    if not output.parent.is_dir():
+        raise DatabaseError(f"no folder {output.parent} for {output}; create it first")

@@ -105,6 +105,7 @@ def decrypt(
     where = output if output is not None else path
     if output is not None:
         refuse_own_file(ctx, output)
+    vault.require_encrypted(path)  # before asking whether to go ahead
     confirm(f"Write {where} without encryption?", yes)
     vault.decrypt(path, keys(ctx), output, in_place)
     warn([f"{where} is not encrypted"])

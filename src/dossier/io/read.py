@@ -224,7 +224,9 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem 
             if _looks_utf16(data)
             else "pass --encoding, e.g. --encoding cp1251 (Cyrillic Windows) or cp1252"
         )
-        if data.startswith(b"\x89DOSSIER"):  # crypto.MAGIC, without importing it here
+        from dossier.crypto import MAGIC  # only on this error's path
+
+        if data.startswith(MAGIC[:8]):
             hint = (
                 "it is an encrypted dossier, not a file to import: copy from it with"
                 " 'dossier --db FILE export -o PLAIN.json', then import that"
