@@ -57,6 +57,21 @@ def dossier_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "dossier", *args]
 
 
+def dossier_process(
+    *args: str, env: dict[str, str] = ENV, fds: tuple[int, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run dossier as its own process, with no terminal, passing it the descriptors `fds`."""
+    return subprocess.run(
+        dossier_cmd(*args),
+        stdin=subprocess.DEVNULL,
+        pass_fds=fds,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
 def plaintext_in(folder: Path) -> list[str]:
     """Every secret found in any file of `folder`, as 'FILE: SECRET'."""
     found = []
@@ -228,14 +243,7 @@ def test_a_wrong_passphrase_exits_4_and_leaves_the_file(
 
 def test_without_a_terminal_and_without_a_passphrase_nothing_is_asked(encrypted: Path) -> None:
     before = Snapshot.of(encrypted)
-    result = subprocess.run(
-        dossier_cmd("--db", str(encrypted), "timeline", "aleksanyan"),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=60,
-    )
+    result = dossier_process("--db", str(encrypted), "timeline", "aleksanyan")
     assert result.returncode == 4
     assert result.stdout == ""
     assert result.stderr == NEEDS.format(path=encrypted)
@@ -255,13 +263,8 @@ def test_every_script_source_of_the_passphrase_opens_it(
     read, write = os.pipe()
     os.write(write, PASSPHRASE.encode())
     os.close(write)
-    result = subprocess.run(
-        dossier_cmd("--db", str(encrypted), "--passphrase-fd", str(read), "case", "list"),
-        pass_fds=(read,),
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=60,
+    result = dossier_process(
+        "--db", str(encrypted), "--passphrase-fd", str(read), "case", "list", fds=(read,)
     )
     os.close(read)
     assert result.returncode == 0, result.stderr
@@ -819,13 +822,10 @@ def test_encrypt_refuses_what_is_no_dossier_and_leaves_nothing_beside_it(
 
 
 def test_passphrases_that_are_no_text_are_refused_cleanly(encrypted: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*dossier_cmd("--db", str(encrypted), "case", "list")],
+    result = dossier_process(
+        "--db", str(encrypted), "case", "list",
         env={**ENV, "DOSSIER_PASSPHRASE": os.fsdecode(b"\xff")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    )  # fmt: skip
     assert result.returncode == 4
     assert result.stderr == "Error: DOSSIER_PASSPHRASE is not UTF-8 text\n"
     bom = tmp_path / "bom"
@@ -834,13 +834,8 @@ def test_passphrases_that_are_no_text_are_refused_cleanly(encrypted: Path, tmp_p
     with pytest.raises(PassphraseError, match="an empty passphrase protects nothing"):
         vault.encrypt(tmp_path / "new.json", "", FAST_KDF)
     leader, follower = pty.openpty()
-    result = subprocess.run(
-        dossier_cmd("--db", str(encrypted), "--passphrase-fd", str(follower), "case", "list"),
-        pass_fds=(follower,),
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = dossier_process(
+        "--db", str(encrypted), "--passphrase-fd", str(follower), "case", "list", fds=(follower,)
     )
     os.close(leader)
     os.close(follower)
