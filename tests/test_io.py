@@ -22,12 +22,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from conftest import Run, Snapshot
-from dossier import ops, storage, store
+from dossier import ops, storage
 from dossier.cli.app import app
 from dossier.io.importer import Source, import_sources
 from dossier.io.read import COLUMNS
 from dossier.model import Case, Event, Person, Role
 from dossier.store import Dossier
+from dossier.store import file as store
 
 EVENTS = "case,date,type,person,source\n"
 BOM = b"\xef\xbb\xbf"

@@ -13,10 +13,11 @@ import orjson
 import pytest
 
 from conftest import within
-from dossier import ops, storage, store
+from dossier import ops, storage
 from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
 from dossier.model import Case, Event, Person, Role
 from dossier.store import Dossier
+from dossier.store import file as store
 
 
 def build(db: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from dossier.errors import DossierError
 from dossier.io import export
-from dossier.store import Dossier
+from dossier.store.records import Records
 
 ATTACHMENT = "dossier-export.json"
 KINDS = ("cases", "persons", "events")
@@ -82,7 +82,7 @@ def read(path: Path) -> CourtCopy:
     return CourtCopy(state.group(1), records)
 
 
-def changes(d: Dossier, copy: CourtCopy) -> list[Change]:
+def changes(d: Records, copy: CourtCopy) -> list[Change]:
     """The records of the report's cases that differ now, in kind and id order.
 
     The report left confidential records out unless asked for them: the dossier's

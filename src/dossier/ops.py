@@ -32,7 +32,7 @@ from dossier.model import (
     slugify,
 )
 from dossier.search import resolve_person
-from dossier.store import Dossier
+from dossier.store.records import Records
 
 
 def _utf8(value: str) -> str:
@@ -67,14 +67,14 @@ def _required(value: str, what: str) -> str:
     return text
 
 
-def _store(d: Dossier, kind: str, record: Case | Person | Event) -> None:
+def _store(d: Records, kind: str, record: Case | Person | Event) -> None:
     """Check a record against the contract and the dossier's ids, then put it."""
     raw = record.to_dict()
     contract.check(kind, raw, d.cases.raw, d.persons.raw)
     d.tables()[kind].put_raw(record.id, raw)
 
 
-def require_case(d: Dossier, case_id: str) -> Case:
+def require_case(d: Records, case_id: str) -> Case:
     """The case with this id, or NotFound with a suggestion."""
     case = d.cases.get(case_id)
     if case is None:
@@ -83,14 +83,14 @@ def require_case(d: Dossier, case_id: str) -> Case:
     return case
 
 
-def require_person(d: Dossier, ref: str) -> Person:
+def require_person(d: Records, ref: str) -> Person:
     """The one person `ref` names (id, name or alias), or NotFound with suggestions."""
     person = d.persons.get(resolve_person(ref, d.persons))
     assert person is not None
     return person
 
 
-def require_event(d: Dossier, event_id: str) -> Event:
+def require_event(d: Records, event_id: str) -> Event:
     """The event with this id, or NotFound with a suggestion."""
     event = d.events.get(event_id)
     if event is None:
@@ -102,7 +102,7 @@ def require_event(d: Dossier, event_id: str) -> Event:
 # Cases ------------------------------------------------------------------------
 
 
-def _clean_case(d: Dossier, case: Case) -> Case:
+def _clean_case(d: Records, case: Case) -> Case:
     check_slug(case.id, "case id")
     contract.check_field("cases", "status", case.status)
     return replace(
@@ -116,7 +116,7 @@ def _clean_case(d: Dossier, case: Case) -> Case:
     )
 
 
-def add_case(d: Dossier, case: Case) -> Case:
+def add_case(d: Records, case: Case) -> Case:
     """Add a new case; its id must be free."""
     case = _clean_case(d, case)
     if case.id in d.cases:
@@ -127,7 +127,7 @@ def add_case(d: Dossier, case: Case) -> Case:
     return case
 
 
-def update_case(d: Dossier, case: Case) -> Case:
+def update_case(d: Records, case: Case) -> Case:
     """Replace an existing case (same id); `updated` is set when anything changed."""
     old = require_case(d, case.id)
     case = replace(_clean_case(d, case), created=old.created, updated=old.updated)
@@ -145,7 +145,7 @@ class Removal:
     unlinked: tuple[str, ...] = ()
 
 
-def case_removal(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
+def case_removal(d: Records, case_id: str, *, cascade: bool = False) -> Removal:
     """What removing a case would take with it; Conflict if refused without `cascade`."""
     require_case(d, case_id)
     events = tuple(k for k, e in d.events.raw.items() if e["case"] == case_id)
@@ -161,7 +161,7 @@ def case_removal(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
     return Removal(events, persons)
 
 
-def remove_case(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
+def remove_case(d: Records, case_id: str, *, cascade: bool = False) -> Removal:
     """Remove a case; with `cascade`, also its events and its persons' roles in it."""
     refs = case_removal(d, case_id, cascade=cascade)
     for event_id in refs.events:
@@ -178,7 +178,7 @@ def remove_case(d: Dossier, case_id: str, *, cascade: bool = False) -> Removal:
 # Persons ----------------------------------------------------------------------
 
 
-def _clean_person(d: Dossier, person: Person) -> Person:
+def _clean_person(d: Records, person: Person) -> Person:
     check_slug(person.id, "person id")
     contract.check_field("persons", "born", person.born)
     contract.check_field("persons", "died", person.died)
@@ -199,7 +199,7 @@ def _clean_person(d: Dossier, person: Person) -> Person:
     )
 
 
-def free_person_id(d: Dossier, name: str) -> str:
+def free_person_id(d: Records, name: str) -> str:
     """An id from the name, with -2, -3 … when it is taken."""
     base = slugify(name)
     candidate, n = base, 1
@@ -209,7 +209,7 @@ def free_person_id(d: Dossier, name: str) -> str:
     return candidate
 
 
-def add_person(d: Dossier, person: Person) -> Person:
+def add_person(d: Records, person: Person) -> Person:
     """Add a person; an empty id is made from the name."""
     _required(person.name, "name")
     if not person.id:
@@ -221,7 +221,7 @@ def add_person(d: Dossier, person: Person) -> Person:
     return person
 
 
-def update_person(d: Dossier, person: Person) -> Person:
+def update_person(d: Records, person: Person) -> Person:
     """Replace an existing person (same id)."""
     if person.id not in d.persons:
         raise NotFound(f"no person {person.id!r}; see 'dossier person list'", "id")
@@ -230,13 +230,13 @@ def update_person(d: Dossier, person: Person) -> Person:
     return person
 
 
-def link_person(d: Dossier, ref: str, case_id: str, role: str) -> Person:
+def link_person(d: Records, ref: str, case_id: str, role: str) -> Person:
     """Give a person a role in a case (idempotent)."""
     person = require_person(d, ref)
     return update_person(d, replace(person, roles=(*person.roles, Role(case_id, role))))
 
 
-def person_removal(d: Dossier, ref: str, *, cascade: bool = False) -> tuple[Person, Removal]:
+def person_removal(d: Records, ref: str, *, cascade: bool = False) -> tuple[Person, Removal]:
     """The person `ref` names and the events removing them would change."""
     person = require_person(d, ref)
     events = tuple(k for k, e in d.events.raw.items() if person.id in e["persons"])
@@ -249,7 +249,7 @@ def person_removal(d: Dossier, ref: str, *, cascade: bool = False) -> tuple[Pers
     return person, Removal(events=events)
 
 
-def remove_person(d: Dossier, ref: str, *, cascade: bool = False) -> Removal:
+def remove_person(d: Records, ref: str, *, cascade: bool = False) -> Removal:
     """Remove a person; with `cascade`, also take them off the events that name them."""
     person, removal = person_removal(d, ref, cascade=cascade)
     events = removal.events
@@ -265,7 +265,7 @@ def remove_person(d: Dossier, ref: str, *, cascade: bool = False) -> Removal:
 # Events -----------------------------------------------------------------------
 
 
-def _clean_event(d: Dossier, event: Event) -> Event:
+def _clean_event(d: Records, event: Event) -> Event:
     require_case(d, event.case)
     contract.check_field("events", "type", event.type)
     contract.check_field("events", "date", event.date)
@@ -289,7 +289,7 @@ Warn = Callable[[str], None]
 
 
 def _store_event(
-    d: Dossier, event: Event, old: Event | None, allow_future: bool, warn: Warn | None
+    d: Records, event: Event, old: Event | None, allow_future: bool, warn: Warn | None
 ) -> None:
     """`_store`, and the date after today rule (`contract.future_date`) between the check
     and the put: refused, or passed to `warn`."""
@@ -306,7 +306,7 @@ def _store_event(
 
 
 def add_event(
-    d: Dossier, event: Event, *, allow_future: bool = False, warn: Warn | None = None
+    d: Records, event: Event, *, allow_future: bool = False, warn: Warn | None = None
 ) -> Event:
     """Add an event; an empty id gets a new short one.
 
@@ -326,7 +326,7 @@ def add_event(
 
 
 def update_event(
-    d: Dossier, event: Event, *, allow_future: bool = False, warn: Warn | None = None
+    d: Records, event: Event, *, allow_future: bool = False, warn: Warn | None = None
 ) -> Event:
     """Replace an existing event (same id). A date after today is treated as by
     `add_event` when the date, end or type changes."""
@@ -336,7 +336,7 @@ def update_event(
     return event
 
 
-def remove_event(d: Dossier, event_id: str) -> Event:
+def remove_event(d: Records, event_id: str) -> Event:
     """Remove an event."""
     event = require_event(d, event_id)
     d.events.delete(event_id)
@@ -346,7 +346,7 @@ def remove_event(d: Dossier, event_id: str) -> Event:
 # Merging ----------------------------------------------------------------------
 
 
-def merge_persons(d: Dossier, keep_ref: str, drop_ref: str) -> tuple[Person, tuple[str, ...]]:
+def merge_persons(d: Records, keep_ref: str, drop_ref: str) -> tuple[Person, tuple[str, ...]]:
     """Fold one person into another: roles, aliases, sources and event references move to
     KEEP, DROP's name becomes an alias, and DROP is removed. Returns KEEP and the events
     that changed."""

@@ -32,7 +32,7 @@ from dossier.custody import (
 from dossier.dates import stored
 from dossier.model import Case, Event, Person, now_iso
 from dossier.stats import PersonRow, Stats, compute
-from dossier.store import Dossier
+from dossier.store.records import Records
 from dossier.vocab import EVENT_TYPES, Effect
 
 REDACTED = "[redacted]"
@@ -172,7 +172,7 @@ def _pseudonym(n: int) -> str:
 
 
 def build(
-    d: Dossier,
+    d: Records,
     case_ids: Sequence[str],
     *,
     as_of: datetime.date | None = None,

@@ -9,7 +9,7 @@ group, and its lock file takes its mode and group, so a file shared with a group
 stays shared. A path must name a regular file (or a link to one) or nothing:
 `check_path` refuses a device, FIFO, socket or directory with `os.stat` alone,
 before anything is opened or created beside it. What makes a file a *dossier* is
-not known here; that is `store.py`'s business.
+not known here; that is `store/file.py`'s business.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from dossier import dates
 from dossier.custody import Custody, Problem, custody, elsewhere, known_on, sort_events
 from dossier.dates import PartialDate, stored
 from dossier.model import Event
-from dossier.store import Dossier
+from dossier.store.records import Records
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class Timeline:
 
 
 def build(
-    d: Dossier,
+    d: Records,
     *,
     case: str | None = None,
     person: str | None = None,

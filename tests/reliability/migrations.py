@@ -24,7 +24,7 @@ from unittest import mock
 
 import orjson
 
-from dossier import store
+from dossier.store import file as store
 
 from .faults import TempFileFaults
 from .harness import Outcome, Tally, all_temp_files, cli, one_error_line, process_env
@@ -58,7 +58,7 @@ def simulated_upgrade() -> Iterator[int]:
 # The same upgrade in a real process, for SIGKILL.
 UPGRADE_SCRIPT = """
 import sys
-from dossier import store
+from dossier.store import file as store
 from dossier.cli.app import main
 def migrate(data):
     meta = {key: {**doc, "migrated": True} for key, doc in data["meta"].items()}

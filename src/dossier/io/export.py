@@ -17,13 +17,13 @@ import orjson
 
 from dossier.io.read import COLUMNS, FORMAT_NAME, escape_formula
 from dossier.model import now_iso
-from dossier.store import Dossier
+from dossier.store.records import Records
 
 VERSION = 1
 
 
 def select(
-    d: Dossier, cases: Collection[str] = (), *, include_confidential: bool = True
+    d: Records, cases: Collection[str] = (), *, include_confidential: bool = True
 ) -> dict[str, list[dict[str, Any]]]:
     """The records to export: all, or those of `cases` (persons keep only their roles
     there); without `include_confidential`, confidential persons and events are left out

@@ -47,7 +47,7 @@ from dossier.io.values import (
 )
 from dossier.model import new_event_ids, now_iso, slugify
 from dossier.search import fold
-from dossier.store import Dossier, paused_gc
+from dossier.store.records import Records, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
 # Sets: a vocabulary is looked up once per row of a large import.
@@ -94,7 +94,7 @@ class Summary:
 
 
 def import_sources(
-    d: Dossier,
+    d: Records,
     sources: Sequence[Source],
     *,
     create_missing: bool = False,
@@ -115,7 +115,7 @@ def import_sources(
 
 
 def _import(
-    d: Dossier,
+    d: Records,
     sources: Sequence[Source],
     create_missing: bool,
     dayfirst: bool | None,
@@ -149,7 +149,7 @@ class _Planner:
 
     def __init__(
         self,
-        d: Dossier,
+        d: Records,
         create_missing: bool,
         dayfirst: bool | None,
         summary: Summary,

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from dossier.report import Report
-from dossier.store import Dossier
+from dossier.store.records import Records
 
 FORMATS = ("html", "md", "txt", "pdf")
 
 
 def files(
-    d: Dossier, report: Report, fmt: str, output: Path | None, *, include_confidential: bool
+    d: Records, report: Report, fmt: str, output: Path | None, *, include_confidential: bool
 ) -> list[tuple[Path | None, bytes]]:
     """(where, what) for each file of the report; None is standard output. A PDF carries
     the JSON export of the reported cases (with export's rules for confidential records)."""

@@ -1,0 +1,192 @@
+"""What both stores hold in memory: tables of records by id, and the records'
+common questions (names, state hash, what changed).
+
+A command reads its records once, into `Table`s of plain JSON dicts, changes
+them in memory through `ops`, and the store commits what changed once: the
+file store by writing the file (store/file.py), the server store by one
+transaction (store/server.py). Analysis, reports and the record contract see
+only what is here, so they do not know which store they hold.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from dossier import history as hist
+from dossier.errors import CorruptDatabase
+from dossier.model import Case, Event, Person
+
+R = TypeVar("R", Case, Person, Event)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector around bulk work.
+
+    Loading or importing 100,000 records allocates millions of containers and
+    none of them form cycles; without this the collector would scan them again
+    and again (measured: about a third of an import's time). For library callers:
+    the command line runs with the collector off altogether (`cli/app.py`).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class Table(Generic[R]):
+    """Records of one kind by id, kept as JSON dicts and converted on access.
+
+    Remembers the original of every record it changes, so the commit can say
+    what was added, changed and removed without comparing whole tables.
+    """
+
+    def __init__(
+        self, kind: str, cls: type[R], raw: dict[str, dict[str, Any]], path: Path | str
+    ) -> None:
+        self.kind = kind
+        self.cls: type[R] = cls
+        self.raw = raw
+        self.path = path
+        self.originals: dict[str, dict[str, Any] | None] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __iter__(self) -> Iterator[R]:
+        return (self.record(r) for r in self.raw.values())
+
+    def get(self, key: str) -> R | None:
+        """The record with this id, or None."""
+        raw = self.raw.get(key)
+        return None if raw is None else self.record(raw)
+
+    def record(self, raw: dict[str, Any]) -> R:
+        """The record for a JSON dict of this table; a damaged one is a CorruptDatabase."""
+        try:
+            return self.cls.from_dict(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptDatabase(
+                f"{self.path}: {self.kind[:-1]} {raw.get('id')!r} is damaged ({type(exc).__name__}"
+                f" {exc}); the file was edited by hand, see 'dossier verify'"
+            ) from None
+
+    def ids(self) -> list[str]:
+        """All ids, in the order they were added."""
+        return list(self.raw)
+
+    def put(self, record: R) -> None:
+        """Add or replace a record."""
+        self.put_raw(record.id, record.to_dict())
+
+    def put_raw(self, key: str, raw: dict[str, Any]) -> None:
+        """Add or replace a record given in its JSON form."""
+        self.originals.setdefault(key, self.raw.get(key))
+        self.raw[key] = raw
+
+    def put_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """`put_raw` for many records: an import of 100,000 events into a new table
+        remembers their originals (none) and stores them in two C-level updates."""
+        items = list(items)
+        if not self.raw and not self.originals:
+            self.originals.update(dict.fromkeys(key for key, _record in items))
+            self.raw.update(items)
+            return
+        for key, record in items:
+            self.put_raw(key, record)
+
+    def delete(self, key: str) -> None:
+        """Remove a record if it is there."""
+        if key in self.raw:
+            self.originals.setdefault(key, self.raw[key])
+            del self.raw[key]
+
+    def changes(self) -> tuple[list[str], list[str], dict[str, Any]]:
+        """(added ids, removed ids, earlier versions of changed and removed records)."""
+        added: list[str] = []
+        removed: list[str] = []
+        before: dict[str, Any] = {}
+        originals = self.originals
+        if set(map(type, originals.values())) == {type(None)}:  # only additions: an import
+            raw = self.raw
+            return [key for key in originals if key in raw], removed, before
+        for key, original in originals.items():
+            now = self.raw.get(key)
+            if original is None and now is not None:
+                added.append(key)
+            elif original is not None and now is None:
+                removed.append(key)
+                before[key] = original
+            elif original is not None and original != now:
+                before[key] = original
+        return added, removed, before
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """Changes made outside dossier that no `verify --accept` settled."""
+
+    since: int  # the last history entry the dossier is known to have matched
+    problems: tuple[str, ...]
+
+    @property
+    def mark(self) -> str:
+        """What a report made from such a file says in its heading and footer."""
+        return f"not verified: changed outside dossier since entry {self.since}"
+
+
+class Records:
+    """The records a store read for one command, in `cases`, `persons`, `events`."""
+
+    cases: Table[Case]
+    persons: Table[Person]
+    events: Table[Event]
+
+    def names(self) -> dict[str, str]:
+        """Person id -> name, straight from the table (no records built)."""
+        return {key: raw["name"] for key, raw in self.persons.raw.items()}
+
+    def tables(self) -> dict[str, Table[Any]]:
+        """The record tables by kind."""
+        return {"cases": self.cases, "persons": self.persons, "events": self.events}
+
+    def changed(self) -> bool:
+        """Whether anything differs from what was read."""
+        return any(any(t.changes()) for t in self.tables().values())
+
+    def changes(
+        self,
+    ) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, dict[str, Any]]]:
+        """(added ids, removed ids, earlier versions of what changed) by kind, for the
+        history entry of this command; kinds without any are left out."""
+        added: dict[str, list[str]] = {}
+        removed: dict[str, list[str]] = {}
+        before: dict[str, dict[str, Any]] = {}
+        for kind, table in self.tables().items():
+            a, r, b = table.changes()
+            if a:
+                added[kind] = a
+            if r:
+                removed[kind] = r
+            if b:
+                before[kind] = b
+        return added, removed, before
+
+    def state_hash(self) -> hist.StateHash:
+        """The hash of the records (see `history.state_hash`)."""
+        raise NotImplementedError
+
+    def outside(self) -> Outside | None:
+        """What was changed outside dossier and not yet accepted; None when nothing was."""
+        raise NotImplementedError
