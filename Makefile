@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit tools bench reliability clean
+.PHONY: demo demo-server test lint typecheck unit tools bench reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.bench-installed: $(STAMP)
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+# A shared dossier on a throwaway PostgreSQL server (installed as for the tests).
+demo-server: $(STAMP) tools
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo-server.sh
 
 test: lint typecheck unit
 

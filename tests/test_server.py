@@ -307,8 +307,26 @@ def test_the_attacks_a_review_found_are_refused(database: Callable[[str], Any]) 
     bob.execute("RESET ROLE")
     # A link from bob's case to an event of alice's case is refused, whether or not
     # that event exists: the same error either way.
+    bob.execute("INSERT INTO dossier.persons (id, record) VALUES ('bobs', '{}')")
     for event in ("secret-e1", "no-such-event"):
         with pytest.raises(psycopg.errors.ForeignKeyViolation):
-            bob.execute(
-                "INSERT INTO dossier.event_persons VALUES (%s, 'someone', 'mine')", (event,)
-            )
+            bob.execute("INSERT INTO dossier.event_persons VALUES (%s, 'bobs', 'mine')", (event,))
+    # Nor can bob reach alice's witness by linking her id into his own case, by a role
+    # or by an event; nor change her, as a member of one of her two cases.
+    alice.execute("INSERT INTO dossier.persons (id, record) VALUES ('witness', '{}')")
+    alice.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'secret')")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        bob.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'mine')")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        bob.execute("INSERT INTO dossier.event_persons VALUES ('mine-e1', 'witness', 'mine')")
+    assert bob.execute("SELECT id FROM dossier.persons").fetchall() == [("bobs",)]
+    add_case(alice, "shared")
+    alice.execute("SELECT dossier.grant_access('shared', 'bob', false)")
+    alice.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'shared')")
+    assert bob.execute("UPDATE dossier.persons SET record = '{}' WHERE id = 'witness'"
+                       ).rowcount == 0  # fmt: skip
+    assert alice.execute("UPDATE dossier.persons SET record = '{}' WHERE id = 'witness'"
+                         ).rowcount == 1  # fmt: skip
+    # Taken event ids are all a stranger learns.
+    assert bob.execute("SELECT dossier.taken_event_ids(ARRAY['secret-e1', 'free'])"
+                       ).fetchall() == [("secret-e1",)]  # fmt: skip

@@ -50,6 +50,8 @@ def history(
                 "redoes": entry.get("redoes"),
                 "state_hash": entry["state"],
                 "mark": mark,
+                # On a server: the case whose chain holds the entry, and who wrote it.
+                **({"case": entry["case"], "role": entry["role"]} if "case" in entry else {}),
             }
         )
     if as_json:
@@ -114,7 +116,6 @@ def verify(
 
     Example: dossier verify --hash 4ee250e5eca3fbff9d3d030ee6db8234ad3b4fbc76a2b754c2e141b490ecb4dc
     """
-    from dossier import history as hist
 
     if accept:
         if state is not None or file is not None:
@@ -134,7 +135,7 @@ def verify(
     d = load(ctx, verifying=True)
     problems = d.verify()
     current = d.state_hash().all
-    sighting = hist.find_state(d.history, state) if state is not None else None
+    sighting = d.find_state(state) if state is not None else None
     changed = courtcopy.changes(d, copy) if copy is not None else []
     if as_json:
         data: dict[str, Any] = {"ok": not problems, "state_hash": current, "problems": problems}

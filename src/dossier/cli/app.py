@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from dossier.cli import admin, cases, events, find, io, persons, reports, secure, views
+from dossier.cli import admin, cases, events, find, io, persons, reports, secure, team, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
 from dossier.errors import DossierError, one_line
 
@@ -88,6 +88,7 @@ app.command("report")(reports.report)
 app.command("search")(find.search)
 admin.register(app)
 secure.register(app)
+team.register(app)
 
 
 def _version(value: bool) -> None:
@@ -101,10 +102,11 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Path | None = typer.Option(
+    db: str | None = typer.Option(
         None,
         "--db",
-        help="The dossier file (default: $DOSSIER_DB, else dossier.json in the app folder).",
+        help="The dossier file, or a PostgreSQL server as postgresql://… (default:"
+        " $DOSSIER_DB, else dossier.json in the app folder).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(

@@ -103,7 +103,7 @@ def show_(ctx: typer.Context, case_id: str = CASE_ID, as_json: bool = JSON) -> N
     from dossier.ops import require_case
     from dossier.render.terminal import case_detail
 
-    d = load(ctx)
+    d = load(ctx, cases=[case_id])
     case = require_case(d, case_id)
     if as_json:
         print_json(case.to_dict())

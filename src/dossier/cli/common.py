@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from dossier.dates import PartialDate
     from dossier.keys import Keys
     from dossier.store import Dossier
+    from dossier.store.server import ServerDossier
+
+    Store = Dossier | ServerDossier
 
 
 ARGV_KEY = "dossier.argv"
@@ -37,7 +40,7 @@ WARNED_KEY = "dossier.warned"  # the warning about changes outside dossier was g
 class Settings:
     """The global options, kept in the root context's `obj`."""
 
-    db: Path | None
+    db: str | None
     debug: bool
     passphrase_file: Path | None = None
     passphrase_fd: int | None = None
@@ -50,8 +53,25 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def db_path(ctx: typer.Context) -> Path:
-    """--db, else $DOSSIER_DB, else dossier.json in the user's app folder."""
+    """The dossier file: --db, else $DOSSIER_DB, else dossier.json in the user's app
+    folder. For a command that works on a file only: a server URL is refused."""
+    where = db_where(ctx)
+    if is_server(where):
+        from dossier.server.connect import shown
+
+        command = ctx.command_path.removeprefix(ctx.find_root().info_name or "").strip()
+        raise DossierError(f"'{command}' works on a dossier file, not on a server ({shown(where)})")
+    return Path(where)
+
+
+def db_where(ctx: typer.Context) -> str:
+    """What --db (else $DOSSIER_DB, else the default file) names: a path or a server URL."""
     return _db(ctx)[0]
+
+
+def is_server(where: str) -> bool:
+    """Whether the database is a PostgreSQL server (postgresql://, postgres://)."""
+    return where.startswith(("postgresql://", "postgres://"))
 
 
 def db_named(ctx: typer.Context) -> bool:
@@ -67,6 +87,8 @@ def refuse_own_file(ctx: typer.Context, output: Path | None) -> None:
     from dossier.errors import DatabaseError
     from dossier.storage import lock_path
 
+    if is_server(db_where(ctx)):
+        return
     db = Path(os.path.realpath(db_path(ctx)))
     where = Path(os.path.realpath(output))
     same = where in (db, lock_path(db))
@@ -76,19 +98,25 @@ def refuse_own_file(ctx: typer.Context, output: Path | None) -> None:
         raise DatabaseError(f"{output} is the dossier itself; write to another file")
 
 
-def _db(ctx: typer.Context) -> tuple[Path, bool]:
-    """The database path, and whether it was named (--db or $DOSSIER_DB) rather than
-    the default location."""
+def _db(ctx: typer.Context) -> tuple[str, bool]:
+    """The database (a path or a server URL), and whether it was named (--db or
+    $DOSSIER_DB) rather than the default location."""
     given = settings(ctx).db
     if given is not None:
         return given, True
     env = os.environ.get("DOSSIER_DB")
     if env:
-        return Path(env), True
-    return Path(typer.get_app_dir("dossier")) / "dossier.json", False
+        return env, True
+    return str(Path(typer.get_app_dir("dossier")) / "dossier.json"), False
 
 
-def load(ctx: typer.Context, dry_run: bool = False, *, verifying: bool = False) -> Dossier:
+def load(
+    ctx: typer.Context,
+    dry_run: bool = False,
+    *,
+    verifying: bool = False,
+    cases: Sequence[str] | None = None,
+) -> Store:
     """Open the dossier for reading (no lock).
 
     A named file (--db, $DOSSIER_DB) must exist: a typo must not show an empty
@@ -97,27 +125,44 @@ def load(ctx: typer.Context, dry_run: bool = False, *, verifying: bool = False) 
     start. A file changed outside dossier gets one warning, except for `verify`
     (`verifying`), which also opens a damaged file to say what is wrong with it.
     """
-    from dossier.store import Dossier
-
     path, named = _db(ctx)
-    dossier = Dossier.load(
-        path, must_exist=named and not dry_run, strict=not verifying, keys=keys(ctx)
-    )
+    dossier: Store
+    if is_server(path):
+        from dossier.store.server import ServerDossier
+
+        dossier = ServerDossier.load(path, cases)
+    else:
+        from dossier.store import Dossier
+
+        dossier = Dossier.load(
+            path, must_exist=named and not dry_run, strict=not verifying, keys=keys(ctx)
+        )
     if not verifying:
         warn_outside(ctx, dossier)
     return dossier
 
 
 @contextmanager
-def edit(ctx: typer.Context, warn: bool = True) -> Iterator[Dossier]:
+def edit(
+    ctx: typer.Context, warn: bool = True, cases: Sequence[str] | None = None
+) -> Iterator[Store]:
     """Open the dossier for one locked change, committed when the block ends.
 
     A missing file is created; missing folders only for the default location (a
-    named file in a folder that does not exist is more likely a typo).
+    named file in a folder that does not exist is more likely a typo). On a server,
+    `cases` (when the command changes only those) are locked and read, not all.
     """
+    path, named = _db(ctx)
+    if is_server(path):
+        from dossier.store.server import ServerDossier
+
+        with ServerDossier.edit(path, command_line(ctx), cases) as held:
+            if warn:
+                warn_outside(ctx, held)
+            yield held
+        return
     from dossier.store import Dossier
 
-    path, named = _db(ctx)
     with Dossier.edit(
         path, command=command_line(ctx), create_folders=not named, keys=keys(ctx)
     ) as dossier:
@@ -221,7 +266,7 @@ def new_passphrase(
     )
 
 
-def warn_outside(ctx: typer.Context, dossier: Dossier) -> None:
+def warn_outside(ctx: typer.Context, dossier: Store) -> None:
     """One line on stderr when the dossier was changed outside dossier and not accepted;
     once a command, even one that reads the file twice (to ask, then to write)."""
     meta = ctx.find_root().meta
@@ -391,9 +436,11 @@ def confirm(question: str, yes: bool) -> None:
 # Completion -------------------------------------------------------------------
 
 
-def _completion_dossier(ctx: typer.Context) -> Dossier | None:
+def _completion_dossier(ctx: typer.Context) -> Store | None:
     from dossier.store import Dossier
 
+    if is_server(db_where(ctx)):
+        return None  # no connection for a key press
     try:
         return Dossier.load(db_path(ctx))
     except DossierError:

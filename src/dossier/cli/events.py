@@ -92,7 +92,7 @@ def log(
         confidential=confidential,
     )
     warnings: list[str] = []
-    with edit(ctx) as d:
+    with edit(ctx, cases=[case]) as d:
         event = add_event(d, event, allow_future=allow_future, warn=warnings.append)
     warn(warnings)
     if as_json:
@@ -121,7 +121,7 @@ def list_(
     from dossier.vocab import EVENT_TYPES
 
     check_words(event_type or (), EVENT_TYPES, "event type")
-    d = load(ctx)
+    d = load(ctx, cases=[case] if case else None)
     if case is not None:
         require_case(d, case)
     person_id = require_person(d, person).id if person is not None else None

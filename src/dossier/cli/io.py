@@ -21,7 +21,7 @@ from dossier.errors import DossierError, one_line
 
 if TYPE_CHECKING:
     from dossier.io.importer import Source, Summary
-    from dossier.store import Dossier
+    from dossier.store import Records
 
 FORMATS = ("auto", "json", "jsonl", "csv")
 # Show a progress bar when there is this much to read (and stderr is a terminal).
@@ -78,7 +78,7 @@ def import_(
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     sources = _sources(files, fmt)
 
-    def run(d: "Dossier") -> "Summary":
+    def run(d: "Records") -> "Summary":
         return import_sources(
             d, sources, create_missing=create_missing, dayfirst=dayfirst, encoding=encoding,
             progress=bar, allow_future=allow_future,

@@ -20,7 +20,7 @@ from dossier.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from dossier.store import Dossier
+    from dossier.store import Records
 
 app = typer.Typer(
     help="Add, list, show, edit, remove and link persons.",
@@ -98,7 +98,7 @@ class _AskFirst(Exception):
     """Leave the transaction unwritten: a person at the terminal must answer first."""
 
 
-def _check_lookalikes(d: "Dossier", names: list[str], yes: bool) -> None:
+def _check_lookalikes(d: "Records", names: list[str], yes: bool) -> None:
     """Warn about likely duplicates; unless --yes, ask on a terminal, else stop."""
     from dossier.cli.common import interactive
     from dossier.search import lookalikes

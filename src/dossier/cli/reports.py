@@ -47,7 +47,7 @@ def report(
         raise typer.BadParameter("a PDF goes to a file: give -o FILE.pdf", param_hint="--format")
     day = as_of_day(as_of)
     refuse_own_file(ctx, output)
-    d = load(ctx)
+    d = load(ctx, cases=cases)
     for case_id in cases:
         require_case(d, case_id)
     built = build(

@@ -49,7 +49,7 @@ def timeline(
 
     if case is None and person is None:
         raise typer.BadParameter("give a CASE, or --person, or both", param_hint="CASE")
-    d = load(ctx)
+    d = load(ctx, cases=[case] if case else None)
     if case is not None:
         require_case(d, case)
     person_id = require_person(d, person).id if person is not None else None
@@ -98,7 +98,7 @@ def stats(
             f"cannot sort by {sort!r}{did_you_mean(sort, st.COLUMNS)};"
             f" columns: {', '.join(st.COLUMNS)}"
         )
-    d = load(ctx)
+    d = load(ctx, cases=case or None)
     wanted = set(case or ())
     for case_id in wanted:
         require_case(d, case_id)
@@ -150,7 +150,7 @@ def chart(
         raise InvalidValue(
             f"cannot sort by {sort!r}{did_you_mean(sort, COLUMNS)}; columns: {', '.join(COLUMNS)}"
         )
-    d = load(ctx)
+    d = load(ctx, cases=cases or None)
     wanted = set(cases or ())
     for case_id in wanted:
         require_case(d, case_id)

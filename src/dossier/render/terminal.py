@@ -19,6 +19,7 @@ from dossier.vocab import EVENT_TYPES, Effect
 
 if TYPE_CHECKING:
     from dossier.search import Hit
+    from dossier.server.access import Member
 
 EFFECT_STYLE = {Effect.START: "bold red", Effect.END: "bold green"}
 
@@ -241,13 +242,23 @@ def history_table(rows: Sequence[Mapping[str, Any]]) -> Grid:
         words("change"), fixed("", drop=1),
     )  # fmt: skip
     for row in rows:
+        case = row.get("case")  # on a server: each case has its own numbers
         table.add_row(
-            str(row["seq"]),
+            f"{case} {row['seq']}" if case else str(row["seq"]),
             row["time"],
-            text(row["command"]),
+            text(f"{row['role']}: {row['command']}" if case else row["command"]),
             row["summary"],
             Text(row["mark"], style="dim"),
         )
+    return table
+
+
+def access_table(members: Sequence[Member]) -> Grid:
+    """Who may see each case, by case then role."""
+    table = make_table(fixed("case"), flexible("role", below=12), fixed("access"))
+    for member in members:
+        access = "owner" if member.owner else "read" if member.read_only else "read, change"
+        table.add_row(member.case, text(member.role), access)
     return table
 
 

@@ -41,9 +41,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         f"""
 CREATE TABLE dossier.cases (
     id text PRIMARY KEY,
+    n bigint GENERATED ALWAYS AS IDENTITY, -- the order records were added, as in a file
     owner name NOT NULL DEFAULT session_user,
-    record jsonb NOT NULL,
-    state text NOT NULL DEFAULT ''
+    record json NOT NULL, -- json, not jsonb: the record as dossier wrote it, keys in order
+    state text NOT NULL DEFAULT '', -- the case's state hash after its last entry
+    digests json NOT NULL DEFAULT '{{}}' -- and its records' digests, to name what changed
 );
 CREATE TABLE dossier.members (
     case_id text NOT NULL REFERENCES dossier.cases (id) ON DELETE CASCADE,
@@ -54,8 +56,9 @@ CREATE TABLE dossier.members (
 CREATE INDEX members_by_role ON dossier.members (role, case_id);
 CREATE TABLE dossier.persons (
     id text PRIMARY KEY,
+    n bigint GENERATED ALWAYS AS IDENTITY,
     created_by name NOT NULL DEFAULT session_user,
-    record jsonb NOT NULL
+    record json NOT NULL
 );
 CREATE TABLE dossier.person_cases (
     person_id text NOT NULL REFERENCES dossier.persons (id) ON DELETE CASCADE,
@@ -65,14 +68,16 @@ CREATE TABLE dossier.person_cases (
 CREATE INDEX person_cases_by_case ON dossier.person_cases (case_id);
 CREATE TABLE dossier.events (
     id text PRIMARY KEY,
+    n bigint GENERATED ALWAYS AS IDENTITY,
     case_id text NOT NULL REFERENCES dossier.cases (id),
     type text NOT NULL,
     date_first date NOT NULL,
     date_last date NOT NULL,
-    record jsonb NOT NULL,
+    record json NOT NULL,
     UNIQUE (id, case_id)
 );
-CREATE INDEX events_by_case ON dossier.events (case_id, date_first);
+CREATE INDEX events_by_case ON dossier.events (case_id, n);
+CREATE INDEX events_by_date ON dossier.events (date_first);
 CREATE TABLE dossier.event_persons (
     event_id text NOT NULL,
     person_id text NOT NULL,
@@ -95,6 +100,37 @@ CREATE TABLE dossier.history (
     PRIMARY KEY (case_id, seq)
 );
 
+-- Whether the connected role may see a person (a case they have a role in, an event
+-- that names them, or created them), and may change one: every case they have a role
+-- in is one the role writes, since a person's record is part of each such case. With
+-- the owner's rights, so that the answer counts cases the role cannot see; a policy
+-- on persons, person_cases or event_persons calls these only for rows being written.
+CREATE FUNCTION dossier.sees_person(person text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM dossier.persons WHERE id = person AND created_by = session_user)
+        OR EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person
+                   AND case_id IN ({_MEMBER}))
+        OR EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person
+                   AND case_id IN ({_MEMBER}))
+$$;
+CREATE FUNCTION dossier.changes_person(person text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
+        THEN NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person
+                         AND case_id NOT IN ({_WRITER}))
+        ELSE EXISTS (SELECT 1 FROM dossier.persons WHERE id = person
+                     AND created_by = session_user)
+            OR EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person
+                       AND case_id IN ({_WRITER}))
+    END
+$$;
+-- Which of these event ids are taken, in any case: a new event's id must be free, and
+-- a taken id is all a non-member learns (as for a case id, by trying to create it).
+CREATE FUNCTION dossier.taken_event_ids(ids text[]) RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT id FROM dossier.events WHERE id = ANY(ids)
+$$;
+
 -- Who sees and changes what: a sub-select on members, never a function per row.
 ALTER TABLE dossier.cases ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.cases FOR SELECT USING (id IN ({_MEMBER}));
@@ -111,15 +147,18 @@ CREATE POLICY members_read ON dossier.events FOR SELECT USING (case_id IN ({_MEM
 CREATE POLICY writers_write ON dossier.events FOR ALL
     USING (case_id IN ({_WRITER})) WITH CHECK (case_id IN ({_WRITER}));
 
+-- A link names a person the role can already see: it cannot reach a stranger's record.
 ALTER TABLE dossier.event_persons ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.event_persons FOR SELECT USING (case_id IN ({_MEMBER}));
 CREATE POLICY writers_write ON dossier.event_persons FOR ALL
-    USING (case_id IN ({_WRITER})) WITH CHECK (case_id IN ({_WRITER}));
+    USING (case_id IN ({_WRITER}))
+    WITH CHECK (case_id IN ({_WRITER}) AND dossier.sees_person(person_id));
 
 ALTER TABLE dossier.person_cases ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.person_cases FOR SELECT USING (case_id IN ({_MEMBER}));
 CREATE POLICY writers_write ON dossier.person_cases FOR ALL
-    USING (case_id IN ({_WRITER})) WITH CHECK (case_id IN ({_WRITER}));
+    USING (case_id IN ({_WRITER}))
+    WITH CHECK (case_id IN ({_WRITER}) AND dossier.sees_person(person_id));
 
 -- A person is seen through a case they have a role in or an event that names them
 -- (and by whoever created them, before any link).
@@ -130,17 +169,19 @@ CREATE POLICY seen_through_cases ON dossier.persons FOR SELECT USING (
     OR id IN (SELECT person_id FROM dossier.event_persons WHERE case_id IN ({_MEMBER})));
 CREATE POLICY anyone_creates ON dossier.persons FOR INSERT
     WITH CHECK (created_by = session_user);
-CREATE POLICY writers_change ON dossier.persons FOR UPDATE USING (
-    created_by = session_user
-    OR id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_WRITER})));
-CREATE POLICY writers_remove ON dossier.persons FOR DELETE USING (
-    created_by = session_user
-    OR id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_WRITER})));
+CREATE POLICY writers_change ON dossier.persons FOR UPDATE
+    USING (dossier.changes_person(id));
+CREATE POLICY writers_remove ON dossier.persons FOR DELETE
+    USING (dossier.changes_person(id));
 
 ALTER TABLE dossier.history ENABLE ROW LEVEL SECURITY;
-CREATE POLICY members_read ON dossier.history FOR SELECT USING (case_id IN ({_MEMBER}));
+-- Each case has its chain; '~ROLE' is a role's own chain, of changes to persons that
+-- have no case yet (a case id never begins with '~').
+CREATE POLICY members_read ON dossier.history FOR SELECT
+    USING (case_id IN ({_MEMBER}) OR case_id = '~' || session_user);
 CREATE POLICY writers_append ON dossier.history FOR INSERT
-    WITH CHECK (case_id IN ({_WRITER}) AND role = session_user);
+    WITH CHECK ((case_id IN ({_WRITER}) OR case_id = '~' || session_user)
+                AND role = session_user);
 
 -- The creator of a case owns it and is its first member.
 CREATE FUNCTION dossier.add_owner() RETURNS trigger
@@ -208,6 +249,9 @@ REVOKE ALL ON FUNCTION dossier.grant_access(text, name, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.revoke_access(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.access(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.may_manage(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.sees_person(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.changes_person(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.taken_event_ids(text[]) FROM PUBLIC;
 """,
     ),
 )
@@ -217,14 +261,15 @@ _PRIVILEGES = f"""
 GRANT USAGE ON SCHEMA dossier TO {GROUP};
 GRANT SELECT, DELETE ON dossier.cases, dossier.persons TO {GROUP};
 -- Owners, creators, times and roles are the server's to write, never a client's.
-GRANT INSERT (id, record), UPDATE (record, state) ON dossier.cases TO {GROUP};
+GRANT INSERT (id, record), UPDATE (record, state, digests) ON dossier.cases TO {GROUP};
 GRANT INSERT (id, record), UPDATE (record) ON dossier.persons TO {GROUP};
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON dossier.person_cases, dossier.events, dossier.event_persons TO {GROUP};
 GRANT SELECT, INSERT (case_id, seq, command, entry, prev, hash) ON dossier.history TO {GROUP};
 GRANT SELECT ON dossier.members, dossier.migrations TO {GROUP};
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
-    dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text)
+    dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
+    dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[])
     TO {GROUP};
 """
 
@@ -263,12 +308,25 @@ def init(conn: Connection[tuple[object, ...]]) -> list[str]:
     return done
 
 
-def add_user(conn: Connection[tuple[object, ...]], role: str) -> None:
-    """Let an existing PostgreSQL role use dossier: GRANT dossier_users TO role."""
+def add_user(conn: Connection[tuple[object, ...]], role: str, *, create: bool = False) -> bool:
+    """Let a PostgreSQL role use dossier: GRANT dossier_users TO role. With `create`, a
+    missing role is created first (LOGIN, no password); returns whether it was."""
     from psycopg import sql
 
+    from dossier.errors import NotFound
+
     with conn.transaction():
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if not exists and not create:
+            raise NotFound(
+                f"no PostgreSQL role {role!r}; create it with --create (or 'CREATE ROLE"
+                f" {role} LOGIN' in psql)",
+                "role",
+            )
+        if not exists:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
         conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUP), sql.Identifier(role)))
+    return not exists
 
 
 def _exists(conn: Connection[tuple[object, ...]], query: str) -> bool:

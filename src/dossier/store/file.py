@@ -370,6 +370,10 @@ class Dossier(Records):
         self._marker = {marker: seq}
         return entry
 
+    def find_state(self, state: str) -> hist.Sighting | None:
+        """When the records were last in `state` (see `history.find_state`)."""
+        return hist.find_state(self.history, state)
+
     def verify(self) -> list[str]:
         """Problems with the history chain and the records; [] when the file is sound.
 

@@ -137,12 +137,16 @@ class Table(Generic[R]):
 class Outside:
     """Changes made outside dossier that no `verify --accept` settled."""
 
-    since: int  # the last history entry the dossier is known to have matched
+    # The last history entry the dossier is known to have matched; None on a server,
+    # where each case has its own history.
+    since: int | None
     problems: tuple[str, ...]
 
     @property
     def mark(self) -> str:
         """What a report made from such a file says in its heading and footer."""
+        if self.since is None:
+            return "not verified: changed outside dossier"
         return f"not verified: changed outside dossier since entry {self.since}"
 
 

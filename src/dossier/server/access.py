@@ -1,0 +1,110 @@
+"""Who may see and change a case on a server: `grant`, `revoke`, `members`.
+
+Each goes through the schema's owner-checked functions (`dossier.grant_access`,
+`revoke_access`, `access`), so the server decides: only a case's owner, or the
+database owner, may manage it, and to anyone else the case does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dossier.errors import DatabaseError, NotFound
+from dossier.server.connect import connect
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One role's access to one case."""
+
+    case: str
+    role: str
+    read_only: bool
+    owner: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form `access list --json` prints."""
+        return {"case": self.case, "role": self.role, "read_only": self.read_only,
+                "owner": self.owner}  # fmt: skip
+
+
+def grant(url: str, case: str, role: str, *, read_only: bool = False) -> None:
+    """Let `role` see `case` (and change it, unless `read_only`); a second grant
+    changes the first one's read_only."""
+    with _managing(url, case) as conn:
+        _require_role(conn, role)
+        conn.execute("SELECT dossier.grant_access(%s, %s, %s)", (case, role, read_only))
+
+
+def revoke(url: str, case: str, role: str) -> bool:
+    """Take `role`'s access to `case` away; False when it had none (an owner's access
+    cannot be taken away)."""
+    with _managing(url, case) as conn:
+        row = conn.execute("SELECT dossier.revoke_access(%s, %s)", (case, role)).fetchone()
+    return bool(row and row[0])
+
+
+def members(url: str, case: str | None = None) -> list[Member]:
+    """Who may see `case`, or every case the caller manages (by case, then role)."""
+    conn = connect(url)
+    try:
+        with conn.transaction():
+            if case is None:
+                names = [
+                    str(row[0])
+                    for row in conn.execute(
+                        "SELECT id FROM dossier.cases WHERE dossier.may_manage(id) ORDER BY id"
+                    )
+                ]
+            else:
+                names = [case]
+            found: list[Member] = []
+            for name in names:
+                with _no_case(name):
+                    rows = conn.execute(
+                        "SELECT case_id, role, read_only, owner FROM dossier.access(%s)", (name,)
+                    ).fetchall()
+                found.extend(Member(str(c), str(r), bool(ro), bool(o)) for c, r, ro, o in rows)
+    finally:
+        conn.close()
+    return found
+
+
+@contextmanager
+def _managing(url: str, case: str) -> Iterator[Connection[Any]]:
+    conn = connect(url)
+    try:
+        with conn.transaction(), _no_case(case):
+            yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _no_case(case: str) -> Iterator[None]:
+    """A case the caller may not manage is, to them, a case that does not exist."""
+    from psycopg import errors
+
+    try:
+        yield
+    except errors.NoDataFound:
+        raise NotFound(f"no case {case!r}; see 'dossier case list'", "case") from None
+    except errors.UndefinedFunction:
+        raise DatabaseError(
+            "this database has no dossier schema; its owner runs 'dossier server init' first"
+        ) from None
+
+
+def _require_role(conn: Connection[Any], role: str) -> None:
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+        raise NotFound(
+            f"no PostgreSQL role {role!r}; the database owner creates it ('CREATE ROLE {role}"
+            " LOGIN') and lets it in ('dossier server add-user')",
+            "role",
+        )

@@ -1,0 +1,597 @@
+"""The server store: a dossier in the `dossier` schema of a PostgreSQL database.
+
+The same `Records` as a file, read for one command and committed once, in one
+transaction; the server, not this module, decides what the connected role may
+see and change (row-level security, docs/server.md). What this module adds:
+
+- **Scope.** A command that names its cases (`timeline CASE`, `log CASE`)
+  reads the events of those cases only, so that its cost does not grow with
+  the database; cases and persons (those the role can see) are always read
+  whole: they are few, and names and suggestions need them.
+- **Locks.** A command that changes named cases locks their rows first
+  (`SELECT … FOR UPDATE`, in id order) under a shared advisory lock; a command
+  that may change anything takes that advisory lock exclusively. So writers of
+  one case are serialised, writers of different cases run side by side, and
+  no update is ever lost.
+- **History per case.** A command appends one entry to the hash chain of each
+  case it touched (a person belongs to the cases they have a role in; a person
+  with none to the role's own chain, `~ROLE`), naming the role; each entry
+  holds the state hash of its case afterwards, which `cases.state` keeps too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from dossier import contract, dates
+from dossier import history as hist
+from dossier.errors import DatabaseBusy, DatabaseError, DossierError, Duplicate, NothingToDo
+from dossier.model import Case, Event, Person, now_iso
+from dossier.server.connect import connect, shown, where
+from dossier.store.records import Outside, Records, Table, paused_gc
+
+if TYPE_CHECKING:
+    from psycopg import Connection, Cursor
+
+# The advisory lock every writer takes: shared by a command that names its cases,
+# exclusive by one that may change any record ('doss' in ASCII).
+WRITERS = 0x646F7373
+LOCK_WAIT = "30s"
+
+
+class ReadOnly(DossierError):
+    """A write to a case the role may only read."""
+
+
+class ServerDossier(Records):
+    """The records of one command, read from a server; `commit` writes what changed."""
+
+    def __init__(self, conn: Connection[Any], url: str, cases: Collection[str] | None) -> None:
+        self.conn = conn
+        self.url = url
+        self.path = shown(url)  # what messages name: the URL without its password
+        self.key = None  # never encrypted by dossier: the server is the safe place
+        self.scope = None if cases is None else sorted(set(cases))
+        row = conn.execute("SELECT session_user").fetchone()
+        self.role = str(row[0]) if row else ""
+        self.read_only = {
+            str(case): bool(flag)
+            for case, flag in conn.execute(
+                "SELECT case_id, read_only FROM dossier.members WHERE role = session_user"
+            )
+        }
+        with paused_gc():
+            self.cases: Table[Case] = Table("cases", Case, self._read("cases"), self.path)
+            self.persons: Table[Person] = Table("persons", Person, self._read("persons"), self.path)
+            self.events: Table[Event] = Table("events", Event, self._read("events"), self.path)
+        self._history: list[dict[str, Any]] | None = None
+        self._digests: dict[str, dict[str, str]] | None = None
+        # The state each case read had after its last entry, for `outside`.
+        self._recorded: dict[str, str] = dict(
+            conn.execute(
+                "SELECT DISTINCT ON (case_id) case_id, entry->>'state' FROM dossier.history"
+                " WHERE case_id = ANY(%s) ORDER BY case_id, seq DESC",
+                (list(self.cases.raw),),
+            ).fetchall()
+        )
+
+    def _read(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The records of one table this command reads, by id, in the order added."""
+        query = f"SELECT id, record::text FROM dossier.{kind}"
+        params: tuple[Any, ...] = ()
+        if self.scope is not None and kind == "events":
+            query += " WHERE case_id = ANY(%s)"
+            params = (self.scope,)
+        loads = orjson.loads
+        rows = self.conn.execute((query + " ORDER BY n").encode(), params)
+        return {key: loads(text) for key, text in rows}
+
+    # Opening ------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, url: str, cases: Collection[str] | None = None) -> ServerDossier:
+        """Read what the role can see (of `cases`, when given) as one snapshot."""
+        conn = connect(url)
+        try:
+            with server_errors(url), conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                _require_schema(conn, url)
+                dossier = cls(conn, url, cases)
+        finally:
+            conn.close()
+        return dossier
+
+    @classmethod
+    @contextmanager
+    def edit(
+        cls, url: str, command: str, cases: Collection[str] | None = None
+    ) -> Iterator[ServerDossier]:
+        """Lock, read, yield the records to change, then commit them in the same
+        transaction (nothing is written when the block raises)."""
+        conn = connect(url)
+        try:
+            with server_errors(url), conn.transaction():
+                _require_schema(conn, url)
+                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'".encode())
+                if cases is None:
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
+                else:
+                    conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
+                    conn.execute(
+                        "SELECT id FROM dossier.cases WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                        (sorted(set(cases)),),
+                    ).fetchall()
+                dossier = cls(conn, url, cases)
+                yield dossier
+                dossier.commit(command)
+        finally:
+            conn.close()
+
+    # State --------------------------------------------------------------------
+
+    def case_records(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Each case's records as `history.state_hash` reads them: the case, its events
+        and the persons with a role in it."""
+        cases = self.cases.raw
+        grouped: dict[str, dict[str, dict[str, Any]]] = {
+            key: {"cases": {key: cases[key]}, "persons": {}, "events": {}}
+            for key in (cases if self.scope is None else self.scope)
+            if key in cases
+        }
+        for key, raw in self.events.raw.items():
+            if raw["case"] in grouped:
+                grouped[raw["case"]]["events"][key] = raw
+        for key, raw in self.persons.raw.items():
+            for role in raw["roles"]:
+                if role["case"] in grouped:
+                    grouped[role["case"]]["persons"][key] = raw
+        return grouped
+
+    def case_states(self) -> dict[str, hist.StateHash]:
+        """The state hash of every case read, by id."""
+        return {key: hist.state_hash(tables) for key, tables in self.case_records().items()}
+
+    def state_hash(self) -> hist.StateHash:
+        """The hash of the cases read: one SHA-256 over each case's id and state hash
+        (`combine`), so a report shows one hash for the cases it shows."""
+        states = self.case_states()
+        return hist.StateHash(
+            combine({key: state.all for key, state in states.items()}),
+            {
+                kind: combine({key: state.kinds[kind] for key, state in states.items()})
+                for kind in hist.KINDS
+            },
+        )
+
+    # History ------------------------------------------------------------------
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """Every history entry the role can see, oldest first, each with its `case`."""
+        if self._history is None:
+            query = "SELECT case_id, role, entry::text FROM dossier.history"
+            params: tuple[Any, ...] = ()
+            if self.scope is not None:
+                query += " WHERE case_id = ANY(%s)"
+                params = (self.scope,)
+            with self._reading() as conn:
+                rows = conn.execute((query + " ORDER BY time, case_id, seq").encode(), params)
+                self._history = [
+                    {**orjson.loads(entry), "case": case, "role": role}
+                    for case, role, entry in rows
+                ]
+        return self._history
+
+    def chains(self) -> dict[str, list[dict[str, Any]]]:
+        """The visible history by chain (a case id, or '~ROLE'), each in order."""
+        chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for entry in sorted(self.history, key=lambda e: (e["case"], e["seq"])):
+            chains[entry["case"]].append(
+                {k: v for k, v in entry.items() if k not in ("case", "role")}
+            )
+        return dict(chains)
+
+    def digests(self) -> dict[str, dict[str, str]]:
+        """Each case's record digests after its last entry (`StateHash.digests`), by case:
+        they name the records changed since."""
+        if self._digests is None:
+            with self._reading() as conn:
+                rows = conn.execute(
+                    "SELECT id, digests::text FROM dossier.cases WHERE id = ANY(%s)",
+                    (list(self.cases.raw),),
+                ).fetchall()
+            self._digests = {key: orjson.loads(text) for key, text in rows}
+        return self._digests
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection[Any]]:
+        """The open connection during a command's transaction, else a new one."""
+        if not self.conn.closed:
+            yield self.conn
+            return
+        conn = connect(self.url)
+        try:
+            with server_errors(self.url), conn.transaction():
+                yield conn
+        finally:
+            conn.close()
+
+    def find_state(self, state: str) -> hist.Sighting | None:
+        """When the records were last in `state` (8+ hex digits will do): a state hash
+        of one case, or one made by `combine` of one case or of every case seen, as
+        reports and `verify` show them; None if never."""
+        wanted = state.strip().lower()
+        if len(wanted) < 8:
+            return None
+        history = sorted(self.history, key=lambda e: (e["time"], e["case"], e["seq"]))
+        now: dict[str, str] = {}
+        found: tuple[int, str | None, str] | None = None
+        for position, entry in enumerate(history):
+            case = entry["case"]
+            if case.startswith("~"):
+                continue
+            now[case] = entry["state"]
+            if case not in self.cases.raw and entry.get("removed", {}).get("cases"):
+                now.pop(case)
+            candidates = {entry["state"]: case, combine({case: entry["state"]}): case}
+            candidates[combine(now)] = None
+            for candidate, which in candidates.items():
+                if candidate.startswith(wanted):
+                    found = (position, which, candidate)
+        if found is None:
+            return None
+        position, which, matched = found
+        since = tuple(e for e in history[position + 1 :] if which is None or e["case"] == which)
+        entry = {**history[position], "state": matched}
+        return hist.Sighting(entry, current=not since, since=since)
+
+    def verify(self) -> list[str]:
+        """Problems with each visible case's chain and records; [] when all are sound."""
+        problems: list[str] = []
+        chains = self.chains()
+        states = self.case_states()
+        records = self.case_records()
+        for key in sorted(set(chains) | set(states)):
+            chain = chains.get(key, [])
+            if key.startswith("~"):
+                state = hist.StateHash(chain[-1]["state"], chain[-1].get("kinds", {}))
+                found = hist.verify_chain(chain, state, _EMPTY, None)
+            elif key not in states:
+                continue  # a case removed: its chain ends with its removal
+            else:
+                written = self.digests().get(key)
+                found = hist.verify_chain(chain, states[key], records[key], None, written)
+            problems.extend(f"case {key}: {problem}" for problem in found)
+        return problems + [
+            f"{fault} (fix it with dossier, or restore the server from a backup)"
+            for fault in self.contract_faults()
+        ]
+
+    def contract_faults(self) -> list[str]:
+        """Every record the record contract refuses, as 'event ID: field: message'."""
+        found: list[str] = []
+        cases, persons = self.cases.raw, self.persons.raw
+        for kind, table in self.tables().items():
+            for key, record in table.raw.items():
+                faults = contract.faults(kind, record) or (
+                    contract.reference_faults(kind, record, cases, persons)
+                    if kind == "events"
+                    else []
+                )
+                found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
+        return found
+
+    def outside(self) -> Outside | None:
+        """Cases whose records differ from the state their last entry records: changed
+        with SQL rather than through dossier."""
+        problems = [
+            f"case {key} differs from the state its last history entry records"
+            for key, state in self.case_states().items()
+            if self._recorded.get(key, state.all) != state.all
+        ]
+        return Outside(None, tuple(problems)) if problems else None
+
+    def undo(self) -> dict[str, Any]:
+        """Not yet on a server."""
+        raise NothingToDo(f"undo is not available on a server yet ({self.path})")
+
+    def redo(self) -> dict[str, Any]:
+        """Not yet on a server."""
+        raise NothingToDo(f"redo is not available on a server yet ({self.path})")
+
+    def accept(self, command: str, user: str) -> dict[str, Any]:
+        """Not on a server: its history is append-only and changed only through dossier."""
+        raise DatabaseError("'verify --accept' works on a dossier file, not on a server")
+
+    # Commit -------------------------------------------------------------------
+
+    def commit(self, command: str) -> dict[str, Any] | None:
+        """Write what changed and one history entry per case touched; None when nothing
+        changed. Returns the entry of the first case touched."""
+        added, removed, before = self.changes()
+        if not (added or removed or before):
+            return None
+        pieces = self._pieces(added, removed, before)
+        for key in sorted(pieces):
+            if self.read_only.get(key):
+                raise ReadOnly(f"read-only access to case {key}")
+        cur = self.conn.cursor()
+        _check_free(cur, added)
+        self._write(cur, added, removed, before)
+        states = self.case_states()
+        group = uuid.uuid4().hex
+        first: dict[str, Any] | None = None
+        for key in sorted(pieces):
+            a, r, b = pieces[key]
+            last = cur.execute(
+                "SELECT seq, hash FROM dossier.history WHERE case_id = %s"
+                " ORDER BY seq DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+            chain = [] if last is None else [{"seq": last[0], "hash": last[1]}]
+            state = states.get(key) or hist.state_hash(_EMPTY)
+            entry = hist.make_entry(
+                chain, time=now_iso(), command=command, added=a, removed=r, before=b,
+                state=state, after=self._after(a, b),
+            )  # fmt: skip
+            entry["group"] = group
+            entry["hash"] = hist.entry_hash(entry)
+            cur.execute(
+                "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                (key, entry["seq"], command, orjson.dumps(entry).decode(), entry["prev"],
+                 entry["hash"]),
+            )  # fmt: skip
+            if key in states:
+                cur.execute(
+                    "UPDATE dossier.cases SET state = %s, digests = %s WHERE id = %s",
+                    (state.all, orjson.dumps(state.digests).decode(), key),
+                )
+            first = first or entry
+        for table in self.tables().values():
+            table.originals.clear()
+        return first
+
+    def _pieces(
+        self,
+        added: dict[str, list[str]],
+        removed: dict[str, list[str]],
+        before: dict[str, dict[str, Any]],
+    ) -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        """Each change split by the chains it belongs to: chain -> (added, removed,
+        before), as a history entry holds them."""
+        tables = self.tables()
+        pieces: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+
+        def piece(key: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+            return pieces.setdefault(key, ({}, {}, {}))
+
+        def chains(kind: str, records: list[dict[str, Any] | None]) -> set[str]:
+            found: set[str] = set()
+            for raw in records:
+                if raw is None:
+                    continue
+                if kind == "cases":
+                    found.add(raw["id"])
+                elif kind == "events":
+                    found.add(raw["case"])
+                else:
+                    found.update(role["case"] for role in raw["roles"])
+            return found or {f"~{self.role}"}
+
+        for kind in hist.KINDS:
+            now = tables[kind].raw
+            for key in added.get(kind, ()):
+                for chain in chains(kind, [now.get(key)]):
+                    piece(chain)[0].setdefault(kind, []).append(key)
+            for key, old in before.get(kind, {}).items():
+                new = now.get(key)
+                was, lands = chains(kind, [old]), chains(kind, [new]) if new else set()
+                # A record that joins a case (an event moved, a person given a role) is
+                # added to that case's chain; one that leaves it, removed from it.
+                for chain in was | lands:
+                    a, r, b = piece(chain)
+                    if chain not in was:
+                        a.setdefault(kind, []).append(key)
+                        continue
+                    b.setdefault(kind, {})[key] = old
+                    if chain not in lands:
+                        r.setdefault(kind, []).append(key)
+        return pieces
+
+    def _after(
+        self, added: Mapping[str, list[str]], before: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]] | None:
+        """The new form of what a small change wrote (see `hist.AFTER_LIMIT`)."""
+        tables = self.tables()
+        written = {
+            kind: [
+                *added.get(kind, ()),
+                *(k for k in before.get(kind, {}) if k in tables[kind].raw),
+            ]
+            for kind in hist.KINDS
+        }
+        if sum(map(len, written.values())) > hist.AFTER_LIMIT:
+            return None
+        return {
+            kind: {k: tables[kind].raw[k] for k in keys} for kind, keys in written.items() if keys
+        }
+
+    def _write(
+        self,
+        cur: Cursor[Any],
+        added: dict[str, list[str]],
+        removed: dict[str, list[str]],
+        before: dict[str, dict[str, Any]],
+    ) -> None:
+        """The rows: new and changed ones through COPY into a temporary table, then
+        inserted or updated from it; removed ones deleted; links rebuilt."""
+        gone = {kind: set(ids) for kind, ids in removed.items()}
+        changed = {
+            kind: [k for k in records if k not in gone.get(kind, ())]
+            for kind, records in before.items()
+        }
+        # Events go before the cases and persons they leave, after those they join.
+        self._upsert(cur, "cases", added.get("cases", []), changed.get("cases", []))
+        self._upsert(cur, "persons", added.get("persons", []), changed.get("persons", []))
+        if gone.get("events"):
+            cur.execute("DELETE FROM dossier.events WHERE id = ANY(%s)", (sorted(gone["events"]),))
+        self._upsert(cur, "events", added.get("events", []), changed.get("events", []))
+        if gone.get("persons"):
+            persons = sorted(gone["persons"])
+            cur.execute("DELETE FROM dossier.event_persons WHERE person_id = ANY(%s)", (persons,))
+            done = cur.execute(
+                "DELETE FROM dossier.persons WHERE id = ANY(%s) RETURNING id", (persons,)
+            ).fetchall()
+            _refused("persons", persons, done)
+        if gone.get("cases"):
+            cur.execute("DELETE FROM dossier.cases WHERE id = ANY(%s)", (sorted(gone["cases"]),))
+
+    def _upsert(self, cur: Cursor[Any], kind: str, new: list[str], changed: list[str]) -> None:
+        if not new and not changed:
+            return
+        raw = self.tables()[kind].raw
+        columns = _COLUMNS[kind]
+        cur.execute(
+            f"CREATE TEMP TABLE incoming ({columns}, is_new boolean, ord integer)"
+            " ON COMMIT DROP".encode()
+        )
+        names = ", ".join(column.split()[0] for column in columns.split(", "))
+        with cur.copy(f"COPY incoming ({names}, is_new, ord) FROM STDIN".encode()) as copy:
+            for ord_, (key, is_new) in enumerate(
+                [*((k, True) for k in new), *((k, False) for k in changed)]
+            ):
+                copy.write_row((*_row(kind, raw[key]), is_new, ord_))
+        if kind != "cases" and changed:  # links are rebuilt below
+            link = (
+                "event_persons WHERE event_id"
+                if kind == "events"
+                else "person_cases WHERE person_id"
+            )
+            cur.execute(
+                f"DELETE FROM dossier.{link} IN (SELECT id FROM incoming WHERE NOT is_new)".encode()
+            )
+        if new:
+            cur.execute(
+                f"INSERT INTO dossier.{kind} ({names}) SELECT {names} FROM incoming"
+                " WHERE is_new ORDER BY ord".encode()
+            )
+        if changed:
+            sets = ", ".join(f"{n} = incoming.{n}" for n in names.split(", ") if n != "id")
+            done = cur.execute(
+                f"UPDATE dossier.{kind} t SET {sets} FROM incoming"
+                " WHERE t.id = incoming.id AND NOT incoming.is_new RETURNING t.id".encode()
+            ).fetchall()
+            _refused(kind, changed, done)
+        if kind == "events":
+            cur.execute(
+                "INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
+                " SELECT DISTINCT i.id, p, i.case_id FROM incoming i,"
+                " json_array_elements_text(i.record->'persons') p"
+            )
+        elif kind == "persons":
+            cur.execute(
+                "INSERT INTO dossier.person_cases (person_id, case_id)"
+                " SELECT DISTINCT i.id, r->>'case' FROM incoming i,"
+                " json_array_elements(i.record->'roles') r"
+            )
+        cur.execute("DROP TABLE incoming")
+
+
+_COLUMNS = {
+    "cases": "id text, record json",
+    "persons": "id text, record json",
+    "events": "id text, case_id text, type text, date_first date, date_last date, record json",
+}
+_EMPTY: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in hist.KINDS}
+
+
+def _row(kind: str, raw: dict[str, Any]) -> tuple[Any, ...]:
+    text = orjson.dumps(raw).decode()
+    if kind != "events":
+        return (raw["id"], text)
+    first, last = dates.edtf_bounds(raw["date"])
+    return (raw["id"], raw["case"], raw["type"], first, last, text)
+
+
+def _refused(kind: str, wanted: list[str], done: list[tuple[Any, ...]]) -> None:
+    """An update or delete the server's policies left undone: said, never silent."""
+    missing = sorted(set(wanted) - {row[0] for row in done})
+    if not missing:
+        return
+    if kind == "persons":
+        raise ReadOnly(
+            f"person {missing[0]} has a role in a case you may not change; only someone who"
+            " may change every case of theirs can change or remove them"
+        )
+    raise ReadOnly(f"{kind[:-1]} {missing[0]} may not be changed by you")
+
+
+def _check_free(cur: Cursor[Any], added: dict[str, list[str]]) -> None:
+    """New ids must be free, also of records the role cannot see (only that an id is
+    taken is ever learned of them)."""
+    events = added.get("events")
+    if events:
+        taken = cur.execute("SELECT dossier.taken_event_ids(%s)", (events,)).fetchall()
+        if taken:
+            raise Duplicate(
+                f"event id {taken[0][0]} is already taken on the server; choose another"
+                " (an id made by dossier: run the command again)",
+                "id",
+            )
+
+
+def combine(states: Mapping[str, str]) -> str:
+    """One hash for several cases: SHA-256 of the canonical JSON of [[id, state], …]."""
+    return hashlib.sha256(hist.canonical(sorted(states.items()))).hexdigest()
+
+
+def _require_schema(conn: Connection[Any], url: str) -> None:
+    row = conn.execute("SELECT to_regclass('dossier.cases') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        raise DatabaseError(
+            f"{where(url)} has no dossier schema; its owner runs 'dossier server init"
+            f" --db {shown(url)}' first"
+        )
+
+
+@contextmanager
+def server_errors(url: str) -> Iterator[None]:
+    """The server's errors as one line each: busy (exit 3), refused, lost."""
+    import psycopg
+    from psycopg import errors
+
+    try:
+        yield
+    except (errors.LockNotAvailable, errors.DeadlockDetected):
+        raise DatabaseBusy(
+            f"database is busy: another dossier command holds its cases on {where(url)}"
+            " (waited 30 s); try again"
+        ) from None
+    except errors.UniqueViolation as exc:
+        detail = (exc.diag.message_detail or "").replace("Key (id)=", "")
+        raise Duplicate(
+            f"an id is already taken on the server {detail}".rstrip() + "; choose another", "id"
+        ) from None
+    except errors.InsufficientPrivilege as exc:
+        raise DatabaseError(
+            f"the server refused: {exc.diag.message_primary}; you need to be a dossier user"
+            f" ('dossier server add-user ROLE', run by the database owner)"
+        ) from None
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(
+            f"lost the connection to {where(url)} ({' '.join(str(exc).split())[:200]});"
+            " nothing of this command was written"
+        ) from None
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"the server refused ({type(exc).__name__}: {exc.diag.message_primary});"
+            " nothing of this command was written"
+        ) from None
