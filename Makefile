@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/
 
 unit: $(STAMP) tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Tools some tests drive: Chromium prints the HTML report, tmux is the terminal the
 # pager test runs in (with less), PostgreSQL is the throwaway server of the server tests. Debian's packages are installed when we can (root

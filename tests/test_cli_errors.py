@@ -20,6 +20,9 @@ from typer.testing import CliRunner, Result
 
 from conftest import Run, Snapshot, rewrite, stored, within
 
+# The reason of the tests about the file itself; test_server_cli.py covers the server's.
+FILE_ITSELF = "about the file: its bytes, mode, lock or schema"
+
 
 def assert_refused(result: Result, before: Snapshot | None, *words: str, code: int = 1) -> str:
     """One `Error:` line naming `words`, exit `code`, no traceback, the file as it was."""
@@ -333,6 +336,7 @@ def test_a_file_holding_json_null_is_not_a_dossier(
     assert_refused(run(*args), before, str(db))
 
 
+@pytest.mark.file_only(FILE_ITSELF)
 def test_a_damaged_record_is_reported_as_a_damaged_file(run: Run, db: Path) -> None:
     rewrite(
         db,
@@ -345,6 +349,7 @@ def test_a_damaged_record_is_reported_as_a_damaged_file(run: Run, db: Path) -> N
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
+@pytest.mark.file_only(FILE_ITSELF)
 def test_a_newer_schema_is_refused_and_kept(run: Run, db: Path, args: tuple[str, ...]) -> None:
     assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
     data = stored(db)
@@ -404,6 +409,7 @@ def owned_by_nobody(db: Path) -> None:
     os.chown(db, 65534, 65534)
 
 
+@pytest.mark.file_only(FILE_ITSELF)
 def test_a_write_keeps_a_shared_dossiers_mode_owner_and_group(run: Run, db: Path) -> None:
     assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
     owned_by_nobody(db)
@@ -417,6 +423,7 @@ def test_a_write_keeps_a_shared_dossiers_mode_owner_and_group(run: Run, db: Path
     assert json.loads(run("case", "list", "--json").stdout)[1]["id"] == "magnitsky"
 
 
+@pytest.mark.file_only(FILE_ITSELF)
 def test_an_existing_lock_file_follows_the_dossier(run: Run, db: Path) -> None:
     assert run("case", "add", "aleksanyan", "--title", "Vasily Aleksanyan").exit_code == 0
     owned_by_nobody(db)
@@ -426,6 +433,7 @@ def test_an_existing_lock_file_follows_the_dossier(run: Run, db: Path) -> None:
     assert (stat.S_IMODE(lock.stat().st_mode), lock.stat().st_gid) == (0o660, 65534)
 
 
+@pytest.mark.file_only(FILE_ITSELF)
 def test_a_new_dossier_is_0600_whatever_the_umask(run: Run, db: Path) -> None:
     old = os.umask(0)
     try:
@@ -465,6 +473,7 @@ def test_a_dangling_link_is_a_missing_file(run: Run, db: Path, tmp_path: Path) -
     assert db.is_symlink() and target.is_file()
 
 
+@pytest.mark.file_only(FILE_ITSELF)
 def test_a_write_to_a_named_missing_file_creates_it(run: Run, db: Path) -> None:
     assert run("case", "add", "x", "--title", "X").exit_code == 0
     assert run("case", "list", "--json").exit_code == 0
@@ -500,6 +509,7 @@ LOCKED_WRITES = [
 
 
 @pytest.mark.parametrize("args", LOCKED_WRITES, ids=[" ".join(a) for a in LOCKED_WRITES])
+@pytest.mark.file_only(FILE_ITSELF)
 def test_a_locked_database_is_busy(
     aleksanyan: Run, db: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
 ) -> None:
@@ -514,6 +524,7 @@ def test_a_locked_database_is_busy(
     assert line.startswith("Error: database is busy")
 
 
+@pytest.mark.file_only(FILE_ITSELF)
 def test_a_bad_lock_timeout_is_an_error(
     aleksanyan: Run, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

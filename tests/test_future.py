@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from conftest import Run, Snapshot
+from conftest import Run, Snapshot, opened
 from dossier import contract, dates, ops
 from dossier.dates import PartialDate
 from dossier.errors import InvalidValue
@@ -86,7 +86,7 @@ def allowed(value: str, today: datetime.date, kind: str, field: str = "date") ->
 
 
 def stored_events(db: Path) -> dict[str, dict[str, Any]]:
-    return dict(Dossier.load(db).events.raw)
+    return dict(opened(db).events.raw)
 
 
 def next_month(today: datetime.date) -> str:

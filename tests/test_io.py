@@ -21,13 +21,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from conftest import Run, Snapshot
+from conftest import Run, Snapshot, contents, opened, where
 from dossier import ops, storage
 from dossier.cli.app import app
 from dossier.io.importer import Source, import_sources
 from dossier.io.read import COLUMNS
 from dossier.model import Case, Event, Person, Role
-from dossier.store import Dossier
+from dossier.store import Dossier, edit_store
 from dossier.store import file as store
 
 EVENTS = "case,date,type,person,source\n"
@@ -88,7 +88,7 @@ def assert_refused(result: Result, before: Snapshot, *errors: str, files: int = 
 
 def stored(db: Path) -> dict[str, dict[str, dict[str, Any]]]:
     """Every record in the database file, by kind and id."""
-    d = Dossier.load(db)
+    d = opened(db)
     return {kind: dict(table.raw) for kind, table in d.tables().items()}
 
 
@@ -770,10 +770,10 @@ def test_identical_rows_are_a_multiset(aleksanyan: Run, db: Path, tmp_path: Path
     assert {k: v for k, v in hearings.items() if k in records} == records  # none changed
     [new] = [e for k, e in hearings.items() if k not in records]
     assert new["description"] == "Adjourned"
-    entry = Dossier.load(db).history[-1]
+    entry = opened(db).history[-1]
     assert entry["added"] == {"events": [new["id"]]}
     assert entry["before"] == {}
-    assert before.data != db.read_bytes()
+    assert before.data != contents(db)
 
 
 def test_a_record_with_an_id_updates_that_record(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
@@ -945,6 +945,7 @@ def test_unsourced_events_are_a_warning(aleksanyan: Run, db: Path, tmp_path: Pat
     assert len(events_of(db, "hearing")) == 3
 
 
+@pytest.mark.file_only("counts writes of the file")
 def test_one_write_and_one_small_history_entry(
     aleksanyan: Run, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -961,10 +962,10 @@ def test_one_write_and_one_small_history_entry(
         real(target, data)
 
     monkeypatch.setattr(store, "write_atomic", counted)
-    entries = len(Dossier.load(db).history)
+    entries = len(opened(db).history)
     assert imported(aleksanyan("import", str(path), "--json"))["added"] == tally(events=500)
     assert writes == [db]
-    d = Dossier.load(db)
+    d = opened(db)
     assert len(d.history) == entries + 1
     entry = d.history[-1]
     assert entry["command"] == f"import {path} --json"
@@ -996,7 +997,7 @@ def build(db: Path) -> None:
     sentence = Event(id="", case="bakhmina", type="sentence", date="2006-04-19",
                      persons=("svetlana-bakhmina",), outcome="guilty", term="6.5 years",
                      sources=("Kommersant",))  # fmt: skip
-    with Dossier.edit(db, "test") as d:
+    with edit_store(where(db), "test") as d:
         ops.add_case(d, aleksanyan)
         ops.add_case(d, Case(id="bakhmina", title="Svetlana Bakhmina", status="convicted"))
         ops.add_person(d, vasily)
@@ -1115,7 +1116,7 @@ def test_text_starting_with_an_apostrophe_survives_a_round_trip(
     aleksanyan: Run, db: Path, tmp_path: Path, fmt: str
 ) -> None:
     note = "'-' marks an illegible word in the court record"
-    with Dossier.edit(db, "test") as d:
+    with edit_store(where(db), "test") as d:
         ops.add_event(d, Event("", "aleksanyan", "statement", "2009", note=note, sources=("s",)))
     args = ("--format", fmt) + (("--kind", "events") if fmt == "csv" else ())
     path = write(

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from conftest import Run, Snapshot, rewrite, stored
-from dossier.store import Dossier
+from conftest import Run, Snapshot, opened, rewrite, stored
+
+# Edits of the file itself; on a server, SQL edits are test_server_cli.py's.
+pytestmark = pytest.mark.file_only("edits the dossier file by hand")
 
 OUTSIDE = "(the file was edited outside dossier; see 'dossier verify')"
 
@@ -78,7 +80,7 @@ def test_verify_lists_every_damaged_record_and_accept_refuses(aleksanyan: Run, d
 def test_an_edit_is_named_warned_about_marked_and_accepted(aleksanyan: Run, db: Path) -> None:
     arrest = event_of(stored(db), "arrest")["id"]
     edit_file(db, lambda data: event_of(data, "arrest").update(place="Butyrka", date="2006-04-07"))
-    last = Dossier.load(db).history[-1]["seq"]
+    last = opened(db).history[-1]["seq"]
     finding = f"event {arrest} changed: date, place outside dossier after history entry {last}"
 
     verify = aleksanyan("verify", "--json")
@@ -126,7 +128,7 @@ def test_added_and_removed_records_are_named(aleksanyan: Run, db: Path) -> None:
 
     release = event_of(stored(db), "release")["id"]
     edit_file(db, change)
-    last = Dossier.load(db).history[-1]["seq"]
+    last = opened(db).history[-1]["seq"]
     assert json.loads(aleksanyan("verify", "--json").stdout)["problems"] == [
         f"case by-hand added outside dossier after history entry {last}",
         f"event {release} removed outside dossier after history entry {last}",

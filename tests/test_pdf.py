@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run
+from conftest import Run, opened
 
 DATA = Path(__file__).parent.parent / "data"
 SAMPLE = [str(DATA / name) for name in ("cases.csv", "persons.csv", "events.csv")]
@@ -88,9 +88,8 @@ def test_the_pdf_opens_with_page_numbers_title_and_state_hash(
 def test_every_name_is_text_in_the_pdf(court_copy: tuple[Path, Path, str]) -> None:
     db, pdf, _ = court_copy
     flat = " ".join(" ".join(pages(pdf)).split())
-    from dossier import Dossier
 
-    for person in Dossier.load(db).persons:
+    for person in opened(db).persons:
         assert person.name in flat, person.name
     assert "Михаил Борисович Ходорковский" in flat  # Cyrillic, extractable
     assert "Andrei Kudoyarov" in " ".join(pages(pdf)[0].split())  # the chart's names too
@@ -235,7 +234,6 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
     weasyprint_or_skip()
     import datetime
 
-    from dossier import Dossier
     from dossier.render.html import render
     from dossier.report import build
 
@@ -261,7 +259,7 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
     (tmp_path / "events.csv").write_text("\n".join(events) + "\n", encoding="utf-8")
     result = run("import", str(cases), str(tmp_path / "persons.csv"), str(tmp_path / "events.csv"))
     assert result.exit_code == 0, result.output
-    report = build(Dossier.load(db), ["a", "b"], as_of=datetime.date(2026, 1, 1))
+    report = build(opened(db), ["a", "b"], as_of=datetime.date(2026, 1, 1))
     assert len(report.comparison) == 30
     assert overflowing(render(report)) == []
 
@@ -269,10 +267,9 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
 def test_the_sample_report_fits_the_page(court_copy: tuple[Path, Path, str]) -> None:
     import datetime
 
-    from dossier import Dossier
     from dossier.render.html import render
     from dossier.report import build
 
     db, _, _ = court_copy
-    report = build(Dossier.load(db), list(CASES), as_of=datetime.date(2026, 1, 1))
+    report = build(opened(db), list(CASES), as_of=datetime.date(2026, 1, 1))
     assert overflowing(render(report)) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run
+from conftest import Run, contents
 
 DATA = Path(__file__).parent.parent / "data"
 FILES = [str(DATA / name) for name in ("cases.csv", "persons.csv", "events.csv")]
@@ -23,11 +23,11 @@ def sample(run: Run) -> Run:
 
 
 def test_the_sample_imports_and_reimports_without_change(sample: Run, db: Path) -> None:
-    before = db.read_bytes()
+    before = contents(db)
     summary = json.loads(sample("import", *FILES, "--json").stdout)
     assert summary["unchanged"] == {"cases": 3, "persons": 12, "events": 59}
     assert summary["added"] == summary["updated"] == {"cases": 0, "persons": 0, "events": 0}
-    assert db.read_bytes() == before
+    assert contents(db) == before
 
 
 def test_two_alike_events_stay_two(sample: Run) -> None:

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import Run
+from conftest import Run, opened, where
 from dossier import ops
 from dossier.errors import NotFound
 from dossier.model import Case, Person
 from dossier.search import fold, lookalikes, resolve_person, search
-from dossier.store import Dossier
+from dossier.store import edit_store
 
 FACTS = Path(__file__).resolve().parents[2] / "shared" / "facts" / "cases.json"
 DATA = Path(__file__).parent.parent / "data"
@@ -118,9 +118,9 @@ def test_search_puts_khodorkovsky_first(sample: Run, query: str) -> None:
 
 
 def test_search_ranks_literal_then_folded_then_fuzzy(db: Path) -> None:
-    with Dossier.edit(db, "setup") as d:
+    with edit_store(where(db), "setup") as d:
         ops.add_case(d, Case(id="c", title="Case"))
-    d = Dossier.load(db)
+    d = opened(db)
     people = [Person(id="a", name="Vasily Aleksanyan"), Person(id="b", name="Vasily Alexanyan X"),
               Person(id="c", name="Vasilii Aleksanyants")]  # fmt: skip
     hits = search("Vasily Aleksanyan", d.cases, people, [])
@@ -149,7 +149,7 @@ def test_merge_moves_everything_and_undo_restores_it(run: Run, db: Path) -> None
     logged = run("log", "c", "arrest", "2006-04-06", "--person", "dup", "--person",
                  "vasily-aleksanyan")  # fmt: skip
     event_id = logged.stdout.strip()
-    before = Dossier.load(db).state_hash().all
+    before = opened(db).state_hash().all
     result = run("person", "merge", "vasily-aleksanyan", "dup", "--yes", "--json")
     assert result.exit_code == 0, result.output
     merged = json.loads(result.stdout)
@@ -160,7 +160,7 @@ def test_merge_moves_everything_and_undo_restores_it(run: Run, db: Path) -> None
     assert event["persons"] == ["vasily-aleksanyan"]
     assert run("person", "show", "dup").exit_code == 1
     assert run("undo").exit_code == 0
-    assert Dossier.load(db).state_hash().all == before
+    assert opened(db).state_hash().all == before
     assert run("verify").exit_code == 0
 
 

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     )
     from dossier.keys import Keys
     from dossier.model import Case, Event, Person, Role
-    from dossier.store import Dossier
+    from dossier.store import Dossier, edit_store, open_store
+    from dossier.store.server import ServerDossier
 
 _WHERE = {
     "ops": "dossier.ops",
@@ -49,6 +50,9 @@ _WHERE = {
     "Person": "dossier.model",
     "Role": "dossier.model",
     "Dossier": "dossier.store",
+    "open_store": "dossier.store",
+    "edit_store": "dossier.store",
+    "ServerDossier": "dossier.store.server",
     "Keys": "dossier.keys",
     **dict.fromkeys(
         [
@@ -91,7 +95,10 @@ __all__ = [
     "PassphraseError",
     "Person",
     "Role",
+    "ServerDossier",
     "__version__",
+    "edit_store",
+    "open_store",
     "ops",
     "parse_date",
 ]

@@ -28,12 +28,12 @@ def history(
     from dossier.render.terminal import history_table
 
     d = load(ctx)
-    by_seq = {e["seq"]: e for e in d.history}
-    # Entries whose effect is currently reverted: those the pending undo entries undid.
-    undone = {by_seq[seq]["undoes"] for seq in hist.stacks(d.history).undone}
+    # Entries whose effect is currently reverted: those the pending undo entries undid
+    # (on a server, by the group of entries one command wrote).
+    undone: set[Any] = set(d.undone())
     rows: list[dict[str, Any]] = []
     for entry in d.history[-limit:] if limit > 0 else d.history:
-        mark = "undone" if entry["seq"] in undone else ""
+        mark = "undone" if entry.get("group", entry["seq"]) in undone else ""
         rows.append(
             {
                 "seq": entry["seq"],
@@ -65,10 +65,18 @@ def history(
 def _report_revert(verb: str, entry: dict[str, Any], as_json: bool) -> None:
     from dossier import history as hist
 
+    case = entry.get("case")  # on a server: the first case of the command reverted
     if as_json:
-        print_json({"reverted": entry["seq"], "command": entry["command"]})
+        print_json(
+            {
+                "reverted": entry["seq"],
+                "command": entry["command"],
+                **({"case": case} if case else {}),
+            }
+        )
     else:
-        say(f"{verb} #{entry['seq']}: {entry['command']} ({hist.summary(entry)}).")
+        where = f"{case} #{entry['seq']}" if case else f"#{entry['seq']}"
+        say(f"{verb} {where}: {entry['command']} ({hist.summary(entry)}).")
 
 
 def undo(ctx: typer.Context, as_json: bool = JSON) -> None:

@@ -71,7 +71,9 @@ def db_where(ctx: typer.Context) -> str:
 
 def is_server(where: str) -> bool:
     """Whether the database is a PostgreSQL server (postgresql://, postgres://)."""
-    return where.startswith(("postgresql://", "postgres://"))
+    from dossier.server.connect import is_server as named
+
+    return named(where)
 
 
 def db_named(ctx: typer.Context) -> bool:

@@ -4,11 +4,73 @@ Two implementations: the file (store/file.py, the embedded default: one TinyDB
 JSON file, plain or encrypted) and a PostgreSQL server (store/server.py, for a
 team). Both read what a command needs into `Records` (store/records.py), let
 `ops` change it in memory and commit once; analysis, reports and the record
-contract never know which one they hold. `open_store` and `edit_store` pick
-the implementation by what `--db` names.
+contract never know which one they hold. `open_store` and `edit_store` pick the
+implementation by what they are given: a path, or a `postgresql://` URL.
 """
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dossier.store.file import Dossier, folder_for, real_path
 from dossier.store.records import Outside, Records, Table, paused_gc
 
-__all__ = ["Dossier", "Outside", "Records", "Table", "folder_for", "paused_gc", "real_path"]
+if TYPE_CHECKING:
+    from dossier.keys import Keys
+    from dossier.store.server import ServerDossier
+
+__all__ = [
+    "Dossier",
+    "Outside",
+    "Records",
+    "Table",
+    "edit_store",
+    "folder_for",
+    "is_server",
+    "open_store",
+    "paused_gc",
+    "real_path",
+]
+
+
+def is_server(where: str | Path) -> bool:
+    """Whether `where` names a PostgreSQL server (postgresql://, postgres://), not a file."""
+    from dossier.server.connect import is_server as named
+
+    return isinstance(where, str) and named(where)
+
+
+def open_store(
+    where: str | Path, *, cases: Collection[str] | None = None, keys: Keys | None = None
+) -> Dossier | ServerDossier:
+    """Read a dossier without locking: a file (encrypted ones with `keys`), or what
+    the connected role sees on a server (only the events of `cases`, when given)."""
+    if is_server(where):
+        from dossier.store.server import ServerDossier
+
+        return ServerDossier.load(str(where), cases)
+    return Dossier.load(where, must_exist=True, keys=keys)
+
+
+@contextmanager
+def edit_store(
+    where: str | Path,
+    command: str,
+    *,
+    cases: Collection[str] | None = None,
+    keys: Keys | None = None,
+) -> Iterator[Dossier | ServerDossier]:
+    """One locked change, committed when the block ends (nothing is written when it
+    raises): a file, or a server's records (of `cases` only, when given, which are
+    then the cases the change may touch)."""
+    if is_server(where):
+        from dossier.store.server import ServerDossier
+
+        with ServerDossier.edit(str(where), command, cases) as server:
+            yield server
+        return
+    with Dossier.edit(where, command, keys=keys) as file:
+        yield file

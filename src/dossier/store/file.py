@@ -370,6 +370,11 @@ class Dossier(Records):
         self._marker = {marker: seq}
         return entry
 
+    def undone(self) -> set[int]:
+        """The seqs of the entries whose effect an undo now reverts."""
+        by_seq = {e["seq"]: e for e in self.history}
+        return {by_seq[seq]["undoes"] for seq in hist.stacks(self.history).undone}
+
     def find_state(self, state: str) -> hist.Sighting | None:
         """When the records were last in `state` (see `history.find_state`)."""
         return hist.find_state(self.history, state)

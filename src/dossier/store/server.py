@@ -5,9 +5,11 @@ transaction; the server, not this module, decides what the connected role may
 see and change (row-level security, docs/server.md). What this module adds:
 
 - **Scope.** A command that names its cases (`timeline CASE`, `log CASE`)
-  reads the events of those cases only, so that its cost does not grow with
-  the database; cases and persons (those the role can see) are always read
-  whole: they are few, and names and suggestions need them.
+  reads the events of those cases only (and the other events that name the
+  same persons, for the custody recorded elsewhere that figures mention), so
+  that its cost does not grow with the database; cases and persons (those the
+  role can see) are always read whole: they are few, and names and
+  suggestions need them.
 - **Locks.** A command that changes named cases locks their rows first
   (`SELECT … FOR UPDATE`, in id order) under a shared advisory lock; a command
   that may change anything takes that advisory lock exclusively. So writers of
@@ -32,7 +34,14 @@ import orjson
 
 from dossier import contract, dates
 from dossier import history as hist
-from dossier.errors import DatabaseBusy, DatabaseError, DossierError, Duplicate, NothingToDo
+from dossier.errors import (
+    Conflict,
+    DatabaseBusy,
+    DatabaseError,
+    DossierError,
+    Duplicate,
+    NothingToDo,
+)
 from dossier.model import Case, Event, Person, now_iso
 from dossier.server.connect import connect, shown, where
 from dossier.store.records import Outside, Records, Table, paused_gc
@@ -73,6 +82,7 @@ class ServerDossier(Records):
             self.events: Table[Event] = Table("events", Event, self._read("events"), self.path)
         self._history: list[dict[str, Any]] | None = None
         self._digests: dict[str, dict[str, str]] | None = None
+        self._marker: dict[str, str] = {}
         # The state each case read had after its last entry, for `outside`.
         self._recorded: dict[str, str] = dict(
             conn.execute(
@@ -87,8 +97,14 @@ class ServerDossier(Records):
         query = f"SELECT id, record::text FROM dossier.{kind}"
         params: tuple[Any, ...] = ()
         if self.scope is not None and kind == "events":
-            query += " WHERE case_id = ANY(%s)"
-            params = (self.scope,)
+            # And the events of other cases that name the same persons: figures for a
+            # case say when a person's custody is also recorded under another one.
+            query += (
+                " WHERE case_id = ANY(%s) OR id IN (SELECT event_id FROM dossier.event_persons"
+                " WHERE person_id IN (SELECT person_id FROM dossier.event_persons"
+                " WHERE case_id = ANY(%s)))"
+            )
+            params = (self.scope, self.scope)
         loads = orjson.loads
         rows = self.conn.execute((query + " ORDER BY n").encode(), params)
         return {key: loads(text) for key, text in rows}
@@ -299,12 +315,103 @@ class ServerDossier(Records):
         return Outside(None, tuple(problems)) if problems else None
 
     def undo(self) -> dict[str, Any]:
-        """Not yet on a server."""
-        raise NothingToDo(f"undo is not available on a server yet ({self.path})")
+        """Revert the caller's own newest change not yet undone, if nobody changed the
+        records it touched since; returns its entry (the pieces of all its cases in one)."""
+        return self._revert("undoes")
 
     def redo(self) -> dict[str, Any]:
-        """Not yet on a server."""
-        raise NothingToDo(f"redo is not available on a server yet ({self.path})")
+        """Re-apply what the caller's newest undo reverted, on the same condition."""
+        return self._revert("redoes")
+
+    def undone(self) -> set[str]:
+        """The groups of the commands whose effect an undo now reverts (any role's)."""
+        found: set[str] = set()
+        for role in {e["role"] for e in self.history}:
+            commands = self._commands(role)
+            pseudo = [
+                {"seq": p[0]["group"], "undoes": p[0].get("undoes"), "redoes": p[0].get("redoes")}
+                for p in commands
+            ]
+            by_group = {p[0]["group"]: p[0] for p in commands}
+            found |= {by_group[g]["undoes"] for g in hist.stacks(pseudo).undone}
+        return found
+
+    def _commands(self, role: str | None = None) -> list[list[dict[str, Any]]]:
+        """A role's commands (the caller's by default), oldest first, each as its entries
+        in every chain."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for entry in self.history:
+            if entry["role"] == (role or self.role) and "group" in entry:
+                groups.setdefault(entry["group"], []).append(entry)
+        return list(groups.values())
+
+    def _revert(self, marker: str) -> dict[str, Any]:
+        commands = self._commands()
+        by_group = {pieces[0]["group"]: pieces for pieces in commands}
+        pseudo = [
+            {"seq": p[0]["group"], "undoes": p[0].get("undoes"), "redoes": p[0].get("redoes")}
+            for p in commands
+        ]
+        stacks = hist.stacks(pseudo)
+        pending = stacks.done if marker == "undoes" else stacks.undone
+        if not pending:
+            raise NothingToDo(f"nothing of yours to {marker[:-3]} on this server")
+        pieces = by_group[pending[-1]]
+        self._unchanged_since(pieces)
+        tables = self.tables()
+        for piece in pieces:
+            for kind, ids in piece.get("added", {}).items():
+                for key in ids:
+                    tables[kind].delete(key)
+        for piece in pieces:
+            for kind, records in piece.get("before", {}).items():
+                for key, raw in records.items():
+                    faults = contract.faults(kind, raw)
+                    if faults:
+                        raise DatabaseError(
+                            f"history entry {piece['case']} {piece['seq']} holds a damaged"
+                            f" {kind[:-1]} {key}: {faults[0]}; it cannot be reverted"
+                        )
+                    tables[kind].put_raw(key, raw)
+        self._marker = {marker: pieces[0]["group"]}
+        merged: dict[str, Any] = {
+            "seq": pieces[0]["seq"], "case": pieces[0]["case"],
+            "command": pieces[0]["command"], "time": pieces[0]["time"],
+        }  # fmt: skip
+        for part in ("added", "removed", "before"):
+            merged[part] = {}
+            for piece in pieces:
+                for kind, found in piece.get(part, {}).items():
+                    target = merged[part].setdefault(kind, {} if part == "before" else [])
+                    if part == "before":
+                        target.update(found)
+                    else:
+                        target.extend(k for k in found if k not in target)
+        return merged
+
+    def _unchanged_since(self, pieces: list[dict[str, Any]]) -> None:
+        """Refuse, naming what changed, when a later command (anyone's) touched a record
+        that these entries wrote."""
+        for piece in pieces:
+            chain = [e for e in self.history if e["case"] == piece["case"]]
+            touched = {
+                (kind, key)
+                for part in ("added", "removed", "before")
+                for kind, keys in piece.get(part, {}).items()
+                for key in keys
+            }
+            for later in chain:
+                if later["seq"] <= piece["seq"]:
+                    continue
+                for part in ("added", "removed", "before"):
+                    for kind, keys in later.get(part, {}).items():
+                        for key in keys:
+                            if (kind, key) in touched:
+                                raise Conflict(
+                                    f"{kind[:-1]} {key} was changed since, by {later['role']}"
+                                    f" at {later['time']} ({later['command']!r}); nothing was"
+                                    " changed"
+                                )
 
     def accept(self, command: str, user: str) -> dict[str, Any]:
         """Not on a server: its history is append-only and changed only through dossier."""
@@ -327,6 +434,7 @@ class ServerDossier(Records):
         self._write(cur, added, removed, before)
         states = self.case_states()
         group = uuid.uuid4().hex
+        marker = self._marker
         first: dict[str, Any] | None = None
         for key in sorted(pieces):
             a, r, b = pieces[key]
@@ -342,6 +450,7 @@ class ServerDossier(Records):
                 state=state, after=self._after(a, b),
             )  # fmt: skip
             entry["group"] = group
+            entry.update(marker)  # undoes or redoes: the group of the command reverted
             entry["hash"] = hist.entry_hash(entry)
             cur.execute(
                 "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
@@ -355,6 +464,10 @@ class ServerDossier(Records):
                     (state.all, orjson.dumps(state.digests).decode(), key),
                 )
             first = first or entry
+        # Last: a removed case takes its memberships with it, and with them the right
+        # to append to its chain.
+        if removed.get("cases"):
+            cur.execute("DELETE FROM dossier.cases WHERE id = ANY(%s)", (sorted(removed["cases"]),))
         for table in self.tables().values():
             table.originals.clear()
         return first
@@ -451,8 +564,6 @@ class ServerDossier(Records):
                 "DELETE FROM dossier.persons WHERE id = ANY(%s) RETURNING id", (persons,)
             ).fetchall()
             _refused("persons", persons, done)
-        if gone.get("cases"):
-            cur.execute("DELETE FROM dossier.cases WHERE id = ANY(%s)", (sorted(gone["cases"]),))
 
     def _upsert(self, cur: Cursor[Any], kind: str, new: list[str], changed: list[str]) -> None:
         if not new and not changed:
