@@ -336,3 +336,53 @@ def aleksanyan(run: Run) -> Run:
                      *args[2:])  # fmt: skip
         assert result.exit_code == 0, result.output
     return run
+
+
+# A team's server database, for the tests of the server itself ------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = [str(ROOT / "data" / name) for name in ("cases.csv", "persons.csv", "events.csv")]
+
+
+@dataclass
+class Team:
+    """One test's database: `url(role)` names it as that role, `run(role, …)` runs the
+    CLI as that role, `sql(query)` asks as the superuser."""
+
+    name: str
+    admin_url: str
+
+    def url(self, role: str = "alice") -> str:
+        return url_for(self.admin_url, self.name, role)
+
+    def run(self, role: str, *args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(app, ["--db", self.url(role), *args], input=input)
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            cur = conn.execute(query.encode(), params)
+            return cur.fetchall() if cur.description else []
+
+
+@pytest.fixture
+def team(pg_template: str) -> Iterator[Team]:
+    """A new server database of its own for a test (schema and users ready)."""
+    with server_database(pg_template) as name:
+        yield Team(name, pg_template)
+
+
+def ok(result: Result) -> Result:
+    """A result that must have succeeded (else its output is the failure)."""
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def counts(team: Team) -> tuple[int, int, int]:
+    """How many cases, persons and events the team's database holds (all roles')."""
+    rows = team.sql(
+        "SELECT (SELECT count(*) FROM dossier.cases), (SELECT count(*) FROM dossier.persons),"
+        " (SELECT count(*) FROM dossier.events)"
+    )
+    return rows[0]

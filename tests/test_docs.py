@@ -182,8 +182,9 @@ def keys(data: Any) -> set[str]:
     return found
 
 
-# --json commands that need a server; test_server_cli.py runs them and checks the README.
-SERVER_JSON_RUNS = {("access", "list")}
+# --json commands that need a server or two dossiers; test_server_cli.py and
+# test_copy.py run them and check the README.
+SERVER_JSON_RUNS = {("access", "list"), ("copy",)}
 
 
 def test_every_json_command_has_a_run_below() -> None:

@@ -16,70 +16,24 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 import pgcluster
-from conftest import server_database, url_for
+from conftest import ROOT, SAMPLE, Team, counts, ok, url_for
 from dossier.cli.app import app
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = [str(ROOT / "data" / name) for name in ("cases.csv", "persons.csv", "events.csv")]
 DOSSIER = str(Path(sys.executable).with_name("dossier"))
-
-
-@dataclass
-class Team:
-    """One test's database: `url(role)` names it as that role, `run(role, …)` runs the
-    CLI as that role, `sql(query)` asks as the superuser."""
-
-    name: str
-    admin_url: str
-
-    def url(self, role: str = "alice") -> str:
-        return url_for(self.admin_url, self.name, role)
-
-    def run(self, role: str, *args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(app, ["--db", self.url(role), *args], input=input)
-
-    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        import psycopg
-
-        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            cur = conn.execute(query.encode(), params)
-            return cur.fetchall() if cur.description else []
-
-
-@pytest.fixture
-def team(pg_template: str) -> Iterator[Team]:
-    with server_database(pg_template) as name:
-        yield Team(name, pg_template)
 
 
 @pytest.fixture
 def sample(team: Team) -> Team:
     """The sample dossier, imported by alice, who owns its three cases."""
-    result = team.run("alice", "import", *SAMPLE)
-    assert result.exit_code == 0, result.output
+    ok(team.run("alice", "import", *SAMPLE))
     return team
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def counts(team: Team) -> tuple[int, int, int]:
-    rows = team.sql(
-        "SELECT (SELECT count(*) FROM dossier.cases), (SELECT count(*) FROM dossier.persons),"
-        " (SELECT count(*) FROM dossier.events)"
-    )
-    return rows[0]
 
 
 # Setting up ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`dossier import` and `dossier export`."""
+"""`dossier import`, `dossier export` and `dossier copy`."""
 
 import sys
 from collections.abc import Callable, Iterator
@@ -192,3 +192,45 @@ def export(
         warn([f"{output} is not encrypted"])
     counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())
     say(f"Wrote {output} ({fmt}: {counts if fmt != 'csv' else f'{len(records[kind])} {kind}'}).")
+
+
+def copy(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="SRC", help="A dossier file or a server URL."),
+    target: str = typer.Argument(
+        ..., metavar="DST", help="A new (or empty) dossier file, or an empty server database."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Copy a whole dossier between files and servers: ids, times and order kept.
+
+    From a server it copies what you can see. To copy into an encrypted file, make
+    it first: dossier --db new.json encrypt.
+
+    Example: dossier copy yukos.json postgresql://alice@db.example.org/defence
+    """
+    from dossier.cli.common import keys
+    from dossier.io.copy import copy_records
+    from dossier.server.connect import is_server, shown
+    from dossier.store import edit_store, open_store, real_path
+
+    def name(where: str) -> str:
+        return shown(where) if is_server(where) else where
+
+    files = not is_server(source) and not is_server(target)
+    if files and real_path(source) == real_path(target):
+        raise DossierError(f"{source} is both SRC and DST; copy into another file")
+    opened = open_store(source, keys=keys(ctx))
+    command = f"copy {name(source)} {name(target)}"  # never a password, even one in a URL
+    with edit_store(target, command, keys=keys(ctx), create_folders=False) as d:
+        counts = copy_records(opened, d, source_name=name(source), target_name=name(target))
+        encrypted = d.key is not None
+    if as_json:
+        print_json({**counts, "from": name(source), "to": name(target)})
+    else:
+        say(
+            f"Copied {counts['cases']} case(s), {counts['persons']} person(s) and"
+            f" {counts['events']} event(s) from {name(source)} to {name(target)}."
+        )
+    if opened.key is not None and not is_server(target) and not encrypted:
+        warn([f"{target} is not encrypted; 'dossier --db {target} encrypt' encrypts it"])

@@ -62,15 +62,17 @@ def edit_store(
     *,
     cases: Collection[str] | None = None,
     keys: Keys | None = None,
+    create_folders: bool = True,
 ) -> Iterator[Dossier | ServerDossier]:
     """One locked change, committed when the block ends (nothing is written when it
     raises): a file, or a server's records (of `cases` only, when given, which are
-    then the cases the change may touch)."""
+    then the cases the change may touch). A new file's missing folders are made with
+    `create_folders`, else they are an error."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
         with ServerDossier.edit(str(where), command, cases) as server:
             yield server
         return
-    with Dossier.edit(where, command, keys=keys) as file:
+    with Dossier.edit(where, command, create_folders=create_folders, keys=keys) as file:
         yield file

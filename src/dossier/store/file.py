@@ -396,23 +396,6 @@ class Dossier(Records):
             for fault in self.contract_faults()
         ]
 
-    def contract_faults(self) -> list[str]:
-        """Every record the record contract refuses, as 'event ID: field: message'."""
-        found: list[str] = []
-        cases, persons = self.cases.raw, self.persons.raw
-        for kind, table in self.tables().items():
-            records = list(table.raw.values())
-            if contract.check_many(kind, records) and contract.references_ok(
-                kind, records, cases, persons
-            ):
-                continue
-            for key, record in table.raw.items():
-                faults = contract.faults(kind, record) or contract.reference_faults(
-                    kind, record, cases, persons
-                )
-                found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
-        return found
-
     def outside(self) -> Outside | None:
         """What was changed outside dossier and not yet accepted; None when nothing was.
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from dossier import contract
 from dossier import history as hist
 from dossier.errors import CorruptDatabase
 from dossier.model import Case, Event, Person
@@ -186,6 +187,23 @@ class Records:
             if b:
                 before[kind] = b
         return added, removed, before
+
+    def contract_faults(self) -> list[str]:
+        """Every record the record contract refuses, as 'event ID: field: message'."""
+        found: list[str] = []
+        cases, persons = self.cases.raw, self.persons.raw
+        for kind, table in self.tables().items():
+            records = list(table.raw.values())
+            if contract.check_many(kind, records) and contract.references_ok(
+                kind, records, cases, persons
+            ):
+                continue
+            for key, record in table.raw.items():
+                faults = contract.faults(kind, record) or contract.reference_faults(
+                    kind, record, cases, persons
+                )
+                found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
+        return found
 
     def state_hash(self) -> hist.StateHash:
         """The hash of the records (see `history.state_hash`)."""

@@ -1,0 +1,43 @@
+"""`dossier copy SRC DST`: a whole dossier from one store into another, as it is.
+
+Any two stores: a file (plain or encrypted) or a server, either way. The
+records keep their ids, their timestamps and the order they were added, so
+that the JSON exports of both are equal apart from the export time. The
+destination must hold no record (none the caller can see, on a server); it
+gets one history entry for the copy (in each case's chain, on a server),
+since the source's history belongs to the source's store.
+"""
+
+from __future__ import annotations
+
+from dossier.errors import DatabaseError
+from dossier.history import KINDS
+from dossier.store.records import Records
+
+
+def copy_records(
+    source: Records, target: Records, *, source_name: str, target_name: str
+) -> dict[str, int]:
+    """Put every record of `source` into the empty `target`; the counts by kind.
+
+    Refused, with nothing changed, when `target` holds records or `source` holds one
+    the record contract refuses (a file edited by hand: 'dossier verify' says more).
+    """
+    held = {kind: len(target.tables()[kind]) for kind in KINDS}
+    if any(held.values()):
+        found = ", ".join(f"{n} {kind}" for kind, n in held.items() if n)
+        raise DatabaseError(
+            f"{target_name} is not empty ({found}); copy into a new file or an empty database"
+        )
+    faults = source.contract_faults()
+    if faults:
+        more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+        raise DatabaseError(
+            f"{source_name}: {faults[0]}{more}; nothing was copied (see 'dossier verify')"
+        )
+    counts: dict[str, int] = {}
+    for kind in KINDS:
+        records = source.tables()[kind].raw
+        target.tables()[kind].put_many(records.items())
+        counts[kind] = len(records)
+    return counts

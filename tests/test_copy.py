@@ -1,0 +1,125 @@
+"""`dossier copy SRC DST`: a whole dossier between files and servers, ids, times and
+order kept, into an empty destination only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from conftest import FAST_KDF, PASSPHRASE, ROOT, SAMPLE, Team, counts, ok
+from dossier import vault
+from dossier.cli.app import app
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def export(where: str) -> dict[str, object]:
+    """The JSON export of a dossier (confidential records included), without its time."""
+    data = json.loads(ok(cli("--db", where, "export", "--include-confidential")).stdout)
+    data.pop("exported")
+    return data
+
+
+def sample_file(tmp_path: Path) -> str:
+    db = str(tmp_path / "sample.json")
+    ok(cli("--db", db, "import", *SAMPLE))
+    ok(cli("--db", db, "person", "add", "Protected Witness", "--confidential", "--case",
+           "kudoyarov", "--role", "witness"))  # fmt: skip
+    return db
+
+
+def test_file_to_file_keeps_every_record_as_it_was(tmp_path: Path) -> None:
+    source = sample_file(tmp_path)
+    target = str(tmp_path / "copy.json")
+    copied = json.loads(ok(cli("copy", source, target, "--json")).stdout)
+    assert copied == {"cases": 3, "persons": 13, "events": 59, "from": source, "to": target}
+    assert export(target) == export(source)
+    assert ok(cli("--db", target, "verify")).stdout.startswith("OK: 1 history entry intact")
+    history = json.loads(ok(cli("--db", target, "history", "--json")).stdout)
+    assert history[0]["command"] == f"copy {source} {target}"
+    readme = (ROOT / "README.md").read_text()
+    documented = readme[readme.index("**`copy --json`**") :][:400]
+    for key in copied:
+        assert f'"{key}"' in documented, key
+
+
+def test_only_into_an_empty_destination_and_never_onto_itself(tmp_path: Path) -> None:
+    source = sample_file(tmp_path)
+    target = tmp_path / "full.json"
+    ok(cli("--db", str(target), "case", "add", "mine", "--title", "Mine"))
+    before = target.read_bytes()
+    refused = cli("copy", source, str(target))
+    assert (refused.exit_code, refused.stderr) == (
+        1, f"Error: {target} is not empty (1 cases); copy into a new file or an empty database\n"
+    )  # fmt: skip
+    assert target.read_bytes() == before
+    same = cli("copy", source, source)
+    assert (same.exit_code, same.stderr) == (
+        1, f"Error: {source} is both SRC and DST; copy into another file\n"
+    )  # fmt: skip
+    missing = cli("copy", str(tmp_path / "nothing.json"), str(tmp_path / "new.json"))
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error: no dossier at")
+    assert not (tmp_path / "new.json").exists()
+    folder = cli("copy", source, str(tmp_path / "no-such-folder" / "x.json"))
+    assert folder.exit_code == 1 and "no folder" in folder.stderr
+
+
+def test_file_to_server_and_back(team: Team, tmp_path: Path) -> None:
+    source = sample_file(tmp_path)
+    ok(cli("copy", source, team.url("alice")))
+    assert counts(team) == (3, 13, 59)
+    assert export(team.url("alice")) == export(source)
+    assert ok(cli("--db", team.url("alice"), "verify")).stdout.startswith("OK:")
+    back = str(tmp_path / "back.json")
+    ok(cli("copy", team.url("alice"), back))
+    assert export(back) == export(source)
+    assert ok(cli("--db", back, "verify")).stdout.startswith("OK:")
+    # Into a server that already holds records: refused, nothing written.
+    refused = cli("copy", source, team.url("alice"))
+    assert refused.exit_code == 1 and "is not empty (3 cases, 13 persons, 59 events)" in (
+        refused.stderr
+    )
+    assert counts(team) == (3, 13, 59)
+
+
+def test_from_a_server_it_copies_what_the_caller_sees(team: Team, tmp_path: Path) -> None:
+    ok(cli("copy", sample_file(tmp_path), team.url("alice")))
+    ok(team.run("alice", "access", "grant", "kudoyarov", "bob", "--read-only"))
+    bobs = str(tmp_path / "bobs.json")
+    copied = json.loads(ok(cli("copy", team.url("bob"), bobs, "--json")).stdout)
+    assert (copied["cases"], copied["events"]) == (1, 5)
+    assert [c["id"] for c in export(bobs)["cases"]] == ["kudoyarov"]  # type: ignore[index]
+
+
+def test_encrypted_file_to_server_and_into_an_encrypted_file(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = sample_file(tmp_path)
+    vault.encrypt(Path(source), PASSPHRASE, FAST_KDF)
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    ok(cli("copy", source, team.url("alice")))
+    plain = str(tmp_path / "plain.json")
+    told = ok(cli("copy", source, plain))
+    assert told.stderr == (
+        f"Warning: {plain} is not encrypted; 'dossier --db {plain} encrypt' encrypts it\n"
+    )
+    sealed = tmp_path / "sealed.json"
+    vault.encrypt(sealed, PASSPHRASE, FAST_KDF)  # a new, empty, encrypted dossier
+    ok(cli("copy", team.url("alice"), str(sealed)))
+    assert vault.is_encrypted(sealed)
+    assert export(str(sealed)) == export(source) == export(plain)
+
+
+def test_a_password_in_a_url_never_reaches_the_history(team: Team, tmp_path: Path) -> None:
+    source = sample_file(tmp_path)
+    url = team.url("alice").replace("alice@", "alice:not-used-by-trust@")
+    told = ok(cli("copy", source, url))
+    assert "not-used-by-trust" not in told.output
+    rows = team.sql("SELECT command, entry::text FROM dossier.history")
+    assert rows and all("not-used-by-trust" not in text for row in rows for text in row)
+    assert rows[0][0].startswith(f"copy {source} postgresql://alice:***@")
