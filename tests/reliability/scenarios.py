@@ -47,6 +47,7 @@ from .outside import (
     odd_paths,
 )
 from .processes import busy_lock, concurrency, crash_import, crash_write
+from .server import server_kills, server_many_cases, server_one_case, server_readers
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         short=len(CIPHER_DAMAGES),
         long=300,
     ),
+    # 9. On a PostgreSQL server (a throwaway cluster): writers of one case and of many,
+    # readers during writes, and clients killed at random moments.
+    Scenario("server_one_case", server_one_case, short=16, long=400),
+    Scenario("server_many_cases", server_many_cases, short=16, long=400),
+    Scenario("server_readers", server_readers, short=5, long=100),
+    Scenario("server_kills", server_kills, short=2, long=20),
 )
 
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
