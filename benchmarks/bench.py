@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import DOSSIER, PYTHON, ROOT, Case, in_child, measure, table
 from import_100k import import_case, import_floor_case
+from import_100k import ours as file_import
 
 DATA = ROOT / "bench-data"
 PASSPHRASE = "correct horse battery staple"  # given to the encrypted rows as $DOSSIER_PASSPHRASE
@@ -136,7 +137,27 @@ def cases(quick: bool, only: str = "") -> list[Case]:
     if not quick and only in big_row:
         big, big_floor, _ = dossier_of(1_000_000)
         rows.append(Case(big_row, timeline(big), floor_command(big_floor), 2.0, repeat=3))
+    server = [name for name in SERVER_ROWS if only in name]
+    if not quick and server:
+        from server_rows import server_cases
+
+        big, _floor, _ = dossier_of(1_000_000)
+        command, fresh = file_import()
+        csvs = {kind: big.parent.parent / "100k" / f"{kind}.csv" for kind in CSV_KINDS}
+        rows.extend(server_cases(big, csvs, command, fresh))
     return [row for row in rows if only in row.name]
+
+
+CSV_KINDS = ("cases", "persons", "events")
+# The names of the server rows (benchmarks/server_rows.py), to select them by --only
+# before their data are built.
+SERVER_ROWS = (
+    "server: timeline case-0007, 1M events, against that case alone",
+    "server: log one event, 1M events, against that case alone",
+    "server: timeline case-0007, 1M events, against the file's",
+    "server: stats, 1M events, against the file's",
+    "server: import of the 100k-event CSV, against the file's",
+)
 
 
 def main() -> int:

@@ -29,7 +29,7 @@ def _paths() -> dict[str, Path]:
     return {kind: WORK / f"{kind}.csv" for kind in ("cases", "persons", "events")}
 
 
-def _ours() -> tuple[list[str], Callable[[], None]]:
+def ours() -> tuple[list[str], Callable[[], None]]:
     paths = _paths()
     target = WORK / "import.json"
 
@@ -73,7 +73,7 @@ def import_floor_case(repeat: int = 5) -> Case:
 def import_case(repeat: int = 5) -> Case:
     """Our full, validated import against sqlite-utils' plain insert."""
     paths = _paths()
-    command, fresh = _ours()
+    command, fresh = ours()
     reference_db = WORK / "reference.db"
 
     def fresh_reference() -> None:

@@ -223,8 +223,8 @@ def build(
         # redacted report, and a pseudonymised person's other cases are not named.
         others = (
             r
-            for r in d.events.raw.values()
-            if r["case"] != case_id and (include_confidential or not r.get("confidential"))
+            for r in d.outside_events([case_id])
+            if include_confidential or not r.get("confidential")
         )
         problems = [*held.problems, *_unnamed(elsewhere(involved, others, as_of), hidden, case_id)]
         problems += _withheld(involved, withheld, case_id)
@@ -244,9 +244,7 @@ def build(
     combined = None
     if len(cases) > 1:
         unreported = (
-            r
-            for r in d.events.raw.values()
-            if r["case"] not in wanted and (include_confidential or not r.get("confidential"))
+            r for r in d.outside_events(wanted) if include_confidential or not r.get("confidential")
         )
         combined = compute(cases, persons.values(), all_events, as_of, outside=unreported)
         combined = replace(

@@ -84,7 +84,7 @@ def build(
         persons = list(dict.fromkeys(p for e in listed for p in e.persons))
     held = custody(persons, counted, day)
     if case is not None:  # custody recorded under another case
-        outside = (r for r in d.events.raw.values() if r["case"] != case)
+        outside = d.outside_events([case])
         found = elsewhere(persons, outside, day)
         if found:
             held = Custody(held.periods, (*held.problems, *found))

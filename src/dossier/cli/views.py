@@ -107,7 +107,7 @@ def stats(
     ]
     ids = {c.id for c in cases}
     stored = [e for e in d.events.raw.values() if e["case"] in ids]
-    outside = [e for e in d.events.raw.values() if e["case"] not in ids] if wanted or tag else ()
+    outside = d.outside_events(ids) if wanted or tag else ()
     result = st.compute_stored(cases, d.persons, stored, as_of_day(as_of), outside=outside)
     rows = st.sort_rows(result.per_person, sort)
     if as_json:

@@ -152,7 +152,11 @@ ALTER TABLE dossier.event_persons ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.event_persons FOR SELECT USING (case_id IN ({_MEMBER}));
 CREATE POLICY writers_write ON dossier.event_persons FOR ALL
     USING (case_id IN ({_WRITER}))
-    WITH CHECK (case_id IN ({_WRITER}) AND dossier.sees_person(person_id));
+    WITH CHECK (case_id IN ({_WRITER}) AND (
+        -- Most links name a person with a role in one's cases: one hashed sub-select
+        -- answers them (130,000 links of an import: 0.5 s against 5.5 s for the call).
+        person_id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_MEMBER}))
+        OR dossier.sees_person(person_id)));
 
 ALTER TABLE dossier.person_cases ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_read ON dossier.person_cases FOR SELECT USING (case_id IN ({_MEMBER}));

@@ -11,7 +11,7 @@ only what is here, so they do not know which store they hold.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +204,12 @@ class Records:
                 )
                 found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
         return found
+
+    def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
+        """Stored events of the other cases that custody figures for `cases` look at:
+        where a person of theirs is also held or let go (custody.elsewhere). Of a file:
+        every event of the other cases."""
+        return (r for r in self.events.raw.values() if r["case"] not in cases)
 
     def state_hash(self) -> hist.StateHash:
         """The hash of the records (see `history.state_hash`)."""

@@ -5,11 +5,11 @@ transaction; the server, not this module, decides what the connected role may
 see and change (row-level security, docs/server.md). What this module adds:
 
 - **Scope.** A command that names its cases (`timeline CASE`, `log CASE`)
-  reads the events of those cases only (and the other events that name the
-  same persons, for the custody recorded elsewhere that figures mention), so
-  that its cost does not grow with the database; cases and persons (those the
-  role can see) are always read whole: they are few, and names and
-  suggestions need them.
+  reads the events of those cases only, so that its cost does not grow with
+  the database; cases and persons (those the role can see) are always read
+  whole: they are few, and names and suggestions need them. Figures that say
+  where a person's custody is also recorded under another case ask for those
+  custody starts and ends alone (`outside_events`).
 - **Locks.** A command that changes named cases locks their rows first
   (`SELECT … FOR UPDATE`, in id order) under a shared advisory lock; a command
   that may change anything takes that advisory lock exclusively. So writers of
@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +45,13 @@ from dossier.errors import (
 from dossier.model import Case, Event, Person, now_iso
 from dossier.server.connect import connect, shown, where
 from dossier.store.records import Outside, Records, Table, paused_gc
+from dossier.vocab import EVENT_TYPES, Effect
 
 if TYPE_CHECKING:
     from psycopg import Connection, Cursor
 
+# Custody starts and ends: what figures look at in the events of other cases.
+TRANSITIONS = sorted(t for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END))
 # The advisory lock every writer takes: shared by a command that names its cases,
 # exclusive by one that may change any record ('doss' in ASCII).
 WRITERS = 0x646F7373
@@ -88,26 +91,20 @@ class ServerDossier(Records):
             conn.execute(
                 "SELECT DISTINCT ON (case_id) case_id, entry->>'state' FROM dossier.history"
                 " WHERE case_id = ANY(%s) ORDER BY case_id, seq DESC",
-                (list(self.cases.raw),),
+                (list(self.cases.raw) if self.scope is None else self.scope,),
             ).fetchall()
         )
 
     def _read(self, kind: str) -> dict[str, dict[str, Any]]:
         """The records of one table this command reads, by id, in the order added."""
-        query = f"SELECT id, record::text FROM dossier.{kind}"
+        query = f"SELECT id, record::text, n FROM dossier.{kind}"
         params: tuple[Any, ...] = ()
         if self.scope is not None and kind == "events":
-            # And the events of other cases that name the same persons: figures for a
-            # case say when a person's custody is also recorded under another one.
-            query += (
-                " WHERE case_id = ANY(%s) OR id IN (SELECT event_id FROM dossier.event_persons"
-                " WHERE person_id IN (SELECT person_id FROM dossier.event_persons"
-                " WHERE case_id = ANY(%s)))"
-            )
-            params = (self.scope, self.scope)
+            query += " WHERE case_id = ANY(%s)"
+            params = (self.scope,)
         loads = orjson.loads
         rows = self.conn.execute((query + " ORDER BY n").encode(), params)
-        return {key: loads(text) for key, text in rows}
+        return {key: loads(text) for key, text, _n in rows}
 
     # Opening ------------------------------------------------------------------
 
@@ -150,15 +147,39 @@ class ServerDossier(Records):
         finally:
             conn.close()
 
+    def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
+        """The custody starts and ends of other cases that name a person of `cases`'
+        events: for a read of some cases, asked of the server when a figure needs
+        them (the rest of the other cases' events is never read)."""
+        if self.scope is None:
+            return super().outside_events(cases)
+        persons = sorted(
+            {p for r in self.events.raw.values() if r["case"] in cases for p in r["persons"]}
+        )
+        if not persons:
+            return []
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT record::text FROM dossier.events WHERE case_id <> ALL(%s)"
+                " AND type = ANY(%s) AND id IN (SELECT event_id FROM dossier.event_persons"
+                " WHERE person_id = ANY(%s)) ORDER BY n",
+                (sorted(cases), TRANSITIONS, persons),
+            ).fetchall()
+        return [orjson.loads(text) for (text,) in rows]
+
     # State --------------------------------------------------------------------
 
-    def case_records(self) -> dict[str, dict[str, dict[str, Any]]]:
-        """Each case's records as `history.state_hash` reads them: the case, its events
-        and the persons with a role in it."""
+    def case_records(
+        self, only: Collection[str] | None = None
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Each case's records (of the cases read, or `only` these) as
+        `history.state_hash` reads them: the case, its events and the persons with a
+        role in it."""
         cases = self.cases.raw
+        chosen = only if only is not None else cases if self.scope is None else self.scope
         grouped: dict[str, dict[str, dict[str, Any]]] = {
             key: {"cases": {key: cases[key]}, "persons": {}, "events": {}}
-            for key in (cases if self.scope is None else self.scope)
+            for key in chosen
             if key in cases
         }
         for key, raw in self.events.raw.items():
@@ -170,9 +191,9 @@ class ServerDossier(Records):
                     grouped[role["case"]]["persons"][key] = raw
         return grouped
 
-    def case_states(self) -> dict[str, hist.StateHash]:
-        """The state hash of every case read, by id."""
-        return {key: hist.state_hash(tables) for key, tables in self.case_records().items()}
+    def case_states(self, only: Collection[str] | None = None) -> dict[str, hist.StateHash]:
+        """The state hash of every case read (or `only` these), by id."""
+        return {key: hist.state_hash(tables) for key, tables in self.case_records(only).items()}
 
     def state_hash(self) -> hist.StateHash:
         """The hash of the cases read: one SHA-256 over each case's id and state hash
@@ -432,38 +453,43 @@ class ServerDossier(Records):
         cur = self.conn.cursor()
         _check_free(cur, added)
         self._write(cur, added, removed, before)
-        states = self.case_states()
-        group = uuid.uuid4().hex
-        marker = self._marker
-        first: dict[str, Any] | None = None
-        for key in sorted(pieces):
+        chains = sorted(pieces)
+        states = self.case_states(only=chains)  # a write hashes the cases it touched
+        last = {
+            key: {"seq": seq, "hash": digest}
+            for key, seq, digest in cur.execute(
+                "SELECT DISTINCT ON (case_id) case_id, seq, hash FROM dossier.history"
+                " WHERE case_id = ANY(%s) ORDER BY case_id, seq DESC",
+                (chains,),
+            )
+        }
+        time, group = now_iso(), uuid.uuid4().hex
+        entries: list[tuple[str, dict[str, Any]]] = []
+        for key in chains:
             a, r, b = pieces[key]
-            last = cur.execute(
-                "SELECT seq, hash FROM dossier.history WHERE case_id = %s"
-                " ORDER BY seq DESC LIMIT 1",
-                (key,),
-            ).fetchone()
-            chain = [] if last is None else [{"seq": last[0], "hash": last[1]}]
             state = states.get(key) or hist.state_hash(_EMPTY)
             entry = hist.make_entry(
-                chain, time=now_iso(), command=command, added=a, removed=r, before=b,
-                state=state, after=self._after(a, b),
+                [last[key]] if key in last else [], time=time, command=command, added=a,
+                removed=r, before=b, state=state, after=self._after(a, b),
             )  # fmt: skip
             entry["group"] = group
-            entry.update(marker)  # undoes or redoes: the group of the command reverted
+            entry.update(self._marker)  # undoes or redoes: the group of the command reverted
             entry["hash"] = hist.entry_hash(entry)
-            cur.execute(
-                "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                (key, entry["seq"], command, orjson.dumps(entry).decode(), entry["prev"],
-                 entry["hash"]),
-            )  # fmt: skip
-            if key in states:
-                cur.execute(
-                    "UPDATE dossier.cases SET state = %s, digests = %s WHERE id = %s",
-                    (state.all, orjson.dumps(state.digests).decode(), key),
-                )
-            first = first or entry
+            entries.append((key, entry))
+        # One round trip for all of them (psycopg pipelines executemany): an import
+        # touches every case it names.
+        cur.executemany(
+            "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            [(key, e["seq"], command, orjson.dumps(e).decode(), e["prev"], e["hash"])
+             for key, e in entries],
+        )  # fmt: skip
+        cur.executemany(
+            "UPDATE dossier.cases SET state = %s, digests = %s WHERE id = %s",
+            [(state.all, orjson.dumps(state.digests).decode(), key)
+             for key, state in states.items()],
+        )  # fmt: skip
+        first = entries[0][1]
         # Last: a removed case takes its memberships with it, and with them the right
         # to append to its chain.
         if removed.get("cases"):
