@@ -6,10 +6,12 @@ Generates its own data (100,000 events over 1,000 cases and 3,000 persons, and
 runs each case several times interleaved with its reference and prints one
 table. Exits 1 if a row is over budget. The encrypted rows read a copy of the
 100k dossier encrypted with the default key derivation (`dossier encrypt`'s),
-against the same command on the plain dossier.
+against the same command on the plain dossier. The server rows run on a
+throwaway PostgreSQL cluster (benchmarks/server_rows.py).
 
     .venv/bin/python benchmarks/bench.py [--quick] [--only TEXT]
-    # --quick: skip the 1M row; --only TEXT: only the rows whose name holds TEXT
+    # --quick: skip the 1M and server rows; --only TEXT: only the rows whose name
+    # holds TEXT (--only server: the server rows)
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ def _paths() -> dict[str, Path]:
 
 
 def ours() -> tuple[list[str], Callable[[], None]]:
+    """The file import of the 100k CSVs (cases, persons, events), and its set-up."""
     paths = _paths()
     target = WORK / "import.json"
 
