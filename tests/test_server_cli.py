@@ -400,3 +400,21 @@ def test_undo_reverts_ones_own_change_only_while_nobody_changed_its_records(
     assert ok(sample.run("bob", "undo")).stdout.startswith("Undid kudoyarov #6: event edit")
     nothing = sample.run("carol", "undo")
     assert nothing.exit_code == 1
+
+
+def test_a_case_held_by_another_writer_is_busy_after_the_lock_timeout(
+    sample: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dossier.store.server import ServerDossier
+
+    monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
+    before = counts(sample)
+    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+        busy = sample.run("alice", "log", "kudoyarov", "statement", "2011-10-12")
+        other = sample.run("alice", "log", "aleksanyan", "statement", "2011-10-12")
+        whole = sample.run("alice", "person", "edit", "andrei-kudoyarov", "--notes", "x")
+    assert (busy.exit_code, whole.exit_code) == (3, 3)
+    assert busy.stderr.startswith("Error: database is busy: another dossier command holds")
+    assert "(waited 0.5 s, DOSSIER_LOCK_TIMEOUT)" in busy.stderr
+    assert other.exit_code == 0  # another case's writer does not wait
+    assert counts(sample) == (before[0], before[1], before[2] + 1)

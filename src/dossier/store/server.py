@@ -44,6 +44,7 @@ from dossier.errors import (
 )
 from dossier.model import Case, Event, Person, now_iso
 from dossier.server.connect import connect, shown, where
+from dossier.storage import lock_timeout
 from dossier.store.records import Outside, Records, Table, paused_gc
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -55,7 +56,6 @@ TRANSITIONS = sorted(t for t, e in EVENT_TYPES.items() if e in (Effect.START, Ef
 # The advisory lock every writer takes: shared by a command that names its cases,
 # exclusive by one that may change any record ('doss' in ASCII).
 WRITERS = 0x646F7373
-LOCK_WAIT = "30s"
 
 
 class ReadOnly(DossierError):
@@ -132,7 +132,10 @@ class ServerDossier(Records):
         try:
             with server_errors(url), conn.transaction():
                 _require_schema(conn, url)
-                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'".encode())
+                # As long as a file's writer waits ($DOSSIER_LOCK_TIMEOUT, else 30 s); 0
+                # would be no limit to PostgreSQL, so at least a millisecond.
+                wait = max(1, round(lock_timeout() * 1000))
+                conn.execute(f"SET LOCAL lock_timeout = {wait}".encode())
                 if cases is None:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
@@ -450,6 +453,13 @@ class ServerDossier(Records):
         for key in sorted(pieces):
             if self.read_only.get(key):
                 raise ReadOnly(f"read-only access to case {key}")
+        if self.scope is not None:
+            unlocked = sorted(set(pieces) - set(self.scope))
+            if unlocked:  # a command's bug, never a user's: its scope must name them
+                raise DatabaseError(
+                    f"this command may change only case(s) {', '.join(self.scope)}, not"
+                    f" {', '.join(unlocked)}; nothing was written"
+                )
         cur = self.conn.cursor()
         _check_free(cur, added)
         self._write(cur, added, removed, before)
@@ -710,7 +720,7 @@ def server_errors(url: str) -> Iterator[None]:
     except (errors.LockNotAvailable, errors.DeadlockDetected):
         raise DatabaseBusy(
             f"database is busy: another dossier command holds its cases on {where(url)}"
-            " (waited 30 s); try again"
+            f" (waited {lock_timeout():g} s, DOSSIER_LOCK_TIMEOUT); try again"
         ) from None
     except errors.UniqueViolation as exc:
         detail = (exc.diag.message_detail or "").replace("Key (id)=", "")
