@@ -418,3 +418,94 @@ def test_a_case_held_by_another_writer_is_busy_after_the_lock_timeout(
     assert "(waited 0.5 s, DOSSIER_LOCK_TIMEOUT)" in busy.stderr
     assert other.exit_code == 0  # another case's writer does not wait
     assert counts(sample) == (before[0], before[1], before[2] + 1)
+
+
+# Found by a review, each once a hole ------------------------------------------------
+
+
+def test_no_case_can_be_named_as_a_roles_own_chain(sample: Team) -> None:
+    import psycopg
+
+    ok(sample.run("bob", "person", "add", "Bob Private Source", "--notes", "lives at 12 Hidden"))
+    with psycopg.connect(sample.url("alice"), autocommit=True) as alice:
+        with pytest.raises(psycopg.errors.CheckViolation):
+            alice.execute("INSERT INTO dossier.cases (id, record) VALUES ('~bob', '{}')")
+        assert alice.execute(
+            "SELECT count(*) FROM dossier.history WHERE case_id = '~bob'"
+        ).fetchone() == (0,)
+
+
+def test_a_writer_of_a_case_edits_and_links_its_persons(sample: Team) -> None:
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    ok(sample.run("bob", "person", "edit", "andrei-kudoyarov", "--notes", "checked by bob"))
+    shown = json.loads(ok(sample.run("alice", "person", "show", "andrei-kudoyarov",
+                                     "--json")).stdout)  # fmt: skip
+    assert shown["notes"] == "checked by bob"
+    ok(sample.run("bob", "person", "add", "New Witness", "--case", "kudoyarov", "--role",
+                  "witness"))  # fmt: skip
+    ok(sample.run("bob", "person", "link", "new-witness", "kudoyarov", "--role", "relative"))
+    # But not a person who is also in a case bob may not change.
+    refused = sample.run("bob", "person", "edit", "vasiliy-aleksanyan", "--notes", "x")
+    assert refused.exit_code == 1
+
+
+def test_a_person_named_in_another_members_case_is_theirs_too(sample: Team) -> None:
+    ok(sample.run("bob", "case", "add", "secret", "--title", "Secret"))
+    ok(sample.run("alice", "person", "add", "Max Free"))
+    ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-06-01", "--person", "max-free"))
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob", "--read-only"))
+    ok(sample.run("bob", "log", "secret", "arrest", "2012-01-01", "--person", "max-free"))
+    before = counts(sample)
+    removed = sample.run("alice", "person", "remove", "max-free", "--cascade", "--yes")
+    assert removed.exit_code == 1
+    assert counts(sample) == before
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
+
+
+def test_undo_never_reverts_an_older_command_past_a_removed_case(team: Team) -> None:
+    ok(team.run("alice", "case", "add", "c0", "--title", "C0"))
+    ok(team.run("alice", "case", "add", "c1", "--title", "C1"))
+    ok(team.run("alice", "log", "c1", "hearing", "2020-01-01"))
+    ok(team.run("alice", "case", "remove", "c1", "--cascade", "--yes"))
+    refused = team.run("alice", "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: your last change removed case c1, which undo")
+    assert [c["id"] for c in json.loads(ok(team.run("alice", "case", "list", "--json")).stdout)
+            ] == ["c0"]  # fmt: skip
+    nothing = team.run("bob", "undo")
+    assert nothing.stderr == "Error: nothing of yours to undo on this server\n"
+
+
+def test_undo_refuses_when_another_role_changed_a_person_since(sample: Team) -> None:
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    ok(sample.run("alice", "person", "add", "Xavier Roleless"))
+    ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-06-01", "-p", "xavier-roleless"))
+    ok(sample.run("bob", "person", "edit", "xavier-roleless", "--notes", "bob's note"))
+    ok(sample.run("alice", "undo"))  # her log: the event is hers alone
+    refused = sample.run("alice", "undo")  # her person add: bob changed the person since
+    assert refused.exit_code == 1
+    assert "person xavier-roleless was changed since" in refused.stderr
+    shown = json.loads(ok(sample.run("alice", "person", "show", "xavier-roleless",
+                                     "--json")).stdout)  # fmt: skip
+    assert shown["notes"] == "bob's note"
+
+
+def test_only_the_owner_removes_a_case_and_a_refusal_keeps_its_events(sample: Team) -> None:
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    before = counts(sample)
+    refused = sample.run("bob", "case", "remove", "kudoyarov", "--cascade", "--yes")
+    assert (refused.exit_code, refused.stderr) == (
+        1, "Error: only the owner of case kudoyarov may remove it\n"
+    )  # fmt: skip
+    assert counts(sample) == before
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
+
+
+def test_a_one_case_report_after_a_copy_is_found_unchanged(team: Team, tmp_path: Path) -> None:
+    db = str(tmp_path / "file.json")
+    ok(CliRunner().invoke(app, ["--db", db, "import", *SAMPLE]))
+    ok(CliRunner().invoke(app, ["copy", db, team.url("alice")]))
+    report = ok(team.run("alice", "report", "aleksanyan")).stdout
+    state = report.split("State hash (check with 'dossier verify --hash'):")[1].split()[0]
+    found = json.loads(ok(team.run("alice", "verify", "--hash", state, "--json")).stdout)
+    assert (found["found"], found["current"], found["changes_since"]) == (True, True, [])

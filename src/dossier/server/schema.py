@@ -40,7 +40,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         "tables, row-level security by case membership, append-only history",
         f"""
 CREATE TABLE dossier.cases (
-    id text PRIMARY KEY,
+    -- A case id as dossier makes them: never '~ROLE', the name of a role's own chain.
+    id text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9-]*$'),
     n bigint GENERATED ALWAYS AS IDENTITY, -- the order records were added, as in a file
     owner name NOT NULL DEFAULT session_user,
     record json NOT NULL, -- json, not jsonb: the record as dossier wrote it, keys in order
@@ -115,14 +116,16 @@ CREATE FUNCTION dossier.sees_person(person text) RETURNS boolean
 $$;
 CREATE FUNCTION dossier.changes_person(person text) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
-        THEN NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person
-                         AND case_id NOT IN ({_WRITER}))
-        ELSE EXISTS (SELECT 1 FROM dossier.persons WHERE id = person
-                     AND created_by = session_user)
-            OR EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person
-                       AND case_id IN ({_WRITER}))
-    END
+    -- Every case that has the person (by a role or an event) is one the role writes,
+    -- and there is one, or the role created the person (who is in no case yet).
+    SELECT NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person
+                       AND case_id NOT IN ({_WRITER}))
+        AND NOT EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person
+                        AND case_id NOT IN ({_WRITER}))
+        AND (EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
+             OR EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person)
+             OR EXISTS (SELECT 1 FROM dossier.persons WHERE id = person
+                        AND created_by = session_user))
 $$;
 -- Which of these event ids are taken, in any case: a new event's id must be free, and
 -- a taken id is all a non-member learns (as for a case id, by trying to create it).

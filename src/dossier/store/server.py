@@ -280,8 +280,10 @@ class ServerDossier(Records):
             now[case] = entry["state"]
             if case not in self.cases.raw and entry.get("removed", {}).get("cases"):
                 now.pop(case)
-            candidates = {entry["state"]: case, combine({case: entry["state"]}): case}
-            candidates[combine(now)] = None
+            # Every case seen first, so that one case's own hash names that case even
+            # when it is the only case seen so far.
+            candidates: dict[str, str | None] = {combine(now): None}
+            candidates.update({entry["state"]: case, combine({case: entry["state"]}): case})
             for candidate, which in candidates.items():
                 if candidate.startswith(wanted):
                     found = (position, which, candidate)
@@ -378,9 +380,18 @@ class ServerDossier(Records):
         ]
         stacks = hist.stacks(pseudo)
         pending = stacks.done if marker == "undoes" else stacks.undone
+        verb = "undo" if marker == "undoes" else "redo"
         if not pending:
-            raise NothingToDo(f"nothing of yours to {marker[:-3]} on this server")
+            raise NothingToDo(f"nothing of yours to {verb} on this server")
         pieces = by_group[pending[-1]]
+        for piece in pieces:
+            gone = piece.get("removed", {}).get("cases")
+            if piece["case"].startswith("~") and gone:
+                raise Conflict(
+                    f"your last change removed case {gone[0]}, which {verb} does not bring"
+                    " back on a server (its history went with it); import it again from an"
+                    " export"
+                )
         self._unchanged_since(pieces)
         tables = self.tables()
         for piece in pieces:
@@ -415,7 +426,8 @@ class ServerDossier(Records):
 
     def _unchanged_since(self, pieces: list[dict[str, Any]]) -> None:
         """Refuse, naming what changed, when a later command (anyone's) touched a record
-        that these entries wrote."""
+        that these entries wrote: by the record as it is now against the form the
+        entries kept of it (`after`), and by the later entries of the same chains."""
         for piece in pieces:
             chain = [e for e in self.history if e["case"] == piece["case"]]
             touched = {
@@ -436,6 +448,21 @@ class ServerDossier(Records):
                                     f" at {later['time']} ({later['command']!r}); nothing was"
                                     " changed"
                                 )
+        for piece in pieces:
+            removed = {(k, key) for k, keys in piece.get("removed", {}).items() for key in keys}
+            for kind, records in (piece.get("after") or {}).items():
+                for key, written in records.items():
+                    if self.tables()[kind].raw.get(key) != written:
+                        raise Conflict(
+                            f"{kind[:-1]} {key} was changed since by another command;"
+                            " nothing was changed"
+                        )
+            for kind, key in removed:
+                if key in self.tables()[kind].raw:
+                    raise Conflict(
+                        f"{kind[:-1]} {key} was added again since by another command;"
+                        " nothing was changed"
+                    )
 
     def accept(self, command: str, user: str) -> dict[str, Any]:
         """Not on a server: its history is append-only and changed only through dossier."""
@@ -503,7 +530,13 @@ class ServerDossier(Records):
         # Last: a removed case takes its memberships with it, and with them the right
         # to append to its chain.
         if removed.get("cases"):
-            cur.execute("DELETE FROM dossier.cases WHERE id = ANY(%s)", (sorted(removed["cases"]),))
+            gone = sorted(removed["cases"])
+            done = cur.execute(
+                "DELETE FROM dossier.cases WHERE id = ANY(%s) RETURNING id", (gone,)
+            ).fetchall()
+            kept = sorted(set(gone) - {row[0] for row in done})
+            if kept:  # the transaction is rolled back: its events come back too
+                raise ReadOnly(f"only the owner of case {kept[0]} may remove it")
         for table in self.tables().values():
             table.originals.clear()
         return first
@@ -553,6 +586,12 @@ class ServerDossier(Records):
                     b.setdefault(kind, {})[key] = old
                     if chain not in lands:
                         r.setdefault(kind, []).append(key)
+                if kind == "cases" and new is None:
+                    # A removed case's chain is hidden from everyone with its members:
+                    # the remover's own chain keeps the removal, so that undo sees it.
+                    _, r, b = piece(f"~{self.role}")
+                    r.setdefault(kind, []).append(key)
+                    b.setdefault(kind, {})[key] = old
         return pieces
 
     def _after(
@@ -616,14 +655,12 @@ class ServerDossier(Records):
                 [*((k, True) for k in new), *((k, False) for k in changed)]
             ):
                 copy.write_row((*_row(kind, raw[key]), is_new, ord_))
-        if kind != "cases" and changed:  # links are rebuilt below
-            link = (
-                "event_persons WHERE event_id"
-                if kind == "events"
-                else "person_cases WHERE person_id"
-            )
+        # Links are rebuilt below: an event's before it moves (their key names its case),
+        # a person's after the update (whose policy counts the person's cases).
+        if kind == "events" and changed:
             cur.execute(
-                f"DELETE FROM dossier.{link} IN (SELECT id FROM incoming WHERE NOT is_new)".encode()
+                "DELETE FROM dossier.event_persons WHERE event_id IN"
+                " (SELECT id FROM incoming WHERE NOT is_new)"
             )
         if new:
             cur.execute(
@@ -637,6 +674,11 @@ class ServerDossier(Records):
                 " WHERE t.id = incoming.id AND NOT incoming.is_new RETURNING t.id".encode()
             ).fetchall()
             _refused(kind, changed, done)
+        if kind == "persons" and changed:
+            cur.execute(
+                "DELETE FROM dossier.person_cases WHERE person_id IN"
+                " (SELECT id FROM incoming WHERE NOT is_new)"
+            )
         if kind == "events":
             cur.execute(
                 "INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
