@@ -509,3 +509,23 @@ def test_a_one_case_report_after_a_copy_is_found_unchanged(team: Team, tmp_path:
     state = report.split("State hash (check with 'dossier verify --hash'):")[1].split()[0]
     found = json.loads(ok(team.run("alice", "verify", "--hash", state, "--json")).stdout)
     assert (found["found"], found["current"], found["changes_since"]) == (True, True, [])
+
+
+def test_a_persons_roles_in_cases_one_cannot_see_are_not_shown(sample: Team) -> None:
+    ok(sample.run("bob", "case", "add", "secret", "--title", "Secret"))
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob", "--read-only"))
+    ok(sample.run("bob", "case", "add", "shared", "--title", "Shared"))
+    ok(sample.run("bob", "access", "grant", "shared", "alice"))
+    ok(sample.run("bob", "person", "add", "Olga Secret", "--case", "secret", "--role", "witness"))
+    ok(sample.run("bob", "person", "link", "olga-secret", "shared", "--role", "relative"))
+    for args in (("person", "show", "olga-secret", "--json"), ("export",)):
+        seen = ok(sample.run("alice", *args)).stdout
+        assert "secret" not in seen.replace("olga-secret", "").replace("Olga Secret", ""), args
+    shown = json.loads(ok(sample.run("alice", "person", "show", "olga-secret", "--json")).stdout)
+    assert shown["roles"] == [{"case": "shared", "role": "relative"}]
+    # Every member computes the same state for the case they share.
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
+    report = ok(sample.run("alice", "report", "shared")).stdout
+    state = report.split("State hash (check with 'dossier verify --hash'):")[1].split()[0]
+    assert json.loads(ok(sample.run("bob", "verify", "--hash", state, "--json")).stdout)["found"]

@@ -119,7 +119,20 @@ class ServerDossier(Records):
                 dossier = cls(conn, url, cases)
         finally:
             conn.close()
+        dossier._hide_roles()
         return dossier
+
+    def _hide_roles(self) -> None:
+        """A person's roles in cases the role cannot see are not shown to it (a read
+        only: a writer must see them all to change the person, as the server checks).
+        Not yet closed: psql still shows them in the person's record."""
+        visible = self.cases.raw
+        for key, raw in self.persons.raw.items():
+            if any(r["case"] not in visible for r in raw["roles"]):
+                self.persons.raw[key] = {
+                    **raw,
+                    "roles": [r for r in raw["roles"] if r["case"] in visible],
+                }
 
     @classmethod
     @contextmanager
@@ -191,7 +204,10 @@ class ServerDossier(Records):
         for key, raw in self.persons.raw.items():
             for role in raw["roles"]:
                 if role["case"] in grouped:
-                    grouped[role["case"]]["persons"][key] = raw
+                    # Only the person's roles in this case: every member of it sees the
+                    # same record, whatever other cases they may or may not see.
+                    mine = [r for r in raw["roles"] if r["case"] == role["case"]]
+                    grouped[role["case"]]["persons"][key] = {**raw, "roles": mine}
         return grouped
 
     def case_states(self, only: Collection[str] | None = None) -> dict[str, hist.StateHash]:
