@@ -523,6 +523,12 @@ def test_a_persons_roles_in_cases_one_cannot_see_are_not_shown(sample: Team) -> 
         assert "secret" not in seen.replace("olga-secret", "").replace("Olga Secret", ""), args
     shown = json.loads(ok(sample.run("alice", "person", "show", "olga-secret", "--json")).stdout)
     assert shown["roles"] == [{"case": "shared", "role": "relative"}]
+    # Nor by the refusal to change her: alice may not, and is told so without the case.
+    refused = sample.run("alice", "person", "edit", "olga-secret", "--notes", "x")
+    assert (refused.exit_code, refused.stderr) == (
+        1, "Error: person olga-secret has a role in a case you may not change; only someone"
+        " who may change every case of theirs can change or remove them\n"
+    )  # fmt: skip
     # Every member computes the same state for the case they share.
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
     assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")

@@ -39,11 +39,16 @@ def _cluster() -> pgcluster.Cluster | None:
     return _CLUSTER[0]
 
 
-def _database(cluster: pgcluster.Cluster, cases: int) -> str:
-    """A new database with the schema, alice let in, and `cases` cases of hers; her URL."""
+def _database(cases: int) -> str | None:
+    """A new database on the run's cluster with the schema, alice let in, and `cases`
+    cases of hers; her URL (None without PostgreSQL)."""
     import psycopg
 
     from dossier.server import schema
+
+    cluster = _cluster()
+    if cluster is None:
+        return None
 
     name = f"r_{uuid.uuid4().hex[:10]}"
     admin = cluster.url
@@ -106,11 +111,10 @@ def _kept(url: str) -> dict[str, list[str]]:
 
 
 def _concurrent(name: str, trials: int, cases: int) -> Outcome:
-    cluster = _cluster()
-    if cluster is None:
+    url = _database(cases)
+    if url is None:
         return _skipped(name)
     tally = Tally(name)
-    url = _database(cluster, cases)
     writes = max(1, trials // WRITERS)
     procs = _writers(url, [f"c{n}" for n in range(cases)], writes)
     outputs = [p.communicate(timeout=600) for p in procs]
@@ -150,11 +154,10 @@ def server_readers(trials: int, workdir: Path) -> Outcome:
     case while `trials` reads count its events, which must always be a multiple of 25.
 
     Trials: every read."""
-    cluster = _cluster()
-    if cluster is None:
+    url = _database(1)
+    if url is None:
         return _skipped("server_readers")
     tally = Tally("server_readers")
-    url = _database(cluster, 1)
     batch = 25
     files = []
     for n in range(4):
@@ -196,11 +199,10 @@ def server_kills(trials: int, workdir: Path) -> Outcome:
     holds all of a command or none of it, and verify passes.
 
     Trials: every kill, and the final verify."""
-    cluster = _cluster()
-    if cluster is None:
+    url = _database(1)
+    if url is None:
         return _skipped("server_kills")
     tally = Tally("server_kills")
-    url = _database(cluster, 1)
     size = 2000
     path = workdir / "big.csv"
     path.write_text(

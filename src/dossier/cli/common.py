@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from dossier.errors import DossierError
+from dossier.server.connect import is_server
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -67,13 +68,6 @@ def db_path(ctx: typer.Context) -> Path:
 def db_where(ctx: typer.Context) -> str:
     """What --db (else $DOSSIER_DB, else the default file) names: a path or a server URL."""
     return _db(ctx)[0]
-
-
-def is_server(where: str) -> bool:
-    """Whether the database is a PostgreSQL server (postgresql://, postgres://)."""
-    from dossier.server.connect import is_server as named
-
-    return named(where)
 
 
 def db_named(ctx: typer.Context) -> bool:
@@ -127,18 +121,17 @@ def load(
     start. A file changed outside dossier gets one warning, except for `verify`
     (`verifying`), which also opens a damaged file to say what is wrong with it.
     """
+    from dossier.store import open_store
+
     path, named = _db(ctx)
-    dossier: Store
-    if is_server(path):
-        from dossier.store.server import ServerDossier
-
-        dossier = ServerDossier.load(path, cases)
-    else:
-        from dossier.store import Dossier
-
-        dossier = Dossier.load(
-            path, must_exist=named and not dry_run, strict=not verifying, keys=keys(ctx)
-        )
+    dossier = open_store(
+        path,
+        cases=cases,
+        keys=keys(ctx),
+        must_exist=named and not dry_run,
+        strict=not verifying,
+        whole=verifying,
+    )
     if not verifying:
         warn_outside(ctx, dossier)
     return dossier
@@ -154,24 +147,18 @@ def edit(
     named file in a folder that does not exist is more likely a typo). On a server,
     `cases` (when the command changes only those) are locked and read, not all.
     """
+    from dossier.store import edit_store
+
     path, named = _db(ctx)
-    if is_server(path):
-        from dossier.store.server import ServerDossier
-
-        with ServerDossier.edit(path, command_line(ctx), cases) as held:
-            if warn:
-                warn_outside(ctx, held)
-            yield held
-        return
-    from dossier.store import Dossier
-
-    with Dossier.edit(
-        path, command=command_line(ctx), create_folders=not named, keys=keys(ctx)
+    with edit_store(
+        path, command_line(ctx), cases=cases, keys=keys(ctx), create_folders=not named
     ) as dossier:
         if warn:
             warn_outside(ctx, dossier)
         yield dossier
-    if dossier.key is None and passphrase_given(ctx) and dossier.path.exists():
+    if is_server(path):
+        return
+    if dossier.key is None and passphrase_given(ctx) and Path(dossier.path).exists():
         # A passphrase was given for this file, yet it is plain: a new file, or one cut to
         # nothing. Said, because the user may believe it encrypted.
         typer.echo(

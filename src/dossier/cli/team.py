@@ -5,8 +5,9 @@ from contextlib import AbstractContextManager
 
 import typer
 
-from dossier.cli.common import db_where, is_server, print_json, say, show
+from dossier.cli.common import db_where, print_json, say, show
 from dossier.errors import DossierError
+from dossier.server.connect import is_server
 
 server_app = typer.Typer(
     help="Set up a PostgreSQL database for a team's dossier.", no_args_is_help=True

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dossier.server import connect
 from dossier.store.file import Dossier, folder_for, real_path
 from dossier.store.records import Outside, Records, Table, paused_gc
 
@@ -38,21 +39,27 @@ __all__ = [
 
 def is_server(where: str | Path) -> bool:
     """Whether `where` names a PostgreSQL server (postgresql://, postgres://), not a file."""
-    from dossier.server.connect import is_server as named
-
-    return isinstance(where, str) and named(where)
+    return isinstance(where, str) and connect.is_server(where)
 
 
 def open_store(
-    where: str | Path, *, cases: Collection[str] | None = None, keys: Keys | None = None
+    where: str | Path,
+    *,
+    cases: Collection[str] | None = None,
+    keys: Keys | None = None,
+    must_exist: bool = True,
+    strict: bool = True,
+    whole: bool = False,
 ) -> Dossier | ServerDossier:
-    """Read a dossier without locking: a file (encrypted ones with `keys`), or what
-    the connected role sees on a server (only the events of `cases`, when given)."""
+    """Read a dossier without locking: a file (encrypted ones with `keys`; a missing
+    one is empty unless `must_exist`; one with damaged records refused if `strict`),
+    or what the connected role sees on a server (only the events of `cases`, when
+    given; its history too, in the same snapshot, if `whole`, as `verify` needs)."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
-        return ServerDossier.load(str(where), cases)
-    return Dossier.load(where, must_exist=True, keys=keys)
+        return ServerDossier.load(str(where), cases, whole=whole)
+    return Dossier.load(where, must_exist=must_exist, strict=strict, keys=keys)
 
 
 @contextmanager

@@ -50,6 +50,8 @@ KINDS = hist.KINDS
 class Dossier(Records):
     """One dossier file, in memory. Records live in `cases`, `persons`, `events`."""
 
+    path: Path
+
     def __init__(
         self, path: Path, data: Any, raw: bytes | None = None, strict: bool = True
     ) -> None:
@@ -344,29 +346,7 @@ class Dossier(Records):
                 f"{self.path}: history entry {seq} was edited outside dossier, so it cannot be"
                 " reverted; see 'dossier verify'"
             )
-        tables = self.tables()
-        for kind, ids in entry.get("added", {}).items():
-            for key in ids:
-                tables[kind].delete(key)
-        for kind, records in entry.get("before", {}).items():
-            for key, raw in records.items():
-                # What comes back passes the record contract like any other write.
-                faults = contract.faults(kind, raw)
-                if faults:
-                    raise CorruptDatabase(
-                        f"{self.path}: history entry {seq} holds a damaged {kind[:-1]} {key}:"
-                        f" {faults[0]}; it cannot be reverted"
-                    )
-                tables[kind].put_raw(key, raw)
-        cases, persons = self.cases.raw, self.persons.raw
-        for kind, records in entry.get("before", {}).items():
-            for key in records:
-                found = contract.reference_faults(kind, tables[kind].raw[key], cases, persons)
-                if found:
-                    raise DatabaseError(
-                        f"reverting history entry {seq} would bring back {kind[:-1]} {key},"
-                        f" whose {found[0]}; nothing was changed"
-                    )
+        self.put_back([entry], f"history entry {seq}")
         self._marker = {marker: seq}
         return entry
 

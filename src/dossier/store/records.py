@@ -11,7 +11,7 @@ only what is here, so they do not know which store they hold.
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from dossier import contract
 from dossier import history as hist
-from dossier.errors import CorruptDatabase
+from dossier.errors import CorruptDatabase, DatabaseError
 from dossier.model import Case, Event, Person
 
 R = TypeVar("R", Case, Person, Event)
@@ -157,6 +157,7 @@ class Records:
     cases: Table[Case]
     persons: Table[Person]
     events: Table[Event]
+    path: Path | str  # what messages name: the file, or the server's URL without a password
 
     def names(self) -> dict[str, str]:
         """Person id -> name, straight from the table (no records built)."""
@@ -204,6 +205,37 @@ class Records:
                 )
                 found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
         return found
+
+    def put_back(self, entries: Sequence[Mapping[str, Any]], label: str) -> None:
+        """Undo in memory what `entries` (one command's history) did: remove what they
+        added, put back the earlier form of what they changed or removed. What comes
+        back passes the record contract like any other write; `label` names the entry
+        in messages ('history entry 4')."""
+        tables = self.tables()
+        for entry in entries:
+            for kind, ids in entry.get("added", {}).items():
+                for key in ids:
+                    tables[kind].delete(key)
+        for entry in entries:
+            for kind, records in entry.get("before", {}).items():
+                for key, raw in records.items():
+                    faults = contract.faults(kind, raw)
+                    if faults:
+                        raise CorruptDatabase(
+                            f"{self.path}: {label} holds a damaged {kind[:-1]} {key}:"
+                            f" {faults[0]}; it cannot be reverted"
+                        )
+                    tables[kind].put_raw(key, raw)
+        cases, persons = self.cases.raw, self.persons.raw
+        for entry in entries:
+            for kind, records in entry.get("before", {}).items():
+                for key in records:
+                    found = contract.reference_faults(kind, tables[kind].raw[key], cases, persons)
+                    if found:
+                        raise DatabaseError(
+                            f"reverting {label} would bring back {kind[:-1]} {key}, whose"
+                            f" {found[0]}; nothing was changed"
+                        )
 
     def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
         """Stored events of the other cases that custody figures for `cases` look at:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dossier import contract, dates
+from dossier import dates
 from dossier import history as hist
 from dossier.errors import (
     Conflict,
@@ -65,6 +65,8 @@ class ReadOnly(DossierError):
 class ServerDossier(Records):
     """The records of one command, read from a server; `commit` writes what changed."""
 
+    path: str
+
     def __init__(self, conn: Connection[Any], url: str, cases: Collection[str] | None) -> None:
         self.conn = conn
         self.url = url
@@ -83,6 +85,7 @@ class ServerDossier(Records):
             self.cases: Table[Case] = Table("cases", Case, self._read("cases"), self.path)
             self.persons: Table[Person] = Table("persons", Person, self._read("persons"), self.path)
             self.events: Table[Event] = Table("events", Event, self._read("events"), self.path)
+        self._elsewhere = self._hide_roles()
         self._history: list[dict[str, Any]] | None = None
         self._digests: dict[str, dict[str, str]] | None = None
         self._marker: dict[str, str] = {}
@@ -109,30 +112,39 @@ class ServerDossier(Records):
     # Opening ------------------------------------------------------------------
 
     @classmethod
-    def load(cls, url: str, cases: Collection[str] | None = None) -> ServerDossier:
-        """Read what the role can see (of `cases`, when given) as one snapshot."""
+    def load(
+        cls, url: str, cases: Collection[str] | None = None, *, whole: bool = False
+    ) -> ServerDossier:
+        """Read what the role can see (of `cases`, when given) as one snapshot; with
+        `whole`, the history and the record digests too (`verify`: records and history
+        of one moment, however busy the server)."""
         conn = connect(url)
         try:
             with server_errors(url), conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 _require_schema(conn, url)
                 dossier = cls(conn, url, cases)
+                if whole:  # read now, in this snapshot
+                    dossier.digests()
+                    _ = dossier.history
         finally:
             conn.close()
-        dossier._hide_roles()
         return dossier
 
-    def _hide_roles(self) -> None:
-        """A person's roles in cases the role cannot see are not shown to it (a read
-        only: a writer must see them all to change the person, as the server checks).
-        Not yet closed: psql still shows them in the person's record."""
+    def _hide_roles(self) -> set[str]:
+        """Take a person's roles in cases the role cannot see out of what it reads; the
+        persons that had such roles (a write may not change them: `commit` refuses, as
+        the server would). Not yet closed: psql still shows them in the record."""
         visible = self.cases.raw
+        hidden: set[str] = set()
         for key, raw in self.persons.raw.items():
             if any(r["case"] not in visible for r in raw["roles"]):
                 self.persons.raw[key] = {
                     **raw,
                     "roles": [r for r in raw["roles"] if r["case"] in visible],
                 }
+                hidden.add(key)
+        return hidden
 
     @classmethod
     @contextmanager
@@ -332,20 +344,6 @@ class ServerDossier(Records):
             for fault in self.contract_faults()
         ]
 
-    def contract_faults(self) -> list[str]:
-        """Every record the record contract refuses, as 'event ID: field: message'."""
-        found: list[str] = []
-        cases, persons = self.cases.raw, self.persons.raw
-        for kind, table in self.tables().items():
-            for key, record in table.raw.items():
-                faults = contract.faults(kind, record) or (
-                    contract.reference_faults(kind, record, cases, persons)
-                    if kind == "events"
-                    else []
-                )
-                found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
-        return found
-
     def outside(self) -> Outside | None:
         """Cases whose records differ from the state their last entry records: changed
         with SQL rather than through dossier."""
@@ -409,21 +407,7 @@ class ServerDossier(Records):
                     " export"
                 )
         self._unchanged_since(pieces)
-        tables = self.tables()
-        for piece in pieces:
-            for kind, ids in piece.get("added", {}).items():
-                for key in ids:
-                    tables[kind].delete(key)
-        for piece in pieces:
-            for kind, records in piece.get("before", {}).items():
-                for key, raw in records.items():
-                    faults = contract.faults(kind, raw)
-                    if faults:
-                        raise DatabaseError(
-                            f"history entry {piece['case']} {piece['seq']} holds a damaged"
-                            f" {kind[:-1]} {key}: {faults[0]}; it cannot be reverted"
-                        )
-                    tables[kind].put_raw(key, raw)
+        self.put_back(pieces, f"history entry {pieces[0]['case']} {pieces[0]['seq']}")
         self._marker = {marker: pieces[0]["group"]}
         merged: dict[str, Any] = {
             "seq": pieces[0]["seq"], "case": pieces[0]["case"],
@@ -492,6 +476,12 @@ class ServerDossier(Records):
         added, removed, before = self.changes()
         if not (added or removed or before):
             return None
+        foreign = sorted(self._elsewhere & set(before.get("persons", {})))
+        if foreign:
+            raise ReadOnly(
+                f"person {foreign[0]} has a role in a case you may not change; only someone"
+                " who may change every case of theirs can change or remove them"
+            )
         pieces = self._pieces(added, removed, before)
         for key in sorted(pieces):
             if self.read_only.get(key):
@@ -661,10 +651,7 @@ class ServerDossier(Records):
             return
         raw = self.tables()[kind].raw
         columns = _COLUMNS[kind]
-        cur.execute(
-            f"CREATE TEMP TABLE incoming ({columns}, is_new boolean, ord integer)"
-            " ON COMMIT DROP".encode()
-        )
+        cur.execute(f"CREATE TEMP TABLE incoming ({columns}, is_new boolean, ord integer)".encode())
         names = ", ".join(column.split()[0] for column in columns.split(", "))
         with cur.copy(f"COPY incoming ({names}, is_new, ord) FROM STDIN".encode()) as copy:
             for ord_, (key, is_new) in enumerate(
