@@ -29,8 +29,10 @@ The rules (docs/custody.md), in the order they are applied:
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, NamedTuple, TypeVar
 
 from dossier.dates import PartialDate, begins_after, stored
@@ -272,8 +274,10 @@ def _periods(
     person: str, mine: list[_Fact], as_of: datetime.date
 ) -> tuple[list[Period], list[Problem]]:
     """periods_for() over the person's events, already in order (rule 1)."""
-    guilty = [e.date for e in mine if e.guilty]
-    facilities = [(e.date.first_day, e.place) for e in mine if e.type in FACILITY_TYPES and e.place]
+    guilty = _Verdicts([e.date for e in mine if e.guilty])
+    facilities = _Places(
+        [(e.date.first_day, e.place) for e in mine if e.type in FACILITY_TYPES and e.place]
+    )
     periods: list[Period] = []
     problems: list[Problem] = []
     current: _Open | None = None
@@ -395,16 +399,17 @@ def _moments(events: list[_Fact]) -> list[_Moment]:
     relevant: list[tuple[_Fact, Effect]] = [
         (e, _TRANSITIONS[e.type]) for e in events if e.type in _TRANSITIONS
     ]
+    days = [e.date.first_day for e, _ in relevant]  # in order: the events come sorted
     # Moments by effect and bounds: merging keeps the bounds, only the precision rises.
     moments: dict[tuple[Effect, datetime.date, datetime.date], _Moment] = {}
     for event, effect in relevant:
         date = event.date
         doubt: tuple[_Fact, _Fact, _Fact] | None = None
         if event.rank < _DAY:  # nothing is more precise than a day
-            precise = _more_precise_within(event, effect, relevant)
+            precise = _more_precise_within(event, effect, relevant, days)
             if precise is not None:
                 date = precise.date
-                end = _between(precise, event, relevant, Effect.END)
+                end = _between(precise, event, relevant, days, Effect.END)
                 if effect is Effect.START and end is not None:
                     doubt = (event, precise, end)
         key = (effect, date.first_day, date.last_day)
@@ -425,21 +430,25 @@ def _rank(date: PartialDate) -> int:
 
 
 def _more_precise_within(
-    this: _Fact, effect: Effect, events: list[tuple[_Fact, Effect]]
+    this: _Fact, effect: Effect, events: list[tuple[_Fact, Effect]], days: list[datetime.date]
 ) -> _Fact | None:
     """The most precise event of the same effect inside `this` one's bounds (earliest on a
-    tie); none when an event of the other effect lies inside them too."""
+    tie); none when an event of the other effect lies inside them too. `days`: the
+    events' earliest days, in order, so that only the events inside are looked at."""
     first, last = this.date.first_day, this.date.last_day
     best: _Fact | None = None
-    for other, other_effect in events:
+    for other, other_effect in events[bisect_left(days, first) : bisect_right(days, last)]:
         if (
             other_effect is effect
             and other.rank > this.rank
-            and first <= other.date.first_day <= last
             and (best is None or other.rank > best.rank)
         ):
             best = other
-    if best is not None and effect is Effect.END and _between(best, this, events, Effect.START):
+    if (
+        best is not None
+        and effect is Effect.END
+        and _between(best, this, events, days, Effect.START)
+    ):
         # "Bailed in February" after a release on the 5th and a re-arrest on the 9th may
         # be either end: taken at its latest day, it ends what is open then.
         return None
@@ -447,13 +456,16 @@ def _more_precise_within(
 
 
 def _between(
-    precise: _Fact, rough: _Fact, events: list[tuple[_Fact, Effect]], effect: Effect
+    precise: _Fact,
+    rough: _Fact,
+    events: list[tuple[_Fact, Effect]],
+    days: list[datetime.date],
+    effect: Effect,
 ) -> _Fact | None:
     """An event of `effect` after the precise one and within the rough one's bounds."""
     low, high = precise.date.first_day, rough.date.last_day
-    return next(
-        (e for e, kind in events if kind is effect and low < e.date.first_day <= high), None
-    )
+    inside = events[bisect_right(days, low) : bisect_right(days, high)]
+    return next((e for e, kind in inside if kind is effect), None)
 
 
 def _most_specific(types: set[str], fallback: str) -> str:
@@ -563,6 +575,56 @@ def _order_unsure(
     return said
 
 
+# No stored date spans more than a year: a verdict that may fall on or after a day
+# begins no earlier than this before it.
+_LONGEST = datetime.timedelta(days=366)
+
+
+class _Verdicts:
+    """A person's guilty verdicts in date order, indexed for each period's pretrial part:
+    a statistics run asks this of tens of thousands of periods."""
+
+    def __init__(self, dates: list[PartialDate]) -> None:
+        self.dates = dates
+        self.firsts = [d.first_day for d in dates]
+        # The earliest last day from each verdict on: the first to be over for certain.
+        self.least_last = list(accumulate((d.last_day for d in reversed(dates)), min))[::-1]
+
+    def after(
+        self, first: datetime.date, latest_end: datetime.date
+    ) -> tuple[datetime.date | None, datetime.date | None, bool]:
+        """Of the verdicts that may fall on or after `first`: the earliest possible day of
+        the earliest, the latest day of the first over for certain, and whether one of
+        those that may fall before `latest_end` is not known to the day."""
+        firsts, dates = self.firsts, self.dates
+        low = bisect_left(firsts, first - _LONGEST)
+        sure = bisect_left(firsts, first, low)  # from here on, every one begins on or after
+        straddling = [d for d in dates[low:sure] if d.last_day >= first]
+        if not straddling and sure == len(dates):
+            return None, None, False
+        early = straddling[0].first_day if straddling else firsts[sure]
+        lasts = [d.last_day for d in straddling]
+        if sure < len(dates):
+            lasts.append(self.least_last[sure])
+        within = dates[sure : bisect_right(firsts, latest_end, sure)]
+        rough = any(_rough(d) for d in straddling if d.first_day <= latest_end) or any(
+            _rough(d) for d in within
+        )
+        return early, min(lasts), rough
+
+
+class _Places:
+    """A person's facility events (earliest day, place) in date order."""
+
+    def __init__(self, placed: list[tuple[datetime.date, str]]) -> None:
+        self.days = [day for day, _ in placed]
+        self.places = [place for _, place in placed]
+
+    def between(self, first: datetime.date, last: datetime.date) -> list[str]:
+        """The places of the events from `first` to `last`, both included."""
+        return self.places[bisect_left(self.days, first) : bisect_right(self.days, last)]
+
+
 def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
@@ -572,8 +634,8 @@ def _period(
     current: _Open,
     end: _Moment | None,
     ended_by: str | None,
-    facilities: list[tuple[datetime.date, str]],
-    guilty: list[PartialDate],
+    facilities: _Places,
+    guilty: _Verdicts,
     as_of: datetime.date,
 ) -> Period:
     start = current.moment.date
@@ -589,24 +651,20 @@ def _period(
     days_max = max(0, (latest_end - first).days)
     days = _clamp((earliest_end - first).days, days_min, days_max)
     approximate = _rough(start) or (end is not None and _rough(end.date))
-    rough_verdict = False
     # The pretrial part ends at the first guilty verdict on or after the start:
     # among the verdicts that can be, the earliest gives its earliest possible day
     # and the first to be over for certain its latest.
-    candidates = [v for v in guilty if v.last_day >= first]
-    if candidates:
-        verdict_early = min(v.first_day for v in candidates)
-        verdict_late = min(v.last_day for v in candidates)
-        pretrial_min = max(0, (min(earliest_end, verdict_early) - latest_start).days)
-        pretrial_max = max(0, (min(latest_end, verdict_late) - first).days)
-        estimate = min(days, max(0, (verdict_early - first).days))
+    early, late, rough_verdict = guilty.after(first, latest_end)
+    if early is not None and late is not None:
+        pretrial_min = max(0, (min(earliest_end, early) - latest_start).days)
+        pretrial_max = max(0, (min(latest_end, late) - first).days)
+        estimate = min(days, max(0, (early - first).days))
         pretrial = _clamp(estimate, pretrial_min, pretrial_max)
-        rough_verdict = any(_rough(v) for v in candidates if v.first_day <= latest_end)
-    elif guilty:  # every guilty verdict came before: a period served after conviction
+    elif guilty.dates:  # every guilty verdict came before: a period served after conviction
         pretrial = pretrial_min = pretrial_max = 0
     else:
         pretrial, pretrial_min, pretrial_max = days, days_min, days_max
-    inside = [place for day, place in facilities if first <= day <= latest_end]
+    inside = facilities.between(first, latest_end)
     return Period(
         person=person,
         kind=current.kind,
