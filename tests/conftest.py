@@ -347,7 +347,7 @@ SAMPLE = [str(ROOT / "data" / name) for name in ("cases.csv", "persons.csv", "ev
 @dataclass
 class Team:
     """One test's database: `url(role)` names it as that role, `run(role, …)` runs the
-    CLI as that role, `sql(query)` asks as the superuser."""
+    CLI as that role, `sql(query)` asks as the superuser (or `role`)."""
 
     name: str
     admin_url: str
@@ -358,10 +358,10 @@ class Team:
     def run(self, role: str, *args: str, input: str | None = None) -> Result:
         return CliRunner().invoke(app, ["--db", self.url(role), *args], input=input)
 
-    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    def sql(self, query: str, *params: Any, role: str = "postgres") -> list[tuple[Any, ...]]:
         import psycopg
 
-        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+        with psycopg.connect(self.url(role), autocommit=True) as conn:
             cur = conn.execute(query.encode(), params)
             return cur.fetchall() if cur.description else []
 

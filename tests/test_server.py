@@ -195,7 +195,8 @@ def test_a_person_is_seen_through_a_case_or_an_event_that_names_them(
     for conn, person in ((alice, "vasiliy-aleksanyan"), (alice, "witness-x"),
                          (bob, "sergei-magnitsky")):  # fmt: skip
         conn.execute("INSERT INTO dossier.persons (id, record) VALUES (%s, '{}')", (person,))
-    alice.execute("INSERT INTO dossier.person_cases VALUES ('vasiliy-aleksanyan', 'aleksanyan')")
+    alice.execute("INSERT INTO dossier.person_cases VALUES ('vasiliy-aleksanyan', 'aleksanyan',"
+                  " 'defendant', 1)")  # fmt: skip
     alice.execute("INSERT INTO dossier.event_persons VALUES ('aleksanyan-e1', 'witness-x',"
                   " 'aleksanyan')")  # fmt: skip
     seen = "SELECT id FROM dossier.persons ORDER BY id"
@@ -314,15 +315,15 @@ def test_the_attacks_a_review_found_are_refused(database: Callable[[str], Any]) 
     # Nor can bob reach alice's witness by linking her id into his own case, by a role
     # or by an event; nor change her, as a member of one of her two cases.
     alice.execute("INSERT INTO dossier.persons (id, record) VALUES ('witness', '{}')")
-    alice.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'secret')")
+    alice.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'secret', 'witness', 1)")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        bob.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'mine')")
+        bob.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'mine', 'witness', 2)")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         bob.execute("INSERT INTO dossier.event_persons VALUES ('mine-e1', 'witness', 'mine')")
     assert bob.execute("SELECT id FROM dossier.persons").fetchall() == [("bobs",)]
     add_case(alice, "shared")
     alice.execute("SELECT dossier.grant_access('shared', 'bob', false)")
-    alice.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'shared')")
+    alice.execute("INSERT INTO dossier.person_cases VALUES ('witness', 'shared', 'witness', 3)")
     assert bob.execute("UPDATE dossier.persons SET record = '{}' WHERE id = 'witness'"
                        ).rowcount == 0  # fmt: skip
     assert alice.execute("UPDATE dossier.persons SET record = '{}' WHERE id = 'witness'"

@@ -501,6 +501,35 @@ def test_only_the_owner_removes_a_case_and_a_refusal_keeps_its_events(sample: Te
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
 
 
+def test_psql_shows_no_role_in_a_case_one_cannot_see(sample: Team) -> None:
+    """Bypassing dossier does not help: a person's roles are rows of their cases, and a
+    shared case's history keeps only the person's roles in that case."""
+    ok(sample.run("bob", "case", "add", "secret", "--title", "Secret"))
+    ok(sample.run("bob", "case", "add", "shared", "--title", "Shared"))
+    ok(sample.run("bob", "access", "grant", "shared", "alice"))
+    ok(sample.run("bob", "person", "add", "Olga Secret", "--case", "secret", "--role", "witness"))
+    ok(sample.run("bob", "person", "link", "olga-secret", "shared", "--role", "relative"))
+    ok(sample.run("bob", "person", "edit", "olga-secret", "--notes", "moved to Riga"))
+    tables = ("persons", "person_cases", "history", "events", "event_persons", "cases")
+    for table in tables:
+        rows = sample.sql(f"SELECT * FROM dossier.{table}", role="alice")
+        assert "secret'" not in repr(rows).replace("olga-secret", ""), table
+    assert sample.sql(
+        "SELECT case_id, role FROM dossier.person_cases WHERE person_id = 'olga-secret'",
+        role="alice",
+    ) == [("shared", "relative")]
+    # Bob sees both roles, and undo of his edit brings back both.
+    ok(sample.run("bob", "undo"))
+    shown = json.loads(ok(sample.run("bob", "person", "show", "olga-secret", "--json")).stdout)
+    assert shown["roles"] == [
+        {"case": "secret", "role": "witness"},
+        {"case": "shared", "role": "relative"},
+    ]
+    assert shown["notes"] is None
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
+
+
 def test_a_one_case_report_after_a_copy_is_found_unchanged(team: Team, tmp_path: Path) -> None:
     db = str(tmp_path / "file.json")
     ok(CliRunner().invoke(app, ["--db", db, "import", *SAMPLE]))
@@ -526,8 +555,9 @@ def test_a_persons_roles_in_cases_one_cannot_see_are_not_shown(sample: Team) -> 
     # Nor by the refusal to change her: alice may not, and is told so without the case.
     refused = sample.run("alice", "person", "edit", "olga-secret", "--notes", "x")
     assert (refused.exit_code, refused.stderr) == (
-        1, "Error: person olga-secret has a role in a case you may not change; only someone"
-        " who may change every case of theirs can change or remove them\n"
+        1, "Error: person olga-secret is in a case you may not change (by a role or an"
+        " event); only someone who may change every case of theirs can change or remove"
+        " them\n"
     )  # fmt: skip
     # Every member computes the same state for the case they share.
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")

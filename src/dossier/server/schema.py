@@ -59,12 +59,16 @@ CREATE TABLE dossier.persons (
     id text PRIMARY KEY,
     n bigint GENERATED ALWAYS AS IDENTITY,
     created_by name NOT NULL DEFAULT session_user,
+    -- The person without their roles ("roles": []): each role is a row of person_cases,
+    -- seen only by the members of its case, so no one learns of a case they cannot see.
     record json NOT NULL
 );
 CREATE TABLE dossier.person_cases (
     person_id text NOT NULL REFERENCES dossier.persons (id) ON DELETE CASCADE,
     case_id text NOT NULL REFERENCES dossier.cases (id) ON DELETE CASCADE,
-    PRIMARY KEY (person_id, case_id)
+    role text NOT NULL,
+    position integer NOT NULL, -- the role's place in the person's list of roles
+    PRIMARY KEY (person_id, case_id, role)
 );
 CREATE INDEX person_cases_by_case ON dossier.person_cases (case_id);
 CREATE TABLE dossier.events (

@@ -85,7 +85,6 @@ class ServerDossier(Records):
             self.cases: Table[Case] = Table("cases", Case, self._read("cases"), self.path)
             self.persons: Table[Person] = Table("persons", Person, self._read("persons"), self.path)
             self.events: Table[Event] = Table("events", Event, self._read("events"), self.path)
-        self._elsewhere = self._hide_roles()
         self._history: list[dict[str, Any]] | None = None
         self._digests: dict[str, dict[str, str]] | None = None
         self._marker: dict[str, str] = {}
@@ -107,7 +106,17 @@ class ServerDossier(Records):
             params = (self.scope,)
         loads = orjson.loads
         rows = self.conn.execute((query + " ORDER BY n").encode(), params)
-        return {key: loads(text) for key, text, _n in rows}
+        records = {key: loads(text) for key, text, _n in rows}
+        if kind == "persons":
+            # Only the roles in cases the role can see come back (row-level security).
+            roles = self.conn.execute(
+                "SELECT person_id, case_id, role FROM dossier.person_cases"
+                " ORDER BY person_id, position"
+            )
+            for person, case, role in roles:
+                if person in records:
+                    records[person]["roles"].append({"case": case, "role": role})
+        return records
 
     # Opening ------------------------------------------------------------------
 
@@ -130,21 +139,6 @@ class ServerDossier(Records):
         finally:
             conn.close()
         return dossier
-
-    def _hide_roles(self) -> set[str]:
-        """Take a person's roles in cases the role cannot see out of what it reads; the
-        persons that had such roles (a write may not change them: `commit` refuses, as
-        the server would). Not yet closed: psql still shows them in the record."""
-        visible = self.cases.raw
-        hidden: set[str] = set()
-        for key, raw in self.persons.raw.items():
-            if any(r["case"] not in visible for r in raw["roles"]):
-                self.persons.raw[key] = {
-                    **raw,
-                    "roles": [r for r in raw["roles"] if r["case"] in visible],
-                }
-                hidden.add(key)
-        return hidden
 
     @classmethod
     @contextmanager
@@ -407,21 +401,9 @@ class ServerDossier(Records):
                     " export"
                 )
         self._unchanged_since(pieces)
-        self.put_back(pieces, f"history entry {pieces[0]['case']} {pieces[0]['seq']}")
+        merged = _merged(pieces)
+        self.put_back([merged], f"history entry {pieces[0]['case']} {pieces[0]['seq']}")
         self._marker = {marker: pieces[0]["group"]}
-        merged: dict[str, Any] = {
-            "seq": pieces[0]["seq"], "case": pieces[0]["case"],
-            "command": pieces[0]["command"], "time": pieces[0]["time"],
-        }  # fmt: skip
-        for part in ("added", "removed", "before"):
-            merged[part] = {}
-            for piece in pieces:
-                for kind, found in piece.get(part, {}).items():
-                    target = merged[part].setdefault(kind, {} if part == "before" else [])
-                    if part == "before":
-                        target.update(found)
-                    else:
-                        target.extend(k for k in found if k not in target)
         return merged
 
     def _unchanged_since(self, pieces: list[dict[str, Any]]) -> None:
@@ -452,7 +434,8 @@ class ServerDossier(Records):
             removed = {(k, key) for k, keys in piece.get("removed", {}).items() for key in keys}
             for kind, records in (piece.get("after") or {}).items():
                 for key, written in records.items():
-                    if self.tables()[kind].raw.get(key) != written:
+                    now = self.tables()[kind].raw.get(key)
+                    if now is None or _seen_in(piece["case"], kind, now) != written:
                         raise Conflict(
                             f"{kind[:-1]} {key} was changed since by another command;"
                             " nothing was changed"
@@ -476,12 +459,6 @@ class ServerDossier(Records):
         added, removed, before = self.changes()
         if not (added or removed or before):
             return None
-        foreign = sorted(self._elsewhere & set(before.get("persons", {})))
-        if foreign:
-            raise ReadOnly(
-                f"person {foreign[0]} has a role in a case you may not change; only someone"
-                " who may change every case of theirs can change or remove them"
-            )
         pieces = self._pieces(added, removed, before)
         for key in sorted(pieces):
             if self.read_only.get(key):
@@ -513,7 +490,7 @@ class ServerDossier(Records):
             state = states.get(key) or hist.state_hash(_EMPTY)
             entry = hist.make_entry(
                 [last[key]] if key in last else [], time=time, command=command, added=a,
-                removed=r, before=b, state=state, after=self._after(a, b),
+                removed=r, before=b, state=state, after=self._after(key, a, b),
             )  # fmt: skip
             entry["group"] = group
             entry.update(self._marker)  # undoes or redoes: the group of the command reverted
@@ -589,7 +566,7 @@ class ServerDossier(Records):
                     if chain not in was:
                         a.setdefault(kind, []).append(key)
                         continue
-                    b.setdefault(kind, {})[key] = old
+                    b.setdefault(kind, {})[key] = _seen_in(chain, kind, old)
                     if chain not in lands:
                         r.setdefault(kind, []).append(key)
                 if kind == "cases" and new is None:
@@ -601,9 +578,10 @@ class ServerDossier(Records):
         return pieces
 
     def _after(
-        self, added: Mapping[str, list[str]], before: Mapping[str, Mapping[str, Any]]
+        self, chain: str, added: Mapping[str, list[str]], before: Mapping[str, Mapping[str, Any]]
     ) -> dict[str, dict[str, Any]] | None:
-        """The new form of what a small change wrote (see `hist.AFTER_LIMIT`)."""
+        """The new form of what a small change wrote (see `hist.AFTER_LIMIT`), as `chain`
+        keeps it."""
         tables = self.tables()
         written = {
             kind: [
@@ -615,7 +593,9 @@ class ServerDossier(Records):
         if sum(map(len, written.values())) > hist.AFTER_LIMIT:
             return None
         return {
-            kind: {k: tables[kind].raw[k] for k in keys} for kind, keys in written.items() if keys
+            kind: {k: _seen_in(chain, kind, tables[kind].raw[k]) for k in keys}
+            for kind, keys in written.items()
+            if keys
         }
 
     def _write(
@@ -651,9 +631,13 @@ class ServerDossier(Records):
             return
         raw = self.tables()[kind].raw
         columns = _COLUMNS[kind]
-        cur.execute(f"CREATE TEMP TABLE incoming ({columns}, is_new boolean, ord integer)".encode())
+        extra = ", roles json" if kind == "persons" else ""  # for person_cases, below
+        cur.execute(
+            f"CREATE TEMP TABLE incoming ({columns}{extra}, is_new boolean, ord integer)".encode()
+        )
         names = ", ".join(column.split()[0] for column in columns.split(", "))
-        with cur.copy(f"COPY incoming ({names}, is_new, ord) FROM STDIN".encode()) as copy:
+        loaded = names + (", roles" if extra else "")
+        with cur.copy(f"COPY incoming ({loaded}, is_new, ord) FROM STDIN".encode()) as copy:
             for ord_, (key, is_new) in enumerate(
                 [*((k, True) for k in new), *((k, False) for k in changed)]
             ):
@@ -690,9 +674,9 @@ class ServerDossier(Records):
             )
         elif kind == "persons":
             cur.execute(
-                "INSERT INTO dossier.person_cases (person_id, case_id)"
-                " SELECT DISTINCT i.id, r->>'case' FROM incoming i,"
-                " json_array_elements(i.record->'roles') r"
+                "INSERT INTO dossier.person_cases (person_id, case_id, role, position)"
+                " SELECT i.id, r.value->>'case', r.value->>'role', r.position FROM incoming i,"
+                " json_array_elements(i.roles) WITH ORDINALITY r(value, position)"
             )
         cur.execute("DROP TABLE incoming")
 
@@ -706,11 +690,49 @@ _EMPTY: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in hist.KINDS}
 
 
 def _row(kind: str, raw: dict[str, Any]) -> tuple[Any, ...]:
+    if kind == "persons":  # the roles go to person_cases
+        return (raw["id"], orjson.dumps({**raw, "roles": []}).decode(), _roles(raw))
     text = orjson.dumps(raw).decode()
     if kind != "events":
         return (raw["id"], text)
     first, last = dates.edtf_bounds(raw["date"])
     return (raw["id"], raw["case"], raw["type"], first, last, text)
+
+
+def _merged(pieces: list[dict[str, Any]]) -> dict[str, Any]:
+    """One command's entries in every chain as one entry: what each added, removed and
+    kept, a person whole again from the roles each chain kept of them."""
+    first = pieces[0]
+    merged: dict[str, Any] = {
+        "seq": first["seq"], "case": first["case"], "command": first["command"],
+        "time": first["time"], "added": {}, "removed": {}, "before": {},
+    }  # fmt: skip
+    for piece in pieces:
+        for part in ("added", "removed"):
+            for kind, keys in piece.get(part, {}).items():
+                target = merged[part].setdefault(kind, [])
+                target.extend(k for k in keys if k not in target)
+        for kind, records in piece.get("before", {}).items():
+            kept = merged["before"].setdefault(kind, {})
+            for key, raw in records.items():
+                if kind == "persons" and key in kept:
+                    roles = kept[key]["roles"]
+                    raw = {**raw, "roles": [*roles, *(r for r in raw["roles"] if r not in roles)]}
+                kept[key] = raw
+    return merged
+
+
+def _seen_in(chain: str, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """A record as a case's chain keeps it: a person with their roles in that case only,
+    as every member of the case sees them (a role's own chain, '~ROLE', keeps them all);
+    any other record whole."""
+    if kind != "persons" or chain.startswith("~"):
+        return raw
+    return {**raw, "roles": [r for r in raw["roles"] if r["case"] == chain]}
+
+
+def _roles(raw: Mapping[str, Any]) -> str:
+    return orjson.dumps(raw["roles"]).decode()
 
 
 def _refused(kind: str, wanted: list[str], done: list[tuple[Any, ...]]) -> None:
@@ -720,8 +742,8 @@ def _refused(kind: str, wanted: list[str], done: list[tuple[Any, ...]]) -> None:
         return
     if kind == "persons":
         raise ReadOnly(
-            f"person {missing[0]} has a role in a case you may not change; only someone who"
-            " may change every case of theirs can change or remove them"
+            f"person {missing[0]} is in a case you may not change (by a role or an event);"
+            " only someone who may change every case of theirs can change or remove them"
         )
     raise ReadOnly(f"{kind[:-1]} {missing[0]} may not be changed by you")
 
