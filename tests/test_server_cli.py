@@ -490,6 +490,23 @@ def test_undo_refuses_when_another_role_changed_a_person_since(sample: Team) -> 
     assert shown["notes"] == "bob's note"
 
 
+def test_a_case_created_again_does_not_show_the_removed_ones_history(team: Team) -> None:
+    ok(team.run("alice", "case", "add", "gone", "--title", "Gone"))
+    ok(team.run("alice", "log", "gone", "statement", "2011-10-12", "--description", "secret"))
+    ok(team.run("alice", "case", "remove", "gone", "--cascade", "--yes"))
+    ok(team.run("bob", "case", "add", "gone", "--title", "Bobs own"))
+    entries = json.loads(ok(team.run("bob", "history", "--json")).stdout)
+    assert [(e["case"], e["seq"], e["command"]) for e in entries] == [
+        ("gone", 1, "case add gone --title 'Bobs own'")
+    ]
+    rows = team.sql("SELECT case_id, seq, command FROM dossier.history", role="bob")
+    assert rows == [("gone", 1, "case add gone --title 'Bobs own'")]
+    assert ok(team.run("bob", "verify")).stdout.startswith("OK:")
+    # Alice still has her removal in her own chain, and nothing else of the old case.
+    mine = json.loads(ok(team.run("alice", "history", "--json")).stdout)
+    assert [(e["case"], e["seq"]) for e in mine] == [("~alice", 1)]
+
+
 def test_only_the_owner_removes_a_case_and_a_refusal_keeps_its_events(sample: Team) -> None:
     ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
     before = counts(sample)

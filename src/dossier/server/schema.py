@@ -95,6 +95,10 @@ CREATE INDEX event_persons_by_person ON dossier.event_persons (person_id);
 CREATE INDEX event_persons_by_case ON dossier.event_persons (case_id);
 CREATE TABLE dossier.history (
     case_id text NOT NULL,
+    -- Which case of that id (its cases.n, set by the server; 0 in a role's own chain):
+    -- a case removed and created again begins a new chain, and the old one stays
+    -- hidden from everyone, the new case's members included.
+    case_n bigint NOT NULL DEFAULT 0,
     seq integer NOT NULL,
     time timestamptz NOT NULL DEFAULT now(),
     role name NOT NULL DEFAULT session_user,
@@ -102,7 +106,7 @@ CREATE TABLE dossier.history (
     entry jsonb NOT NULL,
     prev text NOT NULL,
     hash text NOT NULL,
-    PRIMARY KEY (case_id, seq)
+    PRIMARY KEY (case_id, case_n, seq)
 );
 
 -- Whether the connected role may see a person (a case they have a role in, an event
@@ -189,7 +193,8 @@ ALTER TABLE dossier.history ENABLE ROW LEVEL SECURITY;
 -- Each case has its chain; '~ROLE' is a role's own chain, of changes to persons that
 -- have no case yet (a case id never begins with '~').
 CREATE POLICY members_read ON dossier.history FOR SELECT
-    USING (case_id IN ({_MEMBER}) OR case_id = '~' || session_user);
+    USING (case_n IN (SELECT n FROM dossier.cases WHERE id IN ({_MEMBER}))
+           OR case_id = '~' || session_user);
 CREATE POLICY writers_append ON dossier.history FOR INSERT
     WITH CHECK ((case_id IN ({_WRITER}) OR case_id = '~' || session_user)
                 AND role = session_user);
@@ -203,6 +208,16 @@ BEGIN
 END $$;
 CREATE TRIGGER add_owner AFTER INSERT ON dossier.cases
     FOR EACH ROW EXECUTE FUNCTION dossier.add_owner();
+
+-- An entry belongs to the case of that id that exists now.
+CREATE FUNCTION dossier.case_n() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.case_n := coalesce((SELECT n FROM dossier.cases WHERE id = NEW.case_id), 0);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER case_n BEFORE INSERT ON dossier.history
+    FOR EACH ROW EXECUTE FUNCTION dossier.case_n();
 
 -- History is never changed or removed, not even by its owner.
 CREATE FUNCTION dossier.append_only() RETURNS trigger
