@@ -8,6 +8,7 @@ the schema (`dossier.server.schema`), checked with raw SQL as each role.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -172,8 +173,9 @@ def test_history_is_append_only_even_for_the_database_owner(
     alice, owner = database("alice"), database("postgres")
     add_case(alice, "aleksanyan")
     alice.execute(
-        "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
-        " VALUES ('aleksanyan', 1, 'case add', '{}', '', 'h1')"
+        "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash) VALUES"
+        " ('aleksanyan', 1, 'case add', jsonb_build_object('time', dossier.entry_time()),"
+        " '', 'h1')"
     )
     for conn in (alice, owner):
         for statement in (
@@ -184,6 +186,22 @@ def test_history_is_append_only_even_for_the_database_owner(
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
     assert owner.execute("SELECT command FROM dossier.history").fetchall() == [("case add",)]
+
+
+def test_a_history_entry_carries_the_servers_time(database: Callable[[str], Any]) -> None:
+    import psycopg
+
+    alice = database("alice")
+    add_case(alice, "aleksanyan")
+    for forged in ("2001-01-01T00:00:00Z", None):
+        entry = {"time": forged} if forged else {}
+        with pytest.raises(psycopg.errors.CheckViolation, match="time is the server's"):
+            alice.execute(
+                "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
+                " VALUES ('aleksanyan', 1, 'case add', %s, '', 'h1')",
+                (json.dumps(entry),),
+            )
+        alice.rollback()
 
 
 def test_a_person_is_seen_through_a_case_or_an_event_that_names_them(

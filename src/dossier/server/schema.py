@@ -209,15 +209,26 @@ END $$;
 CREATE TRIGGER add_owner AFTER INSERT ON dossier.cases
     FOR EACH ROW EXECUTE FUNCTION dossier.add_owner();
 
--- An entry belongs to the case of that id that exists now.
-CREATE FUNCTION dossier.case_n() RETURNS trigger
+-- An entry's time is the server's: the start of the writing transaction, to the second,
+-- as dossier writes times. The client asks for it (entry_time) before it hashes the
+-- entry, and the trigger refuses any other, so no client can back- or post-date one.
+CREATE FUNCTION dossier.entry_time() RETURNS text
+    LANGUAGE sql STABLE AS $$
+    SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+-- And it belongs to the case of its id that exists now.
+CREATE FUNCTION dossier.stamp_entry() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF NEW.entry->>'time' IS DISTINCT FROM dossier.entry_time() THEN
+        RAISE EXCEPTION 'a history entry''s time is the server''s (%), not %',
+            dossier.entry_time(), NEW.entry->>'time' USING ERRCODE = 'check_violation';
+    END IF;
     NEW.case_n := coalesce((SELECT n FROM dossier.cases WHERE id = NEW.case_id), 0);
     RETURN NEW;
 END $$;
-CREATE TRIGGER case_n BEFORE INSERT ON dossier.history
-    FOR EACH ROW EXECUTE FUNCTION dossier.case_n();
+CREATE TRIGGER stamp_entry BEFORE INSERT ON dossier.history
+    FOR EACH ROW EXECUTE FUNCTION dossier.stamp_entry();
 
 -- History is never changed or removed, not even by its owner.
 CREATE FUNCTION dossier.append_only() RETURNS trigger
@@ -295,8 +306,8 @@ GRANT SELECT, INSERT (case_id, seq, command, entry, prev, hash) ON dossier.histo
 GRANT SELECT ON dossier.members, dossier.migrations TO {GROUP};
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
-    dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[])
-    TO {GROUP};
+    dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
+    dossier.entry_time() TO {GROUP};
 """
 
 

@@ -42,7 +42,7 @@ from dossier.errors import (
     Duplicate,
     NothingToDo,
 )
-from dossier.model import Case, Event, Person, now_iso
+from dossier.model import Case, Event, Person
 from dossier.server.connect import connect, shown, where
 from dossier.storage import lock_timeout
 from dossier.store.records import Outside, Records, Table, paused_gc
@@ -483,7 +483,9 @@ class ServerDossier(Records):
                 (chains,),
             )
         }
-        time, group = now_iso(), uuid.uuid4().hex
+        # The server's time, which its trigger checks: no client dates an entry.
+        row = cur.execute("SELECT dossier.entry_time()").fetchone()
+        time, group = str(row[0]) if row else "", uuid.uuid4().hex
         entries: list[tuple[str, dict[str, Any]]] = []
         for key in chains:
             a, r, b = pieces[key]
