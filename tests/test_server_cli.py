@@ -547,6 +547,26 @@ def test_psql_shows_no_role_in_a_case_one_cannot_see(sample: Team) -> None:
     assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
 
 
+def test_a_namesake_of_a_person_one_cannot_see_gets_the_next_id(
+    sample: Team, tmp_path: Path
+) -> None:
+    ok(sample.run("bob", "case", "add", "secret", "--title", "Secret"))
+    ok(sample.run("bob", "person", "add", "Olga Secret", "--case", "secret", "--role", "witness"))
+    added = json.loads(ok(sample.run("alice", "person", "add", "Olga Secret", "--json")).stdout)
+    assert added["id"] == "olga-secret-2"
+    # The importer too; a name alice sees is the person she sees (not a new one).
+    ok(sample.run("bob", "person", "add", "Ivan Hidden", "--case", "secret", "--role", "witness"))
+    rows = tmp_path / "persons.csv"
+    rows.write_text(
+        "name,case,role\nIvan Hidden,kudoyarov,witness\nOlga Secret,kudoyarov,witness\n",
+        encoding="utf-8",
+    )
+    ok(sample.run("alice", "import", str(rows)))
+    seen = sample.sql("SELECT id FROM dossier.persons WHERE id ~ '(olga-secret|ivan-hidden)'"
+                      " ORDER BY id", role="alice")  # fmt: skip
+    assert seen == [("ivan-hidden-2",), ("olga-secret-2",)]
+
+
 def test_a_one_case_report_after_a_copy_is_found_unchanged(team: Team, tmp_path: Path) -> None:
     db = str(tmp_path / "file.json")
     ok(CliRunner().invoke(app, ["--db", db, "import", *SAMPLE]))

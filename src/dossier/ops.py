@@ -10,7 +10,7 @@ written with a warning, by `contract.future_date`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, replace
 
 from dossier import contract, dates
@@ -199,11 +199,13 @@ def _clean_person(d: Records, person: Person) -> Person:
     )
 
 
-def free_person_id(d: Records, name: str) -> str:
-    """An id from the name, with -2, -3 … when it is taken."""
+def free_person_id(d: Records, name: str, also: Container[str] = ()) -> str:
+    """An id from the name, with -2, -3 … when it is taken: by a stored person (one the
+    reader cannot see included) or one of `also` (persons about to be added)."""
     base = slugify(name)
+    hidden = d.hidden_person_ids(base)
     candidate, n = base, 1
-    while candidate in d.persons:
+    while candidate in d.persons.raw or candidate in hidden or candidate in also:
         n += 1
         candidate = f"{base}-{n}"
     return candidate

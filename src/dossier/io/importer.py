@@ -45,7 +45,8 @@ from dossier.io.values import (
     split,
     unknown,
 )
-from dossier.model import new_event_ids, now_iso, slugify
+from dossier.model import new_event_ids, now_iso
+from dossier.ops import free_person_id
 from dossier.search import fold
 from dossier.store.records import Records, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
@@ -401,12 +402,7 @@ class _Planner:
         return stored[0] if stored else None
 
     def _free_id(self, name: str) -> str:
-        base = slugify(name)
-        candidate, n = base, 1
-        while candidate in self.d.persons.raw or candidate in self.persons:
-            n += 1
-            candidate = f"{base}-{n}"
-        return candidate
+        return free_person_id(self.d, name, self.persons)
 
     def _resolve(self, ref: str, field: str) -> str:
         if ref in self.d.persons.raw or ref in self.persons:

@@ -137,6 +137,13 @@ CREATE FUNCTION dossier.changes_person(person text) RETURNS boolean
 $$;
 -- Which of these event ids are taken, in any case: a new event's id must be free, and
 -- a taken id is all a non-member learns (as for a case id, by trying to create it).
+-- The person ids that are `base` or `base-N`: a new person's id made from a name must
+-- avoid those of persons the role cannot see too (a namesake gets -2, as in a file).
+CREATE FUNCTION dossier.taken_person_ids(base text) RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT id FROM dossier.persons
+    WHERE id = base OR (starts_with(id, base || '-') AND substr(id, length(base) + 2) ~ '^[0-9]+$')
+$$;
 CREATE FUNCTION dossier.taken_event_ids(ids text[]) RETURNS SETOF text
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT id FROM dossier.events WHERE id = ANY(ids)
@@ -289,6 +296,7 @@ REVOKE ALL ON FUNCTION dossier.may_manage(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.sees_person(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.changes_person(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.taken_event_ids(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.taken_person_ids(text) FROM PUBLIC;
 """,
     ),
 )
@@ -307,7 +315,7 @@ GRANT SELECT ON dossier.members, dossier.migrations TO {GROUP};
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
-    dossier.entry_time() TO {GROUP};
+    dossier.taken_person_ids(text), dossier.entry_time() TO {GROUP};
 """
 
 

@@ -237,6 +237,11 @@ class Records:
                             f" {found[0]}; nothing was changed"
                         )
 
+    def hidden_person_ids(self, base: str) -> set[str]:
+        """Ids of persons this reader cannot see that are `base` or `base-N`: a new
+        person's id avoids them too. A file hides none."""
+        return set()
+
     def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
         """Stored events of the other cases that custody figures for `cases` look at:
         where a person of theirs is also held or let go (custody.elsewhere). Of a file:

@@ -169,6 +169,13 @@ class ServerDossier(Records):
         finally:
             conn.close()
 
+    def hidden_person_ids(self, base: str) -> set[str]:
+        """Ids of persons the role cannot see that are `base` or `base-N` (the server
+        tells that an id is taken, and nothing else of the person)."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT dossier.taken_person_ids(%s)", (base,)).fetchall()
+        return {str(key) for (key,) in rows} - self.persons.raw.keys()
+
     def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
         """The custody starts and ends of other cases that name a person of `cases`'
         events: for a read of some cases, asked of the server when a figure needs
