@@ -567,6 +567,22 @@ def test_a_namesake_of_a_person_one_cannot_see_gets_the_next_id(
     assert seen == [("ivan-hidden-2",), ("olga-secret-2",)]
 
 
+def test_whoever_loses_a_case_loses_the_persons_they_added_to_it(sample: Team) -> None:
+    ok(sample.run("bob", "case", "add", "theirs", "--title", "Bob's"))
+    ok(sample.run("bob", "access", "grant", "theirs", "alice"))
+    ok(sample.run("alice", "person", "add", "Zed Witness", "--case", "theirs", "--role", "witness"))
+    ok(sample.run("alice", "person", "add", "Nobody Yet"))  # in no case: still hers
+    ok(sample.run("bob", "access", "revoke", "theirs", "alice"))
+    seen = json.loads(ok(sample.run("alice", "person", "list", "--json")).stdout)
+    assert "zed-witness" not in {p["id"] for p in seen}
+    assert "nobody-yet" in {p["id"] for p in seen}
+    assert sample.sql("SELECT id FROM dossier.persons WHERE id = 'zed-witness'", role="alice") == []
+    missing = sample.run("alice", "person", "show", "zed-witness")
+    assert (missing.exit_code, missing.stderr.startswith("Error: no person 'zed-witness'")) == (
+        1, True
+    )  # fmt: skip
+
+
 def test_a_one_case_report_after_a_copy_is_found_unchanged(team: Team, tmp_path: Path) -> None:
     db = str(tmp_path / "file.json")
     ok(CliRunner().invoke(app, ["--db", db, "import", *SAMPLE]))

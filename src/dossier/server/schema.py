@@ -110,13 +110,20 @@ CREATE TABLE dossier.history (
 );
 
 -- Whether the connected role may see a person (a case they have a role in, an event
--- that names them, or created them), and may change one: every case they have a role
+-- that names them, or created them and they are in no case yet), and may change one: every case they have a role
 -- in is one the role writes, since a person's record is part of each such case. With
 -- the owner's rights, so that the answer counts cases the role cannot see; a policy
 -- on persons, person_cases or event_persons calls these only for rows being written.
+-- A person in no case: no role, and no event names them.
+CREATE FUNCTION dossier.unlinked(person text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
+        AND NOT EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person)
+$$;
 CREATE FUNCTION dossier.sees_person(person text) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (SELECT 1 FROM dossier.persons WHERE id = person AND created_by = session_user)
+    SELECT (EXISTS (SELECT 1 FROM dossier.persons WHERE id = person
+                    AND created_by = session_user) AND dossier.unlinked(person))
         OR EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person
                    AND case_id IN ({_MEMBER}))
         OR EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person
@@ -135,8 +142,6 @@ CREATE FUNCTION dossier.changes_person(person text) RETURNS boolean
              OR EXISTS (SELECT 1 FROM dossier.persons WHERE id = person
                         AND created_by = session_user))
 $$;
--- Which of these event ids are taken, in any case: a new event's id must be free, and
--- a taken id is all a non-member learns (as for a case id, by trying to create it).
 -- The person ids that are `base` or `base-N`: a new person's id made from a name must
 -- avoid those of persons the role cannot see too (a namesake gets -2, as in a file).
 CREATE FUNCTION dossier.taken_person_ids(base text) RETURNS SETOF text
@@ -144,6 +149,8 @@ CREATE FUNCTION dossier.taken_person_ids(base text) RETURNS SETOF text
     SELECT id FROM dossier.persons
     WHERE id = base OR (starts_with(id, base || '-') AND substr(id, length(base) + 2) ~ '^[0-9]+$')
 $$;
+-- Which of these event ids are taken, in any case: a new event's id must be free, and
+-- a taken id is all a non-member learns (as for a case id, by trying to create it).
 CREATE FUNCTION dossier.taken_event_ids(ids text[]) RETURNS SETOF text
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT id FROM dossier.events WHERE id = ANY(ids)
@@ -183,10 +190,11 @@ CREATE POLICY writers_write ON dossier.person_cases FOR ALL
     WITH CHECK (case_id IN ({_WRITER}) AND dossier.sees_person(person_id));
 
 -- A person is seen through a case they have a role in or an event that names them
--- (and by whoever created them, before any link).
+-- (and by whoever created them while they are in no case: a creator who loses access
+-- to the person's cases loses the person too).
 ALTER TABLE dossier.persons ENABLE ROW LEVEL SECURITY;
 CREATE POLICY seen_through_cases ON dossier.persons FOR SELECT USING (
-    created_by = session_user
+    (created_by = session_user AND dossier.unlinked(id))
     OR id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_MEMBER}))
     OR id IN (SELECT person_id FROM dossier.event_persons WHERE case_id IN ({_MEMBER})));
 CREATE POLICY anyone_creates ON dossier.persons FOR INSERT
@@ -294,6 +302,7 @@ REVOKE ALL ON FUNCTION dossier.revoke_access(text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.access(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.may_manage(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.sees_person(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.unlinked(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.changes_person(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.taken_event_ids(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.taken_person_ids(text) FROM PUBLIC;
@@ -315,7 +324,7 @@ GRANT SELECT ON dossier.members, dossier.migrations TO {GROUP};
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
-    dossier.taken_person_ids(text), dossier.entry_time() TO {GROUP};
+    dossier.taken_person_ids(text), dossier.entry_time(), dossier.unlinked(text) TO {GROUP};
 """
 
 
