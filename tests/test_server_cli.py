@@ -583,6 +583,23 @@ def test_whoever_loses_a_case_loses_the_persons_they_added_to_it(sample: Team) -
     )  # fmt: skip
 
 
+def test_a_report_of_several_cases_names_them_and_verify_finds_its_hash(sample: Team) -> None:
+    report = " ".join(ok(sample.run("alice", "report", "aleksanyan", "kudoyarov")).stdout.split())
+    footer = "State hash (check with 'dossier verify --hash --case aleksanyan --case kudoyarov'):"
+    state = report.split(footer)[1].split()[0]
+    check = ["verify", "--hash", state, "--case", "aleksanyan", "--case", "kudoyarov", "--json"]
+    found = json.loads(ok(sample.run("alice", *check)).stdout)
+    assert (found["found"], found["current"], found["changes_since"]) == (True, True, [])
+    ok(sample.run("alice", "log", "khodorkovsky", "statement", "2011-10-12"))  # not reported
+    ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-13"))
+    found = json.loads(ok(sample.run("alice", *check)).stdout)
+    assert (found["found"], found["current"]) == (True, False)
+    assert [c["command"] for c in found["changes_since"]] == ["log kudoyarov statement 2011-10-13"]
+    # Without the cases, the combined hash of two of three cases is not found.
+    alone = sample.run("alice", "verify", "--hash", state, "--json")
+    assert json.loads(alone.stdout)["found"] is False
+
+
 def test_a_one_case_report_after_a_copy_is_found_unchanged(team: Team, tmp_path: Path) -> None:
     db = str(tmp_path / "file.json")
     ok(CliRunner().invoke(app, ["--db", db, "import", *SAMPLE]))

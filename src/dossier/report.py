@@ -131,6 +131,9 @@ class Report:
     # that verifies: shown in the heading and the footer.
     unverified: str | None = None
     chart: Chart | None = None  # the custody chart of every reported case, as named here
+    # The cases `verify --hash` must be told to find state_hash (a server's report of
+    # several cases); none for a file's.
+    state_cases: tuple[str, ...] = ()
 
     @property
     def redacted(self) -> bool:
@@ -141,6 +144,12 @@ class Report:
     def title(self) -> str:
         """The document title."""
         return "Dossier: " + "; ".join(s.case.title for s in self.sections)
+
+    @property
+    def verify_command(self) -> str:
+        """The command that checks the state hash: 'dossier verify --hash' (with
+        '--case ID' for each case a server's report of several cases shows)."""
+        return "dossier verify --hash" + "".join(f" --case {c}" for c in self.state_cases)
 
 
 class _Names:
@@ -274,6 +283,7 @@ def build(
         as_of=as_of,
         version=__version__,
         state_hash=d.state_hash().all,
+        state_cases=d.state_cases(),
         redacted_persons=len(hidden & shown_persons),
         redacted_events=redacted_events,
         include_confidential=include_confidential,

@@ -109,6 +109,11 @@ def verify(
         "--file",
         help="A PDF report: was the dossier in its state, and which of its records changed since.",
     ),
+    cases: list[str] | None = typer.Option(
+        None,
+        "--case",
+        help="With --hash: the cases of a server's report of several cases (as its footer says).",
+    ),
     accept: bool = typer.Option(
         False,
         "--accept",
@@ -143,7 +148,9 @@ def verify(
     d = load(ctx, verifying=True)
     problems = d.verify()
     current = d.state_hash().all
-    sighting = d.find_state(state) if state is not None else None
+    # A PDF says which cases it shows; a server finds their combined hash among those.
+    shown = cases or (copy.cases if copy is not None else [])
+    sighting = d.find_state(state, shown) if state is not None else None
     changed = courtcopy.changes(d, copy) if copy is not None else []
     if as_json:
         data: dict[str, Any] = {"ok": not problems, "state_hash": current, "problems": problems}

@@ -208,7 +208,7 @@ def render(report: Report, chart_file: str | None = None) -> str:
         + (" Redacted." if report.redacted else ""),
         "",
         *([f"**{escape(report.unverified.capitalize())}.**", ""] if report.unverified else []),
-        f"State hash (check with `dossier verify --hash`): `{report.state_hash}`",
+        f"State hash (check with `{report.verify_command}`): `{report.state_hash}`",
         "",
     ]
     return "\n".join(lines)

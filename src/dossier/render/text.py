@@ -204,5 +204,6 @@ def _render(report: Report) -> str:
     )
     if report.unverified:
         lines += _wrap(f"{report.unverified.upper()}.")
-    lines += ["State hash (check with 'dossier verify --hash'):", f"  {report.state_hash}", ""]
+    lines += _wrap(f"State hash (check with '{report.verify_command}'):", "  ", first="")
+    lines += [f"  {report.state_hash}", ""]
     return "\n".join(lines)

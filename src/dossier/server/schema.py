@@ -110,11 +110,11 @@ CREATE TABLE dossier.history (
 );
 
 -- Whether the connected role may see a person (a case they have a role in, an event
--- that names them, or created them and they are in no case yet), and may change one: every case they have a role
--- in is one the role writes, since a person's record is part of each such case. With
--- the owner's rights, so that the answer counts cases the role cannot see; a policy
--- on persons, person_cases or event_persons calls these only for rows being written.
--- A person in no case: no role, and no event names them.
+-- that names them, or created them and they are in no case yet), and may change one:
+-- every case they have a role in is one the role writes, since a person's record is
+-- part of each such case. With the owner's rights, so that the answer counts cases the
+-- role cannot see; a policy on persons, person_cases or event_persons calls these only
+-- for rows being written. (unlinked: a person in no case, by no role and no event.)
 CREATE FUNCTION dossier.unlinked(person text) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)

@@ -355,8 +355,9 @@ class Dossier(Records):
         by_seq = {e["seq"]: e for e in self.history}
         return {by_seq[seq]["undoes"] for seq in hist.stacks(self.history).undone}
 
-    def find_state(self, state: str) -> hist.Sighting | None:
-        """When the records were last in `state` (see `history.find_state`)."""
+    def find_state(self, state: str, cases: Collection[str] = ()) -> hist.Sighting | None:
+        """When the records were last in `state` (see `history.find_state`); the hash of
+        a file covers every record, whatever `cases` a report showed."""
         return hist.find_state(self.history, state)
 
     def verify(self) -> list[str]:

@@ -248,6 +248,11 @@ class Records:
         every event of the other cases."""
         return (r for r in self.events.raw.values() if r["case"] not in cases)
 
+    def state_cases(self) -> tuple[str, ...]:
+        """The cases `verify --hash` must be told (`--case`) to find the state hash of
+        what was read: none for a file, whose hash covers every record."""
+        return ()
+
     def state_hash(self) -> hist.StateHash:
         """The hash of the records (see `history.state_hash`)."""
         raise NotImplementedError

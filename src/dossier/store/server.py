@@ -292,16 +292,23 @@ class ServerDossier(Records):
         finally:
             conn.close()
 
-    def find_state(self, state: str) -> hist.Sighting | None:
+    def state_cases(self) -> tuple[str, ...]:
+        """The cases of a read of several (not every) case: their combined hash is found
+        only among theirs. One case's, or every case's, is found without."""
+        return tuple(self.scope) if self.scope is not None and len(self.scope) > 1 else ()
+
+    def find_state(self, state: str, cases: Collection[str] = ()) -> hist.Sighting | None:
         """When the records were last in `state` (8+ hex digits will do): a state hash
-        of one case, or one made by `combine` of one case or of every case seen, as
-        reports and `verify` show them; None if never."""
+        of one case, or one made by `combine` of one case, of every case seen or of
+        `cases` (a report's, `state_cases`), as reports and `verify` show them; None if
+        never."""
         wanted = state.strip().lower()
         if len(wanted) < 8:
             return None
         history = sorted(self.history, key=lambda e: (e["time"], e["case"], e["seq"]))
+        chosen = set(cases)
         now: dict[str, str] = {}
-        found: tuple[int, str | None, str] | None = None
+        found: tuple[int, Collection[str] | None, str] | None = None
         for position, entry in enumerate(history):
             case = entry["case"]
             if case.startswith("~"):
@@ -311,15 +318,17 @@ class ServerDossier(Records):
                 now.pop(case)
             # Every case seen first, so that one case's own hash names that case even
             # when it is the only case seen so far.
-            candidates: dict[str, str | None] = {combine(now): None}
-            candidates.update({entry["state"]: case, combine({case: entry["state"]}): case})
+            candidates: dict[str, Collection[str] | None] = {combine(now): None}
+            if case in chosen and chosen <= now.keys():
+                candidates[combine({c: now[c] for c in chosen})] = chosen
+            candidates.update({entry["state"]: {case}, combine({case: entry["state"]}): {case}})
             for candidate, which in candidates.items():
                 if candidate.startswith(wanted):
                     found = (position, which, candidate)
         if found is None:
             return None
         position, which, matched = found
-        since = tuple(e for e in history[position + 1 :] if which is None or e["case"] == which)
+        since = tuple(e for e in history[position + 1 :] if which is None or e["case"] in which)
         entry = {**history[position], "state": matched}
         return hist.Sighting(entry, current=not since, since=since)
 
