@@ -105,6 +105,16 @@ def test_arrest_then_release_is_one_period_counting_days_between() -> None:
     assert not periods[0].ongoing
 
 
+def test_the_first_years_of_the_calendar_have_a_pretrial_part_too() -> None:
+    """Dates of year 1 are valid: looking for a verdict that may fall in the period must
+    not reach before the first day there is (found by the exchange tests' generator)."""
+    periods, problems = held(
+        ev("a", "arrest", "0001-01"), ev("s", "sentence", "0001-03-02"), ev("r", "release", "0002")
+    )
+    assert problems == []
+    assert [(p.start, p.end, p.pretrial_days) for p in periods] == [("0001-01", "0002", 60)]
+
+
 def test_one_day_apart_is_one_day_and_the_same_day_is_zero() -> None:
     periods, _ = held(
         ev("a1", "arrest", "2010-01-01"),

@@ -597,7 +597,8 @@ class _Verdicts:
         the earliest, the latest day of the first over for certain, and whether one of
         those that may fall before `latest_end` is not known to the day."""
         firsts, dates = self.firsts, self.dates
-        low = bisect_left(firsts, first - _LONGEST)
+        earliest = first - _LONGEST if first.toordinal() > _LONGEST.days else datetime.date.min
+        low = bisect_left(firsts, earliest)
         sure = bisect_left(firsts, first, low)  # from here on, every one begins on or after
         straddling = [d for d in dates[low:sure] if d.last_day >= first]
         if not straddling and sure == len(dates):
