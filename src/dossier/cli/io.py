@@ -4,7 +4,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from dossier.io.importer import Source, Summary
     from dossier.store import Records
 
-FORMATS = ("auto", "json", "jsonl", "csv")
+FORMATS = ("auto", "json", "jsonl", "csv")  # import's
+EXPORTS = ("json", "jsonl", "csv", "ftm", "uwazi")
 # Show a progress bar when there is this much to read (and stderr is a terminal).
 PROGRESS_BYTES = 2_000_000
 
@@ -137,7 +138,12 @@ def progress_bar(size: int) -> Iterator[Callable[[int, int], None] | None]:
 
 def export(
     ctx: typer.Context,
-    fmt: str | None = typer.Option(None, "--format", help="json, jsonl or csv (default: from -o)."),
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        help="json, jsonl or csv (default: from -o); ftm (FollowTheMoney lines, for Aleph) or"
+        " uwazi (a folder of CSVs).",
+    ),
     kind: str = typer.Option("events", "--kind", help="For CSV: events, persons or cases."),
     case: list[str] | None = typer.Option(
         None, "--case", help="Only these cases (repeatable).", autocompletion=complete_case
@@ -149,7 +155,8 @@ def export(
         False, "--include-confidential", help="Also export confidential persons and events."
     ),
 ) -> None:
-    """Export the dossier: JSON or JSON Lines (everything), or CSV (one kind).
+    """Export the dossier: JSON or JSON Lines (everything), CSV (one kind), FtM entities
+    for Aleph, or a folder of CSVs for Uwazi. Partial dates keep their precision.
 
     Example: dossier export --format csv --kind persons -o persons.csv
     """
@@ -159,8 +166,10 @@ def export(
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in ("json", "jsonl", "csv") else "json"
-    if fmt not in ("json", "jsonl", "csv"):
-        raise typer.BadParameter("must be json, jsonl or csv", param_hint="--format")
+    if fmt not in EXPORTS:
+        raise typer.BadParameter(f"must be {', '.join(EXPORTS)}", param_hint="--format")
+    if fmt == "uwazi" and output is None:
+        raise typer.BadParameter("give the folder to write: -o FOLDER", param_hint="--output")
     if kind not in ("events", "persons", "cases"):
         raise typer.BadParameter("must be events, persons or cases", param_hint="--kind")
     refuse_own_file(ctx, output)
@@ -170,6 +179,9 @@ def export(
     records = ex.select(d, case or (), include_confidential=include_confidential)
     everything = ex.select(d, case or ()) if not include_confidential else records
     left_out = {k: len(everything[k]) - len(records[k]) for k in ("persons", "events")}
+    if fmt in ("ftm", "uwazi"):
+        _exchange(fmt, records, (left_out["persons"], left_out["events"]), len(d.history), output)
+        return
     if any(left_out.values()):
         typer.echo(
             f"Warning: {left_out['persons']} confidential person(s) and {left_out['events']}"
@@ -192,6 +204,45 @@ def export(
         warn([f"{output} is not encrypted"])
     counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())
     say(f"Wrote {output} ({fmt}: {counts if fmt != 'csv' else f'{len(records[kind])} {kind}'}).")
+
+
+def _exchange(
+    fmt: str,
+    records: dict[str, list[dict[str, Any]]],
+    left_out: tuple[int, int],
+    history: int,
+    output: Path | None,
+) -> None:
+    """`export --format ftm|uwazi`: the entities or the folder, then one line on stderr
+    per kind of loss."""
+    from dossier import dates
+    from dossier.io import ftm, uwazi
+    from dossier.storage import write_atomic
+
+    losses = ftm.Losses(history=history, confidential=left_out)
+    if fmt == "ftm":
+        entities = list(ftm.entities(records, dates.today(), losses))
+        chunks = list(ftm.to_ftm(iter(entities)))
+        if output is None:
+            sys.stdout.buffer.write(b"".join(chunks))
+            sys.stdout.flush()
+        else:
+            write_atomic(output, chunks, "export")
+        warn(losses.lines("FtM"))
+        if output is not None:
+            say(f"Wrote {output} (ftm: {len(entities)} entities).")
+        return
+    assert output is not None
+    if output.exists() and not output.is_dir():
+        from dossier.errors import InvalidValue
+
+        raise InvalidValue(f"{output} is a file; for uwazi, -o names the folder to write")
+    output.mkdir(parents=True, exist_ok=True)
+    for name, payload in uwazi.files(records).items():
+        write_atomic(output / name, payload, "export")
+    warn(losses.lines("Uwazi"))
+    counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())
+    say(f"Wrote {output}/ (uwazi: cases.csv, persons.csv, events.csv, README.txt; {counts}).")
 
 
 def copy(

@@ -1,0 +1,306 @@
+"""Export as FollowTheMoney (FtM) entities, the data model of Aleph: JSON lines of
+`{"id", "schema", "properties": {name: [values]}}`.
+
+Mapping (docs/interop.md): a case is a `CourtCase`, a person a `Person`, a role a
+`CourtCaseParty`, an event an `Event` (linked to its case by an `UnknownLink`,
+since FtM's `Event.courtCase` points at a party, not a case), and each custody
+or house-arrest period an `Event` of its own.
+
+Dates keep exactly their precision: FtM reads `2011-05` as a month, and a
+dossier never writes `2011-05-01` for it. FtM has no flag for an approximate
+(`~`) or uncertain (`?`) date, so the entity's `notes` say so, and the loss is
+counted. Entity ids are made from dossier ids (`dossier-case-aleksanyan`), so
+the same record gets the same id in every export and Aleph updates it rather
+than adding a copy.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from dossier.custody import Period, custody_stored
+from dossier.dates import stored
+
+_URL = re.compile(r"https?://\S+\Z")
+# The two-letter codes FtM's country type knows (ISO 3166-1 and a few of its own, such
+# as xk for Kosovo): a code outside them is kept as text, since FtM would drop it.
+_COUNTRY_CODES = """
+    ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn
+    bo bq br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cp cq cr cu cv cw cx cy
+    cz dd de dg dj dk dm do dz ec ee eg eh er es et eu fi fj fk fm fo fr ga gb gd ge gf gg
+    gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu ic id ie il im in io ip iq ir
+    is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma
+    mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl
+    no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc
+    sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz ta tc td tf tg th tj tk tl tm tn
+    to tr tt tv tw tz ua ug um un us uy uz va vc ve vg vi vn vu wf ws xk ye yt za zm zr zw
+    zz
+"""
+_COUNTRIES = frozenset(_COUNTRY_CODES.split())
+
+
+def entity_id(kind: str, *parts: str) -> str:
+    """The FtM id of a dossier record: the same in every export. Parts are joined by
+    ".", which no dossier id holds, so no two clash; FtM ids end in a letter or digit,
+    so an id ending in "-" (a slug may) gets ".0"."""
+    joined = ".".join(("dossier", kind, *parts))
+    return joined + ".0" if joined.endswith("-") else joined
+
+
+@dataclass
+class Losses:
+    """What an export could not carry as structured data, by kind, with counts."""
+
+    flags: int = 0  # dates marked ~ or ?: said in text
+    as_text: dict[str, int] = field(default_factory=dict)  # fields kept only as text
+    history: int = 0  # history entries: never exported
+    confidential: tuple[int, int] = (0, 0)  # persons, events left out
+
+    def text(self, what: str, count: int = 1) -> None:
+        """Count a field kept only as text."""
+        self.as_text[what] = self.as_text.get(what, 0) + count
+
+    def lines(self, target: str) -> list[str]:
+        """One line per kind of loss that happened (none when nothing was lost)."""
+        lines = []
+        if self.flags:
+            lines.append(
+                f"{self.flags} approximate (~) or uncertain (?) date(s): {target} has no"
+                " such flag; each entity's notes say so, and the date keeps its precision"
+            )
+        if self.as_text:
+            kept = ", ".join(f"{n} {what}" for what, n in sorted(self.as_text.items()))
+            lines.append(f"kept as text in notes, not as {target} properties: {kept}")
+        persons, events = self.confidential
+        if persons or events:
+            lines.append(
+                f"{persons} confidential person(s) and {events} confidential event(s) left"
+                " out; pass --include-confidential to export them"
+            )
+        if self.history:
+            lines.append(
+                f"{self.history} history entr{'y' if self.history == 1 else 'ies'} not"
+                f" exported: {target} has no change history; it stays in the dossier"
+            )
+        return lines
+
+
+# The years FtM's date type holds; a date outside them would be dropped by it.
+YEARS = range(1000, 3000)
+
+
+def ftm_date(edtf: str) -> str:
+    """A stored date as an FtM prefix date at exactly its precision ('2011-05')."""
+    return edtf.rstrip("~?")
+
+
+def _date(edtf: str | None, what: str, losses: Losses) -> tuple[list[str], list[str]]:
+    """The FtM value of a date, and the notes it needs: its ~ or ? said, or the whole
+    date when its year is one FtM cannot hold."""
+    if not edtf:
+        return [], []
+    notes = _flag(edtf, what, losses)
+    if int(edtf[:4]) in YEARS:
+        return [ftm_date(edtf)], notes
+    losses.text("date(s) outside the years FtM holds (1000-2999)")
+    return [], [*notes, f"The {what} is {stored(edtf).display()} (EDTF {edtf})."]
+
+
+def _flag(edtf: str | None, what: str, losses: Losses) -> list[str]:
+    """A note saying that `what` is approximate or uncertain, counted as a loss."""
+    if not edtf or edtf[-1] not in "~?":
+        return []
+    losses.flags += 1
+    kind = "approximate" if edtf.endswith("~") else "uncertain"
+    return [f"The {what} is {kind}: recorded as {stored(edtf).display()} (EDTF {edtf})."]
+
+
+def _sources(sources: list[str], losses: Losses) -> tuple[list[str], list[str]]:
+    """URLs for `sourceUrl`, and notes for citations that are not URLs."""
+    urls = [s for s in sources if _URL.match(s)]
+    cited = [f"Source: {s}" for s in sources if not _URL.match(s)]
+    if cited:
+        losses.text("citation(s) that are not URLs", len(cited))
+    return urls, cited
+
+
+def _country(code: str | None, what: str, losses: Losses) -> tuple[list[str], list[str]]:
+    """A code FtM knows for its country property, or a note saying the value."""
+    if not code:
+        return [], []
+    if code.lower() in _COUNTRIES:
+        return [code.lower()], []
+    losses.text(f"{what} value(s) that are not country codes")
+    return [], [f"{what.capitalize()}: {code}."]
+
+
+def _entity(id_: str, schema: str, properties: Mapping[str, list[str]]) -> dict[str, Any]:
+    return {
+        "id": id_,
+        "schema": schema,
+        "properties": {k: v for k, v in properties.items() if v},
+    }
+
+
+def _case(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
+    urls, cited = _sources(raw["sources"], losses)
+    country, said = _country(raw.get("jurisdiction"), "jurisdiction", losses)
+    return _entity(
+        entity_id("case", raw["id"]),
+        "CourtCase",
+        {
+            "name": [raw["title"]],
+            "summary": [raw["summary"]] if raw.get("summary") else [],
+            "country": country,
+            "status": [raw["status"]] if raw.get("status") else [],
+            "category": list(raw["charges"]),
+            "keywords": list(raw["tags"]),
+            "sourceUrl": urls,
+            "notes": [*said, *cited],
+        },
+    )
+
+
+def _person(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
+    urls, cited = _sources(raw["sources"], losses)
+    notes = [raw["notes"]] if raw.get("notes") else []
+    codes, said = _country(raw.get("nationality"), "nationality", losses)
+    notes += said
+    if raw["organizations"]:
+        notes.append(f"Organizations: {'; '.join(raw['organizations'])}.")
+        losses.text("list(s) of organizations")
+    born, said_born = _date(raw.get("born"), "birth date", losses)
+    died, said_died = _date(raw.get("died"), "death date", losses)
+    notes += said_born + said_died
+    return _entity(
+        entity_id("person", raw["id"]),
+        "Person",
+        {
+            "name": [raw["name"]],
+            "alias": list(raw["aliases"]),
+            "birthDate": born,
+            "deathDate": died,
+            "nationality": codes,
+            "sourceUrl": urls,
+            "notes": [*notes, *cited],
+        },
+    )
+
+
+def _parties(raw: Mapping[str, Any], cases: set[str]) -> Iterator[dict[str, Any]]:
+    for role in raw["roles"]:
+        if role["case"] in cases:
+            yield _entity(
+                entity_id("party", role["case"], raw["id"], role["role"]),
+                "CourtCaseParty",
+                {
+                    "case": [entity_id("case", role["case"])],
+                    "party": [entity_id("person", raw["id"])],
+                    "role": [role["role"]],
+                },
+            )
+
+
+def _title(type_: str, date: str, who: list[str]) -> str:
+    named = f" of {', '.join(who)}" if who else ""
+    return f"{type_.replace('_', ' ').capitalize()}{named}, {stored(date).display()}"
+
+
+def _event(
+    raw: Mapping[str, Any], names: Mapping[str, str], losses: Losses
+) -> Iterator[dict[str, Any]]:
+    urls, cited = _sources(raw["sources"], losses)
+    country, said = _country(raw.get("country"), "country", losses)
+    date, said_date = _date(raw["date"], "date", losses)
+    end, said_end = _date(raw.get("end"), "end date", losses)
+    notes = [*said_date, *said_end, *said]
+    for what, label in (("outcome", "Outcome"), ("term", "Term")):
+        if raw.get(what):
+            notes.append(f"{label}: {raw[what]}.")
+            losses.text(f"{what}(s)")
+    if raw.get("note"):
+        notes.append(raw["note"])
+    span = raw.get("end")
+    event_id = entity_id("event", raw["id"])
+    yield _entity(
+        event_id,
+        "Event",
+        {
+            "name": [_title(raw["type"], raw["date"], [names[p] for p in raw["persons"]])],
+            "date": date,
+            "startDate": date if span else [],
+            "endDate": end,
+            "location": [raw["place"]] if raw.get("place") else [],
+            "country": country,
+            "involved": [entity_id("person", p) for p in raw["persons"]],
+            "description": [raw["description"]] if raw.get("description") else [],
+            "sourceUrl": urls,
+            "recordId": [raw["id"]],
+            "notes": [*notes, *cited],
+        },
+    )
+    yield _entity(
+        entity_id("event-case", raw["id"]),
+        "UnknownLink",
+        {"subject": [event_id], "object": [entity_id("case", raw["case"])], "role": ["case"]},
+    )
+
+
+def _period(period: Period, name: str, as_of: datetime.date, losses: Losses) -> dict[str, Any]:
+    kind = "house arrest" if period.kind == "house_arrest" else "custody"
+    days = (
+        f"{period.days} days"
+        if period.days_min == period.days_max
+        else f"{period.days} days (between {period.days_min} and {period.days_max})"
+    )
+    if period.end is None:
+        told = f"ongoing as of {as_of.isoformat()}: {days}"
+    else:
+        told = f"{days}, ended by {(period.ended_by or 'release').replace('_', ' ')}"
+    start, said_start = _date(period.start, "start", losses)
+    end, said_end = _date(period.end, "end", losses)
+    return _entity(
+        entity_id(kind.replace(" ", "-"), period.person, period.start_event),
+        "Event",
+        {
+            "name": [f"{kind.capitalize()} of {name}"],
+            "startDate": start,
+            "endDate": end,
+            "location": list(period.facilities),
+            "involved": [entity_id("person", period.person)],
+            "summary": [f"{kind.capitalize()} from {stored(period.start).display()}: {told}."],
+            "recordId": [f"{period.kind}:{period.person}:{period.start_event}"],
+            "notes": [*said_start, *said_end],
+        },
+    )
+
+
+def entities(
+    records: Mapping[str, list[dict[str, Any]]], as_of: datetime.date, losses: Losses
+) -> Iterator[dict[str, Any]]:
+    """The FtM entities of `records` (as export.select gives them), custody periods
+    counted as of `as_of`; what cannot be carried is counted in `losses`."""
+    cases = {c["id"] for c in records["cases"]}
+    names = {p["id"]: p["name"] for p in records["persons"]}
+    for raw in records["cases"]:
+        yield _case(raw, losses)
+    for raw in records["persons"]:
+        yield _person(raw, losses)
+        yield from _parties(raw, cases)
+    for raw in records["events"]:
+        yield from _event(raw, names, losses)
+    held = custody_stored(list(names), records["events"], as_of)
+    for period in held.periods:
+        yield _period(period, names[period.person], as_of, losses)
+
+
+def to_ftm(entities: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    """JSON lines, one entity a line, as `ftm` and Aleph read them."""
+    for entity in entities:
+        yield orjson.dumps(entity) + b"\n"

@@ -1,0 +1,303 @@
+"""Exchange with Aleph (FollowTheMoney entities) and Uwazi (CSV per template): every
+entity valid for FtM, every reference resolved, no date more precise than the
+dossier's, stable ids, and Uwazi ranges that cover exactly a date's possible days."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from typer.testing import CliRunner
+
+from conftest import ROOT, SAMPLE, Run, Snapshot, skip_or_fail
+from dossier.cli.app import app
+from dossier.dates import stored
+from dossier.io import ftm, uwazi
+from dossier.io.export import select
+from dossier.store import Dossier
+from test_contract import build, dossiers
+
+FTM_PYTHON = Path(os.environ.get("DOSSIER_FTM_PYTHON", ROOT / ".venv" / "ftm" / "bin" / "python"))
+
+
+def ftm_problems(lines: bytes) -> list[str]:
+    """What the followthemoney package finds wrong with these entities (tests/ftm_check.py)."""
+    if not FTM_PYTHON.exists():
+        skip_or_fail(
+            f"followthemoney is not installed at {FTM_PYTHON} (make test installs it there;"
+            " it could not be installed on this machine)"
+        )
+    done = subprocess.run(
+        [str(FTM_PYTHON), str(ROOT / "tests" / "ftm_check.py")],
+        input=lines,
+        capture_output=True,
+        check=True,
+    )
+    problems: list[str] = json.loads(done.stdout)
+    return problems
+
+
+def entities_of(lines: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in lines.splitlines()]
+
+
+def unresolved(entities: list[dict[str, Any]]) -> list[str]:
+    """References (entity-valued properties) to ids not exported."""
+    ids = {e["id"] for e in entities}
+    refs = ("case", "party", "involved", "subject", "object")
+    return [
+        f"{e['id']}: {name} -> {value}"
+        for e in entities
+        for name in refs
+        for value in e["properties"].get(name, [])
+        if value not in ids
+    ]
+
+
+def at(edtf: str | None) -> list[str]:
+    """What an FtM date property holds for a stored date: it at its precision, or
+    nothing when its year is one FtM cannot hold (the notes say it then)."""
+    return [ftm.ftm_date(edtf)] if edtf and int(edtf[:4]) in ftm.YEARS else []
+
+
+def too_precise(entities: list[dict[str, Any]], records: dict[str, list[dict[str, Any]]]) -> list:
+    """Dates of an entity that are not exactly a date the dossier holds, at its precision."""
+    events = {r["id"]: r for r in records["events"]}
+    persons = {ftm.entity_id("person", r["id"]): r for r in records["persons"]}
+    recorded = {ftm.ftm_date(d) for r in records["events"] for d in (r["date"], r.get("end")) if d}
+    wrong = []
+    for e in entities:
+        props = e["properties"]
+        if e["schema"] == "Event" and e["id"].startswith("dossier.event."):
+            raw = events[props["recordId"][0]]
+            assert props.get("date", []) == at(raw["date"])
+            assert props.get("endDate", []) == at(raw.get("end"))
+            assert props.get("startDate", []) == (at(raw["date"]) if raw.get("end") else [])
+        elif e["schema"] == "Person":
+            raw = persons[e["id"]]
+            assert props.get("birthDate", []) == at(raw["born"])
+            assert props.get("deathDate", []) == at(raw["died"])
+        for name in ("date", "startDate", "endDate"):
+            for value in props.get(name, []):
+                if e["schema"] == "Event" and value not in recorded:
+                    wrong.append(f"{e['id']}: {name} {value} is no date of the dossier")
+    return wrong
+
+
+# FtM -----------------------------------------------------------------------------------
+
+
+def test_the_sample_dossier_as_ftm_entities(tmp_path: Path) -> None:
+    db, out = tmp_path / "db.json", tmp_path / "sample.ftm"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", str(db), "import", *SAMPLE]).exit_code == 0
+    result = runner.invoke(app, ["--db", str(db), "export", "--format", "ftm", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_bytes()
+    entities = entities_of(lines)
+    assert result.stdout == f"Wrote {out} (ftm: {len(entities)} entities).\n"
+    assert ftm_problems(lines) == []
+    assert unresolved(entities) == []
+    records = select(Dossier.load(db))
+    assert too_precise(entities, records) == []
+    schemas = {e["schema"] for e in entities}
+    assert schemas == {"CourtCase", "Person", "CourtCaseParty", "Event", "UnknownLink"}
+    assert len({e["id"] for e in entities}) == len(entities)
+    by_id = {e["id"]: e for e in entities}
+    case = by_id["dossier.case.aleksanyan"]["properties"]
+    assert case["country"] == ["ru"]
+    # Aleksanyan's custody: one period, from his arrest to his release on bail.
+    custody = [e for e in entities if e["id"].startswith("dossier.custody.vasily-aleksanyan.")]
+    assert len(custody) == 1
+    assert custody[0]["properties"]["involved"] == ["dossier.person.vasily-aleksanyan"]
+    # Two exports: the same ids, the same entities.
+    again = runner.invoke(app, ["--db", str(db), "export", "--format", "ftm"])
+    assert again.stdout_bytes == lines
+
+
+def test_a_partial_date_keeps_its_precision_and_its_flag_is_said(run: Run) -> None:
+    for args in (
+        ("case", "add", "aleksanyan", "--title", "Aleksanyan", "--jurisdiction", "SU"),
+        ("person", "add", "Vasily Aleksanyan", "--born", "circa 1971", "--nationality",
+         "Russian", "--case", "aleksanyan", "--role", "defendant"),
+        ("log", "aleksanyan", "arrest", "April 2006", "--person", "vasily-aleksanyan",
+         "--source", "Moscow City Court ruling of 7 April 2006"),
+        ("log", "aleksanyan", "release", "2008-12-30", "--person", "vasily-aleksanyan",
+         "--source", "https://example.org/bail"),
+        ("log", "aleksanyan", "hearing", "2008?", "--person", "vasily-aleksanyan",
+         "--confidential"),
+    ):  # fmt: skip
+        assert run(*args).exit_code == 0, args
+    result = run("export", "--format", "ftm")
+    assert result.exit_code == 0, result.output
+    entities = entities_of(result.stdout_bytes)
+    events = [e for e in entities if e["id"].startswith("dossier.event.")]
+    arrest = next(e for e in events if e["properties"]["name"][0].startswith("Arrest"))
+    assert arrest["properties"]["date"] == ["2006-04"]  # never 2006-04-01
+    assert arrest["properties"]["notes"] == ["Source: Moscow City Court ruling of 7 April 2006"]
+    person = next(e for e in entities if e["schema"] == "Person")["properties"]
+    assert person["birthDate"] == ["1971"]
+    assert person["notes"] == [
+        "Nationality: Russian.",
+        "The birth date is approximate: recorded as c. 1971 (EDTF 1971~).",
+    ]
+    custody = next(e for e in entities if e["id"].startswith("dossier.custody."))["properties"]
+    assert (custody["startDate"], custody["endDate"]) == (["2006-04"], ["2008-12-30"])
+    assert result.stderr.splitlines() == [
+        "Warning: 1 approximate (~) or uncertain (?) date(s): FtM has no such flag; each"
+        " entity's notes say so, and the date keeps its precision",
+        "Warning: kept as text in notes, not as FtM properties: 1 citation(s) that are not"
+        " URLs, 1 jurisdiction value(s) that are not country codes, 1 nationality value(s)"
+        " that are not country codes",
+        "Warning: 0 confidential person(s) and 1 confidential event(s) left out; pass"
+        " --include-confidential to export them",
+        "Warning: 5 history entries not exported: FtM has no change history; it stays in the"
+        " dossier",
+    ]
+    assert ftm_problems(result.stdout_bytes) == []
+    everything = run("export", "--format", "ftm", "--include-confidential")
+    assert len(entities_of(everything.stdout_bytes)) == len(entities) + 2  # event and link
+
+
+def test_generated_dossiers_as_ftm_entities(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Wide generated dossiers (odd names, every date form, roles in several cases):
+    each export's references resolve and its dates are the dossier's; then every entity
+    of every example goes to followthemoney in one run."""
+    made: list[dict[str, Any]] = []
+    as_of = stored("2026-12-05").first_day
+
+    @settings(max_examples=60, deadline=None)
+    @given(dossiers())
+    def one(generated: Any) -> None:
+        path = tmp_path_factory.mktemp("ftm") / "db.json"
+        build(path, generated)
+        records = select(Dossier.load(path))
+        entities = list(ftm.entities(records, as_of, ftm.Losses()))
+        assert unresolved(entities) == []
+        assert too_precise(entities, records) == []
+        assert len({e["id"] for e in entities}) == len(entities)
+        assert list(ftm.entities(records, as_of, ftm.Losses())) == entities  # stable
+        made.extend(entities)
+
+    one()
+    lines = b"".join(json.dumps(e).encode() + b"\n" for e in made)
+    assert ftm_problems(lines) == []
+
+
+# Uwazi ---------------------------------------------------------------------------------
+
+
+def read_folder(folder: Path) -> dict[str, list[dict[str, str]]]:
+    return {
+        name: list(csv.DictReader(io.StringIO((folder / f"{name}.csv").read_text("utf-8"))))
+        for name in ("cases", "persons", "events")
+    }
+
+
+def check_uwazi(tables: dict[str, list[dict[str, str]]], records: dict[str, list[Any]]) -> None:
+    for name, rows in tables.items():
+        titles = [r["title"] for r in rows]
+        assert len(set(titles)) == len(titles), name
+        assert all(t and "|" not in t for t in titles)
+        assert sorted(r["dossier_id"] for r in rows) == sorted(x["id"] for x in records[name])
+    cases = {r["title"] for r in tables["cases"]}
+    persons = {r["title"] for r in tables["persons"]}
+    by_id = {r["id"]: r for r in records["events"]}
+    for row in tables["events"]:
+        raw = by_id[row["dossier_id"]]
+        assert row["case"] in cases
+        assert all(p in persons for p in row["persons"].split("|") if p)
+        for column in ("date", "end"):
+            edtf = row[f"{column}_edtf"]
+            assert edtf == (raw.get(column) or "")  # the date as recorded, round trip
+            if edtf:
+                first, last = row[column].split(":")
+                date = stored(edtf)
+                assert first == date.first_day.strftime("%Y/%m/%d")
+                assert last == date.last_day.strftime("%Y/%m/%d")
+            else:
+                assert row[column] == ""
+
+
+def test_the_sample_dossier_as_uwazi_csvs(tmp_path: Path) -> None:
+    db, folder = tmp_path / "db.json", tmp_path / "uwazi"
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", str(db), "import", *SAMPLE]).exit_code == 0
+    result = runner.invoke(app, ["--db", str(db), "export", "--format", "uwazi", "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Wrote {folder}/ (uwazi: cases.csv, persons.csv, events.csv, README.txt; 3 cases,"
+        " 12 persons, 59 events).\n"
+    )
+    assert result.stderr == (
+        "Warning: 1 history entry not exported: Uwazi has no change history; it stays in the"
+        " dossier\n"
+    )
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.txt", "cases.csv", "events.csv", "persons.csv"
+    ]  # fmt: skip
+    tables = read_folder(folder)
+    check_uwazi(tables, select(Dossier.load(db)))
+    readme = " ".join((folder / "README.txt").read_text("utf-8").split())
+    for line in ('Template "Case" (cases.csv)', 'Template "Person" (persons.csv)',
+                 'Template "Event" (events.csv)', "YYYY/MM/DD"):  # fmt: skip
+        assert line in readme
+    for column in uwazi.EVENTS[2:]:
+        assert f"{column} (" in readme, column
+
+
+def test_uwazi_ranges_for_every_precision() -> None:
+    assert uwazi.date_range("2021-03") == "2021/03/01:2021/03/31"
+    assert uwazi.date_range("2024-02~") == "2024/02/01:2024/02/29"
+    assert uwazi.date_range("2008?") == "2008/01/01:2008/12/31"
+    assert uwazi.date_range("2009-11-16") == "2009/11/16:2009/11/16"
+    assert uwazi.date_range(None) == ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(dossiers())
+def test_a_generated_dossier_as_uwazi_csvs(generated: Any) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "db.json"
+        build(path, generated)
+        records = select(Dossier.load(path))
+        files = uwazi.files(records)
+        tables = {
+            name: list(csv.DictReader(io.StringIO(files[f"{name}.csv"].decode())))
+            for name in ("cases", "persons", "events")
+        }
+        check_uwazi(tables, records)
+
+
+def test_uwazi_needs_a_folder(tmp_path: Path, run: Run) -> None:
+    assert run("case", "add", "aleksanyan", "--title", "A").exit_code == 0
+    missing = run("export", "--format", "uwazi")
+    assert missing.exit_code == 2
+    assert "give the folder to write: -o FOLDER" in missing.stderr
+    file = tmp_path / "taken.txt"
+    file.write_text("x")
+    refused = run("export", "--format", "uwazi", "-o", str(file))
+    assert (refused.exit_code, refused.stderr) == (
+        1, f"Error: {file} is a file; for uwazi, -o names the folder to write\n"
+    )  # fmt: skip
+    unknown = run("export", "--format", "aleph")
+    assert unknown.exit_code == 2
+    assert "must be json, jsonl, csv, ftm, uwazi" in unknown.stderr
+
+
+@pytest.mark.parametrize("fmt", ["ftm", "uwazi"])
+def test_exports_leave_the_dossier_alone(run: Run, db: Path, fmt: str, tmp_path: Path) -> None:
+    assert run("case", "add", "aleksanyan", "--title", "A").exit_code == 0
+    before = Snapshot.of(db)
+    result = run("export", "--format", fmt, "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    before.assert_unchanged()
