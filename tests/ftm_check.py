@@ -3,7 +3,8 @@ separate environment that `make test` gives it (.venv/ftm), not imported by the 
 
 Reads entities as JSON lines on stdin; prints a JSON list of problems ([] when every
 entity is valid): an unknown schema or property, a value FtM's own validation
-refuses, a required property missing, a date, country or entity id that FtM's
+refuses, an entity id it refuses (or longer than its 200 characters), a required
+property missing, a date, country or entity id that FtM's
 cleaning would change (so that it would store something else), or a value of a
 type cleaning would drop.
 """
@@ -12,6 +13,7 @@ import json
 import sys
 
 from followthemoney import model
+from followthemoney.types import registry
 
 KEPT_AS_IS = {"date", "country", "entity"}
 
@@ -25,6 +27,9 @@ for number, line in enumerate(sys.stdin, 1):
         continue
     if schema.abstract:
         problems.append(f"{where}: abstract schema {schema.name}")
+    entity_type = registry.entity
+    if not entity_type.validate(entity.get("id", "")) or len(entity["id"]) > 200:
+        problems.append(f"{where}: FtM refuses the id")
     properties = entity.get("properties", {})
     try:
         schema.validate({"properties": properties})

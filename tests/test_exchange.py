@@ -158,8 +158,7 @@ def test_a_partial_date_keeps_its_precision_and_its_flag_is_said(run: Run) -> No
         " that are not country codes",
         "Warning: 0 confidential person(s) and 1 confidential event(s) left out; pass"
         " --include-confidential to export them",
-        "Warning: 5 history entries not exported: FtM has no change history; it stays in the"
-        " dossier",
+        "Warning: the dossier's history (5 entries) is not exported: FtM has no change history",
     ]
     assert ftm_problems(result.stdout_bytes) == []
     everything = run("export", "--format", "ftm", "--include-confidential")
@@ -215,15 +214,28 @@ def check_uwazi(tables: dict[str, list[dict[str, str]]], records: dict[str, list
         assert row["case"] in cases
         assert all(p in persons for p in row["persons"].split("|") if p)
         for column in ("date", "end"):
-            edtf = row[f"{column}_edtf"]
-            assert edtf == (raw.get(column) or "")  # the date as recorded, round trip
-            if edtf:
-                first, last = row[column].split(":")
-                date = stored(edtf)
-                assert first == date.first_day.strftime("%Y/%m/%d")
-                assert last == date.last_day.strftime("%Y/%m/%d")
-            else:
-                assert row[column] == ""
+            covers(row[column], row[f"{column}_edtf"], raw.get(column))
+    by_person = {r["id"]: r for r in records["persons"]}
+    for row in tables["persons"]:
+        raw = by_person[row["dossier_id"]]
+        for column in ("born", "died"):
+            covers(row[column], row[f"{column}_edtf"], raw.get(column))
+        assert all(c in cases for c in row["cases"].split("|") if c)
+        assert len([r for r in row["roles"].split("|") if r]) == len(raw["roles"])
+
+
+def covers(cell: str, edtf_cell: str, stored_date: str | None) -> None:
+    """The range covers exactly the date's possible days; the EDTF cell is the date."""
+    assert edtf_cell == (stored_date or "")  # the date as recorded, round trip
+    if not stored_date:
+        assert cell == ""
+        return
+    date = stored(stored_date)
+    first, last = date.first_day, date.last_day
+    assert cell == (
+        f"{first.year:04d}/{first.month:02d}/{first.day:02d}:"
+        f"{last.year:04d}/{last.month:02d}/{last.day:02d}"
+    )
 
 
 def test_the_sample_dossier_as_uwazi_csvs(tmp_path: Path) -> None:
@@ -237,8 +249,9 @@ def test_the_sample_dossier_as_uwazi_csvs(tmp_path: Path) -> None:
         " 12 persons, 59 events).\n"
     )
     assert result.stderr == (
-        "Warning: 1 history entry not exported: Uwazi has no change history; it stays in the"
-        " dossier\n"
+        "Warning: changed to fit Uwazi: 2 title(s) shared by several records, given their"
+        " dossier id\n"
+        "Warning: the dossier's history (1 entry) is not exported: Uwazi has no change history\n"
     )
     assert sorted(p.name for p in folder.iterdir()) == [
         "README.txt", "cases.csv", "events.csv", "persons.csv"
@@ -258,6 +271,8 @@ def test_uwazi_ranges_for_every_precision() -> None:
     assert uwazi.date_range("2024-02~") == "2024/02/01:2024/02/29"
     assert uwazi.date_range("2008?") == "2008/01/01:2008/12/31"
     assert uwazi.date_range("2009-11-16") == "2009/11/16:2009/11/16"
+    assert uwazi.date_range("0001-01") == "0001/01/01:0001/01/31"
+    assert uwazi.date_range("0999?") == "0999/01/01:0999/12/31"
     assert uwazi.date_range(None) == ""
 
 
@@ -270,7 +285,7 @@ def test_a_generated_dossier_as_uwazi_csvs(generated: Any) -> None:
         path = Path(folder) / "db.json"
         build(path, generated)
         records = select(Dossier.load(path))
-        files = uwazi.files(records)
+        files = uwazi.files(records, ftm.Losses())
         tables = {
             name: list(csv.DictReader(io.StringIO(files[f"{name}.csv"].decode())))
             for name in ("cases", "persons", "events")
@@ -301,3 +316,76 @@ def test_exports_leave_the_dossier_alone(run: Run, db: Path, fmt: str, tmp_path:
     result = run("export", "--format", fmt, "-o", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     before.assert_unchanged()
+
+
+def test_uwazi_titles_stay_unique_whatever_the_names() -> None:
+    """Namesakes get their ids, and a name that looks like a namesake's new title does
+    not meet it; `|` in a title becomes `/`. Both are said."""
+    records: dict[str, list[dict[str, Any]]] = {
+        "cases": [{"id": "c", "title": "C|D", "summary": None, "jurisdiction": None,
+                   "status": "open", "charges": [], "tags": [], "sources": []}],
+        "persons": [
+            {"id": key, "name": name, "aliases": [], "born": None, "died": None,
+             "nationality": None, "organizations": [], "notes": None, "sources": [],
+             "confidential": False, "roles": [{"case": "c", "role": "witness"}]}
+            for key, name in (("a", "A"), ("a-2", "A"), ("a-a", "A (a)"))
+        ],
+        "events": [],
+    }  # fmt: skip
+    losses = ftm.Losses()
+    files = uwazi.files(records, losses)
+    rows = list(csv.DictReader(io.StringIO(files["persons.csv"].decode())))
+    titles = [r["title"] for r in rows]
+    assert len(set(titles)) == 3, titles
+    assert titles == ["A (a) (a)", "A (a-2)", "A (a) (a-a)"]
+    assert rows[0]["roles"] == "C/D: witness"
+    assert losses.lines("Uwazi") == [
+        "changed to fit Uwazi: 3 title(s) shared by several records, given their dossier"
+        " id, 1 title(s) with | written as /"
+    ]
+
+
+def test_a_confidential_release_leaves_no_false_custody_in_ftm(run: Run, tmp_path: Path) -> None:
+    """Without the (confidential) release, the period would be told as still running:
+    it is left out, said, and nothing of the release or its person shows."""
+    for args in (
+        ("case", "add", "c", "--title", "C"),
+        ("person", "add", "Ivan Open", "--case", "c", "--role", "defendant"),
+        ("person", "add", "Olga Secret", "--case", "c", "--role", "witness", "--confidential"),
+        ("log", "c", "arrest", "2007-01-10", "--person", "ivan-open"),
+        ("log", "c", "release", "2007-03-01", "--person", "ivan-open", "--place", "Hidden Gate",
+         "--confidential"),
+        ("log", "c", "hearing", "2007-02-01", "--person", "ivan-open", "--person",
+         "olga-secret"),
+    ):  # fmt: skip
+        assert run(*args).exit_code == 0, args
+    result = run("export", "--format", "ftm")
+    assert result.exit_code == 0, result.output
+    assert "custody" not in result.stdout
+    for secret in ("Olga", "olga-secret", "Hidden Gate", "2007-03-01"):
+        assert secret not in result.stdout, secret
+    assert (
+        "Warning: 1 custody period(s) left out: a confidential event starts, ends or continues"
+        " them, and without it they would be told wrong"
+    ) in result.stderr.splitlines()
+    folder = run("export", "--format", "uwazi", "-o", str(tmp_path / "uwazi-out"))
+    assert folder.exit_code == 0, folder.output
+    written = "".join(p.read_text("utf-8") for p in (tmp_path / "uwazi-out").glob("*.csv"))
+    for secret in ("Olga", "olga-secret", "Hidden Gate", "2007-03-01"):
+        assert secret not in written, secret
+    everything = run("export", "--format", "ftm", "--include-confidential")
+    assert "dossier.custody.ivan-open." in everything.stdout
+    assert "Olga Secret" in everything.stdout
+
+
+def test_a_long_id_is_cut_to_what_ftm_takes_and_stays_unique() -> None:
+    long = "-".join(["konstantin"] * 30)
+    ids = {ftm.entity_id("person", long + suffix) for suffix in ("", "-2", "-3")}
+    assert len(ids) == 3
+    assert all(len(i) <= ftm.ID_LENGTH and i[-1].isalnum() for i in ids)
+    assert ftm.entity_id("case", "a-") == "dossier.case.a-.0"
+    lines = b"".join(
+        json.dumps({"id": i, "schema": "Person", "properties": {"name": ["K"]}}).encode() + b"\n"
+        for i in sorted(ids)
+    )
+    assert ftm_problems(lines) == []

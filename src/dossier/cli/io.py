@@ -165,7 +165,7 @@ def export(
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
-        fmt = suffix if suffix in ("json", "jsonl", "csv") else "json"
+        fmt = suffix if suffix in ("json", "jsonl", "csv", "ftm") else "json"
     if fmt not in EXPORTS:
         raise typer.BadParameter(f"must be {', '.join(EXPORTS)}", param_hint="--format")
     if fmt == "uwazi" and output is None:
@@ -180,7 +180,7 @@ def export(
     everything = ex.select(d, case or ()) if not include_confidential else records
     left_out = {k: len(everything[k]) - len(records[k]) for k in ("persons", "events")}
     if fmt in ("ftm", "uwazi"):
-        _exchange(fmt, records, (left_out["persons"], left_out["events"]), len(d.history), output)
+        _exchange(fmt, records, everything, len(d.history), output)
         return
     if any(left_out.values()):
         typer.echo(
@@ -209,7 +209,7 @@ def export(
 def _exchange(
     fmt: str,
     records: dict[str, list[dict[str, Any]]],
-    left_out: tuple[int, int],
+    everything: dict[str, list[dict[str, Any]]],
     history: int,
     output: Path | None,
 ) -> None:
@@ -219,9 +219,10 @@ def _exchange(
     from dossier.io import ftm, uwazi
     from dossier.storage import write_atomic
 
-    losses = ftm.Losses(history=history, confidential=left_out)
+    left_out = tuple(len(everything[k]) - len(records[k]) for k in ("persons", "events"))
+    losses = ftm.Losses(history=history, confidential=(left_out[0], left_out[1]))
     if fmt == "ftm":
-        entities = list(ftm.entities(records, dates.today(), losses))
+        entities = list(ftm.entities(records, dates.today(), losses, everything))
         chunks = list(ftm.to_ftm(iter(entities)))
         if output is None:
             sys.stdout.buffer.write(b"".join(chunks))
@@ -238,7 +239,7 @@ def _exchange(
 
         raise InvalidValue(f"{output} is a file; for uwazi, -o names the folder to write")
     output.mkdir(parents=True, exist_ok=True)
-    for name, payload in uwazi.files(records).items():
+    for name, payload in uwazi.files(records, losses).items():
         write_atomic(output / name, payload, "export")
     warn(losses.lines("Uwazi"))
     counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())

@@ -9,7 +9,7 @@ or house-arrest period an `Event` of its own.
 Dates keep exactly their precision: FtM reads `2011-05` as a month, and a
 dossier never writes `2011-05-01` for it. FtM has no flag for an approximate
 (`~`) or uncertain (`?`) date, so the entity's `notes` say so, and the loss is
-counted. Entity ids are made from dossier ids (`dossier-case-aleksanyan`), so
+counted. Entity ids are made from dossier ids (`dossier.case.aleksanyan`), so
 the same record gets the same id in every export and Aleph updates it rather
 than adding a copy.
 """
@@ -17,6 +17,7 @@ than adding a copy.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,11 +46,18 @@ _COUNTRY_CODES = """
 _COUNTRIES = frozenset(_COUNTRY_CODES.split())
 
 
+ID_LENGTH = 200  # FtM's longest entity id
+
+
 def entity_id(kind: str, *parts: str) -> str:
     """The FtM id of a dossier record: the same in every export. Parts are joined by
     ".", which no dossier id holds, so no two clash; FtM ids end in a letter or digit,
-    so an id ending in "-" (a slug may) gets ".0"."""
+    so an id ending in "-" (a slug may) gets ".0"; one longer than FtM takes is cut
+    and ends in a digest of the whole."""
     joined = ".".join(("dossier", kind, *parts))
+    if len(joined) > ID_LENGTH:
+        digest = hashlib.sha256(joined.encode()).hexdigest()[:32]
+        return f"{joined[: ID_LENGTH - 33].rstrip('.-')}.{digest}"
     return joined + ".0" if joined.endswith("-") else joined
 
 
@@ -59,12 +67,18 @@ class Losses:
 
     flags: int = 0  # dates marked ~ or ?: said in text
     as_text: dict[str, int] = field(default_factory=dict)  # fields kept only as text
+    changed: dict[str, int] = field(default_factory=dict)  # values changed to fit
     history: int = 0  # history entries: never exported
     confidential: tuple[int, int] = (0, 0)  # persons, events left out
+    periods: int = 0  # custody periods left out: a confidential event changes them
 
     def text(self, what: str, count: int = 1) -> None:
         """Count a field kept only as text."""
         self.as_text[what] = self.as_text.get(what, 0) + count
+
+    def change(self, what: str, count: int = 1) -> None:
+        """Count values changed to fit the target."""
+        self.changed[what] = self.changed.get(what, 0) + count
 
     def lines(self, target: str) -> list[str]:
         """One line per kind of loss that happened (none when nothing was lost)."""
@@ -77,16 +91,25 @@ class Losses:
         if self.as_text:
             kept = ", ".join(f"{n} {what}" for what, n in sorted(self.as_text.items()))
             lines.append(f"kept as text in notes, not as {target} properties: {kept}")
+        if self.changed:
+            done = ", ".join(f"{n} {what}" for what, n in sorted(self.changed.items()))
+            lines.append(f"changed to fit {target}: {done}")
         persons, events = self.confidential
         if persons or events:
             lines.append(
                 f"{persons} confidential person(s) and {events} confidential event(s) left"
                 " out; pass --include-confidential to export them"
             )
+        if self.periods:
+            lines.append(
+                f"{self.periods} custody period(s) left out: a confidential event starts, ends"
+                " or continues them, and without it they would be told wrong"
+            )
         if self.history:
             lines.append(
-                f"{self.history} history entr{'y' if self.history == 1 else 'ies'} not"
-                f" exported: {target} has no change history; it stays in the dossier"
+                f"the dossier's history ({self.history} entr"
+                f"{'y' if self.history == 1 else 'ies'}) is not exported: {target} has no"
+                " change history"
             )
         return lines
 
@@ -263,8 +286,9 @@ def _period(period: Period, name: str, as_of: datetime.date, losses: Losses) -> 
         told = f"ongoing as of {as_of.isoformat()}: {days}"
     else:
         told = f"{days}, ended by {(period.ended_by or 'release').replace('_', ' ')}"
-    start, said_start = _date(period.start, "start", losses)
-    end, said_end = _date(period.end, "end", losses)
+    # The dates are its events': their flags were counted with them.
+    start, said_start = _date(period.start, "start", Losses())
+    end, said_end = _date(period.end, "end", Losses())
     return _entity(
         entity_id(kind.replace(" ", "-"), period.person, period.start_event),
         "Event",
@@ -282,10 +306,19 @@ def _period(period: Period, name: str, as_of: datetime.date, losses: Losses) -> 
 
 
 def entities(
-    records: Mapping[str, list[dict[str, Any]]], as_of: datetime.date, losses: Losses
+    records: Mapping[str, list[dict[str, Any]]],
+    as_of: datetime.date,
+    losses: Losses,
+    everything: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The FtM entities of `records` (as export.select gives them), custody periods
-    counted as of `as_of`; what cannot be carried is counted in `losses`."""
+    counted as of `as_of`; what cannot be carried is counted in `losses`.
+
+    `everything`: the same selection with its confidential records, when some were
+    left out. A custody period is exported only as the whole record tells it: one that
+    a withheld event would start, end or change (a confidential release would leave it
+    "ongoing") is left out and counted, and nothing of the withheld event is told.
+    """
     cases = {c["id"] for c in records["cases"]}
     names = {p["id"]: p["name"] for p in records["persons"]}
     for raw in records["cases"]:
@@ -296,8 +329,22 @@ def entities(
     for raw in records["events"]:
         yield from _event(raw, names, losses)
     held = custody_stored(list(names), records["events"], as_of)
+    whole = held
+    if everything is not None and len(everything["events"]) != len(records["events"]):
+        whole = custody_stored(list(names), everything["events"], as_of)
+    told = {_told(p) for p in whole.periods}
     for period in held.periods:
-        yield _period(period, names[period.person], as_of, losses)
+        if _told(period) in told:
+            yield _period(period, names[period.person], as_of, losses)
+        else:
+            losses.periods += 1
+
+
+def _told(period: Period) -> tuple[Any, ...]:
+    """What a period says, but its facilities (a withheld transfer may add one)."""
+    return (period.person, period.kind, period.start, period.end, period.start_event,
+            period.end_event, period.days, period.days_min, period.days_max,
+            period.pretrial_days, period.ended_by)  # fmt: skip
 
 
 def to_ftm(entities: Iterator[dict[str, Any]]) -> Iterator[bytes]:

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dossier.dates import stored
+from dossier.io.ftm import Losses
 from dossier.vocab import EVENT_TYPES
 
 DATE_FORMAT = "YYYY/MM/DD"  # the instance's date format Uwazi must be set to
@@ -38,21 +39,44 @@ def date_range(edtf: str | None) -> str:
     if not edtf:
         return ""
     date = stored(edtf)
-    return f"{date.first_day:%Y/%m/%d}:{date.last_day:%Y/%m/%d}"
+    return f"{_day(date.first_day)}:{_day(date.last_day)}"
 
 
-def _titles(records: list[dict[str, Any]], title: Any) -> dict[str, str]:
-    """Each record's title by id, unique within the file: a title two records share
-    gets the dossier id added to each. `|` separates values, so it is replaced."""
-    wanted = {r["id"]: str(title(r)).replace("|", "/") for r in records}
-    seen: dict[str, int] = {}
-    for text in wanted.values():
-        seen[text] = seen.get(text, 0) + 1
-    return {key: text if seen[text] == 1 else f"{text} ({key})" for key, text in wanted.items()}
+def _day(day: Any) -> str:
+    # Not strftime: its %Y does not pad a year before 1000 on every platform.
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
 
 
-def _roles(person: Mapping[str, Any], cases: Mapping[str, str]) -> list[dict[str, str]]:
-    return [role for role in person["roles"] if role["case"] in cases]
+def _titles(records: list[dict[str, Any]], title: Any, losses: Losses) -> dict[str, str]:
+    """Each record's title by id, unique within the file: a title several records
+    share gets each one's dossier id added, again until none is shared (so "A (a)"
+    and a namesake's "A" made "A (a)" do not meet). `|` separates values, so a title's
+    becomes `/`. Both are counted in `losses`."""
+    titles: dict[str, str] = {}
+    for record in records:
+        text = str(title(record))
+        if "|" in text:
+            losses.change("title(s) with | written as /")
+            text = text.replace("|", "/")
+        titles[record["id"]] = text
+    marked: set[str] = set()
+    while True:
+        seen: dict[str, list[str]] = {}
+        for key, text in titles.items():
+            seen.setdefault(text, []).append(key)
+        shared = [key for keys in seen.values() if len(keys) > 1 for key in keys]
+        if not shared:
+            break
+        for key in shared:
+            titles[key] = f"{titles[key]} ({key})"
+            marked.add(key)
+    if marked:
+        losses.change("title(s) shared by several records, given their dossier id", len(marked))
+    return titles
+
+
+def _roles(person: Mapping[str, Any]) -> list[dict[str, str]]:
+    return list(person["roles"])  # export.select keeps the roles in the exported cases
 
 
 def _joined(values: list[str]) -> str:
@@ -68,16 +92,18 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def files(records: Mapping[str, list[dict[str, Any]]]) -> dict[str, bytes]:
-    """The folder's files by name: cases.csv, persons.csv, events.csv, README.txt."""
-    case_titles = _titles(records["cases"], lambda r: r["title"])
-    person_titles = _titles(records["persons"], lambda r: r["name"])
+def files(records: Mapping[str, list[dict[str, Any]]], losses: Losses) -> dict[str, bytes]:
+    """The folder's files by name: cases.csv, persons.csv, events.csv, README.txt; what
+    the titles could not keep is counted in `losses`."""
+    case_titles = _titles(records["cases"], lambda r: r["title"], losses)
+    person_titles = _titles(records["persons"], lambda r: r["name"], losses)
     event_titles = _titles(
         records["events"],
         lambda r: (
             f"{stored(r['date']).display()} {r['type'].replace('_', ' ')}: "
-            + (", ".join(person_titles[p] for p in r["persons"]) or r["case"])
+            + (", ".join(person_titles[p] for p in r["persons"]) or case_titles[r["case"]])
         ),
+        losses,
     )
     cases = [
         {
@@ -104,10 +130,9 @@ def files(records: Mapping[str, list[dict[str, Any]]]) -> dict[str, bytes]:
             "nationality": r.get("nationality") or "",
             "organizations": _joined(r["organizations"]),
             "notes": r.get("notes") or "",
-            "cases": _joined(
-                [case_titles[x["case"]] for x in r["roles"] if x["case"] in case_titles]
-            ),
-            "roles": _joined([x["role"] for x in r["roles"] if x["case"] in case_titles]),
+            "cases": _joined(list(dict.fromkeys(case_titles[x["case"]] for x in _roles(r)))),
+            # Text, not a multiselect: a role means something only with its case.
+            "roles": _joined([f"{case_titles[x['case']]}: {x['role']}" for x in _roles(r)]),
             "sources": _joined(r["sources"]),
             "confidential": "yes" if r.get("confidential") else "",
         }
@@ -160,7 +185,8 @@ Template "Person" (persons.csv)
   dossier_id (text), aliases (rich text), born (date range), born_edtf (text),
   died (date range), died_edtf (text), nationality (text), organizations
   (multiselect), notes (rich text), cases (relationship to "Case"), roles
-  (multiselect), sources (rich text), confidential (text)
+  (rich text: "case title: role", several separated by |), sources (rich text),
+  confidential (text)
 
 Template "Event" (events.csv)
   dossier_id (text), case (relationship to "Case"), type (select), date (date
@@ -176,6 +202,11 @@ column holds the date exactly as the dossier recorded it (EDTF: 2021-03,
 cannot say "approximate" or "uncertain".
 
 Several values in one cell are separated by |. A title that two records share
-has the dossier id added, so that relationships name one entity. Event types:
-{_TYPES}.
+has the dossier id added, so that relationships name one entity; titles may
+change between exports as namesakes come and go, so match entities by
+dossier_id. An event with no person is titled by its case.
+
+The cells are written as Uwazi reads them, not escaped for spreadsheets: a cell
+beginning with = + - or @ would run as a formula in one, so open these files
+in a spreadsheet only as text. Event types: {_TYPES}.
 """
