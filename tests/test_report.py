@@ -368,6 +368,7 @@ FIRST_LINE = {
 }
 
 
+@pytest.mark.plain_only("view options over records already read: the store takes no part")
 @pytest.mark.parametrize(
     ("name", "options", "fmt"),
     [

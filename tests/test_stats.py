@@ -571,6 +571,7 @@ def test_timeline_needs_a_case_or_a_person(run: Run) -> None:
     assert "give a CASE, or --person, or both" in result.stderr
 
 
+@pytest.mark.plain_only("view options over records already read: the store takes no part")
 @pytest.mark.parametrize(
     ("options", "shown"),
     [

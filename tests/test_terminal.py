@@ -369,6 +369,7 @@ ODD = [
 ]
 
 
+@pytest.mark.plain_only("view options over records already read: the store takes no part")
 @pytest.mark.parametrize("width", WIDTHS)
 def test_odd_data_at_every_width(run: Run, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import shlex
