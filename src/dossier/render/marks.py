@@ -9,10 +9,13 @@ the terminal (tests/test_parity.py walks one dossier through all of them).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from dossier.custody import Period, Problem
-from dossier.report import Held
-from dossier.stats import PersonRow, Stats
+
+if TYPE_CHECKING:  # a timeline needs neither: importing them costs it 25 ms
+    from dossier.report import Held
+    from dossier.stats import PersonRow, Stats
 
 RANGE = "–"  # between the least and the most days the dates allow: 0–19
 APPROXIMATE = "~"

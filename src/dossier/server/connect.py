@@ -69,9 +69,14 @@ def connect(url: str) -> Connection[tuple[object, ...]]:
             f"cannot read the server URL {shown(url)}; see 'dossier --help'"
         ) from None
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseError(f"cannot connect to {where(url)}: {_reason(exc)}") from None
+    # dossier's queries are short: compiling one (JIT, which the policies' estimates set
+    # off on a large database) costs more than it saves: reading 3,000 persons of a
+    # million-event dossier took 876 ms with it and 7.5 ms without.
+    conn.execute("SET jit = off")
+    return conn
 
 
 def _reason(exc: Exception) -> str:

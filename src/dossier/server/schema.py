@@ -197,7 +197,10 @@ CREATE POLICY seen_through_cases ON dossier.persons FOR SELECT USING (
     -- In this order: the hashed sub-selects answer for nearly every person, so the
     -- function (a call per row) runs only for the few in no visible case.
     id IN (SELECT person_id FROM dossier.person_cases WHERE case_id IN ({_MEMBER}))
-    OR id IN (SELECT person_id FROM dossier.event_persons WHERE case_id IN ({_MEMBER}))
+    -- A person's own links by index: a million links would not hash in memory, and
+    -- scanning them for each person is what the planner would do instead.
+    OR EXISTS (SELECT 1 FROM dossier.event_persons ep WHERE ep.person_id = persons.id
+               AND ep.case_id IN ({_MEMBER}))
     OR (created_by = session_user AND dossier.unlinked(id)));
 CREATE POLICY anyone_creates ON dossier.persons FOR INSERT
     WITH CHECK (created_by = session_user);

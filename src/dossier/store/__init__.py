@@ -13,15 +13,26 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dossier.server import connect
-from dossier.store.file import Dossier, folder_for, real_path
 from dossier.store.records import Outside, Records, Table, paused_gc
 
 if TYPE_CHECKING:
     from dossier.keys import Keys
+    from dossier.store.file import Dossier, folder_for, real_path
     from dossier.store.server import ServerDossier
+
+
+def __getattr__(name: str) -> Any:
+    # The file store (TinyDB, the lock, the storage) is imported when first asked
+    # for: a command on a server never needs it.
+    if name in ("Dossier", "folder_for", "real_path"):
+        from dossier.store import file
+
+        return getattr(file, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Dossier",
@@ -59,6 +70,8 @@ def open_store(
         from dossier.store.server import ServerDossier
 
         return ServerDossier.load(str(where), cases, whole=whole)
+    from dossier.store.file import Dossier
+
     return Dossier.load(where, must_exist=must_exist, strict=strict, keys=keys)
 
 
@@ -81,5 +94,7 @@ def edit_store(
         with ServerDossier.edit(str(where), command, cases) as server:
             yield server
         return
+    from dossier.store.file import Dossier
+
     with Dossier.edit(where, command, create_folders=create_folders, keys=keys) as file:
         yield file
