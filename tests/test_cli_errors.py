@@ -646,3 +646,9 @@ def test_usage_errors_exit_2(run: Run, db: Path, args: tuple[str, ...], word: st
     assert "Traceback" not in result.output
     assert result.stdout == ""
     before.assert_unchanged()
+
+
+def test_verify_case_goes_with_a_hash(run: Run) -> None:
+    result = run("verify", "--case", "aleksanyan")
+    assert result.exit_code == 2
+    assert "goes with --hash" in result.stderr

@@ -600,6 +600,27 @@ def test_a_report_of_several_cases_names_them_and_verify_finds_its_hash(sample: 
     assert json.loads(alone.stdout)["found"] is False
 
 
+def test_a_writer_of_a_shared_case_edits_and_links_a_person_someone_else_added(
+    sample: Team,
+) -> None:
+    ok(sample.run("alice", "case", "add", "shared", "--title", "Shared"))
+    ok(sample.run("alice", "access", "grant", "shared", "bob"))
+    ok(sample.run("alice", "person", "add", "Ivan Lawyer", "--case", "shared", "--role", "lawyer"))
+    ok(sample.run("bob", "person", "edit", "ivan-lawyer", "--notes", "lead counsel"))
+    ok(sample.run("bob", "person", "link", "ivan-lawyer", "shared", "--role", "witness"))
+    shown = json.loads(ok(sample.run("alice", "person", "show", "ivan-lawyer", "--json")).stdout)
+    assert (shown["notes"], shown["roles"]) == ("lead counsel", [
+        {"case": "shared", "role": "lawyer"}, {"case": "shared", "role": "witness"}
+    ])  # fmt: skip
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
+
+
+def test_no_function_tells_a_member_of_a_person_it_cannot_see(sample: Team) -> None:
+    ok(sample.run("bob", "person", "add", "Nobody Yet"))  # bob's, in no case
+    for person in ("nobody-yet", "no-such-person", "andrei-kudoyarov"):
+        assert sample.sql("SELECT dossier.unlinked(%s)", person, role="alice") == [(False,)]
+
+
 def test_a_one_case_report_after_a_copy_is_found_unchanged(team: Team, tmp_path: Path) -> None:
     db = str(tmp_path / "file.json")
     ok(CliRunner().invoke(app, ["--db", db, "import", *SAMPLE]))

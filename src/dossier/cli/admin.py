@@ -139,6 +139,8 @@ def verify(
         return
     if file is not None and state is not None:
         raise typer.BadParameter("give --hash or --file, not both", param_hint="--file")
+    if cases and state is None and file is None:
+        raise typer.BadParameter("goes with --hash (a report's cases)", param_hint="--case")
     copy = None
     if file is not None:
         from dossier import courtcopy

@@ -63,11 +63,14 @@ CREATE TABLE dossier.persons (
     -- seen only by the members of its case, so no one learns of a case they cannot see.
     record json NOT NULL
 );
+CREATE SEQUENCE dossier.role_order;
 CREATE TABLE dossier.person_cases (
     person_id text NOT NULL REFERENCES dossier.persons (id) ON DELETE CASCADE,
     case_id text NOT NULL REFERENCES dossier.cases (id) ON DELETE CASCADE,
     role text NOT NULL,
-    position integer NOT NULL, -- the role's place in the person's list of roles
+    -- The order of a person's roles: from one sequence for all, so that a member
+    -- learns nothing from the numbers of the roles it sees (not how many it does not).
+    position bigint NOT NULL DEFAULT nextval('dossier.role_order'),
     PRIMARY KEY (person_id, case_id, role)
 );
 CREATE INDEX person_cases_by_case ON dossier.person_cases (case_id);
@@ -114,10 +117,13 @@ CREATE TABLE dossier.history (
 -- every case they have a role in is one the role writes, since a person's record is
 -- part of each such case. With the owner's rights, so that the answer counts cases the
 -- role cannot see; a policy on persons, person_cases or event_persons calls these only
--- for rows being written. (unlinked: a person in no case, by no role and no event.)
+-- for rows being written. (unlinked: a person of the role's own making in no case, by
+-- no role and no event; of anyone else's it says nothing.)
 CREATE FUNCTION dossier.unlinked(person text) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
+    SELECT EXISTS (SELECT 1 FROM dossier.persons WHERE id = person
+                   AND created_by = session_user)
+        AND NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
         AND NOT EXISTS (SELECT 1 FROM dossier.event_persons WHERE person_id = person)
 $$;
 CREATE FUNCTION dossier.sees_person(person text) RETURNS boolean
@@ -324,6 +330,7 @@ GRANT INSERT (id, record), UPDATE (record, state, digests) ON dossier.cases TO {
 GRANT INSERT (id, record), UPDATE (record) ON dossier.persons TO {GROUP};
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON dossier.person_cases, dossier.events, dossier.event_persons TO {GROUP};
+GRANT USAGE ON SEQUENCE dossier.role_order TO {GROUP};
 GRANT SELECT, INSERT (case_id, seq, command, entry, prev, hash) ON dossier.history TO {GROUP};
 GRANT SELECT ON dossier.members, dossier.migrations TO {GROUP};
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),

@@ -681,11 +681,6 @@ class ServerDossier(Records):
                 " WHERE t.id = incoming.id AND NOT incoming.is_new RETURNING t.id".encode()
             ).fetchall()
             _refused(kind, changed, done)
-        if kind == "persons" and changed:
-            cur.execute(
-                "DELETE FROM dossier.person_cases WHERE person_id IN"
-                " (SELECT id FROM incoming WHERE NOT is_new)"
-            )
         if kind == "events":
             cur.execute(
                 "INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
@@ -693,11 +688,23 @@ class ServerDossier(Records):
                 " json_array_elements_text(i.record->'persons') p"
             )
         elif kind == "persons":
+            # The roles as written, in their order (a new position for each); then the
+            # roles a changed person no longer has go. In this order: a writer who may
+            # link the person only because of a role of theirs keeps that link meanwhile.
             cur.execute(
-                "INSERT INTO dossier.person_cases (person_id, case_id, role, position)"
-                " SELECT i.id, r.value->>'case', r.value->>'role', r.position FROM incoming i,"
-                " json_array_elements(i.roles) WITH ORDINALITY r(value, position)"
+                "INSERT INTO dossier.person_cases (person_id, case_id, role)"
+                " SELECT i.id, r.value->>'case', r.value->>'role' FROM incoming i,"
+                " json_array_elements(i.roles) WITH ORDINALITY r(value, o) ORDER BY i.ord, r.o"
+                " ON CONFLICT (person_id, case_id, role)"
+                " DO UPDATE SET position = EXCLUDED.position"
             )
+            if changed:
+                cur.execute(
+                    "DELETE FROM dossier.person_cases p USING incoming i"
+                    " WHERE p.person_id = i.id AND NOT i.is_new AND NOT EXISTS"
+                    " (SELECT 1 FROM json_array_elements(i.roles) r"
+                    " WHERE r->>'case' = p.case_id AND r->>'role' = p.role)"
+                )
         cur.execute("DROP TABLE incoming")
 
 
