@@ -235,22 +235,33 @@ END $$;
 CREATE TRIGGER add_owner AFTER INSERT ON dossier.cases
     FOR EACH ROW EXECUTE FUNCTION dossier.add_owner();
 
--- An entry's time is the server's: the start of the writing transaction, to the second,
--- as dossier writes times. The client asks for it (entry_time) before it hashes the
--- entry, and the trigger refuses any other, so no client can back- or post-date one.
+-- An entry's time is the server's clock when the command writes it (after it has its
+-- locks; to the second, as dossier writes times): the client asks for it (entry_time)
+-- before it hashes the entry. The trigger refuses a time before the transaction began,
+-- after the moment of the insert, or before the chain's last entry, so no client can
+-- date an entry ahead, back past its own transaction, or out of its chain's order.
 CREATE FUNCTION dossier.entry_time() RETURNS text
-    LANGUAGE sql STABLE AS $$
-    SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    LANGUAGE sql VOLATILE AS $$
+    SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 $$;
 -- And it belongs to the case of its id that exists now.
 CREATE FUNCTION dossier.stamp_entry() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    given text := NEW.entry->>'time';
+    stamped timestamptz;
 BEGIN
-    IF NEW.entry->>'time' IS DISTINCT FROM dossier.entry_time() THEN
-        RAISE EXCEPTION 'a history entry''s time is the server''s (%), not %',
-            dossier.entry_time(), NEW.entry->>'time' USING ERRCODE = 'check_violation';
-    END IF;
     NEW.case_n := coalesce((SELECT n FROM dossier.cases WHERE id = NEW.case_id), 0);
+    IF given ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z$' THEN
+        stamped := given::timestamptz;
+    END IF;
+    IF stamped IS NULL OR stamped < date_trunc('second', now())
+            OR stamped > clock_timestamp()
+            OR given < (SELECT max(entry->>'time') FROM dossier.history
+                        WHERE case_id = NEW.case_id AND case_n = NEW.case_n) THEN
+        RAISE EXCEPTION 'a history entry''s time is the server''s (%), not %',
+            dossier.entry_time(), given USING ERRCODE = 'check_violation';
+    END IF;
     RETURN NEW;
 END $$;
 CREATE TRIGGER stamp_entry BEFORE INSERT ON dossier.history
