@@ -91,15 +91,21 @@ def too_precise(entities: list[dict[str, Any]], records: dict[str, list[dict[str
     return wrong
 
 
+def sample_exported(db: Path, fmt: str, target: Path) -> Any:
+    """The sample dossier imported into `db`, then exported as `fmt` to `target`."""
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", str(db), "import", *SAMPLE]).exit_code == 0
+    result = runner.invoke(app, ["--db", str(db), "export", "--format", fmt, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
 # FtM -----------------------------------------------------------------------------------
 
 
 def test_the_sample_dossier_as_ftm_entities(tmp_path: Path) -> None:
     db, out = tmp_path / "db.json", tmp_path / "sample.ftm"
-    runner = CliRunner()
-    assert runner.invoke(app, ["--db", str(db), "import", *SAMPLE]).exit_code == 0
-    result = runner.invoke(app, ["--db", str(db), "export", "--format", "ftm", "-o", str(out)])
-    assert result.exit_code == 0, result.output
+    result = sample_exported(db, "ftm", out)
     lines = out.read_bytes()
     entities = entities_of(lines)
     assert result.stdout == f"Wrote {out} (ftm: {len(entities)} entities).\n"
@@ -118,7 +124,7 @@ def test_the_sample_dossier_as_ftm_entities(tmp_path: Path) -> None:
     assert len(custody) == 1
     assert custody[0]["properties"]["involved"] == ["dossier.person.vasily-aleksanyan"]
     # Two exports: the same ids, the same entities.
-    again = runner.invoke(app, ["--db", str(db), "export", "--format", "ftm"])
+    again = CliRunner().invoke(app, ["--db", str(db), "export", "--format", "ftm"])
     assert again.stdout_bytes == lines
 
 
@@ -240,10 +246,7 @@ def covers(cell: str, edtf_cell: str, stored_date: str | None) -> None:
 
 def test_the_sample_dossier_as_uwazi_csvs(tmp_path: Path) -> None:
     db, folder = tmp_path / "db.json", tmp_path / "uwazi"
-    runner = CliRunner()
-    assert runner.invoke(app, ["--db", str(db), "import", *SAMPLE]).exit_code == 0
-    result = runner.invoke(app, ["--db", str(db), "export", "--format", "uwazi", "-o", str(folder)])
-    assert result.exit_code == 0, result.output
+    result = sample_exported(db, "uwazi", folder)
     assert result.stdout == (
         f"Wrote {folder}/ (uwazi: cases.csv, persons.csv, events.csv, README.txt; 3 cases,"
         " 12 persons, 59 events).\n"
