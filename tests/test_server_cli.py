@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 import pgcluster
 from conftest import ROOT, SAMPLE, Team, counts, ok, url_for
 from dossier.cli.app import app
+from test_contract import build, dossiers
 
 DOSSIER = str(Path(sys.executable).with_name("dossier"))
 
@@ -229,6 +231,67 @@ def test_the_same_commands_print_the_same_on_a_file_and_on_a_server(
     assert export_server == export_file
 
 
+# A server sends `stats` only the events its figures read and counts the rest itself
+# (a Tally): these dates reach before, across and after each as-of day, so that some
+# counted groups lie wholly before it, some wholly after, and some both sides.
+AS_OF = ("1950-01-01", "1999-06-15", "2012-02-29", None)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(records=dossiers())
+def test_stats_are_the_same_on_a_server_that_counts_what_it_does_not_send(
+    team: Team, tmp_path_factory: pytest.TempPathFactory,
+    records: tuple[list[Any], list[Any], list[Any]],
+) -> None:  # fmt: skip
+    folder = tmp_path_factory.mktemp("tally")
+    db, exported = folder / "file.json", folder / "export.json"
+    build(db, records)
+    runner = CliRunner()
+    ok(runner.invoke(app, ["--db", str(db), "export", "--include-confidential", "-o",
+                           str(exported)]))  # fmt: skip
+    # The same database for every example: emptied (history is append-only and stays;
+    # a case made again starts a chain of its own).
+    team.sql(
+        "TRUNCATE dossier.cases, dossier.members, dossier.persons, dossier.person_cases,"
+        " dossier.events, dossier.event_persons, dossier.unsettled"
+    )
+    ok(team.run("alice", "import", "--allow-future", str(exported)))
+    cases, _persons, _events = records
+    tags = [tag for case in cases for tag in case.tags]
+    for as_of in AS_OF:
+        for extra in ([], ["--case", cases[0].id], ["--tag", tags[0]] if tags else []):
+            args = ["stats", "--json", *extra, *(["--as-of", as_of] if as_of else [])]
+            on_file = runner.invoke(app, ["--db", str(db), *args])
+            on_server = team.run("alice", *args)
+            assert (on_server.exit_code, on_server.stdout) == (
+                on_file.exit_code, on_file.stdout
+            ), args  # fmt: skip
+
+
+def test_a_stats_read_counts_on_the_server_what_no_figure_reads(team: Team, tmp_path: Path) -> None:
+    import datetime
+
+    from dossier.stats import READ
+    from dossier.store.server import ServerDossier
+
+    db = same_records(team, tmp_path)
+    as_of = datetime.date(2004, 1, 1)
+    read = ServerDossier.load(team.url(), read_types=READ, as_of=as_of)
+    assert {r["type"] for r in read.events.raw.values()} <= READ
+    tally = read.tally()
+    assert tally is not None and tally.groups and tally.named
+    assert {t for _c, t, _n, _l in tally.groups}.isdisjoint(READ)
+    # Groups with events after the as-of day come with their days, for stats to decide.
+    assert tally.days and all(latest > "2004-01-01" for (_c, _t, _n, latest) in tally.groups
+                              if (_c, _t) in tally.days)  # fmt: skip
+    args = ["stats", "--json", "--as-of", "2004-01-01"]
+    on_server = json.loads(ok(team.run("alice", *args)).stdout)
+    assert on_server == json.loads(ok(CliRunner().invoke(app, ["--db", db, *args])).stdout)
+    assert on_server["later_events_left_out"] > 0
+    assert ServerDossier.load(team.url()).tally() is None  # any other read: all events
+
+
 def test_errors_are_the_same_too(team: Team, tmp_path: Path) -> None:
     db = same_records(team, tmp_path)
     sample, runner = team, CliRunner()
@@ -283,6 +346,65 @@ def test_an_edit_with_sql_is_found_by_verify_and_warned_of(sample: Team) -> None
 
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         sample.sql("DELETE FROM dossier.history")
+
+
+def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Team) -> None:
+    """Every write marks its cases (dossier.unsettled); dossier clears the marks of the
+    cases whose state it records, so a read has only SQL edits' cases left to hash."""
+    marks = "SELECT case_id FROM dossier.unsettled ORDER BY case_id"
+    assert sample.sql(marks) == []  # the import's marks were settled by its own commit
+    # An edit with SQL, by a member, leaves a mark that other roles cannot see.
+    sample.sql(
+        "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+        " '\"Elsewhere\"')::json"
+        " WHERE id = (SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1)",
+        role="alice",
+    )
+    assert sample.sql(marks) == [("kudoyarov",)]
+    assert sample.sql(marks, role="bob") == []
+    # Settling needs a write to the case and the transactions one has read: bob has no
+    # access, and alice without the mark's transaction leaves it.
+    sample.sql("SELECT dossier.settle(ARRAY['kudoyarov'], ARRAY[]::xid8[])", role="bob")
+    sample.sql("SELECT dossier.settle(ARRAY['kudoyarov'], ARRAY[]::xid8[])", role="alice")
+    assert sample.sql(marks) == [("kudoyarov",)]
+    listed = ok(sample.run("alice", "case", "list"))
+    assert listed.stderr.startswith(
+        "Warning: case kudoyarov differs from the state its last history entry records;"
+    )
+    # A write through dossier records the state that includes the edit, and settles it.
+    ok(sample.run("alice", "log", "kudoyarov", "statement", "2010-02-01"))
+    assert sample.sql(marks) == []
+    assert ok(sample.run("alice", "case", "list")).stderr == ""
+    # A mark whose write changed nothing is hashed and found equal: no warning.
+    sample.sql("UPDATE dossier.cases SET record = record WHERE id = 'aleksanyan'")
+    assert sample.sql(marks) == [("aleksanyan",)]
+    assert ok(sample.run("alice", "stats")).stderr == ""
+
+
+def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(team: Team) -> None:
+    from dossier.server import schema
+    from dossier.server.connect import where
+
+    # A database as schema version 1 left it: migration 2's objects are not there.
+    team.sql(
+        "DROP TABLE dossier.unsettled; DROP FUNCTION dossier.settle(text[], xid8[]);"
+        " DROP FUNCTION dossier.mark_rows, dossier.mark_cases, dossier.mark_persons CASCADE;"
+        " DELETE FROM dossier.migrations WHERE version = 2"
+    )
+    result = team.run("alice", "case", "list")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {where(team.url())} has dossier schema version 1, older than this"
+        f" dossier's {schema.MIGRATIONS[-1][0]}; its owner runs 'dossier server init --db"
+        f" {team.url()}' to upgrade it\n"
+    )
+    upgraded = ok(CliRunner().invoke(app, ["server", "init", "--db", team.url("postgres")]))
+    assert upgraded.stdout.startswith(
+        "Applied migration 2: marks of the cases written since dossier last recorded their state.\n"
+    )
+    ok(team.run("alice", "case", "add", "x", "--title", "X"))
+    assert ok(team.run("alice", "case", "list")).stderr == ""
+    assert team.sql("SELECT count(*) FROM dossier.unsettled") == [(0,)]
 
 
 # Writes -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -255,4 +255,21 @@ class Event:
 
 Record = Case | Person | Event
 
-__all__ = ["Case", "Event", "Person", "Record", "Role", "replace"]
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Events counted, not read one by one: what a server sends for `stats` in place of
+    the events of types that no figure reads (docs/server.md).
+
+    `groups`: (case, type, how many, the latest earliest day among them); `days`: for
+    each group whose latest earliest day the store found after the as-of date, its
+    (earliest day, how many) pairs; `named`: (case, person, the earliest earliest day of
+    those events that name the person). Days are ISO strings, as stored dates are.
+    """
+
+    groups: tuple[tuple[str, str, int, str], ...] = ()
+    days: Mapping[tuple[str, str], tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    named: tuple[tuple[str, str, str], ...] = ()
+
+
+__all__ = ["Case", "Event", "Person", "Record", "Role", "Tally", "replace"]

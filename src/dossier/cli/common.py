@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +112,8 @@ def load(
     *,
     verifying: bool = False,
     cases: Sequence[str] | None = None,
+    read_types: Collection[str] | None = None,
+    as_of: datetime.date | None = None,
 ) -> Store:
     """Open the dossier for reading (no lock).
 
@@ -131,6 +133,8 @@ def load(
         must_exist=named and not dry_run,
         strict=not verifying,
         whole=verifying,
+        read_types=read_types,
+        as_of=as_of,
     )
     if not verifying:
         warn_outside(ctx, dossier)

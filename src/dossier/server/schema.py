@@ -330,6 +330,107 @@ REVOKE ALL ON FUNCTION dossier.taken_event_ids(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.taken_person_ids(text) FROM PUBLIC;
 """,
     ),
+    (
+        2,
+        "marks of the cases written since dossier last recorded their state",
+        f"""
+-- A case whose rows nobody wrote since dossier recorded its state cannot differ from
+-- it: a read hashes only the marked cases to warn of changes made with SQL (hashing
+-- every case on every read cost 3.7 s on a million events). Any write marks, through
+-- these triggers, whoever makes it; dossier's commit clears the marks it has seen once
+-- it has recorded the state that includes them. (Like the history, this finds
+-- mistakes, not a writer set on forging: `dossier verify` hashes everything.)
+CREATE TABLE dossier.unsettled (
+    case_id text NOT NULL,
+    xid xid8 NOT NULL DEFAULT pg_current_xact_id(), -- the transaction that wrote
+    PRIMARY KEY (case_id, xid)
+);
+ALTER TABLE dossier.unsettled ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON dossier.unsettled FOR SELECT USING (case_id IN ({_MEMBER}));
+
+-- Statement triggers: one insert of the cases a statement wrote, however many rows.
+CREATE FUNCTION dossier.mark_rows() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO dossier.unsettled (case_id)
+            SELECT DISTINCT case_id FROM new_rows ON CONFLICT DO NOTHING;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        INSERT INTO dossier.unsettled (case_id)
+            SELECT DISTINCT case_id FROM old_rows ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION dossier.mark_cases() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO dossier.unsettled (case_id)
+        SELECT id FROM new_rows ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+-- A person's record is part of every case they have a role or an event in.
+CREATE FUNCTION dossier.mark_persons() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO dossier.unsettled (case_id)
+        SELECT case_id FROM dossier.person_cases WHERE person_id IN (SELECT id FROM new_rows)
+        UNION
+        SELECT case_id FROM dossier.event_persons WHERE person_id IN (SELECT id FROM new_rows)
+        ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER mark_update AFTER UPDATE ON dossier.cases
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_cases();
+CREATE TRIGGER mark_insert AFTER INSERT ON dossier.cases
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_cases();
+CREATE TRIGGER mark_update AFTER UPDATE ON dossier.persons
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_persons();
+CREATE TRIGGER mark_insert AFTER INSERT ON dossier.events
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_update AFTER UPDATE ON dossier.events
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_delete AFTER DELETE ON dossier.events
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_insert AFTER INSERT ON dossier.event_persons
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_update AFTER UPDATE ON dossier.event_persons
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_delete AFTER DELETE ON dossier.event_persons
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_insert AFTER INSERT ON dossier.person_cases
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_update AFTER UPDATE ON dossier.person_cases
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+CREATE TRIGGER mark_delete AFTER DELETE ON dossier.person_cases
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_rows();
+
+-- Clears the marks of `cases` that the caller's command had seen when it read them
+-- (`seen`) or made itself: a mark made meanwhile by another transaction stays, since
+-- the state this command records may not include that write.
+CREATE FUNCTION dossier.settle(cases text[], seen xid8[]) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DELETE FROM dossier.unsettled WHERE case_id = ANY(cases) AND case_id IN ({_WRITER})
+        AND (xid = ANY(seen) OR xid = pg_current_xact_id())
+$$;
+REVOKE ALL ON FUNCTION dossier.settle(text[], xid8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.mark_rows() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.mark_cases() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dossier.mark_persons() FROM PUBLIC;
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
@@ -343,11 +444,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE
     ON dossier.person_cases, dossier.events, dossier.event_persons TO {GROUP};
 GRANT USAGE ON SEQUENCE dossier.role_order TO {GROUP};
 GRANT SELECT, INSERT (case_id, seq, command, entry, prev, hash) ON dossier.history TO {GROUP};
-GRANT SELECT ON dossier.members, dossier.migrations TO {GROUP};
+GRANT SELECT ON dossier.members, dossier.migrations, dossier.unsettled TO {GROUP};
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
-    dossier.taken_person_ids(text), dossier.entry_time(), dossier.unlinked(text) TO {GROUP};
+    dossier.taken_person_ids(text), dossier.entry_time(), dossier.unlinked(text),
+    dossier.settle(text[], xid8[]) TO {GROUP};
 """
 
 

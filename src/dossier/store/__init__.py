@@ -10,6 +10,7 @@ implementation by what they are given: a path, or a `postgresql://` URL.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,15 +62,22 @@ def open_store(
     must_exist: bool = True,
     strict: bool = True,
     whole: bool = False,
+    read_types: Collection[str] | None = None,
+    as_of: datetime.date | None = None,
 ) -> Dossier | ServerDossier:
     """Read a dossier without locking: a file (encrypted ones with `keys`; a missing
     one is empty unless `must_exist`; one with damaged records refused if `strict`),
     or what the connected role sees on a server (only the events of `cases`, when
-    given; its history too, in the same snapshot, if `whole`, as `verify` needs)."""
+    given; its history too, in the same snapshot, if `whole`, as `verify` needs).
+
+    `read_types`: the event types the command reads one by one; a server may count the
+    others into `tally` (as of `as_of`) instead of sending them. A file reads them all."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
-        return ServerDossier.load(str(where), cases, whole=whole)
+        return ServerDossier.load(
+            str(where), cases, whole=whole, read_types=read_types, as_of=as_of
+        )
     from dossier.store.file import Dossier
 
     return Dossier.load(where, must_exist=must_exist, strict=strict, keys=keys)

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 from dossier import contract
 from dossier import history as hist
 from dossier.errors import CorruptDatabase, DatabaseError
-from dossier.model import Case, Event, Person
+from dossier.model import Case, Event, Person, Tally
 
 R = TypeVar("R", Case, Person, Event)
 
@@ -236,6 +236,11 @@ class Records:
                             f"reverting {label} would bring back {kind[:-1]} {key}, whose"
                             f" {found[0]}; nothing was changed"
                         )
+
+    def tally(self) -> Tally | None:
+        """Events counted instead of read (see `open_store`'s `read_types`): a file
+        reads them all, so None."""
+        return None
 
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons this reader cannot see that are `base` or `base-N`: a new
