@@ -231,6 +231,37 @@ def test_a_person_is_seen_through_a_case_or_an_event_that_names_them(
     )
 
 
+def test_a_persons_record_holds_no_roles_and_taken_ids_are_found_by_prefix(
+    database: Callable[[str], Any],
+) -> None:
+    import psycopg
+
+    alice = database("alice")
+    add_case(alice, "aleksanyan")
+    # A role in the record would be read by every member of any of the person's cases.
+    with pytest.raises(psycopg.errors.CheckViolation, match="roles_in_person_cases"):
+        alice.execute(
+            "INSERT INTO dossier.persons (id, record) VALUES ('x', %s)",
+            ('{"id": "x", "roles": [{"case": "aleksanyan", "role": "witness"}]}',),
+        )
+    ids = ["ivan-petrov", "ivan-petrov-2", "ivan-petrov-10", "ivan-petrov-x", "ivan-petrova",
+           "ivan-petro", "ivan-petrov-2-3", "ivan"]  # fmt: skip
+    for person in ids:
+        alice.execute(
+            "INSERT INTO dossier.persons (id, record) VALUES (%s, '{\"roles\": []}')", (person,)
+        )
+    with pytest.raises(psycopg.errors.CheckViolation):
+        alice.execute("UPDATE dossier.persons SET record = '{\"roles\": [1]}' WHERE id = 'ivan'")
+    owner = database("postgres")
+    taken = owner.execute("SELECT dossier.taken_person_ids('ivan-petrov')").fetchall()
+    assert sorted(taken) == [("ivan-petrov",), ("ivan-petrov-10",), ("ivan-petrov-2",)]
+    plan = owner.execute(
+        "EXPLAIN SELECT id FROM dossier.persons WHERE id COLLATE \"C\" >= 'ivan-petrov'"
+        " AND id COLLATE \"C\" < 'ivan-petrov.'"
+    ).fetchall()
+    assert "persons_by_id_bytes" in " ".join(row[0] for row in plan)
+
+
 # Server URLs and connections -------------------------------------------------------------
 
 

@@ -389,6 +389,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(team: T
     team.sql(
         "DROP TABLE dossier.unsettled; DROP FUNCTION dossier.settle(text[], xid8[]);"
         " DROP FUNCTION dossier.mark_rows, dossier.mark_cases, dossier.mark_persons CASCADE;"
+        " ALTER TABLE dossier.persons DROP CONSTRAINT roles_in_person_cases;"
+        " DROP INDEX dossier.persons_by_id_bytes;"
         " DELETE FROM dossier.migrations WHERE version = 2"
     )
     result = team.run("alice", "case", "list")
@@ -400,7 +402,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(team: T
     )
     upgraded = ok(CliRunner().invoke(app, ["server", "init", "--db", team.url("postgres")]))
     assert upgraded.stdout.startswith(
-        "Applied migration 2: marks of the cases written since dossier last recorded their state.\n"
+        "Applied migration 2: marks of the cases written since dossier last recorded their"
+        " state; persons' roles kept out of their records, their ids found by prefix.\n"
     )
     ok(team.run("alice", "case", "add", "x", "--title", "X"))
     assert ok(team.run("alice", "case", "list")).stderr == ""
@@ -627,6 +630,15 @@ def test_a_case_created_again_does_not_show_the_removed_ones_history(team: Team)
     # Alice still has her removal in her own chain, and nothing else of the old case.
     mine = json.loads(ok(team.run("alice", "history", "--json")).stdout)
     assert [(e["case"], e["seq"]) for e in mine] == [("~alice", 1)]
+    # Nor does the database owner, whom row-level security does not filter: the old
+    # chain is not the case's, and a write to the new case continues the new chain.
+    ok(team.run("postgres", "log", "gone", "hearing", "2012-01-10"))
+    everyone = json.loads(ok(team.run("postgres", "history", "--json")).stdout)
+    assert sorted((e["case"], e["seq"], e["role"]) for e in everyone) == [
+        ("gone", 1, "bob"), ("gone", 2, "postgres"), ("~alice", 1, "alice")
+    ]  # fmt: skip
+    assert ok(team.run("postgres", "verify")).stdout.startswith("OK:")
+    assert ok(team.run("bob", "verify")).stdout.startswith("OK:")
 
 
 def test_only_the_owner_removes_a_case_and_a_refusal_keeps_its_events(sample: Team) -> None:

@@ -64,6 +64,10 @@ if TYPE_CHECKING:
     from psycopg import Error as PgError
 
 # Custody starts and ends: what figures look at in the events of other cases.
+# A history row of the chain of the case that exists now (or of a role's own chain):
+# row-level security hides a removed case's old chain from members; this hides it from
+# a role that bypasses the policies too (the database owner).
+_CURRENT = "h.case_n = coalesce((SELECT c.n FROM dossier.cases c WHERE c.id = h.case_id), 0)"
 TRANSITIONS = sorted(t for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END))
 # The advisory lock every writer takes: shared by a command that names its cases,
 # exclusive by one that may change any record ('doss' in ASCII).
@@ -124,8 +128,8 @@ class ServerDossier(Records):
         # The state each case read had after its last entry, for `outside`.
         self._recorded: dict[str, str] = dict(
             conn.execute(
-                "SELECT DISTINCT ON (case_id) case_id, entry->>'state' FROM dossier.history"
-                " WHERE case_id = ANY(%s) ORDER BY case_id, seq DESC",
+                "SELECT DISTINCT ON (case_id) case_id, entry->>'state' FROM dossier.history h"
+                f" WHERE case_id = ANY(%s) AND {_CURRENT} ORDER BY case_id, seq DESC",
                 (list(self.cases.raw) if self.scope is None else self.scope,),
             ).fetchall()
         )
@@ -325,10 +329,10 @@ class ServerDossier(Records):
     def history(self) -> list[dict[str, Any]]:
         """Every history entry the role can see, oldest first, each with its `case`."""
         if self._history is None:
-            query = "SELECT case_id, role, entry::text FROM dossier.history"
+            query = f"SELECT case_id, role, entry::text FROM dossier.history h WHERE {_CURRENT}"
             params: tuple[Any, ...] = ()
             if self.scope is not None:
-                query += " WHERE case_id = ANY(%s)"
+                query += " AND case_id = ANY(%s)"
                 params = (self.scope,)
             with self._reading() as conn:
                 rows = conn.execute((query + " ORDER BY time, case_id, seq").encode(), params)
@@ -579,8 +583,8 @@ class ServerDossier(Records):
         last = {
             key: {"seq": seq, "hash": digest}
             for key, seq, digest in cur.execute(
-                "SELECT DISTINCT ON (case_id) case_id, seq, hash FROM dossier.history"
-                " WHERE case_id = ANY(%s) ORDER BY case_id, seq DESC",
+                "SELECT DISTINCT ON (case_id) case_id, seq, hash FROM dossier.history h"
+                f" WHERE case_id = ANY(%s) AND {_CURRENT} ORDER BY case_id, seq DESC",
                 (chains,),
             )
         }
