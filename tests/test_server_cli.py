@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 import pgcluster
 from conftest import ROOT, SAMPLE, Team, counts, ok, url_for
 from dossier.cli.app import app
+from dossier.dates import stored, today
 from test_contract import build, dossiers
 
 DOSSIER = str(Path(sys.executable).with_name("dossier"))
@@ -257,15 +258,17 @@ def test_stats_are_the_same_on_a_server_that_counts_what_it_does_not_send(
         " dossier.events, dossier.event_persons, dossier.unsettled"
     )
     ok(team.run("alice", "import", "--allow-future", str(exported)))
-    cases, _persons, _events = records
+    cases, _persons, events = records
     tags = [tag for case in cases for tag in case.tags]
-    for as_of in AS_OF:
+    # And as of each event's first day (when not after today): its group straddles it.
+    days = sorted({stored(e.date).first_day.isoformat() for e in events} - {"9999-12-31"})
+    for as_of in (*AS_OF, *(day for day in days[:3] if day <= today().isoformat())):
         for extra in ([], ["--case", cases[0].id], ["--tag", tags[0]] if tags else []):
             args = ["stats", "--json", *extra, *(["--as-of", as_of] if as_of else [])]
             on_file = runner.invoke(app, ["--db", str(db), *args])
             on_server = team.run("alice", *args)
-            assert (on_server.exit_code, on_server.stdout) == (
-                on_file.exit_code, on_file.stdout
+            assert (on_server.exit_code, on_server.stdout, on_server.stderr) == (
+                on_file.exit_code, on_file.stdout, on_file.stderr
             ), args  # fmt: skip
 
 
@@ -290,6 +293,47 @@ def test_a_stats_read_counts_on_the_server_what_no_figure_reads(team: Team, tmp_
     assert on_server == json.loads(ok(CliRunner().invoke(app, ["--db", db, *args])).stdout)
     assert on_server["later_events_left_out"] > 0
     assert ServerDossier.load(team.url()).tally() is None  # any other read: all events
+
+
+def test_a_person_named_only_by_counted_events_counts_as_of_when_they_are_known(
+    team: Team, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "file.json")
+    for where in (db, team.url()):
+        run = lambda *a, where=where: CliRunner().invoke(app, ["--db", where, *a])  # noqa: E731
+        ok(run("case", "add", "x", "--title", "X"))
+        ok(run("person", "add", "Ivan Witness"))
+        ok(run("log", "x", "hearing", "2015-03-01", "--person", "ivan-witness"))
+        ok(run("log", "x", "arrest", "2010-01-05"))
+    for as_of in ("2012-01-01", "2016-01-01"):
+        args = ["stats", "--json", "--as-of", as_of]
+        on_file = json.loads(ok(CliRunner().invoke(app, ["--db", db, *args])).stdout)
+        on_server = json.loads(ok(team.run("alice", *args)).stdout)
+        assert on_server == on_file
+        assert on_server["persons"] == (0 if as_of == "2012-01-01" else 1)
+        assert on_server["later_events_left_out"] == (1 if as_of == "2012-01-01" else 0)
+
+
+def test_stats_on_a_server_whatever_its_datestyle_and_with_one_connection(
+    team: Team, tmp_path: Path
+) -> None:
+    db = same_records(team, tmp_path)
+    args = ["stats", "--json", "--as-of", "2004-01-01"]
+    expected = ok(CliRunner().invoke(app, ["--db", db, *args])).stdout
+    # Dates as text follow the session's DateStyle; dossier sets ISO on connect.
+    team.sql(f"ALTER ROLE alice IN DATABASE {team.name} SET DateStyle = 'SQL, DMY'")
+    assert ok(team.run("alice", *args)).stdout == expected
+    # A role allowed one connection cannot have the server count beside the read: it
+    # reads every event, as from a file, with the same figures.
+    role = f"dora_{uuid.uuid4().hex[:8]}"
+    team.sql(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1; GRANT dossier_users TO {role}")
+    try:
+        for case in ("aleksanyan", "khodorkovsky", "kudoyarov"):
+            ok(team.run("alice", "access", "grant", case, role))
+        result = team.run(role, *args)
+        assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
+    finally:
+        team.sql(f"DROP OWNED BY {role}; DROP ROLE {role}")
 
 
 def test_errors_are_the_same_too(team: Team, tmp_path: Path) -> None:
@@ -379,35 +423,66 @@ def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Te
     sample.sql("UPDATE dossier.cases SET record = record WHERE id = 'aleksanyan'")
     assert sample.sql(marks) == [("aleksanyan",)]
     assert ok(sample.run("alice", "stats")).stderr == ""
+    # A person's record is part of every case they are in: an edit marks each of them.
+    ok(sample.run("alice", "log", "aleksanyan", "statement", "2010-02-02"))
+    assert sample.sql(marks) == []
+    sample.sql(
+        "UPDATE dossier.persons SET record = jsonb_set(record::jsonb, '{notes}',"
+        " '\"edited\"')::json WHERE id = 'vasily-aleksanyan'"
+    )
+    assert sample.sql(marks) == [("aleksanyan",)]
+    warned = ok(sample.run("alice", "stats", "--json")).stderr
+    assert warned.startswith("Warning: case aleksanyan differs from the state its last")
 
 
-def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(team: Team) -> None:
+def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample: Team) -> None:
     from dossier.server import schema
     from dossier.server.connect import where
 
+    ok(sample.run("alice", "person", "add", "Anna Newcomer"))
     # A database as schema version 1 left it: migration 2's objects are not there.
-    team.sql(
+    sample.sql(
         "DROP TABLE dossier.unsettled; DROP FUNCTION dossier.settle(text[], xid8[]);"
         " DROP FUNCTION dossier.mark_rows, dossier.mark_cases, dossier.mark_persons CASCADE;"
         " ALTER TABLE dossier.persons DROP CONSTRAINT roles_in_person_cases;"
         " DROP INDEX dossier.persons_by_id_bytes;"
         " DELETE FROM dossier.migrations WHERE version = 2"
     )
-    result = team.run("alice", "case", "list")
+    # Changed with SQL meanwhile: an event, and a role written into a person's record.
+    sample.sql(
+        "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}', '\"X\"')::json"
+        " WHERE id = (SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1);"
+        " UPDATE dossier.persons SET record = jsonb_set(record::jsonb, '{roles}',"
+        ' \'[{"case": "aleksanyan", "role": "witness"}]\')::json'
+        " WHERE id = 'anna-newcomer'"
+    )
+    result = sample.run("alice", "case", "list")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {where(team.url())} has dossier schema version 1, older than this"
+        f"Error: {where(sample.url())} has dossier schema version 1, older than this"
         f" dossier's {schema.MIGRATIONS[-1][0]}; its owner runs 'dossier server init --db"
-        f" {team.url()}' to upgrade it\n"
+        f" {sample.url()}' to upgrade it\n"
     )
-    upgraded = ok(CliRunner().invoke(app, ["server", "init", "--db", team.url("postgres")]))
+    upgraded = ok(CliRunner().invoke(app, ["server", "init", "--db", sample.url("postgres")]))
     assert upgraded.stdout.startswith(
         "Applied migration 2: marks of the cases written since dossier last recorded their"
         " state; persons' roles kept out of their records, their ids found by prefix.\n"
+        "Granted dossier_users the use of schema dossier.\n"
+        "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
+        " every command warns of them.\n"
     )
-    ok(team.run("alice", "case", "add", "x", "--title", "X"))
-    assert ok(team.run("alice", "case", "list")).stderr == ""
-    assert team.sql("SELECT count(*) FROM dossier.unsettled") == [(0,)]
+    # The role went to person_cases, where the policies of its case keep it.
+    anna = json.loads(ok(sample.run("alice", "person", "show", "anna-newcomer", "--json")).stdout)
+    assert anna["roles"] == [{"case": "aleksanyan", "role": "witness"}]
+    assert sample.sql("SELECT record->'roles' FROM dossier.persons WHERE id = 'anna-newcomer'") == [
+        ([],)
+    ]
+    listed = ok(sample.run("alice", "case", "list"))
+    assert listed.stderr.startswith(
+        "Warning: case aleksanyan differs from the state its last history entry records and 1 more;"
+    )
+    again = ok(CliRunner().invoke(app, ["server", "init", "--db", sample.url("postgres")]))
+    assert "Hashed" not in again.stdout
 
 
 # Writes -------------------------------------------------------------------------------
@@ -633,6 +708,7 @@ def test_a_case_created_again_does_not_show_the_removed_ones_history(team: Team)
     # Nor does the database owner, whom row-level security does not filter: the old
     # chain is not the case's, and a write to the new case continues the new chain.
     ok(team.run("postgres", "log", "gone", "hearing", "2012-01-10"))
+    assert ok(team.run("postgres", "case", "list")).stderr == ""  # no old state compared
     everyone = json.loads(ok(team.run("postgres", "history", "--json")).stdout)
     assert sorted((e["case"], e["seq"], e["role"]) for e in everyone) == [
         ("gone", 1, "bob"), ("gone", 2, "postgres"), ("~alice", 1, "alice")

@@ -193,16 +193,15 @@ def compute_stored(
     by_type: dict[str, list[Mapping[str, Any]]] = {}
     for raw in events:
         by_type.setdefault(raw["type"], []).append(raw)
-    # In the order the events that figures read first name them, whatever else was read.
+    # Custody's persons (and so its problems) in the order the events that figures read
+    # first name them: the same order whether the other events were read or tallied.
     named = dict.fromkeys(p for r in events if r["type"] in READ for p in r["persons"])
     held = custody_stored(named, events, as_of)
     counts = tally() if tally is not None else None
     counted, later, seen = _tallied(counts, case_ids, as_of) if counts else (Counter(), 0, set())
-    seen.update(p for r in events for p in r["persons"])
-    involved = (
-        named.keys() | seen | {p.id for p in persons if any(r.case in case_ids for r in p.roles)}
-    )
-    found = (*held.problems, *elsewhere(named.keys(), outside, as_of))
+    seen.update(p for r in events for p in r["persons"])  # everyone a known event names
+    involved = seen | {p.id for p in persons if any(r.case in case_ids for r in p.roles)}
+    found = (*held.problems, *elsewhere(seen, outside, as_of))
     held = Custody(held.periods, found)
     decided = [r for r in events if r["type"] in DECIDING]  # as recorded: ties keep this order
     guilty = {(p, r["date"]) for r in decided if _guilty(r) for p in r["persons"] or ("",)}

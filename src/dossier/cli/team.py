@@ -51,6 +51,14 @@ def init(ctx: typer.Context, db: str | None = DB) -> None:
         conn.close()
     for line in done:
         say(line[:1].upper() + line[1:] + ".")
+    if schema.added_marks(done):
+        from dossier.store.server import mark_changed
+
+        changed = mark_changed(url)
+        say(
+            f"Hashed every case: {len(changed)} changed with SQL before this upgrade"
+            + (f" ({', '.join(changed)}); every command warns of them." if changed else ".")
+        )
     if not done:
         say(f"The dossier schema of {where(url)} is up to date; nothing to do.")
     else:

@@ -336,7 +336,17 @@ REVOKE ALL ON FUNCTION dossier.taken_person_ids(text) FROM PUBLIC;
         " roles kept out of their records, their ids found by prefix",
         f"""
 -- A person's roles are rows of person_cases, each under its case's policy; in the record
--- a role would be read by every member of any of the person's cases.
+-- a role would be read by every member of any of the person's cases. Roles written into
+-- a record with SQL before become rows of person_cases (of cases that exist) first.
+INSERT INTO dossier.person_cases (person_id, case_id, role)
+    SELECT p.id, r->>'case', r->>'role' FROM dossier.persons p,
+        json_array_elements(CASE WHEN json_typeof(p.record->'roles') = 'array'
+                            THEN p.record->'roles' ELSE '[]' END) r
+    WHERE r->>'case' IN (SELECT id FROM dossier.cases) AND r->>'role' IS NOT NULL
+    ON CONFLICT DO NOTHING;
+UPDATE dossier.persons SET record = (record::jsonb || '{{"roles": []}}')::json
+    WHERE NOT (json_typeof(record->'roles') = 'array'
+               AND json_array_length(record->'roles') = 0);
 ALTER TABLE dossier.persons ADD CONSTRAINT roles_in_person_cases
     CHECK (json_typeof(record->'roles') = 'array' AND json_array_length(record->'roles') = 0);
 -- taken_person_ids by index, not a scan of every person for each new one an import names
@@ -501,6 +511,17 @@ def init(conn: Connection[tuple[object, ...]]) -> list[str]:
             conn.execute(_PRIVILEGES.encode())
             done.append(f"granted {GROUP} the use of schema dossier")
     return done
+
+
+MARKS = 2  # the migration that adds dossier.unsettled
+
+
+def added_marks(done: list[str]) -> bool:
+    """Whether an init (what it did: `done`) has just added the marks to a database that
+    had records before: the cases changed with SQL until then are marked by hashing
+    every case once (`store.server.mark_changed`)."""
+    now = {line.split(":")[0] for line in done}
+    return f"applied migration {MARKS}" in now and "applied migration 1" not in now
 
 
 def add_user(conn: Connection[tuple[object, ...]], role: str, *, create: bool = False) -> bool:

@@ -61,7 +61,6 @@ from dossier.vocab import EVENT_TYPES, Effect
 
 if TYPE_CHECKING:
     from psycopg import Connection, Cursor
-    from psycopg import Error as PgError
 
 # Custody starts and ends: what figures look at in the events of other cases.
 # A history row of the chain of the case that exists now (or of a role's own chain):
@@ -195,15 +194,20 @@ class ServerDossier(Records):
                     counting = _Counting(url, str(row[0]) if row else "", cases, read_types,
                                          as_of or dates.today())  # fmt: skip
                     counting.start()
+                    counting.imported.wait()  # it has the snapshot, or could not connect
+                    if not counting.ready:  # a role limited to one connection, say:
+                        counting = None  # every event read one by one, as for a file
+                        read_types = None
                 try:
                     dossier = cls(conn, url, cases, read_types)
-                finally:
+                except BaseException:
                     if counting is not None:
-                        # It counts once the events are read (two server processes at once
-                        # slowed the read by a third), and while they are computed; it
-                        # must have taken this snapshot before this transaction ends.
-                        counting.imported.wait()
-                        counting.go.set()
+                        counting.cancel()
+                    raise
+                if counting is not None:
+                    # It counts once the events are read (two server processes at once
+                    # slowed the read by a third), while they are computed.
+                    counting.go.set()
                 dossier._counting = counting
                 if whole:  # read now, in this snapshot
                     dossier.digests()
@@ -263,19 +267,25 @@ class ServerDossier(Records):
         them (the rest of the other cases' events is never read)."""
         if self.scope is None:
             return super().outside_events(cases)
-        persons = sorted(
-            {p for r in self.events.raw.values() if r["case"] in cases for p in r["persons"]}
-        )
-        if not persons:
-            return []
+        # The persons of every event of these cases, those a `stats` read only counted
+        # too: the server knows them all.
         with self._reading() as conn:
+            persons = [
+                str(key)
+                for (key,) in conn.execute(
+                    "SELECT DISTINCT person_id FROM dossier.event_persons WHERE case_id = ANY(%s)",
+                    (sorted(cases),),
+                )
+            ]
+            if not persons:
+                return []
             # From the persons' links to their events, by index: asked as "events whose
             # id is among those links", the planner read all million events instead.
             rows = conn.execute(
                 "SELECT DISTINCT ON (e.n) e.n, e.record::text FROM dossier.event_persons ep"
                 " JOIN dossier.events e ON e.id = ep.event_id WHERE ep.person_id = ANY(%s)"
                 " AND ep.case_id <> ALL(%s) AND e.type = ANY(%s) ORDER BY e.n",
-                (persons, sorted(cases), TRANSITIONS),
+                (sorted(persons), sorted(cases), TRANSITIONS),
             ).fetchall()
         return [orjson.loads(text) for (_n, text) in rows]
 
@@ -834,13 +844,20 @@ class _Counting(threading.Thread):
         self.url, self.snapshot, self.as_of = url, snapshot, as_of
         self.scope = None if cases is None else sorted(set(cases))
         self.read_types = sorted(read_types)
-        self.imported = threading.Event()  # it has the snapshot: the reader may end
-        self.go = threading.Event()  # the reader has read: count now
+        self.imported = threading.Event()  # it has the snapshot (`ready`), or failed
+        self.ready = False
+        self.go = threading.Event()  # the reader has read: count now (unless cancelled)
+        self._cancelled = False
         self._result: Tally | None = None
-        self._error: PgError | DossierError | None = None
+        self._error: BaseException | None = None
+
+    def cancel(self) -> None:
+        """The read failed: count nothing."""
+        self._cancelled = True
+        self.go.set()
 
     def run(self) -> None:
-        from psycopg import Error, sql
+        from psycopg import sql
 
         try:
             conn = connect(self.url)
@@ -850,14 +867,17 @@ class _Counting(threading.Thread):
                     conn.execute(
                         sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self.snapshot))
                     )
+                    self.ready = True
                     self.imported.set()
                     self.go.wait()
+                    if self._cancelled:
+                        return
                     # One server process: the other core computes the figures meanwhile.
                     conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                     self._result = self._count(conn)
             finally:
                 conn.close()
-        except (Error, DossierError) as error:  # raised again in the reading thread
+        except BaseException as error:  # noqa: BLE001 - whatever it is, raised in the reader
             self._error = error
         finally:
             self.imported.set()
@@ -898,7 +918,8 @@ class _Counting(threading.Thread):
         """The tally, or what stopped it, raised here."""
         if self._error is not None:
             raise self._error
-        assert self._result is not None
+        if self._result is None:  # never: a run ends with one or the other
+            raise DatabaseError("the server's count of the events was not made")
         return self._result
 
 
@@ -973,6 +994,30 @@ def _check_free(cur: Cursor[Any], added: dict[str, list[str]]) -> None:
                 " (an id made by dossier: run the command again)",
                 "id",
             )
+
+
+def mark_changed(url: str) -> list[str]:
+    """As the database owner, right after an upgrade adds the marks: hash every case
+    once and mark those whose records differ from their last entry's state (changed
+    with SQL before there were marks, which a read would otherwise not hash); their ids."""
+    dossier = ServerDossier.load(url)
+    changed = [
+        key
+        for key, state in dossier.case_states(only=list(dossier.cases.raw)).items()
+        if dossier._recorded.get(key, state.all) != state.all
+    ]
+    if changed:
+        conn = connect(url)
+        try:
+            with server_errors(url), conn.transaction():
+                conn.execute(
+                    "INSERT INTO dossier.unsettled (case_id) SELECT unnest(%s::text[])"
+                    " ON CONFLICT DO NOTHING",
+                    (changed,),
+                )
+        finally:
+            conn.close()
+    return changed
 
 
 def combine(states: Mapping[str, str]) -> str:
