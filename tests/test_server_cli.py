@@ -662,6 +662,26 @@ def test_a_person_named_in_another_members_case_is_theirs_too(sample: Team) -> N
     assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
 
 
+def test_undo_puts_a_persons_roles_back_in_their_order(team: Team) -> None:
+    for case in ("zeta", "alpha"):
+        ok(team.run("alice", "case", "add", case, "--title", case.title()))
+    ok(team.run("alice", "person", "add", "Olga Two Cases", "--case", "zeta", "--role", "witness"))
+    ok(team.run("alice", "person", "link", "olga-two-cases", "alpha", "--role", "lawyer"))
+    order = [{"case": "zeta", "role": "witness"}, {"case": "alpha", "role": "lawyer"}]
+
+    def roles() -> list[dict[str, str]]:
+        shown = ok(team.run("alice", "person", "show", "olga-two-cases", "--json")).stdout
+        return list(json.loads(shown)["roles"])
+
+    assert roles() == order
+    # The edit touches both cases' chains, each of which keeps its own role only.
+    ok(team.run("alice", "person", "edit", "olga-two-cases", "--notes", "renamed"))
+    ok(team.run("alice", "undo"))
+    assert roles() == order
+    ok(team.run("alice", "redo"))
+    assert roles() == order
+
+
 def test_undo_never_reverts_an_older_command_past_a_removed_case(team: Team) -> None:
     ok(team.run("alice", "case", "add", "c0", "--title", "C0"))
     ok(team.run("alice", "case", "add", "c1", "--title", "C1"))

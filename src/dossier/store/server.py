@@ -516,7 +516,7 @@ class ServerDossier(Records):
                     " export"
                 )
         self._unchanged_since(pieces)
-        merged = _merged(pieces)
+        merged = _merged(pieces, self.persons.raw)
         self.put_back([merged], f"history entry {pieces[0]['case']} {pieces[0]['seq']}")
         self._marker = {marker: pieces[0]["group"]}
         return merged
@@ -933,9 +933,13 @@ def _row(kind: str, raw: dict[str, Any]) -> tuple[Any, ...]:
     return (raw["id"], raw["case"], raw["type"], first, last, text)
 
 
-def _merged(pieces: list[dict[str, Any]]) -> dict[str, Any]:
+def _merged(
+    pieces: list[dict[str, Any]], current: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
     """One command's entries in every chain as one entry: what each added, removed and
-    kept, a person whole again from the roles each chain kept of them."""
+    kept, a person whole again from the roles each chain kept of them, in the order the
+    person's `current` record has them (each chain keeps only its own role, so their
+    order across cases is that one), roles it no longer has last."""
     first = pieces[0]
     merged: dict[str, Any] = {
         "seq": first["seq"], "case": first["case"], "command": first["command"],
@@ -953,7 +957,16 @@ def _merged(pieces: list[dict[str, Any]]) -> dict[str, Any]:
                     roles = kept[key]["roles"]
                     raw = {**raw, "roles": [*roles, *(r for r in raw["roles"] if r not in roles)]}
                 kept[key] = raw
+    persons = merged["before"].get("persons", {})
+    for key, raw in persons.items():
+        persons[key] = {**raw, "roles": _in_order(raw["roles"], current.get(key, {}))}
     return merged
+
+
+def _in_order(roles: list[dict[str, str]], now: Mapping[str, Any]) -> list[dict[str, str]]:
+    """`roles` in the order the record `now` has them; those it has not, last."""
+    order = {(r["case"], r["role"]): n for n, r in enumerate(now.get("roles", ()))}
+    return sorted(roles, key=lambda r: order.get((r["case"], r["role"]), len(order)))
 
 
 def _seen_in(chain: str, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
