@@ -523,7 +523,7 @@ def test_concurrent_writers_lose_nothing(sample: Team) -> None:
     ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
     script = "; ".join(
         f"{DOSSIER} log {{case}} statement 2010-01-{day:02d} --description w{{n}}-{day}"
-        for day in range(1, 11)
+        for day in range(1, 6)  # the reliability suite runs 8 x 50 of these
     )
     procs = []
     for n, (role, case) in enumerate(
@@ -537,7 +537,7 @@ def test_concurrent_writers_lose_nothing(sample: Team) -> None:
         "SELECT case_id, count(*) FROM dossier.events WHERE record->>'description' LIKE 'w%%'"
         " GROUP BY case_id ORDER BY case_id"
     )
-    assert kept == [("aleksanyan", 10), ("kudoyarov", 30)]
+    assert kept == [("aleksanyan", 5), ("kudoyarov", 15)]
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
 
 
