@@ -433,6 +433,16 @@ def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Te
     assert sample.sql(marks) == [("aleksanyan",)]
     warned = ok(sample.run("alice", "stats", "--json")).stderr
     assert warned.startswith("Warning: case aleksanyan differs from the state its last")
+    # A person removed with SQL leaves the events that name them: their case is marked.
+    ok(sample.run("alice", "log", "aleksanyan", "statement", "2010-02-03"))
+    named = sample.sql(
+        "SELECT person_id, case_id FROM dossier.event_persons WHERE person_id NOT IN"
+        " (SELECT person_id FROM dossier.person_cases) LIMIT 1"
+    ) or sample.sql("SELECT person_id, case_id FROM dossier.event_persons LIMIT 1")
+    person, case = named[0]
+    sample.sql("DELETE FROM dossier.persons WHERE id = %s", person)
+    assert (case,) in sample.sql(marks)
+    assert ok(sample.run("alice", "case", "list")).stderr.startswith("Warning: case ")
 
 
 def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample: Team) -> None:

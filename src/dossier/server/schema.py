@@ -395,15 +395,25 @@ BEGIN
         SELECT id FROM new_rows ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
--- A person's record is part of every case they have a role or an event in.
+-- A person's record is part of every case they have a role or an event in (a person
+-- removed: their roles went with them, and marked their cases; their events stay).
 CREATE FUNCTION dossier.mark_persons() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    INSERT INTO dossier.unsettled (case_id)
-        SELECT case_id FROM dossier.person_cases WHERE person_id IN (SELECT id FROM new_rows)
-        UNION
-        SELECT case_id FROM dossier.event_persons WHERE person_id IN (SELECT id FROM new_rows)
-        ON CONFLICT DO NOTHING;
+    IF TG_OP = 'UPDATE' THEN
+        INSERT INTO dossier.unsettled (case_id)
+            SELECT case_id FROM dossier.person_cases
+                WHERE person_id IN (SELECT id FROM new_rows)
+            UNION
+            SELECT case_id FROM dossier.event_persons
+                WHERE person_id IN (SELECT id FROM new_rows)
+            ON CONFLICT DO NOTHING;
+    ELSE
+        INSERT INTO dossier.unsettled (case_id)
+            SELECT DISTINCT case_id FROM dossier.event_persons
+                WHERE person_id IN (SELECT id FROM old_rows)
+            ON CONFLICT DO NOTHING;
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER mark_update AFTER UPDATE ON dossier.cases
@@ -414,6 +424,9 @@ CREATE TRIGGER mark_insert AFTER INSERT ON dossier.cases
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_cases();
 CREATE TRIGGER mark_update AFTER UPDATE ON dossier.persons
     REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_persons();
+CREATE TRIGGER mark_delete AFTER DELETE ON dossier.persons
+    REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.mark_persons();
 CREATE TRIGGER mark_insert AFTER INSERT ON dossier.events
     REFERENCING NEW TABLE AS new_rows
