@@ -266,7 +266,7 @@ def test_a_persons_record_holds_no_roles_and_taken_ids_are_found_by_prefix(
 
 
 def test_a_server_url_is_told_from_a_file_and_shown_without_its_password() -> None:
-    from dossier.server.connect import is_server, shown
+    from dossier.server.connect import is_server, shown, without_user
 
     assert is_server("postgresql:///dossier?host=/run/pg")
     assert is_server("postgres://alice@db.example.org/dossier")
@@ -279,6 +279,14 @@ def test_a_server_url_is_told_from_a_file_and_shown_without_its_password() -> No
     )
     assert shown("postgresql:///dossier?host=/run/pg") == "postgresql:///dossier?host=/run/pg"
     assert "s3cret" not in shown("postgresql://alice:s3cret@[bad")
+    # What the database owner would type: the URL without the user (or password).
+    assert without_user("postgresql://alice:s3cret@db.example.org:5433/d?sslmode=require") == (
+        "postgresql://db.example.org:5433/d?sslmode=require"
+    )
+    assert without_user("postgresql:///d?user=alice&host=/run/pg&password=x") == (
+        "postgresql:///d?host=/run/pg"
+    )
+    assert without_user("postgres:///d?user=alice") == "postgres:///d"
 
 
 def test_a_refused_connection_is_one_line_naming_host_and_database(tmp_path: Any) -> None:
@@ -317,13 +325,14 @@ def test_an_unknown_database_is_said_and_a_good_url_connects(pg_cluster: Any) ->
 def test_no_password_ever_shows_whatever_the_url(
     user: str, password: str, in_query: bool, extra: str
 ) -> None:
-    from dossier.server.connect import shown
+    from dossier.server.connect import shown, without_user
 
     assume(all(password not in text for text in (user, extra, "postgresql://db.example.org/")))
     query = "&".join(p for p in (f"password={password}" if in_query else "", extra) if p)
     netloc = f"{user}@db.example.org" if in_query else f"{user}:{password}@db.example.org"
     url = f"postgresql://{netloc}/dossier" + (f"?{query}" if query else "")
     assert password not in shown(url)
+    assert password not in without_user(url)
 
 
 def test_the_attacks_a_review_found_are_refused(database: Callable[[str], Any]) -> None:

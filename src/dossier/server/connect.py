@@ -45,6 +45,18 @@ def shown(url: str) -> str:
     return f"{scheme}://{netloc}{slash}{path}{mark}{'&'.join(parts)}"
 
 
+def without_user(url: str) -> str:
+    """The URL as another role would give it: without the user (and password) it names,
+    as a message shows the command the database owner runs."""
+    url = shown(url)
+    scheme, sep, rest = url.partition("://")
+    rest, mark, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    kept = [p for p in query.split("&") if not p.startswith(("user=", "password="))]
+    mark = mark if any(kept) else ""
+    return f"{scheme}{sep}{netloc.rsplit('@', 1)[-1]}{slash}{path}{mark}{'&'.join(kept)}"
+
+
 def where(url: str) -> str:
     """'database D on HOST' for messages: the socket folder or host, and the database."""
     from psycopg import conninfo

@@ -53,7 +53,7 @@ from dossier.errors import (
     NothingToDo,
 )
 from dossier.model import Case, Event, Person, Tally
-from dossier.server.connect import connect, shown, where
+from dossier.server.connect import connect, shown, where, without_user
 from dossier.server.schema import MIGRATIONS
 from dossier.storage import lock_timeout
 from dossier.store.records import Outside, Records, Table, paused_gc
@@ -1043,14 +1043,14 @@ def _require_schema(conn: Connection[Any], url: str) -> None:
     if not row or not row[0]:
         raise DatabaseError(
             f"{where(url)} has no dossier schema; its owner runs 'dossier server init"
-            f" --db {shown(url)}' first"
+            f" --db {without_user(url)}' first"
         )
     row = conn.execute("SELECT max(version) FROM dossier.migrations").fetchone()
     if row is None or (row[0] or 0) < MIGRATIONS[-1][0]:
         raise DatabaseError(
             f"{where(url)} has dossier schema version {row[0] if row else 0}, older than this"
             f" dossier's {MIGRATIONS[-1][0]}; its owner runs 'dossier server init --db"
-            f" {shown(url)}' to upgrade it"
+            f" {without_user(url)}' to upgrade it"
         )
 
 
