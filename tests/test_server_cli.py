@@ -446,6 +446,35 @@ def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Te
     assert ok(sample.run("alice", "case", "list")).stderr.startswith("Warning: case ")
 
 
+def test_a_write_does_not_settle_an_sql_edit_made_while_it_ran(sample: Team) -> None:
+    """An SQL edit committed after dossier read the case, before it recorded the state:
+    that state cannot include the edit, so its mark stays and the next read warns."""
+    import psycopg
+
+    marks = "SELECT case_id FROM dossier.unsettled ORDER BY case_id"
+    with psycopg.connect(sample.url("postgres")) as editing:
+        # Holding the marks' table: the command reads, then waits at its first write.
+        editing.execute("LOCK TABLE dossier.unsettled IN EXCLUSIVE MODE")
+        writing = _spawn(sample.url(), "log", "kudoyarov", "statement", "2010-02-01")
+        deadline = time.monotonic() + 30
+        while not sample.sql(
+            "SELECT 1 FROM pg_stat_activity WHERE usename = 'alice' AND wait_event_type = 'Lock'"
+        ):  # fmt: skip
+            assert writing.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        editing.execute(
+            "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+            " '\"Elsewhere\"')::json"
+            " WHERE id = (SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1)"
+        )
+        editing.commit()
+    _out, err = writing.communicate(timeout=60)
+    assert writing.returncode == 0, err
+    assert sample.sql(marks) == [("kudoyarov",)]
+    warned = ok(sample.run("alice", "timeline", "kudoyarov")).stderr
+    assert warned.startswith("Warning: case kudoyarov differs from the state its last")
+
+
 def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample: Team) -> None:
     from dossier.server import schema
     from dossier.server.connect import where
