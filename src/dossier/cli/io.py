@@ -180,7 +180,7 @@ def export(
     everything = ex.select(d, case or ()) if not include_confidential else records
     left_out = {k: len(everything[k]) - len(records[k]) for k in ("persons", "events")}
     if fmt in ("ftm", "uwazi"):
-        _exchange(fmt, records, everything, len(d.history), output)
+        _exchange(fmt, records, everything, left_out, d.history_count(), output)
         return
     if any(left_out.values()):
         typer.echo(
@@ -210,20 +210,22 @@ def _exchange(
     fmt: str,
     records: dict[str, list[dict[str, Any]]],
     everything: dict[str, list[dict[str, Any]]],
+    left_out: dict[str, int],
     history: int,
     output: Path | None,
 ) -> None:
     """`export --format ftm|uwazi`: the entities or the folder, then one line on stderr
     per kind of loss."""
-    from dossier import dates
-    from dossier.io import ftm, uwazi
+    from dossier.io.losses import Losses
     from dossier.storage import write_atomic
 
-    left_out = tuple(len(everything[k]) - len(records[k]) for k in ("persons", "events"))
-    losses = ftm.Losses(history=history, confidential=(left_out[0], left_out[1]))
+    losses = Losses(history=history, confidential=(left_out["persons"], left_out["events"]))
     if fmt == "ftm":
-        entities = list(ftm.entities(records, dates.today(), losses, everything))
-        chunks = list(ftm.to_ftm(iter(entities)))
+        from dossier import dates
+        from dossier.io import ftm
+
+        # One chunk a line, one line an entity.
+        chunks = list(ftm.to_ftm(ftm.entities(records, dates.today(), losses, everything)))
         if output is None:
             sys.stdout.buffer.write(b"".join(chunks))
             sys.stdout.flush()
@@ -231,12 +233,13 @@ def _exchange(
             write_atomic(output, chunks, "export")
         warn(losses.lines("FtM"))
         if output is not None:
-            say(f"Wrote {output} (ftm: {len(entities)} entities).")
+            say(f"Wrote {output} (ftm: {len(chunks)} entities).")
         return
+    from dossier.errors import InvalidValue
+    from dossier.io import uwazi
+
     assert output is not None
     if output.exists() and not output.is_dir():
-        from dossier.errors import InvalidValue
-
         raise InvalidValue(f"{output} is a file; for uwazi, -o names the folder to write")
     output.mkdir(parents=True, exist_ok=True)
     for name, payload in uwazi.files(records, losses).items():

@@ -19,14 +19,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
 
 from dossier.custody import Period, custody_stored
-from dossier.dates import stored
+from dossier.dates import show
+from dossier.io.losses import Losses
 
 _URL = re.compile(r"https?://\S+\Z")
 # The two-letter codes FtM's country type knows (ISO 3166-1 and a few of its own, such
@@ -61,59 +61,6 @@ def entity_id(kind: str, *parts: str) -> str:
     return joined + ".0" if joined.endswith("-") else joined
 
 
-@dataclass
-class Losses:
-    """What an export could not carry as structured data, by kind, with counts."""
-
-    flags: int = 0  # dates marked ~ or ?: said in text
-    as_text: dict[str, int] = field(default_factory=dict)  # fields kept only as text
-    changed: dict[str, int] = field(default_factory=dict)  # values changed to fit
-    history: int = 0  # history entries: never exported
-    confidential: tuple[int, int] = (0, 0)  # persons, events left out
-    periods: int = 0  # custody periods left out: a confidential event changes them
-
-    def text(self, what: str, count: int = 1) -> None:
-        """Count a field kept only as text."""
-        self.as_text[what] = self.as_text.get(what, 0) + count
-
-    def change(self, what: str, count: int = 1) -> None:
-        """Count values changed to fit the target."""
-        self.changed[what] = self.changed.get(what, 0) + count
-
-    def lines(self, target: str) -> list[str]:
-        """One line per kind of loss that happened (none when nothing was lost)."""
-        lines = []
-        if self.flags:
-            lines.append(
-                f"{self.flags} approximate (~) or uncertain (?) date(s): {target} has no"
-                " such flag; each entity's notes say so, and the date keeps its precision"
-            )
-        if self.as_text:
-            kept = ", ".join(f"{n} {what}" for what, n in sorted(self.as_text.items()))
-            lines.append(f"kept as text in notes, not as {target} properties: {kept}")
-        if self.changed:
-            done = ", ".join(f"{n} {what}" for what, n in sorted(self.changed.items()))
-            lines.append(f"changed to fit {target}: {done}")
-        persons, events = self.confidential
-        if persons or events:
-            lines.append(
-                f"{persons} confidential person(s) and {events} confidential event(s) left"
-                " out; pass --include-confidential to export them"
-            )
-        if self.periods:
-            lines.append(
-                f"{self.periods} custody period(s) left out: a confidential event starts, ends"
-                " or continues them, and without it they would be told wrong"
-            )
-        if self.history:
-            lines.append(
-                f"the dossier's history ({self.history} entr"
-                f"{'y' if self.history == 1 else 'ies'}) is not exported: {target} has no"
-                " change history"
-            )
-        return lines
-
-
 # The years FtM's date type holds; a date outside them would be dropped by it.
 YEARS = range(1000, 3000)
 
@@ -132,7 +79,7 @@ def _date(edtf: str | None, what: str, losses: Losses) -> tuple[list[str], list[
     if int(edtf[:4]) in YEARS:
         return [ftm_date(edtf)], notes
     losses.text("date(s) outside the years FtM holds (1000-2999)")
-    return [], [*notes, f"The {what} is {stored(edtf).display()} (EDTF {edtf})."]
+    return [], [*notes, f"The {what} is {show(edtf)} (EDTF {edtf})."]
 
 
 def _flag(edtf: str | None, what: str, losses: Losses) -> list[str]:
@@ -141,7 +88,7 @@ def _flag(edtf: str | None, what: str, losses: Losses) -> list[str]:
         return []
     losses.flags += 1
     kind = "approximate" if edtf.endswith("~") else "uncertain"
-    return [f"The {what} is {kind}: recorded as {stored(edtf).display()} (EDTF {edtf})."]
+    return [f"The {what} is {kind}: recorded as {show(edtf)} (EDTF {edtf})."]
 
 
 def _sources(sources: list[str], losses: Losses) -> tuple[list[str], list[str]]:
@@ -232,7 +179,7 @@ def _parties(raw: Mapping[str, Any], cases: set[str]) -> Iterator[dict[str, Any]
 
 def _title(type_: str, date: str, who: list[str]) -> str:
     named = f" of {', '.join(who)}" if who else ""
-    return f"{type_.replace('_', ' ').capitalize()}{named}, {stored(date).display()}"
+    return f"{type_.replace('_', ' ').capitalize()}{named}, {show(date)}"
 
 
 def _event(
@@ -275,7 +222,7 @@ def _event(
     )
 
 
-def _period(period: Period, name: str, as_of: datetime.date, losses: Losses) -> dict[str, Any]:
+def _period(period: Period, name: str, as_of: datetime.date) -> dict[str, Any]:
     kind = "house arrest" if period.kind == "house_arrest" else "custody"
     days = (
         f"{period.days} days"
@@ -298,7 +245,7 @@ def _period(period: Period, name: str, as_of: datetime.date, losses: Losses) -> 
             "endDate": end,
             "location": list(period.facilities),
             "involved": [entity_id("person", period.person)],
-            "summary": [f"{kind.capitalize()} from {stored(period.start).display()}: {told}."],
+            "summary": [f"{kind.capitalize()} from {show(period.start)}: {told}."],
             "recordId": [f"{period.kind}:{period.person}:{period.start_event}"],
             "notes": [*said_start, *said_end],
         },
@@ -335,7 +282,7 @@ def entities(
     told = {_told(p) for p in whole.periods}
     for period in held.periods:
         if _told(period) in told:
-            yield _period(period, names[period.person], as_of, losses)
+            yield _period(period, names[period.person], as_of)
         else:
             losses.periods += 1
 
@@ -347,7 +294,7 @@ def _told(period: Period) -> tuple[Any, ...]:
             period.pretrial_days, period.ended_by)  # fmt: skip
 
 
-def to_ftm(entities: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+def to_ftm(entities: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     """JSON lines, one entity a line, as `ftm` and Aleph read them."""
     for entity in entities:
         yield orjson.dumps(entity) + b"\n"

@@ -19,8 +19,8 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from dossier.dates import stored
-from dossier.io.ftm import Losses
+from dossier.dates import edtf_bounds, show
+from dossier.io.losses import Losses
 from dossier.vocab import EVENT_TYPES
 
 DATE_FORMAT = "YYYY/MM/DD"  # the instance's date format Uwazi must be set to
@@ -38,13 +38,8 @@ def date_range(edtf: str | None) -> str:
     """A stored date as Uwazi's explicit range of its possible days; '' for none."""
     if not edtf:
         return ""
-    date = stored(edtf)
-    return f"{_day(date.first_day)}:{_day(date.last_day)}"
-
-
-def _day(day: Any) -> str:
-    # Not strftime: its %Y does not pad a year before 1000 on every platform.
-    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
+    # isoformat, not strftime: its %Y does not pad a year before 1000 on every platform.
+    return ":".join(day.isoformat().replace("-", "/") for day in edtf_bounds(edtf))
 
 
 def _titles(records: list[dict[str, Any]], title: Any, losses: Losses) -> dict[str, str]:
@@ -75,10 +70,6 @@ def _titles(records: list[dict[str, Any]], title: Any, losses: Losses) -> dict[s
     return titles
 
 
-def _roles(person: Mapping[str, Any]) -> list[dict[str, str]]:
-    return list(person["roles"])  # export.select keeps the roles in the exported cases
-
-
 def _joined(values: list[str]) -> str:
     return "|".join(values)
 
@@ -100,7 +91,7 @@ def files(records: Mapping[str, list[dict[str, Any]]], losses: Losses) -> dict[s
     event_titles = _titles(
         records["events"],
         lambda r: (
-            f"{stored(r['date']).display()} {r['type'].replace('_', ' ')}: "
+            f"{show(r['date'])} {r['type'].replace('_', ' ')}: "
             + (", ".join(person_titles[p] for p in r["persons"]) or case_titles[r["case"]])
         ),
         losses,
@@ -130,9 +121,9 @@ def files(records: Mapping[str, list[dict[str, Any]]], losses: Losses) -> dict[s
             "nationality": r.get("nationality") or "",
             "organizations": _joined(r["organizations"]),
             "notes": r.get("notes") or "",
-            "cases": _joined(list(dict.fromkeys(case_titles[x["case"]] for x in _roles(r)))),
+            "cases": _joined(list(dict.fromkeys(case_titles[x["case"]] for x in r["roles"]))),
             # Text, not a multiselect: a role means something only with its case.
-            "roles": _joined([f"{case_titles[x['case']]}: {x['role']}" for x in _roles(r)]),
+            "roles": _joined([f"{case_titles[x['case']]}: {x['role']}" for x in r["roles"]]),
             "sources": _joined(r["sources"]),
             "confidential": "yes" if r.get("confidential") else "",
         }

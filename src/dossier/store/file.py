@@ -196,6 +196,10 @@ class Dossier(Records):
             _first_doc(data["meta"])["schema"] = SCHEMA_VERSION  # type: ignore[index]
         return data  # type: ignore[no-any-return]
 
+    def history_count(self) -> int:
+        """How many history entries the file holds."""
+        return len(self.history)
+
     def state_hash(self) -> hist.StateHash:
         """The hash of every record now in memory."""
         return hist.state_hash({kind: t.raw for kind, t in self.tables().items()})

@@ -237,6 +237,10 @@ class Records:
                             f" {found[0]}; nothing was changed"
                         )
 
+    def history_count(self) -> int:
+        """How many history entries the reader can see."""
+        raise NotImplementedError
+
     def tally(self) -> Tally | None:
         """Events counted instead of read (see `open_store`'s `read_types`): a file
         reads them all, so None."""

@@ -55,7 +55,6 @@ from dossier.errors import (
 from dossier.model import Case, Event, Person, Tally
 from dossier.server.connect import connect, shown, where, without_user
 from dossier.server.schema import MIGRATIONS
-from dossier.storage import lock_timeout
 from dossier.store.records import Outside, Records, Table, paused_gc
 from dossier.vocab import EVENT_TYPES, Effect
 
@@ -223,6 +222,9 @@ class ServerDossier(Records):
     ) -> Iterator[ServerDossier]:
         """Lock, read, yield the records to change, then commit them in the same
         transaction (nothing is written when the block raises)."""
+        # Here, not at the top: storage is the file's (TinyDB), which a read never needs.
+        from dossier.storage import lock_timeout
+
         conn = connect(url)
         try:
             with server_errors(url), conn.transaction():
@@ -352,6 +354,19 @@ class ServerDossier(Records):
                 ]
         return self._history
 
+    def history_count(self) -> int:
+        """How many entries `history` holds, counted by the server (not read)."""
+        if self._history is not None:
+            return len(self._history)
+        query = f"SELECT count(*) FROM dossier.history h WHERE {_CURRENT}"
+        params: tuple[Any, ...] = ()
+        if self.scope is not None:
+            query += " AND case_id = ANY(%s)"
+            params = (self.scope,)
+        with self._reading() as conn:
+            row = conn.execute(query.encode(), params).fetchone()
+        return int(row[0]) if row else 0
+
     def chains(self) -> dict[str, list[dict[str, Any]]]:
         """The visible history by chain (a case id, or '~ROLE'), each in order."""
         chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -453,15 +468,20 @@ class ServerDossier(Records):
         with SQL rather than through dossier."""
         # Only the cases written since dossier recorded their state (dossier.unsettled)
         # can differ from it.
-        marked = [key for key in self._unsettled if key in self.cases.raw]
-        if self.scope is not None:
-            marked = [key for key in marked if key in self.scope]
+        marked = [key for key in self.cases.raw if key in self._unsettled]  # in case order
         problems = [
             f"case {key} differs from the state its last history entry records"
-            for key, state in self.case_states(only=marked).items()
-            if self._recorded.get(key, state.all) != state.all
+            for key in self._differing(marked)
         ]
         return Outside(None, tuple(problems)) if problems else None
+
+    def _differing(self, cases: Collection[str]) -> list[str]:
+        """Those of `cases` whose records hash to another state than their last entry's."""
+        return [
+            key
+            for key, state in self.case_states(only=cases).items()
+            if self._recorded.get(key, state.all) != state.all
+        ]
 
     def undo(self) -> dict[str, Any]:
         """Revert the caller's own newest change not yet undone, if nobody changed the
@@ -1014,11 +1034,7 @@ def mark_changed(url: str) -> list[str]:
     once and mark those whose records differ from their last entry's state (changed
     with SQL before there were marks, which a read would otherwise not hash); their ids."""
     dossier = ServerDossier.load(url)
-    changed = [
-        key
-        for key, state in dossier.case_states(only=list(dossier.cases.raw)).items()
-        if dossier._recorded.get(key, state.all) != state.all
-    ]
+    changed = dossier._differing(list(dossier.cases.raw))
     if changed:
         conn = connect(url)
         try:
@@ -1063,6 +1079,8 @@ def server_errors(url: str) -> Iterator[None]:
     try:
         yield
     except (errors.LockNotAvailable, errors.DeadlockDetected):
+        from dossier.storage import lock_timeout
+
         raise DatabaseBusy(
             f"database is busy: another dossier command holds its cases on {where(url)}"
             f" (waited {lock_timeout():g} s, DOSSIER_LOCK_TIMEOUT); try again"
