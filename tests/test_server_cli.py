@@ -373,6 +373,34 @@ def test_history_is_per_case_names_the_role_and_verify_resolves_a_report(sample:
     assert len(again["changes_since"]) == 1
 
 
+def test_only_a_small_command_keeps_the_new_form_of_what_it_wrote(
+    team: Team, tmp_path: Path
+) -> None:
+    """As in a file, a command that wrote more than AFTER_LIMIT records keeps only their
+    ids, however few each case's part of it: the tables hold the records already."""
+    from dossier.history import AFTER_LIMIT
+
+    rows = ["case,date,type,description"] + [
+        f"c{n % 3},2010-01-{1 + n % 28:02d},statement,statement {n}" for n in range(AFTER_LIMIT + 2)
+    ]
+    events = tmp_path / "events.csv"
+    events.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ok(team.run("alice", "import", "--create-missing", str(events)))
+    kept = team.sql("SELECT case_id, entry ? 'after' FROM dossier.history ORDER BY case_id")
+    assert kept == [("c0", False), ("c1", False), ("c2", False)]
+    ok(team.run("alice", "log", "c1", "statement", "2011-01-01"))
+    ok(team.run("alice", "log", "c1", "statement", "2011-01-02"))
+    last = team.sql(
+        "SELECT entry->'after'->'events' FROM dossier.history WHERE case_id = 'c1' ORDER BY seq"
+    )
+    assert len(last[-1][0]) == 1
+    # Undo reverts the two logs, then the import (the cases it created too).
+    ok(team.run("alice", "undo"))
+    ok(team.run("alice", "undo"))
+    ok(team.run("alice", "undo"))
+    assert counts(team) == (0, 0, 0)
+
+
 def test_an_edit_with_sql_is_found_by_verify_and_warned_of(sample: Team) -> None:
     sample.sql(
         "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
