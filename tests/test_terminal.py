@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from conftest import Run
@@ -405,3 +407,23 @@ def test_odd_data_at_every_width(run: Run, width: int, monkeypatch: pytest.Monke
         line.strip() for line in run("event", "show", events[0]["id"]).stdout.splitlines()
     )
     assert LONG_URL in url  # folded only where longer than the terminal, never cut
+
+
+@settings(max_examples=400)
+@given(
+    words=st.lists(st.text(alphabet="ab,()é~-", max_size=12), min_size=1, max_size=40),
+    spaces=st.lists(st.integers(1, 3), max_size=40),
+    width=st.integers(20, 90),
+    indent=st.sampled_from(["", "  ", "    "]),
+)
+def test_a_problem_line_wraps_the_same_on_its_fast_path(
+    words: list[str], spaces: list[int], width: int, indent: str
+) -> None:
+    """The line-at-a-time wrap of a narrow line gives the word-by-word wrap's lines."""
+    from dossier.render.analysis import _wrap_narrow, _wrap_words
+
+    line = "".join(w + " " * (spaces[i] if i < len(spaces) else 1) for i, w in enumerate(words))
+    assume(len(line) > width and max(map(len, line.split(" "))) <= width - len(indent))
+    lines = _wrap_narrow(line, width, indent)
+    assert lines == _wrap_words(line, width, indent, len)
+    assert all(len(shown) <= width for shown in lines)

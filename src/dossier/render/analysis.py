@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import cache
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -199,18 +201,30 @@ class _Problems:
                 yield Segment.line()
 
 
+_WIDE = re.compile("[\u1100-\U0010ffff]")  # from here on, a character may take two cells
+
+
 def _wrap(line: str, width: int, indent: str = "  ") -> list[str]:
     """A line broken between words into lines of at most `width` cells, the later ones
     indented; a word longer than a line is folded."""
     # cell_len costs, called per word on thousands of lines. Below U+1100 no character
     # takes two cells, so len() is exact or (combining marks) a little over: safe.
-    measure = len if max(line, default=" ") < "\u1100" else cell_len
+    narrow = line.isascii() or _WIDE.search(line) is None
+    measure = len if narrow else cell_len
     if measure(line) <= width:
         return [line]
+    limit = width - len(indent)
+    if narrow and _longer_than(limit).search(line) is None:
+        return _wrap_narrow(line, width, indent)
+    return _wrap_words(line, width, indent, measure)
+
+
+def _wrap_words(line: str, width: int, indent: str, measure: Callable[[str], int]) -> list[str]:
+    """_wrap() word by word, each measured with `measure`."""
+    limit = width - len(indent)
     lines: list[str] = []
     words: list[str] = []
     used = 0
-    limit = width - len(indent)
     pieces: list[tuple[str, int]] = []
     for word in line.split(" "):  # a word longer than a line is folded, never cut
         size = measure(word)
@@ -230,6 +244,26 @@ def _wrap(line: str, width: int, indent: str = "  ") -> list[str]:
             used += size + (1 if words else 0)
             words.append(word)
     return [*lines, " ".join(words)]
+
+
+def _wrap_narrow(line: str, width: int, indent: str) -> list[str]:
+    """_wrap() of a line whose characters take a cell each and whose words all fit on a
+    line: each line the longest run of words that fits, found with one search (a
+    statistics run of 1,000,000 events wraps 45,000 problems: 0.5 s word by word)."""
+    lines: list[str] = []
+    start, prefix, end = 0, "", len(line)
+    while end - start > width - len(prefix):
+        cut = line.rfind(" ", start, start + width - len(prefix) + 1)
+        lines.append(prefix + line[start:cut])
+        start, prefix = cut + 1, indent
+    lines.append(prefix + line[start:])
+    return lines
+
+
+@cache
+def _longer_than(limit: int) -> re.Pattern[str]:
+    """A word longer than `limit` characters."""
+    return re.compile(f"[^ ]{{{limit + 1},}}")
 
 
 def problem_list(problems: Sequence[Problem], names: Mapping[str, str]) -> list[RenderableType]:
