@@ -623,6 +623,12 @@ def test_export_and_report_say_that_their_files_are_not_encrypted(
     assert result.exit_code == 0, result.output
     assert f"Warning: {page} is not encrypted\n" in result.stderr
     assert run("export").stderr == ""  # standard output: where the user sends it
+    for fmt, name in (("ftm", "x.ftm"), ("uwazi", "uwazi")):
+        written = tmp_path / name
+        result = run("export", "--format", fmt, "-o", str(written))
+        assert result.exit_code == 0, result.output
+        assert result.stderr.endswith(f"Warning: {written} is not encrypted\n")
+    assert "not encrypted" not in run("export", "--format", "ftm").stderr
 
 
 @pytest.fixture

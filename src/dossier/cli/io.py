@@ -181,6 +181,8 @@ def export(
     left_out = {k: len(everything[k]) - len(records[k]) for k in ("persons", "events")}
     if fmt in ("ftm", "uwazi"):
         _exchange(fmt, records, everything, left_out, d.history_count(), output)
+        if output is not None and d.key is not None:
+            warn([f"{output} is not encrypted"])
         return
     if any(left_out.values()):
         typer.echo(
