@@ -171,6 +171,28 @@ def test_a_partial_date_keeps_its_precision_and_its_flag_is_said(run: Run) -> No
     assert len(entities_of(everything.stdout_bytes)) == len(entities) + 2  # event and link
 
 
+def test_text_that_shows_nothing_is_left_out_of_ftm_and_said(run: Run) -> None:
+    """The contract allows a value made of invisible characters (a soft hyphen, a
+    zero-width space); FtM would drop it, and a name it requires with it."""
+    for args in (
+        ("case", "add", "c1", "--title", "\u200b", "--summary", "\u00ad", "--tag", "\u200b",
+         "--tag", "kept"),
+        ("person", "add", "\u00ad\u200b", "--id", "nobody-seen", "--case", "c1", "--role",
+         "witness", "--alias", "Visible\u00ad"),
+    ):  # fmt: skip
+        assert run(*args).exit_code == 0, args
+    result = run("export", "--format", "ftm")
+    assert result.exit_code == 0, result.output
+    entities = {e["schema"]: e["properties"] for e in entities_of(result.stdout_bytes)}
+    assert entities["CourtCase"] == {"name": ["c1"], "status": ["open"], "keywords": ["kept"]}
+    assert entities["Person"] == {"name": ["nobody-seen"], "alias": ["Visible\u00ad"]}
+    assert (
+        "Warning: changed to fit FtM: 2 name(s) or title(s) without a visible character, given"
+        " as the id, 2 value(s) without a visible character, left out"
+    ) in result.stderr.splitlines()
+    assert ftm_problems(result.stdout_bytes) == []
+
+
 def test_generated_dossiers_as_ftm_entities(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Wide generated dossiers (odd names, every date form, roles in several cases):
     each export's references resolve and its dates are the dossier's; then every entity

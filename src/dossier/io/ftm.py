@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -110,12 +111,30 @@ def _country(code: str | None, what: str, losses: Losses) -> tuple[list[str], li
     return [], [f"{what.capitalize()}: {code}."]
 
 
-def _entity(id_: str, schema: str, properties: Mapping[str, list[str]]) -> dict[str, Any]:
-    return {
-        "id": id_,
-        "schema": schema,
-        "properties": {k: v for k, v in properties.items() if v},
-    }
+def shown(text: str) -> bool:
+    """Whether `text` has a character a reader sees: not a space, a control or an
+    invisible format character (a soft hyphen, a zero-width space). FtM keeps no value
+    without one, and the contract allows it (docs/interop.md)."""
+    return any(not c.isspace() and unicodedata.category(c)[0] != "C" for c in text)
+
+
+def _named(name: str, id_: str, losses: Losses) -> str:
+    """A name or title, or the record's id when no character of it shows: FtM requires
+    a name, and would drop this one."""
+    if shown(name):
+        return name
+    losses.change("name(s) or title(s) without a visible character, given as the id")
+    return id_
+
+
+def _entity(
+    id_: str, schema: str, properties: Mapping[str, list[str]], losses: Losses | None = None
+) -> dict[str, Any]:
+    kept = {k: [v for v in values if shown(v)] for k, values in properties.items()}
+    dropped = sum(map(len, properties.values())) - sum(map(len, kept.values()))
+    if dropped and losses is not None:
+        losses.change("value(s) without a visible character, left out", dropped)
+    return {"id": id_, "schema": schema, "properties": {k: v for k, v in kept.items() if v}}
 
 
 def _case(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
@@ -125,7 +144,7 @@ def _case(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
         entity_id("case", raw["id"]),
         "CourtCase",
         {
-            "name": [raw["title"]],
+            "name": [_named(raw["title"], raw["id"], losses)],
             "summary": [raw["summary"]] if raw.get("summary") else [],
             "country": country,
             "status": [raw["status"]] if raw.get("status") else [],
@@ -134,6 +153,7 @@ def _case(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
             "sourceUrl": urls,
             "notes": [*said, *cited],
         },
+        losses,
     )
 
 
@@ -152,7 +172,7 @@ def _person(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
         entity_id("person", raw["id"]),
         "Person",
         {
-            "name": [raw["name"]],
+            "name": [_named(raw["name"], raw["id"], losses)],
             "alias": list(raw["aliases"]),
             "birthDate": born,
             "deathDate": died,
@@ -160,6 +180,7 @@ def _person(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
             "sourceUrl": urls,
             "notes": [*notes, *cited],
         },
+        losses,
     )
 
 
@@ -214,6 +235,7 @@ def _event(
             "recordId": [raw["id"]],
             "notes": [*notes, *cited],
         },
+        losses,
     )
     yield _entity(
         entity_id("event-case", raw["id"]),
