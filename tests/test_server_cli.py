@@ -778,6 +778,68 @@ def test_undo_refuses_when_another_role_changed_a_person_since(sample: Team) -> 
     assert shown["notes"] == "bob's note"
 
 
+def _big_import(team: Team, tmp_path: Path, *extra: str) -> list[str]:
+    """alice imports more records than a history entry keeps the form of (AFTER_LIMIT)
+    into kudoyarov, with `extra` JSON lines; the ids of the events."""
+    from dossier.history import AFTER_LIMIT
+
+    lines = [
+        json.dumps({"kind": "event", "id": f"big{n}", "case": "kudoyarov", "type": "statement",
+                    "date": "2011-06-01", "description": f"statement {n}"})
+        for n in range(AFTER_LIMIT + 1)
+    ]  # fmt: skip
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join([*lines, *extra]) + "\n", encoding="utf-8")
+    ok(team.run("alice", "import", str(path)))
+    return [f"big{n}" for n in range(AFTER_LIMIT + 1)]
+
+
+def test_undo_of_a_big_import_refuses_when_sql_changed_its_records(
+    sample: Team, tmp_path: Path
+) -> None:
+    """A big command keeps no form of what it wrote; the marks and the record digests
+    tell undo what SQL changed since."""
+    events = _big_import(sample, tmp_path)
+    sample.sql(
+        "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+        " '\"Elsewhere\"')::json WHERE id = %s",
+        events[7],
+    )
+    refused = sample.run("alice", "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr.endswith(
+        "\nError: event big7 was changed with SQL since; nothing was changed\n"
+    )
+    # An SQL change to a record the import did not write does not stop its undo.
+    sample.sql("UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+               " 'null')::json WHERE id = %s", events[7])  # fmt: skip
+    other = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov'"
+                       " AND id NOT LIKE 'big%%' LIMIT 1")[0][0]  # fmt: skip
+    sample.sql(
+        "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+        " '\"Elsewhere\"')::json WHERE id = %s",
+        other,
+    )
+    ok(sample.run("alice", "undo"))
+    assert sample.sql("SELECT count(*) FROM dossier.events WHERE id LIKE 'big%%'") == [(0,)]
+
+
+def test_undo_of_a_big_import_refuses_when_another_role_changed_its_person_in_no_case(
+    sample: Team, tmp_path: Path
+) -> None:
+    """The person goes to alice's own chain, which keeps its form however big the import:
+    bob's edit goes to his own chain, and only that form tells alice's undo of it."""
+    person = {"kind": "person", "id": "xavier-roleless", "name": "Xavier Roleless"}
+    _big_import(sample, tmp_path, json.dumps(person))
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-06-02", "-p", "xavier-roleless"))
+    ok(sample.run("bob", "person", "edit", "xavier-roleless", "--notes", "bob's note"))
+    ok(sample.run("alice", "undo"))  # her log
+    refused = sample.run("alice", "undo")  # her import: bob changed its person since
+    assert refused.exit_code == 1
+    assert "person xavier-roleless was changed since" in refused.stderr
+
+
 def test_a_case_created_again_does_not_show_the_removed_ones_history(team: Team) -> None:
     ok(team.run("alice", "case", "add", "gone", "--title", "Gone"))
     ok(team.run("alice", "log", "gone", "statement", "2011-10-12", "--description", "secret"))
