@@ -113,9 +113,12 @@ def _country(code: str | None, what: str, losses: Losses) -> tuple[list[str], li
 
 def shown(text: str) -> bool:
     """Whether `text` has a character a reader sees: not a space, a control or an
-    invisible format character (a soft hyphen, a zero-width space). FtM keeps no value
-    without one, and the contract allows it (docs/interop.md)."""
-    return any(not c.isspace() and unicodedata.category(c)[0] != "C" for c in text)
+    invisible format character (a soft hyphen, a zero-width space). The contract allows
+    a value without one; FtM drops it (docs/interop.md)."""
+    return any(not c.isspace() and unicodedata.category(c) not in _UNSEEN for c in text)
+
+
+_UNSEEN = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
 
 
 def _named(name: str, id_: str, losses: Losses) -> str:
@@ -289,7 +292,8 @@ def entities(
     "ongoing") is left out and counted, and nothing of the withheld event is told.
     """
     cases = {c["id"] for c in records["cases"]}
-    names = {p["id"]: p["name"] for p in records["persons"]}
+    # As the Person entities name them (an invisible name by the id), in event titles.
+    names = {p["id"]: p["name"] if shown(p["name"]) else p["id"] for p in records["persons"]}
     for raw in records["cases"]:
         yield _case(raw, losses)
     for raw in records["persons"]:
