@@ -627,7 +627,7 @@ def test_export_and_report_say_that_their_files_are_not_encrypted(
         written = tmp_path / name
         result = run("export", "--format", fmt, "-o", str(written))
         assert result.exit_code == 0, result.output
-        assert result.stderr.endswith(f"Warning: {written} is not encrypted\n")
+        assert f"Warning: {written} is not encrypted\n" in result.stderr
     assert "not encrypted" not in run("export", "--format", "ftm").stderr
 
 

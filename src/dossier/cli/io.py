@@ -180,9 +180,7 @@ def export(
     everything = ex.select(d, case or ()) if not include_confidential else records
     left_out = {k: len(everything[k]) - len(records[k]) for k in ("persons", "events")}
     if fmt in ("ftm", "uwazi"):
-        _exchange(fmt, records, everything, left_out, d.history_count(), output)
-        if output is not None and d.key is not None:
-            warn([f"{output} is not encrypted"])
+        _exchange(fmt, records, everything, left_out, d.history_count(), output, d.key is not None)
         return
     if any(left_out.values()):
         typer.echo(
@@ -215,9 +213,10 @@ def _exchange(
     left_out: dict[str, int],
     history: int,
     output: Path | None,
+    encrypted: bool,
 ) -> None:
     """`export --format ftm|uwazi`: the entities or the folder, then one line on stderr
-    per kind of loss."""
+    per kind of loss (and, from an encrypted dossier, that the file written is not)."""
     from dossier.io.losses import Losses
     from dossier.storage import write_atomic
 
@@ -235,6 +234,8 @@ def _exchange(
             write_atomic(output, chunks, "export")
         warn(losses.lines("FtM"))
         if output is not None:
+            if encrypted:
+                warn([f"{output} is not encrypted"])
             say(f"Wrote {output} (ftm: {len(chunks)} entities).")
         return
     from dossier.errors import InvalidValue
@@ -247,6 +248,8 @@ def _exchange(
     for name, payload in uwazi.files(records, losses).items():
         write_atomic(output / name, payload, "export")
     warn(losses.lines("Uwazi"))
+    if encrypted:
+        warn([f"{output} is not encrypted"])
     counts = ", ".join(f"{len(v)} {k}" for k, v in records.items())
     say(f"Wrote {output}/ (uwazi: cases.csv, persons.csv, events.csv, README.txt; {counts}).")
 
