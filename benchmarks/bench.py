@@ -168,7 +168,8 @@ def main() -> int:
     # install the benchmarks use writes none where PYTHONDONTWRITEBYTECODE is set (as on
     # the build machines), so every command would compile each module it imports
     # again: 0.08 s a command (measured), which is no cost a user pays.
-    compileall.compile_dir(ROOT / "src", quiet=1)
+    if not compileall.compile_dir(ROOT / "src", quiet=1):
+        print("Could not byte-compile src/: each command compiles it again", file=sys.stderr)
     quick = "--quick" in sys.argv
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv[:-1] else ""
     results = []

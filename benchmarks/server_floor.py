@@ -2,9 +2,9 @@
 costs at the least, against the file backend's whole import of the same CSVs.
 
 The floor reads the three CSVs with the csv module (no validation, no matching, no
-ids made), sends each row as JSON with COPY into tables with dossier's columns and
-indexes (the reads the server rows measure need them), and the events' links to
-their persons likewise, in one transaction: no row-level security, no foreign keys,
+ids made), sends each row as JSON with COPY into tables indexed as dossier's are (the
+reads the server rows measure need those indexes), and the events' links to their
+persons likewise, in one transaction: no row-level security, no foreign keys,
 no triggers, no history, no state hashes. Whatever dossier adds to that is what its
 guarantees cost. `make bench` budgets the server import at 1.5 times the file's;
 this prints how much of that the floor alone takes (docs/server.md, Performance).
@@ -15,20 +15,13 @@ Run: .venv/bin/python benchmarks/server_floor.py   (not a row of `make bench`)
 from __future__ import annotations
 
 import csv
-import statistics
 import sys
 from pathlib import Path
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import PYTHON, ROOT, run
-from import_100k import _paths
-from import_100k import ours as file_import
-
-sys.path.insert(0, str(ROOT / "tests"))
-import pgcluster  # the tests' throwaway cluster
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 TABLES = """
 CREATE TABLE cases (id text PRIMARY KEY, n bigint GENERATED ALWAYS AS IDENTITY,
@@ -50,8 +43,18 @@ CREATE INDEX ON event_persons (case_id);
 """
 
 
+def tables(url: str) -> None:
+    """Empty tables for a run (untimed, as the server row's database is made)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(b"DROP SCHEMA IF EXISTS floor CASCADE")
+        conn.execute(b"CREATE SCHEMA floor")
+        conn.execute(b"SET search_path = floor; " + TABLES.encode())
+
+
 def floor(url: str, paths: dict[str, Path]) -> None:
-    """Load the three CSVs into fresh tables, in one transaction."""
+    """Load the three CSVs into the empty tables, in one transaction."""
     import psycopg
 
     def rows(kind: str) -> list[dict[str, str]]:
@@ -59,9 +62,7 @@ def floor(url: str, paths: dict[str, Path]) -> None:
             return list(csv.DictReader(handle))
 
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("DROP SCHEMA IF EXISTS floor CASCADE; CREATE SCHEMA floor;"
-                    " SET search_path = floor")  # fmt: skip
-        cur.execute(TABLES.encode())
+        cur.execute("SET search_path = floor")
         with cur.copy("COPY cases (id, record) FROM STDIN") as copy:
             for row in rows("cases"):
                 copy.write_row((row["id"], orjson.dumps(row).decode()))
@@ -86,17 +87,32 @@ def floor(url: str, paths: dict[str, Path]) -> None:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--load"]:  # one measured run, in a process of its own
-        floor(sys.argv[2], _paths())
+    if sys.argv[1:2] == ["--load"]:  # the measured run: only what it needs is imported
+        names = sys.argv[3:]
+        floor(sys.argv[2], {kind: ROOT / "bench-data" / "100k" / f"{kind}.csv" for kind in names})
         return
+    import compileall
+    import statistics
+
+    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from harness import PYTHON, run
+    from import_100k import _paths
+    from import_100k import ours as file_import
+
+    import pgcluster  # the tests' throwaway cluster
+
+    compileall.compile_dir(ROOT / "src", quiet=1)  # as bench.py does
+    _paths()  # generated if missing
     cluster = pgcluster.start()
     try:
         command, fresh = file_import()
-        load = [*PYTHON, __file__, "--load", cluster.url]
+        load = [*PYTHON, __file__, "--load", cluster.url, "cases", "persons", "events"]
         ours, reference = [], []
         for _ in range(5):  # interleaved, as the harness does
             fresh()
             reference.append(run(command).seconds)
+            tables(cluster.url)
             ours.append(run(load).seconds)
         a, b = statistics.median(ours), statistics.median(reference)
         print(f"server import floor {a:.2f} s, file import {b:.2f} s: {a / b:.2f}×"
