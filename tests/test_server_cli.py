@@ -421,6 +421,50 @@ def test_an_edit_with_sql_is_found_by_verify_and_warned_of(sample: Team) -> None
         sample.sql("DELETE FROM dossier.history")
 
 
+def test_a_write_over_an_sql_edit_keeps_it_named_until_accepted(sample: Team) -> None:
+    """As on a file: the next write does not take an SQL edit in as its own; verify
+    names it, reads warn, until a writer of the case accepts it (by their role)."""
+    event = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1")[0][0]
+    sample.sql(
+        "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+        " '\"Elsewhere\"')::json WHERE id = %s",
+        event,
+    )
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob", "--read-only"))
+    ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-01-01"))
+    finding = (
+        "case kudoyarov: history entry 2 ('log kudoyarov statement 2011-01-01') was written"
+        f" over records edited by hand: event {event} changed: place after history entry 1"
+    )
+    verified = sample.run("alice", "verify")
+    assert verified.exit_code == 1
+    assert verified.stderr == f"Error: {finding}\n"
+    assert ok(sample.run("bob", "timeline", "kudoyarov")).stderr.startswith(
+        f"Warning: {finding}; figures shown are not verified"
+    )
+    refused = sample.run("bob", "verify", "--accept")
+    assert (refused.exit_code, refused.stderr) == (1, "Error: read-only access to case kudoyarov\n")
+    accepted = json.loads(ok(sample.run("alice", "verify", "--accept", "--json")).stdout)
+    assert (accepted["by"], accepted["problems"]) == ("alice", [finding])
+    assert accepted["changes"] == []  # the write recorded the records as they are
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK: ")
+    assert ok(sample.run("bob", "timeline", "kudoyarov")).stderr == ""
+    again = sample.run("alice", "verify", "--accept")
+    assert again.exit_code == 1
+    assert again.stderr.startswith("Error: nothing to accept")
+    # An SQL edit accepted before any write over it: the change is named field by field.
+    sample.sql(
+        "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+        " '\"Moscow\"')::json WHERE id = %s",
+        event,
+    )
+    accepted = json.loads(ok(sample.run("alice", "verify", "--accept", "--json")).stdout)
+    assert accepted["changes"] == [
+        {"kind": "events", "id": event, "how": "changed", "fields": ["place"]}
+    ]
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK: ")
+
+
 def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Team) -> None:
     """Every write marks its cases (dossier.unsettled); dossier clears the marks of the
     cases whose state it records, so a read has only SQL edits' cases left to hash."""
@@ -444,9 +488,15 @@ def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Te
     assert listed.stderr.startswith(
         "Warning: case kudoyarov differs from the state its last history entry records;"
     )
-    # A write through dossier records the state that includes the edit, and settles it.
+    # A write through dossier settles the mark; its entry keeps what the edit changed,
+    # which reads name (without hashing) until a writer accepts it.
     ok(sample.run("alice", "log", "kudoyarov", "statement", "2010-02-01"))
     assert sample.sql(marks) == []
+    assert ok(sample.run("alice", "case", "list")).stderr.startswith(
+        "Warning: case kudoyarov: history entry 2 ('log kudoyarov statement 2010-02-01') was"
+        " written over records edited by hand: event"
+    )
+    ok(sample.run("alice", "verify", "--accept"))
     assert ok(sample.run("alice", "case", "list")).stderr == ""
     # A mark whose write changed nothing is hashed and found equal: no warning.
     sample.sql("UPDATE dossier.cases SET record = record WHERE id = 'aleksanyan'")

@@ -131,6 +131,20 @@ class ServerDossier(Records):
                 (list(self.cases.raw) if self.scope is None else self.scope,),
             ).fetchall()
         )
+        # The writes made over records changed with SQL that no `verify --accept` settled,
+        # by case: what `outside` says on every command, as a file says it (hist.pending).
+        marked: dict[str, list[dict[str, Any]]] = {}
+        for case, seq, command, tampered, accepted in conn.execute(
+            "SELECT case_id, seq, command, entry->'tampered', entry->'accepted'"
+            " FROM dossier.history h WHERE case_id = ANY(%s) AND"
+            f" {_CURRENT} AND (entry ? 'tampered' OR entry ? 'accepted') ORDER BY case_id, seq",
+            (list(self.cases.raw) if self.scope is None else self.scope,),
+        ):
+            entry = {"seq": seq, "command": command, "tampered": tampered or []}
+            if accepted is not None:
+                entry["accepted"] = accepted
+            marked.setdefault(str(case), []).append(entry)
+        self._pending = {case: hist.pending(entries) for case, entries in marked.items()}
 
     def _read(self, kind: str, unread: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The records of one table this command reads, by id, in the order added (with
@@ -301,16 +315,24 @@ class ServerDossier(Records):
         role in it."""
         cases = self.cases.raw
         chosen = only if only is not None else cases if self.scope is None else self.scope
+        tables = {kind: table.raw for kind, table in self.tables().items()}
+        return self._grouped(tables, chosen)
+
+    def _grouped(
+        self, tables: Mapping[str, Mapping[str, dict[str, Any]]], chosen: Iterable[str]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """case_records() of `tables` (the records now, or as read)."""
+        cases = tables["cases"]
         grouped: dict[str, dict[str, dict[str, Any]]] = {
             key: {"cases": {key: cases[key]}, "persons": {}, "events": {}}
             for key in chosen
             if key in cases
         }
-        for events in (self.events.raw, self._unread):
+        for events in (tables["events"], self._unread):
             for key, raw in events.items():
                 if raw["case"] in grouped:
                     grouped[raw["case"]]["events"][key] = raw
-        for key, raw in self.persons.raw.items():
+        for key, raw in tables["persons"].items():
             for role in raw["roles"]:
                 if role["case"] in grouped:
                     # Only the person's roles in this case: every member of it sees the
@@ -473,6 +495,11 @@ class ServerDossier(Records):
             f"case {key} differs from the state its last history entry records"
             for key in self._differing(marked)
         ]
+        problems += [
+            f"case {key}: {finding}"
+            for key in self.cases.raw
+            for finding in self._pending.get(key, ())
+        ]
         return Outside(None, tuple(problems)) if problems else None
 
     def _differing(self, cases: Collection[str]) -> list[str]:
@@ -597,8 +624,55 @@ class ServerDossier(Records):
                     )
 
     def accept(self, command: str, user: str) -> dict[str, Any]:
-        """Not on a server: its history is append-only and changed only through dossier."""
-        raise DatabaseError("'verify --accept' works on a dossier file, not on a server")
+        """Record what was changed with SQL in the cases the role writes as known, one
+        entry in each case's chain, so that `verify` passes: by the PostgreSQL role (not
+        `user`, which names the account on the client). Refused while a record breaks
+        the record contract; returns the entries as one (the first case's)."""
+        faults = self.contract_faults()
+        if faults:
+            more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+            raise DatabaseError(
+                f"{faults[0]}{more}; a record the record contract refuses cannot be"
+                " accepted: fix it with dossier or SQL, then run 'dossier verify --accept'"
+                " again"
+            )
+        chains, states, records = self.chains(), self.case_states(), self.case_records()
+        found: dict[str, tuple[list[str], list[hist.Change]]] = {}
+        for key, state in states.items():
+            chain, written = chains.get(key, []), self.digests().get(key)
+            problems = hist.verify_chain(chain, state, records[key], None, written)
+            if problems:
+                changes = hist.outside_changes(chain, state, records[key], written)
+                found[key] = (problems, changes)
+        if not found:
+            raise NothingToDo(
+                "nothing to accept: 'dossier verify' finds no change made outside dossier"
+            )
+        for key in found:
+            if self.read_only.get(key):
+                raise ReadOnly(f"read-only access to case {key}")
+        cur = self.conn.cursor()
+        keys = sorted(found)
+        last, time = _heads(cur, keys), _entry_time(cur)
+        entries = []
+        for key in keys:
+            problems, changes = found[key]
+            entries.append((key, hist.make_entry(
+                [last[key]] if key in last else [], time=time, command=command, added={},
+                removed={}, before={}, state=states[key],
+                accepted={"by": self.role, "problems": problems,
+                          "changes": [change.to_dict() for change in changes]},
+            )))  # fmt: skip
+        _record(cur, command, entries, {key: states[key] for key in keys}, self._unsettled)
+        first = entries[0][1]
+        return {
+            **first,
+            "accepted": {
+                "by": self.role,
+                "problems": [f"case {k}: {p}" for k in keys for p in found[k][0]],
+                "changes": [c.to_dict() for k in keys for c in found[k][1]],
+            },
+        }
 
     # Commit -------------------------------------------------------------------
 
@@ -619,22 +693,14 @@ class ServerDossier(Records):
                     f"this command may change only case(s) {', '.join(self.scope)}, not"
                     f" {', '.join(unlocked)}; nothing was written"
                 )
+        chains = sorted(pieces)
+        tampered = self._tampered_before(chains)
         cur = self.conn.cursor()
         _check_free(cur, added)
         self._write(cur, added, removed, before)
-        chains = sorted(pieces)
         states = self.case_states(only=chains)  # a write hashes the cases it touched
-        last = {
-            key: {"seq": seq, "hash": digest}
-            for key, seq, digest in cur.execute(
-                "SELECT DISTINCT ON (case_id) case_id, seq, hash FROM dossier.history h"
-                f" WHERE case_id = ANY(%s) AND {_CURRENT} ORDER BY case_id, seq DESC",
-                (chains,),
-            )
-        }
-        # The server's time, which its trigger checks: no client dates an entry.
-        row = cur.execute("SELECT dossier.entry_time()").fetchone()
-        time, group = str(row[0]) if row else "", uuid.uuid4().hex
+        last = _heads(cur, chains)
+        time, group = _entry_time(cur), uuid.uuid4().hex
         # Small as a file counts it: by the whole command, not each case's part of it (an
         # import of 100,000 events in 1,000 cases kept them all again, 14 MB, 0.5 s).
         # A role's own chain keeps its part whenever that is small: undo's only guard
@@ -646,41 +712,14 @@ class ServerDossier(Records):
             state = states.get(key) or hist.state_hash(_EMPTY)
             entry = hist.make_entry(
                 [last[key]] if key in last else [], time=time, command=command, added=a,
-                removed=r, before=b, state=state,
+                removed=r, before=b, state=state, tampered=tampered.get(key, ()),
                 after=self._after(key, a, b) if small or key.startswith("~") else None,
             )  # fmt: skip
             entry["group"] = group
             entry.update(self._marker)  # undoes or redoes: the group of the command reverted
             entry["hash"] = hist.entry_hash(entry)
             entries.append((key, entry))
-        # One statement each for every case (an import touches every case it names; a
-        # statement a case cost an import of 1,000 cases 1.5 s, mostly policies and
-        # triggers), the rows as one JSON document (arrays of text took psycopg 4 s to
-        # escape, element by element).
-        cur.execute(
-            "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
-            " SELECT case_id, seq, %s, entry, prev, hash FROM json_to_recordset(%s::json)"
-            " AS x(case_id text, seq integer, entry jsonb, prev text, hash text)",
-            (command, orjson.dumps([
-                {"case_id": key, "seq": e["seq"], "entry": e, "prev": e["prev"], "hash": e["hash"]}
-                for key, e in entries
-            ]).decode()),
-        )  # fmt: skip
-        if states:
-            cur.execute(
-                "UPDATE dossier.cases c SET state = x.state, digests = x.digests"
-                " FROM json_to_recordset(%s::json) AS x(id text, state text, digests json)"
-                " WHERE c.id = x.id",
-                (orjson.dumps([
-                    {"id": key, "state": state.all, "digests": state.digests}
-                    for key, state in states.items()
-                ]).decode(),),
-            )  # fmt: skip
-        # The states just recorded include every write this command read: their marks go.
-        cur.execute(
-            "SELECT dossier.settle(%s, %s::xid8[])",
-            (chains, sorted({x for key in chains for x in self._unsettled.get(key, ())})),
-        )
+        _record(cur, command, entries, states, self._unsettled)
         first = entries[0][1]
         # Last: a removed case takes its memberships with it, and with them the right
         # to append to its chain.
@@ -695,6 +734,36 @@ class ServerDossier(Records):
         for table in self.tables().values():
             table.originals.clear()
         return first
+
+    def _tampered_before(self, chains: Collection[str]) -> dict[str, list[str]]:
+        """What of each case of `chains` differed, before this change, from the state its
+        last entry records (changed with SQL), as a file's entry keeps it (`tampered`):
+        else this write would record the changed records as its own state, and the
+        change would vanish from `verify`."""
+        marked = [key for key in chains if key in self._unsettled and key in self._recorded]
+        if not marked:
+            return {}
+        as_read = {}
+        for kind, table in self.tables().items():
+            raw = dict(table.raw)
+            for key, original in table.originals.items():
+                if original is None:
+                    raw.pop(key, None)
+                else:
+                    raw[key] = original
+            as_read[kind] = raw
+        found: dict[str, list[str]] = {}
+        for key, records in self._grouped(as_read, marked).items():
+            state = hist.state_hash(records)
+            if state.all == self._recorded[key]:
+                continue
+            chain = self.chains()[key]
+            last = chain[-1]["seq"]
+            changes = hist.outside_changes(chain, state, records, self.digests().get(key))
+            found[key] = [f"{change} after history entry {last}" for change in changes] or [
+                f"the records differed from history entry {last}"
+            ]
+        return found
 
     def _pieces(
         self,
@@ -963,6 +1032,64 @@ class _Counting(threading.Thread):
         if self._result is None:  # never: a run ends with one or the other
             raise DatabaseError("the server's count of the events was not made")
         return self._result
+
+
+def _heads(cur: Cursor[Any], chains: list[str]) -> dict[str, dict[str, Any]]:
+    """The last entry (seq and hash) of each of these chains, as the next one follows it."""
+    return {
+        key: {"seq": seq, "hash": digest}
+        for key, seq, digest in cur.execute(
+            "SELECT DISTINCT ON (case_id) case_id, seq, hash FROM dossier.history h"
+            f" WHERE case_id = ANY(%s) AND {_CURRENT} ORDER BY case_id, seq DESC",
+            (chains,),
+        )
+    }
+
+
+def _entry_time(cur: Cursor[Any]) -> str:
+    """The server's time, which its trigger checks: no client dates an entry."""
+    row = cur.execute("SELECT dossier.entry_time()").fetchone()
+    return str(row[0]) if row else ""
+
+
+def _record(
+    cur: Cursor[Any],
+    command: str,
+    entries: list[tuple[str, dict[str, Any]]],
+    states: Mapping[str, hist.StateHash],
+    unsettled: Mapping[str, list[str]],
+) -> None:
+    """Append `entries` (chain, entry) to the history, record the cases' `states`, and
+    clear the marks of those chains that the command read (`unsettled`) or made."""
+    chains = [key for key, _entry in entries]
+    # One statement each for every case (an import touches every case it names; a
+    # statement a case cost an import of 1,000 cases 1.5 s, mostly policies and
+    # triggers), the rows as one JSON document (arrays of text took psycopg 4 s to
+    # escape, element by element).
+    cur.execute(
+        "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
+        " SELECT case_id, seq, %s, entry, prev, hash FROM json_to_recordset(%s::json)"
+        " AS x(case_id text, seq integer, entry jsonb, prev text, hash text)",
+        (command, orjson.dumps([
+            {"case_id": key, "seq": e["seq"], "entry": e, "prev": e["prev"], "hash": e["hash"]}
+            for key, e in entries
+        ]).decode()),
+    )  # fmt: skip
+    if states:
+        cur.execute(
+            "UPDATE dossier.cases c SET state = x.state, digests = x.digests"
+            " FROM json_to_recordset(%s::json) AS x(id text, state text, digests json)"
+            " WHERE c.id = x.id",
+            (orjson.dumps([
+                {"id": key, "state": state.all, "digests": state.digests}
+                for key, state in states.items()
+            ]).decode(),),
+        )  # fmt: skip
+    # The states just recorded include every write this command read: their marks go.
+    cur.execute(
+        "SELECT dossier.settle(%s, %s::xid8[])",
+        (chains, sorted({x for key in chains for x in unsettled.get(key, ())})),
+    )
 
 
 def _touched(piece: Mapping[str, Any]) -> set[tuple[str, str]]:
