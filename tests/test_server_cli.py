@@ -465,6 +465,38 @@ def test_a_write_over_an_sql_edit_keeps_it_named_until_accepted(sample: Team) ->
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK: ")
 
 
+def test_an_sql_edit_cannot_clear_its_own_mark(sample: Team) -> None:
+    """A writer who edits with SQL and calls settle in the same transaction leaves the
+    mark: only a transaction that adds to the case's history (naming its role) clears
+    it, so the next write through dossier keeps the edit named."""
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    event = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1")[0][0]
+    sample.sql(
+        "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+        f" '\"Elsewhere\"')::json WHERE id = '{event}';"
+        " SELECT dossier.settle(ARRAY['kudoyarov'], ARRAY[]::xid8[])",
+        role="bob",
+    )
+    assert sample.sql("SELECT case_id FROM dossier.unsettled") == [("kudoyarov",)]
+    warned = ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-01-01")).stderr
+    assert warned.startswith("Warning: case kudoyarov differs from the state its last")
+    verified = sample.run("alice", "verify")
+    assert verified.exit_code == 1
+    assert f"was written over records edited by hand: event {event} changed: place" in (
+        verified.stderr
+    )
+
+
+def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
+    team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
+    result = team.run("bob", "case", "list")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {team.url('bob')}: case 'broken' is damaged (KeyError 'id'); it was changed"
+        " outside dossier (by hand, or with SQL on a server), see 'dossier verify'\n"
+    )
+
+
 def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Team) -> None:
     """Every write marks its cases (dossier.unsettled); dossier clears the marks of the
     cases whose state it records, so a read has only SQL edits' cases left to hash."""
@@ -564,7 +596,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.mark_rows, dossier.mark_cases, dossier.mark_persons CASCADE;"
         " ALTER TABLE dossier.persons DROP CONSTRAINT roles_in_person_cases;"
         " DROP INDEX dossier.persons_by_id_bytes;"
-        " DELETE FROM dossier.migrations WHERE version = 2"
+        " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
     sample.sql(
@@ -585,6 +617,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
     assert upgraded.stdout.startswith(
         "Applied migration 2: marks of the cases written since dossier last recorded their"
         " state; persons' roles kept out of their records, their ids found by prefix.\n"
+        "Applied migration 3: a case's marks cleared only by a transaction that adds to its"
+        " history.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

@@ -470,6 +470,23 @@ REVOKE ALL ON FUNCTION dossier.mark_cases() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.mark_persons() FROM PUBLIC;
 """,
     ),
+    (
+        3,
+        "a case's marks cleared only by a transaction that adds to its history",
+        f"""
+-- A writer could clear the mark of their own SQL edit by calling settle in the same
+-- transaction: the next write through dossier would then take the edit in as its own,
+-- unwarned, and verify would pass. Now only a transaction that has appended an entry
+-- to the case's history (which names its role) clears that case's marks.
+CREATE OR REPLACE FUNCTION dossier.settle(cases text[], seen xid8[]) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DELETE FROM dossier.unsettled u WHERE case_id = ANY(cases) AND case_id IN ({_WRITER})
+        AND (xid = ANY(seen) OR xid = pg_current_xact_id())
+        AND EXISTS (SELECT 1 FROM dossier.history h WHERE h.case_id = u.case_id
+                    AND h.xmin = pg_current_xact_id()::xid)
+$$;
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.

@@ -66,21 +66,23 @@ class Table(Generic[R]):
         return len(self.raw)
 
     def __iter__(self) -> Iterator[R]:
-        return (self.record(r) for r in self.raw.values())
+        return (self.record(r, key) for key, r in self.raw.items())
 
     def get(self, key: str) -> R | None:
         """The record with this id, or None."""
         raw = self.raw.get(key)
-        return None if raw is None else self.record(raw)
+        return None if raw is None else self.record(raw, key)
 
-    def record(self, raw: dict[str, Any]) -> R:
-        """The record for a JSON dict of this table; a damaged one is a CorruptDatabase."""
+    def record(self, raw: dict[str, Any], key: str | None = None) -> R:
+        """The record for a JSON dict of this table (stored under `key`, if known); a
+        damaged one is a CorruptDatabase."""
         try:
             return self.cls.from_dict(raw)
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptDatabase(
-                f"{self.path}: {self.kind[:-1]} {raw.get('id')!r} is damaged ({type(exc).__name__}"
-                f" {exc}); the file was edited by hand, see 'dossier verify'"
+                f"{self.path}: {self.kind[:-1]} {raw.get('id', key)!r} is damaged"
+                f" ({type(exc).__name__} {exc}); it was changed outside dossier (by hand, or"
+                " with SQL on a server), see 'dossier verify'"
             ) from None
 
     def ids(self) -> list[str]:
