@@ -491,8 +491,9 @@ def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
     team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
     result = team.run("bob", "case", "list")
     assert result.exit_code == 1
-    assert result.stderr == (
-        f"Error: {team.url('bob')}: case 'broken' is damaged (KeyError 'id'); it was changed"
+    assert result.stderr.startswith("Warning: case broken has no history: it was made with SQL")
+    assert result.stderr.endswith(
+        f"\nError: {team.url('bob')}: case 'broken' is damaged (KeyError 'id'); it was changed"
         " outside dossier (by hand, or with SQL on a server), see 'dossier verify'\n"
     )
 
@@ -583,6 +584,68 @@ def test_a_write_does_not_settle_an_sql_edit_made_while_it_ran(sample: Team) -> 
     assert sample.sql(marks) == [("kudoyarov",)]
     warned = ok(sample.run("alice", "timeline", "kudoyarov")).stderr
     assert warned.startswith("Warning: case kudoyarov differs from the state its last")
+
+
+def test_a_write_names_an_sql_edit_committed_while_it_read(sample: Team) -> None:
+    """An SQL edit committed after the command read the marks but before it read the
+    records is in what it read, its mark not: the write still keeps it named."""
+    import psycopg
+
+    event = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1")[0][0]
+    with psycopg.connect(sample.url("postgres")) as editing:
+        # Holding the persons' table: the command has read the marks, and waits to read
+        # the persons, then the events.
+        editing.execute("LOCK TABLE dossier.persons IN ACCESS EXCLUSIVE MODE")
+        writing = _spawn(sample.url(), "log", "kudoyarov", "statement", "2010-02-01")
+        deadline = time.monotonic() + 30
+        while not sample.sql(
+            "SELECT 1 FROM pg_stat_activity WHERE usename = 'alice' AND wait_event_type = 'Lock'"
+        ):  # fmt: skip
+            assert writing.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        editing.execute(
+            "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+            " '\"Elsewhere\"')::json WHERE id = %s",
+            (event,),
+        )
+        editing.commit()
+    _out, err = writing.communicate(timeout=60)
+    assert writing.returncode == 0, err
+    verified = sample.run("alice", "verify")
+    assert verified.exit_code == 1
+    assert (
+        "history entry 2 ('log kudoyarov statement 2010-02-01') was written over records"
+        f" edited by hand: event {event} changed: place"
+    ) in verified.stderr
+
+
+def test_a_case_made_with_sql_is_named_until_accepted(sample: Team) -> None:
+    sample.sql(
+        "INSERT INTO dossier.cases (id, record) SELECT 'by-sql',"
+        " jsonb_set(record::jsonb, '{id}', '\"by-sql\"')::json"
+        " FROM dossier.cases WHERE id = 'kudoyarov'",
+        role="alice",
+    )
+    listed = ok(sample.run("alice", "case", "list"))
+    assert listed.stderr.startswith(
+        "Warning: case by-sql has no history: it was made with SQL, outside dossier;"
+    )
+    ok(sample.run("alice", "log", "by-sql", "statement", "2010-02-01"))
+    verified = sample.run("alice", "verify")
+    assert verified.exit_code == 1
+    assert verified.stderr == (
+        "Error: case by-sql: history entry 1 ('log by-sql statement 2010-02-01') was written"
+        " over records edited by hand: case by-sql held records but no history: written"
+        " with SQL\n"
+    )
+    ok(sample.run("alice", "verify", "--accept"))
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK: ")
+    # What was accepted stays: undo does not go back past it.
+    refused = sample.run("alice", "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        "Error: changes made outside dossier to case by-sql were accepted since, by alice at "
+    )
 
 
 def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample: Team) -> None:

@@ -482,8 +482,10 @@ CREATE OR REPLACE FUNCTION dossier.settle(cases text[], seen xid8[]) RETURNS voi
     LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     DELETE FROM dossier.unsettled u WHERE case_id = ANY(cases) AND case_id IN ({_WRITER})
         AND (xid = ANY(seen) OR xid = pg_current_xact_id())
+        -- xmin alone could, after 2^32 transactions, match a frozen row: the time (the
+        -- transaction's start, which no client sets) pins it to this one.
         AND EXISTS (SELECT 1 FROM dossier.history h WHERE h.case_id = u.case_id
-                    AND h.xmin = pg_current_xact_id()::xid)
+                    AND h.xmin = pg_current_xact_id()::xid AND h.time = now())
 $$;
 """,
     ),

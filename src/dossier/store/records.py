@@ -78,9 +78,11 @@ class Table(Generic[R]):
         damaged one is a CorruptDatabase."""
         try:
             return self.cls.from_dict(raw)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # Named by the key it is stored under, where known: its own id may be damaged.
+            name = key if key is not None else raw.get("id") if isinstance(raw, dict) else None
             raise CorruptDatabase(
-                f"{self.path}: {self.kind[:-1]} {raw.get('id', key)!r} is damaged"
+                f"{self.path}: {self.kind[:-1]} {name!r} is damaged"
                 f" ({type(exc).__name__} {exc}); it was changed outside dossier (by hand, or"
                 " with SQL on a server), see 'dossier verify'"
             ) from None

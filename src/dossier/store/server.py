@@ -492,7 +492,9 @@ class ServerDossier(Records):
         # can differ from it.
         marked = [key for key in self.cases.raw if key in self._unsettled]  # in case order
         problems = [
-            f"case {key} differs from the state its last history entry records"
+            f"case {key} has no history: it was made with SQL, outside dossier"
+            if key not in self._recorded
+            else f"case {key} differs from the state its last history entry records"
             for key in self._differing(marked)
         ]
         problems += [
@@ -503,11 +505,12 @@ class ServerDossier(Records):
         return Outside(None, tuple(problems)) if problems else None
 
     def _differing(self, cases: Collection[str]) -> list[str]:
-        """Those of `cases` whose records hash to another state than their last entry's."""
+        """Those of `cases` whose records hash to another state than their last entry's
+        (a case with no entry at all among them: it was made with SQL)."""
         return [
             key
             for key, state in self.case_states(only=cases).items()
-            if self._recorded.get(key, state.all) != state.all
+            if self._recorded.get(key) != state.all
         ]
 
     def undo(self) -> dict[str, Any]:
@@ -581,6 +584,12 @@ class ServerDossier(Records):
             for later in chain:
                 if later["seq"] <= piece["seq"]:
                     continue
+                if "accepted" in later:  # as on a file: what was accepted stays
+                    raise Conflict(
+                        f"changes made outside dossier to case {piece['case']} were accepted"
+                        f" since, by {later['role']} at {later['time']}; undo does not put back"
+                        " what was there before them; nothing was changed"
+                    )
                 for part in ("added", "removed", "before"):
                     for kind, keys in later.get(part, {}).items():
                         for key in keys:
@@ -625,9 +634,10 @@ class ServerDossier(Records):
 
     def accept(self, command: str, user: str) -> dict[str, Any]:
         """Record what was changed with SQL in the cases the role writes as known, one
-        entry in each case's chain, so that `verify` passes: by the PostgreSQL role (not
-        `user`, which names the account on the client). Refused while a record breaks
-        the record contract; returns the entries as one (the first case's)."""
+        entry in each case's chain, so that `verify` passes there: by the PostgreSQL
+        role (not `user`, which names the account on the client). Refused while a record
+        breaks the record contract, or when every case with findings is read-only to the
+        role; returns the entries as one (the first case's, the state of all cases)."""
         faults = self.contract_faults()
         if faults:
             more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
@@ -648,11 +658,10 @@ class ServerDossier(Records):
             raise NothingToDo(
                 "nothing to accept: 'dossier verify' finds no change made outside dossier"
             )
-        for key in found:
-            if self.read_only.get(key):
-                raise ReadOnly(f"read-only access to case {key}")
+        keys = sorted(key for key in found if not self.read_only.get(key))
+        if not keys:  # what the role may only read stays for a writer to accept
+            raise ReadOnly(f"read-only access to case {sorted(found)[0]}")
         cur = self.conn.cursor()
-        keys = sorted(found)
         last, time = _heads(cur, keys), _entry_time(cur)
         entries = []
         for key in keys:
@@ -664,13 +673,14 @@ class ServerDossier(Records):
                           "changes": [change.to_dict() for change in changes]},
             )))  # fmt: skip
         _record(cur, command, entries, {key: states[key] for key in keys}, self._unsettled)
-        first = entries[0][1]
+        named = {(c.kind, c.id): c.to_dict() for k in keys for c in found[k][1]}
         return {
-            **first,
+            **entries[0][1],
+            "state": self.state_hash().all,  # of every case read, as verify shows it
             "accepted": {
                 "by": self.role,
                 "problems": [f"case {k}: {p}" for k in keys for p in found[k][0]],
-                "changes": [c.to_dict() for k in keys for c in found[k][1]],
+                "changes": list(named.values()),  # a person in two cases, once
             },
         }
 
@@ -740,7 +750,17 @@ class ServerDossier(Records):
         last entry records (changed with SQL), as a file's entry keeps it (`tampered`):
         else this write would record the changed records as its own state, and the
         change would vanish from `verify`."""
-        marked = [key for key in chains if key in self._unsettled and key in self._recorded]
+        # The marks now as well as those read: an SQL edit committed between the read
+        # of the marks and that of the records is in the records read, its mark not in
+        # `_unsettled` (a write reads at READ COMMITTED, one moment a statement).
+        now_marked = {
+            str(row[0])
+            for row in self.conn.execute(
+                "SELECT DISTINCT case_id FROM dossier.unsettled WHERE case_id = ANY(%s)",
+                (sorted(chains),),
+            )
+        }
+        marked = [key for key in chains if key in self._unsettled or key in now_marked]
         if not marked:
             return {}
         as_read = {}
@@ -754,6 +774,9 @@ class ServerDossier(Records):
             as_read[kind] = raw
         found: dict[str, list[str]] = {}
         for key, records in self._grouped(as_read, marked).items():
+            if key not in self._recorded:  # a case with no history: made with SQL
+                found[key] = [f"case {key} held records but no history: written with SQL"]
+                continue
             state = hist.state_hash(records)
             if state.all == self._recorded[key]:
                 continue
