@@ -465,6 +465,29 @@ def test_a_write_over_an_sql_edit_keeps_it_named_until_accepted(sample: Team) ->
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK: ")
 
 
+def test_accept_takes_the_cases_the_role_writes_and_leaves_the_others(sample: Team) -> None:
+    ok(sample.run("alice", "access", "grant", "aleksanyan", "bob"))
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob", "--read-only"))
+    for case in ("aleksanyan", "kudoyarov"):
+        sample.sql(
+            "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+            " '\"Elsewhere\"')::json"
+            f" WHERE id = (SELECT id FROM dossier.events WHERE case_id = '{case}' LIMIT 1)"
+        )
+    accepted = json.loads(ok(sample.run("bob", "verify", "--accept", "--json")).stdout)
+    assert accepted["by"] == "bob"
+    assert [p.split(":")[0] for p in accepted["problems"]] == ["case aleksanyan"]
+    left = sample.run("bob", "verify")
+    assert left.exit_code == 1
+    assert left.stderr.startswith("Error: case kudoyarov: event ")
+    ok(sample.run("alice", "verify", "--accept"))
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK: ")
+    chains = sample.sql(
+        "SELECT case_id, role FROM dossier.history WHERE entry ? 'accepted' ORDER BY seq, case_id"
+    )
+    assert sorted(chains) == [("aleksanyan", "bob"), ("kudoyarov", "alice")]
+
+
 def test_an_sql_edit_cannot_clear_its_own_mark(sample: Team) -> None:
     """A writer who edits with SQL and calls settle in the same transaction leaves the
     mark: only a transaction that adds to the case's history (naming its role) clears
