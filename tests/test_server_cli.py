@@ -580,45 +580,13 @@ def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Te
     assert ok(sample.run("alice", "case", "list")).stderr.startswith("Warning: case ")
 
 
-def test_a_write_does_not_settle_an_sql_edit_made_while_it_ran(sample: Team) -> None:
-    """An SQL edit committed after dossier read the case, before it recorded the state:
-    that state cannot include the edit, so its mark stays and the next read warns."""
+def _log_while_sql_edits(sample: Team, lock: str, event: str) -> subprocess.Popen[bytes]:
+    """alice's `log` into kudoyarov, started while the owner holds `lock`; once it waits
+    for that lock, the owner changes `event`'s place with SQL and commits."""
     import psycopg
 
-    marks = "SELECT case_id FROM dossier.unsettled ORDER BY case_id"
     with psycopg.connect(sample.url("postgres")) as editing:
-        # Holding the marks' table: the command reads, then waits at its first write.
-        editing.execute("LOCK TABLE dossier.unsettled IN EXCLUSIVE MODE")
-        writing = _spawn(sample.url(), "log", "kudoyarov", "statement", "2010-02-01")
-        deadline = time.monotonic() + 30
-        while not sample.sql(
-            "SELECT 1 FROM pg_stat_activity WHERE usename = 'alice' AND wait_event_type = 'Lock'"
-        ):  # fmt: skip
-            assert writing.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        editing.execute(
-            "UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
-            " '\"Elsewhere\"')::json"
-            " WHERE id = (SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1)"
-        )
-        editing.commit()
-    _out, err = writing.communicate(timeout=60)
-    assert writing.returncode == 0, err
-    assert sample.sql(marks) == [("kudoyarov",)]
-    warned = ok(sample.run("alice", "timeline", "kudoyarov")).stderr
-    assert warned.startswith("Warning: case kudoyarov differs from the state its last")
-
-
-def test_a_write_names_an_sql_edit_committed_while_it_read(sample: Team) -> None:
-    """An SQL edit committed after the command read the marks but before it read the
-    records is in what it read, its mark not: the write still keeps it named."""
-    import psycopg
-
-    event = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1")[0][0]
-    with psycopg.connect(sample.url("postgres")) as editing:
-        # Holding the persons' table: the command has read the marks, and waits to read
-        # the persons, then the events.
-        editing.execute("LOCK TABLE dossier.persons IN ACCESS EXCLUSIVE MODE")
+        editing.execute(lock.encode())
         writing = _spawn(sample.url(), "log", "kudoyarov", "statement", "2010-02-01")
         deadline = time.monotonic() + 30
         while not sample.sql(
@@ -632,6 +600,33 @@ def test_a_write_names_an_sql_edit_committed_while_it_read(sample: Team) -> None
             (event,),
         )
         editing.commit()
+    return writing
+
+
+def test_a_write_does_not_settle_an_sql_edit_made_while_it_ran(sample: Team) -> None:
+    """An SQL edit committed after dossier read the case, before it recorded the state:
+    that state cannot include the edit, so its mark stays and the next read warns."""
+
+    marks = "SELECT case_id FROM dossier.unsettled ORDER BY case_id"
+    event = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1")[0][0]
+    # Holding the marks' table: the command reads, then waits at its first write.
+    writing = _log_while_sql_edits(sample, "LOCK TABLE dossier.unsettled IN EXCLUSIVE MODE", event)
+    _out, err = writing.communicate(timeout=60)
+    assert writing.returncode == 0, err
+    assert sample.sql(marks) == [("kudoyarov",)]
+    warned = ok(sample.run("alice", "timeline", "kudoyarov")).stderr
+    assert warned.startswith("Warning: case kudoyarov differs from the state its last")
+
+
+def test_a_write_names_an_sql_edit_committed_while_it_read(sample: Team) -> None:
+    """An SQL edit committed after the command read the marks but before it read the
+    records is in what it read, its mark not: the write still keeps it named."""
+
+    event = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1")[0][0]
+    # Holding the persons' table: the command has read the marks, and waits to read the
+    # persons, then the events.
+    lock = "LOCK TABLE dossier.persons IN ACCESS EXCLUSIVE MODE"
+    writing = _log_while_sql_edits(sample, lock, event)
     _out, err = writing.communicate(timeout=60)
     assert writing.returncode == 0, err
     verified = sample.run("alice", "verify")

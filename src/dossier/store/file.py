@@ -270,7 +270,7 @@ class Dossier(Records):
         if not self.history:
             if self._as_written:  # a new file: nothing was there to edit
                 return []
-            held = any(self._before().values())
+            held = any(self.as_read().values())
             return ["the file held records but no history: written by hand"] if held else []
         last = self.history[-1]
         findings = []
@@ -278,7 +278,7 @@ class Dossier(Records):
             findings.append(f"the history had been cut after entry {last.get('seq')}")
         if self._as_written:  # so the records are those the last entry hashed
             return findings
-        tables = self._before()
+        tables = self.as_read()
         previous = hist.state_hash(tables)
         if previous.all == last.get("state"):
             return findings
@@ -292,21 +292,6 @@ class Dossier(Records):
             ]
             or [f"the records differed from history entry {last.get('seq')}"]
         )
-
-    def _before(self) -> dict[str, dict[str, Any]]:
-        """The records by kind as they were read, before this command changed them."""
-        tables: dict[str, dict[str, Any]] = {}
-        for kind, table in self.tables().items():
-            raw = table.raw
-            if table.originals:
-                raw = dict(raw)
-                for key, original in table.originals.items():
-                    if original is None:
-                        raw.pop(key, None)
-                    else:
-                        raw[key] = original
-            tables[kind] = raw
-        return tables
 
     def file_bytes(self) -> bytes:
         """The file as dossier writes it, in plaintext."""

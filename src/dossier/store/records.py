@@ -175,6 +175,21 @@ class Records:
         """Whether anything differs from what was read."""
         return any(any(t.changes()) for t in self.tables().values())
 
+    def as_read(self) -> dict[str, dict[str, Any]]:
+        """The records by kind as they were read, before this command changed them."""
+        tables: dict[str, dict[str, Any]] = {}
+        for kind, table in self.tables().items():
+            raw = table.raw
+            if table.originals:
+                raw = dict(raw)
+                for key, original in table.originals.items():
+                    if original is None:
+                        raw.pop(key, None)
+                    else:
+                        raw[key] = original
+            tables[kind] = raw
+        return tables
+
     def changes(
         self,
     ) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, dict[str, Any]]]:

@@ -763,17 +763,8 @@ class ServerDossier(Records):
         marked = [key for key in chains if key in self._unsettled or key in now_marked]
         if not marked:
             return {}
-        as_read = {}
-        for kind, table in self.tables().items():
-            raw = dict(table.raw)
-            for key, original in table.originals.items():
-                if original is None:
-                    raw.pop(key, None)
-                else:
-                    raw[key] = original
-            as_read[kind] = raw
         found: dict[str, list[str]] = {}
-        for key, records in self._grouped(as_read, marked).items():
+        for key, records in self._grouped(self.as_read(), marked).items():
             if key not in self._recorded:  # a case with no history: made with SQL
                 found[key] = [f"case {key} held records but no history: written with SQL"]
                 continue
