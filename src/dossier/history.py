@@ -346,6 +346,28 @@ def verify_chain(
     return problems
 
 
+def differences(
+    history: Sequence[Mapping[str, Any]],
+    state: StateHash,
+    tables: Mapping[str, Mapping[str, dict[str, Any]]],
+    written: Mapping[str, str] | None,
+) -> list[str]:
+    """How a write words what differed, before it, from the state its chain's last
+    entry records (the entry keeps these as `tampered`): each record, else each kind."""
+    last = history[-1]
+    seq = last.get("seq")
+    changes = outside_changes(history, state, tables, written)
+    return (
+        [f"{change} after history entry {seq}" for change in changes]
+        or [
+            f"{kind} differed from history entry {seq}"
+            for kind in KINDS
+            if last.get("kinds", {}).get(kind) != state.kinds[kind]
+        ]
+        or [f"the records differed from history entry {seq}"]
+    )
+
+
 TRUNCATED = "the last history entries were removed (the log is truncated)"
 
 

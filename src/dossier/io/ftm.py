@@ -121,12 +121,13 @@ def shown(text: str) -> bool:
 _UNSEEN = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
 
 
-def _named(name: str, id_: str, losses: Losses) -> str:
+def _named(name: str, id_: str, losses: Losses | None = None) -> str:
     """A name or title, or the record's id when no character of it shows: FtM requires
-    a name, and would drop this one."""
+    a name, and would drop this one (counted in `losses`, when given)."""
     if shown(name):
         return name
-    losses.change("name(s) or title(s) without a visible character, given as the id")
+    if losses is not None:
+        losses.change("name(s) or title(s) without a visible character, given as the id")
     return id_
 
 
@@ -293,7 +294,7 @@ def entities(
     """
     cases = {c["id"] for c in records["cases"]}
     # As the Person entities name them (an invisible name by the id), in event titles.
-    names = {p["id"]: p["name"] if shown(p["name"]) else p["id"] for p in records["persons"]}
+    names = {p["id"]: _named(p["name"], p["id"]) for p in records["persons"]}
     for raw in records["cases"]:
         yield _case(raw, losses)
     for raw in records["persons"]:

@@ -233,10 +233,7 @@ class Dossier(Records):
         removed: dict[str, list[str]],
     ) -> dict[str, dict[str, Any]] | None:
         """The new form of what a small change wrote (see `hist.AFTER_LIMIT`)."""
-        written = {
-            kind: [*added.get(kind, ()), *(k for k in before.get(kind, {}) if k in table.raw)]
-            for kind, table in self.tables().items()
-        }
+        written = self.written(added, before)
         if sum(map(len, written.values())) > hist.AFTER_LIMIT:
             return None
         tables = self.tables()
@@ -282,16 +279,7 @@ class Dossier(Records):
         previous = hist.state_hash(tables)
         if previous.all == last.get("state"):
             return findings
-        changes = hist.outside_changes(self.history, previous, tables, self.meta.get("digests"))
-        return findings + (
-            [f"{change} after history entry {last.get('seq')}" for change in changes]
-            or [
-                f"{kind} differed from history entry {last.get('seq')}"
-                for kind in KINDS
-                if last.get("kinds", {}).get(kind) != previous.kinds[kind]
-            ]
-            or [f"the records differed from history entry {last.get('seq')}"]
-        )
+        return findings + hist.differences(self.history, previous, tables, self.meta.get("digests"))
 
     def file_bytes(self) -> bytes:
         """The file as dossier writes it, in plaintext."""

@@ -175,6 +175,15 @@ class Records:
         """Whether anything differs from what was read."""
         return any(any(t.changes()) for t in self.tables().values())
 
+    def written(
+        self, added: Mapping[str, list[str]], before: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, list[str]]:
+        """The ids a change wrote, by kind: added, or changed and still there."""
+        return {
+            kind: [*added.get(kind, ()), *(k for k in before.get(kind, {}) if k in table.raw)]
+            for kind, table in self.tables().items()
+        }
+
     def as_read(self) -> dict[str, dict[str, Any]]:
         """The records by kind as they were read, before this command changed them."""
         tables: dict[str, dict[str, Any]] = {}

@@ -607,10 +607,10 @@ class ServerDossier(Records):
                 case = piece["case"]
                 if case not in differing:
                     continue
-                written = self.digests().get(case)
+                written, touched = self.digests().get(case), _touched(piece)
                 changes = hist.outside_changes(chains[case], states[case], records[case], written)
                 for change in changes:
-                    if (change.kind, change.id) in _touched(piece):
+                    if (change.kind, change.id) in touched:
                         raise Conflict(
                             f"{change.kind[:-1]} {change.id} was {change.how} with SQL since;"
                             " nothing was changed"
@@ -676,7 +676,8 @@ class ServerDossier(Records):
         named = {(c.kind, c.id): c.to_dict() for k in keys for c in found[k][1]}
         return {
             **entries[0][1],
-            "state": self.state_hash().all,  # of every case read, as verify shows it
+            # Of every case read, as verify shows it (state_hash, from the states in hand).
+            "state": combine({key: state.all for key, state in states.items()}),
             "accepted": {
                 "by": self.role,
                 "problems": [f"case {k}: {p}" for k in keys for p in found[k][0]],
@@ -715,7 +716,7 @@ class ServerDossier(Records):
         # import of 100,000 events in 1,000 cases kept them all again, 14 MB, 0.5 s).
         # A role's own chain keeps its part whenever that is small: undo's only guard
         # against another role's edit of a person in no case (_unchanged_since).
-        small = _written(self.tables(), added, before) <= hist.AFTER_LIMIT
+        small = sum(map(len, self.written(added, before).values())) <= hist.AFTER_LIMIT
         entries: list[tuple[str, dict[str, Any]]] = []
         for key in chains:
             a, r, b = pieces[key]
@@ -764,19 +765,14 @@ class ServerDossier(Records):
         if not marked:
             return {}
         found: dict[str, list[str]] = {}
+        chains = self.chains()
         for key, records in self._grouped(self.as_read(), marked).items():
             if key not in self._recorded:  # a case with no history: made with SQL
                 found[key] = [f"case {key} held records but no history: written with SQL"]
                 continue
             state = hist.state_hash(records)
-            if state.all == self._recorded[key]:
-                continue
-            chain = self.chains()[key]
-            last = chain[-1]["seq"]
-            changes = hist.outside_changes(chain, state, records, self.digests().get(key))
-            found[key] = [f"{change} after history entry {last}" for change in changes] or [
-                f"the records differed from history entry {last}"
-            ]
+            if state.all != self._recorded[key]:
+                found[key] = hist.differences(chains[key], state, records, self.digests().get(key))
         return found
 
     def _pieces(
@@ -838,13 +834,7 @@ class ServerDossier(Records):
         """The new form of what a small change wrote (see `hist.AFTER_LIMIT`), as `chain`
         keeps it."""
         tables = self.tables()
-        written = {
-            kind: [
-                *added.get(kind, ()),
-                *(k for k in before.get(kind, {}) if k in tables[kind].raw),
-            ]
-            for kind in hist.KINDS
-        }
+        written = self.written(added, before)
         if sum(map(len, written.values())) > hist.AFTER_LIMIT:
             return None
         return {
@@ -1114,18 +1104,6 @@ def _touched(piece: Mapping[str, Any]) -> set[tuple[str, str]]:
         for kind, keys in piece.get(part, {}).items()
         for key in keys
     }
-
-
-def _written(
-    tables: Mapping[str, Table[Any]],
-    added: Mapping[str, list[str]],
-    before: Mapping[str, Mapping[str, Any]],
-) -> int:
-    """How many records a change wrote: added, or changed and still there."""
-    return sum(
-        len(added.get(kind, ())) + sum(k in table.raw for k in before.get(kind, {}))
-        for kind, table in tables.items()
-    )
 
 
 def _row(kind: str, raw: dict[str, Any]) -> tuple[Any, ...]:
