@@ -652,3 +652,19 @@ def test_verify_case_goes_with_a_hash(run: Run) -> None:
     result = run("verify", "--case", "aleksanyan")
     assert result.exit_code == 2
     assert "goes with --hash" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("--passphrase-file", "\x00", "case", "list"), ("import", "events\x00.csv")]
+)
+def test_an_argument_with_a_nul_byte_is_a_usage_error(
+    aleksanyan: Run, db: Path, args: tuple[str, ...]
+) -> None:
+    """Only a call from Python can pass one; Typer's path options raised on it."""
+    before = Snapshot.of(db)
+    result = aleksanyan(*args)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Invalid value for an argument: holds a NUL byte, which no path or value may\n"
+    )
+    assert Snapshot.of(db) == before

@@ -27,6 +27,12 @@ class DossierGroup(TyperGroup):
     ) -> Any:
         """Remember the arguments as typed, for the history entry."""
         typed = list(args)
+        # No argv from a shell holds a NUL byte, but a call from Python may: Typer's
+        # path options would fail on it with a traceback (os.stat's ValueError).
+        if any("\x00" in arg for arg in typed):
+            raise typer.BadParameter(
+                "holds a NUL byte, which no path or value may", param_hint="an argument"
+            )
         ctx = super().make_context(info_name, args, parent=parent, **extra)
         ctx.meta[ARGV_KEY] = typed
         return ctx
