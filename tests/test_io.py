@@ -1470,3 +1470,35 @@ def test_an_id_less_row_naming_the_same_persons_in_another_order_is_the_same_eve
     summary = imported(run("import", str(again), "--json"))
     assert (summary["added"], summary["unchanged"]) == (tally(), tally(events=1))
     before.assert_unchanged()
+
+
+def test_a_quoted_cell_never_closed_is_refused_not_read_to_the_end(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """A quote left open in the last column would take in every row after it: one event
+    where the file has three, and custody figures from the one."""
+    before = Snapshot.of(db)
+    path = write(tmp_path, "open.csv", "case,date,type,source,description\n"
+                 'aleksanyan,2011-06-20,arrest,x,"He said ""no\n'
+                 "aleksanyan,2011-06-21,release,x,Released\n"
+                 "aleksanyan,2011-06-22,arrest,x,Again\n")  # fmt: skip
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f'{path}:2: a quoted cell of this row is never closed (a missing "?): every line'
+        " after it would be read into it",
+    )
+
+
+def test_text_after_a_quoted_cell_is_refused_not_joined(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    before = Snapshot.of(db)
+    path = write(tmp_path, "after.csv", "case,date,type,source,place\n"
+                 "aleksanyan,2011,hearing,x,Moscow\n"
+                 'aleksanyan,2012,hearing,x,"Basmanny" court\n')  # fmt: skip
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:3: cannot read this row: ',' expected after '\"'",
+    )

@@ -273,7 +273,15 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
         return parsed
     # splitlines: Excel for Mac still ends lines with a lone CR.
     first_line = next(iter(text[:1_000_000].splitlines()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    ended: list[bool] = []  # the reader asked for a line after the last one
+
+    def lines() -> Iterator[str]:
+        yield from io.StringIO(text, newline="")
+        ended.append(True)
+
+    # strict: a quoted cell never closed would otherwise take in every line after it,
+    # rows and all, and the import would say it added one event where there were three.
+    reader = csv.reader(lines(), delimiter=_delimiter(first_line), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -308,7 +316,13 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
             # Positional (locate=None, tabular=True): keywords cost twice the time, per row.
             rows.append(Row(name, line, kind, None, present, None, True, escapes, cells, names))
     except csv.Error as exc:
-        parsed.problems.append(Problem(name, start, None, f"cannot read this row: {exc}"))
+        message = (
+            "a quoted cell of this row is never closed (a missing \"?): every line after"
+            " it would be read into it"
+            if ended  # the cell was still open at the end of the file
+            else f"cannot read this row: {exc}"
+        )
+        parsed.problems.append(Problem(name, start, None, message))
     return parsed
 
 
