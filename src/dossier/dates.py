@@ -194,8 +194,11 @@ def parse_date(text: str, *, dayfirst: bool | None = None) -> PartialDate:
 @lru_cache(maxsize=1 << 16)
 def _parse(text: str, dayfirst: bool | None) -> PartialDate:
     common = _common_form(text)
-    if common is not None:
-        return common
+    return common if common is not None else _full(text, dayfirst)
+
+
+def _full(text: str, dayfirst: bool | None) -> PartialDate:
+    """The full reader, for every form (the common ones take _common_form first)."""
     text = text.strip()
     shown = _quote(text)
     if len(text) > _MAX_LENGTH:
@@ -249,7 +252,10 @@ def _common_fields(text: str) -> tuple[int, int | None, int | None] | None:
     if not (y.isdigit() and (not m or m.isdigit()) and (not d or d.isdigit())):
         return None
     year, month, day = int(y), int(m or 0), int(d or 0)
-    if year == 0 or (n > 4 and not (1 <= month <= 12 and 0 <= day <= _days_in_month(year, month))):
+    # A day given is a day: "2011-05-00" is not May 2011 (the full reader says why).
+    if year == 0 or (
+        n > 4 and not (1 <= month <= 12 and (1 if d else 0) <= day <= _days_in_month(year, month))
+    ):
         return None
     return year, month or None, day or None
 

@@ -317,7 +317,7 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
             rows.append(Row(name, line, kind, None, present, None, True, escapes, cells, names))
     except csv.Error as exc:
         message = (
-            "a quoted cell of this row is never closed (a missing \"?): every line after"
+            'a quoted cell of this row is never closed (a missing "?): every line after'
             " it would be read into it"
             if ended  # the cell was still open at the end of the file
             else f"cannot read this row: {exc}"
