@@ -1502,3 +1502,36 @@ def test_text_after_a_quoted_cell_is_refused_not_joined(
         before,
         f"{path}:3: cannot read this row: ',' expected after '\"'",
     )
+
+
+def test_a_key_given_twice_in_json_is_an_error_not_the_last_one_kept(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """orjson keeps the last of a repeated key without a word: an arrest on 1 July
+    became a release on 9 July."""
+    before = Snapshot.of(db)
+    lines = write(tmp_path, "d.jsonl",
+                  '{"format": "dossier", "version": 1, "version": 1}\n'
+                  '{"kind": "event", "case": "aleksanyan", "type": "arrest", "type": "release",'
+                  ' "date": "2011-07-01", "sources": ["x"]}\n'
+                  '{"kind": "person", "name": "Ivan Ivanov", "roles": [{"case": "aleksanyan",'
+                  ' "role": "witness", "role": "judge"}]}\n')  # fmt: skip
+    assert_refused(
+        aleksanyan("import", str(lines)),
+        before,
+        f"{lines}:1: version: given twice in one header: keep one",
+        f"{lines}:2: type: given twice in one record: keep one",
+        f"{lines}:3: roles: 'role' given twice in one of its objects: keep one",
+    )
+    whole = write(tmp_path, "d.json",
+                  '{"format": "dossier", "version": 1,\n "events": [\n'
+                  '  {"case": "aleksanyan", "type": "hearing", "date": "2011", "sources": ["x"]},\n'
+                  '  {"case": "aleksanyan", "type": "hearing", "date": "2011",\n'
+                  '   "place": "Moscow", "place": "Tver", "sources": ["x"]}],\n'
+                  ' "cases": [], "cases": []}\n')  # fmt: skip
+    assert_refused(
+        aleksanyan("import", str(whole)),
+        before,
+        f"{whole}:1: cases: given twice in the file's object: keep one",
+        f"{whole}:4: place: given twice in one record: keep one",
+    )

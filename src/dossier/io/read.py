@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -387,6 +388,61 @@ def _json_problem(name: str, exc: orjson.JSONDecodeError) -> Problem:
     return Problem(name, exc.lineno, None, f"invalid JSON: {exc.msg}", exc.colno)
 
 
+class _Repeats(dict[str, Any]):
+    """A JSON object that gives a key more than once: orjson keeps the last value
+    without a word, and a record would be imported as something its file does not say."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _with_repeats(data: bytes) -> Any:
+    """`data` (which orjson read) read again, each object that repeats a key marked as
+    `_Repeats`; None when none does. The standard library's reader, since only it shows
+    every key: 0.6 s more on the 7 s import of a 100,000-event export."""
+    import json
+
+    found = False
+
+    def made(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal found
+        record = dict(pairs)
+        if len(record) == len(pairs):
+            return record
+        found = True
+        marked = _Repeats(record)
+        counts = Counter(key for key, _ in pairs)
+        marked.repeated = tuple(key for key, n in counts.items() if n > 1)
+        return marked
+
+    try:
+        value = json.loads(data, object_pairs_hook=made)
+    except (ValueError, RecursionError):  # nested deeper than it reads: no record is
+        return None
+    return value if found else None
+
+
+def _repeats_in(value: Any, under: str | None = None) -> Iterator[tuple[str | None, str]]:
+    """(field, key) for each key `value` (a record) or an object inside it gives twice:
+    field None for the record's own keys, else the record's key the object is under."""
+    if isinstance(value, _Repeats):
+        yield from ((under, key) for key in value.repeated)
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _repeats_in(inner, under if under is not None else key)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _repeats_in(inner, under)
+
+
+def _repeat_problems(name: str, line: int, value: Any, what: str) -> list[Problem]:
+    return [
+        Problem(name, line, key, f"given twice in one {what}: keep one")
+        if field is None
+        else Problem(name, line, field, f"{key!r} given twice in one of its objects: keep one")
+        for field, key in _repeats_in(value)
+    ]
+
+
 def read_jsonl(name: str, data: bytes) -> Parsed:
     """Rows of a JSON Lines file: an optional header line, then one record a line."""
     parsed = Parsed()
@@ -398,7 +454,10 @@ def read_jsonl(name: str, data: bytes) -> Parsed:
         except orjson.JSONDecodeError as exc:
             parsed.problems.append(replace(_json_problem(name, exc), line=number))
             continue
-        if isinstance(value, dict) and "format" in value and "kind" not in value:
+        header = isinstance(value, dict) and "format" in value and "kind" not in value
+        what = "header" if header else "record"
+        parsed.problems.extend(_repeat_problems(name, number, _with_repeats(line), what))
+        if header:
             _check_header(name, number, value, parsed)
             continue
         _json_record(name, number, value, None, parsed)
@@ -413,6 +472,7 @@ def read_json(name: str, data: bytes) -> Parsed:
     except orjson.JSONDecodeError as exc:
         parsed.problems.append(_json_problem(name, exc))
         return parsed
+    repeats = _with_repeats(data)
     lines: dict[str | None, list[int]] | None = None
 
     def locate(kind: str, index: int) -> int:
@@ -426,6 +486,11 @@ def read_json(name: str, data: bytes) -> Parsed:
         sections: list[tuple[str | None, list[Any]]] = [(None, value)]
     elif isinstance(value, dict):
         _check_header(name, 1, value, parsed)
+        if isinstance(repeats, _Repeats):
+            parsed.problems.extend(
+                Problem(name, 1, key, "given twice in the file's object: keep one")
+                for key in repeats.repeated
+            )
         for key in value:
             if key not in TOP_KEYS:
                 parsed.problems.append(
@@ -447,11 +512,15 @@ def read_json(name: str, data: bytes) -> Parsed:
         parsed.problems.append(Problem(name, 1, None, "expected a JSON object or array"))
         return parsed
     for kind, items in sections:
+        twins = repeats if kind is None else (repeats or {}).get(kind + "s")
         for index, item in enumerate(items):
             row = _json_record(name, index, item, kind, parsed, locate)
             if row is None:  # the problem needs a real line now
                 problem = parsed.problems.pop()
                 parsed.problems.append(replace(problem, line=locate(kind or "", index)))
+            if isinstance(twins, list) and index < len(twins) and any(_repeats_in(twins[index])):
+                line = locate(kind or "", index)
+                parsed.problems.extend(_repeat_problems(name, line, twins[index], "record"))
     return parsed
 
 
