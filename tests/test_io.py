@@ -1535,3 +1535,46 @@ def test_a_key_given_twice_in_json_is_an_error_not_the_last_one_kept(
         f"{whole}:1: cases: given twice in the file's object: keep one",
         f"{whole}:4: place: given twice in one record: keep one",
     )
+
+
+def test_a_redacted_export_imported_back_keeps_the_confidential_persons_of_events(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """An export without --include-confidential takes a protected witness off the events
+    it writes: sent to a colleague and imported back, it must not take them off the
+    dossier's events (their custody would vanish)."""
+    ok = [
+        aleksanyan("person", "add", "Secret Witness", "--case", "aleksanyan",
+                   "--role", "witness", "--confidential"),
+        aleksanyan("person", "add", "Open Witness", "--case", "aleksanyan", "--role", "witness"),
+    ]  # fmt: skip
+    event = aleksanyan(
+        "log", "aleksanyan", "arrest", "2008-01-20", "--person", "secret-witness",
+        "--person", "vasiliy-aleksanyan", "--source", "x",
+    ).stdout.strip()  # fmt: skip
+    assert [r.exit_code for r in ok] == [0, 0] and event
+    for fmt in ("json", "jsonl"):
+        path = write(tmp_path, f"pub.{fmt}", aleksanyan("export", "--format", fmt).stdout_bytes)
+        before = Snapshot.of(db)
+        result = aleksanyan("import", str(path), "--json")
+        assert result.exit_code == 0
+        assert json.loads(result.stdout)["updated"] == tally()
+        assert "1 event(s) keep confidential person(s) whom the file does not name" in result.stderr
+        before.assert_unchanged()
+    # Edited in a spreadsheet and imported back: the edit lands, the witness stays.
+    rows = aleksanyan("export", "--format", "csv", "--kind", "events").stdout
+    edited = write(tmp_path, "pub.csv", rows.replace("2008-01-20", "2008-01-21"))
+    result = aleksanyan("import", str(edited), "--json")
+    assert json.loads(result.stdout)["updated"] == tally(events=1)
+    shown = json.loads(aleksanyan("event", "show", event, "--json").stdout)
+    assert (shown["date"], shown["persons"]) == (
+        "2008-01-21",
+        ["secret-witness", "vasiliy-aleksanyan"],
+    )
+    # A file that names the witness elsewhere takes them off this event: it was meant.
+    full = rows.replace("2008-01-20", "2008-01-21") + (
+        "aleksanyan,2009,hearing,secret-witness,,,,x,,,,,,no\r\n"
+    )
+    aleksanyan("import", str(write(tmp_path, "full.csv", full)))
+    shown = json.loads(aleksanyan("event", "show", event, "--json").stdout)
+    assert shown["persons"] == ["vasiliy-aleksanyan"]

@@ -695,6 +695,7 @@ class _Planner:
             self.summary.added["events"] += len(self.events)
             return
         added = updated = unchanged = 0
+        unseen = _Unseen(self)
         for row, record in self.events:
             event_id = record["id"]
             old = stored.get(event_id)
@@ -702,6 +703,8 @@ class _Planner:
             # the stored value.
             base = old or {**_NEW_EVENT, "persons": [], "sources": []}
             merged = {**base, **record}
+            if old is not None and "persons" in record:
+                merged["persons"] = unseen.kept(row, old["persons"], record["persons"])
             if old is None:
                 added += 1
             elif old == merged:
@@ -710,6 +713,7 @@ class _Planner:
             else:
                 updated += 1
             out.append((event_id, merged, row))
+        unseen.warn()
         # Counted here rather than by _count: one import may bring 100,000 events.
         self.summary.added["events"] += added
         self.summary.updated["events"] += updated
@@ -900,6 +904,49 @@ class _Either:
 
     def __contains__(self, key: object) -> bool:
         return key in self.first or key in self.second
+
+
+class _Unseen:
+    """The confidential persons of stored events that an import's file names nowhere:
+    an export without --include-confidential takes them off the events it writes, and
+    importing it back must not take them off the dossier's."""
+
+    def __init__(self, importer: _Planner) -> None:
+        self.importer = importer
+        self._named: set[str] | None = None
+        self.first: Row | None = None
+        self.count = 0
+
+    def kept(self, row: Row, stored: list[str], given: list[str]) -> list[str]:
+        """An updated event's persons: the file's, and the stored confidential ones it
+        does not name (where they were, when the file's are the rest in order)."""
+        persons = self.importer.d.persons.raw
+        missing = [p for p in stored if p not in given and persons.get(p, {}).get("confidential")]
+        if not missing:
+            return given
+        if self._named is None:
+            self._named = set(self.importer.persons) | {
+                p for _row, record in self.importer.events for p in record.get("persons", ())
+            }
+        keep = [p for p in missing if p not in self._named]
+        if not keep:
+            return given
+        self.count += 1
+        self.first = self.first or row
+        rest = [p for p in stored if p not in keep]
+        return stored if rest == given else [*given, *keep]
+
+    def warn(self) -> None:
+        if self.first is not None:
+            self.importer.summary.warnings.append(
+                Problem(
+                    self.first.file, self.first.line, "persons",
+                    f"{self.count} event(s) keep confidential person(s) whom the file does"
+                    " not name (the first on this line): an export without"
+                    " --include-confidential leaves them out; remove one from an event with"
+                    " 'dossier event edit ID --remove-person'",
+                )
+            )  # fmt: skip
 
 
 def _label(row: Row, name: str) -> str:
