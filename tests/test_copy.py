@@ -123,3 +123,40 @@ def test_a_password_in_a_url_never_reaches_the_history(team: Team, tmp_path: Pat
     rows = team.sql("SELECT command, entry::text FROM dossier.history")
     assert rows and all("not-used-by-trust" not in text for row in rows for text in row)
     assert rows[0][0].startswith(f"copy {source} postgresql://alice:***@")
+
+
+def test_a_source_changed_outside_dossier_is_not_copied_until_accepted(
+    team: Team, tmp_path: Path
+) -> None:
+    """A copy begins a new history from the records it copies: from a file edited by hand
+    or a server edited with SQL, `verify` on the copy would pass, and a change nobody
+    accepted would come out as sound evidence."""
+    source = sample_file(tmp_path)
+    data = json.loads(Path(source).read_text())
+    first = next(iter(data["events"]))
+    event = data["events"][first]["id"]
+    data["events"][first]["place"] = "Forged"
+    Path(source).write_text(json.dumps(data))
+    target = tmp_path / "copy.json"
+    refused = cli("copy", source, str(target))
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: {source}: event {event} changed: place outside dossier after history entry 2;"
+        " nothing was copied (the copy's history would begin from the changed records)."
+        " 'dossier verify' on it says more, and 'dossier verify --accept' records the change"
+        " once it is known to be right\n"
+    )
+    assert not target.exists()
+    ok(cli("--db", source, "verify", "--accept"))
+    ok(cli("copy", source, str(target)))
+    assert export(str(target)) == export(source)
+    # A server's records edited with SQL: the same.
+    ok(cli("copy", str(target), team.url("alice")))
+    team.sql("UPDATE dossier.events SET record = jsonb_set(record::jsonb, '{place}',"
+             " '\"Elsewhere\"')::json WHERE id = (SELECT min(id) FROM dossier.events)")  # fmt: skip
+    back = tmp_path / "back.json"
+    refused = cli("copy", team.url("alice"), str(back))
+    assert refused.exit_code == 1 and "differs from the state its last history" in refused.stderr
+    assert not back.exists()
+    ok(cli("--db", team.url("alice"), "verify", "--accept"))
+    ok(cli("copy", team.url("alice"), str(back)))

@@ -10,7 +10,7 @@ since the source's history belongs to the source's store.
 
 from __future__ import annotations
 
-from dossier.errors import DatabaseError
+from dossier.errors import DatabaseError, one_line
 from dossier.history import KINDS
 from dossier.store.records import Records
 
@@ -20,8 +20,9 @@ def copy_records(
 ) -> dict[str, int]:
     """Put every record of `source` into the empty `target`; the counts by kind.
 
-    Refused, with nothing changed, when `target` holds records or `source` holds one
-    the record contract refuses (a file edited by hand: 'dossier verify' says more).
+    Refused, with nothing changed, when `target` holds records, or `source` holds one
+    the record contract refuses or was changed outside dossier and not accepted (a file
+    edited by hand, a server's records edited with SQL: 'dossier verify' says more).
     """
     held = {kind: len(target.tables()[kind]) for kind in KINDS}
     if any(held.values()):
@@ -34,6 +35,17 @@ def copy_records(
         more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
         raise DatabaseError(
             f"{source_name}: {faults[0]}{more}; nothing was copied (see 'dossier verify')"
+        )
+    outside = source.outside()
+    if outside is not None:
+        # The copy's history would begin from the changed records, and `verify` on the
+        # copy pass: a change nobody accepted would come out as sound evidence.
+        more = f" (and {len(outside.problems) - 1} more)" if len(outside.problems) > 1 else ""
+        raise DatabaseError(
+            f"{source_name}: {one_line(outside.problems[0])}{more}; nothing was copied (the"
+            " copy's history would begin from the changed records). 'dossier verify' on it"
+            " says more, and 'dossier verify --accept' records the change once it is known"
+            " to be right"
         )
     counts: dict[str, int] = {}
     for kind in KINDS:
