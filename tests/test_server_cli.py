@@ -513,6 +513,31 @@ def test_an_sql_edit_cannot_clear_its_own_mark(sample: Team) -> None:
     )
 
 
+def test_a_case_goes_only_through_dossier_never_by_sql(sample: Team) -> None:
+    """Its owner deleting a case with SQL (its events first) took its members, its marks
+    and the sight of its history with it: verify passed, and nobody could tell. The
+    server now refuses to delete a case row that no entry of the transaction removes."""
+    import psycopg
+
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only through dossier"):
+        sample.sql(
+            "DELETE FROM dossier.event_persons WHERE case_id = 'kudoyarov';"
+            " DELETE FROM dossier.events WHERE case_id = 'kudoyarov';"
+            " DELETE FROM dossier.cases WHERE id = 'kudoyarov'",
+            role="alice",
+        )
+    assert ok(sample.run("bob", "case", "show", "kudoyarov", "--json"))
+    # Through dossier, as before: a new case's creation undone, a case removed.
+    ok(sample.run("alice", "case", "add", "brief", "--title", "Brief"))
+    ok(sample.run("alice", "undo"))
+    ok(sample.run("alice", "case", "remove", "kudoyarov", "--cascade", "--yes"))
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+    assert {row[0] for row in sample.sql("SELECT id FROM dossier.cases")} == {
+        "aleksanyan", "khodorkovsky"
+    }  # fmt: skip
+
+
 def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
     team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
     result = team.run("bob", "case", "list")
@@ -680,6 +705,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.mark_rows, dossier.mark_cases, dossier.mark_persons CASCADE;"
         " ALTER TABLE dossier.persons DROP CONSTRAINT roles_in_person_cases;"
         " DROP INDEX dossier.persons_by_id_bytes;"
+        " DROP FUNCTION dossier.removal_recorded CASCADE;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
@@ -703,6 +729,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " state; persons' roles kept out of their records, their ids found by prefix.\n"
         "Applied migration 3: a case's marks cleared only by a transaction that adds to its"
         " history.\n"
+        "Applied migration 4: a case removed only by a command that records its removal.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

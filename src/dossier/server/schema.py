@@ -489,6 +489,31 @@ CREATE OR REPLACE FUNCTION dossier.settle(cases text[], seen xid8[]) RETURNS voi
 $$;
 """,
     ),
+    (
+        4,
+        "a case removed only by a command that records its removal",
+        """
+-- A case's owner could delete it with SQL (its events first): its members, its marks
+-- and the sight of its history went with it, and nothing was left for verify to find.
+-- Now a case row goes only in a transaction that has appended to the remover's own
+-- chain an entry naming its removal, as 'dossier case remove' (and undo) do.
+CREATE FUNCTION dossier.removal_recorded() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM dossier.history h WHERE h.case_id = '~' || session_user
+                   AND h.xmin = pg_current_xact_id()::xid AND h.time = now()
+                   AND h.entry->'removed'->'cases' ? OLD.id) THEN
+        RAISE EXCEPTION 'case % may be removed only through dossier, which records it', OLD.id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'dossier case remove ' || OLD.id;
+    END IF;
+    RETURN OLD;
+END $$;
+REVOKE ALL ON FUNCTION dossier.removal_recorded() FROM PUBLIC;
+CREATE TRIGGER removal_recorded BEFORE DELETE ON dossier.cases
+    FOR EACH ROW EXECUTE FUNCTION dossier.removal_recorded();
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
