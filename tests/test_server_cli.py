@@ -538,6 +538,60 @@ def test_a_case_goes_only_through_dossier_never_by_sql(sample: Team) -> None:
     }  # fmt: skip
 
 
+def test_an_sql_edit_of_the_servers_columns_is_named_and_undone_by_the_next_write(
+    sample: Team,
+) -> None:
+    """The state hash covers the records, yet stats counts by the type and date columns,
+    and the policies decide by the case column: an SQL edit of those changed the figures
+    while verify passed. Now every read warns of it, verify names it, and the next write
+    into the case keeps it named and writes the columns again from the records."""
+    event = ok(sample.run("alice", "log", "kudoyarov", "hearing", "2012-02-01", "--source", "x"))
+    event_id = event.stdout.strip()
+    linked = sample.sql("SELECT id FROM dossier.events e WHERE case_id = 'kudoyarov' AND"
+                        " EXISTS (SELECT 1 FROM dossier.event_persons p WHERE p.event_id = e.id)"
+                        " ORDER BY n LIMIT 1")[0][0]  # fmt: skip
+    sample.sql(
+        "UPDATE dossier.events SET type = 'appeal', date_first = '2031-01-01'"
+        f" WHERE id = '{event_id}';"
+        f" DELETE FROM dossier.event_persons WHERE event_id = '{linked}'",
+        role="alice",
+    )
+    said = (
+        f"case kudoyarov: event {event_id}: the server's type column says appeal, its record"
+        " hearing (changed with SQL)"
+    )
+    stats = ok(sample.run("alice", "stats", "--json"))
+    assert stats.stderr.startswith("Warning: case kudoyarov: event ")
+    assert " and 2 more; figures shown are not verified" in stats.stderr
+    verified = sample.run("alice", "verify")
+    assert verified.exit_code == 1 and said in verified.stderr
+    assert f"event {linked}: the server's links to persons says [], its record" in verified.stderr
+    # The next write keeps the finding in its entry and puts the columns right.
+    ok(sample.run("alice", "log", "kudoyarov", "statement", "2012-03-01"))
+    assert sample.sql(
+        f"SELECT type, date_first::text FROM dossier.events WHERE id = '{event_id}'"
+    ) == [("hearing", "2012-02-01")]
+    assert sample.sql(f"SELECT count(*) FROM dossier.event_persons WHERE event_id = '{linked}'")[0][
+        0
+    ]
+    verified = sample.run("alice", "verify")
+    assert verified.exit_code == 1
+    assert "was written over records edited by hand: event" in verified.stderr
+    ok(sample.run("alice", "verify", "--accept"))
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
+def test_verify_accept_writes_the_columns_again_from_the_records(sample: Team) -> None:
+    event_id = sample.sql("SELECT id FROM dossier.events WHERE case_id = 'kudoyarov' LIMIT 1")[0][0]
+    sample.sql(f"UPDATE dossier.events SET type = 'other' WHERE id = '{event_id}'", role="alice")
+    accepted = json.loads(ok(sample.run("alice", "verify", "--accept", "--json")).stdout)
+    assert any("type column says other" in p for p in accepted["problems"])
+    assert sample.sql(
+        f"SELECT type = record->>'type' FROM dossier.events WHERE id = '{event_id}'"
+    ) == [(True,)]
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
 def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
     team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
     result = team.run("bob", "case", "list")

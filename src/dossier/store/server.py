@@ -145,6 +145,41 @@ class ServerDossier(Records):
                 entry["accepted"] = accepted
             marked.setdefault(str(case), []).append(entry)
         self._pending = {case: hist.pending(entries) for case, entries in marked.items()}
+        # What the server's own columns of marked cases' events say against the records,
+        # read in the same snapshot (see _column_faults).
+        self._columns: dict[str, list[tuple[str, str]]] = {}  # case -> (event, finding)
+        self._column_faults(self._unsettled)
+
+    def _column_faults(self, cases: Collection[str]) -> dict[str, list[str]]:
+        """What the server's columns of the events of `cases` say against their records
+        (the case, the type, the date's bounds, the persons linked), by case: dossier
+        writes them from the record, so a difference was made with SQL. The hash covers
+        only the records, yet `stats` counts by these columns and the policies decide by
+        them. Asked of marked cases only: a change to a column marks its case."""
+        asked = sorted(set(cases) - self._columns.keys())
+        for key in asked:
+            self._columns[key] = []
+        if asked:
+            rows = self.conn.execute(
+                "SELECT e.id, e.case_id, e.type, e.date_first, e.date_last, e.record::text,"
+                " ARRAY(SELECT ep.person_id FROM dossier.event_persons ep"
+                " WHERE ep.event_id = e.id ORDER BY 1)"
+                " FROM dossier.events e WHERE e.case_id = ANY(%s) ORDER BY e.n",
+                (asked,),
+            ).fetchall()
+            for key, case, type_, first, last, text, linked in rows:
+                for finding in _columns_against(key, (case, type_, first, last, linked), text):
+                    self._columns[str(case)].append((str(key), finding))
+        return {
+            key: [finding for _event, finding in self._columns[key]]
+            for key in cases
+            if self._columns.get(key)
+        }
+
+    def _miscolumned(self, cases: Collection[str]) -> list[str]:
+        """The events of `cases` whose columns _column_faults found wrong: a write into
+        those cases writes them again from their records."""
+        return sorted({event for key in cases for event, _ in self._columns.get(key, ())})
 
     def _read(self, kind: str, unread: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The records of one table this command reads, by id, in the order added (with
@@ -479,6 +514,7 @@ class ServerDossier(Records):
             else:
                 written = self.digests().get(key)
                 found = hist.verify_chain(chain, states[key], records[key], None, written)
+                found += self._column_faults(self._unsettled).get(key, [])
             problems.extend(f"case {key}: {problem}" for problem in found)
         return problems + [
             f"{fault} (fix it with dossier, or restore the server from a backup)"
@@ -502,6 +538,8 @@ class ServerDossier(Records):
             for key in self.cases.raw
             for finding in self._pending.get(key, ())
         ]
+        columns = self._column_faults(marked)
+        problems += [f"case {key}: {finding}" for key in marked for finding in columns.get(key, ())]
         return Outside(None, tuple(problems)) if problems else None
 
     def _differing(self, cases: Collection[str]) -> list[str]:
@@ -654,6 +692,10 @@ class ServerDossier(Records):
             if problems:
                 changes = hist.outside_changes(chain, state, records[key], written)
                 found[key] = (problems, changes)
+        for key, faults in self._column_faults(self._unsettled).items():
+            if key in states:
+                problems, changes = found.get(key, ([], []))
+                found[key] = (problems + faults, changes)
         if not found:
             raise NothingToDo(
                 "nothing to accept: 'dossier verify' finds no change made outside dossier"
@@ -662,6 +704,9 @@ class ServerDossier(Records):
         if not keys:  # what the role may only read stays for a writer to accept
             raise ReadOnly(f"read-only access to case {sorted(found)[0]}")
         cur = self.conn.cursor()
+        # Accepted are the records as they are: columns changed with SQL are written
+        # again from them (else stats would go on counting by what the records deny).
+        self._write(cur, {}, {}, {}, self._miscolumned(keys))
         last, time = _heads(cur, keys), _entry_time(cur)
         entries = []
         for key in keys:
@@ -720,7 +765,9 @@ class ServerDossier(Records):
         if not small:
             hashing.start()
         try:
-            self._write(cur, added, removed, before)
+            # Events whose columns were changed with SQL are written again from their
+            # records, the change kept in the entry (`tampered`).
+            self._write(cur, added, removed, before, self._miscolumned(chains))
         except BaseException:
             if hashing.ident is not None:  # nothing reads the records after the command
                 hashing.join()
@@ -784,6 +831,8 @@ class ServerDossier(Records):
             state = hist.state_hash(records)
             if state.all != self._recorded[key]:
                 found[key] = hist.differences(chains[key], state, records, self.digests().get(key))
+        for key, faults in self._column_faults(marked).items():
+            found.setdefault(key, []).extend(faults)
         return found
 
     def _pieces(
@@ -860,14 +909,20 @@ class ServerDossier(Records):
         added: dict[str, list[str]],
         removed: dict[str, list[str]],
         before: dict[str, dict[str, Any]],
+        repair: Collection[str] = (),
     ) -> None:
         """The rows: new and changed ones through COPY into a temporary table, then
-        inserted or updated from it; removed ones deleted; links rebuilt."""
+        inserted or updated from it; removed ones deleted; links rebuilt. `repair`:
+        events whose columns are written again from their records."""
         gone = {kind: set(ids) for kind, ids in removed.items()}
         changed = {
             kind: [k for k in records if k not in gone.get(kind, ())]
             for kind, records in before.items()
         }
+        writing = {*added.get("events", ()), *changed.get("events", ()), *gone.get("events", ())}
+        again = [k for k in repair if k not in writing and k in self.events.raw]
+        if again:
+            changed["events"] = [*changed.get("events", []), *again]
         # Events go before the cases and persons they leave, after those they join.
         self._upsert(cur, "cases", added.get("cases", []), changed.get("cases", []))
         self._upsert(cur, "persons", added.get("persons", []), changed.get("persons", []))
@@ -1132,6 +1187,28 @@ def _record(
         "SELECT dossier.settle(%s, %s::xid8[])",
         (chains, sorted({x for key in chains for x in unsettled.get(key, ())})),
     )
+
+
+# What dossier writes beside an event's record, from it: its case, type and date bounds
+# (columns) and its links to persons (rows of event_persons).
+_COLUMN_NAMES = ("case column", "type column", "first-day column", "last-day column",
+                 "links to persons")  # fmt: skip
+
+
+def _columns_against(key: str, columns: tuple[Any, ...], text: str) -> list[str]:
+    """What an event's columns say that its record (JSON `text`) does not."""
+    try:
+        raw = orjson.loads(text)
+        first, last = dates.edtf_bounds(raw["date"])
+        wanted = (raw["case"], raw["type"], first, last, sorted(set(raw["persons"])))
+    except (orjson.JSONDecodeError, KeyError, TypeError, DossierError):
+        return []  # a broken record: the record contract names it
+    have = (*columns[:4], list(columns[4]))
+    return [
+        f"event {key}: the server's {name} says {value}, its record {want} (changed with SQL)"
+        for name, value, want in zip(_COLUMN_NAMES, have, wanted, strict=True)
+        if value != want
+    ]
 
 
 def _touched(piece: Mapping[str, Any]) -> set[tuple[str, str]]:
