@@ -863,6 +863,23 @@ def test_a_rough_end_around_a_new_start_is_taken_last_and_the_doubt_said() -> No
     ]
 
 
+def test_a_rough_end_counted_after_a_new_start_ends_no_earlier_than_it() -> None:
+    """The reading said is the reading counted: a bail "in February" counted as after
+    the re-arrest of the 20th ended on the 20th at the earliest, so the period of an
+    arrest on 10 January is 41-49 days, never the 22 that the bail's first day gives
+    and neither reading allows."""
+    periods, _problems = held(
+        ev("a1", "arrest", "2011-01-10"),
+        ev("b1", "bail", "2011-02"),
+        ev("a2", "arrest", "2011-02-20"),
+        ev("r1", "release", "2011-03-05"),
+    )
+    assert periods == [
+        period("2011-01-10", "2011-02", 41, start_event="a1", end_event="b1", ended_by="bail",
+               days_range=(41, 49), approximate=True)
+    ]  # fmt: skip
+
+
 def test_a_rough_end_is_not_merged_with_an_end_before_a_re_arrest() -> None:
     """The review's reproduction: released on the 5th, re-arrested on the 9th, bailed
     "in February". The bail is not the release of the 5th: never "still held"."""

@@ -647,7 +647,10 @@ def _period(
     if end is None:
         earliest_end = latest_end = as_of
     else:
-        earliest_end, latest_end = end.date.first_day, _until(end.date, as_of)
+        # An end is read as after every start of the period it ends (rule 3: "bailed in
+        # February" after a re-arrest on the 20th ended no earlier than the 20th).
+        earliest_end = max(end.date.first_day, *(s.date.first_day for s in current.starts))
+        latest_end = _until(end.date, as_of)
     days_min = max(0, (earliest_end - latest_start).days)
     days_max = max(0, (latest_end - first).days)
     days = _clamp((earliest_end - first).days, days_min, days_max)
