@@ -282,3 +282,26 @@ def test_a_lookalike_is_asked_about_on_a_terminal(
     accepted = aleksanyan("person", "add", "Vasily Alexanyan", input="y\n")
     assert accepted.exit_code == 0, accepted.output
     assert accepted.stdout.strip().endswith("vasily-alexanyan")
+
+
+def test_undo_steps_back_through_a_record_edited_then_through_a_move(aleksanyan: Run) -> None:
+    """Undo goes back one command at a time on both stores: an edit undone, then the log
+    that made the event; a move to another case undone. A server refused the second
+    undo (the edit it had just undone counted as a change since) and the move's undo
+    (the event 'added again' in the case it had moved to)."""
+    logged = aleksanyan("log", "aleksanyan", "hearing", "2007-01-10", "--source", "x")
+    event = logged.stdout.strip()
+    assert aleksanyan("event", "edit", event, "--place", "Kyiv").exit_code == 0
+    assert aleksanyan("undo").exit_code == 0
+    second = aleksanyan("undo")
+    assert second.exit_code == 0, second.stderr
+    assert aleksanyan("event", "show", event).exit_code == 1
+    assert aleksanyan("case", "add", "other", "--title", "Other").exit_code == 0
+    moving = aleksanyan("log", "aleksanyan", "hearing", "2007-02-10", "--source", "x")
+    moved = moving.stdout.strip()
+    assert aleksanyan("event", "edit", moved, "--case", "other").exit_code == 0
+    back = aleksanyan("undo")
+    assert back.exit_code == 0, back.stderr
+    shown = json.loads(aleksanyan("event", "show", moved, "--json").stdout)
+    assert shown["case"] == "aleksanyan"
+    assert aleksanyan("verify").exit_code == 0

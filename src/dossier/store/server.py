@@ -616,11 +616,17 @@ class ServerDossier(Records):
         digests), and by the record as it is now against the form the entries kept of
         it (`after`: a big command keeps none, but a role's own chain keeps it for the
         persons in no case, whom another role's edits reach through its own chain)."""
+        # Commands whose effect an undo has reverted, anyone's: they and their undos
+        # leave the records as they were (a log, an edit, the edit undone: the log's
+        # undo goes through, as on a file).
+        reverted = self.undone()
         for piece in pieces:
             chain = [e for e in self.history if e["case"] == piece["case"]]
             touched = _touched(piece)
             for later in chain:
                 if later["seq"] <= piece["seq"]:
+                    continue
+                if later.get("group") in reverted or later.get("undoes") in reverted:
                     continue
                 if "accepted" in later:  # as on a file: what was accepted stays
                     raise Conflict(
@@ -653,8 +659,13 @@ class ServerDossier(Records):
                             f"{change.kind[:-1]} {change.id} was {change.how} with SQL since;"
                             " nothing was changed"
                         )
+        # A record the command moved (removed from one case's chain, added to another's)
+        # is still there: where it was put, which the chain it went to answers for.
+        moved = {pair for piece in pieces for pair in _added(piece)}
         for piece in pieces:
-            removed = {(k, key) for k, keys in piece.get("removed", {}).items() for key in keys}
+            removed = {
+                (k, key) for k, keys in piece.get("removed", {}).items() for key in keys
+            } - moved
             for kind, records in (piece.get("after") or {}).items():
                 for key, written in records.items():
                     now = self.tables()[kind].raw.get(key)
@@ -1209,6 +1220,11 @@ def _columns_against(key: str, columns: tuple[Any, ...], text: str) -> list[str]
         for name, value, want in zip(_COLUMN_NAMES, have, wanted, strict=True)
         if value != want
     ]
+
+
+def _added(piece: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The records a history entry added, as (kind, id)."""
+    return {(kind, key) for kind, keys in piece.get("added", {}).items() for key in keys}
 
 
 def _touched(piece: Mapping[str, Any]) -> set[tuple[str, str]]:
