@@ -592,6 +592,21 @@ def test_verify_accept_writes_the_columns_again_from_the_records(sample: Team) -
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
 
 
+def test_a_writer_edits_the_one_event_through_which_they_see_a_person(team: Team) -> None:
+    """bob sees Pia only through the event that names her: an edit of that event
+    deleted its links and wrote them again, and the policy refused them back, since
+    without the link bob could no longer see Pia."""
+    ok(team.run("alice", "case", "add", "s", "--title", "S"))
+    ok(team.run("alice", "access", "grant", "s", "bob"))
+    ok(team.run("alice", "person", "add", "Pia Witness"))
+    event = ok(team.run("alice", "log", "s", "arrest", "2019-01-01", "--person", "pia-witness",
+                        "--source", "x")).stdout.strip()  # fmt: skip
+    ok(team.run("bob", "event", "edit", event, "--place", "Kyiv"))
+    shown = json.loads(ok(team.run("bob", "event", "show", event, "--json")).stdout)
+    assert (shown["place"], shown["persons"]) == ("Kyiv", ["pia-witness"])
+    assert ok(team.run("bob", "verify")).stdout.startswith("OK")
+
+
 def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
     team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
     result = team.run("bob", "case", "list")

@@ -968,11 +968,14 @@ class ServerDossier(Records):
             ):
                 copy.write_row((*_row(kind, raw[key]), is_new, ord_))
         # Links are rebuilt below: an event's before it moves (their key names its case),
-        # a person's after the update (whose policy counts the person's cases).
+        # a person's after the update (whose policy counts the person's cases). Of a
+        # changed event, only the links that go: deleting one that stays would hide a
+        # person seen only through it, and the policy would refuse it back.
         if kind == "events" and changed:
             cur.execute(
-                "DELETE FROM dossier.event_persons WHERE event_id IN"
-                " (SELECT id FROM incoming WHERE NOT is_new)"
+                "DELETE FROM dossier.event_persons ep USING incoming i"
+                " WHERE ep.event_id = i.id AND NOT i.is_new"
+                " AND (ep.case_id <> i.case_id OR ep.person_id <> ALL(i.persons))"
             )
         if new:
             cur.execute(
@@ -990,6 +993,12 @@ class ServerDossier(Records):
             cur.execute(
                 "INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
                 " SELECT i.id, p, i.case_id FROM incoming i, unnest(i.persons) p"
+                + (
+                    " WHERE i.is_new OR NOT EXISTS (SELECT 1 FROM dossier.event_persons ep"
+                    " WHERE ep.event_id = i.id AND ep.person_id = p)"
+                    if changed
+                    else ""
+                )
             )
         elif kind == "persons":
             # The roles as written, in their order (a new position for each); then the
@@ -1389,9 +1398,11 @@ def server_errors(url: str) -> Iterator[None]:
             f"an id is already taken on the server {detail}".rstrip() + "; choose another", "id"
         ) from None
     except errors.InsufficientPrivilege as exc:
+        # Not always a role left out: a policy refuses a dossier user's row the same way.
         raise DatabaseError(
-            f"the server refused: {exc.diag.message_primary}; you need to be a dossier user"
-            f" ('dossier server add-user ROLE', run by the database owner)"
+            f"the server refused: {exc.diag.message_primary}; nothing of this command was"
+            " written (a role that is not a dossier user yet needs 'dossier server add-user"
+            " ROLE', run by the database owner)"
         ) from None
     except psycopg.OperationalError as exc:
         raise DatabaseError(
