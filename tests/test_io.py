@@ -1578,3 +1578,21 @@ def test_a_redacted_export_imported_back_keeps_the_confidential_persons_of_event
     aleksanyan("import", str(write(tmp_path, "full.csv", full)))
     shown = json.loads(aleksanyan("event", "show", event, "--json").stdout)
     assert shown["persons"] == ["vasiliy-aleksanyan"]
+
+
+def test_names_that_read_the_same_on_two_id_less_rows_are_refused(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """Two id-less rows whose names fold alike made two persons, and the file could
+    never be imported again (the name then matched both)."""
+    before = Snapshot.of(db)
+    path = write(tmp_path, "p.csv", "name,case,role\nIvan Ivanov,aleksanyan,witness\n"
+                 "Иван Иванов,aleksanyan,witness\nivan  IVANOV,aleksanyan,witness\n")  # fmt: skip
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:3: name: person 'Иван Иванов' appears twice in the import (first at {path}:2,"
+        " as 'Ivan Ivanov'); give each row an id",
+        f"{path}:4: name: person 'ivan  IVANOV' appears twice in the import (first at {path}:2,"
+        " as 'Ivan Ivanov'); give each row an id",
+    )

@@ -165,6 +165,7 @@ class _Planner:
         self.persons: dict[str, dict[str, Any]] = {}
         self.events: list[tuple[Row, dict[str, Any]]] = []
         self.seen: dict[tuple[str, str], Row] = {}
+        self.named_rows: dict[str, tuple[Row, str]] = {}  # id-less persons, by folded name
         # The row each case and person comes from (or was created for, by
         # --create-missing), to locate what the record contract finds.
         self.origin: dict[tuple[str, str], Row] = {}
@@ -238,6 +239,18 @@ class _Planner:
                                    f" {first.file}:{first.line}){hint}")  # fmt: skip
         self.seen[(kind, key)] = row
 
+    def _name_once(self, row: Row, name: str) -> None:
+        """Refuse a second id-less person row whose name folds to the same as one before
+        (`Ivan Ivanov`, `ИВАН ИВАНОВ`): as names go, the same person, or two."""
+        first = self.named_rows.get(fold(name))
+        if first is not None:
+            earlier, spelled = first
+            shown = "" if spelled == name else f", as {spelled!r}"
+            raise RowError("name", f"person {name!r} appears twice in the import (first at"
+                                   f" {earlier.file}:{earlier.line}{shown}); give each row an"
+                                   " id")  # fmt: skip
+        self.named_rows[fold(name)] = (row, name)
+
     def _case(self, row: Row) -> None:
         v = Values(row, self.dayfirst)
         case_id = v.slug("id", required=True) or ""
@@ -307,7 +320,7 @@ class _Planner:
         if name and given is None:
             # The same name twice could be two people (two Ivan Ivanovs), or one
             # person twice; only ids can tell, so ask for them.
-            v.guard(self._once, row, "person", name, "name", "; give each row an id")
+            v.guard(self._name_once, row, name)
             matched = v.guard(self._match_name, name)
         person_id = given or matched or (self._free_id(name) if name else "")
         if person_id and not v.errors:
