@@ -262,6 +262,23 @@ def test_chart_of_a_person_still_held_ends_in_an_arrow(run: Run) -> None:
     assert (period["ongoing"], period["days"]) == (True, 700)
 
 
+def test_chart_draws_a_death_in_custody_after_house_arrest_and_lists_what_it_draws(
+    run: Run,
+) -> None:
+    """House arrest has no bar, so a death in custody under it was listed by chart --json
+    and drawn nowhere; a hunger strike while free is neither drawn nor listed."""
+    assert run("case", "add", "h", "--title", "H").exit_code == 0
+    assert run("person", "add", "Oleg Popov").exit_code == 0
+    for args in (("hunger_strike", "2015-01-10"), ("arrest", "2015-03-02"),
+                 ("house_arrest", "2015-09-15"), ("death_in_custody", "2016-01-10")):  # fmt: skip
+        assert run("log", "h", *args, "-p", "oleg-popov", "--source", "x").exit_code == 0
+    out = run("chart", "--as-of", "2016-02-01")
+    row = next(line for line in out.stdout.splitlines() if line.startswith("Oleg Popov"))
+    assert "†" in row and "h" not in row.removeprefix("Oleg Popov")
+    data = json.loads(run("chart", "--as-of", "2016-02-01", "--json").stdout)
+    assert [m["type"] for m in data["rows"][0]["markers"]] == ["death_in_custody"]
+
+
 def test_chart_refuses_an_unknown_sort_column(run: Run) -> None:
     result = run("chart", "--sort", "nope")
     assert result.exit_code == 1

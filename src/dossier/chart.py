@@ -148,14 +148,24 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
     rows = []
     for person, drawn in bars.items():
         first = drawn[0].period["start_event"]
+        shown = [m for m in marks.get(person, ()) if _drawn(m, drawn)]
         rows.append(
             Row(
                 person=person,
                 name=names.get(person, person),
                 case=cases.get(first, ""),
                 bars=tuple(drawn),
-                markers=tuple(sorted(marks.get(person, ()), key=lambda m: m.day)),
+                markers=tuple(sorted(shown, key=lambda m: m.day)),
                 problems=troubled.get(person, 0),
             )
         )
     return rows
+
+
+def _drawn(marker: Marker, bars: Iterable[Bar]) -> bool:
+    """Whether a person's chart shows a marker: what happened in custody, on its bar (a
+    hunger strike while free is not); a death in custody wherever it falls (under house
+    arrest, which has no bar, it is still a death in custody)."""
+    return marker.type == "death_in_custody" or any(
+        b.start <= marker.day <= b.latest_end for b in bars
+    )

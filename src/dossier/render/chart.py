@@ -108,10 +108,9 @@ def _cells(row: Row, scale: Axis) -> list[str]:
             drawn = max((i for i, c in enumerate(cells) if c != " "), default=-1)
             if drawn + 1 < scale.width:
                 cells[drawn + 1] = RUNNING
-    for marker in row.markers:
+    for marker in row.markers:  # those the chart shows (chart._drawn)
         at = int(scale.cell(marker.day))
-        # On the bar only: what happened in custody (a hunger strike while free is not).
-        if 0 <= at < scale.width and any(b.start <= marker.day <= b.latest_end for b in row.bars):
+        if 0 <= at < scale.width:
             cells[at] = MARKERS[marker.type]
     return cells
 

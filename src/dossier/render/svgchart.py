@@ -81,8 +81,7 @@ def geometry(chart: Chart, width: int = WIDTH) -> dict[str, Any]:
             )
         markers = [
             {"x": _n(at.x(m.day)), "box_x": _n(at.x(m.day) - 4), "char": MARKERS[m.type]}
-            for m in row.markers
-            if any(b.start <= m.day <= b.latest_end for b in row.bars)
+            for m in row.markers  # those the chart shows (chart._drawn)
         ]
         name = row.name + (" !" if row.problems else "")
         rows.append({"y": i * ROW, "name": name, "bars": bars, "markers": markers})
