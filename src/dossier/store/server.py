@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dossier import dates
+from dossier import contract, dates
 from dossier import history as hist
 from dossier.errors import (
     Conflict,
@@ -1280,6 +1280,12 @@ def _merged(
         for kind, records in piece.get("before", {}).items():
             kept = merged["before"].setdefault(kind, {})
             for key, raw in records.items():
+                # The history is jsonb, which keeps keys in its own order: put back in the
+                # record's, so that exports read as a file's do.
+                raw = {
+                    **{f: raw[f] for f in contract.FIELDS[kind] if f in raw},
+                    **{f: v for f, v in raw.items() if f not in contract.FIELDS[kind]},
+                }
                 if kind == "persons" and key in kept:
                     roles = kept[key]["roles"]
                     raw = {**raw, "roles": [*roles, *(r for r in raw["roles"] if r not in roles)]}
