@@ -172,12 +172,29 @@ def test_access_list_and_its_json(sample: Team) -> None:
         {"case": "aleksanyan", "role": "bob", "read_only": True, "owner": False},
     ]
     assert [m["case"] for m in listed] == ["aleksanyan", "aleksanyan", "khodorkovsky", "kudoyarov"]
-    # bob manages nothing: to him, even the case he may read has no access list.
+    # bob manages nothing; the case he may read, he is told who manages; one he cannot
+    # see does not exist to him.
     assert json.loads(ok(sample.run("bob", "access", "list", "--json")).stdout) == []
     refused = sample.run("bob", "access", "grant", "aleksanyan", "bob")
     assert (refused.exit_code, refused.stderr) == (
-        1, "Error: no case 'aleksanyan'; see 'dossier case list'\n"
+        1, "Error: only the owner of case aleksanyan (alice) or the database owner may change"
+        " who has access to it\n"
     )  # fmt: skip
+    hidden = sample.run("bob", "access", "grant", "kudoyarov", "bob")
+    assert (hidden.exit_code, hidden.stderr) == (
+        1, "Error: no case 'kudoyarov'; see 'dossier case list'\n"
+    )  # fmt: skip
+    # The owner's own access is whole, always: neither narrowed nor taken away.
+    for args in (
+        ("grant", "aleksanyan", "alice", "--read-only"),
+        ("revoke", "aleksanyan", "alice"),
+    ):
+        own = sample.run("alice", "access", *args)
+        assert (own.exit_code, own.stderr) == (
+            1, "Error: alice owns case aleksanyan: an owner always sees and changes it, and"
+            " that access cannot be granted or taken away\n"
+        )  # fmt: skip
+    ok(sample.run("alice", "log", "aleksanyan", "statement", "2012-01-01"))
     unknown = sample.run("alice", "access", "grant", "aleksanyan", "nobody-here")
     assert unknown.exit_code == 1 and "no PostgreSQL role 'nobody-here'" in unknown.stderr
     readme = (ROOT / "README.md").read_text()

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         NotFound,
         NothingToDo,
         PassphraseError,
+        ReadOnly,
     )
     from dossier.keys import Keys
     from dossier.model import Case, Event, Person, Role
@@ -69,6 +70,7 @@ _WHERE = {
             "NotFound",
             "NothingToDo",
             "PassphraseError",
+            "ReadOnly",
         ],
         "dossier.errors",
     ),
@@ -94,6 +96,7 @@ __all__ = [
     "PartialDate",
     "PassphraseError",
     "Person",
+    "ReadOnly",
     "Role",
     "ServerDossier",
     "__version__",

@@ -35,6 +35,10 @@ class Conflict(DossierError):
     """The change would leave the dossier inconsistent (e.g. a case still referred to)."""
 
 
+class ReadOnly(DossierError):
+    """A change to a case the role may only read (on a server)."""
+
+
 class NothingToDo(DossierError):
     """`undo` with nothing left to undo, `redo` with nothing to redo."""
 

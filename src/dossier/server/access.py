@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dossier.errors import DatabaseError, NotFound
+from dossier.errors import Conflict, DatabaseError, NotFound, ReadOnly
 from dossier.server.connect import connect
 
 if TYPE_CHECKING:
@@ -36,16 +36,17 @@ class Member:
 
 def grant(url: str, case: str, role: str, *, read_only: bool = False) -> None:
     """Let `role` see `case` (and change it, unless `read_only`); a second grant
-    changes the first one's read_only."""
-    with _managing(url, case) as conn:
+    changes the first one's read_only. The owner's own access is not granted: it is
+    whole, always."""
+    with _managing(url, case, role) as conn:
         _require_role(conn, role)
         conn.execute("SELECT dossier.grant_access(%s, %s, %s)", (case, role, read_only))
 
 
 def revoke(url: str, case: str, role: str) -> bool:
     """Take `role`'s access to `case` away; False when it had none (an owner's access
-    cannot be taken away)."""
-    with _managing(url, case) as conn:
+    cannot be taken away: refused)."""
+    with _managing(url, case, role) as conn:
         row = conn.execute("SELECT dossier.revoke_access(%s, %s)", (case, role)).fetchone()
     return bool(row and row[0])
 
@@ -77,10 +78,28 @@ def members(url: str, case: str | None = None) -> list[Member]:
 
 
 @contextmanager
-def _managing(url: str, case: str) -> Iterator[Connection[Any]]:
+def _managing(url: str, case: str, role: str) -> Iterator[Connection[Any]]:
+    """A transaction in which the caller manages `case`'s access for `role`: refused
+    when the caller may not (to a member, who sees the case, saying who may; to anyone
+    else as a case that does not exist), or when `role` owns the case."""
     conn = connect(url)
     try:
         with conn.transaction(), _no_case(case):
+            row = conn.execute("SELECT dossier.may_manage(%s)", (case,)).fetchone()
+            # Row-level security shows the owner to the case's members only.
+            seen = conn.execute("SELECT owner FROM dossier.cases WHERE id = %s", (case,)).fetchone()
+            if not (row and row[0]):
+                if seen is None:
+                    raise NotFound(f"no case {case!r}; see 'dossier case list'", "case")
+                raise ReadOnly(
+                    f"only the owner of case {case} ({seen[0]}) or the database owner may"
+                    " change who has access to it"
+                )
+            if seen is not None and seen[0] == role:
+                raise Conflict(
+                    f"{role} owns case {case}: an owner always sees and changes it, and that"
+                    " access cannot be granted or taken away"
+                )
             yield conn
     finally:
         conn.close()

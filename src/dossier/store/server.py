@@ -51,6 +51,7 @@ from dossier.errors import (
     DossierError,
     Duplicate,
     NothingToDo,
+    ReadOnly,
 )
 from dossier.model import Case, Event, Person, Tally
 from dossier.server.connect import connect, shown, where, without_user
@@ -70,10 +71,6 @@ TRANSITIONS = sorted(t for t, e in EVENT_TYPES.items() if e in (Effect.START, Ef
 # The advisory lock every writer takes: shared by a command that names its cases,
 # exclusive by one that may change any record ('doss' in ASCII).
 WRITERS = 0x646F7373
-
-
-class ReadOnly(DossierError):
-    """A write to a case the role may only read."""
 
 
 class ServerDossier(Records):
