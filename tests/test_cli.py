@@ -204,6 +204,18 @@ def test_user_text_is_printed_literally(run: Run) -> None:
     assert "[bold]Ivan[/bold]" in run("person", "list").stdout
 
 
+def test_the_history_keeps_the_command_without_the_global_options(aleksanyan: Run) -> None:
+    """`--no-pager` and `--debug` before the command are not part of it; the same words
+    after it are the command's own."""
+    logged = aleksanyan("--no-pager", "--debug", "log", "aleksanyan", "statement", "2001",
+                        "--description", "--debug is not asked for")  # fmt: skip
+    assert logged.exit_code == 0, logged.output
+    entries = json.loads(aleksanyan("history", "--json").stdout)
+    assert entries[-1]["command"] == (
+        "log aleksanyan statement 2001 --description '--debug is not asked for'"
+    )
+
+
 def test_history_json(aleksanyan: Run, storage: str) -> None:
     entries = json.loads(aleksanyan("history", "--json").stdout)
     assert [e["seq"] for e in entries] == [1, 2, 3, 4]

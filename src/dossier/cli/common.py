@@ -282,23 +282,27 @@ def warn_outside(ctx: typer.Context, dossier: Store) -> None:
 
 
 GLOBAL_WITH_VALUE = ("--db", "--passphrase-file", "--passphrase-fd")
+GLOBAL_FLAGS = ("--debug", "--no-pager")
 
 
 def command_line(ctx: typer.Context) -> str:
     """The command as typed, without the global options, for the history."""
     args: list[str] = list(ctx.find_root().meta.get(ARGV_KEY, ()))
-    words: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in GLOBAL_WITH_VALUE:
-            skip = True
-        elif arg != "--debug" and not arg.startswith(tuple(f"{o}=" for o in GLOBAL_WITH_VALUE)):
-            words.append(arg)
+    # They come before the command; after it, the same words are the command's own (a
+    # description that reads "--debug").
+    at = 0
+    while at < len(args):
+        if args[at] in GLOBAL_WITH_VALUE:
+            at += 2
+        elif args[at] in GLOBAL_FLAGS or args[at].startswith(
+            tuple(f"{o}=" for o in GLOBAL_WITH_VALUE)
+        ):
+            at += 1
+        else:
+            break
     import shlex
 
-    return shlex.join(words)
+    return shlex.join(args[at:])
 
 
 AS_OF = typer.Option(
