@@ -870,6 +870,9 @@ def test_create_missing_creates_cases_and_persons(run: Run, db: Path, tmp_path: 
         " --create-missing",
         f"{path}:3: person: no person 'Ivan Petrov'; add them first, or pass --create-missing",
     )
+    trial = run("import", str(path), "--create-missing", "--dry-run")
+    assert "Would create missing persons: svetlana-bakhmina, ivan-petrov" in trial.stdout
+    absent.assert_unchanged()
     summary = imported(run("import", str(path), "--create-missing", "--json"))
     assert summary["added"] == tally(cases=1, persons=2, events=2)
     assert summary["created_missing"] == {
@@ -1596,3 +1599,25 @@ def test_names_that_read_the_same_on_two_id_less_rows_are_refused(
         f"{path}:4: name: person 'ivan  IVANOV' appears twice in the import (first at {path}:2,"
         " as 'Ivan Ivanov'); give each row an id",
     )
+
+
+def test_a_record_whose_kind_is_not_its_lists_is_refused(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    before = Snapshot.of(db)
+    path = write(tmp_path, "k.json", '{"format": "dossier", "version": 1, "events": [\n'
+                 '{"kind": "person", "case": "aleksanyan", "type": "hearing", "date": "2011",'
+                 ' "sources": ["x"]}]}\n')  # fmt: skip
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:2: kind: a 'person' record in the list of events",
+    )
+
+
+def test_blank_lines_above_the_header_are_skipped(aleksanyan: Run, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "b.csv", "\r\n;;;\r\ncase;date;type;source\r\naleksanyan;2011;hearing;x\r\n"
+    )
+    summary = imported(aleksanyan("import", str(path), "--json"))
+    assert summary["added"] == tally(events=1)

@@ -704,9 +704,17 @@ def test_the_html_is_self_contained_and_prints_on_a4(sample: Run, tmp_path: Path
             "Invalid value for --format: must be html, md, txt or pdf",
         ),
         (["smith", "--as-of", "2011"], 1, "Error: --as-of needs a day, not 2011"),
+        (["smith", "--as-of", "2011-05-01?"], 1, "Error: --as-of needs a day, not 2011-05-01?"),
         (["smith", "--as-of", "soon"], 1, "Error: --as-of: cannot read date 'soon'"),
     ],
-    ids=["unknown case", "one of two unknown", "bad format", "as-of a year", "as-of unreadable"],
+    ids=[
+        "unknown case",
+        "one of two unknown",
+        "bad format",
+        "as-of a year",
+        "as-of uncertain",
+        "as-of unreadable",
+    ],
 )
 def test_bad_input_writes_nothing(
     smith: Run, tmp_path: Path, args: list[str], code: int, message: str

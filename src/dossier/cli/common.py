@@ -321,7 +321,7 @@ def as_of_day(text: str | None) -> datetime.date | None:
     from dossier.dates import today
     from dossier.errors import InvalidDate
 
-    if date.precision != "day":
+    if date.precision != "day" or date.qualifier:  # the record as it stood on one day
         raise InvalidDate(f"--as-of needs a day, not {date.display()}", "as-of")
     if date.first_day > (now := today()):
         raise InvalidDate(

@@ -115,7 +115,7 @@ def _report(summary: "Summary", files: list[str], dry_run: bool, as_json: bool) 
         from dossier.render.summary import import_summary
 
         title = "Would import (dry run, nothing written)" if dry_run else "Imported"
-        sys.stdout.write(import_summary(summary, f"{title}: {', '.join(files)}"))
+        sys.stdout.write(import_summary(summary, f"{title}: {', '.join(files)}", dry_run=dry_run))
 
 
 @contextmanager

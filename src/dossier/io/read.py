@@ -273,7 +273,7 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
         parsed.problems.append(Problem(name, line, None, message))
         return parsed
     # splitlines: Excel for Mac still ends lines with a lone CR.
-    first_line = next(iter(text[:1_000_000].splitlines()), "")
+    first_line = next((line for line in text[:1_000_000].splitlines() if line.strip(" ,;\t")), "")
     ended: list[bool] = []  # the reader asked for a line after the last one
 
     def lines() -> Iterator[str]:
@@ -285,6 +285,8 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
     reader = csv.reader(lines(), delimiter=_delimiter(first_line), strict=True)
     try:
         header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)  # blank lines above the header: spreadsheets leave them
     except csv.Error as exc:
         parsed.problems.append(Problem(name, 1, None, f"cannot read the header: {exc}"))
         return parsed
@@ -548,6 +550,11 @@ def _json_record(
         return None
     values = dict(value)
     declared = values.pop("kind", None)
+    if kind is not None and declared is not None and declared != kind:
+        parsed.problems.append(
+            Problem(name, position, "kind", f"a {declared!r} record in the list of {kind}s")
+        )
+        return None
     kind = kind or declared
     if kind not in KINDS:
         parsed.problems.append(

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from dossier.io.importer import Summary
 
 
-def import_summary(summary: Summary, title: str) -> str:
-    """Counts per kind, and the cases and persons --create-missing made."""
+def import_summary(summary: Summary, title: str, *, dry_run: bool = False) -> str:
+    """Counts per kind, and the cases and persons --create-missing made (or, in a dry
+    run, would make)."""
     kinds = ("cases", "persons", "events")
     rows = [["", *kinds]] + [
         [label, *(str(counts[k]) for k in kinds)]
@@ -33,7 +34,7 @@ def import_summary(summary: Summary, title: str) -> str:
         if n == 0:
             lines.append("─" * (sum(widths) + 2 * len(kinds)))
     lines += [
-        printable(f"Created missing {kind}: " + ", ".join(ids))
+        printable(f"{'Would create' if dry_run else 'Created'} missing {kind}: " + ", ".join(ids))
         for kind, ids in summary.created_missing.items()
         if ids
     ]
