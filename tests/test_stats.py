@@ -934,6 +934,32 @@ def test_custody_recorded_under_another_case_is_said_where_it_is_not_counted(run
     assert as_json(run, "stats", "--as-of", "2020-01-01")["problems"] == []
 
 
+def test_a_guilty_verdict_recorded_under_another_case_is_said_where_it_is_not_counted(
+    run: Run,
+) -> None:
+    """Held in case a, found guilty in case b: a's figures count all of it as pretrial,
+    the figures over both cases only the part before the verdict. Said, not silent."""
+    for case in ("a", "b"):
+        assert run("case", "add", case, "--title", case.upper()).exit_code == 0
+    assert run("person", "add", "Ivan Petrov").exit_code == 0
+    log(run, "a", "arrest", "2010-01-01", "-p", "ivan-petrov")
+    log(run, "a", "release", "2010-09-01", "-p", "ivan-petrov")
+    verdict = log(run, "b", "verdict", "2010-03-01", "-p", "ivan-petrov", "--outcome", "guilty")
+    alone = as_json(run, "stats", "--case", "a", "--as-of", "2020-01-01")
+    assert alone["per_person"][0]["pretrial_days"] == 243
+    assert alone["problems"] == [{
+        "person": "ivan-petrov", "case": "b", "event": verdict,
+        "message": "1 guilty verdict(s) of this person are recorded under other cases (b) and"
+        " not counted here; the person's own timeline counts them",
+    }]  # fmt: skip
+    both = as_json(run, "stats", "--as-of", "2020-01-01")
+    assert (both["per_person"][0]["pretrial_days"], both["problems"]) == (59, [])
+    report = run("report", "a", "--as-of", "2020-01-01")
+    assert "1 guilty verdict(s) of this person are recorded under other cases (b)" in " ".join(
+        report.stdout.split()
+    )
+
+
 def test_a_redacted_report_says_a_confidential_release_is_left_out(run: Run) -> None:
     assert run("case", "add", "c", "--title", "C").exit_code == 0
     assert run("person", "add", "Ivan Petrov").exit_code == 0

@@ -229,25 +229,36 @@ ELSEWHERE = "recorded under other cases"  # the words of elsewhere()'s problems
 def elsewhere(
     persons: Collection[str], outside: Iterable[Mapping[str, Any]], as_of: datetime.date
 ) -> list[Problem]:
-    """A problem for each of `persons` with custody starts or ends among `outside`, the
-    stored events of cases not selected: figures for a selection do not count them, and
-    a release recorded under another case would leave a period open here."""
+    """A problem for each of `persons` with custody starts or ends, or guilty verdicts,
+    among `outside`, the stored events of cases not selected: figures for a selection do
+    not count them, so a release recorded under another case would leave a period open
+    here, and a verdict there would not end its pretrial part."""
     found: dict[str, list[Mapping[str, Any]]] = {}
     for raw in outside:
-        if raw["type"] in _TRANSITIONS and not begins_after(raw["date"], as_of):
+        counted = raw["type"] in _TRANSITIONS or guilty_verdict(raw["type"], raw.get("outcome"))
+        if counted and not begins_after(raw["date"], as_of):
             for person in raw["persons"]:
                 if person in persons:
                     found.setdefault(person, []).append(raw)
     problems = []
     for person, raws in found.items():
         cases = ", ".join(sorted({r["case"] for r in raws}))
+        verdicts = sum(r["type"] not in _TRANSITIONS for r in raws)
+        what = [
+            f"{n} {noun}"
+            for n, noun in (
+                (len(raws) - verdicts, "custody start(s) or end(s)"),
+                (verdicts, "guilty verdict(s)"),
+            )
+            if n
+        ]
         problems.append(
             Problem(
                 person,
                 raws[0]["case"],
                 raws[0]["id"],
-                f"{len(raws)} custody start(s) or end(s) of this person are {ELSEWHERE}"
-                f" ({cases}) and not counted here; the person's own timeline counts them",
+                f"{' and '.join(what)} of this person are {ELSEWHERE} ({cases}) and not"
+                " counted here; the person's own timeline counts them",
             )
         )
     return problems

@@ -281,7 +281,8 @@ class Records:
 
     def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
         """Stored events of the other cases that custody figures for `cases` look at:
-        where a person of theirs is also held or let go (custody.elsewhere). Of a file:
+        where a person of theirs is also held, let go or found guilty (custody.elsewhere).
+        Of a file:
         every event of the other cases."""
         return (r for r in self.events.raw.values() if r["case"] not in cases)
 

@@ -8,8 +8,8 @@ see and change (row-level security, docs/server.md). What this module adds:
   reads the events of those cases only, so that its cost does not grow with
   the database; cases and persons (those the role can see) are always read
   whole: they are few, and names and suggestions need them. Figures that say
-  where a person's custody is also recorded under another case ask for those
-  custody starts and ends alone (`outside_events`).
+  where a person's custody (or a guilty verdict) is also recorded under another
+  case ask for those events alone (`outside_events`).
 - **Statistics.** `stats` reads one by one only the events of the types its
   figures read (`read_types`); the rest comes as a `Tally`, counted by the
   server on a second connection that shares the command's snapshot, while the
@@ -62,12 +62,15 @@ from dossier.vocab import EVENT_TYPES, Effect
 if TYPE_CHECKING:
     from psycopg import Connection, Cursor
 
-# Custody starts and ends: what figures look at in the events of other cases.
 # A history row of the chain of the case that exists now (or of a role's own chain):
 # row-level security hides a removed case's old chain from members; this hides it from
 # a role that bypasses the policies too (the database owner).
 _CURRENT = "h.case_n = coalesce((SELECT c.n FROM dossier.cases c WHERE c.id = h.case_id), 0)"
+# Custody starts and ends.
 TRANSITIONS = sorted(t for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END))
+# What custody.elsewhere reads of the other cases' events: those, and the verdicts (the
+# guilty ones end a pretrial part).
+OUTSIDE_TYPES = sorted({*TRANSITIONS, "verdict", "sentence"})
 # The advisory lock every writer takes: shared by a command that names its cases,
 # exclusive by one that may change any record ('doss' in ASCII).
 WRITERS = 0x646F7373
@@ -310,9 +313,9 @@ class ServerDossier(Records):
         return {str(key) for (key,) in rows} - self.persons.raw.keys()
 
     def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
-        """The custody starts and ends of other cases that name a person of `cases`'
-        events: for a read of some cases, asked of the server when a figure needs
-        them (the rest of the other cases' events is never read)."""
+        """The custody starts and ends, and verdicts, of other cases that name a person
+        of `cases`' events: for a read of some cases, asked of the server when a figure
+        needs them (the rest of the other cases' events is never read)."""
         if self.scope is None:
             return super().outside_events(cases)
         # The persons of every event of these cases, those a `stats` read only counted
@@ -333,7 +336,7 @@ class ServerDossier(Records):
                 "SELECT DISTINCT ON (e.n) e.n, e.record::text FROM dossier.event_persons ep"
                 " JOIN dossier.events e ON e.id = ep.event_id WHERE ep.person_id = ANY(%s)"
                 " AND ep.case_id <> ALL(%s) AND e.type = ANY(%s) ORDER BY e.n",
-                (sorted(persons), sorted(cases), TRANSITIONS),
+                (sorted(persons), sorted(cases), OUTSIDE_TYPES),
             ).fetchall()
         return [orjson.loads(text) for (_n, text) in rows]
 
