@@ -279,6 +279,22 @@ def test_chart_draws_a_death_in_custody_after_house_arrest_and_lists_what_it_dra
     assert [m["type"] for m in data["rows"][0]["markers"]] == ["death_in_custody"]
 
 
+def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(run: Run) -> None:
+    """As timeline and stats --case do: released under case b, Ivan's bar in case a's
+    chart runs on, and the `!` says why."""
+    for case in ("a", "b"):
+        assert run("case", "add", case, "--title", case.upper()).exit_code == 0
+    assert run("person", "add", "Ivan Petrov").exit_code == 0
+    assert run("log", "a", "arrest", "2010-01-10", "-p", "ivan-petrov").exit_code == 0
+    assert run("log", "b", "release", "2011-01-10", "-p", "ivan-petrov").exit_code == 0
+    data = json.loads(run("chart", "a", "--as-of", "2012-01-01", "--json").stdout)
+    assert data["rows"][0]["problems"] == 1
+    out = run("chart", "a", "--as-of", "2012-01-01").stdout
+    assert next(line for line in out.splitlines() if line.startswith("Ivan Petrov !"))
+    every = json.loads(run("chart", "--as-of", "2012-01-01", "--json").stdout)
+    assert every["rows"][0]["problems"] == 0
+
+
 def test_chart_refuses_an_unknown_sort_column(run: Run) -> None:
     result = run("chart", "--sort", "nope")
     assert result.exit_code == 1

@@ -105,15 +105,18 @@ def build(
     *,
     person: str | None = None,
     sort: str = "first_custody",
+    outside: Iterable[Mapping[str, Any]] = (),
 ) -> Chart:
-    """The chart of these stored events (those of the selected cases) as of a day."""
+    """The chart of these stored events (those of the selected cases) as of a day;
+    `outside`, the other cases' events, only to mark whose figures they would change
+    (custody.elsewhere), as stats does."""
     from dossier.stats import compute_stored
 
     known, left_out = known_on(events, as_of)
     if person is not None:
         known = [r for r in known if person in r["persons"]]
     # The statistics give the periods and problems, and their comparison rows the order.
-    stats = compute_stored([], [], known, as_of)
+    stats = compute_stored([], [], known, as_of, outside=outside)
     held = Custody(stats.periods, stats.problems)
     compared = [replace(r, name=names.get(r.person, r.person)) for r in stats.per_person]
     order = [r.person for r in sort_rows(compared, sort) if person in (None, r.person)]

@@ -161,7 +161,11 @@ def chart(
         c.id for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
     }
     events = [e for e in d.events.raw.values() if e["case"] in ids]
-    result = ch.build(events, d.names(), as_of_day(as_of) or today(), person=person_id, sort=sort)
+    outside = d.outside_events(ids) if wanted or tag else ()
+    result = ch.build(
+        events, d.names(), as_of_day(as_of) or today(), person=person_id, sort=sort,
+        outside=outside,
+    )  # fmt: skip
     if as_json:
         print_json(result.to_dict())
         return
