@@ -624,6 +624,27 @@ def test_a_writer_edits_the_one_event_through_which_they_see_a_person(team: Team
     assert ok(team.run("bob", "verify")).stdout.startswith("OK")
 
 
+def test_a_reader_naming_a_person_elsewhere_does_not_lock_their_case_out(team: Team) -> None:
+    """bob, who may only read case k, named its defendant in an event of his own case:
+    alice, k's owner, could then no longer change her own defendant (and learned that
+    some case she cannot see names him). The cases of a person's roles decide."""
+    ok(team.run("alice", "case", "add", "k", "--title", "K"))
+    ok(team.run("alice", "person", "add", "Andrei K", "--case", "k", "--role", "defendant"))
+    ok(team.run("alice", "access", "grant", "k", "bob", "--read-only"))
+    ok(team.run("bob", "case", "add", "b", "--title", "B"))
+    ok(team.run("bob", "log", "b", "statement", "2012-01-01", "--person", "andrei-k"))
+    ok(team.run("alice", "person", "edit", "andrei-k", "--born", "1960"))
+    shown = json.loads(ok(team.run("bob", "person", "show", "andrei-k", "--json")).stdout)
+    assert shown["born"] == "1960"
+    refused = team.run("bob", "person", "edit", "andrei-k", "--born", "1961")
+    assert (refused.exit_code, refused.stderr) == (1, "Error: read-only access to case k\n")
+    # Removing him would leave bob's event naming no one: that still needs every case.
+    removal = team.run("alice", "person", "remove", "andrei-k", "--yes")
+    assert removal.exit_code == 1
+    for role in ("alice", "bob"):
+        assert ok(team.run(role, "verify")).stdout.startswith("OK")
+
+
 def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
     team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
     result = team.run("bob", "case", "list")
@@ -792,6 +813,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " ALTER TABLE dossier.persons DROP CONSTRAINT roles_in_person_cases;"
         " DROP INDEX dossier.persons_by_id_bytes;"
         " DROP FUNCTION dossier.removal_recorded CASCADE;"
+        " ALTER POLICY writers_change ON dossier.persons USING (dossier.changes_person(id));"
+        " DROP FUNCTION dossier.edits_person;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
@@ -816,6 +839,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         "Applied migration 3: a case's marks cleared only by a transaction that adds to its"
         " history.\n"
         "Applied migration 4: a case removed only by a command that records its removal.\n"
+        "Applied migration 5: a person with roles changed by the writers of the cases of those"
+        " roles.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"
@@ -1287,8 +1312,8 @@ def test_a_persons_roles_in_cases_one_cannot_see_are_not_shown(sample: Team) -> 
     # Nor by the refusal to change her: alice may not, and is told so without the case.
     refused = sample.run("alice", "person", "edit", "olga-secret", "--notes", "x")
     assert (refused.exit_code, refused.stderr) == (
-        1, "Error: person olga-secret is in a case you may not change (by a role or an"
-        " event); only someone who may change every case of theirs can change or remove"
+        1, "Error: person olga-secret is in a case you may not change: changing a person"
+        " takes every case they have a role in, and removing them every case that names"
         " them\n"
     )  # fmt: skip
     # Every member computes the same state for the case they share.

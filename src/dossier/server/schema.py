@@ -514,6 +514,27 @@ CREATE TRIGGER removal_recorded BEFORE DELETE ON dossier.cases
     FOR EACH ROW EXECUTE FUNCTION dossier.removal_recorded();
 """,
     ),
+    (
+        5,
+        "a person with roles changed by the writers of the cases of those roles",
+        f"""
+-- To change a person, a role had to write every case that has them, by a role or by an
+-- event: so a read-only member of a case could stop its writers from changing a person
+-- of it by naming the person in an event of a case of their own. A person's record is
+-- part of the state of the cases of their roles only; events elsewhere only name them.
+-- A person with no role is changed as before, and removing anyone still needs every
+-- case that names them (its events would name no one).
+CREATE FUNCTION dossier.edits_person(person text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
+        THEN NOT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person
+                         AND case_id NOT IN ({_WRITER}))
+        ELSE dossier.changes_person(person) END
+$$;
+REVOKE ALL ON FUNCTION dossier.edits_person(text) FROM PUBLIC;
+ALTER POLICY writers_change ON dossier.persons USING (dossier.edits_person(id));
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
@@ -532,7 +553,7 @@ GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
     dossier.taken_person_ids(text), dossier.entry_time(), dossier.unlinked(text),
-    dossier.settle(text[], xid8[]) TO {GROUP};
+    dossier.settle(text[], xid8[]), dossier.edits_person(text) TO {GROUP};
 """
 
 

@@ -1322,8 +1322,8 @@ def _refused(kind: str, wanted: list[str], done: list[tuple[Any, ...]]) -> None:
         return
     if kind == "persons":
         raise ReadOnly(
-            f"person {missing[0]} is in a case you may not change (by a role or an event);"
-            " only someone who may change every case of theirs can change or remove them"
+            f"person {missing[0]} is in a case you may not change: changing a person takes"
+            " every case they have a role in, and removing them every case that names them"
         )
     raise ReadOnly(f"{kind[:-1]} {missing[0]} may not be changed by you")
 
