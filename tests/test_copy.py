@@ -160,3 +160,19 @@ def test_a_source_changed_outside_dossier_is_not_copied_until_accepted(
     assert not back.exists()
     ok(cli("--db", team.url("alice"), "verify", "--accept"))
     ok(cli("copy", team.url("alice"), str(back)))
+
+
+def test_a_copy_onto_ids_taken_by_records_one_cannot_see_says_so(
+    team: Team, tmp_path: Path
+) -> None:
+    """bob's case kudoyarov is hidden from alice, so the database is empty to her; her
+    copy cannot take its ids elsewhere, and is told so rather than to choose another."""
+    ok(cli("--db", team.url("bob"), "case", "add", "kudoyarov", "--title", "Bob's"))
+    source = sample_file(tmp_path)
+    refused = cli("copy", source, team.url("alice"))
+    assert (refused.exit_code, refused.stderr) == (
+        1, f"Error: {team.url('alice')}: a case id this command adds is already taken on the"
+        " server, by a record you cannot see; nothing was copied, since a copy keeps its"
+        " ids: copy into a database of its own\n"
+    )  # fmt: skip
+    assert counts(team) == (1, 0, 0)

@@ -17,7 +17,7 @@ from dossier.cli.common import (
     say,
     warn,
 )
-from dossier.errors import DossierError, one_line
+from dossier.errors import DatabaseError, DossierError, Duplicate, one_line
 
 if TYPE_CHECKING:
     from dossier.io.importer import Source, Summary
@@ -282,9 +282,15 @@ def copy(
         raise DossierError(f"{source} is both SRC and DST; copy into another file")
     opened = open_store(source, keys=keys(ctx))
     command = f"copy {name(source)} {name(target)}"  # never a password, even one in a URL
-    with edit_store(target, command, keys=keys(ctx), create_folders=False) as d:
-        counts = copy_records(opened, d, source_name=name(source), target_name=name(target))
-        encrypted = d.key is not None
+    try:
+        with edit_store(target, command, keys=keys(ctx), create_folders=False) as d:
+            counts = copy_records(opened, d, source_name=name(source), target_name=name(target))
+            encrypted = d.key is not None
+    except Duplicate as taken:  # a copy keeps its ids: there is no other to choose
+        raise DatabaseError(
+            f"{name(target)}: {str(taken).removesuffix('; choose another')}; nothing was"
+            " copied, since a copy keeps its ids: copy into a database of its own"
+        ) from None
     if as_json:
         print_json({**counts, "from": name(source), "to": name(target)})
     else:

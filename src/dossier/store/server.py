@@ -1399,9 +1399,17 @@ def server_errors(url: str) -> Iterator[None]:
             f" (waited {lock_timeout():g} s, DOSSIER_LOCK_TIMEOUT); try again"
         ) from None
     except errors.UniqueViolation as exc:
+        # The server leaves out which key (its detail) from a table under row-level
+        # security: the id is another's, one the role cannot see. The table says its kind.
         detail = (exc.diag.message_detail or "").replace("Key (id)=", "")
+        kind = {"cases": "case ", "persons": "person ", "events": "event "}.get(
+            exc.diag.table_name or "", ""
+        )
         raise Duplicate(
-            f"an id is already taken on the server {detail}".rstrip() + "; choose another", "id"
+            f"a {kind}id this command adds is already taken on the server {detail}".rstrip()
+            + ("" if detail else ", by a record you cannot see")
+            + "; choose another",
+            "id",
         ) from None
     except errors.InsufficientPrivilege as exc:
         # Not always a role left out: a policy refuses a dossier user's row the same way.
