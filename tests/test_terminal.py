@@ -295,6 +295,19 @@ def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(run: 
     assert every["rows"][0]["problems"] == 0
 
 
+def test_a_narrow_custody_table_keeps_the_kind_that_tells_house_arrest_apart(
+    at: Sample,
+) -> None:
+    """Without its kind, a house arrest still running reads "still held 3761 +" as if in
+    a cell: the kind is the last column a narrow table drops."""
+    assert at(64, "log", "kudoyarov", "house_arrest", "2015-09-15", "-p", "andrei-kudoyarov",
+              "--source", "x")  # fmt: skip
+    table = at(64, "timeline", "--person", "andrei-kudoyarov", "--as-of", "2016-01-01")
+    header = next(line for line in table.splitlines() if line.startswith("person"))
+    assert "kind" in header.split() and "ended" not in header.split()
+    assert "house arrest  2015-09-15  still held" in table
+
+
 def test_chart_refuses_an_unknown_sort_column(run: Run) -> None:
     result = run("chart", "--sort", "nope")
     assert result.exit_code == 1

@@ -280,12 +280,13 @@ def custody_table(
     kinds = any(p.kind == "house_arrest" for p in periods)
     table = make_table(
         words("person"),
-        *([fixed("kind", drop=1)] if kinds else []),
+        # The kind goes last: without it, the days of a house arrest read as custody.
+        *([fixed("kind", drop=3)] if kinds else []),
         fixed("start"),
         fixed("end"),
         fixed("days", right=True),
-        fixed("pretrial", right=True, drop=3),
-        fixed("ended by", drop=2),
+        fixed("pretrial", right=True, drop=2),
+        fixed("ended by", drop=1),
         flexible("facilities", below=24),
         title="Custody",
     )
