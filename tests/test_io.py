@@ -1621,3 +1621,17 @@ def test_blank_lines_above_the_header_are_skipped(aleksanyan: Run, tmp_path: Pat
     )
     summary = imported(aleksanyan("import", str(path), "--json"))
     assert summary["added"] == tally(events=1)
+
+
+def test_an_unknown_column_is_named_as_the_file_spells_it(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    before = Snapshot.of(db)
+    path = write(tmp_path, "p.csv", "Name,Case,Role,Person Name\nIvan,aleksanyan,witness,x\n")
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:1: Person Name: unknown column 'Person Name' in a persons file; the columns"
+        " are id, name, aliases, born, died, nationality, organizations, notes, case, role,"
+        " sources, confidential",
+    )

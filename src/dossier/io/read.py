@@ -294,7 +294,7 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
         parsed.problems.append(Problem(name, 1, None, "the file is empty"))
         return parsed
     columns = [_normalise(h) for h in header]
-    kind = _kind(name, columns, parsed)
+    kind = _kind(name, columns, parsed, header)
     if kind is None:
         return parsed
     columns = [SYNONYMS[kind].get(c, c) for c in columns]
@@ -346,8 +346,9 @@ def _may_start_with_apostrophe(text: str) -> bool:
     return False
 
 
-def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
-    """The kind of records a header describes; problems for unknown or repeated columns."""
+def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> str | None:
+    """The kind of records a header describes; problems for unknown or repeated columns,
+    each named as the file's `header` spells it."""
     kind = next(
         (k for k in KINDS[::-1] if SIGNATURE[k] <= {SYNONYMS[k].get(c, c) for c in columns}),
         None,
@@ -365,14 +366,14 @@ def _kind(name: str, columns: list[str], parsed: Parsed) -> str | None:
         return None
     known = COLUMNS[kind]
     columns = [SYNONYMS[kind].get(c, c) for c in columns]
-    for column in columns:
+    for column, given in zip(columns, header, strict=True):
         if column not in known:
             parsed.problems.append(
                 Problem(
                     name,
                     1,
-                    column or "(empty)",
-                    f"unknown column {column!r}{did_you_mean(column, known)} in"
+                    given.strip() or "(empty)",
+                    f"unknown column {given.strip()!r}{did_you_mean(column, known)} in"
                     f" {'an' if kind == 'event' else 'a'} {kind}s file; the columns are"
                     f" {', '.join(known)}",
                 )
