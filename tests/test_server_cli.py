@@ -647,6 +647,87 @@ def test_a_reader_naming_a_person_elsewhere_does_not_lock_their_case_out(team: T
         assert ok(team.run(role, "verify")).stdout.startswith("OK")
 
 
+def test_a_reader_cannot_give_a_person_without_roles_a_role_to_change_them(team: Team) -> None:
+    """The review's reproduction: a witness named only by an event of case x, no role.
+    bob, who may only read x, gave her a role in his own case, changed her by it, and
+    took the role away; x's verify saw nothing. A first role is given only by whoever may
+    change the person as they are."""
+    import psycopg
+
+    ok(team.run("alice", "case", "add", "x", "--title", "X"))
+    ok(team.run("alice", "person", "add", "Secret Witness", "--confidential"))
+    ok(team.run("alice", "log", "x", "arrest", "2020-01-01", "-p", "secret-witness"))
+    ok(team.run("alice", "access", "grant", "x", "bob", "--read-only"))
+    ok(team.run("bob", "case", "add", "m", "--title", "M"))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        team.sql("INSERT INTO dossier.person_cases (person_id, case_id, role)"
+                 " VALUES ('secret-witness', 'm', 'witness')", role="bob")  # fmt: skip
+    linked = team.run("bob", "person", "link", "secret-witness", "m", "--role", "witness")
+    assert linked.exit_code == 1
+    # alice, who may change her, gives her a first role as before.
+    ok(team.run("alice", "person", "link", "secret-witness", "x", "--role", "witness"))
+
+
+def test_a_removal_entry_forged_with_sql_is_named_by_its_chains_verify(team: Team) -> None:
+    """A plain SQL delete of a case is refused (schema 4). An owner who appends an entry
+    of their own that says so gets past that, as a forger of any entry can; their own
+    chain's verify then names the entry (it failed on it with a KeyError)."""
+    ok(team.run("alice", "case", "add", "x", "--title", "X"))
+    team.sql(
+        "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
+        " SELECT '~alice', 1, 'x', jsonb_build_object('time', dossier.entry_time(),"
+        " 'removed', '{\"cases\": [\"x\"]}'::jsonb), '', '';"
+        " DELETE FROM dossier.cases WHERE id = 'x'",
+        role="alice",
+    )
+    verified = team.run("alice", "verify")
+    assert verified.exit_code == 1
+    assert "Error: case ~alice: history entry 1 (None) was edited by hand" in verified.stderr
+
+
+def test_an_owner_keeps_their_own_access_even_through_sql(team: Team) -> None:
+    import psycopg
+
+    ok(team.run("alice", "case", "add", "x", "--title", "X"))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="owns case x"):
+        team.sql("SELECT dossier.grant_access('x', 'alice', true)", role="alice")
+    ok(team.run("alice", "log", "x", "statement", "2012-01-01"))
+
+
+def test_links_are_compared_in_pythons_order_whatever_the_collation(team: Team) -> None:
+    """The review's reproduction: on a database whose collation ignores punctuation
+    (ICU's alternate=shifted; glibc's en_US does too), the server's order of an event's
+    links differed from Python's, and a person's edit made verify accuse the case of an
+    SQL edit no one made."""
+    import psycopg
+
+    from dossier.server import schema
+
+    name = f"icu_{team.name}"
+    with psycopg.connect(team.admin_url, autocommit=True) as admin:
+        admin.execute(
+            f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu"
+            " ICU_LOCALE 'en-US-u-ka-shifted' LOCALE 'C.utf8'".encode()
+        )
+    try:
+        with psycopg.connect(url_for(team.admin_url, name)) as owner:
+            schema.init(owner)
+            schema.add_user(owner, "alice")
+        other = Team(name, team.admin_url)
+        ok(other.run("alice", "case", "add", "y", "--title", "Y"))
+        ok(other.run("alice", "case", "add", "a", "--title", "A"))
+        for person in ("Ivan Petrov", "Ivana K"):
+            ok(other.run("alice", "person", "add", person))
+        ok(other.run("alice", "log", "y", "hearing", "2012-01-01", "-p", "ivan-petrov",
+                     "-p", "ivana-k", "--source", "x"))  # fmt: skip
+        ok(other.run("alice", "person", "link", "ivan-petrov", "a", "--role", "witness"))
+        ok(other.run("alice", "person", "edit", "ivan-petrov", "--born", "1960"))
+        assert ok(other.run("alice", "verify")).stdout.startswith("OK")
+    finally:
+        with psycopg.connect(team.admin_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())
+
+
 def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
     team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
     result = team.run("bob", "case", "list")
@@ -817,6 +898,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.removal_recorded CASCADE;"
         " ALTER POLICY writers_change ON dossier.persons USING (dossier.changes_person(id));"
         " DROP FUNCTION dossier.edits_person;"
+        " ALTER POLICY writers_write ON dossier.person_cases WITH CHECK (true);"
+        " DROP FUNCTION dossier.gives_role;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
@@ -842,7 +925,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " history.\n"
         "Applied migration 4: a case removed only by a command that records its removal.\n"
         "Applied migration 5: a person with roles changed by the writers of the cases of those"
-        " roles.\n"
+        " roles; an owner's own access left whole.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

@@ -333,7 +333,7 @@ def verify_chain(
     last = history[-1] if history else None
     if last is None and any(tables[kind] for kind in KINDS):
         problems.append("the file holds records but no history: it was written by hand")
-    elif last is not None and last["state"] != current.all:
+    elif last is not None and last.get("state") != current.all:
         changes = outside_changes(history, current, tables, written)
         problems.extend(
             f"{change} outside dossier after history entry {last['seq']}" for change in changes
@@ -341,7 +341,7 @@ def verify_chain(
         if not changes:
             problems.append(
                 f"the records do not match the state after history entry {last['seq']}"
-                f" ({last['command']!r}); which ones cannot be told"
+                f" ({last.get('command')!r}); which ones cannot be told"
             )
     return problems
 

@@ -516,7 +516,8 @@ CREATE TRIGGER removal_recorded BEFORE DELETE ON dossier.cases
     ),
     (
         5,
-        "a person with roles changed by the writers of the cases of those roles",
+        "a person with roles changed by the writers of the cases of those roles; an"
+        " owner's own access left whole",
         f"""
 -- To change a person, a role had to write every case that has them, by a role or by an
 -- event: so a read-only member of a case could stop its writers from changing a person
@@ -533,6 +534,54 @@ CREATE FUNCTION dossier.edits_person(person text) RETURNS boolean
 $$;
 REVOKE ALL ON FUNCTION dossier.edits_person(text) FROM PUBLIC;
 ALTER POLICY writers_change ON dossier.persons USING (dossier.edits_person(id));
+-- So a person's first role is theirs to give who may change the person as they are:
+-- else anyone who sees a person without roles (whom events name) could give them one in
+-- a case of their own, and change them by it.
+CREATE FUNCTION dossier.gives_role(person text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM dossier.person_cases WHERE person_id = person)
+        OR dossier.changes_person(person)
+$$;
+REVOKE ALL ON FUNCTION dossier.gives_role(text) FROM PUBLIC;
+ALTER POLICY writers_write ON dossier.person_cases
+    USING (case_id IN ({_WRITER}))
+    WITH CHECK (case_id IN ({_WRITER}) AND dossier.sees_person(person_id)
+                AND dossier.gives_role(person_id));
+-- A change to a person marks the cases of their roles, whose state holds them; the
+-- cases whose events only name them held marks that no write into those cases' own
+-- chains would clear until the next one, and every read hashed them meanwhile.
+CREATE OR REPLACE FUNCTION dossier.mark_persons() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        INSERT INTO dossier.unsettled (case_id)
+            SELECT DISTINCT case_id FROM dossier.person_cases
+                WHERE person_id IN (SELECT id FROM new_rows)
+            ON CONFLICT DO NOTHING;
+    ELSE
+        INSERT INTO dossier.unsettled (case_id)
+            SELECT DISTINCT case_id FROM dossier.event_persons
+                WHERE person_id IN (SELECT id FROM old_rows)
+            ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+-- The owner's own access is whole: not narrowed to reading, not taken away.
+CREATE OR REPLACE FUNCTION dossier.grant_access(case_name text, member name, only_read boolean)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT dossier.may_manage(case_name) THEN
+        RAISE EXCEPTION 'no case %', case_name USING ERRCODE = 'no_data_found';
+    END IF;
+    IF EXISTS (SELECT 1 FROM dossier.cases WHERE id = case_name AND owner = member) THEN
+        RAISE EXCEPTION '% owns case %: an owner''s access is whole', member, case_name
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO dossier.members (case_id, role, read_only)
+        VALUES (case_name, member, only_read)
+        ON CONFLICT (case_id, role) DO UPDATE SET read_only = EXCLUDED.read_only;
+END $$;
 """,
     ),
 )
@@ -553,7 +602,8 @@ GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
     dossier.taken_person_ids(text), dossier.entry_time(), dossier.unlinked(text),
-    dossier.settle(text[], xid8[]), dossier.edits_person(text) TO {GROUP};
+    dossier.settle(text[], xid8[]), dossier.edits_person(text), dossier.gives_role(text)
+    TO {GROUP};
 """
 
 
