@@ -728,6 +728,27 @@ def test_links_are_compared_in_pythons_order_whatever_the_collation(team: Team) 
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())
 
 
+def test_an_edit_undone_stays_out_of_the_way_after_more_commands(team: Team) -> None:
+    """bob logs an event; alice edits it, undoes her edit, then logs something else (her
+    redo is gone, her edit still undone). bob's undo of his log goes through: the edit
+    and its undo leave the event as he wrote it."""
+    ok(team.run("alice", "case", "add", "k", "--title", "K"))
+    ok(team.run("alice", "access", "grant", "k", "bob"))
+    event = ok(team.run("bob", "log", "k", "hearing", "2012-01-01", "--source", "x")).stdout
+    ok(team.run("alice", "event", "edit", event.strip(), "--place", "Kyiv"))
+    ok(team.run("alice", "undo"))
+    ok(team.run("alice", "log", "k", "statement", "2012-02-01"))
+    ok(team.run("bob", "undo"))
+    assert team.run("bob", "event", "show", event.strip()).exit_code == 1
+    # A redo puts the edit back in the way: it counts again.
+    ok(team.run("bob", "redo"))
+    ok(team.run("alice", "event", "edit", event.strip(), "--place", "Tver"))
+    ok(team.run("alice", "undo"))
+    ok(team.run("alice", "redo"))
+    refused = team.run("bob", "undo")
+    assert refused.exit_code == 1 and "was changed since, by alice" in refused.stderr
+
+
 def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
     team.sql("INSERT INTO dossier.cases (id, record) VALUES ('broken', '{}')", role="bob")
     result = team.run("bob", "case", "list")

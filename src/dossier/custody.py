@@ -48,12 +48,16 @@ FACILITY_TYPES = frozenset({"transfer", "medical_care", "medical_care_denied", "
 # Events that cannot happen to a person still held: after one, an open period
 # has lost its end (rule 6).
 FREE_OR_DEAD = frozenset({"death", "emigration"})
+# The types of which some events are guilty verdicts (guilty_verdict says which).
+VERDICTS = frozenset({"verdict", "sentence"})
+_TRANSITIONS = {t: e for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END)}
 # Every event type the rules read: starts and ends, the verdicts that end the
 # pretrial part, the facility events and the events that imply an end. Custody
 # never looks at the others, so a caller with many events may build records for
 # these alone (statistics do).
-_TRANSITIONS = {t: e for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END)}
-SHAPES_CUSTODY = frozenset(_TRANSITIONS) | FACILITY_TYPES | FREE_OR_DEAD | {"verdict", "sentence"}
+SHAPES_CUSTODY = frozenset(_TRANSITIONS) | FACILITY_TYPES | FREE_OR_DEAD | VERDICTS
+# What elsewhere() reads of the events of other cases.
+ELSEWHERE_TYPES = frozenset(_TRANSITIONS) | VERDICTS
 
 
 def guilty_verdict(type_: str, outcome: str | None) -> bool:

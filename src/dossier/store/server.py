@@ -57,7 +57,6 @@ from dossier.model import Case, Event, Person, Tally
 from dossier.server.connect import connect, shown, where, without_user
 from dossier.server.schema import MIGRATIONS
 from dossier.store.records import Outside, Records, Table, paused_gc
-from dossier.vocab import EVENT_TYPES, Effect
 
 if TYPE_CHECKING:
     from psycopg import Connection, Cursor
@@ -66,11 +65,6 @@ if TYPE_CHECKING:
 # row-level security hides a removed case's old chain from members; this hides it from
 # a role that bypasses the policies too (the database owner).
 _CURRENT = "h.case_n = coalesce((SELECT c.n FROM dossier.cases c WHERE c.id = h.case_id), 0)"
-# Custody starts and ends.
-TRANSITIONS = sorted(t for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END))
-# What custody.elsewhere reads of the other cases' events: those, and the verdicts (the
-# guilty ones end a pretrial part).
-OUTSIDE_TYPES = sorted({*TRANSITIONS, "verdict", "sentence"})
 # The advisory lock every writer takes: shared by a command that names its cases,
 # exclusive by one that may change any record ('doss' in ASCII).
 WRITERS = 0x646F7373
@@ -321,6 +315,10 @@ class ServerDossier(Records):
         needs them (the rest of the other cases' events is never read)."""
         if self.scope is None:
             return super().outside_events(cases)
+        # What custody.elsewhere reads: custody starts and ends, and verdicts (imported
+        # here: a write never needs custody).
+        from dossier.custody import ELSEWHERE_TYPES
+
         # The persons of every event of these cases, those a `stats` read only counted
         # too: the server knows them all.
         with self._reading() as conn:
@@ -339,7 +337,7 @@ class ServerDossier(Records):
                 "SELECT DISTINCT ON (e.n) e.n, e.record::text FROM dossier.event_persons ep"
                 " JOIN dossier.events e ON e.id = ep.event_id WHERE ep.person_id = ANY(%s)"
                 " AND ep.case_id <> ALL(%s) AND e.type = ANY(%s) ORDER BY e.n",
-                (sorted(persons), sorted(cases), OUTSIDE_TYPES),
+                (sorted(persons), sorted(cases), sorted(ELSEWHERE_TYPES)),
             ).fetchall()
         return [orjson.loads(text) for (_n, text) in rows]
 
@@ -575,13 +573,42 @@ class ServerDossier(Records):
         found: set[str] = set()
         for role in {e["role"] for e in self.history}:
             commands = self._commands(role)
-            pseudo = [
-                {"seq": p[0]["group"], "undoes": p[0].get("undoes"), "redoes": p[0].get("redoes")}
-                for p in commands
-            ]
             by_group = {p[0]["group"]: p[0] for p in commands}
-            found |= {by_group[g]["undoes"] for g in hist.stacks(pseudo).undone}
+            found |= {by_group[g]["undoes"] for g in _stacks(commands).undone}
         return found
+
+    def _taken_back(self) -> set[str]:
+        """The groups of the commands (anyone's) whose effect is taken back now, and of
+        the undos and redos of them: together they leave the records as they were.
+
+        Replayed from the entries, not from the redo stack, which a new command clears
+        while what was undone stays undone."""
+        marks: dict[str, tuple[str | None, str | None]] = {}
+        for entry in self.history:
+            group = entry.get("group")
+            if group and group not in marks:
+                marks[group] = (entry.get("undoes"), entry.get("redoes"))
+
+        def original(group: str) -> str:
+            seen: set[str] = set()
+            while group in marks and group not in seen:
+                seen.add(group)
+                undoes, redoes = marks[group]
+                if undoes is None and redoes is None:
+                    break
+                group = undoes or redoes or group
+            return group
+
+        applied: dict[str, bool] = {}
+        for group, (undoes, redoes) in marks.items():  # in the order run
+            if undoes is not None:
+                applied[original(undoes)] = False
+            elif redoes is not None:
+                applied[original(redoes)] = True
+            else:
+                applied[group] = True
+        back = {group for group, on in applied.items() if not on}
+        return {group for group in marks if original(group) in back}
 
     def _commands(self, role: str | None = None) -> list[list[dict[str, Any]]]:
         """A role's commands (the caller's by default), oldest first, each as its entries
@@ -595,11 +622,7 @@ class ServerDossier(Records):
     def _revert(self, marker: str) -> dict[str, Any]:
         commands = self._commands()
         by_group = {pieces[0]["group"]: pieces for pieces in commands}
-        pseudo = [
-            {"seq": p[0]["group"], "undoes": p[0].get("undoes"), "redoes": p[0].get("redoes")}
-            for p in commands
-        ]
-        stacks = hist.stacks(pseudo)
+        stacks = _stacks(commands)
         pending = stacks.done if marker == "undoes" else stacks.undone
         verb = "undo" if marker == "undoes" else "redo"
         if not pending:
@@ -626,17 +649,17 @@ class ServerDossier(Records):
         digests), and by the record as it is now against the form the entries kept of
         it (`after`: a big command keeps none, but a role's own chain keeps it for the
         persons in no case, whom another role's edits reach through its own chain)."""
-        # Commands whose effect an undo has reverted, anyone's: they and their undos
-        # leave the records as they were (a log, an edit, the edit undone: the log's
-        # undo goes through, as on a file).
-        reverted = self.undone()
+        # Commands whose effect is taken back, anyone's: they and their undos leave the
+        # records as they were (a log, an edit, the edit undone: the log's undo goes
+        # through, as on a file).
+        reverted = self._taken_back()
         for piece in pieces:
             chain = [e for e in self.history if e["case"] == piece["case"]]
             touched = _touched(piece)
             for later in chain:
                 if later["seq"] <= piece["seq"]:
                     continue
-                if later.get("group") in reverted or later.get("undoes") in reverted:
+                if later.get("group") in reverted:
                     continue
                 if "accepted" in later:  # as on a file: what was accepted stays
                     raise Conflict(
@@ -1243,6 +1266,17 @@ def _columns_against(
         for name, value, want in zip(_COLUMN_NAMES, have, wanted, strict=True)
         if value != want
     ]
+
+
+def _stacks(commands: list[list[dict[str, Any]]]) -> hist.Stacks:
+    """What undo and redo act on next among a role's commands (each as its entries),
+    by group, as a file's are by entry."""
+    return hist.stacks(
+        [
+            {"seq": p[0]["group"], "undoes": p[0].get("undoes"), "redoes": p[0].get("redoes")}
+            for p in commands
+        ]
+    )
 
 
 def _entry_object(text: str) -> dict[str, Any]:
