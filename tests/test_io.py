@@ -1475,38 +1475,6 @@ def test_an_id_less_row_naming_the_same_persons_in_another_order_is_the_same_eve
     before.assert_unchanged()
 
 
-def test_a_quoted_cell_never_closed_is_refused_not_read_to_the_end(
-    aleksanyan: Run, db: Path, tmp_path: Path
-) -> None:
-    """A quote left open in the last column would take in every row after it: one event
-    where the file has three, and custody figures from the one."""
-    before = Snapshot.of(db)
-    path = write(tmp_path, "open.csv", "case,date,type,source,description\n"
-                 'aleksanyan,2011-06-20,arrest,x,"He said ""no\n'
-                 "aleksanyan,2011-06-21,release,x,Released\n"
-                 "aleksanyan,2011-06-22,arrest,x,Again\n")  # fmt: skip
-    assert_refused(
-        aleksanyan("import", str(path)),
-        before,
-        f'{path}:2: a quoted cell of this row is never closed (a missing "?): every line'
-        " after it would be read into it",
-    )
-
-
-def test_text_after_a_quoted_cell_is_refused_not_joined(
-    aleksanyan: Run, db: Path, tmp_path: Path
-) -> None:
-    before = Snapshot.of(db)
-    path = write(tmp_path, "after.csv", "case,date,type,source,place\n"
-                 "aleksanyan,2011,hearing,x,Moscow\n"
-                 'aleksanyan,2012,hearing,x,"Basmanny" court\n')  # fmt: skip
-    assert_refused(
-        aleksanyan("import", str(path)),
-        before,
-        f"{path}:3: cannot read this row: ',' expected after '\"'",
-    )
-
-
 def test_a_key_given_twice_in_json_is_an_error_not_the_last_one_kept(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:
@@ -1583,38 +1551,6 @@ def test_a_redacted_export_imported_back_keeps_the_confidential_persons_of_event
     assert shown["persons"] == ["vasiliy-aleksanyan"]
 
 
-def test_names_that_read_the_same_on_two_id_less_rows_are_refused(
-    aleksanyan: Run, db: Path, tmp_path: Path
-) -> None:
-    """Two id-less rows whose names fold alike made two persons, and the file could
-    never be imported again (the name then matched both)."""
-    before = Snapshot.of(db)
-    path = write(tmp_path, "p.csv", "name,case,role\nIvan Ivanov,aleksanyan,witness\n"
-                 "Иван Иванов,aleksanyan,witness\nivan  IVANOV,aleksanyan,witness\n")  # fmt: skip
-    assert_refused(
-        aleksanyan("import", str(path)),
-        before,
-        f"{path}:3: name: person 'Иван Иванов' appears twice in the import (first at {path}:2,"
-        " as 'Ivan Ivanov'); give each row an id",
-        f"{path}:4: name: person 'ivan  IVANOV' appears twice in the import (first at {path}:2,"
-        " as 'Ivan Ivanov'); give each row an id",
-    )
-
-
-def test_a_record_whose_kind_is_not_its_lists_is_refused(
-    aleksanyan: Run, db: Path, tmp_path: Path
-) -> None:
-    before = Snapshot.of(db)
-    path = write(tmp_path, "k.json", '{"format": "dossier", "version": 1, "events": [\n'
-                 '{"kind": "person", "case": "aleksanyan", "type": "hearing", "date": "2011",'
-                 ' "sources": ["x"]}]}\n')  # fmt: skip
-    assert_refused(
-        aleksanyan("import", str(path)),
-        before,
-        f"{path}:2: kind: a 'person' record in the list of events",
-    )
-
-
 def test_blank_lines_above_the_header_are_skipped(aleksanyan: Run, tmp_path: Path) -> None:
     path = write(
         tmp_path, "b.csv", "\r\n;;;\r\ncase;date;type;source\r\naleksanyan;2011;hearing;x\r\n"
@@ -1623,15 +1559,48 @@ def test_blank_lines_above_the_header_are_skipped(aleksanyan: Run, tmp_path: Pat
     assert summary["added"] == tally(events=1)
 
 
-def test_an_unknown_column_is_named_as_the_file_spells_it(
-    aleksanyan: Run, db: Path, tmp_path: Path
+# Files refused at their line, nothing imported: (name, content, errors after "FILE:").
+REFUSED_FILES = {
+    # A quote left open in the last column would take in every row after it: one event
+    # where the file has three, and custody figures from the one.
+    "quote never closed": ("open.csv", "case,date,type,source,description\n"
+                           'aleksanyan,2011-06-20,arrest,x,"He said ""no\n'
+                           "aleksanyan,2011-06-21,release,x,Released\n"
+                           "aleksanyan,2011-06-22,arrest,x,Again\n",
+                           ['2: a quoted cell of this row is never closed (a missing "?): every'
+                            " line after it would be read into it"]),
+    "text after a quote": ("after.csv", "case,date,type,source,place\n"
+                           "aleksanyan,2011,hearing,x,Moscow\n"
+                           'aleksanyan,2012,hearing,x,"Basmanny" court\n',
+                           ["3: cannot read this row: ',' expected after '\"'"]),
+    # Two id-less rows whose names fold alike made two persons, and the file could
+    # never be imported again (the name then matched both).
+    "names folding alike": ("p.csv", "name,case,role\nIvan Ivanov,aleksanyan,witness\n"
+                            "Иван Иванов,aleksanyan,witness\nivan  IVANOV,aleksanyan,witness\n",
+                            ["3: name: person 'Иван Иванов' appears twice in the import (first"
+                             " at FILE:2, as 'Ivan Ivanov'); give each row an id",
+                             "4: name: person 'ivan  IVANOV' appears twice in the import (first"
+                             " at FILE:2, as 'Ivan Ivanov'); give each row an id"]),
+    "kind not its list's": ("k.json", '{"format": "dossier", "version": 1, "events": [\n'
+                            '{"kind": "person", "case": "aleksanyan", "type": "hearing",'
+                            ' "date": "2011", "sources": ["x"]}]}\n',
+                            ["2: kind: a 'person' record in the list of events"]),
+    "column as spelled": ("c.csv", "Name,Case,Role,Person Name\nIvan,aleksanyan,witness,x\n",
+                          ["1: Person Name: unknown column 'Person Name' in a persons file;"
+                           " the columns are id, name, aliases, born, died, nationality,"
+                           " organizations, notes, case, role, sources, confidential"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(REFUSED_FILES))
+def test_a_malformed_file_is_refused_at_its_line(
+    aleksanyan: Run, db: Path, tmp_path: Path, case: str
 ) -> None:
+    name, content, errors = REFUSED_FILES[case]
     before = Snapshot.of(db)
-    path = write(tmp_path, "p.csv", "Name,Case,Role,Person Name\nIvan,aleksanyan,witness,x\n")
+    path = write(tmp_path, name, content)
     assert_refused(
         aleksanyan("import", str(path)),
         before,
-        f"{path}:1: Person Name: unknown column 'Person Name' in a persons file; the columns"
-        " are id, name, aliases, born, died, nationality, organizations, notes, case, role,"
-        " sources, confidential",
+        *(f"{path}:{error}".replace("FILE", str(path)) for error in errors),
     )
