@@ -135,7 +135,9 @@ def test_a_member_sees_their_cases_only_and_read_only_means_read_only(sample: Te
     assert len(persons) < len(everyone)
     before = counts(sample)
     for args in (("log", "aleksanyan", "statement", "2011-01-01"),
-                 ("case", "edit", "aleksanyan", "--status", "open")):  # fmt: skip
+                 ("case", "edit", "aleksanyan", "--status", "open"),
+                 # Not first told to pass --cascade, which is refused too.
+                 ("case", "remove", "aleksanyan", "--yes")):  # fmt: skip
         refused = sample.run("bob", *args)
         assert refused.exit_code == 1
         assert refused.stderr == "Error: read-only access to case aleksanyan\n"

@@ -148,6 +148,7 @@ class Removal:
 def case_removal(d: Records, case_id: str, *, cascade: bool = False) -> Removal:
     """What removing a case would take with it; Conflict if refused without `cascade`."""
     require_case(d, case_id)
+    d.require_writable(case_id)  # not "pass --cascade" to a reader, who may do neither
     events = tuple(k for k, e in d.events.raw.items() if e["case"] == case_id)
     persons = tuple(
         k for k, p in d.persons.raw.items() if any(r["case"] == case_id for r in p["roles"])

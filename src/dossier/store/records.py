@@ -274,6 +274,10 @@ class Records:
         reads them all, so None."""
         return None
 
+    def require_writable(self, case_id: str) -> None:
+        """Refuse (ReadOnly) a change to a case this reader may only read: before a
+        command weighs what the change would take with it. A file's are all writable."""
+
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons this reader cannot see that are `base` or `base-N`: a new
         person's id avoids them too. A file hides none."""

@@ -302,6 +302,11 @@ class ServerDossier(Records):
             self._counting.join()
             return self._counting.result()
 
+    def require_writable(self, case_id: str) -> None:
+        """Refuse a change to a case the role may only read, as the commit would."""
+        if self.read_only.get(case_id):
+            raise ReadOnly(f"read-only access to case {case_id}")
+
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons the role cannot see that are `base` or `base-N` (the server
         tells that an id is taken, and nothing else of the person)."""
