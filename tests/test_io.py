@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -1506,6 +1507,39 @@ def test_a_key_given_twice_in_json_is_an_error_not_the_last_one_kept(
         f"{whole}:1: cases: given twice in the file's object: keep one",
         f"{whole}:4: place: given twice in one record: keep one",
     )
+
+
+def test_a_person_named_only_by_confidential_events_is_not_in_a_redacted_case_export(
+    run: Run,
+) -> None:
+    """The review's reproduction: an informant named only by a confidential statement in
+    case k went out with every `export --case k` (and the PDF's embedded export), though
+    the report left him out: that he is tied to the case is what was kept confidential."""
+    assert run("case", "add", "k", "--title", "K").exit_code == 0
+    assert run("person", "add", "Ivan Informant").exit_code == 0
+    assert run("log", "k", "statement", "2015-01-10", "-p", "ivan-informant", "--source", "x",
+               "--confidential").exit_code == 0  # fmt: skip
+    redacted = json.loads(run("export", "--case", "k").stdout)
+    assert redacted["persons"] == [] and redacted["events"] == []
+    full = json.loads(run("export", "--case", "k", "--include-confidential").stdout)
+    assert [p["id"] for p in full["persons"]] == ["ivan-informant"]
+
+
+def test_a_reports_records_are_those_known_on_its_as_of_day(run: Run, db: Path) -> None:
+    """What a court PDF embeds: its cases as the report shows them, not events after its
+    as-of day (nor the persons only those name)."""
+    from dossier.io.export import select
+
+    assert run("case", "add", "k", "--title", "K").exit_code == 0
+    assert run("person", "add", "Ivan Petrov").exit_code == 0
+    assert run("log", "k", "arrest", "2015-01-01", "--source", "x").exit_code == 0
+    assert (
+        run("log", "k", "release", "2016-01-01", "-p", "ivan-petrov", "--source", "x").exit_code
+        == 0
+    )
+    records = select(opened(db), ["k"], include_confidential=False, as_of=date(2015, 6, 1))
+    assert [e["type"] for e in records["events"]] == ["arrest"]
+    assert records["persons"] == []
 
 
 def test_a_redacted_export_imported_back_keeps_the_confidential_persons_of_events(

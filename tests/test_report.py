@@ -658,15 +658,23 @@ def test_verify_accepts_a_prefix_of_12_hex_digits(smith: Run) -> None:
     assert json.loads(result.stdout)["hash"] == current
 
 
-@pytest.mark.parametrize("wanted", ["0" * 64, "current[:6]"], ids=["64 zeros", "short prefix"])
-def test_verify_refuses_a_hash_the_dossier_never_had(smith: Run, wanted: str) -> None:
-    if wanted == "current[:6]":
-        wanted = state_hash(smith)[:6]  # a real state, but too short a prefix to name it
+def test_verify_refuses_a_hash_the_dossier_never_had(smith: Run) -> None:
+    wanted = "0" * 64
     result = smith("verify", "--hash", wanted)
     assert result.exit_code == 1
     assert result.stderr == f"Error: the dossier was never in state {wanted}\n"
     data = json.loads(smith("verify", "--hash", wanted, "--json").stdout)
     assert (data["found"], data["entry"], data["changes_since"]) == (False, None, [])
+
+
+@pytest.mark.parametrize("wanted", ["current[:7]", "not-a-hash!", "0" * 65])
+def test_verify_says_what_is_not_a_state_hash(smith: Run, wanted: str) -> None:
+    """A real state copied a digit short was "never in state": read as a forged report."""
+    if wanted == "current[:7]":
+        wanted = state_hash(smith)[:7]
+    result = smith("verify", "--hash", wanted)
+    assert result.exit_code == 2
+    assert "is not a state hash: give the 64 hex digits a report prints" in result.stderr
 
 
 # The HTML is one self-contained, printable file ---------------------------------------

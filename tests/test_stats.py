@@ -970,8 +970,34 @@ def test_a_redacted_report_says_a_confidential_release_is_left_out(run: Run) -> 
     text = " ".join(doc.stdout.split())
     assert "Ivan Petrov ! 2010-01-10 still held" in text
     assert (
-        "! Ivan Petrov (c): custody events of this person marked confidential are left out of"
-        " this report, and its figures do not count them"
+        "! Ivan Petrov (c): custody events or verdicts of this person marked confidential are"
+        " left out of this report, and its figures do not count them"
     ) in text
     shown = run("report", "c", "--as-of", "2020-01-01", "--include-confidential")
-    assert "custody events of this person marked confidential" not in shown.stdout
+    assert "marked confidential" not in shown.stdout
+
+
+def test_a_redacted_report_says_a_confidential_verdict_is_left_out_and_counts_none_later(
+    run: Run,
+) -> None:
+    """The review's reproduction: a confidential guilty verdict left out of a redacted
+    report made all 365 days pretrial (31 with it) without a word; and an --as-of count
+    of the later events left out told how many confidential ones there were."""
+    assert run("case", "add", "k", "--title", "K").exit_code == 0
+    assert (
+        run("person", "add", "Dmitri Defendant", "--case", "k", "--role", "defendant").exit_code
+        == 0
+    )
+    log(run, "k", "arrest", "2015-01-01", "-p", "dmitri-defendant")
+    log(run, "k", "verdict", "2015-02-01", "--outcome", "guilty", "-p", "dmitri-defendant",
+        "--confidential")  # fmt: skip
+    log(run, "k", "release", "2016-01-01", "-p", "dmitri-defendant")
+    text = " ".join(run("report", "k", "--as-of", "2020-01-01").stdout.split())
+    assert "Dmitri Defendant ! 2015-01-01 2016-01-01 365 365" in text
+    assert "custody events or verdicts of this person marked confidential" in text
+    later = " ".join(run("report", "k", "--as-of", "2015-01-05").stdout.split())
+    assert "As of 2015-01-05: 1 later event left out." in later
+    full = " ".join(
+        run("report", "k", "--as-of", "2015-01-05", "--include-confidential").stdout.split()
+    )
+    assert "As of 2015-01-05: 2 later events left out." in full

@@ -26,6 +26,7 @@ from dossier.custody import (
     Problem,
     custody,
     elsewhere,
+    guilty_verdict,
     known_on,
     sort_events,
 )
@@ -199,7 +200,12 @@ def build(
     names = _Names(persons, hidden)
     wanted = set(case_ids)
     as_of = as_of or dates.today()
-    known, left_out = known_on([r for r in d.events.raw.values() if r["case"] in wanted], as_of)
+    chosen = [r for r in d.events.raw.values() if r["case"] in wanted]
+    known, _ = known_on(chosen, as_of)
+    # Counted of the events the report would show: a redacted one says nothing of how
+    # many confidential events there are, later ones neither.
+    open_ = chosen if include_confidential else [r for r in chosen if not r.get("confidential")]
+    _, left_out = known_on(open_, as_of)
     by_case: dict[str, list[Event]] = {}
     for raw in known:
         by_case.setdefault(raw["case"], []).append(d.events.record(raw))
@@ -309,18 +315,23 @@ def _unnamed(problems: list[Problem], hidden: set[str], case: str) -> list[Probl
 
 
 def _withheld(persons: Sequence[str], withheld: Sequence[Event], case: str) -> list[Problem]:
-    """A problem for each person whose confidential custody starts or ends are left out of
-    a redacted report: without them its figures may show a period still running. The
-    events are not named (they are confidential); --include-confidential shows them."""
-    named = {p for e in withheld if EVENT_TYPES[e.type] in (Effect.START, Effect.END)
-             for p in e.persons}  # fmt: skip
+    """A problem for each person whose confidential custody starts or ends, or guilty
+    verdicts, are left out of a redacted report: without them its figures may show a
+    period still running, or count as pretrial what followed a conviction. The events
+    are not named (they are confidential); --include-confidential shows them."""
+    named = {
+        p
+        for e in withheld
+        if EVENT_TYPES[e.type] in (Effect.START, Effect.END) or guilty_verdict(e.type, e.outcome)
+        for p in e.persons
+    }
     return [
         Problem(
             person,
             case or next(e.case for e in withheld if person in e.persons),
             "",
-            "custody events of this person marked confidential are left out of this"
-            " report, and its figures do not count them",
+            "custody events or verdicts of this person marked confidential are left out of"
+            " this report, and its figures do not count them",
         )
         for person in persons
         if person in named

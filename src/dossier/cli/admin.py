@@ -1,6 +1,7 @@
 """`dossier history | undo | redo | verify | vocab`."""
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,13 @@ def verify(
         raise typer.BadParameter("give --hash or --file, not both", param_hint="--file")
     if cases and state is None and file is None:
         raise typer.BadParameter("goes with --hash (a report's cases)", param_hint="--case")
+    if state is not None and not re.fullmatch(r"[0-9a-fA-F]{8,64}", state.strip()):
+        # Else "never in that state": read as a forged report, of a hash copied short.
+        raise typer.BadParameter(
+            f"{state!r} is not a state hash: give the 64 hex digits a report prints (8 or"
+            " more of them will do)",
+            param_hint="--hash",
+        )
     copy = None
     if file is not None:
         from dossier import courtcopy

@@ -9,12 +9,14 @@ so export → import gives the text back.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 import orjson
 
+from dossier.custody import known_on
 from dossier.io.read import COLUMNS, FORMAT_NAME, escape_formula
 from dossier.model import now_iso
 from dossier.store.records import Records
@@ -23,24 +25,24 @@ VERSION = 1
 
 
 def select(
-    d: Records, cases: Collection[str] = (), *, include_confidential: bool = True
+    d: Records,
+    cases: Collection[str] = (),
+    *,
+    include_confidential: bool = True,
+    as_of: datetime.date | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The records to export: all, or those of `cases` (persons keep only their roles
     there); without `include_confidential`, confidential persons and events are left out
-    (and taken off the events that name them)."""
+    (and taken off the events that name them); with `as_of`, the events known on that day
+    (a report's records, as it shows them)."""
     wanted = set(cases) or set(d.cases.raw)
     events = [e for e in d.events.raw.values() if e["case"] in wanted]
     persons = list(d.persons.raw.values())
-    if cases:
-        named = {p for e in events for p in e["persons"]}
-        persons = [
-            {**p, "roles": [r for r in p["roles"] if r["case"] in wanted]}
-            for p in persons
-            if p["id"] in named or any(r["case"] in wanted for r in p["roles"])
-        ]
+    if as_of is not None:
+        events = known_on(events, as_of)[0]
+    hidden: set[str] = set()
     if not include_confidential:
         hidden = {p["id"] for p in persons if p.get("confidential")}
-        persons = [p for p in persons if p["id"] not in hidden]
         events = [
             {**e, "persons": [p for p in e["persons"] if p not in hidden]}
             if hidden.intersection(e["persons"])
@@ -48,6 +50,16 @@ def select(
             for e in events
             if not e.get("confidential")
         ]
+    if cases:
+        # Named by the events exported: one named only by a confidential event is not
+        # the case's to show (that they are tied to it is what was kept confidential).
+        named = {p for e in events for p in e["persons"]}
+        persons = [
+            {**p, "roles": [r for r in p["roles"] if r["case"] in wanted]}
+            for p in persons
+            if p["id"] in named or any(r["case"] in wanted for r in p["roles"])
+        ]
+    persons = [p for p in persons if p["id"] not in hidden]
     return {
         "cases": [c for c in d.cases.raw.values() if c["id"] in wanted],
         "persons": persons,
