@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -1523,23 +1522,6 @@ def test_a_person_named_only_by_confidential_events_is_not_in_a_redacted_case_ex
     assert redacted["persons"] == [] and redacted["events"] == []
     full = json.loads(run("export", "--case", "k", "--include-confidential").stdout)
     assert [p["id"] for p in full["persons"]] == ["ivan-informant"]
-
-
-def test_a_reports_records_are_those_known_on_its_as_of_day(run: Run, db: Path) -> None:
-    """What a court PDF embeds: its cases as the report shows them, not events after its
-    as-of day (nor the persons only those name)."""
-    from dossier.io.export import select
-
-    assert run("case", "add", "k", "--title", "K").exit_code == 0
-    assert run("person", "add", "Ivan Petrov").exit_code == 0
-    assert run("log", "k", "arrest", "2015-01-01", "--source", "x").exit_code == 0
-    assert (
-        run("log", "k", "release", "2016-01-01", "-p", "ivan-petrov", "--source", "x").exit_code
-        == 0
-    )
-    records = select(opened(db), ["k"], include_confidential=False, as_of=date(2015, 6, 1))
-    assert [e["type"] for e in records["events"]] == ["arrest"]
-    assert records["persons"] == []
 
 
 def test_a_redacted_export_imported_back_keeps_the_confidential_persons_of_events(

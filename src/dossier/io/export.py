@@ -9,14 +9,12 @@ so export → import gives the text back.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 import orjson
 
-from dossier.custody import known_on
 from dossier.io.read import COLUMNS, FORMAT_NAME, escape_formula
 from dossier.model import now_iso
 from dossier.store.records import Records
@@ -25,21 +23,15 @@ VERSION = 1
 
 
 def select(
-    d: Records,
-    cases: Collection[str] = (),
-    *,
-    include_confidential: bool = True,
-    as_of: datetime.date | None = None,
+    d: Records, cases: Collection[str] = (), *, include_confidential: bool = True
 ) -> dict[str, list[dict[str, Any]]]:
     """The records to export: all, or those of `cases` (persons keep only their roles
     there); without `include_confidential`, confidential persons and events are left out
-    (and taken off the events that name them); with `as_of`, the events known on that day
-    (a report's records, as it shows them)."""
+    (and taken off the events that name them), and so are the persons whom only those
+    events name."""
     wanted = set(cases) or set(d.cases.raw)
     events = [e for e in d.events.raw.values() if e["case"] in wanted]
     persons = list(d.persons.raw.values())
-    if as_of is not None:
-        events = known_on(events, as_of)[0]
     hidden: set[str] = set()
     if not include_confidential:
         hidden = {p["id"] for p in persons if p.get("confidential")}

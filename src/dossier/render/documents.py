@@ -21,9 +21,7 @@ def files(
         from dossier.render import pdf
 
         cases = [s.case.id for s in report.sections]
-        records = export.select(
-            d, cases, include_confidential=include_confidential, as_of=report.as_of
-        )
+        records = export.select(d, cases, include_confidential=include_confidential)
         return [(output, pdf.render(report, b"".join(export.to_json(records))))]
     if fmt == "html":
         from dossier.render.html import render as html
