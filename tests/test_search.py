@@ -30,6 +30,13 @@ SPELLINGS = {
     ],
     "Andrei Kudoyarov": ["Andrey Kudoyarov", "Андрей Кудояров", "Kudoyarov Andrei"],
     "Yevgeny Baru": ["Evgeny Baru", "Евгений Бару"],
+    # The soft and hard signs: anyascii's apostrophe split these names in two, and no
+    # usual spelling matched them.
+    "Olga Vasilyeva": ["Ольга Васильева", "Olga Vasilieva", "Ol'ga Vasil'yeva"],
+    "Darya Trepova": ["Дарья Трепова", "Daria Trepova"],
+    "Igor Ilyin": ["Игорь Ильин", "Igor Iliin"],
+    "Natalya Grigoryeva": ["Наталья Григорьева", "Natalia Grigorieva"],
+    "Aleksei Solovyev": ["Алексей Соловьёв", "Alexey Soloviev"],
 }  # fmt: skip
 
 
@@ -187,3 +194,11 @@ def test_events_name_persons_in_any_script(run: Run) -> None:
     assert run("person", "add", "Mikhail Khodorkovsky").exit_code == 0
     result = run("log", "c", "arrest", "2003-10-25", "--person", "Ходорковский Михаил", "--json")
     assert json.loads(result.stdout)["persons"] == ["mikhail-khodorkovsky"]
+
+
+def test_an_id_from_a_name_with_a_soft_sign_is_one_word_per_name() -> None:
+    from dossier.model import slugify
+
+    assert slugify("Ольга Васильева") == "olga-vasilyeva"
+    assert slugify("Дарья Трепова") == "darya-trepova"
+    assert slugify("Подъячев") == "podyachev"

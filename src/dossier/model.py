@@ -37,11 +37,26 @@ def check_slug(value: str, what: str) -> str:
     return value
 
 
-def slugify(name: str) -> str:
-    """An id from a name in any script: 'Василий Алексанян' -> 'vasiliy-aleksanyan'."""
+# The soft and hard signs: anyascii writes them as an apostrophe, which split a name in
+# two ("Ol'ga", "Vasil'eva"), so that no usual spelling of it matched. Before е, ё or и
+# they are said as й (Васильева: Vasilyeva, Соловьёв: Solovyev, Ильин: Ilyin); before
+# я, ю and elsewhere they are dropped (Дарья: Darya, Ольга: Olga, Игорь: Igor).
+_SIGN_SAID = re.compile("[ьъЬЪ](?=[еёиЕЁИ])")
+_SIGN = re.compile("[ьъЬЪ]")
+
+
+def latin(text: str) -> str:
+    """Text in Latin letters, as ids and name matching read it (anyascii, signs said as
+    their spellings usually have them, and apostrophes dropped: in "Vasil'eva" or
+    "O'Brien" one marks a sound, not the end of a word)."""
     from anyascii import anyascii
 
-    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(name).lower()).strip("-")
+    return anyascii(_SIGN.sub("", _SIGN_SAID.sub("й", text))).replace("'", "")
+
+
+def slugify(name: str) -> str:
+    """An id from a name in any script: 'Василий Алексанян' -> 'vasiliy-aleksanyan'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", latin(name).lower()).strip("-")
     return slug or "person"
 
 

@@ -2,7 +2,8 @@
 
 Russian names reach a dossier in Cyrillic and in many transliterations
 (Khodorkovsky, Khodorkovskii, Chodorkowski, Ходорковский). `fold` turns a
-name into a comparison key: Latin letters (anyascii), lower case, no
+name into a comparison key: Latin letters (anyascii, the soft and hard signs as
+usually spelled: `model.latin`), lower case, no
 diacritics or punctuation, and the common transliteration variants made alike
 (x/ks, kh/ch/h, w/v, j/y, yu/iu, ya/ia, a final -iy/-ii/-y), with the words
 sorted so that "Алексанян Василий" and "Vasily Aleksanyan" agree.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dossier.errors import NotFound
-from dossier.model import Case, Event, Person
+from dossier.model import Case, Event, Person, latin
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Applied in order to each word; each line makes one family of spellings alike.
@@ -52,9 +53,7 @@ def fold_word(word: str) -> str:
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """A comparison key: 'Алексанян Василий' and 'Vasily Aleksanyan' fold alike."""
-    from anyascii import anyascii
-
-    words = _NON_ALNUM.sub(" ", anyascii(text).lower()).split()
+    words = _NON_ALNUM.sub(" ", latin(text).lower()).split()
     return " ".join(sorted(fold_word(w) for w in words))
 
 
