@@ -322,3 +322,17 @@ def test_undo_steps_back_through_a_record_edited_then_through_a_move(aleksanyan:
     # export reads as a file's.
     exported = json.loads(aleksanyan("export").stdout)
     assert {tuple(e) for e in exported["events"]} == {FIELDS["events"]}
+
+
+def test_history_marks_an_undone_change_after_later_commands_too(run: Run) -> None:
+    """The mark read the redo stack, which any later command clears: the arrest undone
+    then read as standing in the audit log, though the dossier no longer held it."""
+    assert run("case", "add", "a", "--title", "A").exit_code == 0
+    assert run("log", "a", "arrest", "2010-01-01", "--source", "x").exit_code == 0
+    assert run("undo").exit_code == 0
+    assert run("log", "a", "hearing", "2010-02-01", "--source", "x").exit_code == 0
+    lines = run("--no-pager", "history").stdout.splitlines()
+    arrest = next(line for line in lines if "log a arrest" in line)
+    hearing = next(line for line in lines if "log a hearing" in line)
+    assert arrest.rstrip().endswith("undone") and "undone" not in hearing
+    assert run("redo").exit_code == 1  # the redo went with the later command, as before

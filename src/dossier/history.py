@@ -183,6 +183,36 @@ def stacks(history: Sequence[Mapping[str, Any]]) -> Stacks:
     return Stacks(tuple(done), tuple(undone))
 
 
+def taken_back(commands: Sequence[tuple[Any, Any, Any]]) -> tuple[set[Any], dict[Any, Any]]:
+    """Of `commands` (key, undoes, redoes), in the order run: the keys of the commands
+    whose effect is taken back now (undone, and not redone since), and for every key the
+    original command it acts on (itself, or what its undo or redo goes back to).
+
+    Replayed from all the commands, not read off the redo stack, which a new command
+    clears while what was undone stays undone."""
+    marks = {key: (undoes, redoes) for key, undoes, redoes in commands}
+
+    def original(key: Any) -> Any:
+        seen: set[Any] = set()
+        while key in marks and key not in seen:
+            seen.add(key)
+            undoes, redoes = marks[key]
+            if undoes is None and redoes is None:
+                break
+            key = undoes if undoes is not None else redoes
+        return key
+
+    applied: dict[Any, bool] = {}
+    for key, (undoes, redoes) in marks.items():
+        if undoes is not None:
+            applied[original(undoes)] = False
+        elif redoes is not None:
+            applied[original(redoes)] = True
+        else:
+            applied[key] = True
+    return {key for key, on in applied.items() if not on}, {key: original(key) for key in marks}
+
+
 def summary(entry: Mapping[str, Any]) -> str:
     """'+2 events, ~1 case, -1 person': what an entry changed, in counts."""
     if "accepted" in entry:

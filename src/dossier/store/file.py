@@ -328,9 +328,9 @@ class Dossier(Records):
         return entry
 
     def undone(self) -> set[int]:
-        """The seqs of the entries whose effect an undo now reverts."""
-        by_seq = {e["seq"]: e for e in self.history}
-        return {by_seq[seq]["undoes"] for seq in hist.stacks(self.history).undone}
+        """The seqs of the entries whose effect is taken back now (undone, not redone)."""
+        commands = [(e["seq"], e.get("undoes"), e.get("redoes")) for e in self.history]
+        return hist.taken_back(commands)[0]
 
     def find_state(self, state: str, cases: Collection[str] = ()) -> hist.Sighting | None:
         """When the records were last in `state` (see `history.find_state`); the hash of

@@ -574,46 +574,24 @@ class ServerDossier(Records):
         return self._revert("redoes")
 
     def undone(self) -> set[str]:
-        """The groups of the commands whose effect an undo now reverts (any role's)."""
-        found: set[str] = set()
-        for role in {e["role"] for e in self.history}:
-            commands = self._commands(role)
-            by_group = {p[0]["group"]: p[0] for p in commands}
-            found |= {by_group[g]["undoes"] for g in _stacks(commands).undone}
-        return found
+        """The groups of the commands (anyone's) whose effect is taken back now."""
+        return hist.taken_back(self._groups())[0]
 
     def _taken_back(self) -> set[str]:
         """The groups of the commands (anyone's) whose effect is taken back now, and of
-        the undos and redos of them: together they leave the records as they were.
+        the undos and redos of them: together they leave the records as they were."""
+        back, original = hist.taken_back(self._groups())
+        return {group for group, first in original.items() if first in back}
 
-        Replayed from the entries, not from the redo stack, which a new command clears
-        while what was undone stays undone."""
-        marks: dict[str, tuple[str | None, str | None]] = {}
+    def _groups(self) -> list[tuple[str, str | None, str | None]]:
+        """Every command seen in the history, once, in the order run: (group, the group
+        it undoes, the group it redoes)."""
+        found: dict[str, tuple[str, str | None, str | None]] = {}
         for entry in self.history:
             group = entry.get("group")
-            if group and group not in marks:
-                marks[group] = (entry.get("undoes"), entry.get("redoes"))
-
-        def original(group: str) -> str:
-            seen: set[str] = set()
-            while group in marks and group not in seen:
-                seen.add(group)
-                undoes, redoes = marks[group]
-                if undoes is None and redoes is None:
-                    break
-                group = undoes or redoes or group
-            return group
-
-        applied: dict[str, bool] = {}
-        for group, (undoes, redoes) in marks.items():  # in the order run
-            if undoes is not None:
-                applied[original(undoes)] = False
-            elif redoes is not None:
-                applied[original(redoes)] = True
-            else:
-                applied[group] = True
-        back = {group for group, on in applied.items() if not on}
-        return {group for group in marks if original(group) in back}
+            if group and group not in found:
+                found[group] = (group, entry.get("undoes"), entry.get("redoes"))
+        return list(found.values())
 
     def _commands(self, role: str | None = None) -> list[list[dict[str, Any]]]:
         """A role's commands (the caller's by default), oldest first, each as its entries
