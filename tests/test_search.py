@@ -178,6 +178,25 @@ def test_merging_a_person_with_themselves_is_refused(run: Run) -> None:
     assert "same person" in result.stderr
 
 
+def test_a_merge_of_persons_whose_dates_differ_is_refused(run: Run, db: Path) -> None:
+    """The merge kept one date of death and dropped the other without a word: the
+    sources' disagreement is for the user to settle first."""
+    assert run("person", "add", "Иван Сидоров", "--born", "1970", "--died", "2011-10-03",
+               "--nationality", "RU").exit_code == 0  # fmt: skip
+    assert run("person", "add", "I. Sidorov", "--born", "1971-05-02", "--died", "2011-10-03",
+               "--yes").exit_code == 0  # fmt: skip
+    before = opened(db).state_hash().all
+    refused = run("person", "merge", "ivan-sidorov", "i-sidorov", "--yes")
+    assert (refused.exit_code, refused.stderr) == (
+        1, "Error: ivan-sidorov and i-sidorov differ in born (1970 and 1971-05-02); make them"
+        " agree first ('dossier person edit'), so that nothing a source gave is lost in the"
+        " merge\n"
+    )  # fmt: skip
+    assert opened(db).state_hash().all == before
+    assert run("person", "edit", "i-sidorov", "--born", "1970").exit_code == 0
+    assert run("person", "merge", "ivan-sidorov", "i-sidorov", "--yes").exit_code == 0
+
+
 def test_import_warns_about_a_lookalike(run: Run, tmp_path: Path) -> None:
     assert run("person", "add", "Василий Алексанян", "--alias", "Vasily Aleksanyan").exit_code == 0
     path = tmp_path / "persons.csv"

@@ -356,6 +356,21 @@ def merge_persons(d: Records, keep_ref: str, drop_ref: str) -> tuple[Person, tup
     keep, drop = require_person(d, keep_ref), require_person(d, drop_ref)
     if keep.id == drop.id:
         raise InvalidValue(f"{keep_ref!r} and {drop_ref!r} are the same person ({keep.id})")
+    # One value each, and a date of death is evidence: never keep one and drop the other.
+    differ = [
+        f"{field} ({a} and {b})"
+        for field, a, b in (
+            ("born", keep.born, drop.born),
+            ("died", keep.died, drop.died),
+            ("nationality", keep.nationality, drop.nationality),
+        )
+        if a and b and a != b
+    ]
+    if differ:
+        raise Conflict(
+            f"{keep.id} and {drop.id} differ in {', '.join(differ)}; make them agree first"
+            f" ('dossier person edit'), so that nothing a source gave is lost in the merge"
+        )
     names = {keep.name}
     merged = replace(
         keep,
