@@ -308,6 +308,24 @@ def test_a_narrow_custody_table_keeps_the_kind_that_tells_house_arrest_apart(
     assert "house arrest  2015-09-15  still held" in table
 
 
+@pytest.mark.parametrize("width", [60, 80])
+def test_a_bar_still_running_late_in_the_year_keeps_its_arrow(
+    run: Run, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In late November the as-of day fell in the last cell: no room for the arrow, and
+    a person still held looked like one released that month."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    assert run("case", "add", "k", "--title", "K").exit_code == 0
+    for person in ("Ivan Held", "Petr Freed"):
+        assert run("person", "add", person).exit_code == 0
+        assert run("log", "k", "arrest", "2020-01-10", "-p", person).exit_code == 0
+    assert run("log", "k", "release", "2026-11-20", "-p", "Petr Freed").exit_code == 0
+    out = run("chart", "--as-of", "2026-11-30").stdout
+    held = next(line for line in out.splitlines() if line.startswith("Ivan Held"))
+    freed = next(line for line in out.splitlines() if line.startswith("Petr Freed"))
+    assert held.rstrip().endswith("→") and "→" not in freed
+
+
 def test_chart_refuses_an_unknown_sort_column(run: Run) -> None:
     result = run("chart", "--sort", "nope")
     assert result.exit_code == 1

@@ -65,7 +65,13 @@ def axis(chart: Chart, width: int) -> Axis:
     last = max([chart.as_of, *(b.latest_end for b in bars)])
     start = datetime.date(first.year, 1, 1)
     end = datetime.date(last.year + 1, 1, 1)
-    return Axis(start, end, max(10, width - name_width(chart.rows, width) - 1))
+    area = max(10, width - name_width(chart.rows, width) - 1)
+    per_cell = max(1, (end - start).days) / area
+    if any(b.ongoing for b in bars) and (end - chart.as_of).days < 2 * per_cell:
+        # Late in the year the as-of day falls in the last cell, and a bar still running
+        # had no room for its arrow: it looked like one that ended. A year more makes it.
+        end = datetime.date(end.year + 1, 1, 1)
+    return Axis(start, end, area)
 
 
 def _shorten(name: str, width: int) -> str:
