@@ -668,3 +668,20 @@ def test_an_argument_with_a_nul_byte_is_a_usage_error(
         "Invalid value for an argument: holds a NUL byte, which no path or value may\n"
     )
     assert Snapshot.of(db) == before
+
+
+def test_a_birth_or_death_after_today_is_refused(run: Run, db: Path, tmp_path: Path) -> None:
+    """Events dated after today were refused; a person's birth in 2030 went in."""
+    assert run("person", "add", "Test Zero").exit_code == 0
+    before = Snapshot.of(db)
+    for args in (("person", "add", "Test One", "--born", "2999"),
+                 ("person", "add", "Test Two", "--died", "9999")):  # fmt: skip
+        refused = run(*args)
+        assert refused.exit_code == 1
+        assert "must already have happened" in refused.stderr
+    rows = tmp_path / "p.csv"
+    rows.write_text("name,born\nTest Three,2999\n", encoding="utf-8")
+    refused = run("import", str(rows))
+    assert refused.exit_code == 1
+    assert f"{rows}:2: born: 2999 is after today" in refused.stderr
+    before.assert_unchanged()

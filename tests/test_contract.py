@@ -19,12 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dossier import contract, ops
+from dossier.dates import begins_after, today
 from dossier.errors import InvalidValue
 from dossier.io import export as ex
 from dossier.io.importer import Source, import_sources
 from dossier.model import Case, Event, Person, Role
 from dossier.store import Dossier
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
+
+TODAY = today()
 
 # Characters the contract refuses in one-line text (docs/data-model.md, "Text").
 REFUSED = (
@@ -87,7 +90,9 @@ def dossiers(draw: st.DrawFn) -> tuple[list[Case], list[Person], list[Event]]:
     persons = []
     for person_id in draw(st.lists(SLUG, max_size=4, unique=True)):
         name = draw(LINE)
-        born, died = draw(st.none() | edtf()), draw(st.none() | edtf())
+        # A birth or death after today is a rule of writing (refused), not of the contract.
+        lived = edtf().filter(lambda d: not begins_after(d, TODAY))
+        born, died = draw(st.none() | lived), draw(st.none() | lived)
         if born and died:
             born, died = ordered(born, died)
         roles = draw(

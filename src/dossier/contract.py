@@ -503,6 +503,15 @@ def future_date(
     return None
 
 
+def future_life_date(field: str, value: str | None, today: datetime.date) -> str | None:
+    """A person's `born` or `died` whose earliest possible day is after `today`: never
+    right, whatever the record (a rule of writing, as future_date is)."""
+    if value is None or not begins_after(value, today):
+        return None
+    what = "birth" if field == "born" else "death"
+    return f"{value} is after today ({today.isoformat()}): a {what} must already have happened"
+
+
 def future_candidates(
     dates: Sequence[str], ends: Sequence[str | None], today: datetime.date
 ) -> list[int]:

@@ -17,6 +17,7 @@ from dossier import contract, dates
 from dossier.errors import (
     Conflict,
     Duplicate,
+    InvalidDate,
     InvalidValue,
     NotFound,
     did_you_mean,
@@ -184,6 +185,10 @@ def _clean_person(d: Records, person: Person) -> Person:
     contract.check_field("persons", "born", person.born)
     contract.check_field("persons", "died", person.died)
     contract.check_order(person.born, person.died, "died", "born")
+    for field, value in (("born", person.born), ("died", person.died)):
+        future = contract.future_life_date(field, value, dates.today())
+        if future:
+            raise InvalidDate(f"{field}: {future}", field)
     for role in person.roles:
         require_case(d, role.case)
         contract.check_field("persons", "roles", [role.to_dict()])

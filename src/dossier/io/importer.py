@@ -166,6 +166,7 @@ class _Planner:
         self.events: list[tuple[Row, dict[str, Any]]] = []
         self.seen: dict[tuple[str, str], Row] = {}
         self.named_rows: dict[str, tuple[Row, str]] = {}  # id-less persons, by folded name
+        self.today = dates.today()  # a birth or death after it is refused
         # The row each case and person comes from (or was created for, by
         # --create-missing), to locate what the record contract finds.
         self.origin: dict[tuple[str, str], Row] = {}
@@ -343,6 +344,9 @@ class _Planner:
         for date_field in ("born", "died"):
             if v.has(date_field):
                 record[date_field] = v.date(date_field)
+                future = contract.future_life_date(date_field, record[date_field], self.today)
+                if future:
+                    v.errors.append(RowError(v.label(date_field), future))
         for text_field in ("nationality", "notes"):
             if v.has(text_field):
                 record[text_field] = v.text(text_field)
