@@ -685,3 +685,11 @@ def test_a_birth_or_death_after_today_is_refused(run: Run, db: Path, tmp_path: P
     assert refused.exit_code == 1
     assert f"{rows}:2: born: 2999 is after today" in refused.stderr
     before.assert_unchanged()
+
+
+@pytest.mark.parametrize("command", ["search x", "history"])
+def test_a_negative_limit_is_a_usage_error(run: Run, command: str) -> None:
+    """`search --limit -1` gave every hit, as if 0 (all) had been asked for."""
+    result = run(*command.split(), "--limit", "-1")
+    assert result.exit_code == 2
+    assert "-1 is not in the range x>=0" in result.stderr

@@ -18,7 +18,9 @@ JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 def history(
     ctx: typer.Context,
-    limit: int = typer.Option(20, "--limit", "-n", help="How many of the newest entries (0: all)."),
+    limit: int = typer.Option(
+        20, "--limit", "-n", min=0, help="How many of the newest entries (0: all)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Show the change log, newest last.

@@ -11,7 +11,7 @@ def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="A name, a word, a place; any script."),
     kind: str | None = typer.Option(None, "--kind", help="Only case, person or event hits."),
-    limit: int = typer.Option(20, "--limit", "-n", help="At most this many hits (0: all)."),
+    limit: int = typer.Option(20, "--limit", "-n", min=0, help="At most this many hits (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Search case ids, titles and summaries, person names and aliases, event texts.
