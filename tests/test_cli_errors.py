@@ -693,3 +693,24 @@ def test_a_negative_limit_is_a_usage_error(run: Run, command: str) -> None:
     result = run(*command.split(), "--limit", "-1")
     assert result.exit_code == 2
     assert "-1 is not in the range x>=0" in result.stderr
+
+
+def test_a_name_or_title_with_no_visible_character_is_refused(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A zero-width space as a name made a person no report could show ("person")."""
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    before = Snapshot.of(db)
+    for args, what in (
+        (("person", "add", "\u200b"), "name"),
+        (("person", "add", "\u200f\u200e"), "name"),
+        (("case", "add", "x", "--title", "\u2060"), "title"),
+    ):
+        refused = run(*args)
+        assert refused.exit_code == 1
+        assert refused.stderr.startswith(f"Error: {what} has no visible character (\\u")
+    rows = tmp_path / "p.csv"
+    rows.write_text("name\n\u200b\n", encoding="utf-8")
+    refused = run("import", str(rows))
+    assert f"{rows}:2: name: has no visible character (\\u200b)" in refused.stderr
+    before.assert_unchanged()

@@ -43,6 +43,9 @@ FORMULA = st.sampled_from(["", "", "", "=", "+", "-", "@", "'", "'=", "''-", "=|
 
 
 LINE = st.builds(lambda p, t: (p + t).strip(), FORMULA, st.text(CHARS, max_size=12)).filter(bool)
+# A name or title must show a character when written (contract.visible); other lines
+# may be a soft hyphen alone, which the contract allows.
+SEEN = LINE.filter(contract.visible)
 LONG = st.builds(
     lambda p, t: (p + t).strip(),
     FORMULA,
@@ -81,7 +84,7 @@ def dossiers(draw: st.DrawFn) -> tuple[list[Case], list[Person], list[Event]]:
     """Cases, persons with any roles (several in one case), events naming them."""
     case_ids = draw(st.lists(SLUG, min_size=1, max_size=3, unique=True))
     cases = [
-        Case(id=case_id, title=draw(LINE), summary=draw(st.none() | LONG),
+        Case(id=case_id, title=draw(SEEN), summary=draw(st.none() | LONG),
              jurisdiction=draw(st.none() | LINE.map(str.upper)),
              status=draw(st.sampled_from(STATUSES)), charges=tuple(draw(ITEMS)),
              tags=tuple(draw(ITEMS)), sources=tuple(draw(ITEMS)))
@@ -89,7 +92,7 @@ def dossiers(draw: st.DrawFn) -> tuple[list[Case], list[Person], list[Event]]:
     ]  # fmt: skip
     persons = []
     for person_id in draw(st.lists(SLUG, max_size=4, unique=True)):
-        name = draw(LINE)
+        name = draw(SEEN)
         # A birth or death after today is a rule of writing (refused), not of the contract.
         lived = edtf().filter(lambda d: not begins_after(d, TODAY))
         born, died = draw(st.none() | lived), draw(st.none() | lived)

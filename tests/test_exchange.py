@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from typer.testing import CliRunner
 
-from conftest import ROOT, SAMPLE, Run, Snapshot, skip_or_fail
+from conftest import ROOT, SAMPLE, Run, Snapshot, skip_or_fail, where
 from dossier.cli.app import app
 from dossier.dates import stored
 from dossier.io import ftm, uwazi
@@ -171,16 +171,24 @@ def test_a_partial_date_keeps_its_precision_and_its_flag_is_said(run: Run) -> No
     assert len(entities_of(everything.stdout_bytes)) == len(entities) + 2  # event and link
 
 
-def test_text_that_shows_nothing_is_left_out_of_ftm_and_said(run: Run) -> None:
-    """The contract allows a value made of invisible characters (a soft hyphen, a
-    zero-width space); FtM would drop it, and a name it requires with it."""
+def test_text_that_shows_nothing_is_left_out_of_ftm_and_said(run: Run, db: Path) -> None:
+    """The contract allows a stored value made of invisible characters (a soft hyphen, a
+    zero-width space; a name or title so is refused only when written, so older files
+    still hold them); FtM would drop it, and a name it requires with it."""
+    from dossier.keys import Keys
+    from dossier.store import edit_store
+
     for args in (
-        ("case", "add", "c1", "--title", "\u200b", "--summary", "\u00ad", "--tag", "\u200b",
+        ("case", "add", "c1", "--title", "Seen", "--summary", "\u00ad", "--tag", "\u200b",
          "--tag", "kept"),
-        ("person", "add", "\u00ad\u200b", "--id", "nobody-seen", "--case", "c1", "--role",
+        ("person", "add", "Seen", "--id", "nobody-seen", "--case", "c1", "--role",
          "witness", "--alias", "Visible\u00ad"),
     ):  # fmt: skip
         assert run(*args).exit_code == 0, args
+    # As a file of before the writing rule holds them.
+    with edit_store(where(db), "test", keys=Keys.from_environment()) as d:
+        d.cases.put_raw("c1", {**d.cases.raw["c1"], "title": "\u200b"})
+        d.persons.put_raw("nobody-seen", {**d.persons.raw["nobody-seen"], "name": "\u00ad\u200b"})
     result = run("export", "--format", "ftm")
     assert result.exit_code == 0, result.output
     entities = {e["schema"]: e["properties"] for e in entities_of(result.stdout_bytes)}

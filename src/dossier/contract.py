@@ -819,6 +819,19 @@ _COLUMN: dict[str, dict[str, Callable[[Column], bool]]] = {
 # text typed, imported from CSV or from JSON is stored the same way.
 
 
+def visible(text: str) -> bool:
+    """Whether `text` has a character a reader sees: not a space, a control or an
+    invisible format character (a soft hyphen, a zero-width space, a direction mark).
+    A rule of writing for what must be read (a name, a title): the contract still
+    allows a stored value without one, so that no file stops opening."""
+    import unicodedata
+
+    return any(not c.isspace() and unicodedata.category(c) not in _UNSEEN for c in text)
+
+
+_UNSEEN = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
+
+
 def tidy_line(value: str | None) -> str | None:
     """A one-line value: stripped; None when empty."""
     return (value.strip() or None) if value is not None else None

@@ -21,6 +21,7 @@ from dossier.errors import (
     InvalidValue,
     NotFound,
     did_you_mean,
+    printable,
 )
 from dossier.model import (
     Case,
@@ -65,6 +66,8 @@ def _required(value: str, what: str) -> str:
     text = contract.tidy_line(_utf8(value))
     if text is None:
         raise InvalidValue(f"{what} must not be empty", what)
+    if not contract.visible(text):  # a zero-width space: a person no one could read
+        raise InvalidValue(f"{what} has no visible character ({printable(text)})", what)
     return text
 
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
 
+from dossier import contract
 from dossier.custody import Period, custody_stored
 from dossier.dates import show
 from dossier.io.losses import Losses
@@ -111,14 +111,9 @@ def _country(code: str | None, what: str, losses: Losses) -> tuple[list[str], li
     return [], [f"{what.capitalize()}: {code}."]
 
 
-def shown(text: str) -> bool:
-    """Whether `text` has a character a reader sees: not a space, a control or an
-    invisible format character (a soft hyphen, a zero-width space). The contract allows
-    a value without one; FtM drops it (docs/interop.md)."""
-    return any(not c.isspace() and unicodedata.category(c) not in _UNSEEN for c in text)
-
-
-_UNSEEN = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
+# The contract allows a stored value with no visible character; FtM drops it
+# (docs/interop.md).
+shown = contract.visible
 
 
 def _named(name: str, id_: str, losses: Losses | None = None) -> str:

@@ -11,9 +11,9 @@ from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from dossier.contract import SLUG, tidy_long
+from dossier.contract import SLUG, tidy_long, visible
 from dossier.dates import common_edtf, parse_date
-from dossier.errors import InvalidDate, unknown_word
+from dossier.errors import InvalidDate, printable, unknown_word
 from dossier.io.read import Row, unescape_formula
 
 T = TypeVar("T")
@@ -103,6 +103,9 @@ class Values:
             value = tidy_long(value)
         if required and not value:
             self._fail(name, "is required and empty")
+        elif required and value and not visible(value):  # a name no one could read
+            self._fail(name, f"has no visible character ({printable(value)})")
+            return None
         return value or None
 
     def texts(self, names: Iterable[str]) -> dict[str, str | None]:
