@@ -111,15 +111,10 @@ def _country(code: str | None, what: str, losses: Losses) -> tuple[list[str], li
     return [], [f"{what.capitalize()}: {code}."]
 
 
-# The contract allows a stored value with no visible character; FtM drops it
-# (docs/interop.md).
-shown = contract.visible
-
-
 def _named(name: str, id_: str, losses: Losses | None = None) -> str:
     """A name or title, or the record's id when no character of it shows: FtM requires
     a name, and would drop this one (counted in `losses`, when given)."""
-    if shown(name):
+    if contract.visible(name):  # the contract allows a stored one without
         return name
     if losses is not None:
         losses.change("name(s) or title(s) without a visible character, given as the id")
@@ -129,7 +124,7 @@ def _named(name: str, id_: str, losses: Losses | None = None) -> str:
 def _entity(
     id_: str, schema: str, properties: Mapping[str, list[str]], losses: Losses | None = None
 ) -> dict[str, Any]:
-    kept = {k: [v for v in values if shown(v)] for k, values in properties.items()}
+    kept = {k: [v for v in values if contract.visible(v)] for k, values in properties.items()}
     dropped = sum(map(len, properties.values())) - sum(map(len, kept.values()))
     if dropped and losses is not None:
         losses.change("value(s) without a visible character, left out", dropped)
