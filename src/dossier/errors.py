@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class DossierError(Exception):
@@ -84,6 +84,12 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 def unknown_word(what: str, value: str, vocab: Iterable[str]) -> str:
     """'unknown event type 'arest' (did you mean 'arrest'?); see 'dossier vocab''."""
     return f"unknown {what} {value!r}{did_you_mean(value, sorted(vocab))}; see 'dossier vocab'"
+
+
+def first_of(problems: Sequence[str]) -> str:
+    """The first of several problems, and how many more there are: 'x (and 2 more)'."""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{problems[0]}{more}"
 
 
 def one_line(text: str) -> str:

@@ -10,7 +10,7 @@ since the source's history belongs to the source's store.
 
 from __future__ import annotations
 
-from dossier.errors import DatabaseError, one_line
+from dossier.errors import DatabaseError, first_of, one_line
 from dossier.history import KINDS
 from dossier.store.records import Records
 
@@ -32,17 +32,15 @@ def copy_records(
         )
     faults = source.contract_faults()
     if faults:
-        more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
         raise DatabaseError(
-            f"{source_name}: {faults[0]}{more}; nothing was copied (see 'dossier verify')"
+            f"{source_name}: {first_of(faults)}; nothing was copied (see 'dossier verify')"
         )
     outside = source.outside()
     if outside is not None:
         # The copy's history would begin from the changed records, and `verify` on the
         # copy pass: a change nobody accepted would come out as sound evidence.
-        more = f" (and {len(outside.problems) - 1} more)" if len(outside.problems) > 1 else ""
         raise DatabaseError(
-            f"{source_name}: {one_line(outside.problems[0])}{more}; nothing was copied (the"
+            f"{source_name}: {one_line(first_of(outside.problems))}; nothing was copied (the"
             " copy's history would begin from the changed records). 'dossier verify' on it"
             " says more, and 'dossier verify --accept' records the change once it is known"
             " to be right"

@@ -31,6 +31,7 @@ from dossier.errors import (
     NewerSchema,
     NothingToDo,
     PassphraseError,
+    first_of,
 )
 from dossier.model import Case, Event, Person, now_iso
 from dossier.storage import check_path, parse_json, read_raw, write_atomic, write_lock
@@ -79,9 +80,8 @@ class Dossier(Records):
         self.key: FileKey | None = None
         self.damage: list[str] = [] if self._as_written else self._shape_faults()
         if self.damage and strict:
-            more = f" (and {len(self.damage) - 1} more)" if len(self.damage) > 1 else ""
             raise CorruptDatabase(
-                f"{path}: {self.damage[0]}{more} (the file was edited outside dossier;"
+                f"{path}: {first_of(self.damage)} (the file was edited outside dossier;"
                 " see 'dossier verify')"
             )
 
@@ -393,9 +393,8 @@ class Dossier(Records):
         """
         faults = self.contract_faults()
         if faults:
-            more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
             raise DatabaseError(
-                f"{self.path}: {faults[0]}{more}; a record the record contract refuses cannot"
+                f"{self.path}: {first_of(faults)}; a record the record contract refuses cannot"
                 " be accepted: fix it by hand, or restore a backup, then run"
                 " 'dossier verify --accept' again"
             )

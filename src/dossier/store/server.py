@@ -52,6 +52,7 @@ from dossier.errors import (
     Duplicate,
     NothingToDo,
     ReadOnly,
+    first_of,
 )
 from dossier.model import Case, Event, Person, Tally
 from dossier.server.connect import connect, shown, where, without_user
@@ -705,9 +706,8 @@ class ServerDossier(Records):
         role; returns the entries as one (the first case's, the state of all cases)."""
         faults = self.contract_faults()
         if faults:
-            more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
             raise DatabaseError(
-                f"{faults[0]}{more}; a record the record contract refuses cannot be"
+                f"{first_of(faults)}; a record the record contract refuses cannot be"
                 " accepted: fix it with dossier or SQL, then run 'dossier verify --accept'"
                 " again"
             )
