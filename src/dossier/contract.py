@@ -832,6 +832,14 @@ def visible(text: str) -> bool:
 _UNSEEN = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
 
 
+def in_field_order(kind: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A record with its fields in the stored order (FIELDS), any others after them."""
+    fields = FIELDS[kind]
+    return {k: raw[k] for k in fields if k in raw} | {
+        k: v for k, v in raw.items() if k not in fields
+    }
+
+
 def tidy_line(value: str | None) -> str | None:
     """A one-line value: stripped; None when empty."""
     return (value.strip() or None) if value is not None else None

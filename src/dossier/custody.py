@@ -65,6 +65,12 @@ def guilty_verdict(type_: str, outcome: str | None) -> bool:
     return type_ == "sentence" or (type_ == "verdict" and outcome == "guilty")
 
 
+def changes_custody(type_: str, outcome: str | None) -> bool:
+    """A custody start or end, or a guilty verdict: an event whose absence from a
+    selection changes its figures (elsewhere(), a redacted report's withheld events)."""
+    return type_ in _TRANSITIONS or guilty_verdict(type_, outcome)
+
+
 def acquittal(type_: str, outcome: str | None) -> bool:
     """An acquittal: a `verdict` with outcome acquitted, or an `acquittal` event."""
     return type_ == "acquittal" or (type_ == "verdict" and outcome == "acquitted")
@@ -239,8 +245,9 @@ def elsewhere(
     here, and a verdict there would not end its pretrial part."""
     found: dict[str, list[Mapping[str, Any]]] = {}
     for raw in outside:
-        counted = raw["type"] in _TRANSITIONS or guilty_verdict(raw["type"], raw.get("outcome"))
-        if counted and not begins_after(raw["date"], as_of):
+        if changes_custody(raw["type"], raw.get("outcome")) and not begins_after(
+            raw["date"], as_of
+        ):
             for person in raw["persons"]:
                 if person in persons:
                     found.setdefault(person, []).append(raw)

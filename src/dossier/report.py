@@ -24,9 +24,9 @@ from dossier.custody import (
     ELSEWHERE,
     Period,
     Problem,
+    changes_custody,
     custody,
     elsewhere,
-    guilty_verdict,
     known_on,
     sort_events,
 )
@@ -34,7 +34,6 @@ from dossier.dates import stored
 from dossier.model import Case, Event, Person, now_iso
 from dossier.stats import PersonRow, Stats, compute
 from dossier.store.records import Records
-from dossier.vocab import EVENT_TYPES, Effect
 
 REDACTED = "[redacted]"
 
@@ -201,11 +200,13 @@ def build(
     wanted = set(case_ids)
     as_of = as_of or dates.today()
     chosen = [r for r in d.events.raw.values() if r["case"] in wanted]
-    known, _ = known_on(chosen, as_of)
-    # Counted of the events the report would show: a redacted one says nothing of how
-    # many confidential events there are, later ones neither.
-    open_ = chosen if include_confidential else [r for r in chosen if not r.get("confidential")]
-    _, left_out = known_on(open_, as_of)
+    known, left_out = known_on(chosen, as_of)
+    if not include_confidential:
+        # Counted of the events the report shows: a redacted one says nothing of how
+        # many confidential events there are, later ones neither.
+        left_out -= sum(bool(r.get("confidential")) for r in chosen) - sum(
+            bool(r.get("confidential")) for r in known
+        )
     by_case: dict[str, list[Event]] = {}
     for raw in known:
         by_case.setdefault(raw["case"], []).append(d.events.record(raw))
@@ -319,12 +320,7 @@ def _withheld(persons: Sequence[str], withheld: Sequence[Event], case: str) -> l
     verdicts, are left out of a redacted report: without them its figures may show a
     period still running, or count as pretrial what followed a conviction. The events
     are not named (they are confidential); --include-confidential shows them."""
-    named = {
-        p
-        for e in withheld
-        if EVENT_TYPES[e.type] in (Effect.START, Effect.END) or guilty_verdict(e.type, e.outcome)
-        for p in e.persons
-    }
+    named = {p for e in withheld if changes_custody(e.type, e.outcome) for p in e.persons}
     return [
         Problem(
             person,

@@ -1,5 +1,10 @@
 """`dossier timeline` and `dossier stats`: what happened, and how it compares."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 import typer
 
 from dossier.cli.common import (
@@ -14,6 +19,10 @@ from dossier.cli.common import (
     print_json,
     show,
 )
+
+if TYPE_CHECKING:
+    from dossier.model import Case
+    from dossier.store.records import Records
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
 
@@ -91,7 +100,6 @@ def stats(
     """
     from dossier import stats as st
     from dossier.errors import InvalidValue, did_you_mean
-    from dossier.ops import require_case
 
     if sort not in st.COLUMNS:
         raise InvalidValue(
@@ -101,15 +109,7 @@ def stats(
     day = as_of_day(as_of)
     # Only the events some figure reads, one by one; a server counts the rest itself.
     d = load(ctx, cases=case or None, read_types=st.READ, as_of=day)
-    wanted = set(case or ())
-    for case_id in wanted:
-        require_case(d, case_id)
-    cases = [
-        c for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
-    ]
-    ids = {c.id for c in cases}
-    stored = [e for e in d.events.raw.values() if e["case"] in ids]
-    outside = d.outside_events(ids) if wanted or tag else ()
+    cases, stored, outside = _selection(d, case, tag)
     result = st.compute_stored(cases, d.persons, stored, day, outside=outside, tally=d.tally)
     rows = st.sort_rows(result.per_person, sort)
     if as_json:
@@ -145,7 +145,7 @@ def chart(
     from dossier import chart as ch
     from dossier.dates import today
     from dossier.errors import InvalidValue, did_you_mean
-    from dossier.ops import require_case, require_person
+    from dossier.ops import require_person
     from dossier.stats import COLUMNS
 
     if sort not in COLUMNS:
@@ -153,15 +153,8 @@ def chart(
             f"cannot sort by {sort!r}{did_you_mean(sort, COLUMNS)}; columns: {', '.join(COLUMNS)}"
         )
     d = load(ctx, cases=cases or None)
-    wanted = set(cases or ())
-    for case_id in wanted:
-        require_case(d, case_id)
+    _chosen, events, outside = _selection(d, cases, tag)
     person_id = require_person(d, person).id if person is not None else None
-    ids = {
-        c.id for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
-    }
-    events = [e for e in d.events.raw.values() if e["case"] in ids]
-    outside = d.outside_events(ids) if wanted or tag else ()
     result = ch.build(
         events, d.names(), as_of_day(as_of) or today(), person=person_id, sort=sort,
         outside=outside,
@@ -172,3 +165,22 @@ def chart(
     from dossier.render.chart import ChartView
 
     show(ChartView(result))
+
+
+def _selection(
+    d: Records, cases: list[str] | None, tag: str | None
+) -> tuple[list[Case], list[dict[str, Any]], Iterable[dict[str, Any]]]:
+    """The cases `--case` and `--tag` choose (all by default, each named one required),
+    their stored events, and the other cases' events their figures look at
+    (custody.elsewhere; none when every case is chosen)."""
+    from dossier.ops import require_case
+
+    wanted = set(cases or ())
+    for case_id in wanted:
+        require_case(d, case_id)
+    chosen = [
+        c for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
+    ]
+    ids = {c.id for c in chosen}
+    events = [e for e in d.events.raw.values() if e["case"] in ids]
+    return chosen, events, (d.outside_events(ids) if wanted or tag else ())

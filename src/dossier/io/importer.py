@@ -805,10 +805,7 @@ class _Planner:
     ) -> None:
         """Count a record as added, updated or unchanged; keep it to write if it changes."""
         # In the stored order of fields, whatever order the file gave them in.
-        fields = contract.FIELDS[kind]
-        record = {k: record[k] for k in fields if k in record} | {
-            k: v for k, v in record.items() if k not in fields
-        }
+        record = contract.in_field_order(kind, record)
         if old is None:
             self.summary.added[kind] += 1
         elif old == record:

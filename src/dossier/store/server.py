@@ -515,6 +515,7 @@ class ServerDossier(Records):
         chains = self.chains()
         states = self.case_states()
         records = self.case_records()
+        columns = self._column_faults(self._unsettled)
         for key in sorted(set(chains) | set(states)):
             chain = chains.get(key, [])
             if key.startswith("~"):
@@ -528,7 +529,7 @@ class ServerDossier(Records):
             else:
                 written = self.digests().get(key)
                 found = hist.verify_chain(chain, states[key], records[key], None, written)
-                found += self._column_faults(self._unsettled).get(key, [])
+                found += columns.get(key, [])
             problems.extend(f"case {key}: {problem}" for problem in found)
         return problems + [
             f"{fault} (fix it with dossier, or restore the server from a backup)"
@@ -1319,10 +1320,7 @@ def _merged(
             for key, raw in records.items():
                 # The history is jsonb, which keeps keys in its own order: put back in the
                 # record's, so that exports read as a file's do.
-                raw = {
-                    **{f: raw[f] for f in contract.FIELDS[kind] if f in raw},
-                    **{f: v for f, v in raw.items() if f not in contract.FIELDS[kind]},
-                }
+                raw = contract.in_field_order(kind, raw)
                 if kind == "persons" and key in kept:
                     roles = kept[key]["roles"]
                     raw = {**raw, "roles": [*roles, *(r for r in raw["roles"] if r not in roles)]}
