@@ -18,7 +18,7 @@ import typer
 from filelock import FileLock
 from typer.testing import CliRunner, Result
 
-from conftest import Run, Snapshot, rewrite, stored, within
+from conftest import Run, Snapshot, rewrite, stored, where, within
 
 # The reason of the tests about the file itself; test_server_cli.py covers the server's.
 FILE_ITSELF = "about the file: its bytes, mode, lock or schema"
@@ -714,3 +714,21 @@ def test_a_name_or_title_with_no_visible_character_is_refused(
     refused = run("import", str(rows))
     assert f"{rows}:2: name: has no visible character (\\u200b)" in refused.stderr
     before.assert_unchanged()
+
+
+def test_a_birth_after_today_stored_before_the_rule_does_not_block_other_edits(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """As for an event's date: a value as stored is not looked at again, so a person
+    written before the rule can still be edited, and the dossier's export imported back."""
+    from dossier.keys import Keys
+    from dossier.store import edit_store
+
+    assert run("person", "add", "Test One").exit_code == 0
+    with edit_store(where(db), "test", keys=Keys.from_environment()) as d:
+        d.persons.put_raw("test-one", {**d.persons.raw["test-one"], "born": "2999"})
+    assert run("person", "edit", "test-one", "--notes", "kept").exit_code == 0
+    exported = tmp_path / "all.json"
+    assert run("export", "-o", str(exported)).exit_code == 0
+    assert run("import", str(exported)).exit_code == 0
+    assert run("person", "edit", "test-one", "--born", "2998").exit_code == 1

@@ -503,10 +503,16 @@ def future_date(
     return None
 
 
-def future_life_date(field: str, value: str | None, today: datetime.date) -> str | None:
+def future_life_date(
+    field: str, value: str | None, today: datetime.date, old: Mapping[str, Any] | None = None
+) -> str | None:
     """A person's `born` or `died` whose earliest possible day is after `today`: never
-    right, whatever the record (a rule of writing, as future_date is)."""
+    right, whatever the record (a rule of writing, as future_date is). A value as `old`
+    (the stored person) has it is not looked at again, as future_date does: a person
+    written before this rule can still be edited, and a dossier's export imported back."""
     if value is None or not begins_after(value, today):
+        return None
+    if old is not None and old.get(field) == value:
         return None
     what = "birth" if field == "born" else "death"
     return f"{value} is after today ({today.isoformat()}): a {what} must already have happened"

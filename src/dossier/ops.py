@@ -189,7 +189,9 @@ def _clean_person(d: Records, person: Person) -> Person:
     contract.check_field("persons", "died", person.died)
     contract.check_order(person.born, person.died, "died", "born")
     for field, value in (("born", person.born), ("died", person.died)):
-        future = contract.future_life_date(field, value, dates.today())
+        future = contract.future_life_date(
+            field, value, dates.today(), d.persons.raw.get(person.id)
+        )
         if future:
             raise InvalidDate(f"{field}: {future}", field)
     for role in person.roles:

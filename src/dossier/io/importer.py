@@ -344,7 +344,7 @@ class _Planner:
         for date_field in ("born", "died"):
             if v.has(date_field):
                 record[date_field] = v.date(date_field)
-                future = contract.future_life_date(date_field, record[date_field], self.today)
+                future = contract.future_life_date(date_field, record[date_field], self.today, old)
                 if future:
                     v.errors.append(RowError(v.label(date_field), future))
         for text_field in ("nationality", "notes"):
