@@ -584,6 +584,31 @@ BEGIN
 END $$;
 """,
     ),
+    (
+        6,
+        "the roles of persons a command has just created checked once for all of them",
+        f"""
+-- The policy's two functions cost 0.4 ms a row: 1.0 s of an import that creates 3,000
+-- persons with their roles. For a person the role created, that nothing links yet, both
+-- are true (sees_person by the first of its branches, gives_role as changes_person
+-- does); one set of such persons, those this transaction wrote, answers all of those
+-- rows at once. The transaction id only narrows the search: what makes a person one
+-- of the set is that they are the role's own and linked to nothing.
+CREATE FUNCTION dossier.fresh_persons() RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT p.id FROM dossier.persons p
+    WHERE p.xmin = pg_current_xact_id()::xid AND p.created_by = session_user
+      AND NOT EXISTS (SELECT 1 FROM dossier.person_cases pc WHERE pc.person_id = p.id)
+      AND NOT EXISTS (SELECT 1 FROM dossier.event_persons ep WHERE ep.person_id = p.id)
+$$;
+REVOKE ALL ON FUNCTION dossier.fresh_persons() FROM PUBLIC;
+ALTER POLICY writers_write ON dossier.person_cases
+    USING (case_id IN ({_WRITER}))
+    WITH CHECK (case_id IN ({_WRITER}) AND (
+        person_id IN (SELECT dossier.fresh_persons())
+        OR (dossier.sees_person(person_id) AND dossier.gives_role(person_id))));
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
@@ -602,8 +627,8 @@ GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
     dossier.taken_person_ids(text), dossier.entry_time(), dossier.unlinked(text),
-    dossier.settle(text[], xid8[]), dossier.edits_person(text), dossier.gives_role(text)
-    TO {GROUP};
+    dossier.settle(text[], xid8[]), dossier.edits_person(text), dossier.gives_role(text),
+    dossier.fresh_persons() TO {GROUP};
 """
 
 
