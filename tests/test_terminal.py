@@ -419,19 +419,22 @@ def _quote(value: str) -> str:
 # Odd data -----------------------------------------------------------------------------
 
 LONG_URL = "https://example.org/" + "a" * 280
+ODD_CASE = "odd-shapes-of-a-prosecution-2010"  # an id under each name, never cut
 ODD = [
-    "case add odd --title 'Odd shapes'",
-    "person add 'Ivanovichpetrovsidorovkuznetsovsmirnovpopovvasilyevsokolov' --case odd"
-    " --role defendant",
-    "person add 'Иван Петрович Сидоров-Кузнецов' --case odd --role defendant",
-    "person add '李小龍 王' --case odd --role witness",
-    "person add 'Zoë Ågren-Ñúñez' --case odd --role witness",
-    "log odd arrest 2010-01-10 -p Ivanovichpetrovsidorovkuznetsovsmirnovpopovvasilyevsokolov"
+    f"case add {ODD_CASE} --title 'Odd shapes'",
+    "person add 'Ivanovichpetrovsidorovkuznetsovsmirnovpopovvasilyevsokolov'"
+    f" --case {ODD_CASE} --role defendant",
+    f"person add 'Иван Петрович Сидоров-Кузнецов' --case {ODD_CASE} --role defendant",
+    f"person add '李小龍 王' --case {ODD_CASE} --role witness",
+    f"person add 'Zoë Ågren-Ñúñez' --case {ODD_CASE} --role witness",
+    f"log {ODD_CASE} arrest 2010-01-10"
+    " -p Ivanovichpetrovsidorovkuznetsovsmirnovpopovvasilyevsokolov"
     " -p 'Иван Петрович Сидоров-Кузнецов' -p '李小龍 王' -p 'Zoë Ågren-Ñúñez'"
     f" --place 'Matrosskaya Tishina pretrial detention centre No. 1, Moscow' -s {LONG_URL}"
     " -d 'First line.\nSecond line of a description that goes on for a while and then some.'",
-    "log odd medical_care_denied 2010-06 --end 2010-08-15 -p 'Иван Петрович Сидоров-Кузнецов'",
-    "log odd release 2011 -p 'Zoë Ågren-Ñúñez'",
+    f"log {ODD_CASE} medical_care_denied 2010-06 --end 2010-08-15"
+    " -p 'Иван Петрович Сидоров-Кузнецов'",
+    f"log {ODD_CASE} release 2011 -p 'Zoë Ågren-Ñúñez'",
 ]
 
 
@@ -449,8 +452,8 @@ def test_odd_data_at_every_width(run: Run, width: int, monkeypatch: pytest.Monke
     whole = [e["id"] for e in events]
     monkeypatch.setenv("COLUMNS", str(width))
     for args in (
-        ("timeline", "odd", "--as-of", AS_OF),
-        ("timeline", "odd", "--as-of", AS_OF, "--oneline"),
+        ("timeline", ODD_CASE, "--as-of", AS_OF),
+        ("timeline", ODD_CASE, "--as-of", AS_OF, "--oneline"),
         ("event", "list"),
         ("person", "list"),
         ("stats", "--per-person", "--as-of", AS_OF),
@@ -463,9 +466,11 @@ def test_odd_data_at_every_width(run: Run, width: int, monkeypatch: pytest.Monke
         shown = whole if args[0] in ("timeline", "event") and args[1] != "show" else []
         if args[:2] == ("person", "list"):
             shown = [p["id"] for p in persons]
+        if args[:2] == ("stats", "--per-person"):
+            shown = [ODD_CASE]
         # A show view prints everything: a name longer than the terminal is folded there.
         assert_laid_out(result.stdout, width, shown, [] if args[1] == "show" else names)
-    oneline = run("timeline", "odd", "--as-of", AS_OF, "--oneline").stdout.splitlines()
+    oneline = run("timeline", ODD_CASE, "--as-of", AS_OF, "--oneline").stdout.splitlines()
     assert len([line for line in oneline if re.match(r"\d{4}", line)]) == len(events)
     url = "".join(
         line.strip() for line in run("event", "show", events[0]["id"]).stdout.splitlines()

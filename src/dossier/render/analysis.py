@@ -390,7 +390,7 @@ class _PerPerson:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         table = make_table(
-            words("person (case)"),
+            words("person (case)", ids_below=True),
             fixed("first held"),
             fixed("days held", right=True),
             fixed("pretrial days", right=True),

@@ -8,7 +8,8 @@ their reports the same way):
 - `FIXED` columns (ids, dates, numbers, event types, statuses) are never cut
   or wrapped: they always get their widest cell.
 - `WORDS` columns (names, places) wrap only between words; a word longer than
-  its column is shortened with `…`, never split.
+  its column is shortened with `…`, never split. One that shows an id under
+  each name (`ids_below`) is at least as wide as those ids.
 - One `FLEX` column (a title, a description) takes the room that is left; when
   that would be narrower than its `below` width, its text goes on its own
   wrapped lines under the row instead, across the whole width.
@@ -43,6 +44,7 @@ class Column:
     drop: int = 0  # 0: always kept; else dropped when the table does not fit, 1 first
     right: bool = False  # numbers: aligned to the right
     below: int = 0  # FLEX only: under this width, the text goes under the row
+    ids_below: bool = False  # WORDS only: a cell's lines after its first are ids, never cut
 
 
 Cell = str | Text
@@ -88,6 +90,11 @@ def wrap(
     if indent:
         lines = [lines[0], *(Text(indent) + line for line in lines[1:])] if lines else lines
     return lines
+
+
+def _below_first(text: Text) -> int:
+    """The widest line of a cell after its first, in terminal cells."""
+    return max((cell_len(line) for line in text.plain.split("\n")[1:]), default=0)
 
 
 def pad(text: Text, width: int, right: bool = False) -> Text:
@@ -160,7 +167,8 @@ class Grid:
                 floor.append(min(natural[i], 4))
             else:
                 longest = max((longest_word(r[i]) for r in self.rows), default=0)
-                floor.append(max(header_word[i], min(natural[i], longest, WORD_CAP)))
+                ids = max((_below_first(r[i]) for r in self.rows), default=0) if c.ids_below else 0
+                floor.append(max(header_word[i], min(natural[i], longest, WORD_CAP), ids))
         kept = [True] * len(columns)
         flex = next((i for i, c in enumerate(columns) if c.kind == FLEX), None)
         below = False

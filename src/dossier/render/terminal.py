@@ -47,9 +47,10 @@ def fixed(header: str, *, drop: int = 0, right: bool = False) -> Column:
     return Column(header, FIXED, drop=drop, right=right)
 
 
-def words(header: str, *, drop: int = 0) -> Column:
-    """A column of names or places: wrapped between words, a long word shortened with …."""
-    return Column(header, WORDS, drop=drop)
+def words(header: str, *, drop: int = 0, ids_below: bool = False) -> Column:
+    """A column of names or places: wrapped between words, a long word shortened with ….
+    With `ids_below`, a cell's lines after its first are ids, which are never cut."""
+    return Column(header, WORDS, drop=drop, ids_below=ids_below)
 
 
 def flexible(header: str, *, below: int = 0, drop: int = 0) -> Column:
