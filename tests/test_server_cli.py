@@ -683,6 +683,61 @@ def test_a_reader_cannot_give_a_person_without_roles_a_role_to_change_them(team:
     ok(team.run("alice", "person", "link", "secret-witness", "x", "--role", "witness"))
 
 
+def test_a_reader_cannot_give_a_witness_with_a_role_another_one(team: Team) -> None:
+    """A second review's reproduction: alice, who may only read bob's case, gave his
+    witness a role in a case of her own with SQL; bob could no longer change or remove
+    his own witness, and alice kept her after her access was revoked. A role is given
+    by who may change the person (schema 7)."""
+    import psycopg
+
+    ok(team.run("bob", "case", "add", "wit-b", "--title", "B"))
+    ok(team.run("bob", "person", "add", "Ivan Witness", "--case", "wit-b", "--role", "witness"))
+    ok(team.run("bob", "access", "grant", "wit-b", "alice", "--read-only"))
+    ok(team.run("alice", "case", "add", "alpha", "--title", "A"))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        team.sql("INSERT INTO dossier.person_cases (person_id, case_id, role)"
+                 " VALUES ('ivan-witness', 'alpha', 'witness')", role="alice")  # fmt: skip
+    ok(team.run("bob", "person", "edit", "ivan-witness", "--notes", "still his"))
+    ok(team.run("bob", "access", "revoke", "wit-b", "alice"))
+    hidden = team.run("alice", "person", "show", "ivan-witness")
+    assert (hidden.exit_code, hidden.stderr) == (
+        1,
+        "Error: no person 'ivan-witness'; see 'dossier person list'\n",
+    )
+
+
+def test_a_person_linked_to_nothing_stays_with_whoever_unlinked_them(team: Team) -> None:
+    """A person in no case is seen by one role: the creator, until now, so that a creator
+    whose access was revoked read the person again, with every later change, once the
+    case's owner removed the case, and the owner lost them. The remover keeps them; and a
+    person events name cannot be deleted with SQL, which left links to a missing id that
+    reached whoever created a person with that id next (schema 7)."""
+    import psycopg
+
+    ok(team.run("bob", "case", "add", "shared", "--title", "S"))
+    ok(team.run("bob", "access", "grant", "shared", "alice"))
+    ok(team.run("alice", "person", "add", "Pavel Creator", "--case", "shared", "--role", "witness"))
+    ok(team.run("bob", "access", "revoke", "shared", "alice"))
+    ok(team.run("bob", "person", "edit", "pavel-creator", "--notes", "safehouse at X"))
+    ok(team.run("bob", "case", "remove", "shared", "--cascade", "--yes"))
+    assert (
+        json.loads(ok(team.run("bob", "person", "show", "pavel-creator", "--json")).stdout)["notes"]
+        == "safehouse at X"
+    )
+    gone = team.run("alice", "person", "show", "pavel-creator")
+    assert (gone.exit_code, gone.stderr) == (
+        1,
+        "Error: no person 'pavel-creator'; see 'dossier person list'\n",
+    )
+    ok(team.run("alice", "case", "add", "alpha", "--title", "A"))
+    ok(team.run("alice", "person", "add", "Olga Hidden"))
+    ok(team.run("alice", "log", "alpha", "hearing", "2020-02-02", "-p", "olga-hidden"))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="olga-hidden is named by"):
+        team.sql("DELETE FROM dossier.persons WHERE id = 'olga-hidden'", role="alice")
+    for role in ("alice", "bob"):
+        assert ok(team.run(role, "verify")).stdout.startswith("OK")
+
+
 def test_a_removal_entry_forged_with_sql_is_named_by_its_chains_verify(team: Team) -> None:
     """A plain SQL delete of a case is refused (schema 4). An owner who appends an entry
     of their own that says so gets past that, as a forger of any entry can; their own
@@ -778,6 +833,8 @@ def test_a_record_broken_with_sql_is_named_by_its_id(team: Team) -> None:
 def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Team) -> None:
     """Every write marks its cases (dossier.unsettled); dossier clears the marks of the
     cases whose state it records, so a read has only SQL edits' cases left to hash."""
+    import psycopg
+
     marks = "SELECT case_id FROM dossier.unsettled ORDER BY case_id"
     assert sample.sql(marks) == []  # the import's marks were settled by its own commit
     # An edit with SQL, by a member, leaves a mark that other roles cannot see.
@@ -824,14 +881,21 @@ def test_a_read_hashes_only_cases_written_since_dossier_recorded_them(sample: Te
     assert warned.startswith("Warning: case aleksanyan differs from the state its last")
     # A person removed with SQL leaves the events that name them: their case is marked.
     ok(sample.run("alice", "log", "aleksanyan", "statement", "2010-02-03"))
-    named = sample.sql(
-        "SELECT person_id, case_id FROM dossier.event_persons WHERE person_id NOT IN"
-        " (SELECT person_id FROM dossier.person_cases) LIMIT 1"
-    ) or sample.sql("SELECT person_id, case_id FROM dossier.event_persons LIMIT 1")
-    person, case = named[0]
-    sample.sql("DELETE FROM dossier.persons WHERE id = %s", person)
-    assert (case,) in sample.sql(marks)
-    assert ok(sample.run("alice", "case", "list")).stderr.startswith("Warning: case ")
+    person = sample.sql("SELECT person_id FROM dossier.event_persons LIMIT 1")[0][0]
+    # A person events name is not removed with SQL, even by the database owner: their
+    # links would name no one, and a new person given the id would be reached by them.
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"person {person} is named"):
+        sample.sql("DELETE FROM dossier.persons WHERE id = %s", person)
+    assert sample.sql(marks) == []
+    # A person with a role and no event goes, and marks the case of the role.
+    ok(
+        sample.run(
+            "alice", "person", "add", "Role Only", "--case", "aleksanyan", "--role", "witness"
+        )
+    )
+    sample.sql("DELETE FROM dossier.persons WHERE id = 'role-only'")
+    assert sample.sql(marks) == [("aleksanyan",)]
+    assert ok(sample.run("alice", "case", "list")).stderr.startswith("Warning: case aleksanyan")
 
 
 def _log_while_sql_edits(sample: Team, lock: str, event: str) -> subprocess.Popen[bytes]:
@@ -936,6 +1000,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.edits_person;"
         " ALTER POLICY writers_write ON dossier.person_cases WITH CHECK (true);"
         " DROP FUNCTION dossier.gives_role; DROP FUNCTION dossier.fresh_persons;"
+        " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked CASCADE;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
@@ -964,6 +1029,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " roles; an owner's own access left whole.\n"
         "Applied migration 6: the roles of persons a command has just created checked once for"
         " all of them.\n"
+        "Applied migration 7: a role given only by who may change the person; no link left to"
+        " a removed person; a person linked to nothing kept by whoever unlinked them.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

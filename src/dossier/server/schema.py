@@ -609,6 +609,64 @@ ALTER POLICY writers_write ON dossier.person_cases
         OR (dossier.sees_person(person_id) AND dossier.gives_role(person_id))));
 """,
     ),
+    (
+        7,
+        "a role given only by who may change the person; no link left to a removed person;"
+        " a person linked to nothing kept by whoever unlinked them",
+        """
+-- Any role after the first was anyone's to give who saw the person: a read-only member of
+-- a case could give its witness a role in a case of their own, and so lock the case's
+-- writers out of their own witness, and keep seeing her once their access was revoked.
+-- A role makes the person part of another case's state: it is given by who may change
+-- the person as they are, as dossier itself asks.
+CREATE OR REPLACE FUNCTION dossier.gives_role(person text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT dossier.edits_person(person)
+$$;
+-- A person deleted with SQL left the links of the events that named them: an id that
+-- every rule still counted as linked, and a new person given that id by someone else
+-- was seen, changed and linked by the writers of those events. A person goes only once
+-- nothing links them (dossier removes a person's links first).
+CREATE FUNCTION dossier.no_links_left() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    named text;
+BEGIN
+    SELECT o.id INTO named FROM old_rows o
+        WHERE EXISTS (SELECT 1 FROM dossier.event_persons ep WHERE ep.person_id = o.id)
+        LIMIT 1;
+    IF named IS NOT NULL THEN
+        RAISE EXCEPTION 'person % is named by events: remove them from those first', named
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION dossier.no_links_left() FROM PUBLIC;
+CREATE TRIGGER no_links_left AFTER DELETE ON dossier.persons
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.no_links_left();
+-- A person linked to nothing is seen by the role that created them: once the writer of
+-- their last case removed it (or their last role or event), its creator, whose access
+-- may have been revoked long before, read them again with every later change, and the
+-- remover lost them. Whoever takes a person's last link now keeps them.
+CREATE FUNCTION dossier.keep_unlinked() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE dossier.persons p SET created_by = session_user
+        WHERE p.id IN (SELECT person_id FROM old_rows) AND p.created_by <> session_user
+          AND NOT EXISTS (SELECT 1 FROM dossier.person_cases pc WHERE pc.person_id = p.id)
+          AND NOT EXISTS (SELECT 1 FROM dossier.event_persons ep WHERE ep.person_id = p.id);
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION dossier.keep_unlinked() FROM PUBLIC;
+CREATE TRIGGER keep_unlinked AFTER DELETE ON dossier.person_cases
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.keep_unlinked();
+CREATE TRIGGER keep_unlinked AFTER DELETE ON dossier.event_persons
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.keep_unlinked();
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
