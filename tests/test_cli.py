@@ -204,6 +204,41 @@ def test_user_text_is_printed_literally(run: Run) -> None:
     assert "[bold]Ivan[/bold]" in run("person", "list").stdout
 
 
+@pytest.mark.plain_only("how text is printed: the store takes no part")
+def test_names_print_with_the_invisible_characters_their_scripts_need(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A Persian name's zero-width non-joiner, an emoji's joiner and a non-breaking
+    space are part of the text: printed as they are in the terminal, the text and the
+    Markdown report (they were shown as \\u200c). What reorders text is escaped, also
+    when a file written before the contract refused it still holds it."""
+    persian = (
+        "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627 \u0634\u062c\u0631\u06cc\u0627\u0646"
+    )
+    family = "Ivan\u00a0Ivanov \U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    for name, id_ in ((persian, "mr"), (family, "ii")):
+        added = run("person", "add", name, "--id", id_, "--case", "c", "--role", "witness")
+        assert added.exit_code == 0, added.output
+    assert run("log", "c", "arrest", "2020-01-01", "-p", "mr", "-p", "ii").exit_code == 0
+    out = tmp_path / "r.md"
+    assert run("report", "c", "-o", str(out)).exit_code == 0
+    for shown in (
+        run("person", "show", "mr").stdout + run("person", "show", "ii").stdout,
+        run("timeline", "c").stdout,
+        run("report", "c").stdout,
+    ):
+        assert persian in shown and "Ivan\u00a0Ivanov" in shown and "\\u" not in shown
+    markdown = out.read_text(encoding="utf-8")  # a cell's spaces are one line's spaces
+    assert persian in markdown and "Ivan Ivanov" in markdown and "\\u" not in markdown
+    # A bidirectional override stored before the contract refused it stays escaped.
+    from dossier.store import edit_store
+
+    with edit_store(db, "test") as d:
+        d.persons.put_raw("mr", {**d.persons.raw["mr"], "name": "\u202eevil"})
+    assert "\\u202eevil" in run("person", "show", "mr").stdout
+
+
 def test_the_history_keeps_the_command_without_the_global_options(aleksanyan: Run) -> None:
     """`--no-pager` and `--debug` before the command are not part of it; the same words
     after it are the command's own."""

@@ -100,8 +100,28 @@ def one_line(text: str) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with control characters other than newline and tab escaped, so that user
-    text can never move the cursor, clear the screen or retitle a terminal."""
+    """`text` as a reader is to see it: control characters other than newline and tab
+    escaped, so that user text can never move the cursor, clear the screen or retitle
+    a terminal, and so are the characters that reorder text (bidirectional overrides
+    and isolates), line separators, surrogates and unassigned code points. Spaces of
+    every width and the format characters that scripts need (the zero-width non-joiner
+    of Persian names, an emoji's joiner, a soft hyphen) are printed as they are: they
+    are part of the name."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+    return "".join(c if c in "\n\t" or _shown(c) else repr(c)[1:-1] for c in text)
+
+
+def _shown(c: str) -> bool:
+    import unicodedata
+
+    if c.isprintable():
+        return True
+    if c in _REORDERING:
+        return False
+    return unicodedata.category(c) in ("Zs", "Cf", "Co")
+
+
+# Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which the record
+# contract refuses in what is written; a file written before may still hold them.
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

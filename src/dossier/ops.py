@@ -21,7 +21,7 @@ from dossier.errors import (
     InvalidValue,
     NotFound,
     did_you_mean,
-    printable,
+    one_line,
 )
 from dossier.model import (
     Case,
@@ -67,7 +67,7 @@ def _required(value: str, what: str) -> str:
     if text is None:
         raise InvalidValue(f"{what} must not be empty", what)
     if not contract.visible(text):  # a zero-width space: a person no one could read
-        raise InvalidValue(f"{what} has no visible character ({printable(text)})", what)
+        raise InvalidValue(f"{what} has no visible character ({one_line(text)})", what)
     return text
 
 

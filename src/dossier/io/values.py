@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from dossier.contract import SLUG, tidy_long, visible
 from dossier.dates import common_edtf, parse_date
-from dossier.errors import InvalidDate, printable, unknown_word
+from dossier.errors import InvalidDate, one_line, unknown_word
 from dossier.io.read import Row, unescape_formula
 
 T = TypeVar("T")
@@ -104,7 +104,7 @@ class Values:
         if required and not value:
             self._fail(name, "is required and empty")
         elif required and value and not visible(value):  # a name no one could read
-            self._fail(name, f"has no visible character ({printable(value)})")
+            self._fail(name, f"has no visible character ({one_line(value)})")
             return None
         return value or None
 
