@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -228,6 +230,39 @@ def overflowing(html: str) -> list[tuple[float, str, str]]:
     return found
 
 
+def broken_words(html: str, words: set[str]) -> list[list[str]]:
+    """The lines of the table cells that hold one of `words` (ids, words of the
+    vocabularies) that WeasyPrint broke inside a word: a line may end only where a space
+    was, or after a hyphen."""
+    from weasyprint import HTML
+
+    found = []
+    for page in HTML(string=html).render().pages:
+        stack = list(page._page_box.children)
+        while stack:
+            box = stack.pop()
+            children = list(getattr(box, "children", ()) or ())
+            if type(box).__name__ == "TableCellBox":
+                lines = ["".join(t.text for t in _texts(line)).strip() for line in children]
+                squeezed = "".join(lines).replace(" ", "")
+                for word in (w for w in words if w.replace(" ", "") == squeezed):
+                    at = 0
+                    for line in lines[:-1]:
+                        at = word.index(line, at) + len(line)
+                        if not line.endswith("-") and word[at : at + 1] != " ":
+                            found.append(lines)
+                            break
+                continue
+            stack.extend(children)
+    return found
+
+
+def _texts(box: Any) -> list[Any]:
+    if type(box).__name__ == "TextBox":
+        return [box]
+    return [t for child in getattr(box, "children", ()) or () for t in _texts(child)]
+
+
 @pytest.mark.plain_only("page layout: the same records typeset the same from any store")
 def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
     run: Run, db: Path, tmp_path: Path
@@ -239,7 +274,10 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
     from dossier.report import build
 
     cases = tmp_path / "cases.csv"
-    cases.write_text("id,title\na,Case A\nb,Case B\n", encoding="utf-8")
+    # Ids as long as people make them, and words of the vocabularies in narrow columns:
+    # broken only where a word may be ("homepris|on" was).
+    a, b = "a-very-long-case-identifier-of-the-prosecution", "homeprison"
+    cases.write_text(f"id,title\n{a},Case A\n{b},Case B\n", encoding="utf-8")
     persons = ["id,name,case,role"]
     events = ["case,date,type,person,place"]
     for i in range(30):
@@ -248,7 +286,7 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
             if i % 2
             else f"Maximilian Alexandrovich Konstantinopolsky {i}"
         )
-        case = "a" if i < 15 else "b"
+        case = a if i < 15 else b
         persons.append(f"p{i},{name},{case},defendant")
         place = "Matrosskaya Tishina pretrial detention centre No. 1, Moscow"
         events.append(f'{case},20{10 + i % 10}-0{1 + i % 9}-1{i % 9},arrest,p{i},"{place}"')
@@ -256,13 +294,43 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
             events.append(f"{case},20{11 + i % 10}-0{1 + i % 9},sentence,p{i},")
         if i % 4:
             events.append(f"{case},20{12 + i % 10},release,p{i},")
+        else:
+            events.append(f"{case},20{12 + i % 10},acquittal,p{i},")
     (tmp_path / "persons.csv").write_text("\n".join(persons) + "\n", encoding="utf-8")
     (tmp_path / "events.csv").write_text("\n".join(events) + "\n", encoding="utf-8")
     result = run("import", str(cases), str(tmp_path / "persons.csv"), str(tmp_path / "events.csv"))
     assert result.exit_code == 0, result.output
-    report = build(opened(db), ["a", "b"], as_of=datetime.date(2026, 1, 1))
+    report = build(opened(db), [a, b], as_of=datetime.date(2026, 1, 1))
     assert len(report.comparison) == 30
-    assert overflowing(render(report)) == []
+    html = render(report)
+    assert overflowing(html) == []
+    words = {a, b, "still held", "acquitted", "guilty", "release", "acquittal", "custody"}
+    assert broken_words(html, words) == []
+
+
+@pytest.mark.plain_only("page layout: the same records typeset the same from any store")
+def test_ids_and_vocabulary_words_are_not_broken_inside_a_word(run: Run, db: Path) -> None:
+    """An adversarial run's report: in the comparison table of two short cases the case
+    column printed "homepris" over "on" and the verdict "acquitte" over "d"."""
+    weasyprint_or_skip()
+    import datetime
+
+    from dossier.render.html import render
+    from dossier.report import build
+
+    for command in (
+        "case add homeprison --title A", "case add deathday --title B",
+        "person add 'Anna Orlova' --case homeprison --role defendant",
+        "person add 'Sergei Nikitin' --case deathday --role defendant",
+        "log homeprison arrest 2020-01-01 -p anna-orlova",
+        "log homeprison verdict 2020-06-01 --outcome acquitted -p anna-orlova",
+        "log deathday arrest 2020-03-03 -p sergei-nikitin",
+        "log deathday death_in_custody 2020-03-03 -p sergei-nikitin",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    html = render(build(opened(db), ["homeprison", "deathday"], as_of=datetime.date(2026, 12, 1)))
+    words = {"homeprison", "deathday", "acquitted", "still held", "death in custody"}
+    assert broken_words(html, words) == []
 
 
 def test_the_sample_report_fits_the_page(court_copy: tuple[Path, Path, str]) -> None:
