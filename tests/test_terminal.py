@@ -439,6 +439,31 @@ ODD = [
 
 
 @pytest.mark.plain_only("view options over records already read: the store takes no part")
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_a_timeline_shortens_a_long_name_rather_than_hide_it(
+    run: Run, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An adversarial run's find: a name longer than the room left on a timeline's line
+    gave way to a bare "+1", so the row named no one."""
+    name = "Abd al-Rahman ibn Muhammad ibn Abd al-Aziz al-Hashimi al-Qurashi"
+    for args in (
+        ("case", "add", "c", "--title", "C"),
+        ("person", "add", name, "--id", "ar", "--case", "c", "--role", "defendant"),
+        ("person", "add", "Ivan Ivanov", "--case", "c", "--role", "defendant"),
+        ("log", "c", "arrest", "2020-01-01", "-p", "ar"),
+        ("log", "c", "medical_care_denied", "2020-02-01", "-p", "ar", "-p", "ivan-ivanov"),
+    ):
+        assert run(*args).exit_code == 0, args
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = run("timeline", "c", "--as-of", AS_OF).stdout
+    lines = out[: out.index("Custody")].splitlines()  # the events, before the periods
+    named = [line for line in lines if "Abd al-" in line]
+    assert len(named) == 2, lines  # each event names him, shortened where it must be
+    assert "… +1" in named[1] or f"{name} +1" in named[1]
+    assert_laid_out(out, width, [], [name, "Ivan Ivanov"])
+
+
+@pytest.mark.plain_only("view options over records already read: the store takes no part")
 @pytest.mark.parametrize("width", WIDTHS)
 def test_odd_data_at_every_width(run: Run, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import shlex

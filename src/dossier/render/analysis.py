@@ -91,15 +91,28 @@ class _Records:
                      style="" if sources else "yellow")  # fmt: skip
         return right + Text("  ") + text(event.id, style="dim")
 
+    def _least(self, event: Event) -> int:
+        """The room the persons need beside the type: the first name whole, or as much
+        of it as says who it is (12 cells), and '+N' for the others."""
+        first = cell_len(self.names.get(event.persons[0], event.persons[0]))
+        more = len(f" +{len(event.persons) - 1}") if len(event.persons) > 1 else 0
+        return min(first, 12) + more
+
     def _persons(self, event: Event, room: int) -> Text:
-        """The persons' names, or as many as fit and '+N'; never a name cut mid-word."""
+        """The persons' names, or as many as fit and '+N'; a first name too long for the
+        room is shortened with '…' (it had given way to a bare '+1')."""
         names = [self.names.get(p, p) for p in event.persons]
         for shown in range(len(names), 0, -1):
             more = len(names) - shown
             line = ", ".join(names[:shown]) + (f" +{more}" if more else "")
             if cell_len(line) <= room:
                 return text(line)
-        return text(f"+{len(names)}") if names else Text("")
+        if not names:
+            return Text("")
+        more = f" +{len(names) - 1}" if len(names) > 1 else ""
+        first = text(names[0])
+        first.truncate(max(2, room - cell_len(more)), overflow="ellipsis")
+        return first + Text(more)
 
     def _first_lines(self, event: Event, date: Text, width: int) -> list[Text]:
         """The type, persons, sources and id; on two lines when one is too narrow."""
@@ -109,7 +122,7 @@ class _Records:
             head, until = head + Text(" ") + until, None
         right = self._right(event)
         room = width - cell_len(head.plain) - cell_len(right.plain) - 2 * GAP
-        if until is not None or room < 0 or (event.persons and room < 8):
+        if until is not None or room < 0 or (event.persons and room < self._least(event)):
             # Too narrow for one line: the end, the persons, then the sources and the
             # id (at the right edge) follow under the type, each where it fits.
             indent = Text(" " * cell_len(date.plain))
