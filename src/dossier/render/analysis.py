@@ -109,10 +109,10 @@ class _Records:
                 return text(line)
         if not names:
             return Text("")
-        more = f" +{len(names) - 1}" if len(names) > 1 else ""
+        others = f" +{len(names) - 1}" if len(names) > 1 else ""
         first = text(names[0])
-        first.truncate(max(2, room - cell_len(more)), overflow="ellipsis")
-        return first + Text(more)
+        first.truncate(max(2, room - cell_len(others)), overflow="ellipsis")
+        return first + Text(others)
 
     def _first_lines(self, event: Event, date: Text, width: int) -> list[Text]:
         """The type, persons, sources and id; on two lines when one is too narrow."""
