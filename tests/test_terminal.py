@@ -279,7 +279,9 @@ def test_chart_draws_a_death_in_custody_after_house_arrest_and_lists_what_it_dra
     assert [m["type"] for m in data["rows"][0]["markers"]] == ["death_in_custody"]
 
 
-def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(run: Run) -> None:
+def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """As timeline and stats --case do: released under case b, Ivan's bar in case a's
     chart runs on, and the `!` says why."""
     for case in ("a", "b"):
@@ -293,6 +295,10 @@ def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(run: 
     assert next(line for line in out.splitlines() if line.startswith("Ivan Petrov !"))
     every = json.loads(run("chart", "--as-of", "2012-01-01", "--json").stdout)
     assert every["rows"][0]["problems"] == 0
+    # Where the name must be shortened, the mark stays (it was cut with the name).
+    monkeypatch.setenv("COLUMNS", "30")
+    narrow = run("chart", "a", "--as-of", "2012-01-01").stdout
+    assert narrow.splitlines()[0].startswith("Ivan Pe… !")
 
 
 def test_a_narrow_custody_table_keeps_the_kind_that_tells_house_arrest_apart(

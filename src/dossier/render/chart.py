@@ -167,7 +167,9 @@ class ChartView:
         names = name_width(chart.rows, width)
         scale = axis(chart, width)
         for row in chart.rows:
-            name = _shorten(marks.marked(row.name, bool(row.problems)), names)
+            # The name is shortened, never the problem mark after it.
+            mark = cell_len(marks.marked("", True)) if row.problems else 0
+            name = marks.marked(_shorten(row.name, names - mark), bool(row.problems))
             yield Text(name.ljust(names - cell_len(name) + len(name)) + " ") + _styled(
                 _cells(row, scale)
             )
