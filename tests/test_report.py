@@ -391,6 +391,36 @@ def test_the_format_comes_from_the_extension_unless_given(
     assert target.read_text(encoding="utf-8").splitlines()[0] == FIRST_LINE[fmt]
 
 
+def test_text_columns_stay_in_line_when_a_figure_is_wide(run: Run) -> None:
+    """A range of days still running (6971 to 7001, then "+") was wider than its column
+    and pushed the rest of its row one character right of the header and the others."""
+    for args in (
+        ("case", "add", "c", "--title", "C"), ("case", "add", "d", "--title", "D"),
+        ("person", "add", "Leyla Aliyeva", "--case", "c", "--role", "defendant"),
+        ("person", "add", "Ivan Ivanov", "--case", "d", "--role", "defendant"),
+        ("log", "c", "arrest", "c. 2005", "-p", "leyla-aliyeva"),
+        ("log", "c", "release", "2006?", "-p", "leyla-aliyeva"),
+        ("log", "c", "arrest", "2007-10?", "-p", "leyla-aliyeva"),
+        ("log", "c", "sentence", "2008", "-p", "leyla-aliyeva"),
+        ("log", "d", "arrest", "2020-01-01", "-p", "ivan-ivanov"),
+    ):  # fmt: skip
+        assert run(*args).exit_code == 0, args
+    out = run("report", "c", "d", "--as-of", "2026-12-01").stdout.splitlines()
+    for header in ("Person                Start", "Person                First held"):
+        at = next(i for i, line in enumerate(out) if line.startswith(header))
+        rows = [
+            out[at],
+            *(line for line in out[at + 1 : at + 8] if line.startswith(("Leyla", "Ivan"))),
+        ]
+        column = _columns(rows[0]).index(rows[0].index("Pretrial"))
+        assert len(rows) > 2 and len({_columns(row)[column] for row in rows}) == 1, rows
+
+
+def _columns(line: str) -> list[int]:
+    """Where the columns of a text table's row start (after two spaces or more)."""
+    return [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", line)]
+
+
 def test_plain_text_on_standard_output_by_default(smith: Run) -> None:
     assert report(smith, "smith").splitlines()[0] == FIRST_LINE["txt"]
     assert report(smith, "smith", "--format", "md").splitlines()[0] == FIRST_LINE["md"]

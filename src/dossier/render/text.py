@@ -55,6 +55,16 @@ def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
     return lines
 
 
+def _fit(widths: list[int], rows: list[list[str]]) -> list[int]:
+    """`widths` grown so that every figure, date and id fits its column (the first, a
+    name, takes a line of its own instead; the last wraps): one wider figure no longer
+    pushes the rest of its row out of line with the others."""
+    return [
+        max(w, *(len(row[i]) for row in rows)) if 0 < i < len(widths) - 1 else w
+        for i, w in enumerate(widths)
+    ]
+
+
 def _chart(report: Report) -> list[str]:
     """The terminal's custody chart (render/chart.py), 80 columns, without colour."""
     import io
@@ -110,15 +120,18 @@ def _section(section: Section) -> list[str]:
             lines += _wrap("Sources: " + _cites(party.citations), "    ")
     lines += ["", *_heading("Custody", "-")]
     if section.custody:
-        widths = [20, 10, 10, 10, 9, 11]
-        lines += _columns([["Person", "Start", "End", "Days", "Pretrial", "Ended by"]], widths)
+        rows = []
         for held in section.custody:
             p = held.period
             kind = "(house arrest) " if p.kind == "house_arrest" else ""
             ended = kind + (p.ended_by or "").replace("_", " ")
-            row = [marks.marked(held.name, held.troubled), show(p.start),
-                   show(p.end) if p.end else "still held", marks.period_days(p),
-                   marks.period_pretrial(p), ended]  # fmt: skip
+            rows.append([marks.marked(held.name, held.troubled), show(p.start),
+                         show(p.end) if p.end else "still held", marks.period_days(p),
+                         marks.period_pretrial(p), ended])  # fmt: skip
+        widths = _fit([20, 10, 10, 10, 9, 11], rows)
+        lines += _columns([["Person", "Start", "End", "Days", "Pretrial", "Ended by"]], widths)
+        for held, row in zip(section.custody, rows, strict=True):
+            p = held.period
             lines += _columns([row], widths)
             if p.facilities:
                 lines += _wrap("Held at: " + "; ".join(p.facilities), "      ", first="    ")
@@ -186,7 +199,7 @@ def _render(report: Report) -> str:
                          f"{ended}; {r.verdict or '-'}"])  # fmt: skip
         lines += [
             *_heading("Persons held: comparison", "-"),
-            *_columns(rows, [20, 10, 10, 9, 11, 10]),
+            *_columns(rows, _fit([20, 10, 10, 9, 11, 10], rows[1:])),
             *(["", *_wrap(legend)] if (legend := marks.row_legend(report.comparison)) else []),
             *_problems(report.problems),
         ]
