@@ -445,6 +445,24 @@ ODD = [
 
 
 @pytest.mark.plain_only("view options over records already read: the store takes no part")
+def test_a_timeline_says_a_verdicts_outcome_and_a_sentences_term(run: Run) -> None:
+    """As the reports do ("verdict (guilty)", "sentence, 8 years"): the terminal's
+    timeline had shown only "verdict" and "sentence"."""
+    for args in (
+        ("case", "add", "c", "--title", "C"),
+        ("person", "add", "Ivan Ivanov", "--case", "c", "--role", "defendant"),
+        ("log", "c", "verdict", "2021-01-01", "--outcome", "acquitted", "-p", "ivan-ivanov"),
+        ("log", "c", "sentence", "2021-01-05", "--term", "8 years", "-p", "ivan-ivanov"),
+    ):
+        assert run(*args).exit_code == 0, args
+    records = run("timeline", "c", "--as-of", AS_OF).stdout.splitlines()
+    assert records[0].startswith("2021-01-01  verdict (acquitted)  Ivan Ivanov")
+    assert records[2].split() == ["+4", "d", "Term:", "8", "years"]
+    oneline = run("timeline", "c", "--as-of", AS_OF, "--oneline").stdout.splitlines()
+    assert "Ivan Ivanov: (acquitted)" in oneline[0] and "Ivan Ivanov: (8 years)" in oneline[1]
+
+
+@pytest.mark.plain_only("view options over records already read: the store takes no part")
 @pytest.mark.parametrize("width", [40, 60, 80])
 def test_a_timeline_shortens_a_long_name_rather_than_hide_it(
     run: Run, width: int, monkeypatch: pytest.MonkeyPatch

@@ -71,7 +71,10 @@ class _Records:
             below: list[Text] = []
             room = max(8, width - gutter)
             place = (event.place or "") + (f" ({event.country})" if event.country else "")
-            for part, style in ((place, "dim"), (event.description, ""), (event.note, "italic")):
+            term = f"Term: {event.term}" if event.term else None
+            for part, style in (
+                (term, "bold"), (place, "dim"), (event.description, ""), (event.note, "italic")
+            ):  # fmt: skip
                 if part:
                     prefix = "Note: " if style == "italic" else ""
                     below += wrap(console, text(prefix + part, style), room, shorten=False)
@@ -115,8 +118,9 @@ class _Records:
         return first + Text(others)
 
     def _first_lines(self, event: Event, date: Text, width: int) -> list[Text]:
-        """The type, persons, sources and id; on two lines when one is too narrow."""
-        head = date + event_type(event.type)
+        """The type (with a verdict's outcome), persons, sources and id; on two lines when
+        one is too narrow."""
+        head = date + _typed(event)
         until = Text(f"until {show_date(event.end)}") if event.end else None
         if until is not None and cell_len(head.plain) + 1 + cell_len(until.plain) <= width:
             head, until = head + Text(" ") + until, None
@@ -151,11 +155,20 @@ class _Records:
         tail = text(event.id, style="dim")
         room = width - cell_len(head.plain) - cell_len(tail.plain) - GAP
         what = " ".join((event.description or event.place or "").split())  # one line
+        decided = ", ".join(filter(None, (event.outcome, event.term)))
+        what = f"({decided}) {what}".rstrip() if decided else what
         body = text(f"{who}: {what}" if who and what else who or what)
         if cell_len(body.plain) > room:
             body.truncate(max(1, room), overflow="ellipsis")
         line = head + body
         return pad(line, max(0, width - cell_len(tail.plain))) + tail
+
+
+def _typed(event: Event) -> Text:
+    """An event's type, and a verdict's outcome after it: 'verdict (guilty)', as reports
+    show it."""
+    typed = event_type(event.type)
+    return typed + Text(f" ({event.outcome})", style="bold") if event.outcome else typed
 
 
 def _line(console: Console, line: Text) -> RenderResult:
