@@ -848,6 +848,37 @@ def test_an_end_that_cannot_reach_the_next_start_is_still_a_problem() -> None:
     ]
 
 
+def test_an_end_with_nothing_open_names_the_rough_end_that_may_have_left_it_open() -> None:
+    """An adversarial run's find: released "in June" after an arrest on 10 June, paroled
+    the next May. Counted after the arrest, the release ends its period (0-20 days) and
+    the parole ends nothing; had the release come first, the period would run to the
+    parole. The parole's problem now says which reading was taken."""
+    periods, problems = held(
+        ev("a1", "arrest", "2011-06-10"),
+        ev("r1", "release", "2011-06"),
+        ev("p1", "parole", "2012-05-15"),
+    )
+    assert [(p.start, p.end, p.days_min, p.days_max) for p in periods] == [
+        ("2011-06-10", "2011-06", 0, 20)
+    ]
+    assert problems == [
+        "p: parole on 2012-05-15 (event p1) ends no open custody period; do the sources"
+        " disagree about an earlier end? release in 2011-06 (event r1) may be before arrest"
+        " on 2011-06-10 (event a1), which would leave that period open until this; counted"
+        " as after"
+    ]
+    # A later start ends the doubt: what it opens, the parole ends.
+    _periods, problems = held(
+        ev("a1", "arrest", "2011-06-10"), ev("r1", "release", "2011"),
+        ev("a2", "arrest", "2012-01-01"), ev("p1", "parole", "2012-05-15"),
+        ev("p2", "pardon", "2013-01-01"),
+    )  # fmt: skip
+    assert problems == [
+        "p: pardon on 2013-01-01 (event p2) ends no open custody period; do the sources"
+        " disagree about an earlier end?"
+    ]
+
+
 def test_a_rough_end_around_a_new_start_is_taken_last_and_the_doubt_said() -> None:
     # Bailed "in February": before or after the re-detention order of the 9th? Taken at
     # its latest day, it ends the custody open then; the other reading is said.

@@ -304,6 +304,10 @@ def _periods(
     problems: list[Problem] = []
     current: _Open | None = None
     ended: datetime.date | None = None  # the earliest day the last closed period ended
+    # The end of the last closed period and the start that opened it, where the end is
+    # known only to the month or year and may have come before that start: an end that
+    # finds nothing open may be one the other reading would have left it to.
+    unsure: tuple[_Moment, _Moment] | None = None
 
     def close(end: _Moment | None, ended_by: str | None) -> None:
         nonlocal ended
@@ -326,6 +330,7 @@ def _periods(
             group.sort(key=lambda m: m.effect is not first)
         for moment in group:
             if moment.effect is Effect.START:
+                unsure = None
                 if current is not None and current.kind == CUSTODY:
                     current.facilities.extend(_places(moment.events))  # continues the period
                     current.starts.append(moment)
@@ -340,12 +345,15 @@ def _periods(
                     places = _places(moment.events)
                     current = _Open(HOUSE_ARREST, moment, places, [moment], ended)
                 else:
-                    problems.append(_orphan(person, moment))
+                    problems.append(_orphan(person, moment, unsure))
                 continue
             if current.kind == HOUSE_ARREST and ended_by == HOUSE_ARREST:
                 continue  # a second house-arrest order continues the period
             problems.extend(_order_unsure(person, current, moment, ended_by, day))
             close(moment, ended_by)
+            opened = current.moment
+            rough = _rank(moment.date) < _DAY and moment.date.first_day < opened.date.first_day
+            unsure = (moment, opened) if rough and current.kind == CUSTODY else None
             current = None
             if ended_by == HOUSE_ARREST:
                 homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
@@ -500,15 +508,26 @@ def _places(events: Sequence[_Fact]) -> list[str]:
     return [e.place for e in ordered if e.place]
 
 
-def _orphan(person: str, moment: _Moment) -> Problem:
+def _orphan(person: str, moment: _Moment, unsure: tuple[_Moment, _Moment] | None) -> Problem:
+    """An end with nothing open; `unsure`: the end before it that may have come before
+    the start it is counted after, which would have left that period open to this one."""
     kinds = " and ".join(sorted(moment.types))
     ids = ", ".join(e.id for e in moment.events)
+    reading = ""
+    if unsure is not None:
+        end, start = unsure
+        reading = (
+            f" {' and '.join(sorted(end.types))} in {end.date.display()} (event"
+            f" {end.first.id}) may be before {' and '.join(sorted(start.types))} on"
+            f" {start.date.display()} (event {start.first.id}), which would leave that"
+            " period open until this; counted as after"
+        )
     return Problem(
         person,
         moment.first.case,
         moment.first.id,
         f"{kinds} on {moment.date.display()} (event {ids}) ends no open custody period;"
-        " do the sources disagree about an earlier end?",
+        f" do the sources disagree about an earlier end?{reading}",
     )
 
 
