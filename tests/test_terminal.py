@@ -301,6 +301,24 @@ def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(
     assert narrow.splitlines()[0].startswith("Ivan Pe… !")
 
 
+def test_markers_in_one_cell_draw_the_most_serious(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ill-treatment on 1 March, a hunger strike on the 5th: one cell of a chart 60
+    columns wide. The later one was drawn over the other; the most serious is kept."""
+    for args in (
+        ("case", "add", "c", "--title", "C"),
+        ("person", "add", "Ivan Ivanov", "--case", "c", "--role", "defendant"),
+        ("log", "c", "arrest", "2010-01-01", "-p", "ivan-ivanov"),
+        ("log", "c", "ill_treatment", "2015-03-01", "-p", "ivan-ivanov"),
+        ("log", "c", "hunger_strike", "2015-03-05", "-p", "ivan-ivanov"),
+    ):
+        assert run(*args).exit_code == 0, args
+    monkeypatch.setenv("COLUMNS", "60")
+    bar = run("chart", "--as-of", AS_OF).stdout.splitlines()[0]
+    assert bar.count("x") == 1 and "h" not in bar.replace("Ivan Ivanov", "")
+
+
 def test_a_narrow_custody_table_keeps_the_kind_that_tells_house_arrest_apart(
     at: Sample,
 ) -> None:

@@ -19,7 +19,9 @@ from dossier.custody import CUSTODY, Custody, known_on
 from dossier.dates import stored
 from dossier.stats import sort_rows
 
-# Events drawn as markers on a person's bar, and the character each is drawn with.
+# Events drawn as markers on a person's bar, and the character each is drawn with, the
+# least serious first: where several fall in one cell of the terminal, the most serious
+# is drawn.
 MARKERS: dict[str, str] = {
     "hunger_strike": "h",
     "medical_care_denied": "m",

@@ -114,10 +114,15 @@ def _cells(row: Row, scale: Axis) -> list[str]:
             drawn = max((i for i, c in enumerate(cells) if c != " "), default=-1)
             if drawn + 1 < scale.width:
                 cells[drawn + 1] = RUNNING
+    serious = list(MARKERS.values())  # in the order of MARKERS: the least serious first
     for marker in row.markers:  # those the chart shows (chart._drawn)
         at = int(scale.cell(marker.day))
-        if 0 <= at < scale.width:
-            cells[at] = MARKERS[marker.type]
+        char = MARKERS[marker.type]
+        # Markers that fall in one cell: the most serious is drawn, whichever came last.
+        if 0 <= at < scale.width and (
+            cells[at] not in serious or serious.index(char) >= serious.index(cells[at])
+        ):
+            cells[at] = char
     return cells
 
 
