@@ -416,6 +416,20 @@ def test_text_columns_stay_in_line_when_a_figure_is_wide(run: Run) -> None:
         assert len(rows) > 2 and len({_columns(row)[column] for row in rows}) == 1, rows
 
 
+def test_a_text_report_of_cases_where_no_one_was_held(run: Run) -> None:
+    """A review's find: the comparison table's widths, taken from its rows, had none to
+    take and the report stopped with an internal error."""
+    for args in (
+        ("case", "add", "a1", "--title", "A"), ("case", "add", "b1", "--title", "B"),
+        ("person", "add", "Ivan Petrov", "--case", "a1", "--role", "defendant"),
+        ("log", "a1", "hearing", "2020-01-01", "-p", "ivan-petrov"),
+    ):  # fmt: skip
+        assert run(*args).exit_code == 0, args
+    result = run("report", "a1", "b1", "--format", "txt")
+    assert result.exit_code == 0, result.output
+    assert "No custody recorded." in result.stdout
+
+
 def _columns(line: str) -> list[int]:
     """Where the columns of a text table's row start (after two spaces or more)."""
     return [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", line)]

@@ -105,8 +105,9 @@ def printable(text: str) -> str:
     a terminal, and so are the characters that reorder text (bidirectional overrides
     and isolates), line separators, surrogates and unassigned code points. Spaces of
     every width and the format characters that scripts need (the zero-width non-joiner
-    of Persian names, an emoji's joiner, a soft hyphen) are printed as they are: they
-    are part of the name."""
+    of Persian names, a soft hyphen) are printed as they are: they are part of the
+    name. The zero-width joiner stays escaped: Rich counts the letter after it as
+    taking no room, which a terminal gives it, and tables would outgrow the width."""
     if text.isprintable():
         return text
     return "".join(c if c in "\n\t" or _shown(c) else repr(c)[1:-1] for c in text)
@@ -117,11 +118,12 @@ def _shown(c: str) -> bool:
 
     if c.isprintable():
         return True
-    if c in _REORDERING:
+    if c in _ESCAPED:
         return False
     return unicodedata.category(c) in ("Zs", "Cf", "Co")
 
 
 # Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which the record
-# contract refuses in what is written; a file written before may still hold them.
-_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# contract refuses in what is written (a file written before may still hold them), and
+# the zero-width joiner (U+200D), whose width Rich does not measure as terminals show it.
+_ESCAPED = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200d")

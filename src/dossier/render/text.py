@@ -60,7 +60,7 @@ def _fit(widths: list[int], rows: list[list[str]]) -> list[int]:
     name, takes a line of its own instead; the last wraps): one wider figure no longer
     pushes the rest of its row out of line with the others."""
     return [
-        max(w, *(len(row[i]) for row in rows)) if 0 < i < len(widths) - 1 else w
+        max([w, *(len(row[i]) for row in rows)]) if 0 < i < len(widths) - 1 else w
         for i, w in enumerate(widths)
     ]
 
