@@ -738,6 +738,113 @@ def test_a_person_linked_to_nothing_stays_with_whoever_unlinked_them(team: Team)
         assert ok(team.run(role, "verify")).stdout.startswith("OK")
 
 
+def _waits_for_a_lock(team: Team, role: str) -> None:
+    """Until a connection of `role` waits for a lock (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while not team.sql(
+        "SELECT 1 FROM pg_stat_activity WHERE usename = %s AND wait_event_type = 'Lock'", role
+    ):
+        assert time.monotonic() < deadline, f"{role} never waited"
+        time.sleep(0.05)
+
+
+def test_two_commands_that_take_a_persons_last_links_side_by_side_keep_them(
+    team: Team,
+) -> None:
+    """A review's find: two transactions that each took one of a person's last two links
+    (in two cases, which dossier writes side by side) each saw the other's link as still
+    there, and neither kept the person, who went back to their creator. The second now
+    waits for the first, then sees what it committed."""
+    import threading
+
+    import psycopg
+
+    for case in ("shared", "other"):
+        ok(team.run("alice", "case", "add", case, "--title", case))
+        ok(team.run("alice", "access", "grant", case, "bob"))
+    ok(team.run("alice", "person", "add", "Pavel One"))
+    events = [
+        ok(
+            team.run("alice", "log", case, "hearing", "2020-01-01", "-p", "pavel-one")
+        ).stdout.strip()
+        for case in ("shared", "other")
+    ]
+    ok(team.run("alice", "access", "revoke", "shared", "bob"))  # bob keeps writing other
+    ok(team.run("alice", "access", "grant", "shared", "bob"))
+    with psycopg.connect(team.url("bob")) as first, psycopg.connect(team.url("bob")) as second:
+        first.execute("DELETE FROM dossier.events WHERE id = %s", (events[0],))
+        taking = threading.Thread(
+            target=lambda: (
+                second.execute("DELETE FROM dossier.events WHERE id = %s", (events[1],)),
+                second.commit(),
+            )
+        )
+        taking.start()
+        _waits_for_a_lock(team, "bob")
+        first.commit()
+        taking.join(30)
+    assert team.sql("SELECT id, created_by FROM dossier.persons") == [("pavel-one", "bob")]
+    assert team.sql("SELECT id FROM dossier.persons", role="alice") == []
+
+
+def test_a_link_pointed_at_someone_else_with_sql_leaves_its_person_to_the_pointer(
+    team: Team,
+) -> None:
+    ok(team.run("alice", "case", "add", "a", "--title", "A"))
+    ok(team.run("alice", "access", "grant", "a", "bob"))
+    ok(team.run("alice", "person", "add", "Pavel One"))
+    ok(team.run("alice", "log", "a", "hearing", "2020-01-01", "-p", "pavel-one"))
+    ok(team.run("bob", "person", "add", "Pavel Two"))
+    team.sql("UPDATE dossier.event_persons SET person_id = 'pavel-two'", role="bob")
+    assert team.sql("SELECT id, created_by FROM dossier.persons ORDER BY id") == [
+        ("pavel-one", "bob"),
+        ("pavel-two", "bob"),
+    ]
+
+
+def test_a_person_removed_while_an_event_names_them_elsewhere_is_not_left_named(
+    team: Team,
+) -> None:
+    """A review's find: alice removed her witness while bob, who reads her case, named
+    the witness in an event of his own; each saw no reason to stop, and both committed,
+    leaving a link to no one. A link now locks the person it names, as a key would."""
+    import threading
+
+    import psycopg
+
+    ok(team.run("alice", "case", "add", "shared", "--title", "S"))
+    ok(team.run("alice", "access", "grant", "shared", "bob", "--read-only"))
+    ok(team.run("bob", "case", "add", "bobs", "--title", "B"))
+    ok(team.run("alice", "person", "add", "Vera Witness", "--case", "shared", "--role", "witness"))
+    event = ok(team.run("bob", "log", "bobs", "hearing", "2020-01-01")).stdout.strip()
+    refused: list[BaseException] = []
+
+    def link() -> None:
+        try:
+            linking.execute(
+                "INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
+                " VALUES (%s, 'vera-witness', 'bobs')",
+                (event,),
+            )
+            linking.commit()
+        except psycopg.Error as error:
+            refused.append(error)
+
+    with (
+        psycopg.connect(team.url("alice")) as removing,
+        psycopg.connect(team.url("bob")) as linking,
+    ):
+        removing.execute("DELETE FROM dossier.persons WHERE id = 'vera-witness'")
+        thread = threading.Thread(target=link)
+        thread.start()
+        _waits_for_a_lock(team, "bob")
+        removing.commit()
+        thread.join(30)
+    assert [type(e) for e in refused] == [psycopg.errors.ForeignKeyViolation]
+    assert "names person vera-witness, who is not there" in str(refused[0])
+    assert team.sql("SELECT * FROM dossier.event_persons WHERE person_id = 'vera-witness'") == []
+
+
 def test_a_removal_entry_forged_with_sql_is_named_by_its_chains_verify(team: Team) -> None:
     """A plain SQL delete of a case is refused (schema 4). An owner who appends an entry
     of their own that says so gets past that, as a forger of any entry can; their own
@@ -1000,7 +1107,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.edits_person;"
         " ALTER POLICY writers_write ON dossier.person_cases WITH CHECK (true);"
         " DROP FUNCTION dossier.gives_role; DROP FUNCTION dossier.fresh_persons;"
-        " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked CASCADE;"
+        " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked,"
+        " dossier.links_name_persons CASCADE;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.

@@ -645,6 +645,33 @@ REVOKE ALL ON FUNCTION dossier.no_links_left() FROM PUBLIC;
 CREATE TRIGGER no_links_left AFTER DELETE ON dossier.persons
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.no_links_left();
+-- And a link names a person who is there, and stays while the link's transaction runs:
+-- as a foreign key would, but once a statement instead of once a link (a key to persons
+-- would cost each of an import's 133,000 links a lookup). Without the lock, a removal
+-- and a new link committed side by side: the removal saw no link, the link its person.
+CREATE FUNCTION dossier.links_name_persons() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    named text[];
+    there text[];
+BEGIN
+    SELECT array_agg(DISTINCT person_id) INTO named FROM new_rows;
+    SELECT array_agg(id) INTO there FROM (SELECT id FROM dossier.persons
+        WHERE id = ANY(named) ORDER BY id FOR KEY SHARE) locked;
+    IF cardinality(named) > coalesce(cardinality(there), 0) THEN
+        RAISE EXCEPTION 'an event names person %, who is not there',
+            (SELECT min(p) FROM unnest(named) p WHERE p <> ALL(coalesce(there, '{}')))
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION dossier.links_name_persons() FROM PUBLIC;
+CREATE TRIGGER links_name_persons AFTER INSERT ON dossier.event_persons
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.links_name_persons();
+CREATE TRIGGER links_name_persons_update AFTER UPDATE ON dossier.event_persons
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.links_name_persons();
 -- A person linked to nothing is seen by the role that created them: once the writer of
 -- their last case removed it (or their last role or event), its creator, whose access
 -- may have been revoked long before, read them again with every later change, and the
@@ -652,6 +679,11 @@ CREATE TRIGGER no_links_left AFTER DELETE ON dossier.persons
 CREATE FUNCTION dossier.keep_unlinked() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- One taker at a time: two commands that each take one of a person's last two links
+    -- (in two cases, which run side by side) saw each other's as still there, and neither
+    -- kept the person. The second waits here, then sees what the first committed.
+    PERFORM 1 FROM dossier.persons WHERE id IN (SELECT person_id FROM old_rows)
+        ORDER BY id FOR NO KEY UPDATE;
     UPDATE dossier.persons p SET created_by = session_user
         WHERE p.id IN (SELECT person_id FROM old_rows) AND p.created_by <> session_user
           AND NOT EXISTS (SELECT 1 FROM dossier.person_cases pc WHERE pc.person_id = p.id)
@@ -663,6 +695,13 @@ CREATE TRIGGER keep_unlinked AFTER DELETE ON dossier.person_cases
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.keep_unlinked();
 CREATE TRIGGER keep_unlinked AFTER DELETE ON dossier.event_persons
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.keep_unlinked();
+-- A link pointed at someone else with SQL takes it from its person too.
+CREATE TRIGGER keep_unlinked_update AFTER UPDATE ON dossier.person_cases
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.keep_unlinked();
+CREATE TRIGGER keep_unlinked_update AFTER UPDATE ON dossier.event_persons
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.keep_unlinked();
 """,
