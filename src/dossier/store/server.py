@@ -955,7 +955,12 @@ class ServerDossier(Records):
         self._upsert(cur, "cases", added.get("cases", []), changed.get("cases", []))
         self._upsert(cur, "persons", added.get("persons", []), changed.get("persons", []))
         if gone.get("events"):
-            cur.execute("DELETE FROM dossier.events WHERE id = ANY(%s)", (sorted(gone["events"]),))
+            events = sorted(gone["events"])
+            # Their links first, in one statement: the foreign key's cascade deletes them
+            # event by event, each a statement whose trigger locks its persons (keep_unlinked),
+            # so two removals in two cases could take the same persons in crossed orders.
+            cur.execute("DELETE FROM dossier.event_persons WHERE event_id = ANY(%s)", (events,))
+            cur.execute("DELETE FROM dossier.events WHERE id = ANY(%s)", (events,))
         self._upsert(cur, "events", added.get("events", []), changed.get("events", []))
         if gone.get("persons"):
             persons = sorted(gone["persons"])
