@@ -44,7 +44,7 @@ def add(
     from dossier.model import Case
     from dossier.ops import add_case
 
-    with edit(ctx) as d:
+    with edit(ctx, cases=[case_id]) as d:  # on a server, not every case's events
         case = add_case(
             d,
             Case(
@@ -140,7 +140,7 @@ def edit_(
 
     from dossier.ops import require_case, update_case
 
-    with edit(ctx) as d:
+    with edit(ctx, cases=[case_id]) as d:
         old = require_case(d, case_id)
         case = update_case(
             d,

@@ -284,6 +284,13 @@ class ServerDossier(Records):
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
+                    # The ids too, not only the rows: a case not there yet has no row to
+                    # lock, and two `case add` of one id would both find it free (the
+                    # second then read "taken by a record you cannot see").
+                    conn.execute(
+                        "SELECT pg_advisory_xact_lock(%s, hashtext(c)) FROM unnest(%s::text[]) c",
+                        (WRITERS, sorted(set(cases))),
+                    ).fetchall()
                     conn.execute(
                         "SELECT id FROM dossier.cases WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
                         (sorted(set(cases)),),
