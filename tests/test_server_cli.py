@@ -1315,6 +1315,34 @@ def test_adding_or_editing_a_case_waits_for_no_other_case(
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
 
 
+def test_editing_or_removing_an_event_waits_only_for_its_cases(
+    sample: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`event edit` and `event remove` lock and read the case that holds the event (and
+    the one it moves to), found by its id: before, every case's events, under the lock
+    that waits for every writer."""
+    from dossier.store.server import ServerDossier
+
+    events = json.loads(ok(sample.run("alice", "event", "list", "--json")).stdout)
+    held = next(e["id"] for e in events if e["case"] == "kudoyarov")
+    free = [e["id"] for e in events if e["case"] == "aleksanyan"]
+    monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
+    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+        ok(sample.run("alice", "event", "edit", free[0], "--place", "Moscow"))
+        ok(sample.run("alice", "event", "remove", free[1], "--yes"))
+        busy = [
+            sample.run("alice", "event", "edit", held, "--place", "Moscow"),
+            sample.run("alice", "event", "edit", free[0], "--case", "kudoyarov"),
+            sample.run("alice", "event", "remove", held, "--yes"),
+        ]
+    assert [r.exit_code for r in busy] == [3, 3, 3]
+    moved = ok(sample.run("alice", "event", "edit", free[0], "--case", "kudoyarov", "--json"))
+    assert json.loads(moved.stdout)["case"] == "kudoyarov"
+    missing = sample.run("alice", "event", "remove", "nosuch", "--yes")
+    assert (missing.exit_code, missing.stderr.startswith("Error: no event 'nosuch'")) == (1, True)
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
 # Found by a review, each once a hole ------------------------------------------------
 
 

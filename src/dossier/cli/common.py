@@ -143,20 +143,25 @@ def load(
 
 @contextmanager
 def edit(
-    ctx: typer.Context, warn: bool = True, cases: Sequence[str] | None = None
+    ctx: typer.Context,
+    warn: bool = True,
+    cases: Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
 ) -> Iterator[Store]:
     """Open the dossier for one locked change, committed when the block ends.
 
     A missing file is created; missing folders only for the default location (a
     named file in a folder that does not exist is more likely a typo). On a server,
-    `cases` (when the command changes only those) are locked and read, not all.
+    `cases` and the cases of `events` (when the command changes only those) are
+    locked and read, not all.
     """
     from dossier.store import edit_store
 
     path, named = _db(ctx)
     with edit_store(
-        path, command_line(ctx), cases=cases, keys=keys(ctx), create_folders=not named
-    ) as dossier:
+        path, command_line(ctx), cases=cases, events=events, keys=keys(ctx),
+        create_folders=not named,
+    ) as dossier:  # fmt: skip
         if warn:
             warn_outside(ctx, dossier)
         yield dossier

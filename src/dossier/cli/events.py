@@ -192,7 +192,8 @@ def edit_(
     from dossier.ops import require_event, require_person, update_event
 
     warnings: list[str] = []
-    with edit(ctx) as d:
+    # On a server, the event's case (and the one it moves to) only.
+    with edit(ctx, cases=[case] if case else [], events=[event_id]) as d:
         old = require_event(d, event_id)
         # Names are resolved before comparing, so --remove-person takes a name too.
         removed = [require_person(d, p).id for p in remove_person or ()]
@@ -239,6 +240,6 @@ def remove(
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
         event = require_event(load(ctx), event_id)
         confirm(f"Remove event {event.id} ({event.type} on {event.date} in {event.case})?", yes)
-    with edit(ctx) as d:
+    with edit(ctx, events=[event_id]) as d:
         remove_event(d, event_id)
     say(f"Removed event {event_id}.")

@@ -89,17 +89,18 @@ def edit_store(
     command: str,
     *,
     cases: Collection[str] | None = None,
+    events: Collection[str] | None = None,
     keys: Keys | None = None,
     create_folders: bool = True,
 ) -> Iterator[Dossier | ServerDossier]:
     """One locked change, committed when the block ends (nothing is written when it
-    raises): a file, or a server's records (of `cases` only, when given, which are
-    then the cases the change may touch). A new file's missing folders are made with
-    `create_folders`, else they are an error."""
+    raises): a file, or a server's records (of `cases` only, and of the cases that
+    hold `events`, when given: the cases the change may touch). A new file's missing
+    folders are made with `create_folders`, else they are an error."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
-        with ServerDossier.edit(str(where), command, cases) as server:
+        with ServerDossier.edit(str(where), command, cases, events) as server:
             yield server
         return
     from dossier.store.file import Dossier

@@ -265,10 +265,17 @@ class ServerDossier(Records):
     @classmethod
     @contextmanager
     def edit(
-        cls, url: str, command: str, cases: Collection[str] | None = None
+        cls,
+        url: str,
+        command: str,
+        cases: Collection[str] | None = None,
+        events: Collection[str] | None = None,
     ) -> Iterator[ServerDossier]:
         """Lock, read, yield the records to change, then commit them in the same
-        transaction (nothing is written when the block raises)."""
+        transaction (nothing is written when the block raises). With `cases` or
+        `events`, only those cases and the cases that hold those events are locked and
+        their events read; an event the role cannot find reads every case, so that
+        what it was told names the ids it may have meant."""
         # Here, not at the top: storage is the file's (TinyDB), which a read never needs.
         from dossier.storage import lock_timeout
 
@@ -280,22 +287,23 @@ class ServerDossier(Records):
                 # would be no limit to PostgreSQL, so at least a millisecond.
                 wait = max(1, round(lock_timeout() * 1000))
                 conn.execute(f"SET LOCAL lock_timeout = {wait}".encode())
-                if cases is None:
+                scope = None if cases is None and events is None else set(cases or ())
+                holding = _holding(conn, events) if events else set()
+                if holding is None:  # an event not found: every case
+                    scope = None
+                if scope is None:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
-                    # The ids too, not only the rows: a case not there yet has no row to
-                    # lock, and two `case add` of one id would both find it free (the
-                    # second then read "taken by a record you cannot see").
-                    conn.execute(
-                        "SELECT pg_advisory_xact_lock(%s, hashtext(c)) FROM unnest(%s::text[]) c",
-                        (WRITERS, sorted(set(cases))),
-                    ).fetchall()
-                    conn.execute(
-                        "SELECT id FROM dossier.cases WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                        (sorted(set(cases)),),
-                    ).fetchall()
-                dossier = cls(conn, url, cases)
+                    scope |= holding or set()
+                    _lock_cases(conn, scope)
+                    # An event moved to another case before its case was locked is in
+                    # that one now: locked too, until no event is elsewhere (a mover
+                    # locks the case that holds the event, as this command does).
+                    while events and (moved := (_holding(conn, events) or set()) - scope):
+                        scope |= moved
+                        _lock_cases(conn, moved)
+                dossier = cls(conn, url, None if scope is None else sorted(scope))
                 yield dossier
                 dossier.commit(command)
         finally:
@@ -1178,6 +1186,30 @@ class _Counting(threading.Thread):
         if self._result is None:  # never: a run ends with one or the other
             raise DatabaseError("the server's count of the events was not made")
         return self._result
+
+
+def _holding(conn: Connection[Any], events: Collection[str]) -> set[str] | None:
+    """The cases that hold these events, as the role sees them; None when one is not
+    found."""
+    rows = conn.execute(
+        "SELECT id, case_id FROM dossier.events WHERE id = ANY(%s)", (sorted(set(events)),)
+    ).fetchall()
+    if len(rows) < len(set(events)):
+        return None
+    return {str(case) for _id, case in rows}
+
+
+def _lock_cases(conn: Connection[Any], cases: Collection[str]) -> None:
+    """Lock these case ids for this transaction: their rows, and the ids themselves (a
+    case not there yet has no row to lock, and two `case add` of one id would both find
+    it free, the second then told it was "taken by a record you cannot see")."""
+    ids = sorted(set(cases))
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(%s, hashtext(c)) FROM unnest(%s::text[]) c", (WRITERS, ids)
+    ).fetchall()
+    conn.execute(
+        "SELECT id FROM dossier.cases WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,)
+    ).fetchall()
 
 
 def _heads(cur: Cursor[Any], chains: list[str]) -> dict[str, dict[str, Any]]:
