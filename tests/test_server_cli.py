@@ -1343,6 +1343,81 @@ def test_editing_or_removing_an_event_waits_only_for_its_cases(
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
 
 
+def test_an_event_moved_while_its_editor_waits_is_followed_to_its_new_case(
+    sample: Team,
+) -> None:
+    """The editor found the event in kudoyarov and waited for that case; meanwhile it
+    was moved to aleksanyan. Once it has kudoyarov, it finds it elsewhere, lets every
+    lock go and takes both again in id order (taking the new one after the old had let
+    two writers deadlock, a review found), then edits it there."""
+    from dataclasses import replace
+
+    from dossier.ops import update_event
+    from dossier.store.server import ServerDossier
+
+    events = json.loads(ok(sample.run("alice", "event", "list", "--json")).stdout)
+    moving = next(e["id"] for e in events if e["case"] == "kudoyarov")
+    with ServerDossier.edit(sample.url(), "move", cases=["kudoyarov", "aleksanyan"]) as d:
+        editing = _spawn(sample.url(), "event", "edit", moving, "--note", "kept")
+        _waits_for_a_lock(sample, "alice")
+        old = d.events.get(moving)
+        assert old is not None
+        update_event(d, replace(old, case="aleksanyan"))
+    _out, err = editing.communicate(timeout=60)
+    assert (editing.returncode, err) == (0, b""), err
+    edited = json.loads(ok(sample.run("alice", "event", "show", moving, "--json")).stdout)
+    assert (edited["case"], edited["note"]) == ("aleksanyan", "kept")
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
+def test_editors_that_follow_moved_events_take_their_cases_in_order(sample: Team) -> None:
+    """A review's reproduction of a deadlock: p2 moves event e from kudoyarov to
+    aleksanyan and is held at its commit; p1, editing e, waits for kudoyarov; p3, moving
+    e3 from aleksanyan to kudoyarov, waits for aleksanyan. When p2 commits, p3 takes
+    aleksanyan and waits for kudoyarov, while p1 takes kudoyarov, finds e in aleksanyan,
+    and took that one too, out of id order: a deadlock, and p3 told "busy". p1 now lets
+    its locks go and takes both again in order."""
+    import psycopg
+
+    events = json.loads(ok(sample.run("alice", "event", "list", "--json")).stdout)
+    e = next(x["id"] for x in events if x["case"] == "kudoyarov")
+    e3 = next(x["id"] for x in events if x["case"] == "aleksanyan")
+
+    def waiting(n: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(sample.sql("SELECT 1 FROM pg_stat_activity WHERE usename = 'alice'"
+                             " AND wait_event_type = 'Lock'")) < n:  # fmt: skip
+            assert time.monotonic() < deadline, f"never {n} waiting"
+            time.sleep(0.05)
+
+    with psycopg.connect(sample.url("postgres")) as holding:
+        holding.execute("SELECT 1 FROM dossier.events WHERE id = %s FOR UPDATE", (e,))
+        p2 = _spawn(sample.url(), "event", "edit", e, "--case", "aleksanyan")
+        waiting(1)
+        p1 = _spawn(sample.url(), "event", "edit", e, "--note", "p1")
+        waiting(2)
+        p3 = _spawn(sample.url(), "event", "edit", e3, "--case", "kudoyarov")
+        waiting(3)
+        holding.rollback()
+    results = [(p.communicate(timeout=60)[1], p.returncode) for p in (p2, p1, p3)]
+    assert results == [(b"", 0)] * 3, results
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
+def test_an_event_whose_case_column_was_changed_with_sql_is_edited_and_repaired(
+    sample: Team,
+) -> None:
+    """The server's column said one case and the record another: the edit locked and
+    read the column's case, and its commit refused to touch the record's ("a command's
+    bug"). Both are in its scope now, and the write repairs the column, as before."""
+    event = ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-12")).stdout.strip()
+    sample.sql("UPDATE dossier.events SET case_id = 'aleksanyan' WHERE id = %s", event)
+    edited = sample.run("alice", "event", "edit", event, "--note", "t")
+    assert edited.exit_code == 0, edited.output
+    assert sample.sql("SELECT case_id FROM dossier.events WHERE id = %s", event) == [("kudoyarov",)]
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
 # Found by a review, each once a hole ------------------------------------------------
 
 

@@ -296,13 +296,12 @@ class ServerDossier(Records):
                 else:
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
                     scope |= holding or set()
-                    _lock_cases(conn, scope)
                     # An event moved to another case before its case was locked is in
-                    # that one now: locked too, until no event is elsewhere (a mover
-                    # locks the case that holds the event, as this command does).
-                    while events and (moved := (_holding(conn, events) or set()) - scope):
+                    # that one now (a mover locks the case that holds it, as this command
+                    # does): the locks go back and all are taken again, in id order, so
+                    # that no two writers take two cases in crossed orders.
+                    while moved := _lock_scope(conn, scope, events or ()):
                         scope |= moved
-                        _lock_cases(conn, moved)
                 dossier = cls(conn, url, None if scope is None else sorted(scope))
                 yield dossier
                 dossier.commit(command)
@@ -1189,14 +1188,38 @@ class _Counting(threading.Thread):
 
 
 def _holding(conn: Connection[Any], events: Collection[str]) -> set[str] | None:
-    """The cases that hold these events, as the role sees them; None when one is not
-    found."""
+    """The cases that hold these events, as the role sees them: by the server's column
+    and by the record (which differ after an SQL edit of the column, which the write
+    repairs); None when one is not found."""
     rows = conn.execute(
-        "SELECT id, case_id FROM dossier.events WHERE id = ANY(%s)", (sorted(set(events)),)
+        "SELECT id, case_id, record->>'case' FROM dossier.events WHERE id = ANY(%s)",
+        (sorted(set(events)),),
     ).fetchall()
     if len(rows) < len(set(events)):
         return None
-    return {str(case) for _id, case in rows}
+    return {str(case) for _id, column, recorded in rows for case in (column, recorded) if case}
+
+
+class _Moved(Exception):
+    """An event is in a case not locked yet: these."""
+
+    def __init__(self, cases: set[str]) -> None:
+        super().__init__(", ".join(sorted(cases)))
+        self.cases = cases
+
+
+def _lock_scope(conn: Connection[Any], scope: set[str], events: Collection[str]) -> set[str]:
+    """Lock the cases of `scope`, in id order, in a savepoint; the cases that hold
+    `events` and are not in it, after which nothing stays locked (empty: all locked)."""
+    try:
+        with conn.transaction():  # a savepoint: what it locks is let go when rolled back
+            _lock_cases(conn, scope)
+            moved = (_holding(conn, events) or set()) - scope if events else set()
+            if moved:
+                raise _Moved(moved)
+    except _Moved as outside:
+        return outside.cases
+    return set()
 
 
 def _lock_cases(conn: Connection[Any], cases: Collection[str]) -> None:
