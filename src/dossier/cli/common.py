@@ -114,6 +114,8 @@ def load(
     cases: Sequence[str] | None = None,
     read_types: Collection[str] | None = None,
     as_of: datetime.date | None = None,
+    persons: Sequence[str] | None = None,
+    events: Sequence[str] | None = None,
 ) -> Store:
     """Open the dossier for reading (no lock).
 
@@ -122,6 +124,8 @@ def load(
     the `dry_run` of a write, a missing file is the new dossier the write would
     start. A file changed outside dossier gets one warning, except for `verify`
     (`verifying`), which also opens a damaged file to say what is wrong with it.
+    On a server, only the events of `cases` are read, or without them those of the
+    cases where `persons` have a role or are named, or that hold `events`.
     """
     from dossier.store import open_store
 
@@ -135,6 +139,8 @@ def load(
         whole=verifying,
         read_types=read_types,
         as_of=as_of,
+        persons=persons,
+        events=events,
     )
     if not verifying:
         warn_outside(ctx, dossier)
@@ -147,19 +153,20 @@ def edit(
     warn: bool = True,
     cases: Sequence[str] | None = None,
     events: Sequence[str] | None = None,
+    persons: Sequence[str] | None = None,
 ) -> Iterator[Store]:
     """Open the dossier for one locked change, committed when the block ends.
 
     A missing file is created; missing folders only for the default location (a
     named file in a folder that does not exist is more likely a typo). On a server,
-    `cases` and the cases of `events` (when the command changes only those) are
-    locked and read, not all.
+    `cases`, the cases of `events` and those where `persons` have a role or are named
+    (when the command changes only those) are locked and read, not all.
     """
     from dossier.store import edit_store
 
     path, named = _db(ctx)
     with edit_store(
-        path, command_line(ctx), cases=cases, events=events, keys=keys(ctx),
+        path, command_line(ctx), cases=cases, events=events, persons=persons, keys=keys(ctx),
         create_folders=not named,
     ) as dossier:  # fmt: skip
         if warn:

@@ -150,7 +150,7 @@ def show_(ctx: typer.Context, event_id: str = EVENT_ID, as_json: bool = JSON) ->
     from dossier.ops import require_event
     from dossier.render.terminal import event_detail
 
-    d = load(ctx)
+    d = load(ctx, events=[event_id])
     event = require_event(d, event_id)
     if as_json:
         print_json(event.to_dict())
@@ -238,7 +238,7 @@ def remove(
     from dossier.ops import remove_event, require_event
 
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
-        event = require_event(load(ctx), event_id)
+        event = require_event(load(ctx, events=[event_id]), event_id)
         confirm(f"Remove event {event.id} ({event.type} on {event.date} in {event.case})?", yes)
     with edit(ctx, events=[event_id]) as d:
         remove_event(d, event_id)

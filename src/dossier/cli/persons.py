@@ -79,14 +79,15 @@ def add(
         roles=(Role(case, role),) if case and role else (),
     )
     names = [name, *(alias or ())]
+    scope = [case] if case else []  # on a server: that case, or the role's own chain
     try:
-        with edit(ctx) as d:
+        with edit(ctx, cases=scope, persons=[]) as d:
             _check_lookalikes(d, names, yes)
             person = add_person(d, person)
     except _AskFirst:
         # Ask outside the lock, so a person thinking never blocks other writers.
         confirm("Add a new person anyway?", False)
-        with edit(ctx) as d:
+        with edit(ctx, cases=scope, persons=[]) as d:
             person = add_person(d, person)
     if as_json:
         print_json(person.to_dict())
@@ -133,7 +134,7 @@ def list_(
     from dossier.ops import require_case
     from dossier.render.terminal import persons_table
 
-    d = load(ctx)
+    d = load(ctx, cases=[])  # persons only: no events, on a server
     if case is not None:
         require_case(d, case)
     persons = [p for p in d.persons if case is None or case in p.cases()]
@@ -152,7 +153,7 @@ def show_(ctx: typer.Context, person: str = PERSON, as_json: bool = JSON) -> Non
     from dossier.ops import require_person
     from dossier.render.terminal import person_detail
 
-    d = load(ctx)
+    d = load(ctx, persons=[person])
     found = require_person(d, person)
     if as_json:
         print_json(found.to_dict())
@@ -190,7 +191,7 @@ def edit_(
 
     from dossier.ops import require_person, update_person
 
-    with edit(ctx) as d:
+    with edit(ctx, persons=[person]) as d:
         old = require_person(d, person)
         updated = update_person(
             d,
@@ -227,7 +228,7 @@ def link(
     """
     from dossier.ops import link_person
 
-    with edit(ctx) as d:
+    with edit(ctx, cases=[case], persons=[person]) as d:
         updated = link_person(d, person, case, role)
     if as_json:
         print_json(updated.to_dict())
@@ -249,9 +250,9 @@ def remove(
     from dossier.ops import person_removal, remove_person
 
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
-        found, _ = person_removal(load(ctx), person, cascade=cascade)
+        found, _ = person_removal(load(ctx, persons=[person]), person, cascade=cascade)
         confirm(f"Remove person {found.id!r} ({found.name})?", yes)
-    with edit(ctx) as d:
+    with edit(ctx, persons=[person]) as d:
         found, _ = person_removal(d, person, cascade=cascade)
         removal = remove_person(d, found.id, cascade=cascade)
     say(f"Removed person {found.id} (taken off {len(removal.events)} event(s)).")
@@ -275,10 +276,10 @@ def merge(
     from dossier.ops import require_person
 
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
-        d = load(ctx)
+        d = load(ctx, persons=[keep, drop])
         kept, dropped = require_person(d, keep), require_person(d, drop)
         confirm(f"Merge {dropped.id} ({dropped.name}) into {kept.id} ({kept.name})?", yes)
-    with edit(ctx) as d:
+    with edit(ctx, persons=[keep, drop]) as d:
         dropped = require_person(d, drop)
         merged, events = merge_them(d, keep, drop)
     if as_json:

@@ -58,7 +58,7 @@ def timeline(
 
     if case is None and person is None:
         raise typer.BadParameter("give a CASE, or --person, or both", param_hint="CASE")
-    d = load(ctx, cases=[case] if case else None)
+    d = load(ctx, cases=[case] if case else None, persons=[person] if person else None)
     if case is not None:
         require_case(d, case)
     person_id = require_person(d, person).id if person is not None else None

@@ -64,6 +64,8 @@ def open_store(
     whole: bool = False,
     read_types: Collection[str] | None = None,
     as_of: datetime.date | None = None,
+    persons: Collection[str] | None = None,
+    events: Collection[str] | None = None,
 ) -> Dossier | ServerDossier:
     """Read a dossier without locking: a file (encrypted ones with `keys`; a missing
     one is empty unless `must_exist`; one with damaged records refused if `strict`),
@@ -71,13 +73,16 @@ def open_store(
     given; its history too, in the same snapshot, if `whole`, as `verify` needs).
 
     `read_types`: the event types the command reads one by one; a server may count the
-    others into `tally` (as of `as_of`) instead of sending them. A file reads them all."""
+    others into `tally` (as of `as_of`) instead of sending them. Without `cases`, a
+    server reads the events of the cases `persons` (ids, names or aliases) have a role
+    in or are named in, or that hold `events`. A file reads them all."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
         return ServerDossier.load(
-            str(where), cases, whole=whole, read_types=read_types, as_of=as_of
-        )
+            str(where), cases, whole=whole, read_types=read_types, as_of=as_of,
+            persons=persons, events=events,
+        )  # fmt: skip
     from dossier.store.file import Dossier
 
     return Dossier.load(where, must_exist=must_exist, strict=strict, keys=keys)
@@ -90,17 +95,19 @@ def edit_store(
     *,
     cases: Collection[str] | None = None,
     events: Collection[str] | None = None,
+    persons: Collection[str] | None = None,
     keys: Keys | None = None,
     create_folders: bool = True,
 ) -> Iterator[Dossier | ServerDossier]:
     """One locked change, committed when the block ends (nothing is written when it
-    raises): a file, or a server's records (of `cases` only, and of the cases that
-    hold `events`, when given: the cases the change may touch). A new file's missing
-    folders are made with `create_folders`, else they are an error."""
+    raises): a file, or a server's records (of `cases` only, of the cases that hold
+    `events`, and of those where `persons` have a role or are named, when any is
+    given: the cases the change may touch). A new file's missing folders are made with
+    `create_folders`, else they are an error."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
-        with ServerDossier.edit(str(where), command, cases, events) as server:
+        with ServerDossier.edit(str(where), command, cases, events, persons) as server:
             yield server
         return
     from dossier.store.file import Dossier

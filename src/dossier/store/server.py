@@ -37,7 +37,7 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -50,6 +50,7 @@ from dossier.errors import (
     DatabaseError,
     DossierError,
     Duplicate,
+    NotFound,
     NothingToDo,
     ReadOnly,
     first_of,
@@ -223,17 +224,27 @@ class ServerDossier(Records):
         whole: bool = False,
         read_types: Collection[str] | None = None,
         as_of: datetime.date | None = None,
+        persons: Collection[str] | None = None,
+        events: Collection[str] | None = None,
     ) -> ServerDossier:
         """Read what the role can see (of `cases`, when given) as one snapshot; with
         `whole`, the history and the record digests too (`verify`: records and history
         of one moment, however busy the server). With `read_types`, only events of those
         types are read one by one, the others counted into `tally` (for `stats` as of
-        `as_of`, today by default)."""
+        `as_of`, today by default).
+
+        Without `cases`: with `persons` (ids, names or aliases), the events of the cases
+        those persons have a role in or are named in; with `events`, of the cases that
+        hold them (every case's when one is not found, for the suggestions)."""
         conn = connect(url)
         try:
             with server_errors(url), conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 _require_schema(conn, url)
+                if cases is None and (persons is not None or events is not None):
+                    holding = _holding(conn, events) if events else set()
+                    if holding is not None:
+                        cases = holding | _persons_cases(conn, persons or ())
                 counting: _Counting | None = None
                 if read_types is not None:
                     row = conn.execute("SELECT pg_export_snapshot()").fetchone()
@@ -270,12 +281,15 @@ class ServerDossier(Records):
         command: str,
         cases: Collection[str] | None = None,
         events: Collection[str] | None = None,
+        persons: Collection[str] | None = None,
     ) -> Iterator[ServerDossier]:
         """Lock, read, yield the records to change, then commit them in the same
-        transaction (nothing is written when the block raises). With `cases` or
-        `events`, only those cases and the cases that hold those events are locked and
-        their events read; an event the role cannot find reads every case, so that
-        what it was told names the ids it may have meant."""
+        transaction (nothing is written when the block raises). With `cases`, `events`
+        or `persons`, only those cases, the cases that hold those events, and the cases
+        those persons (ids, names or aliases) have a role in or are named in, with the
+        role's own chain (a person in no case), are locked and their events read; an
+        event the role cannot find reads every case, so that what it was told names the
+        ids it may have meant."""
         # Here, not at the top: storage is the file's (TinyDB), which a read never needs.
         from dossier.storage import lock_timeout
 
@@ -287,7 +301,8 @@ class ServerDossier(Records):
                 # would be no limit to PostgreSQL, so at least a millisecond.
                 wait = max(1, round(lock_timeout() * 1000))
                 conn.execute(f"SET LOCAL lock_timeout = {wait}".encode())
-                scope = None if cases is None and events is None else set(cases or ())
+                named = (cases, events, persons)
+                scope = None if named == (None, None, None) else set(cases or ())
                 holding = _holding(conn, events) if events else set()
                 if holding is None:  # an event not found: every case
                     scope = None
@@ -296,11 +311,17 @@ class ServerDossier(Records):
                 else:
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
                     scope |= holding or set()
-                    # An event moved to another case before its case was locked is in
-                    # that one now (a mover locks the case that holds it, as this command
-                    # does): the locks go back and all are taken again, in id order, so
-                    # that no two writers take two cases in crossed orders.
-                    while moved := _lock_scope(conn, scope, events or ()):
+                    if persons is not None:
+                        # A person in no case is in the role's own chain, whose entries
+                        # one writer at a time appends.
+                        row = conn.execute("SELECT session_user").fetchone()
+                        scope |= _persons_cases(conn, persons) | {f"~{row[0] if row else ''}"}
+                    # An event moved to another case (or a person given a role or named
+                    # in one) before its case was locked is in that one now (a mover
+                    # locks the cases that hold it, as this command does): the locks go
+                    # back and all are taken again, in id order, so that no two writers
+                    # take two cases in crossed orders.
+                    while moved := _lock_scope(conn, scope, events or (), persons or ()):
                         scope |= moved
                 dossier = cls(conn, url, None if scope is None else sorted(scope))
                 yield dossier
@@ -1208,13 +1229,48 @@ class _Moved(Exception):
         self.cases = cases
 
 
-def _lock_scope(conn: Connection[Any], scope: set[str], events: Collection[str]) -> set[str]:
+def _persons_cases(conn: Connection[Any], refs: Collection[str]) -> set[str]:
+    """The cases (of those the role sees) that the persons `refs` name have a role in or
+    are named in by an event. A ref is resolved as the command will resolve it (an id,
+    or a name or alias that names one person); one that names no one, or several, is
+    left for the command to say so."""
+    wanted = sorted(set(refs))
+    if not wanted:
+        return set()
+    ids = {
+        str(key)
+        for (key,) in conn.execute("SELECT id FROM dossier.persons WHERE id = ANY(%s)", (wanted,))
+    }
+    rest = [ref for ref in wanted if ref not in ids]
+    if rest:
+        from dossier.search import resolve_person
+
+        people = [
+            Person.from_dict(orjson.loads(text))
+            for (text,) in conn.execute("SELECT record::text FROM dossier.persons")
+        ]
+        for ref in rest:
+            with suppress(NotFound):
+                ids.add(resolve_person(ref, people))
+    rows = conn.execute(
+        "SELECT case_id FROM dossier.person_cases WHERE person_id = ANY(%(ids)s) UNION"
+        " SELECT case_id FROM dossier.event_persons WHERE person_id = ANY(%(ids)s)",
+        {"ids": sorted(ids)},
+    )
+    return {str(case) for (case,) in rows}
+
+
+def _lock_scope(
+    conn: Connection[Any], scope: set[str], events: Collection[str], persons: Collection[str]
+) -> set[str]:
     """Lock the cases of `scope`, in id order, in a savepoint; the cases that hold
-    `events` and are not in it, after which nothing stays locked (empty: all locked)."""
+    `events`, or where `persons` have a role or are named, that are not in it, after
+    which nothing stays locked (empty: all locked)."""
     try:
         with conn.transaction():  # a savepoint: what it locks is let go when rolled back
             _lock_cases(conn, scope)
             moved = (_holding(conn, events) or set()) - scope if events else set()
+            moved |= _persons_cases(conn, persons) - scope
             if moved:
                 raise _Moved(moved)
     except _Moved as outside:
