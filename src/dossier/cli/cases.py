@@ -75,13 +75,11 @@ def list_(
 
     Example: dossier case list --status pretrial --json
     """
-    from collections import Counter
-
     from dossier.render.terminal import cases_table
     from dossier.vocab import STATUSES
 
     check_words([status] if status else [], STATUSES, "status")
-    d = load(ctx)
+    d = load(ctx, cases=[], counts=not as_json)  # on a server, no event is read
     cases = [
         c
         for c in d.cases
@@ -90,8 +88,7 @@ def list_(
     if as_json:
         print_json([c.to_dict() for c in cases])
         return
-    counts = Counter(e["case"] for e in d.events.raw.values())
-    show(cases_table(cases, counts))
+    show(cases_table(cases, d.event_counts()))
 
 
 @app.command("show")
@@ -109,7 +106,7 @@ def show_(ctx: typer.Context, case_id: str = CASE_ID, as_json: bool = JSON) -> N
         print_json(case.to_dict())
         return
     persons = [p for p in d.persons if case.id in p.cases()]
-    n_events = sum(1 for e in d.events.raw.values() if e["case"] == case.id)
+    n_events = d.event_counts().get(case.id, 0)
     show(case_detail(case, persons, n_events))
 
 

@@ -116,6 +116,7 @@ def load(
     as_of: datetime.date | None = None,
     persons: Sequence[str] | None = None,
     events: Sequence[str] | None = None,
+    counts: bool = False,
 ) -> Store:
     """Open the dossier for reading (no lock).
 
@@ -125,7 +126,8 @@ def load(
     start. A file changed outside dossier gets one warning, except for `verify`
     (`verifying`), which also opens a damaged file to say what is wrong with it.
     On a server, only the events of `cases` are read, or without them those of the
-    cases where `persons` have a role or are named, or that hold `events`.
+    cases where `persons` have a role or are named, or that hold `events`; with
+    `counts`, the server counts every case's events (`event_counts`).
     """
     from dossier.store import open_store
 
@@ -141,6 +143,7 @@ def load(
         as_of=as_of,
         persons=persons,
         events=events,
+        counts=counts,
     )
     if not verifying:
         warn_outside(ctx, dossier)

@@ -66,6 +66,7 @@ def open_store(
     as_of: datetime.date | None = None,
     persons: Collection[str] | None = None,
     events: Collection[str] | None = None,
+    counts: bool = False,
 ) -> Dossier | ServerDossier:
     """Read a dossier without locking: a file (encrypted ones with `keys`; a missing
     one is empty unless `must_exist`; one with damaged records refused if `strict`),
@@ -75,13 +76,14 @@ def open_store(
     `read_types`: the event types the command reads one by one; a server may count the
     others into `tally` (as of `as_of`) instead of sending them. Without `cases`, a
     server reads the events of the cases `persons` (ids, names or aliases) have a role
-    in or are named in, or that hold `events`. A file reads them all."""
+    in or are named in, or that hold `events`; with `counts`, it counts every case's
+    events for `event_counts` (with `cases=[]`, reading none). A file reads them all."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
         return ServerDossier.load(
             str(where), cases, whole=whole, read_types=read_types, as_of=as_of,
-            persons=persons, events=events,
+            persons=persons, events=events, counts=counts,
         )  # fmt: skip
     from dossier.store.file import Dossier
 

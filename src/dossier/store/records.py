@@ -11,6 +11,7 @@ only what is here, so they do not know which store they hold.
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -268,6 +269,10 @@ class Records:
     def history_count(self) -> int:
         """How many history entries the reader can see."""
         raise NotImplementedError
+
+    def event_counts(self) -> dict[str, int]:
+        """How many events each case holds (of the events read), by case id."""
+        return dict(Counter(r["case"] for r in self.events.raw.values()))
 
     def tally(self) -> Tally | None:
         """Events counted instead of read (see `open_store`'s `read_types`): a file

@@ -97,25 +97,31 @@ class ServerDossier(Records):
                 "SELECT case_id, read_only FROM dossier.members WHERE role = session_user"
             )
         }
+        # A list of cases or persons reads no events (an empty scope), yet warns of every
+        # case changed with SQL, as a read of every case does: the cases it watches.
+        listing = self.scope == []
+        watched = None if listing else self.scope
         # Before the records: a mark read here is of a write those records include.
         self._unsettled: dict[str, list[str]] = {}
         for case, xid in conn.execute(
             "SELECT case_id, xid::text FROM dossier.unsettled"
-            + ("" if self.scope is None else " WHERE case_id = ANY(%s)"),
-            () if self.scope is None else (self.scope,),
+            + ("" if watched is None else " WHERE case_id = ANY(%s)"),
+            () if watched is None else (watched,),
         ):
             self._unsettled.setdefault(str(case), []).append(str(xid))
         self.read_types = None if read_types is None else sorted(read_types)
-        # The other events of marked cases, when only some types are read: hashed by
-        # `outside` with the rest, never shown.
+        # The other events of marked cases, when only some types (or none) are read:
+        # hashed by `outside` with the rest, never shown.
         self._unread: dict[str, dict[str, Any]] = {}
         with paused_gc():
             self.cases: Table[Case] = Table("cases", Case, self._read("cases"), self.path)
             self.persons: Table[Person] = Table("persons", Person, self._read("persons"), self.path)
             self.events: Table[Event] = Table("events", Event, self._read("events"), self.path)
-            if self.read_types is not None and self._unsettled:
+            if (self.read_types is not None or listing) and self._unsettled:
                 self._unread = self._read("events", unread=sorted(self._unsettled))
+        watched = list(self.cases.raw) if watched is None else watched
         self._counting: _Counting | None = None
+        self._counts: dict[str, int] | None = None  # see load(counts=…)
         self._history: list[dict[str, Any]] | None = None
         self._digests: dict[str, dict[str, str]] | None = None
         self._marker: dict[str, str] = {}
@@ -124,7 +130,7 @@ class ServerDossier(Records):
             conn.execute(
                 "SELECT DISTINCT ON (case_id) case_id, entry->>'state' FROM dossier.history h"
                 f" WHERE case_id = ANY(%s) AND {_CURRENT} ORDER BY case_id, seq DESC",
-                (list(self.cases.raw) if self.scope is None else self.scope,),
+                (watched,),
             ).fetchall()
         )
         # The writes made over records changed with SQL that no `verify --accept` settled,
@@ -134,7 +140,7 @@ class ServerDossier(Records):
             "SELECT case_id, seq, command, entry->'tampered', entry->'accepted'"
             " FROM dossier.history h WHERE case_id = ANY(%s) AND"
             f" {_CURRENT} AND (entry ? 'tampered' OR entry ? 'accepted') ORDER BY case_id, seq",
-            (list(self.cases.raw) if self.scope is None else self.scope,),
+            (watched,),
         ):
             entry = {"seq": seq, "command": command, "tampered": tampered or []}
             if accepted is not None:
@@ -182,20 +188,25 @@ class ServerDossier(Records):
 
     def _read(self, kind: str, unread: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The records of one table this command reads, by id, in the order added (with
-        `unread`, the events of those cases that `read_types` leaves out)."""
+        `unread`, the events of those marked cases that the scope or `read_types` leaves
+        out)."""
         query = f"SELECT id, record::text FROM dossier.{kind}"
         where: list[str] = []
         params: list[Any] = []
         if kind == "events":
-            if self.scope is not None:
+            if unread is not None:  # marked cases: in the scope, or every case's
                 where.append("case_id = ANY(%s)")
-                params.append(self.scope)
-            if unread is not None:
-                where.append("case_id = ANY(%s) AND type <> ALL(%s)")
-                params.extend([unread, self.read_types])
-            elif self.read_types is not None:
-                where.append("type = ANY(%s)")
-                params.append(self.read_types)
+                params.append(unread)
+                if self.read_types is not None:
+                    where.append("type <> ALL(%s)")
+                    params.append(self.read_types)
+            else:
+                if self.scope is not None:
+                    where.append("case_id = ANY(%s)")
+                    params.append(self.scope)
+                if self.read_types is not None:
+                    where.append("type = ANY(%s)")
+                    params.append(self.read_types)
         if where:
             query += " WHERE " + " AND ".join(where)
         loads = orjson.loads
@@ -226,6 +237,7 @@ class ServerDossier(Records):
         as_of: datetime.date | None = None,
         persons: Collection[str] | None = None,
         events: Collection[str] | None = None,
+        counts: bool = False,
     ) -> ServerDossier:
         """Read what the role can see (of `cases`, when given) as one snapshot; with
         `whole`, the history and the record digests too (`verify`: records and history
@@ -235,7 +247,9 @@ class ServerDossier(Records):
 
         Without `cases`: with `persons` (ids, names or aliases), the events of the cases
         those persons have a role in or are named in; with `events`, of the cases that
-        hold them (every case's when one is not found, for the suggestions)."""
+        hold them (every case's when one is not found, for the suggestions). With
+        `counts`, how many events each case holds is counted by the server, in the same
+        snapshot, for `event_counts` (a `case list` reads no event)."""
         conn = connect(url)
         try:
             with server_errors(url), conn.transaction():
@@ -266,6 +280,11 @@ class ServerDossier(Records):
                     # slowed the read by a third), while they are computed.
                     counting.go.set()
                 dossier._counting = counting
+                if counts:
+                    rows: list[tuple[Any, ...]] = conn.execute(
+                        "SELECT case_id, count(*) FROM dossier.events GROUP BY case_id"
+                    ).fetchall()
+                    dossier._counts = {str(case): int(n) for case, n in rows}
                 if whole:  # read now, in this snapshot
                     dossier.digests()
                     _ = dossier.history
@@ -328,6 +347,11 @@ class ServerDossier(Records):
                 dossier.commit(command)
         finally:
             conn.close()
+
+    def event_counts(self) -> dict[str, int]:
+        """How many events each case holds: every case's, as the server counted them
+        (load with `counts`), else of the events read."""
+        return dict(self._counts) if self._counts is not None else super().event_counts()
 
     def tally(self) -> Tally | None:
         """The events a `read_types` load counted instead of reading (waiting for the
