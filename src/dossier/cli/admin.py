@@ -87,7 +87,7 @@ def undo(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Example: dossier undo
     """
-    with edit(ctx) as d:
+    with edit(ctx, reverting="undoes") as d:  # on a server, the cases it undoes in
         entry = d.undo()
     _report_revert("Undid", entry, as_json)
 
@@ -97,7 +97,7 @@ def redo(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Example: dossier redo
     """
-    with edit(ctx) as d:
+    with edit(ctx, reverting="redoes") as d:
         entry = d.redo()
     _report_revert("Redid what was undone by", entry, as_json)
 

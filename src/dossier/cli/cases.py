@@ -174,10 +174,11 @@ def remove(
     from dossier.ops import case_removal, remove_case
 
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
-        refs = case_removal(load(ctx), case_id, cascade=cascade)
+        refs = case_removal(load(ctx, cases=[case_id]), case_id, cascade=cascade)
         extra = f" with its {len(refs.events)} event(s)" if cascade and refs.events else ""
         confirm(f"Remove case {case_id!r}{extra}?", yes)
-    with edit(ctx) as d:
+    # On a server: the case, and the other cases of its persons, whose roles change.
+    with edit(ctx, cases=[case_id], members=True) as d:
         removal = remove_case(d, case_id, cascade=cascade)
     say(
         f"Removed case {case_id} ({len(removal.events)} event(s) removed,"

@@ -157,19 +157,26 @@ def edit(
     cases: Sequence[str] | None = None,
     events: Sequence[str] | None = None,
     persons: Sequence[str] | None = None,
+    reverting: str | None = None,
+    members: bool = False,
+    adding: Sequence[str] = (),
 ) -> Iterator[Store]:
     """Open the dossier for one locked change, committed when the block ends.
 
     A missing file is created; missing folders only for the default location (a
     named file in a folder that does not exist is more likely a typo). On a server,
     `cases`, the cases of `events` and those where `persons` have a role or are named
-    (when the command changes only those) are locked and read, not all.
+    (when the command changes only those), or, for an undo or redo (`reverting`:
+    "undoes" or "redoes"), the cases of the command it acts on, are locked and read,
+    not all; with `members`, the other cases of the persons with a role in `cases` too.
+    The person ids a command may add (`adding`) are locked on a server.
     """
     from dossier.store import edit_store
 
     path, named = _db(ctx)
     with edit_store(
-        path, command_line(ctx), cases=cases, events=events, persons=persons, keys=keys(ctx),
+        path, command_line(ctx), cases=cases, events=events, persons=persons,
+        reverting=reverting, members=members, adding=adding, keys=keys(ctx),
         create_folders=not named,
     ) as dossier:  # fmt: skip
         if warn:

@@ -60,7 +60,7 @@ def add(
     --case aleksanyan --role defendant
     """
     from dossier.errors import InvalidValue
-    from dossier.model import Person, Role
+    from dossier.model import Person, Role, slugify
     from dossier.ops import add_person
 
     if (case is None) != (role is None):
@@ -79,15 +79,18 @@ def add(
         roles=(Role(case, role),) if case and role else (),
     )
     names = [name, *(alias or ())]
-    scope = [case] if case else []  # on a server: that case, or the role's own chain
+    # On a server: that case, or the role's own chain, and the id, which two adds of
+    # one name take in turn.
+    scope = [case] if case else []
+    adding = [person_id or slugify(name)]
     try:
-        with edit(ctx, cases=scope, persons=[]) as d:
+        with edit(ctx, cases=scope, persons=[], adding=adding) as d:
             _check_lookalikes(d, names, yes)
             person = add_person(d, person)
     except _AskFirst:
         # Ask outside the lock, so a person thinking never blocks other writers.
         confirm("Add a new person anyway?", False)
-        with edit(ctx, cases=scope, persons=[]) as d:
+        with edit(ctx, cases=scope, persons=[], adding=adding) as d:
             person = add_person(d, person)
     if as_json:
         print_json(person.to_dict())

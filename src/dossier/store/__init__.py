@@ -98,18 +98,26 @@ def edit_store(
     cases: Collection[str] | None = None,
     events: Collection[str] | None = None,
     persons: Collection[str] | None = None,
+    reverting: str | None = None,
+    members: bool = False,
+    adding: Collection[str] = (),
     keys: Keys | None = None,
     create_folders: bool = True,
 ) -> Iterator[Dossier | ServerDossier]:
     """One locked change, committed when the block ends (nothing is written when it
     raises): a file, or a server's records (of `cases` only, of the cases that hold
     `events`, and of those where `persons` have a role or are named, when any is
-    given: the cases the change may touch). A new file's missing folders are made with
-    `create_folders`, else they are an error."""
+    given: the cases the change may touch; with `reverting`, "undoes" or "redoes",
+    those of the command an undo or redo acts on; with `members`, the other cases of
+    the persons with a role in `cases`; `adding`: person ids the command may add,
+    locked). A new file's missing folders are made with `create_folders`, else they
+    are an error."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
-        with ServerDossier.edit(str(where), command, cases, events, persons) as server:
+        with ServerDossier.edit(
+            str(where), command, cases, events, persons, reverting, members, adding
+        ) as server:
             yield server
         return
     from dossier.store.file import Dossier

@@ -38,6 +38,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -70,6 +71,8 @@ _CURRENT = "h.case_n = coalesce((SELECT c.n FROM dossier.cases c WHERE c.id = h.
 # The advisory lock every writer takes: shared by a command that names its cases,
 # exclusive by one that may change any record ('doss' in ASCII).
 WRITERS = 0x646F7373
+# The advisory locks of person ids that a command adds ('pers').
+PERSON_IDS = 0x70657273
 
 
 class ServerDossier(Records):
@@ -301,14 +304,21 @@ class ServerDossier(Records):
         cases: Collection[str] | None = None,
         events: Collection[str] | None = None,
         persons: Collection[str] | None = None,
+        reverting: str | None = None,
+        members: bool = False,
+        adding: Collection[str] = (),
     ) -> Iterator[ServerDossier]:
         """Lock, read, yield the records to change, then commit them in the same
-        transaction (nothing is written when the block raises). With `cases`, `events`
-        or `persons`, only those cases, the cases that hold those events, and the cases
-        those persons (ids, names or aliases) have a role in or are named in, with the
-        role's own chain (a person in no case), are locked and their events read; an
-        event the role cannot find reads every case, so that what it was told names the
-        ids it may have meant."""
+        transaction (nothing is written when the block raises). With `cases`, `events`,
+        `persons` or `reverting`, only those cases, the cases that hold those events,
+        the cases those persons (ids, names or aliases) have a role in or are named in,
+        with the role's own chain (a person in no case), the chains of the command that
+        an undo (`reverting` "undoes") or redo ("redoes") acts on, and with `members`
+        the other cases of the persons who have a role in `cases` (a case removed takes
+        their roles there) with the role's own chain, are locked and their events read;
+        an event the role cannot find reads every case, so that what it was told names
+        the ids it may have meant. The rows of `persons` are locked too, and the person
+        ids the command may add (`adding`: an id, or the id a name gives)."""
         # Here, not at the top: storage is the file's (TinyDB), which a read never needs.
         from dossier.storage import lock_timeout
 
@@ -320,27 +330,19 @@ class ServerDossier(Records):
                 # would be no limit to PostgreSQL, so at least a millisecond.
                 wait = max(1, round(lock_timeout() * 1000))
                 conn.execute(f"SET LOCAL lock_timeout = {wait}".encode())
-                named = (cases, events, persons)
-                scope = None if named == (None, None, None) else set(cases or ())
-                holding = _holding(conn, events) if events else set()
-                if holding is None:  # an event not found: every case
-                    scope = None
+                wanted = _Wanted(cases, events, persons, reverting, members, adding)
+                scope = wanted.find(conn)
                 if scope is None:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
-                    scope |= holding or set()
-                    if persons is not None:
-                        # A person in no case is in the role's own chain, whose entries
-                        # one writer at a time appends.
-                        row = conn.execute("SELECT session_user").fetchone()
-                        scope |= _persons_cases(conn, persons) | {f"~{row[0] if row else ''}"}
                     # An event moved to another case (or a person given a role or named
-                    # in one) before its case was locked is in that one now (a mover
-                    # locks the cases that hold it, as this command does): the locks go
-                    # back and all are taken again, in id order, so that no two writers
-                    # take two cases in crossed orders.
-                    while moved := _lock_scope(conn, scope, events or (), persons or ()):
+                    # in one, or a newer command of the role's to revert) before its case
+                    # was locked is in that one now (a mover locks the cases that hold
+                    # it, as this command does): the locks go back and all are taken
+                    # again, in id order, so that no two writers take two cases in
+                    # crossed orders.
+                    while moved := _lock_scope(conn, scope, wanted):
                         scope |= moved
                 dossier = cls(conn, url, None if scope is None else sorted(scope))
                 yield dossier
@@ -654,24 +656,27 @@ class ServerDossier(Records):
                 found[group] = (group, entry.get("undoes"), entry.get("redoes"))
         return list(found.values())
 
-    def _commands(self, role: str | None = None) -> list[list[dict[str, Any]]]:
-        """A role's commands (the caller's by default), oldest first, each as its entries
-        in every chain."""
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for entry in self.history:
-            if entry["role"] == (role or self.role) and "group" in entry:
-                groups.setdefault(entry["group"], []).append(entry)
-        return list(groups.values())
-
     def _revert(self, marker: str) -> dict[str, Any]:
-        commands = self._commands()
-        by_group = {pieces[0]["group"]: pieces for pieces in commands}
-        stacks = _stacks(commands)
-        pending = stacks.done if marker == "undoes" else stacks.undone
+        # The caller's commands in every chain it sees, whatever this command's scope
+        # (which is the chains of the one it reverts).
+        with self._reading() as conn:
+            found = _next_to_revert(conn, self.role, marker)
         verb = "undo" if marker == "undoes" else "redo"
-        if not pending:
+        if found is None:
             raise NothingToDo(f"nothing of yours to {verb} on this server")
-        pieces = by_group[pending[-1]]
+        group, chains = found
+        outside = sorted(chains - set(self.scope or chains))
+        if outside:  # a caller's bug, never a user's: a part would be left undone
+            raise DatabaseError(
+                f"this {verb} may change only case(s) {', '.join(self.scope or ())}, not"
+                f" {', '.join(outside)}, which the command it acts on wrote; open the server"
+                f" with reverting={marker!r}; nothing was written"
+            )
+        # Its entries, from the chains read (this command's scope holds them all).
+        pieces = [
+            e for e in self.history if e["case"] in chains and e.get("group") == group
+            and e["role"] == self.role
+        ]  # fmt: skip
         for piece in pieces:
             gone = piece.get("removed", {}).get("cases")
             if piece["case"].startswith("~") and gone:
@@ -1023,7 +1028,14 @@ class ServerDossier(Records):
         self._upsert(cur, "events", added.get("events", []), changed.get("events", []))
         if gone.get("persons"):
             persons = sorted(gone["persons"])
-            cur.execute("DELETE FROM dossier.event_persons WHERE person_id = ANY(%s)", (persons,))
+            # Only in the cases this command holds: a link made in another meanwhile stays,
+            # and the person's removal is refused (no_links_left) rather than leave that
+            # event naming no one.
+            within = "" if self.scope is None else " AND case_id = ANY(%s)"
+            cur.execute(
+                f"DELETE FROM dossier.event_persons WHERE person_id = ANY(%s){within}".encode(),
+                (persons,) if self.scope is None else (persons, self.scope),
+            )
             done = cur.execute(
                 "DELETE FROM dossier.persons WHERE id = ANY(%s) RETURNING id", (persons,)
             ).fetchall()
@@ -1253,14 +1265,13 @@ class _Moved(Exception):
         self.cases = cases
 
 
-def _persons_cases(conn: Connection[Any], refs: Collection[str]) -> set[str]:
-    """The cases (of those the role sees) that the persons `refs` name have a role in or
-    are named in by an event. A ref is resolved as the command will resolve it (an id,
-    or a name or alias that names one person); one that names no one, or several, is
-    left for the command to say so."""
+def _person_ids(conn: Connection[Any], refs: Collection[str]) -> list[str]:
+    """The ids of the persons `refs` name, each resolved as the command will resolve it
+    (an id, or a name or alias that names one person); one that names no one, or
+    several, is left for the command to say so."""
     wanted = sorted(set(refs))
     if not wanted:
-        return set()
+        return []
     ids = {
         str(key)
         for (key,) in conn.execute("SELECT id FROM dossier.persons WHERE id = ANY(%s)", (wanted,))
@@ -1276,25 +1287,99 @@ def _persons_cases(conn: Connection[Any], refs: Collection[str]) -> set[str]:
         for ref in rest:
             with suppress(NotFound):
                 ids.add(resolve_person(ref, people))
+    return sorted(ids)
+
+
+def _persons_cases(conn: Connection[Any], refs: Collection[str]) -> set[str]:
+    """The cases (of those the role sees) that the persons `refs` name (see _person_ids)
+    have a role in or are named in by an event, and every case marked as written since
+    dossier recorded it: a link changed with SQL (an event's persons, or its case) is
+    there, which the links may no longer show."""
+    ids = _person_ids(conn, refs)
+    if not ids:
+        return set()
     rows = conn.execute(
         "SELECT case_id FROM dossier.person_cases WHERE person_id = ANY(%(ids)s) UNION"
-        " SELECT case_id FROM dossier.event_persons WHERE person_id = ANY(%(ids)s)",
-        {"ids": sorted(ids)},
+        " SELECT case_id FROM dossier.event_persons WHERE person_id = ANY(%(ids)s) UNION"
+        " SELECT case_id FROM dossier.unsettled",
+        {"ids": ids},
     )
     return {str(case) for (case,) in rows}
 
 
-def _lock_scope(
-    conn: Connection[Any], scope: set[str], events: Collection[str], persons: Collection[str]
-) -> set[str]:
-    """Lock the cases of `scope`, in id order, in a savepoint; the cases that hold
-    `events`, or where `persons` have a role or are named, that are not in it, after
-    which nothing stays locked (empty: all locked)."""
+@dataclass(frozen=True)
+class _Wanted:
+    """What a write names, from which the cases and chains it may change are found:
+    before they are locked, and again once they are (see ServerDossier.edit)."""
+
+    cases: Collection[str] | None
+    events: Collection[str] | None
+    persons: Collection[str] | None
+    reverting: str | None
+    members: bool = False
+    adding: Collection[str] = ()
+
+    def find(self, conn: Connection[Any], locked: bool = False) -> set[str] | None:
+        """The cases and chains; None for every case (nothing named, or, before the
+        locks, an event not found: it is looked for in every case)."""
+        if (self.cases, self.events, self.persons, self.reverting) == (None, None, None, None):
+            return None
+        found = set(self.cases or ())
+        if self.members and found:
+            # Whoever has a role in these cases has one there only while a writer holds
+            # them: once locked, the list is whole.
+            rows = conn.execute(
+                "SELECT DISTINCT theirs.case_id FROM dossier.person_cases here"
+                " JOIN dossier.person_cases theirs ON theirs.person_id = here.person_id"
+                " WHERE here.case_id = ANY(%s)",
+                (sorted(found),),
+            ).fetchall()
+            found |= {str(case) for (case,) in rows} | {f"~{_session_user(conn)}"}
+        if self.events:
+            holding = _holding(conn, self.events)
+            if holding is None and not locked:
+                return None
+            found |= holding or set()
+        if self.persons is not None:
+            # A person in no case is in the role's own chain, whose entries one writer at
+            # a time appends.
+            found |= _persons_cases(conn, self.persons) | {f"~{_session_user(conn)}"}
+        if self.reverting is not None:
+            # With the role's own chain, which keeps the removal of a case the reverted
+            # command had added.
+            role = _session_user(conn)
+            command = _next_to_revert(conn, role, self.reverting)
+            found |= (command[1] if command else set()) | {f"~{role}"}
+        return found
+
+
+def _session_user(conn: Connection[Any]) -> str:
+    row = conn.execute("SELECT session_user").fetchone()
+    return str(row[0]) if row else ""
+
+
+def _lock_scope(conn: Connection[Any], scope: set[str], wanted: _Wanted) -> set[str]:
+    """Lock the cases of `scope`, in id order, in a savepoint, then the person ids the
+    command adds and the persons it names; the cases and chains `wanted` finds now that
+    are not in it, after which nothing stays locked (empty: all locked)."""
     try:
         with conn.transaction():  # a savepoint: what it locks is let go when rolled back
             _lock_cases(conn, scope)
-            moved = (_holding(conn, events) or set()) - scope if events else set()
-            moved |= _persons_cases(conn, persons) - scope
+            # Two adds of one name (or id) take turns: the second finds the id taken and
+            # takes the next one (-2), as it would after the first.
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(p)) FROM unnest(%s::text[]) p",
+                (PERSON_IDS, sorted(set(wanted.adding))),
+            ).fetchall()
+            if wanted.persons:
+                # Their rows too: a command that names one of them in another case (a
+                # `log`, whose links lock the persons they name) commits first and is
+                # found below, or waits and then finds them changed or gone.
+                conn.execute(
+                    "SELECT id FROM dossier.persons WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                    (_person_ids(conn, wanted.persons),),
+                ).fetchall()
+            moved = (wanted.find(conn, locked=True) or set()) - scope
             if moved:
                 raise _Moved(moved)
     except _Moved as outside:
@@ -1399,15 +1484,26 @@ def _columns_against(
     ]
 
 
-def _stacks(commands: list[list[dict[str, Any]]]) -> hist.Stacks:
-    """What undo and redo act on next among a role's commands (each as its entries),
-    by group, as a file's are by entry."""
-    return hist.stacks(
-        [
-            {"seq": p[0]["group"], "undoes": p[0].get("undoes"), "redoes": p[0].get("redoes")}
-            for p in commands
-        ]
+def _next_to_revert(conn: Connection[Any], role: str, marker: str) -> tuple[str, set[str]] | None:
+    """The command of `role` that undo (`marker` "undoes") or redo ("redoes") acts on
+    next, found in the role's entries in every chain it sees: its group and the chains
+    it wrote; None when there is none. A role's commands are found by group, as a
+    file's are by entry (only the marks are read: a big command's entries are big)."""
+    groups: dict[Any, tuple[str | None, str | None]] = {}  # group -> (undoes, redoes)
+    chains: dict[Any, set[str]] = {}
+    for case, group, undoes, redoes in conn.execute(
+        "SELECT case_id, entry->>'group', entry->>'undoes', entry->>'redoes'"
+        f" FROM dossier.history h WHERE role = %s AND {_CURRENT} AND entry ? 'group'"
+        " ORDER BY time, case_id, seq".encode(),
+        (role,),
+    ):
+        groups.setdefault(group, (undoes, redoes))
+        chains.setdefault(group, set()).add(str(case))
+    stacks = hist.stacks(
+        [{"seq": group, "undoes": u, "redoes": r} for group, (u, r) in groups.items()]
     )
+    pending = stacks.done if marker == "undoes" else stacks.undone
+    return (str(pending[-1]), chains[pending[-1]]) if pending else None
 
 
 def _entry_object(text: str) -> dict[str, Any]:
