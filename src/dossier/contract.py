@@ -826,8 +826,9 @@ _COLUMN: dict[str, dict[str, Callable[[Column], bool]]] = {
 
 
 def visible(text: str) -> bool:
-    """Whether `text` has a character a reader sees: not a space, a control or an
-    invisible format character (a soft hyphen, a zero-width space, a direction mark).
+    """Whether `text` has a character a reader sees: not a space, a control, an
+    invisible format character (a soft hyphen, a zero-width space, a direction mark)
+    or a code point Unicode has not assigned (no font draws it; FtM drops some).
     A rule of writing for what must be read (a name, a title): the contract still
     allows a stored value without one, so that no file stops opening."""
     import unicodedata
@@ -835,7 +836,8 @@ def visible(text: str) -> bool:
     return any(not c.isspace() and unicodedata.category(c) not in _UNSEEN for c in text)
 
 
-_UNSEEN = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
+# Controls, format characters, surrogates, unassigned code points.
+_UNSEEN = frozenset({"Cc", "Cf", "Cs", "Cn"})
 
 
 def in_field_order(kind: str, raw: Mapping[str, Any]) -> dict[str, Any]:
