@@ -1598,8 +1598,10 @@ def test_undo_and_redo_wait_only_for_the_cases_of_the_command_they_revert(
     from dossier.store.server import ServerDossier
 
     ok(sample.run("alice", "log", "aleksanyan", "statement", "2011-10-12"))
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
-    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+    # Held by bob: alice's own commands wait for her undo, and it for them.
+    with ServerDossier.edit(sample.url("bob"), "holding", cases=["kudoyarov"]):
         undone = json.loads(ok(sample.run("alice", "undo", "--json")).stdout)
         ok(sample.run("alice", "redo"))
     assert (undone["case"], undone["command"]) == (
@@ -1607,7 +1609,7 @@ def test_undo_and_redo_wait_only_for_the_cases_of_the_command_they_revert(
         "log aleksanyan statement 2011-10-12",
     )
     ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-13"))
-    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+    with ServerDossier.edit(sample.url("bob"), "holding", cases=["kudoyarov"]):
         busy = sample.run("alice", "undo")
     assert busy.exit_code == 3
     # Through the API, an undo opened on other cases than its command's is refused
@@ -1622,23 +1624,79 @@ def test_undo_and_redo_wait_only_for_the_cases_of_the_command_they_revert(
 
 
 def test_an_undo_that_waits_follows_a_newer_command_of_its_role(sample: Team) -> None:
-    """The undo found alice's newest command in kudoyarov and waited for that case;
-    meanwhile alice logged into aleksanyan. Once it has kudoyarov, it finds the newer
-    command, lets its locks go, takes both cases in id order, and undoes that one (it
-    had failed as a command's bug: a change outside the cases it had locked)."""
-    import psycopg
+    """The undo found alice's newest command in kudoyarov, then waited for alice's log
+    into aleksanyan, running already (a role's commands wait for its undo, and it for
+    them). Once it has the role, it finds the newer command, takes both cases in id
+    order, and undoes that one (it had failed as a command's bug: a change outside the
+    cases it had locked)."""
+    from dossier import ops
+    from dossier.model import Event
+    from dossier.store.server import ServerDossier
 
     ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-13"))
-    with psycopg.connect(sample.url("postgres")) as holding:
-        holding.execute("SELECT 1 FROM dossier.cases WHERE id = 'kudoyarov' FOR UPDATE")
+    with ServerDossier.edit(sample.url(), "log aleksanyan", cases=["aleksanyan"]) as d:
+        ops.add_event(d, Event(id="", case="aleksanyan", type="statement", date="2011-10-14"))
         undo = _spawn(sample.url(), "undo", "--json")
         _waits_for_a_lock(sample, "alice")
-        ok(sample.run("alice", "log", "aleksanyan", "statement", "2011-10-14"))
-        holding.rollback()
     out, err = undo.communicate(timeout=60)
     assert (undo.returncode, err) == (0, b""), err
-    assert json.loads(out)["command"] == "log aleksanyan statement 2011-10-14"
+    assert json.loads(out)["command"] == "log aleksanyan"
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
+def test_an_undo_holds_the_persons_it_puts_back(sample: Team, tmp_path: Path) -> None:
+    """A review's find: alice's undo of her edit of a person in no case (seen by bob
+    through an event of a case they share) locked only her own chain; bob's edit of the
+    person, committed meanwhile, was lost to the undo, which `verify` could not tell.
+    The undo locks the person's row and cases now: bob's edit waits, and comes after."""
+    ok(sample.run("alice", "access", "grant", "aleksanyan", "bob"))
+    ok(sample.run("alice", "person", "add", "Zed Person"))
+    ok(sample.run("alice", "log", "aleksanyan", "statement", "2011-01-01", "-p", "zed-person"))
+    ok(sample.run("alice", "person", "edit", "zed-person", "--notes", "alice's"))
+    undo = _held(sample, tmp_path, "alice", "undo")
+    edit = _spawn(sample.url("bob"), "person", "edit", "zed-person", "--notes", "bob's")
+    _waits_for_a_lock(sample, "bob")
+    _release(tmp_path)
+    assert undo.communicate(timeout=60)[0].startswith("Undid ~alice #2: person edit")
+    assert edit.communicate(timeout=60) == (b"Updated person zed-person.\n", b"")
+    shown = json.loads(ok(sample.run("alice", "person", "show", "zed-person", "--json")).stdout)
+    assert shown["notes"] == "bob's"
+    for role in ("alice", "bob"):
+        assert ok(sample.run(role, "verify")).stdout.startswith("OK")
+
+
+def test_an_undo_has_its_role_to_itself(sample: Team, tmp_path: Path) -> None:
+    """A review's find: alice logged into kudoyarov while her undo of a log into
+    aleksanyan held that case; the undo then found the newer command to undo, outside
+    the cases it held, and failed. An undo waits for the role's other commands and they
+    for it (they still run beside one another, and beside other roles')."""
+    ok(sample.run("alice", "log", "aleksanyan", "statement", "2011-01-01"))
+    undo = _held(sample, tmp_path, "alice", "undo", "--json")
+    log = _spawn(sample.url(), "log", "kudoyarov", "statement", "2011-01-02")
+    _waits_for_a_lock(sample, "alice")
+    ok(sample.run("bob", "person", "add", "Not Waiting"))
+    _release(tmp_path)
+    out, err = undo.communicate(timeout=60)
+    assert (json.loads(out)["command"], err) == ("log aleksanyan statement 2011-01-01", "")
+    _out, logged = log.communicate(timeout=60)
+    assert (log.returncode, logged) == (0, b"")
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+
+
+def test_an_undo_that_adds_a_person_again_takes_the_id_in_turn(
+    sample: Team, tmp_path: Path
+) -> None:
+    """The undo of a person's removal adds the id again: it locks the id as `person
+    add` does, so bob's add of the same name waits and takes the next id (the undo had
+    been refused, the id taken meanwhile)."""
+    ok(sample.run("alice", "person", "add", "Zed Person"))
+    ok(sample.run("alice", "person", "remove", "zed-person", "--yes"))
+    undo = _held(sample, tmp_path, "alice", "undo")
+    add = _spawn(sample.url("bob"), "person", "add", "Zed Person", "--yes")
+    _waits_for_a_lock(sample, "bob")
+    _release(tmp_path)
+    assert undo.communicate(timeout=60)[0].startswith("Undid ~alice #2: person remove")
+    assert add.communicate(timeout=60) == (b"zed-person-2\n", b"")
 
 
 def test_an_event_moved_while_its_editor_waits_is_followed_to_its_new_case(

@@ -73,6 +73,9 @@ _CURRENT = "h.case_n = coalesce((SELECT c.n FROM dossier.cases c WHERE c.id = h.
 WRITERS = 0x646F7373
 # The advisory locks of person ids that a command adds ('pers').
 PERSON_IDS = 0x70657273
+# The advisory lock of a role's own commands: shared by each, exclusive by an undo or
+# redo ('role').
+ROLES = 0x726F6C65
 
 
 class ServerDossier(Records):
@@ -336,6 +339,11 @@ class ServerDossier(Records):
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
                     conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
+                    # An undo or redo acts on the role's newest command, which no other
+                    # command of the role may add meanwhile (its entry would pop that one
+                    # in the replay of the role's commands): it has the role to itself.
+                    take = "pg_advisory_xact_lock" + ("_shared" if reverting is None else "")
+                    conn.execute(f"SELECT {take}(%s, hashtext(session_user))".encode(), (ROLES,))
                     # An event moved to another case (or a person given a role or named
                     # in one, or a newer command of the role's to revert) before its case
                     # was locked is in that one now (a mover locks the cases that hold
@@ -1295,14 +1303,18 @@ def _persons_cases(conn: Connection[Any], refs: Collection[str]) -> set[str]:
     have a role in or are named in by an event, and every case marked as written since
     dossier recorded it: a link changed with SQL (an event's persons, or its case) is
     there, which the links may no longer show."""
-    ids = _person_ids(conn, refs)
+    return _cases_of(conn, _person_ids(conn, refs))
+
+
+def _cases_of(conn: Connection[Any], ids: Collection[str]) -> set[str]:
+    """_persons_cases() of persons by id."""
     if not ids:
         return set()
     rows = conn.execute(
         "SELECT case_id FROM dossier.person_cases WHERE person_id = ANY(%(ids)s) UNION"
         " SELECT case_id FROM dossier.event_persons WHERE person_id = ANY(%(ids)s) UNION"
         " SELECT case_id FROM dossier.unsettled",
-        {"ids": ids},
+        {"ids": sorted(ids)},
     )
     return {str(case) for (case,) in rows}
 
@@ -1348,9 +1360,24 @@ class _Wanted:
             # With the role's own chain, which keeps the removal of a case the reverted
             # command had added.
             role = _session_user(conn)
+            found.add(f"~{role}")
             command = _next_to_revert(conn, role, self.reverting)
-            found |= (command[1] if command else set()) | {f"~{role}"}
+            if command is not None:
+                # And the cases of the persons it wrote, who may be in others now.
+                group, chains = command
+                found |= chains | _cases_of(conn, _persons_written(conn, role, group))
         return found
+
+    def rows(self, conn: Connection[Any]) -> tuple[list[str], list[str]]:
+        """The persons whose rows this write locks (those it names, those the command it
+        reverts wrote), and the person ids it locks (those it adds, and those)."""
+        named = _person_ids(conn, self.persons or ())
+        written: list[str] = []
+        if self.reverting is not None:
+            role = _session_user(conn)
+            command = _next_to_revert(conn, role, self.reverting)
+            written = _persons_written(conn, role, command[0]) if command else []
+        return sorted({*named, *written}), sorted({*self.adding, *written})
 
 
 def _session_user(conn: Connection[Any]) -> str:
@@ -1365,20 +1392,21 @@ def _lock_scope(conn: Connection[Any], scope: set[str], wanted: _Wanted) -> set[
     try:
         with conn.transaction():  # a savepoint: what it locks is let go when rolled back
             _lock_cases(conn, scope)
+            rows, ids = wanted.rows(conn)
             # Two adds of one name (or id) take turns: the second finds the id taken and
             # takes the next one (-2), as it would after the first.
             conn.execute(
                 "SELECT pg_advisory_xact_lock(%s, hashtext(p)) FROM unnest(%s::text[]) p",
-                (PERSON_IDS, sorted(set(wanted.adding))),
+                (PERSON_IDS, ids),
             ).fetchall()
-            if wanted.persons:
-                # Their rows too: a command that names one of them in another case (a
-                # `log`, whose links lock the persons they name) commits first and is
-                # found below, or waits and then finds them changed or gone.
-                conn.execute(
-                    "SELECT id FROM dossier.persons WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                    (_person_ids(conn, wanted.persons),),
-                ).fetchall()
+            # The persons' rows too: a command that names one of them in another case (a
+            # `log`, whose links lock the persons they name), or reaches one in no case
+            # through its own chain, commits first and is found below, or waits and then
+            # finds them changed or gone.
+            conn.execute(
+                "SELECT id FROM dossier.persons WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                (rows,),
+            ).fetchall()
             moved = (wanted.find(conn, locked=True) or set()) - scope
             if moved:
                 raise _Moved(moved)
@@ -1504,6 +1532,24 @@ def _next_to_revert(conn: Connection[Any], role: str, marker: str) -> tuple[str,
     )
     pending = stacks.done if marker == "undoes" else stacks.undone
     return (str(pending[-1]), chains[pending[-1]]) if pending else None
+
+
+def _persons_written(conn: Connection[Any], role: str, group: str) -> list[str]:
+    """The ids of the persons that the command `group` of `role` added, removed or
+    changed, by its entries (one written with SQL may hold anything: what is not a list
+    or an object of them is no one)."""
+    rows = conn.execute(
+        "SELECT DISTINCT x.p FROM dossier.history h CROSS JOIN LATERAL ("
+        " SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(h.entry->'added'->'persons')"
+        " = 'array' THEN h.entry->'added'->'persons' ELSE '[]' END) UNION"
+        " SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(h.entry->'removed'->'persons')"
+        " = 'array' THEN h.entry->'removed'->'persons' ELSE '[]' END) UNION"
+        " SELECT jsonb_object_keys(CASE WHEN jsonb_typeof(h.entry->'before'->'persons')"
+        " = 'object' THEN h.entry->'before'->'persons' ELSE '{}' END)) x(p)"
+        f" WHERE h.role = %s AND h.entry->>'group' = %s AND {_CURRENT} ORDER BY 1".encode(),
+        (role, group),
+    )
+    return [str(person) for (person,) in rows]
 
 
 def _entry_object(text: str) -> dict[str, Any]:
