@@ -22,7 +22,10 @@ see and change (row-level security, docs/server.md). What this module adds:
   (`SELECT … FOR UPDATE`, in id order) under a shared advisory lock; a command
   that may change anything takes that advisory lock exclusively. So writers of
   one case are serialised, writers of different cases run side by side, and
-  no update is ever lost.
+  no update is ever lost. What a command names (`_Wanted`: cases, events,
+  persons, the command an undo reverts) gives its cases, found again once they
+  are locked; the persons it changes are locked by row, and an undo or redo
+  has its role to itself.
 - **History per case.** A command appends one entry to the hash chain of each
   case it touched (a person belongs to the cases they have a role in; a person
   with none to the role's own chain, `~ROLE`), naming the role; each entry
