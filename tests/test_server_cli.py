@@ -1620,6 +1620,13 @@ def test_undo_and_redo_wait_only_for_the_cases_of_the_command_they_revert(
         ServerDossier.edit(sample.url(), "undo", cases=["kudoyarov"]) as d,
     ):
         d.undo()
+    with (  # its cases, but not the role's other commands held off
+        pytest.raises(DatabaseError, match="does not hold the role's commands"),
+        ServerDossier.edit(sample.url(), "undo", cases=["aleksanyan", "~alice"]) as d,
+    ):
+        d.undo()
+    with ServerDossier.edit(sample.url(), "undo", reverting="undoes") as d:
+        assert d.undo()["command"] == "log aleksanyan statement 2011-10-14"
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
 
 

@@ -134,6 +134,7 @@ class ServerDossier(Records):
         self._history: list[dict[str, Any]] | None = None
         self._digests: dict[str, dict[str, str]] | None = None
         self._marker: dict[str, str] = {}
+        self._role_held = False  # see edit()
         # The state each case read had after its last entry, for `outside`.
         self._recorded: dict[str, str] = dict(
             conn.execute(
@@ -356,6 +357,9 @@ class ServerDossier(Records):
                     while moved := _lock_scope(conn, scope, wanted):
                         scope |= moved
                 dossier = cls(conn, url, None if scope is None else sorted(scope))
+                # Whether no other command of the role can commit meanwhile, as an undo
+                # or redo needs (every writer waits for an unscoped one).
+                dossier._role_held = scope is None or reverting is not None
                 yield dossier
                 dossier.commit(command)
         finally:
@@ -682,6 +686,11 @@ class ServerDossier(Records):
                 f"this {verb} may change only case(s) {', '.join(self.scope or ())}, not"
                 f" {', '.join(outside)}, which the command it acts on wrote; open the server"
                 f" with reverting={marker!r}; nothing was written"
+            )
+        if not self._role_held:  # a caller's bug too: the role's newest may change
+            raise DatabaseError(
+                f"this {verb} does not hold the role's commands; open the server with"
+                f" reverting={marker!r}; nothing was written"
             )
         # Its entries, from the chains read (this command's scope holds them all).
         pieces = [
