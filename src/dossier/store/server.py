@@ -342,12 +342,15 @@ class ServerDossier(Records):
                 if scope is None:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
-                    conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS,))
                     # An undo or redo acts on the role's newest command, which no other
                     # command of the role may add meanwhile (its entry would pop that one
                     # in the replay of the role's commands): it has the role to itself.
                     take = "pg_advisory_xact_lock" + ("_shared" if reverting is None else "")
-                    conn.execute(f"SELECT {take}(%s, hashtext(session_user))".encode(), (ROLES,))
+                    conn.execute(
+                        "SELECT pg_advisory_xact_lock_shared(%s),"
+                        f" {take}(%s, hashtext(session_user))".encode(),
+                        (WRITERS, ROLES),
+                    )
                     # An event moved to another case (or a person given a role or named
                     # in one, or a newer command of the role's to revert) before its case
                     # was locked is in that one now (a mover locks the cases that hold
@@ -1405,20 +1408,22 @@ def _lock_scope(conn: Connection[Any], scope: set[str], wanted: _Wanted) -> set[
         with conn.transaction():  # a savepoint: what it locks is let go when rolled back
             _lock_cases(conn, scope)
             rows, ids = wanted.rows(conn)
-            # Two adds of one name (or id) take turns: the second finds the id taken and
-            # takes the next one (-2), as it would after the first.
-            conn.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(p)) FROM unnest(%s::text[]) p",
-                (PERSON_IDS, ids),
-            ).fetchall()
-            # The persons' rows too: a command that names one of them in another case (a
-            # `log`, whose links lock the persons they name), or reaches one in no case
-            # through its own chain, commits first and is found below, or waits and then
-            # finds them changed or gone.
-            conn.execute(
-                "SELECT id FROM dossier.persons WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                (rows,),
-            ).fetchall()
+            if ids:
+                # Two adds of one name (or id) take turns: the second finds the id taken
+                # and takes the next one (-2), as it would after the first.
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(p)) FROM unnest(%s::text[]) p",
+                    (PERSON_IDS, ids),
+                ).fetchall()
+            if rows:
+                # The persons' rows too: a command that names one of them in another case
+                # (a `log`, whose links lock the persons they name), or reaches one in no
+                # case through its own chain, commits first and is found below, or waits
+                # and then finds them changed or gone.
+                conn.execute(
+                    "SELECT id FROM dossier.persons WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                    (rows,),
+                ).fetchall()
             moved = (wanted.find(conn, locked=True) or set()) - scope
             if moved:
                 raise _Moved(moved)
