@@ -27,6 +27,7 @@ import pgcluster
 from conftest import ROOT, SAMPLE, Team, counts, ok, url_for
 from dossier.cli.app import app
 from dossier.dates import stored, today
+from dossier.scope import Scope
 from test_contract import build, dossiers
 
 DOSSIER = str(Path(sys.executable).with_name("dossier"))
@@ -1165,7 +1166,7 @@ def test_the_python_api_on_a_server(sample: Team) -> None:
     from dossier.model import Event
     from dossier.store.server import ServerDossier
 
-    with ServerDossier.edit(sample.url(), "my script", cases=["kudoyarov"]) as d:
+    with ServerDossier.edit(sample.url(), "my script", Scope(cases=["kudoyarov"])) as d:
         assert set(d.cases.ids()) == {"aleksanyan", "khodorkovsky", "kudoyarov"}
         assert {e.case for e in d.events} == {"kudoyarov"}
         event = ops.add_event(d, Event(id="", case="kudoyarov", type="statement", date="2010"))
@@ -1240,7 +1241,7 @@ def test_a_restarted_server_gives_a_clear_error_and_keeps_what_was_committed(
     before = counts(sample)
     with (
         pytest.raises(DatabaseError) as raised,
-        ServerDossier.edit(sample.url(), "cut off", cases=["kudoyarov"]) as d,
+        ServerDossier.edit(sample.url(), "cut off", Scope(cases=["kudoyarov"])) as d,
     ):
         ops.add_event(d, Event(id="", case="kudoyarov", type="statement", date="2010"))
         pg_cluster.restart()
@@ -1281,7 +1282,7 @@ def test_a_case_held_by_another_writer_is_busy_after_the_lock_timeout(
 
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
     before = counts(sample)
-    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+    with ServerDossier.edit(sample.url(), "holding", Scope(cases=["kudoyarov"])):
         busy = sample.run("alice", "log", "kudoyarov", "statement", "2011-10-12")
         other = sample.run("alice", "log", "aleksanyan", "statement", "2011-10-12")
         whole = sample.run("alice", "person", "edit", "andrei-kudoyarov", "--notes", "x")
@@ -1301,14 +1302,14 @@ def test_adding_or_editing_a_case_waits_for_no_other_case(
     from dossier.store.server import ServerDossier
 
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
-    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]) as held:
+    with ServerDossier.edit(sample.url(), "holding", Scope(cases=["kudoyarov"])) as held:
         assert set(held.events.raw) and {e["case"] for e in held.events.raw.values()} == {
             "kudoyarov"
         }
         ok(sample.run("alice", "case", "add", "new-case", "--title", "New"))
         ok(sample.run("alice", "case", "edit", "aleksanyan", "--add-tag", "yukos"))
         busy = sample.run("alice", "case", "edit", "kudoyarov", "--add-tag", "x")
-        with ServerDossier.edit(sample.url(), "adding", cases=["newer"]):
+        with ServerDossier.edit(sample.url(), "adding", Scope(cases=["newer"])):
             twice = sample.run("alice", "case", "add", "newer", "--title", "Newer")
     assert busy.exit_code == 3
     assert twice.exit_code == 3  # the same id is one writer's at a time
@@ -1327,7 +1328,7 @@ def test_editing_or_removing_an_event_waits_only_for_its_cases(
     held = next(e["id"] for e in events if e["case"] == "kudoyarov")
     free = [e["id"] for e in events if e["case"] == "aleksanyan"]
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
-    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+    with ServerDossier.edit(sample.url(), "holding", Scope(cases=["kudoyarov"])):
         ok(sample.run("alice", "event", "edit", free[0], "--place", "Moscow"))
         ok(sample.run("alice", "event", "remove", free[1], "--yes"))
         busy = [
@@ -1358,7 +1359,7 @@ def test_person_commands_wait_only_for_the_cases_of_their_persons(
     ok(sample.run("alice", "log", "aleksanyan", "statement", "2010", "--person", "boris-free"))
     ok(sample.run("alice", "log", "kudoyarov", "statement", "2011", "--person", "fyodor-named"))
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
-    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+    with ServerDossier.edit(sample.url(), "holding", Scope(cases=["kudoyarov"])):
         for args in (
             ("person", "add", "Clara Free", "--case", "aleksanyan", "--role", "witness"),
             ("person", "add", "Dmitri Nocase"),
@@ -1468,7 +1469,7 @@ def test_two_roles_adding_one_name_take_turns(sample: Team) -> None:
     from dossier.ops import add_person
     from dossier.store.server import ServerDossier
 
-    with ServerDossier.edit(sample.url(), "add", persons=[], adding=["same-person"]) as d:
+    with ServerDossier.edit(sample.url(), "add", Scope(persons=[], adding=["same-person"])) as d:
         add_person(d, Person(id="", name="Same Person"))
         bobs = _spawn(sample.url("bob"), "person", "add", "Same Person", "--yes")
         _waits_for_a_lock(sample, "bob")
@@ -1548,7 +1549,7 @@ def test_persons_in_no_case_join_their_roles_chain_one_writer_at_a_time(
     assert sample.sql("SELECT count(*) FROM dossier.history WHERE case_id = '~alice'") == [(6,)]
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
-    with ServerDossier.edit(sample.url(), "holding", cases=["~alice"]):
+    with ServerDossier.edit(sample.url(), "holding", Scope(cases=["~alice"])):
         busy = sample.run("alice", "person", "edit", "nomad-0-0", "--notes", "x")
         ok(sample.run("bob", "person", "add", "Nomad Bob"))
     assert busy.exit_code == 3
@@ -1574,7 +1575,7 @@ def test_removing_a_case_waits_only_for_it_and_the_other_cases_of_its_persons(
                   "--role", "witness"))  # fmt: skip
     ok(sample.run("alice", "log", "gone-too", "statement", "2010", "--person", "lone-witness"))
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
-    with ServerDossier.edit(sample.url(), "holding", cases=["kudoyarov"]):
+    with ServerDossier.edit(sample.url(), "holding", Scope(cases=["kudoyarov"])):
         ok(sample.run("alice", "case", "remove", "gone-too", "--cascade", "--yes"))
         busy = sample.run("alice", "case", "remove", "gone", "--cascade", "--yes")
     assert busy.exit_code == 3
@@ -1601,7 +1602,7 @@ def test_undo_and_redo_wait_only_for_the_cases_of_the_command_they_revert(
     ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
     monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "0.5")
     # Held by bob: alice's own commands wait for her undo, and it for them.
-    with ServerDossier.edit(sample.url("bob"), "holding", cases=["kudoyarov"]):
+    with ServerDossier.edit(sample.url("bob"), "holding", Scope(cases=["kudoyarov"])):
         undone = json.loads(ok(sample.run("alice", "undo", "--json")).stdout)
         ok(sample.run("alice", "redo"))
     assert (undone["case"], undone["command"]) == (
@@ -1609,7 +1610,7 @@ def test_undo_and_redo_wait_only_for_the_cases_of_the_command_they_revert(
         "log aleksanyan statement 2011-10-12",
     )
     ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-13"))
-    with ServerDossier.edit(sample.url("bob"), "holding", cases=["kudoyarov"]):
+    with ServerDossier.edit(sample.url("bob"), "holding", Scope(cases=["kudoyarov"])):
         busy = sample.run("alice", "undo")
     assert busy.exit_code == 3
     # Through the API, an undo opened on other cases than its command's is refused
@@ -1617,15 +1618,15 @@ def test_undo_and_redo_wait_only_for_the_cases_of_the_command_they_revert(
     ok(sample.run("alice", "log", "aleksanyan", "statement", "2011-10-14"))
     with (
         pytest.raises(DatabaseError, match="not aleksanyan, which the command it acts on"),
-        ServerDossier.edit(sample.url(), "undo", cases=["kudoyarov"]) as d,
+        ServerDossier.edit(sample.url(), "undo", Scope(cases=["kudoyarov"])) as d,
     ):
         d.undo()
     with (  # its cases, but not the role's other commands held off
         pytest.raises(DatabaseError, match="does not hold the role's commands"),
-        ServerDossier.edit(sample.url(), "undo", cases=["aleksanyan", "~alice"]) as d,
+        ServerDossier.edit(sample.url(), "undo", Scope(cases=["aleksanyan", "~alice"])) as d,
     ):
         d.undo()
-    with ServerDossier.edit(sample.url(), "undo", reverting="undoes") as d:
+    with ServerDossier.edit(sample.url(), "undo", Scope(reverting="undoes")) as d:
         assert d.undo()["command"] == "log aleksanyan statement 2011-10-14"
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
 
@@ -1641,7 +1642,7 @@ def test_an_undo_that_waits_follows_a_newer_command_of_its_role(sample: Team) ->
     from dossier.store.server import ServerDossier
 
     ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-13"))
-    with ServerDossier.edit(sample.url(), "log aleksanyan", cases=["aleksanyan"]) as d:
+    with ServerDossier.edit(sample.url(), "log aleksanyan", Scope(cases=["aleksanyan"])) as d:
         ops.add_event(d, Event(id="", case="aleksanyan", type="statement", date="2011-10-14"))
         undo = _spawn(sample.url(), "undo", "--json")
         _waits_for_a_lock(sample, "alice")
@@ -1720,7 +1721,7 @@ def test_an_event_moved_while_its_editor_waits_is_followed_to_its_new_case(
 
     events = json.loads(ok(sample.run("alice", "event", "list", "--json")).stdout)
     moving = next(e["id"] for e in events if e["case"] == "kudoyarov")
-    with ServerDossier.edit(sample.url(), "move", cases=["kudoyarov", "aleksanyan"]) as d:
+    with ServerDossier.edit(sample.url(), "move", Scope(cases=["kudoyarov", "aleksanyan"])) as d:
         editing = _spawn(sample.url(), "event", "edit", moving, "--note", "kept")
         _waits_for_a_lock(sample, "alice")
         old = d.events.get(moving)

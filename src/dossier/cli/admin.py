@@ -9,6 +9,7 @@ import typer
 
 from dossier.cli.common import command_line, edit, load, print_json, say, show
 from dossier.errors import one_line
+from dossier.scope import Scope
 
 if TYPE_CHECKING:
     from dossier.history import Sighting
@@ -87,7 +88,7 @@ def undo(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Example: dossier undo
     """
-    with edit(ctx, reverting="undoes") as d:  # on a server, the cases it undoes in
+    with edit(ctx, Scope(reverting="undoes")) as d:  # on a server, the cases it undoes in
         entry = d.undo()
     _report_revert("Undid", entry, as_json)
 
@@ -97,7 +98,7 @@ def redo(ctx: typer.Context, as_json: bool = JSON) -> None:
 
     Example: dossier redo
     """
-    with edit(ctx, reverting="redoes") as d:
+    with edit(ctx, Scope(reverting="redoes")) as d:
         entry = d.redo()
     _report_revert("Redid what was undone by", entry, as_json)
 

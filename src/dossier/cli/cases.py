@@ -15,6 +15,7 @@ from dossier.cli.common import (
     say,
     show,
 )
+from dossier.scope import Scope
 
 app = typer.Typer(
     help="Add, list, show, edit and remove cases.", no_args_is_help=True, rich_markup_mode=None
@@ -44,7 +45,7 @@ def add(
     from dossier.model import Case
     from dossier.ops import add_case
 
-    with edit(ctx, cases=[case_id]) as d:  # on a server, not every case's events
+    with edit(ctx, Scope(cases=[case_id])) as d:  # on a server, not every case's events
         case = add_case(
             d,
             Case(
@@ -137,7 +138,7 @@ def edit_(
 
     from dossier.ops import require_case, update_case
 
-    with edit(ctx, cases=[case_id]) as d:
+    with edit(ctx, Scope(cases=[case_id])) as d:
         old = require_case(d, case_id)
         case = update_case(
             d,
@@ -178,7 +179,7 @@ def remove(
         extra = f" with its {len(refs.events)} event(s)" if cascade and refs.events else ""
         confirm(f"Remove case {case_id!r}{extra}?", yes)
     # On a server: the case, and the other cases of its persons, whose roles change.
-    with edit(ctx, cases=[case_id], members=True) as d:
+    with edit(ctx, Scope(cases=[case_id], members=True)) as d:
         removal = remove_case(d, case_id, cascade=cascade)
     say(
         f"Removed case {case_id} ({len(removal.events)} event(s) removed,"

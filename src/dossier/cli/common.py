@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from dossier.errors import DossierError
+from dossier.scope import Scope
 from dossier.server.connect import is_server
 
 if TYPE_CHECKING:
@@ -151,34 +152,20 @@ def load(
 
 
 @contextmanager
-def edit(
-    ctx: typer.Context,
-    warn: bool = True,
-    cases: Sequence[str] | None = None,
-    events: Sequence[str] | None = None,
-    persons: Sequence[str] | None = None,
-    reverting: str | None = None,
-    members: bool = False,
-    adding: Sequence[str] = (),
-) -> Iterator[Store]:
+def edit(ctx: typer.Context, scope: Scope | None = None, *, warn: bool = True) -> Iterator[Store]:
     """Open the dossier for one locked change, committed when the block ends.
 
     A missing file is created; missing folders only for the default location (a
     named file in a folder that does not exist is more likely a typo). On a server,
-    `cases`, the cases of `events` and those where `persons` have a role or are named
-    (when the command changes only those), or, for an undo or redo (`reverting`:
-    "undoes" or "redoes"), the cases of the command it acts on, are locked and read,
-    not all; with `members`, the other cases of the persons with a role in `cases` too.
-    The person ids a command may add (`adding`) are locked on a server.
+    only the cases `scope` finds (the cases the command may change) are locked and
+    read, not all (see `Scope`).
     """
     from dossier.store import edit_store
 
     path, named = _db(ctx)
     with edit_store(
-        path, command_line(ctx), cases=cases, events=events, persons=persons,
-        reverting=reverting, members=members, adding=adding, keys=keys(ctx),
-        create_folders=not named,
-    ) as dossier:  # fmt: skip
+        path, command_line(ctx), scope=scope, keys=keys(ctx), create_folders=not named
+    ) as dossier:
         if warn:
             warn_outside(ctx, dossier)
         yield dossier

@@ -19,6 +19,7 @@ from dossier.cli.common import (
     show,
     warn,
 )
+from dossier.scope import Scope
 
 app = typer.Typer(
     help="List, show, edit and remove events.", no_args_is_help=True, rich_markup_mode=None
@@ -92,7 +93,7 @@ def log(
         confidential=confidential,
     )
     warnings: list[str] = []
-    with edit(ctx, cases=[case]) as d:
+    with edit(ctx, Scope(cases=[case])) as d:
         event = add_event(d, event, allow_future=allow_future, warn=warnings.append)
     warn(warnings)
     if as_json:
@@ -193,7 +194,7 @@ def edit_(
 
     warnings: list[str] = []
     # On a server, the event's case (and the one it moves to) only.
-    with edit(ctx, cases=[case] if case else [], events=[event_id]) as d:
+    with edit(ctx, Scope(cases=[case] if case else [], events=[event_id])) as d:
         old = require_event(d, event_id)
         # Names are resolved before comparing, so --remove-person takes a name too.
         removed = [require_person(d, p).id for p in remove_person or ()]
@@ -240,6 +241,6 @@ def remove(
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
         event = require_event(load(ctx, events=[event_id]), event_id)
         confirm(f"Remove event {event.id} ({event.type} on {event.date} in {event.case})?", yes)
-    with edit(ctx, events=[event_id]) as d:
+    with edit(ctx, Scope(events=[event_id])) as d:
         remove_event(d, event_id)
     say(f"Removed event {event_id}.")

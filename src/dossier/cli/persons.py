@@ -18,6 +18,7 @@ from dossier.cli.common import (
     say,
     show,
 )
+from dossier.scope import Scope
 
 if TYPE_CHECKING:
     from dossier.store import Records
@@ -84,13 +85,13 @@ def add(
     scope = [case] if case else []
     adding = [person_id or slugify(name)]
     try:
-        with edit(ctx, cases=scope, persons=[], adding=adding) as d:
+        with edit(ctx, Scope(cases=scope, persons=[], adding=adding)) as d:
             _check_lookalikes(d, names, yes)
             person = add_person(d, person)
     except _AskFirst:
         # Ask outside the lock, so a person thinking never blocks other writers.
         confirm("Add a new person anyway?", False)
-        with edit(ctx, cases=scope, persons=[], adding=adding) as d:
+        with edit(ctx, Scope(cases=scope, persons=[], adding=adding)) as d:
             person = add_person(d, person)
     if as_json:
         print_json(person.to_dict())
@@ -194,7 +195,7 @@ def edit_(
 
     from dossier.ops import require_person, update_person
 
-    with edit(ctx, persons=[person]) as d:
+    with edit(ctx, Scope(persons=[person])) as d:
         old = require_person(d, person)
         updated = update_person(
             d,
@@ -231,7 +232,7 @@ def link(
     """
     from dossier.ops import link_person
 
-    with edit(ctx, cases=[case], persons=[person]) as d:
+    with edit(ctx, Scope(cases=[case], persons=[person])) as d:
         updated = link_person(d, person, case, role)
     if as_json:
         print_json(updated.to_dict())
@@ -255,7 +256,7 @@ def remove(
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
         found, _ = person_removal(load(ctx, persons=[person]), person, cascade=cascade)
         confirm(f"Remove person {found.id!r} ({found.name})?", yes)
-    with edit(ctx, persons=[person]) as d:
+    with edit(ctx, Scope(persons=[person])) as d:
         found, _ = person_removal(d, person, cascade=cascade)
         removal = remove_person(d, found.id, cascade=cascade)
     say(f"Removed person {found.id} (taken off {len(removal.events)} event(s)).")
@@ -282,7 +283,7 @@ def merge(
         d = load(ctx, persons=[keep, drop])
         kept, dropped = require_person(d, keep), require_person(d, drop)
         confirm(f"Merge {dropped.id} ({dropped.name}) into {kept.id} ({kept.name})?", yes)
-    with edit(ctx, persons=[keep, drop]) as d:
+    with edit(ctx, Scope(persons=[keep, drop])) as d:
         dropped = require_person(d, drop)
         merged, events = merge_them(d, keep, drop)
     if as_json:

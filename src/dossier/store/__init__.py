@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dossier.scope import Scope
 from dossier.server import connect
 from dossier.store.records import Outside, Records, Table, paused_gc
 
@@ -39,6 +40,7 @@ __all__ = [
     "Dossier",
     "Outside",
     "Records",
+    "Scope",
     "Table",
     "edit_store",
     "folder_for",
@@ -95,29 +97,18 @@ def edit_store(
     where: str | Path,
     command: str,
     *,
-    cases: Collection[str] | None = None,
-    events: Collection[str] | None = None,
-    persons: Collection[str] | None = None,
-    reverting: str | None = None,
-    members: bool = False,
-    adding: Collection[str] = (),
+    scope: Scope | None = None,
     keys: Keys | None = None,
     create_folders: bool = True,
 ) -> Iterator[Dossier | ServerDossier]:
     """One locked change, committed when the block ends (nothing is written when it
-    raises): a file, or a server's records (of `cases` only, of the cases that hold
-    `events`, and of those where `persons` have a role or are named, when any is
-    given: the cases the change may touch; with `reverting`, "undoes" or "redoes",
-    those of the command an undo or redo acts on; with `members`, the other cases of
-    the persons with a role in `cases`; `adding`: person ids the command may add,
-    locked). A new file's missing folders are made with `create_folders`, else they
-    are an error."""
+    raises): a file, or a server's records (with a `scope`, only the cases the change
+    may touch: see `Scope`). A new file's missing folders are made with
+    `create_folders`, else they are an error."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
-        with ServerDossier.edit(
-            str(where), command, cases, events, persons, reverting, members, adding
-        ) as server:
+        with ServerDossier.edit(str(where), command, scope) as server:
             yield server
         return
     from dossier.store.file import Dossier

@@ -22,7 +22,7 @@ see and change (row-level security, docs/server.md). What this module adds:
   (`SELECT … FOR UPDATE`, in id order) under a shared advisory lock; a command
   that may change anything takes that advisory lock exclusively. So writers of
   one case are serialised, writers of different cases run side by side, and
-  no update is ever lost. What a command names (`_Wanted`: cases, events,
+  no update is ever lost. What a command names (its `Scope`: cases, events,
   persons, the command an undo reverts) gives its cases, found again once they
   are locked; the persons it changes are locked by row, and an undo or redo
   has its role to itself.
@@ -41,7 +41,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -60,6 +59,7 @@ from dossier.errors import (
     first_of,
 )
 from dossier.model import Case, Event, Person, Tally
+from dossier.scope import Scope
 from dossier.server.connect import connect, shown, where, without_user
 from dossier.server.schema import MIGRATIONS
 from dossier.store.records import Outside, Records, Table, paused_gc
@@ -266,8 +266,8 @@ class ServerDossier(Records):
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 _require_schema(conn, url)
                 if cases is None and (persons is not None or events is not None):
-                    holding = _holding(conn, events) if events else set()
-                    if holding is not None:
+                    holding, complete = _holding(conn, events) if events else (set(), True)
+                    if complete:
                         cases = holding | _persons_cases(conn, persons or ())
                 counting: _Counting | None = None
                 if read_types is not None:
@@ -308,24 +308,12 @@ class ServerDossier(Records):
         cls,
         url: str,
         command: str,
-        cases: Collection[str] | None = None,
-        events: Collection[str] | None = None,
-        persons: Collection[str] | None = None,
-        reverting: str | None = None,
-        members: bool = False,
-        adding: Collection[str] = (),
+        scope: Scope | None = None,
     ) -> Iterator[ServerDossier]:
         """Lock, read, yield the records to change, then commit them in the same
-        transaction (nothing is written when the block raises). With `cases`, `events`,
-        `persons` or `reverting`, only those cases, the cases that hold those events,
-        the cases those persons (ids, names or aliases) have a role in or are named in,
-        with the role's own chain (a person in no case), the chains of the command that
-        an undo (`reverting` "undoes") or redo ("redoes") acts on, and with `members`
-        the other cases of the persons who have a role in `cases` (a case removed takes
-        their roles there) with the role's own chain, are locked and their events read;
-        an event the role cannot find reads every case, so that what it was told names
-        the ids it may have meant. The rows of `persons` are locked too, and the person
-        ids the command may add (`adding`: an id, or the id a name gives)."""
+        transaction (nothing is written when the block raises). With a `scope`, only
+        the cases and chains it finds are locked and their events read (see `Scope`);
+        the rows of its persons are locked too, and the person ids it may add."""
         # Here, not at the top: storage is the file's (TinyDB), which a read never needs.
         from dossier.storage import lock_timeout
 
@@ -337,9 +325,10 @@ class ServerDossier(Records):
                 # would be no limit to PostgreSQL, so at least a millisecond.
                 wait = max(1, round(lock_timeout() * 1000))
                 conn.execute(f"SET LOCAL lock_timeout = {wait}".encode())
-                wanted = _Wanted(cases, events, persons, reverting, members, adding)
-                scope = wanted.find(conn)
-                if scope is None:
+                wanted = scope or Scope()
+                reverting = wanted.reverting
+                found = _find(conn, wanted)
+                if found is None:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
                     # An undo or redo acts on the role's newest command, which no other
@@ -357,12 +346,12 @@ class ServerDossier(Records):
                     # it, as this command does): the locks go back and all are taken
                     # again, in id order, so that no two writers take two cases in
                     # crossed orders.
-                    while moved := _lock_scope(conn, scope, wanted):
-                        scope |= moved
-                dossier = cls(conn, url, None if scope is None else sorted(scope))
+                    while moved := _lock_scope(conn, found, wanted):
+                        found |= moved
+                dossier = cls(conn, url, None if found is None else sorted(found))
                 # Whether no other command of the role can commit meanwhile, as an undo
                 # or redo needs (every writer waits for an unscoped one).
-                dossier._role_held = scope is None or reverting is not None
+                dossier._role_held = found is None or reverting is not None
                 yield dossier
                 dossier.commit(command)
         finally:
@@ -1267,17 +1256,16 @@ class _Counting(threading.Thread):
         return self._result
 
 
-def _holding(conn: Connection[Any], events: Collection[str]) -> set[str] | None:
+def _holding(conn: Connection[Any], events: Collection[str]) -> tuple[set[str], bool]:
     """The cases that hold these events, as the role sees them: by the server's column
     and by the record (which differ after an SQL edit of the column, which the write
-    repairs); None when one is not found."""
+    repairs); and whether every one was found."""
     rows = conn.execute(
         "SELECT id, case_id, record->>'case' FROM dossier.events WHERE id = ANY(%s)",
         (sorted(set(events)),),
     ).fetchall()
-    if len(rows) < len(set(events)):
-        return None
-    return {str(case) for _id, column, recorded in rows for case in (column, recorded) if case}
+    cases = {str(case) for _id, column, recorded in rows for case in (column, recorded) if case}
+    return cases, len(rows) == len(set(events))
 
 
 class _Moved(Exception):
@@ -1334,65 +1322,55 @@ def _cases_of(conn: Connection[Any], ids: Collection[str]) -> set[str]:
     return {str(case) for (case,) in rows}
 
 
-@dataclass(frozen=True)
-class _Wanted:
-    """What a write names, from which the cases and chains it may change are found:
-    before they are locked, and again once they are (see ServerDossier.edit)."""
-
-    cases: Collection[str] | None
-    events: Collection[str] | None
-    persons: Collection[str] | None
-    reverting: str | None
-    members: bool = False
-    adding: Collection[str] = ()
-
-    def find(self, conn: Connection[Any], locked: bool = False) -> set[str] | None:
-        """The cases and chains; None for every case (nothing named, or, before the
-        locks, an event not found: it is looked for in every case)."""
-        if (self.cases, self.events, self.persons, self.reverting) == (None, None, None, None):
+def _find(conn: Connection[Any], scope: Scope, locked: bool = False) -> set[str] | None:
+    """The cases and chains a write of `scope` may change; None for every case (a scope
+    that names nothing, or, before the locks, an event not found that may be anywhere:
+    it is looked for in every case)."""
+    if scope.whole:
+        return None
+    found = set(scope.cases or ())
+    if scope.members and found:
+        # Whoever has a role in these cases has one there only while a writer holds
+        # them: once locked, the list is whole.
+        rows = conn.execute(
+            "SELECT DISTINCT theirs.case_id FROM dossier.person_cases here"
+            " JOIN dossier.person_cases theirs ON theirs.person_id = here.person_id"
+            " WHERE here.case_id = ANY(%s)",
+            (sorted(found),),
+        ).fetchall()
+        found |= {str(case) for (case,) in rows} | {f"~{_session_user(conn)}"}
+    if scope.events:
+        holding, complete = _holding(conn, scope.events)
+        if not (complete or locked or scope.new_events):
             return None
-        found = set(self.cases or ())
-        if self.members and found:
-            # Whoever has a role in these cases has one there only while a writer holds
-            # them: once locked, the list is whole.
-            rows = conn.execute(
-                "SELECT DISTINCT theirs.case_id FROM dossier.person_cases here"
-                " JOIN dossier.person_cases theirs ON theirs.person_id = here.person_id"
-                " WHERE here.case_id = ANY(%s)",
-                (sorted(found),),
-            ).fetchall()
-            found |= {str(case) for (case,) in rows} | {f"~{_session_user(conn)}"}
-        if self.events:
-            holding = _holding(conn, self.events)
-            if holding is None and not locked:
-                return None
-            found |= holding or set()
-        if self.persons is not None:
-            # A person in no case is in the role's own chain, whose entries one writer at
-            # a time appends.
-            found |= _persons_cases(conn, self.persons) | {f"~{_session_user(conn)}"}
-        if self.reverting is not None:
-            # With the role's own chain, which keeps the removal of a case the reverted
-            # command had added.
-            role = _session_user(conn)
-            found.add(f"~{role}")
-            command = _next_to_revert(conn, role, self.reverting)
-            if command is not None:
-                # And the cases of the persons it wrote, who may be in others now.
-                group, chains = command
-                found |= chains | _cases_of(conn, _persons_written(conn, role, group))
-        return found
+        found |= holding
+    if scope.persons is not None:
+        # A person in no case is in the role's own chain, whose entries one writer at
+        # a time appends.
+        found |= _persons_cases(conn, scope.persons) | {f"~{_session_user(conn)}"}
+    if scope.reverting is not None:
+        # With the role's own chain, which keeps the removal of a case the reverted
+        # command had added.
+        role = _session_user(conn)
+        found.add(f"~{role}")
+        command = _next_to_revert(conn, role, scope.reverting)
+        if command is not None:
+            # And the cases of the persons it wrote, who may be in others now.
+            group, chains = command
+            found |= chains | _cases_of(conn, _persons_written(conn, role, group))
+    return found
 
-    def rows(self, conn: Connection[Any]) -> tuple[list[str], list[str]]:
-        """The persons whose rows this write locks (those it names, those the command it
-        reverts wrote), and the person ids it locks (those it adds, and those)."""
-        named = _person_ids(conn, self.persons or ())
-        written: list[str] = []
-        if self.reverting is not None:
-            role = _session_user(conn)
-            command = _next_to_revert(conn, role, self.reverting)
-            written = _persons_written(conn, role, command[0]) if command else []
-        return sorted({*named, *written}), sorted({*self.adding, *written})
+
+def _rows(conn: Connection[Any], scope: Scope) -> tuple[list[str], list[str]]:
+    """The persons whose rows a write of `scope` locks (those it names, those the
+    command it reverts wrote), and the person ids it locks (those it adds, and those)."""
+    named = _person_ids(conn, scope.persons or ())
+    written: list[str] = []
+    if scope.reverting is not None:
+        role = _session_user(conn)
+        command = _next_to_revert(conn, role, scope.reverting)
+        written = _persons_written(conn, role, command[0]) if command else []
+    return sorted({*named, *written}), sorted({*scope.adding, *written})
 
 
 def _session_user(conn: Connection[Any]) -> str:
@@ -1400,14 +1378,14 @@ def _session_user(conn: Connection[Any]) -> str:
     return str(row[0]) if row else ""
 
 
-def _lock_scope(conn: Connection[Any], scope: set[str], wanted: _Wanted) -> set[str]:
+def _lock_scope(conn: Connection[Any], scope: set[str], wanted: Scope) -> set[str]:
     """Lock the cases of `scope`, in id order, in a savepoint, then the person ids the
     command adds and the persons it names; the cases and chains `wanted` finds now that
     are not in it, after which nothing stays locked (empty: all locked)."""
     try:
         with conn.transaction():  # a savepoint: what it locks is let go when rolled back
             _lock_cases(conn, scope)
-            rows, ids = wanted.rows(conn)
+            rows, ids = _rows(conn, wanted)
             if ids:
                 # Two adds of one name (or id) take turns: the second finds the id taken
                 # and takes the next one (-2), as it would after the first.
@@ -1424,7 +1402,7 @@ def _lock_scope(conn: Connection[Any], scope: set[str], wanted: _Wanted) -> set[
                     "SELECT id FROM dossier.persons WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
                     (rows,),
                 ).fetchall()
-            moved = (wanted.find(conn, locked=True) or set()) - scope
+            moved = (_find(conn, wanted, locked=True) or set()) - scope
             if moved:
                 raise _Moved(moved)
     except _Moved as outside:
