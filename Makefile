@@ -46,13 +46,16 @@ $(FTM)/.installed: $(STAMP)
 	  || echo "Could not install followthemoney; the FtM validation test will be skipped."
 
 # Tools some tests drive: Chromium prints the HTML report, tmux is the terminal the
-# pager test runs in (with less), PostgreSQL is the throwaway server of the server tests. Debian's packages are installed when we can (root
+# pager test runs in (with less), PostgreSQL is the throwaway server of the server tests,
+# and the report's first font (Liberation Serif, which Chromium brings too), whose widths
+# the PDF layout tests measure. Debian's packages are installed when we can (root
 # with apt-get); otherwise those tests skip and say why.
 tools:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
 	command -v less >/dev/null 2>&1 || missing="$$missing less"; \
+	fc-list 2>/dev/null | grep -q LiberationSerif || missing="$$missing fonts-liberation"; \
 	{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
 	  || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
