@@ -1620,3 +1620,52 @@ def test_a_malformed_file_is_refused_at_its_line(
         before,
         *(f"{path}:{error}".replace("FILE", str(path)) for error in errors),
     )
+
+
+def _scope(create_missing: bool = False, **files: str) -> Any:
+    from dossier.io.importer import read_sources
+    from dossier.io.scope import import_scope
+
+    sources = [
+        Source(name.replace("_", "."), text.encode(), "auto") for name, text in files.items()
+    ]
+    return import_scope(read_sources(sources), create_missing)
+
+
+def test_an_import_scope_names_what_its_rows_reach() -> None:
+    """On a server an import locks and reads only these (docs/server.md, Writes): the
+    cases of its case rows, of its event rows and of its person rows' roles; the events
+    it gives ids (the cases that hold them, which it may move them out of); the persons
+    it writes (their other cases, found by the server) and the ids it may add."""
+    from dossier.scope import Scope
+
+    scope = _scope(
+        cases_csv="id,title\nnew-case,New\n",
+        events_csv="id,case,date,type,person\nev-1,kudoyarov,2009-01-01,hearing,Ivan Petrov|p-2\n"
+        ",aleksanyan,2010-01-01,statement,\n",
+        persons_json='{"persons": [{"name": "Anna Ivanova", "roles": [{"case": "lebedev",'
+        ' "role": "witness"}]}, {"id": "p-9", "name": "Petr"}]}',
+    )
+    assert scope == Scope(cases=["aleksanyan", "kudoyarov", "lebedev", "new-case"],
+                          events=["ev-1"], persons=["Anna Ivanova", "p-9"],
+                          adding=["anna-ivanova", "p-9"], new_events=True)  # fmt: skip
+    # Persons an event names are not changed by it, unless --create-missing adds them.
+    events = "case,date,type,person\nkudoyarov,2009-01-01,hearing,Ivan Petrov|p-2\n"
+    assert _scope(events_csv=events).persons is None
+    added = _scope(True, events_csv=events)
+    assert (added.persons, added.adding) == ([], ["ivan-petrov", "p-2"])
+    # A CSV person row's roles, one case a role or several: the cases it names.
+    persons = "name,case,role\nOlga,kudoyarov|lebedev,witness\n"
+    assert _scope(persons_csv=persons).cases == ["kudoyarov", "lebedev"]
+
+
+def test_an_import_that_names_many_cases_takes_the_whole_server() -> None:
+    """Each name is a lock the server holds until the import commits: past MOST_NAMES,
+    every case (None), as a big import always did; and a row too bad to read names
+    nothing (the import refuses it anyway)."""
+    from dossier.io.scope import MOST_NAMES
+
+    many = "".join(f"case-{n},2009-01-01,hearing\n" for n in range(MOST_NAMES + 1))
+    assert _scope(events_csv="case,date,type\n" + many) is None
+    bad = '{"persons": [{"name": "Olga", "roles": "kudoyarov"}]}'
+    assert _scope(persons_json=bad).cases == []

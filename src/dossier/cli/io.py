@@ -10,6 +10,7 @@ import typer
 
 from dossier.cli.common import (
     complete_case,
+    db_where,
     edit,
     load,
     print_json,
@@ -73,24 +74,29 @@ def import_(
 
     Example: dossier import events.csv --dry-run
     """
-    from dossier.io.importer import import_sources
+    from dossier.io.importer import import_sources, read_sources
+    from dossier.io.scope import import_scope
+    from dossier.server.connect import is_server
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     sources = _sources(files, fmt)
+    parsed = read_sources(sources, encoding)
 
     def run(d: "Records") -> "Summary":
         return import_sources(
             d, sources, create_missing=create_missing, dayfirst=dayfirst, encoding=encoding,
-            progress=bar, allow_future=allow_future,
+            progress=bar, allow_future=allow_future, parsed=parsed,
         )  # fmt: skip
 
     with progress_bar(sum(len(s.data) for s in sources)) as bar:
         if dry_run:
             summary = run(load(ctx, dry_run=True))
         else:
+            # On a server, only the cases the rows name are locked and read.
+            scope = import_scope(parsed, create_missing) if is_server(db_where(ctx)) else None
             try:
-                with edit(ctx) as d:
+                with edit(ctx, scope) as d:
                     summary = run(d)
                     if summary.errors:
                         raise ImportRefused("")  # leaves the dossier unwritten

@@ -103,31 +103,41 @@ def import_sources(
     encoding: str = "utf-8",
     progress: Callable[[int, int], None] | None = None,
     allow_future: bool = False,
+    parsed: Sequence[Parsed] | None = None,
 ) -> Summary:
     """Read, validate and (if every row is sound) apply all sources to `d`.
 
     `d` is changed only when the summary has no errors; the caller commits
     it (or, for a dry run, does not). An event it writes dated after today is an
     error for a type that must already have happened, unless `allow_future`, and a
-    warning otherwise (`contract.future_date`).
+    warning otherwise (`contract.future_date`). `parsed`: the sources as
+    `read_sources` read them already (to find an import's scope first, say).
     """
     with paused_gc():
-        return _import(d, sources, create_missing, dayfirst, encoding, progress, allow_future)
+        if parsed is None:
+            parsed = read_sources(sources, encoding)
+        return _import(d, sources, parsed, create_missing, dayfirst, progress, allow_future)
+
+
+def read_sources(sources: Sequence[Source], encoding: str = "utf-8") -> list[Parsed]:
+    """Each source's rows and the problems of reading it (a file that is not CSV, JSON
+    or JSON Lines as it claims, say); nothing is checked against a dossier yet."""
+    parsed: list[Parsed] = []
+    for source in sources:
+        fmt = source.format if source.format != "auto" else detect_format(source.name, source.data)
+        parsed.append(read(source.name, source.data, fmt, encoding))
+    return parsed
 
 
 def _import(
     d: Records,
     sources: Sequence[Source],
+    parsed: Sequence[Parsed],
     create_missing: bool,
     dayfirst: bool | None,
-    encoding: str,
     progress: Callable[[int, int], None] | None,
     allow_future: bool,
 ) -> Summary:
-    parsed: list[Parsed] = []
-    for source in sources:
-        fmt = source.format if source.format != "auto" else detect_format(source.name, source.data)
-        parsed.append(read(source.name, source.data, fmt, encoding))
     summary = Summary()
     for one in parsed:
         summary.errors.extend(one.problems)
