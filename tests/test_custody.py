@@ -1161,3 +1161,33 @@ def test_a_re_arrest_inside_the_month_of_a_bail_is_never_lost_silently() -> None
         "p: bail in 2011-02 (event b1) may be before or after arrest on 2011-02-20"
         " (event a2); counted as after"
     ]
+
+
+def test_ends_taken_at_one_day_are_one_transition_not_an_end_of_nothing() -> None:
+    """Two sources date one release "in December 2010" and "in 2010", with a remand on
+    10 December between them: both are taken at 31 December, and the first closed the
+    period while the second was said to end nothing. Ends taken at one day are one
+    transition, dated where they overlap. (Found by the property test below, with two
+    deaths in custody taken at the as-of day.)"""
+    periods, problems = held(
+        ev("a", "arrest", "2010-01-15"),
+        ev("b", "pretrial_detention", "2010-12-10"),
+        ev("r1", "release", "2010-12"),
+        ev("r2", "release", "2010"),
+    )
+    assert [(p.start, p.end, p.ended_by, p.end_event) for p in periods] == [
+        ("2010-01-15", "2010-12", "release", "r1")
+    ]
+    assert not [p for p in problems if "ends no open custody period" in p]
+    periods, problems = held(
+        ev("e0", "death_in_custody", "2010"),
+        ev("e1", "arrest", "2010-01-01"),
+        ev("e5", "arrest", "2010-01-02"),
+        ev("e6", "death_in_custody", "2010-01"),
+        as_of=datetime.date(2010, 1, 2),
+    )
+    assert [(p.start, p.end, p.ended_by) for p in periods] == [
+        ("2010-01-01", "2010-01", "death_in_custody"),
+        ("2010-01-02", None, None),
+    ]
+    assert problems == []

@@ -375,7 +375,23 @@ def _by_position(
     for moment in moments:
         day = moment.date.first_day if moment.effect is Effect.START else _until(moment.date, as_of)
         placed.setdefault(day, []).append(moment)
-    return sorted(placed.items(), key=lambda pair: pair[0])
+    return sorted(((day, _one_end(group)) for day, group in placed.items()), key=lambda p: p[0])
+
+
+def _one_end(group: list[_Moment]) -> list[_Moment]:
+    """The ends taken at one day as one transition (rule 3), else the first closed the
+    period and the next ended nothing, although its dates reach what it could have ended
+    (death "in January 2010" and "in 2010", both taken at the as-of day). Their dates
+    nest, each holding that day: the most precise is where they overlap."""
+    ends = [m for m in group if m.effect is Effect.END]
+    if len(ends) < 2:
+        return group
+    date = max((m.date for m in ends), key=_rank)
+    # The most precise first: the event that dates the transition names it.
+    events = sorted((e for m in ends for e in m.events), key=lambda e: -e.rank)
+    one = _Moment(date, Effect.END, events)
+    one.doubts = [doubt for m in ends for doubt in m.doubts]
+    return [*(m for m in group if m.effect is not Effect.END), one]
 
 
 def custody(persons: Iterable[str], events: Iterable[Event], as_of: datetime.date) -> Custody:
