@@ -9,6 +9,7 @@ the schema (`dossier.server.schema`), checked with raw SQL as each role.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -389,3 +390,106 @@ def test_the_attacks_a_review_found_are_refused(database: Callable[[str], Any]) 
     # Taken event ids are all a stranger learns.
     assert bob.execute("SELECT dossier.taken_event_ids(ARRAY['secret-e1', 'free'])"
                        ).fetchall() == [("secret-e1",)]  # fmt: skip
+
+
+def test_an_events_case_and_a_links_event_are_kept_as_keys_would_keep_them(
+    database: Callable[[str], Any],
+) -> None:
+    """Schema 8 checks them once a statement instead of by two foreign keys, a lookup
+    and a lock a row: the same rules, as the owner (who passes every policy) finds."""
+    import psycopg
+
+    owner = database("postgres")
+    add_case(owner, "a")
+    add_case(owner, "b")
+    owner.execute("INSERT INTO dossier.persons (id, record) VALUES ('p', '{}')")
+    link = "INSERT INTO dossier.event_persons (event_id, person_id, case_id) VALUES (%s, 'p', %s)"
+    owner.execute(link, ("a-e1", "a"))
+    refused = psycopg.errors.ForeignKeyViolation
+    # An event in no case; a case removed, or given another id, under its events.
+    with pytest.raises(refused, match="an event is in case nowhere, which is not there"):
+        owner.execute("INSERT INTO dossier.events (id, case_id, type, date_first, date_last,"
+                      " record) VALUES ('x', 'nowhere', 'arrest', '2006-04-06', '2006-04-06',"
+                      " '{}')")  # fmt: skip
+    with pytest.raises(refused, match="an event is in case nowhere"):
+        owner.execute("UPDATE dossier.events SET case_id = 'nowhere' WHERE id = 'b-e1'")
+    # (A case is removed with SQL by no one: removal_recorded refuses it, schema 4; and a
+    # case's id is kept by its members' key, taken away here.)
+    owner.execute("DELETE FROM dossier.members")
+    with pytest.raises(refused, match="case b holds events: remove them first"):
+        owner.execute("UPDATE dossier.cases SET id = 'c' WHERE id = 'b'")
+    # A link to an event that is not there, or not in the link's case (the same words).
+    for event, case in (("gone", "a"), ("b-e1", "a")):
+        with pytest.raises(refused, match=f"a link names event {event}, which is not there"):
+            owner.execute(link, (event, case))
+    with pytest.raises(refused, match="a link names event a-e1"):
+        owner.execute("UPDATE dossier.event_persons SET case_id = 'b' WHERE event_id = 'a-e1'")
+    # An event moved while links name it where it was; then removed, with its links.
+    with pytest.raises(refused, match="event a-e1 is named by links of its case"):
+        owner.execute("UPDATE dossier.events SET case_id = 'b' WHERE id = 'a-e1'")
+    owner.execute("UPDATE dossier.events SET record = '{\"changed\": 1}' WHERE id = 'a-e1'")
+    owner.execute("DELETE FROM dossier.events WHERE id = 'a-e1'")
+    assert owner.execute("SELECT count(*) FROM dossier.event_persons").fetchone() == (0,)
+    owner.execute("UPDATE dossier.cases SET id = 'c' WHERE id = 'a'")  # nothing in it now
+
+
+def test_a_link_and_the_removal_of_its_event_side_by_side_leave_no_link_to_nothing(
+    database: Callable[[str], Any],
+) -> None:
+    """As a key's lock does: a link made first holds its event until it commits, and the
+    removal then takes the link with it; a removal made first leaves the link refused."""
+    import psycopg
+
+    owner = database("postgres")
+    add_case(owner, "a")
+    owner.execute("INSERT INTO dossier.persons (id, record) VALUES ('p', '{}')")
+    link = (
+        "INSERT INTO dossier.event_persons (event_id, person_id, case_id) VALUES ('a-e1', 'p', 'a')"
+    )
+    remove = "DELETE FROM dossier.events WHERE id = 'a-e1'"
+    linking, removing = database("postgres"), database("postgres")
+    for first, then in ((link, remove), (remove, link)):
+        owner.execute(
+            "INSERT INTO dossier.events (id, case_id, type, date_first, date_last, record)"
+            " VALUES ('a-e1', 'a', 'arrest', '2006-04-06', '2006-04-06', '{}')"
+            " ON CONFLICT DO NOTHING"
+        )
+        one, other = (linking, removing) if first == link else (removing, linking)
+        one.execute("BEGIN")
+        one.execute(first)
+        other.execute("SET lock_timeout = '20s'")
+        waiting = threading.Thread(target=_run_caught, args=(other, then))
+        waiting.start()
+        _until_waiting(owner)
+        one.execute("COMMIT")
+        waiting.join(30)
+        linked = owner.execute("SELECT count(*) FROM dossier.event_persons").fetchone()
+        there = owner.execute("SELECT count(*) FROM dossier.events").fetchone()
+        assert (there, linked) == ((0,), (0,))
+        if first == remove:
+            assert isinstance(_CAUGHT.pop(), psycopg.errors.ForeignKeyViolation)
+        else:
+            assert _CAUGHT.pop() is None
+
+
+_CAUGHT: list[BaseException | None] = []
+
+
+def _run_caught(conn: Any, query: str) -> None:
+    try:
+        conn.execute(query)
+        _CAUGHT.append(None)
+    except Exception as error:  # the test looks at which
+        _CAUGHT.append(error)
+
+
+def _until_waiting(owner: Any) -> None:
+    import time
+
+    deadline = time.monotonic() + 30
+    while not owner.execute(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database()"
+    ).fetchone():
+        assert time.monotonic() < deadline, "nothing waited"
+        time.sleep(0.02)
