@@ -1636,7 +1636,8 @@ def test_an_import_scope_names_what_its_rows_reach() -> None:
     """On a server an import locks and reads only these (docs/server.md, Writes): the
     cases of its case rows, of its event rows and of its person rows' roles; the events
     it gives ids (the cases that hold them, which it may move them out of); the persons
-    it writes (their other cases, found by the server) and the ids it may add."""
+    it writes, by id or by name (their other cases, found by the server), and the ids it
+    may add."""
     from dossier.scope import Scope
 
     scope = _scope(
@@ -1647,7 +1648,7 @@ def test_an_import_scope_names_what_its_rows_reach() -> None:
         ' "role": "witness"}]}, {"id": "p-9", "name": "Petr"}]}',
     )
     assert scope == Scope(cases=["aleksanyan", "kudoyarov", "lebedev", "new-case"],
-                          events=["ev-1"], persons=["Anna Ivanova", "p-9"],
+                          events=["ev-1"], persons=["p-9"], names=["Anna Ivanova"],
                           adding=["anna-ivanova", "p-9"], new_events=True)  # fmt: skip
     # Persons an event names are not changed by it, unless --create-missing adds them.
     events = "case,date,type,person\nkudoyarov,2009-01-01,hearing,Ivan Petrov|p-2\n"

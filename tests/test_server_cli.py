@@ -1402,9 +1402,14 @@ def test_person_commands_wait_only_for_the_cases_of_their_persons(
     assert ServerDossier.load(sample.url(), cases=[]).events.raw == {}
 
 
-def _held(team: Team, tmp_path: Path, role: str, *args: str) -> subprocess.Popen[str]:
-    """The CLI as `role`, held once it has its locks (tests/held.py) until _release."""
+def _held(
+    team: Team, tmp_path: Path, role: str, *args: str, read: bool = False
+) -> subprocess.Popen[str]:
+    """The CLI as `role`, held once it has its locks (tests/held.py) until _release; with
+    `read`, held again once it has read the records (says READ) until tmp_path/read is."""
     env = {**os.environ, "DOSSIER_TEST_RELEASE": str(tmp_path / "release")}
+    if read:
+        env["DOSSIER_TEST_READ_RELEASE"] = str(tmp_path / "read")
     held = subprocess.Popen([sys.executable, str(Path(__file__).with_name("held.py")),
                              "--db", team.url(role), *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -2193,3 +2198,79 @@ def test_an_import_changes_every_case_its_rows_reach(sample: Team, tmp_path: Pat
     assert sample.sql("SELECT id FROM dossier.cases WHERE id = 'brand-new'") == [("brand-new",)]
     verified = ok(sample.run("alice", "verify"))
     assert "OK" in verified.stdout, verified.stdout
+
+
+def test_an_import_matches_a_person_rows_name_as_a_file_does(sample: Team, tmp_path: Path) -> None:
+    """A review's finds: a person row's name was locked as an id first (a name that is
+    another person's id locked that person, not the one the importer then matched by
+    alias), and a name of punctuation alone ("***", as a redacted judgment gives it)
+    locked no one: both imports were refused where a file's went through."""
+    for args in (
+        ["case", "add", "a", "--title", "A"],
+        ["case", "add", "b", "--title", "B"],
+        ["person", "add", "Ivan Petrov", "--alias", "ivan", "--case", "a", "--role", "witness"],
+        ["person", "add", "***", "--case", "a", "--role", "witness"],
+    ):
+        ok(sample.run("alice", *args))
+    first = tmp_path / "first.csv"
+    first.write_text("id,name,case,role\nivan,Ivan Sidorov,b,witness\n")
+    ok(sample.run("alice", "import", str(first)))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,notes\nivan,updated notes\n***,redacted\n")
+    ok(sample.run("alice", "import", str(rows)))
+    notes = "SELECT id, record->>'notes' FROM dossier.persons WHERE id IN ('ivan-petrov', 'ivan')"
+    assert dict(sample.sql(notes)) == {"ivan-petrov": "updated notes", "ivan": None}
+    redacted = "SELECT record->>'notes' FROM dossier.persons WHERE record->>'name' = '***'"
+    assert sample.sql(redacted) == [("redacted",)]
+
+
+def test_a_person_a_name_came_to_name_meanwhile_is_not_written_over(
+    sample: Team, tmp_path: Path
+) -> None:
+    """A review's find: "Olga" named no one when the import took its locks; bob gave Olga
+    Petrova that alias before the import read, so it matched and wrote her, her row not
+    locked: bob's next change of her, made after that read, was lost, and `verify` saw
+    nothing wrong. A person written whose row was not locked before the read is locked
+    at the commit and compared with what was read: changed meanwhile, the command is
+    refused whole."""
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    ok(sample.run("alice", "person", "add", "Olga Petrova"))
+    ok(sample.run("alice", "log", "kudoyarov", "hearing", "2010-01-01", "-p", "olga-petrova",
+                  "--source", "s"))  # fmt: skip
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,notes\nOlga,alice notes\n")
+    held = _held(sample, tmp_path, "alice", "import", str(rows), read=True)
+    ok(sample.run("bob", "person", "edit", "olga-petrova", "--add-alias", "Olga"))
+    _release(tmp_path)
+    assert held.stderr is not None and held.stderr.readline() == "READ\n"
+    ok(sample.run("bob", "person", "edit", "olga-petrova", "--nationality", "RU"))
+    (tmp_path / "read").touch()
+    _out, err = held.communicate(timeout=60)
+    assert held.returncode == 1
+    assert err.startswith(
+        "Error: person olga-petrova was changed by another command while this one ran;"
+        " nothing was written: run it again"
+    ), err
+    person = "SELECT record->>'nationality', record->>'notes' FROM dossier.persons"
+    assert sample.sql(person + " WHERE id = 'olga-petrova'") == [("RU", None)]
+    ok(sample.run("alice", "verify"))
+
+
+def test_two_imports_that_give_one_new_event_id_take_turns(sample: Team, tmp_path: Path) -> None:
+    """A review's find: the ids an import gives are new where not found, and were not
+    locked: a second import of one new id into another case went ahead, and the first
+    was then refused as giving a taken id. Now the second waits for the first, then
+    moves the event, as it does when the two run one after the other."""
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text("id,case,date,type,source\nev-1,kudoyarov,2010-01-01,hearing,s\n")
+    two.write_text("id,case,date,type,source\nev-1,aleksanyan,2010-01-01,hearing,s\n")
+    held = _held(sample, tmp_path, "alice", "import", str(one))
+    second = _spawn(sample.url(), "import", str(two), "--json")
+    _waits_for_a_lock(sample, "alice")
+    _release(tmp_path)
+    assert held.communicate(timeout=60)[1] == ""
+    out, err = second.communicate(timeout=60)
+    assert (second.returncode, err) == (0, b"")
+    assert json.loads(out)["updated"]["events"] == 1
+    assert sample.sql("SELECT case_id FROM dossier.events WHERE id = 'ev-1'") == [("aleksanyan",)]
+    ok(sample.run("alice", "verify"))

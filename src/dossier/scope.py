@@ -21,8 +21,11 @@ class Scope:
     takes their roles there). `adding`: person ids the command may add (an id, or the id
     a name gives), locked so that two adds of one name take turns. An event of `events`
     that is not found reads every case (what the command is told names the ids it may
-    have meant), unless `new_events`: ids an import brings, new where not found. A
-    scope that names nothing is every case."""
+    have meant), unless `new_events`: ids an import brings, new where not found (they
+    are locked, so that two imports of one new id take turns). `names`: names of persons
+    the write may change (an import's person rows without an id), each locking every
+    person it folds to as a name or alias, whoever else has it as an id. A scope that
+    names nothing is every case."""
 
     cases: Collection[str] | None = None
     events: Collection[str] | None = None
@@ -31,6 +34,7 @@ class Scope:
     members: bool = False
     adding: Collection[str] = ()
     new_events: bool = False
+    names: Collection[str] = ()
 
     @property
     def whole(self) -> bool:

@@ -33,19 +33,21 @@ def import_scope(parsed: Sequence[Parsed], create_missing: bool) -> Scope | None
     cases: set[str] = set()
     events: set[str] = set()
     persons: set[str] = set()
+    names: set[str] = set()
     adding: set[str] = set()
     for one in parsed:
         for row in one.rows:
             with suppress(RowError):
-                _named(row, create_missing, cases, events, persons, adding)
-            if len(cases) + len(events) + len(persons) + len(adding) > MOST_NAMES:
+                _named(row, create_missing, cases, events, persons, names, adding)
+            if len(cases) + len(events) + len(persons) + len(names) + len(adding) > MOST_NAMES:
                 return None
     return Scope(
         cases=sorted(cases),
         events=sorted(events),
         # A person named is changed: their cases too, and the role's own chain (a person
         # in no case, as those --create-missing adds are).
-        persons=sorted(persons) if persons or adding else None,
+        persons=sorted(persons) if persons or names or adding else None,
+        names=sorted(names),
         adding=sorted(adding),
         new_events=True,
     )
@@ -57,6 +59,7 @@ def _named(
     cases: set[str],
     events: set[str],
     persons: set[str],
+    names: set[str],
     adding: set[str],
 ) -> None:
     """Add what one row names to the sets."""
@@ -69,8 +72,11 @@ def _named(
         if create_missing:
             _add(adding, [slugify(ref) for ref in v.list("persons")])
     elif row.kind == "person":
+        # By id, or by name: the importer matches a name to the person it names or
+        # aliases, never to one whose id it is.
         given, name = v.text("id"), v.text("name")
-        _add(persons, [given or name])
+        _add(persons, [given])
+        _add(names, [None if given else name])
         _add(adding, [given or (slugify(name) if name else None)])
         _add(cases, _role_cases(row, v))
 

@@ -76,6 +76,8 @@ _CURRENT = "h.case_n = coalesce((SELECT c.n FROM dossier.cases c WHERE c.id = h.
 WRITERS = 0x646F7373
 # The advisory locks of person ids that a command adds ('pers').
 PERSON_IDS = 0x70657273
+# The advisory locks of event ids that an import gives, new where not found ('evnt').
+EVENT_IDS = 0x65766E74
 # The advisory lock of a role's own commands: shared by each, exclusive by an undo or
 # redo ('role').
 ROLES = 0x726F6C65
@@ -122,6 +124,11 @@ class ServerDossier(Records):
         # The other events of marked cases, when only some types (or none) are read:
         # hashed by `outside` with the rest, never shown.
         self._unread: dict[str, dict[str, Any]] = {}
+        # Each person's row version as read, and the persons whose rows this command
+        # locked before it read them (None: every writer waits for this one); see
+        # _unchanged_persons.
+        self._versions: dict[str, str] = {}
+        self._locked_persons: set[str] | None = None
         with paused_gc():
             self.cases: Table[Case] = Table("cases", Case, self._read("cases"), self.path)
             self.persons: Table[Person] = Table("persons", Person, self._read("persons"), self.path)
@@ -200,7 +207,10 @@ class ServerDossier(Records):
         """The records of one table this command reads, by id, in the order added (with
         `unread`, the events of those marked cases that the scope or `read_types` leaves
         out)."""
-        query = f"SELECT id, record::text FROM dossier.{kind}"
+        # A person's row version too: see _unchanged_persons.
+        query = f"SELECT id, record::text{', xmin::text' if kind == 'persons' else ''}" + (
+            f" FROM dossier.{kind}"
+        )
         where: list[str] = []
         params: list[Any] = []
         if kind == "events":
@@ -222,6 +232,9 @@ class ServerDossier(Records):
         loads = orjson.loads
         # fetchall: the rows built in C, not one Python call each (1 s for 440,000).
         rows = self.conn.execute((query + " ORDER BY n").encode(), tuple(params)).fetchall()
+        if kind == "persons":
+            self._versions = {str(key): str(version) for key, _text, version in rows}
+            rows = [(key, text) for key, text, _version in rows]
         records = {key: loads(text) for key, text in rows}
         if kind == "persons":
             # Only the roles in cases the role can see come back (row-level security).
@@ -328,6 +341,7 @@ class ServerDossier(Records):
                 wanted = scope or Scope()
                 reverting = wanted.reverting
                 found = _find(conn, wanted)
+                locked: set[str] = set()
                 if found is None:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
@@ -346,9 +360,10 @@ class ServerDossier(Records):
                     # it, as this command does): the locks go back and all are taken
                     # again, in id order, so that no two writers take two cases in
                     # crossed orders.
-                    while moved := _lock_scope(conn, found, wanted):
+                    while moved := _lock_scope(conn, found, wanted, locked):
                         found |= moved
                 dossier = cls(conn, url, None if found is None else sorted(found))
+                dossier._locked_persons = None if found is None else locked
                 # Whether no other command of the role can commit meanwhile, as an undo
                 # or redo needs (every writer waits for an unscoped one).
                 dossier._role_held = found is None or reverting is not None
@@ -853,6 +868,7 @@ class ServerDossier(Records):
                     f"this command may change only case(s) {', '.join(self.scope)}, not"
                     f" {', '.join(unlocked)}; nothing was written"
                 )
+        self._unchanged_persons(before.get("persons", {}))
         chains = sorted(pieces)
         tampered = self._tampered_before(chains)
         cur = self.conn.cursor()
@@ -907,6 +923,39 @@ class ServerDossier(Records):
         for table in self.tables().values():
             table.originals.clear()
         return first
+
+    def _unchanged_persons(self, written: Mapping[str, Mapping[str, Any]]) -> None:
+        """Refuse to write persons (`written`: as read) whose rows this command did not lock
+        before it read them, if another command changed them since: a name the command
+        resolved may have come to name one of them meanwhile (an alias added), and the
+        write would undo what that command did. They are locked now, and compared."""
+        if self._locked_persons is None:
+            return
+        unlocked = sorted(key for key in written if key not in self._locked_persons)
+        if not unlocked:
+            return
+        now = {
+            str(key): str(version)
+            for key, version in self.conn.execute(
+                "SELECT id, xmin::text FROM dossier.persons WHERE id = ANY(%s)"
+                " ORDER BY id FOR UPDATE",
+                (unlocked,),
+            )
+        }
+        roles: dict[str, list[tuple[str, str]]] = {}
+        for person, case, role in self.conn.execute(
+            "SELECT person_id, case_id, role FROM dossier.person_cases"
+            " WHERE person_id = ANY(%s) ORDER BY person_id, position",
+            (unlocked,),
+        ):
+            roles.setdefault(str(person), []).append((str(case), str(role)))
+        for key in unlocked:
+            was = [(r["case"], r["role"]) for r in written[key]["roles"]]
+            if now.get(key) != self._versions.get(key) or roles.get(key, []) != was:
+                raise DatabaseError(
+                    f"person {key} was changed by another command while this one ran;"
+                    " nothing was written: run it again"
+                )
 
     def _tampered_before(self, chains: Collection[str]) -> dict[str, list[str]]:
         """What of each case of `chains` differed, before this change, from the state its
@@ -1301,6 +1350,23 @@ def _person_ids(conn: Connection[Any], refs: Collection[str]) -> list[str]:
     return sorted(ids)
 
 
+def _named_ids(conn: Connection[Any], names: Collection[str]) -> set[str]:
+    """The ids of every person one of `names` folds to as a name or an alias, as an
+    import matches a person row's name (each person an ambiguous name may mean, and a
+    name folded to nothing, such as "***", among them)."""
+    if not names:
+        return set()
+    from dossier.search import fold
+
+    keys = {fold(name) for name in names}
+    found: set[str] = set()
+    for key, text in conn.execute("SELECT id, record::text FROM dossier.persons"):
+        raw = orjson.loads(text)
+        if any(fold(n) in keys for n in (raw["name"], *raw.get("aliases", ()))):
+            found.add(str(key))
+    return found
+
+
 def _persons_cases(conn: Connection[Any], refs: Collection[str]) -> set[str]:
     """The cases (of those the role sees) that the persons `refs` name (see _person_ids)
     have a role in or are named in by an event, and every case marked as written since
@@ -1348,6 +1414,8 @@ def _find(conn: Connection[Any], scope: Scope, locked: bool = False) -> set[str]
         # A person in no case is in the role's own chain, whose entries one writer at
         # a time appends.
         found |= _persons_cases(conn, scope.persons) | {f"~{_session_user(conn)}"}
+    if scope.names:
+        found |= _cases_of(conn, _named_ids(conn, scope.names))
     if scope.reverting is not None:
         # With the role's own chain, which keeps the removal of a case the reverted
         # command had added.
@@ -1364,7 +1432,7 @@ def _find(conn: Connection[Any], scope: Scope, locked: bool = False) -> set[str]
 def _rows(conn: Connection[Any], scope: Scope) -> tuple[list[str], list[str]]:
     """The persons whose rows a write of `scope` locks (those it names, those the
     command it reverts wrote), and the person ids it locks (those it adds, and those)."""
-    named = _person_ids(conn, scope.persons or ())
+    named = {*_person_ids(conn, scope.persons or ()), *_named_ids(conn, scope.names)}
     written: list[str] = []
     if scope.reverting is not None:
         role = _session_user(conn)
@@ -1378,10 +1446,15 @@ def _session_user(conn: Connection[Any]) -> str:
     return str(row[0]) if row else ""
 
 
-def _lock_scope(conn: Connection[Any], scope: set[str], wanted: Scope) -> set[str]:
-    """Lock the cases of `scope`, in id order, in a savepoint, then the person ids the
-    command adds and the persons it names; the cases and chains `wanted` finds now that
-    are not in it, after which nothing stays locked (empty: all locked)."""
+def _lock_scope(
+    conn: Connection[Any], scope: set[str], wanted: Scope, locked: set[str] | None = None
+) -> set[str]:
+    """Lock the cases of `scope`, in id order, in a savepoint, then the person and event
+    ids the command adds and the persons it names (their ids put in `locked`); the cases
+    and chains `wanted` finds now that are not in it, after which nothing stays locked
+    (empty: all locked)."""
+    if locked is not None:
+        locked.clear()
     try:
         with conn.transaction():  # a savepoint: what it locks is let go when rolled back
             _lock_cases(conn, scope)
@@ -1393,6 +1466,13 @@ def _lock_scope(conn: Connection[Any], scope: set[str], wanted: Scope) -> set[st
                     "SELECT pg_advisory_xact_lock(%s, hashtext(p)) FROM unnest(%s::text[]) p",
                     (PERSON_IDS, ids),
                 ).fetchall()
+            if wanted.new_events and wanted.events:
+                # Two imports that give one new event id take turns: the second finds it
+                # where the first put it (a case found below), as it would after it.
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(e)) FROM unnest(%s::text[]) e",
+                    (EVENT_IDS, sorted(set(wanted.events))),
+                ).fetchall()
             if rows:
                 # The persons' rows too: a command that names one of them in another case
                 # (a `log`, whose links lock the persons they name), or reaches one in no
@@ -1402,6 +1482,8 @@ def _lock_scope(conn: Connection[Any], scope: set[str], wanted: Scope) -> set[st
                     "SELECT id FROM dossier.persons WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
                     (rows,),
                 ).fetchall()
+                if locked is not None:
+                    locked.update(rows)
             moved = (_find(conn, wanted, locked=True) or set()) - scope
             if moved:
                 raise _Moved(moved)
