@@ -118,6 +118,7 @@ def load(
     persons: Sequence[str] | None = None,
     events: Sequence[str] | None = None,
     counts: bool = False,
+    scope: Scope | None = None,
 ) -> Store:
     """Open the dossier for reading (no lock).
 
@@ -128,7 +129,8 @@ def load(
     (`verifying`), which also opens a damaged file to say what is wrong with it.
     On a server, only the events of `cases` are read, or without them those of the
     cases where `persons` have a role or are named, or that hold `events`; with
-    `counts`, the server counts every case's events (`event_counts`).
+    `counts`, the server counts every case's events (`event_counts`); with a `scope`,
+    those of the cases a write of it would lock (the dry run of that write).
     """
     from dossier.store import open_store
 
@@ -145,6 +147,7 @@ def load(
         persons=persons,
         events=events,
         counts=counts,
+        scope=scope,
     )
     if not verifying:
         warn_outside(ctx, dossier)

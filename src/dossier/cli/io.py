@@ -90,11 +90,11 @@ def import_(
         )  # fmt: skip
 
     with progress_bar(sum(len(s.data) for s in sources)) as bar:
+        # On a server, only the cases the rows name are read (and locked, to write).
+        scope = import_scope(parsed, create_missing) if is_server(db_where(ctx)) else None
         if dry_run:
-            summary = run(load(ctx, dry_run=True))
+            summary = run(load(ctx, dry_run=True, scope=scope))
         else:
-            # On a server, only the cases the rows name are locked and read.
-            scope = import_scope(parsed, create_missing) if is_server(db_where(ctx)) else None
             try:
                 with edit(ctx, scope) as d:
                     summary = run(d)

@@ -69,6 +69,7 @@ def open_store(
     persons: Collection[str] | None = None,
     events: Collection[str] | None = None,
     counts: bool = False,
+    scope: Scope | None = None,
 ) -> Dossier | ServerDossier:
     """Read a dossier without locking: a file (encrypted ones with `keys`; a missing
     one is empty unless `must_exist`; one with damaged records refused if `strict`),
@@ -79,13 +80,14 @@ def open_store(
     others into `tally` (as of `as_of`) instead of sending them. Without `cases`, a
     server reads the events of the cases `persons` (ids, names or aliases) have a role
     in or are named in, or that hold `events`; with `counts`, it counts every case's
-    events for `event_counts` (with `cases=[]`, reading none). A file reads them all."""
+    events for `event_counts` (with `cases=[]`, reading none); with a `scope`, the cases
+    a write of it would lock (`Scope`). A file reads them all."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
         return ServerDossier.load(
             str(where), cases, whole=whole, read_types=read_types, as_of=as_of,
-            persons=persons, events=events, counts=counts,
+            persons=persons, events=events, counts=counts, scope=scope,
         )  # fmt: skip
     from dossier.store.file import Dossier
 

@@ -261,6 +261,7 @@ class ServerDossier(Records):
         persons: Collection[str] | None = None,
         events: Collection[str] | None = None,
         counts: bool = False,
+        scope: Scope | None = None,
     ) -> ServerDossier:
         """Read what the role can see (of `cases`, when given) as one snapshot; with
         `whole`, the history and the record digests too (`verify`: records and history
@@ -272,13 +273,17 @@ class ServerDossier(Records):
         those persons have a role in or are named in; with `events`, of the cases that
         hold them (every case's when one is not found, for the suggestions). With
         `counts`, how many events each case holds is counted by the server, in the same
-        snapshot, for `event_counts` (a `case list` reads no event)."""
+        snapshot, for `event_counts` (a `case list` reads no event). With a `scope`, the
+        cases a write of that scope would lock (an import's dry run), none locked."""
         conn = connect(url)
         try:
             with server_errors(url), conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 _require_schema(conn, url)
-                if cases is None and (persons is not None or events is not None):
+                if scope is not None:
+                    found = _find(conn, scope)
+                    cases = None if found is None else sorted(found)
+                elif cases is None and (persons is not None or events is not None):
                     holding, complete = _holding(conn, events) if events else (set(), True)
                     if complete:
                         cases = holding | _persons_cases(conn, persons or ())
