@@ -2266,3 +2266,62 @@ def test_two_imports_that_give_one_new_event_id_take_turns(sample: Team, tmp_pat
     assert json.loads(out)["updated"]["events"] == 1
     assert sample.sql("SELECT case_id FROM dossier.events WHERE id = 'ev-1'") == [("aleksanyan",)]
     ok(sample.run("alice", "verify"))
+
+
+def test_a_case_remove_and_a_link_elsewhere_to_its_persons_do_not_deadlock(
+    team: Team, tmp_path: Path
+) -> None:
+    """A review's find: `case remove` compares, at its commit, the persons it unlinks
+    (their rows were not locked before it read); it locked them FOR UPDATE, which waits
+    for the lock a link takes of its person (FOR KEY SHARE), held by a writer of another
+    case that was itself waiting for one of those persons: a deadlock, which the command
+    then called a lock it had waited 30 s for. It locks them as an update that leaves
+    their key alone does now, which every change of them still waits for."""
+    import psycopg
+
+    for args in (
+        ["case", "add", "a", "--title", "A"],
+        ["case", "add", "c", "--title", "C"],
+        ["person", "add", "Anna One", "--case", "a", "--role", "witness"],
+        ["person", "add", "Boris Two", "--case", "a", "--role", "witness"],
+        ["access", "grant", "c", "bob"],
+        ["log", "c", "hearing", "2010-01-01", "-p", "anna-one", "--source", "s"],
+        ["log", "c", "hearing", "2010-01-02", "-p", "boris-two", "--source", "s"],
+    ):
+        ok(team.run("alice", *args))
+    second = team.sql("SELECT id FROM dossier.events WHERE case_id = 'c' ORDER BY n")[1][0]
+    held = _held(team, tmp_path, "alice", "case", "remove", "a", "--cascade", "--yes", read=True)
+    _release(tmp_path)
+    assert held.stderr is not None and held.stderr.readline() == "READ\n"
+    # What bob's `event edit` of the second event (boris-two for anna-one) writes, in order.
+    with psycopg.connect(team.url("bob")) as bob:
+        bob.execute("DELETE FROM dossier.event_persons WHERE event_id = %s", (second,))
+        (tmp_path / "read").touch()
+        _waits_for_a_lock(team, "alice")
+        bob.execute(
+            "INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
+            " VALUES (%s, 'anna-one', 'c')",
+            (second,),
+        )
+    out, err = held.communicate(timeout=60)
+    assert (held.returncode, err) == (0, ""), err
+    assert out.startswith("Removed case a")
+    linked = "SELECT person_id FROM dossier.event_persons WHERE event_id = %s"
+    assert team.sql(linked, second) == [("anna-one",)]
+
+
+def test_a_deadlock_is_told_as_one_not_as_a_lock_waited_for() -> None:
+    """The server stops one of two commands that wait for each other at once; it was
+    told it had waited 30 s for a lock. Busy either way (exit 3: run it again)."""
+    from psycopg import errors
+
+    from dossier.errors import DatabaseBusy
+    from dossier.store.server import server_errors
+
+    url = "postgresql://alice@/defence?host=/run/pg"
+    with pytest.raises(DatabaseBusy) as caught, server_errors(url):
+        raise errors.DeadlockDetected("deadlock detected")
+    assert str(caught.value) == (
+        "database is busy: this command and another on database defence on /run/pg each"
+        " waited for what the other held, and the server stopped this one; try again"
+    )

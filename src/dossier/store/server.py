@@ -942,8 +942,11 @@ class ServerDossier(Records):
         now = {
             str(key): str(version)
             for key, version in self.conn.execute(
+                # NO KEY: it stops every change of the rows, and not a link's lock of
+                # them (FOR KEY SHARE), which a writer elsewhere may hold while it waits
+                # for this command (a review's deadlock, with a case remove).
                 "SELECT id, xmin::text FROM dossier.persons WHERE id = ANY(%s)"
-                " ORDER BY id FOR UPDATE",
+                " ORDER BY id FOR NO KEY UPDATE",
                 (unlocked,),
             )
         }
@@ -1797,12 +1800,17 @@ def server_errors(url: str) -> Iterator[None]:
 
     try:
         yield
-    except (errors.LockNotAvailable, errors.DeadlockDetected):
+    except errors.LockNotAvailable:
         from dossier.storage import lock_timeout
 
         raise DatabaseBusy(
             f"database is busy: another dossier command holds its cases on {where(url)}"
             f" (waited {lock_timeout():g} s, DOSSIER_LOCK_TIMEOUT); try again"
+        ) from None
+    except errors.DeadlockDetected:
+        raise DatabaseBusy(
+            f"database is busy: this command and another on {where(url)} each waited for"
+            " what the other held, and the server stopped this one; try again"
         ) from None
     except errors.UniqueViolation as exc:
         # The server leaves out which key (its detail) from a table under row-level
