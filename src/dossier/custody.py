@@ -389,9 +389,8 @@ def _one_end(group: list[_Moment]) -> list[_Moment]:
     date = max((m.date for m in ends), key=_rank)
     # The most precise first: the event that dates the transition names it.
     events = sorted((e for m in ends for e in m.events), key=lambda e: -e.rank)
-    one = _Moment(date, Effect.END, events)
-    one.doubts = [doubt for m in ends for doubt in m.doubts]
-    return [*(m for m in group if m.effect is not Effect.END), one]
+    # (Ends carry no doubts: those are of rough starts, said before this.)
+    return [*(m for m in group if m.effect is not Effect.END), _Moment(date, Effect.END, events)]
 
 
 def custody(persons: Iterable[str], events: Iterable[Event], as_of: datetime.date) -> Custody:

@@ -394,23 +394,8 @@ class _Planner:
             )
 
     def _roles(self, v: Values) -> list[dict[str, str]]:
-        if not v.row.tabular and "roles" in v.row.values:
-            found = v.row.values["roles"] or []
-            if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
-                raise RowError("roles", "must be a list of {case, role} objects")
-            pairs = [(str(r.get("case", "")), str(r.get("role", ""))) for r in found]
-        else:
-            # Repeats kept: case=a|a|a with role=defendant|lawyer|other is three roles.
-            cases = v.list("case", repeats=True) if v.has("case") else []
-            roles = v.list("role", repeats=True) if v.has("role") else []
-            if len(roles) == 1 and len(cases) > 1:
-                roles = roles * len(cases)
-            if len(cases) != len(roles):
-                raise RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
-                                        " give one role, or one for each case")  # fmt: skip
-            pairs = list(zip(cases, roles, strict=True))
         result = []
-        for case_id, role in pairs:
+        for case_id, role in role_pairs(v):
             self._need_case(case_id, "case")
             if role not in _ROLES and role.lower() in _ROLES:
                 role = role.lower()  # as event types and statuses: 'Witness' is 'witness'
@@ -971,6 +956,25 @@ class _Unseen:
                     " 'dossier event edit ID --remove-person'",
                 )
             )  # fmt: skip
+
+
+def role_pairs(v: Values) -> list[tuple[str, str]]:
+    """A person row's (case, role) pairs as written: a JSON `roles` list, or the `case`
+    and `role` columns (one role for several cases, or one each); RowError otherwise."""
+    if not v.row.tabular and "roles" in v.row.values:
+        found = v.row.values["roles"] or []
+        if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
+            raise RowError("roles", "must be a list of {case, role} objects")
+        return [(str(r.get("case", "")), str(r.get("role", ""))) for r in found]
+    # Repeats kept: case=a|a|a with role=defendant|lawyer|other is three roles.
+    cases = v.list("case", repeats=True) if v.has("case") else []
+    roles = v.list("role", repeats=True) if v.has("role") else []
+    if len(roles) == 1 and len(cases) > 1:
+        roles = roles * len(cases)
+    if len(cases) != len(roles):
+        raise RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
+                                " give one role, or one for each case")  # fmt: skip
+    return list(zip(cases, roles, strict=True))
 
 
 def _label(row: Row, name: str) -> str:

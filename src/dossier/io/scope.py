@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 
+from dossier.io.importer import role_pairs
 from dossier.io.read import Parsed, Row
 from dossier.io.values import RowError, Values
 from dossier.model import slugify
@@ -78,17 +79,7 @@ def _named(
         _add(persons, [given])
         _add(names, [None if given else name])
         _add(adding, [given or (slugify(name) if name else None)])
-        _add(cases, _role_cases(row, v))
-
-
-def _role_cases(row: Row, v: Values) -> list[str]:
-    """The cases of a person row's roles, as the importer reads them."""
-    if not row.tabular and "roles" in row.values:
-        found = row.values["roles"]
-        if not isinstance(found, list):
-            return []
-        return [str(r.get("case", "")) for r in found if isinstance(r, dict)]
-    return v.list("case", repeats=True) if v.has("case") else []
+        _add(cases, [case for case, _role in role_pairs(v)])
 
 
 def _add(names: set[str], values: Iterable[str | None]) -> None:

@@ -1418,12 +1418,14 @@ def _find(conn: Connection[Any], scope: Scope, locked: bool = False) -> set[str]
         if not (complete or locked or scope.new_events):
             return None
         found |= holding
+    if scope.persons is not None or scope.names:
+        found |= _cases_of(
+            conn, {*_person_ids(conn, scope.persons or ()), *_named_ids(conn, scope.names)}
+        )
     if scope.persons is not None:
         # A person in no case is in the role's own chain, whose entries one writer at
         # a time appends.
-        found |= _persons_cases(conn, scope.persons) | {f"~{_session_user(conn)}"}
-    if scope.names:
-        found |= _cases_of(conn, _named_ids(conn, scope.names))
+        found.add(f"~{_session_user(conn)}")
     if scope.reverting is not None:
         # With the role's own chain, which keeps the removal of a case the reverted
         # command had added.
