@@ -53,12 +53,28 @@ class Cluster:
         _pg_ctl(self, "restart", "-m", "immediate")
 
 
-def start() -> Cluster:
-    """initdb and start a cluster in a new temporary folder."""
+# A test makes a database of its own (CREATE DATABASE … TEMPLATE, about 900 files): 20 ms
+# in memory, 250 ms on this machine's disk, where creating a file took 0.5 ms.
+_MEMORY = Path("/dev/shm")
+_ROOM = 2 << 30  # what the tests' clusters take, with room to spare
+
+
+def in_memory() -> str | None:
+    """A folder in memory (tmpfs) with room for the tests' clusters, if the machine has one."""
+    try:
+        roomy = _MEMORY.is_dir() and shutil.disk_usage(_MEMORY).free > _ROOM
+    except OSError:
+        return None
+    return str(_MEMORY) if roomy and os.access(_MEMORY, os.W_OK | os.X_OK) else None
+
+
+def start(folder_in: str | None = None) -> Cluster:
+    """initdb and start a cluster in a new temporary folder (inside `folder_in`, when
+    given: `in_memory()` for the tests; benchmarks keep the disk that files are on)."""
     initdb = find_bin("initdb")
     if initdb is None:
         raise FileNotFoundError("initdb")
-    folder = Path(tempfile.mkdtemp(prefix="dossier-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix="dossier-pg-", dir=folder_in))
     socket = folder / "s"
     socket.mkdir()
     as_user: list[str] = []

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from conftest import Run, Snapshot, opened
+from conftest import Run, Snapshot, made, opened
 from dossier import contract, dates, ops
 from dossier.dates import PartialDate
 from dossier.errors import InvalidValue
@@ -41,13 +41,17 @@ def today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
 
 
 @pytest.fixture
-def kozlov(run: Run, today: datetime.date) -> Run:
+def kozlov(run: Run, db: Path, today: datetime.date) -> Run:
     """A dossier with the case `kozlov`, one person and an arrest in the past."""
+    made(db, "kozlov", lambda: _kozlov(run))
+    return run
+
+
+def _kozlov(run: Run) -> None:
     assert run("case", "add", "kozlov", "--title", "Kozlov").exit_code == 0
     result = run("person", "add", "Aleksei Kozlov", "--case", "kozlov", "--role", "defendant")
     assert result.exit_code == 0, result.output
     assert run("log", "kozlov", "arrest", "2008-05-20", "-p", "aleksei-kozlov").exit_code == 0
-    return run
 
 
 def refused(result: Result, before: Snapshot, message: str) -> None:

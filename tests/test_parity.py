@@ -13,10 +13,11 @@ import html
 import json
 import re
 import shlex
+from pathlib import Path
 
 import pytest
 
-from conftest import Run
+from conftest import Run, made
 
 AS_OF = "2022-01-01"
 COMMANDS = [
@@ -58,11 +59,15 @@ PROBLEM = "Pyotr Petrov (b): release on 2014-01-10 (event {}) ends no open custo
 
 
 @pytest.fixture
-def dossier(run: Run) -> Run:
+def dossier(run: Run, db: Path) -> Run:
+    made(db, "parity", lambda: _commands(run))
+    return run
+
+
+def _commands(run: Run) -> None:
     for command in COMMANDS:
         result = run(*shlex.split(command))
         assert result.exit_code == 0, f"{command}: {result.output}"
-    return run
 
 
 def output(run: Run, *args: str) -> str:

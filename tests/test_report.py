@@ -24,9 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, contents, opened, where
+from conftest import Run, made, opened
 from dossier import __version__
-from dossier.crypto import MAGIC
 from dossier.report import Citations, build
 
 AS_OF = "2022-01-01"
@@ -100,21 +99,9 @@ def setup(run: Run, commands: list[str]) -> Run:
     return run
 
 
-_BUILT: dict[tuple[object, ...], bytes] = {}
-
-
 def built(run: Run, db: Path, commands: list[str]) -> Run:
-    """A new dossier made by these commands: made once, then copied (history and all);
-    on a server, made for each test."""
-    if where(db) != str(db):
-        return setup(run, commands)
-    # One copy per kind of storage: the encrypted run must stay encrypted.
-    key = (*commands, db.is_file() and contents(db).startswith(MAGIC))
-    if key in _BUILT:
-        db.write_bytes(_BUILT[key])
-    else:
-        setup(run, commands)
-        _BUILT[key] = contents(db)
+    """A new dossier made by these commands: made once, then copied (history and all)."""
+    made(db, "\n".join(commands), lambda: setup(run, commands))
     return run
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, contents
+from conftest import Run, contents, made
 
 DATA = Path(__file__).parent.parent / "data"
 FILES = [str(DATA / name) for name in ("cases.csv", "persons.csv", "events.csv")]
@@ -16,10 +16,14 @@ AS_OF = "2026-01-01"
 
 
 @pytest.fixture
-def sample(run: Run) -> Run:
+def sample(run: Run, db: Path) -> Run:
+    made(db, "sample", lambda: _imported(run))
+    return run
+
+
+def _imported(run: Run) -> None:
     result = run("import", *FILES)
     assert result.exit_code == 0, result.output
-    return run
 
 
 def test_the_sample_imports_and_reimports_without_change(sample: Run, db: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import Run, opened, where
+from conftest import Run, made, opened, where
 from dossier import ops
 from dossier.errors import NotFound
 from dossier.model import Case, Person
@@ -109,10 +109,14 @@ def test_lookalikes_find_spellings_but_not_namesakes() -> None:
 
 
 @pytest.fixture
-def sample(run: Run) -> Run:
+def sample(run: Run, db: Path) -> Run:
+    made(db, "sample", lambda: _imported(run))
+    return run
+
+
+def _imported(run: Run) -> None:
     files = [str(DATA / f) for f in ("cases.csv", "persons.csv", "events.csv")]
     assert run("import", *files).exit_code == 0
-    return run
 
 
 @pytest.mark.parametrize("query", ["Chodorkowski", "Ходорковский", "Khodorkovskii"])

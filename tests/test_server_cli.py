@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 import pgcluster
-from conftest import ROOT, SAMPLE, Team, counts, ok, url_for
+from conftest import ROOT, SAMPLE, Team, counts, made_on_server, ok, url_for
 from dossier.cli.app import app
 from dossier.dates import stored, today
 from dossier.scope import Scope
@@ -36,7 +36,9 @@ DOSSIER = str(Path(sys.executable).with_name("dossier"))
 @pytest.fixture
 def sample(team: Team) -> Team:
     """The sample dossier, imported by alice, who owns its three cases."""
-    ok(team.run("alice", "import", *SAMPLE))
+    made_on_server(
+        team.admin_url, team.name, "team sample", lambda: ok(team.run("alice", "import", *SAMPLE))
+    )
     return team
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import Run
+from conftest import Run, made
 from dossier.custody import (
     FACILITY_TYPES,
     FREE_OR_DEAD,
@@ -458,13 +459,17 @@ def log(run: Run, *args: str) -> str:
 
 
 @pytest.fixture
-def ids(run: Run) -> dict[str, str]:
+def ids(run: Run, db: Path) -> dict[str, str]:
     """Three cases built with the CLI; returns the event ids by name.
 
     kudoyarov: remanded May 2011, arrested 20 May, died in custody 8 October (141 days).
     aleksanyan: arrested 2006-04-06, bail "2008-12", release "2009-01" (a problem).
     other: a person named "[red]x[/red]", arrested 2019-12-01 and still held.
     """
+    return made(db, "stats.ids", lambda: _ids(run))
+
+
+def _ids(run: Run) -> dict[str, str]:
     for args in (
         ("kudoyarov", "--title", "Andrei Kudoyarov", "--status", "deceased", "--tag", "death"),
         ("aleksanyan", "--title", "Vasily Aleksanyan", "--status", "released", "--tag", "yukos"),
@@ -791,9 +796,14 @@ def test_stats_sort_by_an_unknown_column_lists_the_columns(run: Run, ids: dict[s
 
 
 @pytest.fixture
-def later(run: Run) -> Run:
+def later(run: Run, db: Path) -> Run:
     """Ivan Maximov: arrested 2004-08-15, released in April 2009, re-arrested 2011-02-09 and
     bailed in February 2011 (the source gives the month); a sentence in 2008."""
+    made(db, "stats.later", lambda: _later(run))
+    return run
+
+
+def _later(run: Run) -> None:
     assert run("case", "add", "mx", "--title", "Maximov").exit_code == 0
     added = run("person", "add", "Ivan Maximov", "--case", "mx", "--role", "defendant")
     assert added.exit_code == 0
@@ -805,7 +815,6 @@ def later(run: Run) -> Run:
         ("bail", "2011-02"),
     ):
         log(run, "mx", type_, date, "-p", "Ivan Maximov")
-    return run
 
 
 def test_as_of_leaves_out_what_happened_later(later: Run) -> None:
