@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -212,12 +213,18 @@ def test_verify_refuses_what_is_not_a_dossier_pdf(run: Run, tmp_path: Path) -> N
 # Everything fits the page --------------------------------------------------------------
 
 
-def overflowing(html: str) -> list[tuple[float, str, str]]:
-    """Boxes of WeasyPrint's own layout that reach past the page's content area."""
+def typeset(html: str) -> list[Any]:
+    """The pages of WeasyPrint's own layout of `html`."""
     from weasyprint import HTML
 
+    return list(HTML(string=html).render().pages)
+
+
+def overflowing(html: str | list[Any]) -> list[tuple[float, str, str]]:
+    """Boxes of WeasyPrint's own layout (of `html`, or of pages typeset) that reach past
+    the page's content area."""
     found = []
-    for page in HTML(string=html).render().pages:
+    for page in typeset(html) if isinstance(html, str) else html:
         box = page._page_box
         right = box.content_box_x() + box.width
         stack = list(box.children)
@@ -230,14 +237,13 @@ def overflowing(html: str) -> list[tuple[float, str, str]]:
     return found
 
 
-def broken_words(html: str, words: set[str]) -> list[list[str]]:
+def broken_words(html: str | list[Any], words: set[str]) -> list[list[str]]:
     """The lines of the table cells that hold one of `words` (ids, words of the
     vocabularies) that WeasyPrint broke inside a word: a line may end only where a space
     was, or after a hyphen."""
-    from weasyprint import HTML
 
     found = []
-    for page in HTML(string=html).render().pages:
+    for page in typeset(html) if isinstance(html, str) else html:
         stack = list(page._page_box.children)
         while stack:
             box = stack.pop()
@@ -263,11 +269,8 @@ def _texts(box: Any) -> list[Any]:
     return [t for child in getattr(box, "children", ()) or () for t in _texts(child)]
 
 
-@pytest.mark.plain_only("page layout: the same records typeset the same from any store")
-def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
-    run: Run, db: Path, tmp_path: Path
-) -> None:
-    weasyprint_or_skip()
+def thirty_persons(run: Run, db: Path, tmp_path: Path) -> str:
+    """The HTML report of two cases with 30 persons held, long Cyrillic names among them."""
     import datetime
 
     from dossier.render.html import render
@@ -276,7 +279,7 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
     cases = tmp_path / "cases.csv"
     # Ids as long as people make them, and words of the vocabularies in narrow columns:
     # broken only where a word may be ("homepris|on" was).
-    a, b = "a-very-long-case-identifier-of-the-prosecution", "homeprison"
+    a, b = LONG_ID, "homeprison"
     cases.write_text(f"id,title\n{a},Case A\n{b},Case B\n", encoding="utf-8")
     persons = ["id,name,case,role"]
     events = ["case,date,type,person,place"]
@@ -302,10 +305,66 @@ def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
     assert result.exit_code == 0, result.output
     report = build(opened(db), [a, b], as_of=datetime.date(2026, 1, 1))
     assert len(report.comparison) == 30
-    html = render(report)
-    assert overflowing(html) == []
-    words = {a, b, "still held", "acquitted", "guilty", "release", "acquittal", "custody"}
-    assert broken_words(html, words) == []
+    return render(report)
+
+
+LONG_ID = "a-very-long-case-identifier-of-the-prosecution"
+
+
+@pytest.mark.plain_only("page layout: the same records typeset the same from any store")
+def test_thirty_persons_with_long_cyrillic_names_fit_the_page(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    weasyprint_or_skip()
+    pages = typeset(thirty_persons(run, db, tmp_path))
+    assert overflowing(pages) == []
+    words = {LONG_ID, "homeprison", "still held", "acquitted", "guilty", "release", "acquittal"}
+    assert broken_words(pages, words | {"custody"}) == []
+
+
+# A machine without Liberation Serif, the report's first font: fontconfig gives what it
+# has, DejaVu Serif on Debian, whose glyphs are wider ("unsourced" went 4 mm past a fixed
+# column of the persons' table).
+WITHOUT_LIBERATION = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="no">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont><glob>*Liberation*</glob></rejectfont></selectfont>
+</fontconfig>
+"""
+
+
+@pytest.mark.plain_only("page layout: the same records typeset the same from any store")
+def test_the_reports_fit_the_page_in_the_font_a_machine_falls_back_to(
+    run: Run, db: Path, tmp_path: Path, court_copy: tuple[Path, Path, str]
+) -> None:
+    import datetime
+
+    from dossier.render.html import render
+    from dossier.report import build
+
+    weasyprint_or_skip()
+    if not Path("/etc/fonts/fonts.conf").is_file():
+        pytest.skip("no /etc/fonts/fonts.conf to build a machine without Liberation Serif on")
+    config = tmp_path / "fonts.conf"
+    config.write_text(WITHOUT_LIBERATION, encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(config)}
+    fallback = subprocess.run(["fc-match", "-f", "%{family}", "Liberation Serif"], env=env,
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "Liberation" not in fallback
+    pages = tmp_path / "thirty.html", tmp_path / "sample.html"
+    pages[0].write_text(thirty_persons(run, db, tmp_path), encoding="utf-8")
+    sample = build(opened(court_copy[0]), list(CASES), as_of=datetime.date(2026, 1, 1))
+    pages[1].write_text(render(sample), encoding="utf-8")
+    # Fontconfig is read once a process: the layout is measured in a new one.
+    measure = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from test_pdf import overflowing;"
+        " print(json.dumps([overflowing(open(p, encoding='utf-8').read()) for p in sys.argv[2:]]))"
+    )
+    argv = [sys.executable, "-c", measure, str(Path(__file__).parent), *map(str, pages)]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [[], []], fallback
 
 
 @pytest.mark.plain_only("page layout: the same records typeset the same from any store")
