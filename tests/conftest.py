@@ -312,7 +312,8 @@ _MADE: dict[tuple[str, str], tuple[bytes | str, Any]] = {}
 def made(db: Path, name: str, make: Callable[[], T]) -> T:
     """The dossier that `make` builds on the test's own, and what it returns: built by
     the first test (of each process and storage) that asks for `name`, then copied,
-    history and all (a file's bytes; a server's database, see `made_on_server`)."""
+    history and all (a file's bytes; a server's database, see `made_on_server`). A name
+    stands for one dossier across the suite: name it after its module and fixture."""
     if db in DATABASES:
         return made_on_server(*DATABASES[db], name, make)
     encrypted = db.is_file() and contents(db).startswith(MAGIC)
@@ -384,7 +385,7 @@ def run(db: Path, storage: str) -> Run:
 @pytest.fixture
 def aleksanyan(run: Run, db: Path) -> Run:
     """A small dossier: the Aleksanyan case, one person, an arrest and a release."""
-    made(db, "aleksanyan", lambda: _aleksanyan(run))
+    made(db, "conftest: aleksanyan", lambda: _aleksanyan(run))
     return run
 
 

@@ -43,7 +43,7 @@ def today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
 @pytest.fixture
 def kozlov(run: Run, db: Path, today: datetime.date) -> Run:
     """A dossier with the case `kozlov`, one person and an arrest in the past."""
-    made(db, "kozlov", lambda: _kozlov(run))
+    made(db, "test_future: kozlov", lambda: _kozlov(run))
     return run
 
 

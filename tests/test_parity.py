@@ -60,7 +60,7 @@ PROBLEM = "Pyotr Petrov (b): release on 2014-01-10 (event {}) ends no open custo
 
 @pytest.fixture
 def dossier(run: Run, db: Path) -> Run:
-    made(db, "parity", lambda: _commands(run))
+    made(db, "test_parity: the commands", lambda: _commands(run))
     return run
 
 

@@ -101,7 +101,7 @@ def setup(run: Run, commands: list[str]) -> Run:
 
 def built(run: Run, db: Path, commands: list[str]) -> Run:
     """A new dossier made by these commands: made once, then copied (history and all)."""
-    made(db, "\n".join(commands), lambda: setup(run, commands))
+    made(db, "test_report: " + "\n".join(commands), lambda: setup(run, commands))
     return run
 
 

@@ -17,7 +17,7 @@ AS_OF = "2026-01-01"
 
 @pytest.fixture
 def sample(run: Run, db: Path) -> Run:
-    made(db, "sample", lambda: _imported(run))
+    made(db, "test_sample: the sample", lambda: _imported(run))
     return run
 
 

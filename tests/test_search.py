@@ -110,7 +110,7 @@ def test_lookalikes_find_spellings_but_not_namesakes() -> None:
 
 @pytest.fixture
 def sample(run: Run, db: Path) -> Run:
-    made(db, "sample", lambda: _imported(run))
+    made(db, "test_search: the sample", lambda: _imported(run))
     return run
 
 

@@ -466,7 +466,7 @@ def ids(run: Run, db: Path) -> dict[str, str]:
     aleksanyan: arrested 2006-04-06, bail "2008-12", release "2009-01" (a problem).
     other: a person named "[red]x[/red]", arrested 2019-12-01 and still held.
     """
-    return made(db, "stats.ids", lambda: _ids(run))
+    return made(db, "test_stats: ids", lambda: _ids(run))
 
 
 def _ids(run: Run) -> dict[str, str]:
@@ -799,7 +799,7 @@ def test_stats_sort_by_an_unknown_column_lists_the_columns(run: Run, ids: dict[s
 def later(run: Run, db: Path) -> Run:
     """Ivan Maximov: arrested 2004-08-15, released in April 2009, re-arrested 2011-02-09 and
     bailed in February 2011 (the source gives the month); a sentence in 2008."""
-    made(db, "stats.later", lambda: _later(run))
+    made(db, "test_stats: later", lambda: _later(run))
     return run
 
 
