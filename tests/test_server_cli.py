@@ -2250,6 +2250,36 @@ def test_a_person_a_name_came_to_name_meanwhile_is_not_written_over(
     ok(sample.run("alice", "verify"))
 
 
+def test_a_name_that_came_to_name_someone_of_other_cases_meanwhile_is_refused(
+    sample: Team, tmp_path: Path
+) -> None:
+    """As above, with a person who has roles: "Olga" named no one when bob's import took
+    its locks, and then came to name a person of two cases it had not locked. Refused
+    whole, with what happened and what to do (it said "may change only case(s) ~bob",
+    as if dossier had a bug)."""
+    for case in ("kudoyarov", "aleksanyan"):
+        ok(sample.run("alice", "access", "grant", case, "bob"))
+    ok(sample.run("alice", "person", "add", "Olga Petrova", "--case", "kudoyarov",
+                  "--role", "witness"))  # fmt: skip
+    ok(sample.run("alice", "person", "link", "olga-petrova", "aleksanyan", "--role", "witness"))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,notes\nOlga,bob notes\n")
+    held = _held(sample, tmp_path, "bob", "import", str(rows))
+    ok(sample.run("alice", "person", "edit", "olga-petrova", "--add-alias", "Olga"))
+    _release(tmp_path)
+    _out, err = held.communicate(timeout=60)
+    assert (held.returncode, err) == (1, (
+        "Error: this command came to change case(s) aleksanyan, kudoyarov, which it had not"
+        " locked (a name it matched may have come to name someone there while it ran);"
+        " nothing was written: run it again\n"
+    ))  # fmt: skip
+    notes = "SELECT record->>'notes' FROM dossier.persons WHERE id = 'olga-petrova'"
+    assert sample.sql(notes) == [(None,)]
+    ok(sample.run("bob", "import", str(rows)))  # run again: it locks her case now
+    assert sample.sql(notes) == [("bob notes",)]
+    ok(sample.run("alice", "verify"))
+
+
 def test_two_imports_that_give_one_new_event_id_take_turns(sample: Team, tmp_path: Path) -> None:
     """A review's find: the ids an import gives are new where not found, and were not
     locked: a second import of one new id into another case went ahead, and the first

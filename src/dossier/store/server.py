@@ -868,10 +868,14 @@ class ServerDossier(Records):
                 raise ReadOnly(f"read-only access to case {key}")
         if self.scope is not None:
             unlocked = sorted(set(pieces) - set(self.scope))
-            if unlocked:  # a command's bug, never a user's: its scope must name them
+            if unlocked:
+                # A name the command resolved came to name someone of those cases after it
+                # took its locks (an alias added meanwhile); else a command's bug (its
+                # scope must name what it changes). Refused whole either way.
                 raise DatabaseError(
-                    f"this command may change only case(s) {', '.join(self.scope)}, not"
-                    f" {', '.join(unlocked)}; nothing was written"
+                    f"this command came to change case(s) {', '.join(unlocked)}, which it"
+                    " had not locked (a name it matched may have come to name someone"
+                    " there while it ran); nothing was written: run it again"
                 )
         self._unchanged_persons(before.get("persons", {}))
         chains = sorted(pieces)
