@@ -927,6 +927,40 @@ def test_a_rough_end_is_not_merged_with_an_end_before_a_re_arrest() -> None:
     assert problems == []
 
 
+def test_a_rough_start_is_not_merged_with_a_re_arrest_after_a_release_within_it() -> None:
+    """A user's find, the mirror of the one above: arrested "in March 2012", released
+    on the 10th, re-arrested on the 20th. The rough arrest was taken as the one of the
+    20th: the first detention vanished, the release "ended nothing", and the days were
+    12, exact. It is the start that release ended; the reading is said."""
+    periods, problems = held(
+        ev("a1", "arrest", "2012-03"),
+        ev("r1", "release", "2012-03-10"),
+        ev("a2", "arrest", "2012-03-20"),
+        ev("r2", "release", "2012-04-01"),
+    )
+    assert periods == [
+        period("2012-03", "2012-03-10", 9, start_event="a1", end_event="r1",
+               days_range=(0, 9), approximate=True),
+        period("2012-03-20", "2012-04-01", 12, start_event="a2", end_event="r2"),
+    ]  # fmt: skip
+    assert problems == [
+        "p: arrest in 2012-03 (event a1) may be before or after release on 2012-03-10"
+        " (event r1); counted as before"
+    ]
+
+
+def test_a_rough_start_is_still_the_precise_one_when_its_end_comes_after() -> None:
+    """Remanded "in May 2011", arrested on 20 May and released on the same day: one
+    start (no end lies before the arrest within May), a period of 0 days."""
+    periods, problems = held(
+        ev("d1", "pretrial_detention", "2011-05"),
+        ev("a1", "arrest", "2011-05-20"),
+        ev("r1", "release", "2011-05-20"),
+    )
+    assert [(p.start, p.end, p.days) for p in periods] == [("2011-05-20", "2011-05-20", 0)]
+    assert problems == []
+
+
 @pytest.mark.parametrize("release_first", [True, False])
 def test_released_and_re_arrested_on_one_day_whatever_the_order_recorded(
     release_first: bool,

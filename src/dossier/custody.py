@@ -489,15 +489,27 @@ def _more_precise_within(
             and (best is None or other.rank > best.rank)
         ):
             best = other
-    if (
-        best is not None
-        and effect is Effect.END
-        and _between(best, this, events, days, Effect.START)
-    ):
+    if best is None:
+        return None
+    if effect is Effect.END and _between(best, this, events, days, Effect.START):
         # "Bailed in February" after a release on the 5th and a re-arrest on the 9th may
         # be either end: taken at its latest day, it ends what is open then.
         return None
+    if effect is Effect.START and _ended_before(best, this, events, days):
+        # The mirror: "arrested in March" before a release on the 10th and a re-arrest on
+        # the 20th may be either start: taken at its earliest day, that release ends it.
+        return None
     return best
+
+
+def _ended_before(
+    precise: _Fact, rough: _Fact, events: list[tuple[_Fact, Effect]], days: list[datetime.date]
+) -> bool:
+    """Whether an end lies within the rough start's dates before the precise start."""
+    inside = events[
+        bisect_left(days, rough.date.first_day) : bisect_left(days, precise.date.first_day)
+    ]
+    return any(kind is Effect.END for _e, kind in inside)
 
 
 def _between(
