@@ -1164,6 +1164,38 @@ def test_every_report_has_the_custody_chart(sample: Run, fmt: str, tmp_path: Pat
         assert all(len(line) <= 80 for line in doc.splitlines())
 
 
+@pytest.mark.parametrize("shape", ["released under another case", "release confidential"])
+def test_the_reports_chart_marks_whom_its_problems_are_about(
+    run: Run, db: Path, shape: str
+) -> None:
+    """A user's find: Lebedev arrested under the first trial's case and released under the
+    second's. The report on the first listed the problem and marked his custody row, but
+    its chart, on the first page, drew him still held with no `!`; the same when the
+    release is confidential and left out. The chart's rows now carry the report's marks."""
+    import datetime
+
+    from dossier.report import build
+
+    for command in (
+        "case add first --title 'First trial'",
+        "case add second --title 'Second trial'",
+        "person add 'Platon Lebedev' --case first --role defendant",
+        "log first arrest 2003-07-02 -p platon-lebedev",
+        "log second release 2014-01-24 -p platon-lebedev"
+        if shape == "released under another case"
+        else "log first release 2014-01-24 -p platon-lebedev --confidential",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    made = build(opened(db), ["first"], as_of=datetime.date(2026, 1, 1))
+    assert [(r.person, r.problems) for r in made.chart.rows] == [("platon-lebedev", 1)]
+    assert [(r.person, r.problems) for r in made.comparison] == [("platon-lebedev", 1)]
+    text = report(run, "first")
+    chart = text[text.index("Custody chart\n") :]
+    assert next(line for line in chart.splitlines() if "Platon Lebedev" in line).startswith(
+        "Platon Lebedev !"
+    )
+
+
 def test_markdown_on_standard_output_says_where_the_chart_is(sample: Run) -> None:
     doc = report(sample, "kudoyarov", "--format", "md")
     assert "*The custody chart is in the HTML and PDF reports" in doc

@@ -217,6 +217,7 @@ def build(
     all_events: list[Event] = []
     all_withheld: list[Event] = []
     cases = []
+    problems: list[Problem] = []  # of the last case: the report's, when it is the only one
     for case_id in case_ids:
         case = d.cases.get(case_id)
         assert case is not None
@@ -272,11 +273,14 @@ def build(
         if extra:
             combined = replace(combined, problems=(*combined.problems, *extra))
     comparison = (combined or sections[0].stats).per_person if sections else ()
-    if combined is not None:  # rows of persons with a problem are marked
-        marked = Counter(p.person for p in combined.problems)
-        comparison = tuple(replace(r, problems=marked[r.person]) for r in comparison)
+    # The rows of persons with a problem are marked, in the comparison and the chart:
+    # by the report's problems, those of custody under other cases and of confidential
+    # events left out among them (the figures alone know neither).
+    marked = Counter(p.person for p in (combined.problems if combined else problems))
+    comparison = tuple(replace(r, problems=marked[r.person]) for r in comparison)
     shown = {p for e in all_events for p in e.persons}
     chart = chart_of([e.to_dict() for e in all_events], {p: names(p) for p in sorted(shown)}, as_of)
+    chart = replace(chart, rows=tuple(replace(r, problems=marked[r.person]) for r in chart.rows))
     return Report(
         chart=chart,
         sections=tuple(sections),
