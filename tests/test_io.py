@@ -10,6 +10,7 @@ back every record, ids and timestamps included.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 from pathlib import Path
@@ -530,6 +531,32 @@ def test_every_bad_row_is_listed_once_then_a_count(
         f"{path}:8: id: event 'e1' appears twice in the import (first at {path}:7)",
         f"{path}:9: case: no case 'nosuch'; add it first, or pass --create-missing",
         f"{path}:9: person: no person 'Nobody At All'; add them first, or pass --create-missing",
+    )
+
+
+def test_rows_the_contract_refuses_are_listed_with_rows_that_could_not_be_read(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """A user's find: a date after today and an end before its date are the record
+    contract's to refuse, once the rows are read; while another row could not be read
+    (31 September), they were not looked at, and came up only in the next round."""
+    path = write(
+        tmp_path,
+        "events.csv",
+        "case;date;type;person;end;source\n"
+        "aleksanyan;2099;arrest;vasiliy-aleksanyan;;s\n"
+        "aleksanyan;05.05.2012;hunger_strike;vasiliy-aleksanyan;01.05.2012;s\n"
+        "aleksanyan;31.09.2012;hearing;vasiliy-aleksanyan;;s\n",
+    )
+    before = Snapshot.of(db)
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:2: date: 2099 is after today ({today}): arrest events must already have"
+        " happened; correct the date, or pass --allow-future to record it anyway",
+        f"{path}:3: end: end (2012-05-01) is before the date (2012-05-05)",
+        f"{path}:4: date: cannot read date '31.09.2012': day 31 is out of range for September 2012",
     )
 
 

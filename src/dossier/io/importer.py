@@ -148,10 +148,12 @@ def _import(
     rows = [row for one in parsed for row in one.rows]
     plan = _Planner(d, create_missing, dayfirst, summary, allow_future)
     plan.build(rows, progress)
+    if summary.errors:
+        plan.check_only()
+    else:
+        plan.apply()
     order = {source.name: n for n, source in enumerate(sources)}
     summary.errors.sort(key=lambda p: (order.get(p.file, 0), p.line))
-    if not summary.errors:
-        plan.apply()
     return summary
 
 
@@ -669,6 +671,27 @@ class _Planner:
         its id and time stamps) is checked first; a fault is an error located at
         the row the record came from, and then nothing is put.
         """
+        writes = self._writes()
+        if self._check(writes):
+            return
+        for kind, records in writes.items():
+            self.tables[kind].put_many((key, record) for key, record, _row in records)
+
+    def check_only(self) -> None:
+        """The record contract's verdict on the rows that were read well when others were
+        not, so that every bad row is listed at once (a date after today, an end before
+        its date), not round after round; nothing is put, nothing counted."""
+        counted = self.summary
+        self.summary = Summary()
+        try:
+            self._check(self._writes())
+        finally:
+            counted.errors.extend(self.summary.errors)
+            self.summary = counted
+
+    def _writes(self) -> _Writes:
+        """Every record to write in its final stored form (merged with the stored one,
+        given its id and time stamps), by kind, counted into the summary."""
         stamp = now_iso()
         writes: _Writes = {kind: [] for kind in contract.KINDS}
         for case_id, record in self.cases.items():
@@ -684,10 +707,7 @@ class _Planner:
         for person_id, record in self.persons.items():
             self._count("persons", record, self.d.persons.raw.get(person_id), writes)
         self._final_events(writes)
-        if self._check(writes):
-            return
-        for kind, records in writes.items():
-            self.tables[kind].put_many((key, record) for key, record, _row in records)
+        return writes
 
     def _final_events(self, writes: _Writes) -> None:
         """Give id-less events their ids (a stored event's, or new ones), merge, count."""
