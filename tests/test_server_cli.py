@@ -1968,6 +1968,52 @@ def test_a_case_created_again_does_not_show_the_removed_ones_history(team: Team)
     assert ok(team.run("bob", "verify")).stdout.startswith("OK:")
 
 
+def test_a_cases_history_does_not_name_what_its_members_may_not_see(sample: Team) -> None:
+    """A review's find: a command that changed a case bob reads and one he may not see
+    (a person of his case linked to a protected witness's case, an event moved there,
+    that case removed, a person only it held merged away) kept its whole command line
+    in his case's history: `history` and psql showed him the hidden case's id and the
+    hidden person's id or name. His case's entries now keep the command with those
+    replaced; the hidden case's own entries, which alice reads, keep it whole."""
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob", "--read-only"))
+    ok(sample.run("alice", "case", "add", "witness-maria", "--title", "Protected witness M."))
+    ok(sample.run("alice", "person", "add", "Maria Ivanova", "--alias", "Мария Иванова",
+                  "--case", "witness-maria", "--role", "witness"))  # fmt: skip
+    ok(sample.run("alice", "person", "link", "andrei-kudoyarov", "witness-maria", "--role",
+                  "witness"))  # fmt: skip
+    moved = ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-12", "-p",
+                          "andrei-kudoyarov")).stdout.strip()  # fmt: skip
+    ok(sample.run("alice", "event", "edit", moved, "--case=witness-maria"))
+    ok(sample.run("alice", "person", "merge", "andrei-kudoyarov", "Мария Иванова", "--yes"))
+    # The hidden case's own entries, which alice reads, keep the commands whole.
+    mine = json.loads(ok(sample.run("alice", "history", "--json")).stdout)
+    assert [e["command"] for e in mine if e["case"] == "witness-maria"][-3:] == [
+        "person link andrei-kudoyarov witness-maria --role witness",
+        f"event edit {moved} --case=witness-maria",
+        "person merge andrei-kudoyarov 'Мария Иванова' --yes",
+    ]
+    ok(sample.run("alice", "case", "remove", "witness-maria", "--cascade", "--yes"))
+    # The merge makes her names Kudoyarov's aliases (the same human being): his record
+    # shows them. Her id and her case's are nowhere; her names in no command line.
+    ids, names = ("witness-maria", "maria-ivanova"), ("Мария Иванова", "Maria Ivanova")
+    entries = json.loads(ok(sample.run("bob", "history", "--json")).stdout)
+    assert not [w for w in ids if w in json.dumps(entries, ensure_ascii=False)]
+    assert not [w for e in entries for w in names if w in e["command"]]
+    rows = sample.sql("SELECT command, entry::text FROM dossier.history", role="bob")
+    assert not [w for command, entry in rows for w in ids if w in command or w in entry]
+    assert not [w for command, _entry in rows for w in names if w in command]
+    verbs = ("person link", "event edit", "person merge", "case remove")
+    commands = [e["command"] for e in entries if e["command"].startswith(verbs)]
+    assert commands == [
+        "person link andrei-kudoyarov '(not shown)' --role witness",
+        f"event edit {moved} '--case=(not shown)'",
+        "person merge andrei-kudoyarov '(not shown)' --yes",
+        "case remove '(not shown)' --cascade --yes",
+    ]
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
+
+
 def test_only_the_owner_removes_a_case_and_a_refusal_keeps_its_events(sample: Team) -> None:
     ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
     before = counts(sample)

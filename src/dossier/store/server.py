@@ -841,7 +841,7 @@ class ServerDossier(Records):
                 accepted={"by": self.role, "problems": problems,
                           "changes": [change.to_dict() for change in changes]},
             )))  # fmt: skip
-        _record(cur, command, entries, {key: states[key] for key in keys}, self._unsettled)
+        _record(cur, entries, {key: states[key] for key in keys}, self._unsettled)
         named = {(c.kind, c.id): c.to_dict() for k in keys for c in found[k][1]}
         return {
             **entries[0][1],
@@ -905,19 +905,20 @@ class ServerDossier(Records):
         last = _heads(cur, chains)
         time, group = _entry_time(cur), uuid.uuid4().hex
         entries: list[tuple[str, dict[str, Any]]] = []
+        told = _Told(command, pieces, self.tables(), before)
         for key in chains:
             a, r, b = pieces[key]
             state = states.get(key) or hist.state_hash(_EMPTY)
             entry = hist.make_entry(
-                [last[key]] if key in last else [], time=time, command=command, added=a,
+                [last[key]] if key in last else [], time=time, command=told.in_(key), added=a,
                 removed=r, before=b, state=state, tampered=tampered.get(key, ()),
-                after=self._after(key, a, b) if small or key.startswith("~") else None,
+                after=self._after(key, a, b, r) if small or key.startswith("~") else None,
             )  # fmt: skip
             entry["group"] = group
             entry.update(self._marker)  # undoes or redoes: the group of the command reverted
             entry["hash"] = hist.entry_hash(entry)
             entries.append((key, entry))
-        _record(cur, command, entries, states, self._unsettled)
+        _record(cur, entries, states, self._unsettled)
         first = entries[0][1]
         # Last: a removed case takes its memberships with it, and with them the right
         # to append to its chain.
@@ -1054,17 +1055,25 @@ class ServerDossier(Records):
         return pieces
 
     def _after(
-        self, chain: str, added: Mapping[str, list[str]], before: Mapping[str, Mapping[str, Any]]
+        self,
+        chain: str,
+        added: Mapping[str, list[str]],
+        before: Mapping[str, Mapping[str, Any]],
+        left: Mapping[str, list[str]],
     ) -> dict[str, dict[str, Any]] | None:
         """The new form of what a small change wrote (see `hist.AFTER_LIMIT`), as `chain`
-        keeps it."""
+        keeps it: not of the records that `left` it (an event moved to another case,
+        whose new form names that case; the chain it went to keeps it)."""
         tables = self.tables()
         written = self.written(added, before)
         if sum(map(len, written.values())) > hist.AFTER_LIMIT:
             return None
+        kept = {
+            kind: [k for k in keys if k not in left.get(kind, ())] for kind, keys in written.items()
+        }
         return {
             kind: {k: _seen_in(chain, kind, tables[kind].raw[k]) for k in keys}
-            for kind, keys in written.items()
+            for kind, keys in kept.items()
             if keys
         }
 
@@ -1185,6 +1194,84 @@ class ServerDossier(Records):
                     " WHERE r->>'case' = p.case_id AND r->>'role' = p.role)"
                 )
         cur.execute("DROP TABLE incoming")
+
+
+class _Told:
+    """A command as the history of each case it changed keeps it.
+
+    Whoever reads a case's chain sees its entries, command lines included (with
+    dossier or with psql): one that also changed a case the reader may not see (`event
+    edit E --case witness-maria`, `person link P witness-maria`) would name that case,
+    and a person only that case holds, by id or by name. Each case's entry keeps the
+    command with the ids of the other cases it changed, and of the records it changed
+    only there (with those persons' names and aliases), replaced by `HIDDEN`. The
+    role's own chain, which only that role reads, keeps the command whole.
+    """
+
+    HIDDEN = "(not shown)"
+
+    def __init__(
+        self,
+        command: str,
+        pieces: Mapping[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]],
+        tables: Mapping[str, Table[Any]],
+        before: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        self.command = command
+        self.pieces = pieces
+        self.simple = len(pieces) < 2  # one chain: nothing of another to hide
+        self.names: dict[str, set[str]] = {}  # a person's id -> folded name and aliases
+        if not self.simple:
+            from dossier.search import fold
+
+            for a, r, b in pieces.values():
+                for key in {*a.get("persons", ()), *r.get("persons", ()), *b.get("persons", {})}:
+                    raw = tables["persons"].raw.get(key) or before.get("persons", {}).get(key)
+                    if raw is not None:
+                        spelled = (raw.get("name") or "", *(raw.get("aliases") or ()))
+                        self.names[key] = {fold(n) for n in spelled if fold(n)}
+
+    def in_(self, chain: str) -> str:
+        """The command as the entry of `chain` keeps it."""
+        if self.simple or chain.startswith("~"):
+            return self.command
+        seen = {chain, *_ids(self.pieces[chain])}
+        hidden: set[str] = set()
+        for key, piece in self.pieces.items():
+            if key != chain:
+                hidden.update(i for i in (key, *_ids(piece)) if not i.startswith("~"))
+        hidden -= seen
+        if not hidden:
+            return self.command
+        import shlex
+
+        from dossier.search import fold
+
+        names = {n for key in hidden for n in self.names.get(key, ())}
+
+        def told(word: str) -> str:
+            if word in hidden or (names and fold(word) in names):
+                return self.HIDDEN
+            option, equals, value = word.partition("=")
+            if equals and option.startswith("-") and (value in hidden or fold(value) in names):
+                return f"{option}={self.HIDDEN}"
+            return word
+
+        try:
+            words = shlex.split(self.command)
+        except ValueError:  # never: the command line is shlex.join's
+            return self.HIDDEN
+        return shlex.join(told(word) for word in words)
+
+
+def _ids(piece: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> set[str]:
+    """The ids of the records a chain's piece of a change names (added, removed, before)."""
+    added, removed, before = piece
+    return {
+        *(key for keys in added.values() for key in keys),
+        *(key for keys in removed.values() for key in keys),
+        *(key for records in before.values() for key in records),
+    }
 
 
 _COLUMNS = {
@@ -1539,7 +1626,6 @@ def _entry_time(cur: Cursor[Any]) -> str:
 
 def _record(
     cur: Cursor[Any],
-    command: str,
     entries: list[tuple[str, dict[str, Any]]],
     states: Mapping[str, hist.StateHash],
     unsettled: Mapping[str, list[str]],
@@ -1553,12 +1639,13 @@ def _record(
     # escape, element by element).
     cur.execute(
         "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
-        " SELECT case_id, seq, %s, entry, prev, hash FROM json_to_recordset(%s::json)"
-        " AS x(case_id text, seq integer, entry jsonb, prev text, hash text)",
-        (command, orjson.dumps([
-            {"case_id": key, "seq": e["seq"], "entry": e, "prev": e["prev"], "hash": e["hash"]}
+        " SELECT case_id, seq, command, entry, prev, hash FROM json_to_recordset(%s::json)"
+        " AS x(case_id text, seq integer, command text, entry jsonb, prev text, hash text)",
+        (orjson.dumps([
+            {"case_id": key, "seq": e["seq"], "command": e["command"], "entry": e,
+             "prev": e["prev"], "hash": e["hash"]}
             for key, e in entries
-        ]).decode()),
+        ]).decode(),),
     )  # fmt: skip
     if states:
         cur.execute(
