@@ -204,6 +204,27 @@ def test_access_list_and_its_json(sample: Team) -> None:
     ok(sample.run("alice", "log", "aleksanyan", "statement", "2012-01-01"))
     unknown = sample.run("alice", "access", "grant", "aleksanyan", "nobody-here")
     assert unknown.exit_code == 1 and "no PostgreSQL role 'nobody-here'" in unknown.stderr
+    # A user's finds: a grant that reaches no one said it worked. The policies compare
+    # the role a person connects as: a group's members get nothing from its grant, and
+    # a role not let in cannot use dossier at all.
+    for role, said in (
+        ("dossier_users", "Error: dossier_users is a group role, not one a person connects as:"
+         " access is given to each person's own role, and a grant to a group reaches none of"
+         " its members\n"),
+        ("carol", "Error: carol is not let into dossier on this database; the database owner"
+         " runs 'dossier server add-user carol' first\n"),
+    ):  # fmt: skip
+        before = sample.sql("SELECT * FROM dossier.members ORDER BY 1, 2")
+        refused = sample.run("alice", "access", "grant", "aleksanyan", role)
+        assert (refused.exit_code, refused.stderr) == (1, said), role
+        assert sample.sql("SELECT * FROM dossier.members ORDER BY 1, 2") == before
+    # A member who may not manage a case is told who does, as by grant and revoke (it
+    # said "no case", of a case bob sees).
+    told = sample.run("bob", "access", "list", "aleksanyan")
+    assert (told.exit_code, told.stderr) == (
+        1, "Error: only the owner of case aleksanyan (alice) or the database owner may see who"
+        " has access to it\n"
+    )  # fmt: skip
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("`access list --json`") :][:800]
     for key in listed[0]:

@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dossier.errors import Conflict, DatabaseError, NotFound, ReadOnly
+from dossier.errors import Conflict, DatabaseError, InvalidValue, NotFound, ReadOnly
 from dossier.server.connect import connect
+from dossier.server.schema import GROUP
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -67,6 +68,8 @@ def members(url: str, case: str | None = None) -> list[Member]:
                 names = [case]
             found: list[Member] = []
             for name in names:
+                if case is not None:
+                    _may_manage(conn, name, "see who has access to it")
                 with _no_case(name):
                     rows = conn.execute(
                         "SELECT case_id, role, read_only, owner FROM dossier.access(%s)", (name,)
@@ -85,17 +88,8 @@ def _managing(url: str, case: str, role: str) -> Iterator[Connection[Any]]:
     conn = connect(url)
     try:
         with conn.transaction(), _no_case(case):
-            row = conn.execute("SELECT dossier.may_manage(%s)", (case,)).fetchone()
-            # Row-level security shows the owner to the case's members only.
-            seen = conn.execute("SELECT owner FROM dossier.cases WHERE id = %s", (case,)).fetchone()
-            if not (row and row[0]):
-                if seen is None:
-                    raise NotFound(f"no case {case!r}; see 'dossier case list'", "case")
-                raise ReadOnly(
-                    f"only the owner of case {case} ({seen[0]}) or the database owner may"
-                    " change who has access to it"
-                )
-            if seen is not None and seen[0] == role:
+            owner = _may_manage(conn, case, "change who has access to it")
+            if owner == role:
                 raise Conflict(
                     f"{role} owns case {case}: an owner always sees and changes it, and that"
                     " access cannot be granted or taken away"
@@ -103,6 +97,20 @@ def _managing(url: str, case: str, role: str) -> Iterator[Connection[Any]]:
             yield conn
     finally:
         conn.close()
+
+
+def _may_manage(conn: Connection[Any], case: str, to: str) -> str | None:
+    """Refuse unless the caller manages `case` (to a member, who sees the case, saying
+    who does; to anyone else as a case that does not exist); its owner, if seen."""
+    with _no_case(case):
+        row = conn.execute("SELECT dossier.may_manage(%s)", (case,)).fetchone()
+        # Row-level security shows the owner to the case's members only.
+        seen = conn.execute("SELECT owner FROM dossier.cases WHERE id = %s", (case,)).fetchone()
+    if not (row and row[0]):
+        if seen is None:
+            raise NotFound(f"no case {case!r}; see 'dossier case list'", "case")
+        raise ReadOnly(f"only the owner of case {case} ({seen[0]}) or the database owner may {to}")
+    return None if seen is None else str(seen[0])
 
 
 @contextmanager
@@ -121,9 +129,27 @@ def _no_case(case: str) -> Iterator[None]:
 
 
 def _require_role(conn: Connection[Any], role: str) -> None:
-    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+    """Refuse a grant that would reach no one: to a role that does not exist, to a group
+    (the policies compare the role a person connects as, so a grant to dossier_users or
+    any other group gives none of its members access), or to a role not let in."""
+    row = conn.execute(
+        "SELECT rolcanlogin, pg_has_role(oid, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s",
+        (GROUP, role),
+    ).fetchone()
+    if row is None:
         raise NotFound(
             f"no PostgreSQL role {role!r}; the database owner creates it ('CREATE ROLE {role}"
             " LOGIN') and lets it in ('dossier server add-user')",
             "role",
+        )
+    can_login, let_in = row
+    if not can_login:
+        raise InvalidValue(
+            f"{role} is a group role, not one a person connects as: access is given to each"
+            " person's own role, and a grant to a group reaches none of its members"
+        )
+    if not let_in:
+        raise InvalidValue(
+            f"{role} is not let into dossier on this database; the database owner runs"
+            f" 'dossier server add-user {role}' first"
         )
