@@ -117,7 +117,9 @@ def test_a_role_not_let_in_is_told_so(team: Team) -> None:
 # Who sees what ------------------------------------------------------------------------
 
 
-def test_a_member_sees_their_cases_only_and_read_only_means_read_only(sample: Team) -> None:
+def test_a_member_sees_their_cases_only_and_read_only_means_read_only(
+    sample: Team, tmp_path: Path
+) -> None:
     alice = json.loads(ok(sample.run("alice", "case", "list", "--json")).stdout)
     assert sorted(c["id"] for c in alice) == ["aleksanyan", "khodorkovsky", "kudoyarov"]
     assert json.loads(ok(sample.run("bob", "case", "list", "--json")).stdout) == []
@@ -137,13 +139,17 @@ def test_a_member_sees_their_cases_only_and_read_only_means_read_only(sample: Te
     }  # fmt: skip
     assert len(persons) < len(everyone)
     before = counts(sample)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("case,date,type\naleksanyan,2011-01-01,statement\n")
     for args in (("log", "aleksanyan", "statement", "2011-01-01"),
                  ("case", "edit", "aleksanyan", "--status", "open"),
                  # Not first told to pass --cascade, which is refused too.
-                 ("case", "remove", "aleksanyan", "--yes")):  # fmt: skip
+                 ("case", "remove", "aleksanyan", "--yes"),
+                 # A user's find: the dry run said "added 1" and exit 0.
+                 ("import", str(rows)), ("import", str(rows), "--dry-run")):  # fmt: skip
         refused = sample.run("bob", *args)
-        assert refused.exit_code == 1
-        assert refused.stderr == "Error: read-only access to case aleksanyan\n"
+        assert refused.exit_code == 1, args
+        assert refused.stderr == "Error: read-only access to case aleksanyan\n", args
     assert counts(sample) == before
     ok(sample.run("alice", "access", "grant", "aleksanyan", "bob"))
     ok(sample.run("bob", "log", "aleksanyan", "statement", "2011-01-01"))

@@ -93,7 +93,9 @@ def import_(
         # On a server, only the cases the rows name are read (and locked, to write).
         scope = import_scope(parsed, create_missing) if is_server(db_where(ctx)) else None
         if dry_run:
-            summary = run(load(ctx, dry_run=True, scope=scope))
+            summary = run(d := load(ctx, dry_run=True, scope=scope))
+            if not summary.errors:
+                d.require_committable()  # a read-only member's, as the import would
         else:
             try:
                 with edit(ctx, scope) as d:

@@ -283,6 +283,11 @@ class Records:
         """Refuse (ReadOnly) a change to a case this reader may only read: before a
         command weighs what the change would take with it. A file's are all writable."""
 
+    def require_committable(self) -> None:
+        """Refuse (ReadOnly) what a commit of the changes made so far would refuse for
+        access, without writing: a dry run tells what the real command would. A file
+        refuses nothing."""
+
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons this reader cannot see that are `base` or `base-N`: a new
         person's id avoids them too. A file hides none."""

@@ -396,6 +396,11 @@ class ServerDossier(Records):
         if self.read_only.get(case_id):
             raise ReadOnly(f"read-only access to case {case_id}")
 
+    def require_committable(self) -> None:
+        """Refuse what commit() would for access: a change to a case the role only reads."""
+        for key in sorted(self._pieces(*self.changes())):
+            self.require_writable(key)
+
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons the role cannot see that are `base` or `base-N` (the server
         tells that an id is taken, and nothing else of the person)."""
@@ -864,8 +869,7 @@ class ServerDossier(Records):
             return None
         pieces = self._pieces(added, removed, before)
         for key in sorted(pieces):
-            if self.read_only.get(key):
-                raise ReadOnly(f"read-only access to case {key}")
+            self.require_writable(key)
         if self.scope is not None:
             unlocked = sorted(set(pieces) - set(self.scope))
             if unlocked:
