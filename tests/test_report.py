@@ -422,6 +422,28 @@ def _columns(line: str) -> list[int]:
     return [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", line)]
 
 
+def test_plain_text_never_cuts_a_word_of_the_last_column(run: Run) -> None:
+    """A user's find: an approximate start ("c. 2013-02-02") widens its column, and the
+    words of the last one were cut to fit what was left: "acquitt" / "al", "in cust" /
+    "ody". Such a row puts that column on lines of its own, words whole."""
+    for command in (
+        "case add g --title G",
+        "case add h --title H",
+        "person add 'Gleb Pyatov' --case g --role defendant",
+        "person add 'Ivan Ivanov' --case h --role defendant",
+        "log g arrest 'c. 02.02.2013' -p 'Gleb Pyatov'",
+        "log g acquittal 10.10.2013 -p 'Gleb Pyatov'",
+        "log h arrest '2010-06-01?' -p 'Ivan Ivanov'",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    for cases in (["g"], ["g", "h"]):
+        doc = report(run, *cases)
+        assert all(len(line) <= 80 for line in doc.splitlines())
+        words = {w for line in doc.splitlines() for w in line.replace(";", " ").split()}
+        assert {"acquittal", "held"} & words
+        assert not {"acquitt", "al", "acquitta", "l", "cust", "ody"} & words, cases
+
+
 def test_plain_text_on_standard_output_by_default(smith: Run) -> None:
     assert report(smith, "smith").splitlines()[0] == FIRST_LINE["txt"]
     assert report(smith, "smith", "--format", "md").splitlines()[0] == FIRST_LINE["md"]

@@ -50,6 +50,11 @@ def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
             lines.extend(_wrap(row[0]))
             row = ["", *row[1:]]
         head = "".join(cell.ljust(w) + "  " for cell, w in zip(row[:-1], widths, strict=False))
+        if max(map(len, row[-1].split()), default=0) > WIDTH - max(lead, len(head)):
+            # A word of the last column (a type, "acquittal") would be cut to fit the room
+            # wider columns left it: the column goes on lines of its own, words whole.
+            lines += [head.rstrip(), *_wrap(row[-1], " " * 4)]
+            continue
         tail = _wrap(row[-1], " " * lead, first=head) if row[-1] else [head.rstrip()]
         lines.extend(line.rstrip() for line in tail)
     return lines
