@@ -1265,7 +1265,8 @@ class _Told:
             words = shlex.split(self.command)
         except ValueError:  # never: the command line is shlex.join's
             return self.HIDDEN
-        return shlex.join(told(word) for word in words)
+        kept = [told(word) for word in words]
+        return self.command if kept == words else shlex.join(kept)
 
 
 def _ids(piece: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> set[str]:
