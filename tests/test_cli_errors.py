@@ -205,6 +205,32 @@ def test_a_slash_date_is_read_as_told(aleksanyan: Run, flag: str, stored: str) -
     assert json.loads(shown.stdout)["date"] == stored
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log", "aleksanyan", "hearing", "03/04/2005", "--dayfirst", "--monthfirst"),
+        ("event", "edit", "{arrest}", "--date", "03/04/2005", "--monthfirst", "--dayfirst"),
+        ("import", "{csv}", "--dayfirst", "--monthfirst"),
+    ],
+)
+def test_dayfirst_and_monthfirst_together_are_a_usage_error(
+    aleksanyan: Run, db: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """A user's find: both were taken, the last one winning, where a slash date is the
+    one thing dossier will not guess."""
+    rows = tmp_path / "rows.csv"
+    rows.write_text("case,date,type\naleksanyan,03/04/2005,hearing\n")
+    names = {"arrest": event_ids(aleksanyan)["arrest"], "csv": str(rows)}
+    before = Snapshot.of(db)
+    result = aleksanyan(*(a.format(**names) for a in args))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--dayfirst' / '--monthfirst': give one of them: a slash"
+        " date is read day first or month first, not both\n"
+    ), result.stderr
+    before.assert_unchanged()
+
+
 END_BEFORE_DATE = [
     ("log", "aleksanyan", "hunger_strike", "2008-02-01", "--end", "2008-01-01"),
     ("log", "aleksanyan", "hunger_strike", "2008-02", "--end", "2008-01-31"),

@@ -317,6 +317,26 @@ def command_line(ctx: typer.Context) -> str:
     return shlex.join(args[at:])
 
 
+def one_reading(ctx: typer.Context, _param: typer.CallbackParam, value: bool | None) -> bool | None:
+    """--dayfirst and --monthfirst together are a usage error: as a flag pair the last
+    would win, and a slash date is the one thing dossier will not guess."""
+    args = ctx.find_root().meta.get(ARGV_KEY, ())
+    if "--dayfirst" in args and "--monthfirst" in args:
+        raise typer.BadParameter(
+            "give one of them: a slash date is read day first or month first, not both",
+            param_hint="'--dayfirst' / '--monthfirst'",
+        )
+    return value
+
+
+DAYFIRST = typer.Option(
+    None,
+    "--dayfirst/--monthfirst",
+    help="How to read slash dates such as 03/04/2005.",
+    callback=one_reading,
+)
+
+
 AS_OF = typer.Option(
     None,
     "--as-of",

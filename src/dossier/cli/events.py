@@ -3,6 +3,7 @@
 import typer
 
 from dossier.cli.common import (
+    DAYFIRST,
     check_words,
     cleared,
     complete_case,
@@ -27,9 +28,6 @@ app = typer.Typer(
 
 EVENT_ID = typer.Argument(..., metavar="ID", help="The event id.", autocompletion=complete_event)
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
-DAYFIRST = typer.Option(
-    None, "--dayfirst/--monthfirst", help="How to read slash dates such as 03/04/2005."
-)
 ALLOW_FUTURE = typer.Option(
     False,
     "--allow-future",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from dossier.cli.common import (
+    DAYFIRST,
     complete_case,
     db_where,
     edit,
@@ -59,9 +60,7 @@ def import_(
     create_missing: bool = typer.Option(
         False, "--create-missing", help="Create unknown cases and persons instead of refusing."
     ),
-    dayfirst: bool | None = typer.Option(
-        None, "--dayfirst/--monthfirst", help="How to read slash dates such as 03/04/2005."
-    ),
+    dayfirst: bool | None = DAYFIRST,
     encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of CSV files."),
     allow_future: bool = typer.Option(
         False,
