@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -361,6 +362,29 @@ def test_undo_steps_back_through_a_record_edited_then_through_a_move(aleksanyan:
     # export reads as a file's.
     exported = json.loads(aleksanyan("export").stdout)
     assert {tuple(e) for e in exported["events"]} == {FIELDS["events"]}
+
+
+def test_an_undo_across_cases_counts_as_a_files_does(run: Run) -> None:
+    """A user's find: a server counted the undo of a merge across two cases as "+1
+    person, ~1 person, -1 person", each case's part of the person added up; a file says
+    "~1 person, -1 person". A record changed is counted once, whatever its cases."""
+    for command in (
+        "case add a --title A", "case add b --title B",
+        "person add 'Anna One' --case a --role witness",
+        "person add 'Boris Two' --case b --role witness",
+        "log b hearing 2010-01-01 -p boris-two",
+        "person merge anna-one boris-two --yes",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    undone = run("undo")
+    assert undone.exit_code == 0, undone.output
+    told = undone.stdout.split(": ", 1)[1]
+    assert told == "person merge anna-one boris-two --yes (~1 person, -1 person, ~1 event).\n"
+    event = run("log", "a", "hearing", "2011-01-01", "-p", "anna-one").stdout.strip()
+    assert run("event", "edit", event, "--case", "b").exit_code == 0
+    moved = run("undo")
+    assert moved.stdout.split(": ", 1)[1] == f"event edit {event} --case b (~1 event).\n"
+    assert run("verify").exit_code == 0
 
 
 def test_history_marks_an_undone_change_after_later_commands_too(run: Run) -> None:

@@ -1268,6 +1268,27 @@ class _Told:
         kept = [told(word) for word in words]
         return self.command if kept == words else shlex.join(kept)
 
+    @classmethod
+    def whole(cls, told: list[str]) -> str:
+        """The command again from the forms each chain kept of it, for the role that ran
+        it (an undo says what it undid): each word as some chain kept it, if one did."""
+        for command in told:
+            if cls.HIDDEN not in command:
+                return command
+        import shlex
+
+        try:
+            forms = [shlex.split(command) for command in told]
+        except ValueError:  # never: each is the command line, or shlex.join's
+            return told[0]
+        if len({len(words) for words in forms}) != 1:
+            return told[0]
+        words = [
+            next((w for w in column if cls.HIDDEN not in w), column[0])
+            for column in zip(*forms, strict=True)
+        ]
+        return shlex.join(words)
+
 
 def _ids(piece: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> set[str]:
     """The ids of the records a chain's piece of a change names (added, removed, before)."""
@@ -1779,7 +1800,8 @@ def _merged(
     order across cases is that one), roles it no longer has last."""
     first = pieces[0]
     merged: dict[str, Any] = {
-        "seq": first["seq"], "case": first["case"], "command": first["command"],
+        "seq": first["seq"], "case": first["case"],
+        "command": _Told.whole([p["command"] for p in pieces]),
         "time": first["time"], "added": {}, "removed": {}, "before": {},
     }  # fmt: skip
     for piece in pieces:
@@ -1800,6 +1822,16 @@ def _merged(
     persons = merged["before"].get("persons", {})
     for key, raw in persons.items():
         persons[key] = {**raw, "roles": _in_order(raw["roles"], current.get(key, {}))}
+    # As one entry, as a file's: a record that was there before was changed, though it
+    # joined one chain (added there) or moved between two (removed from one).
+    for kind, records in merged["before"].items():
+        joined = set(merged["added"].get(kind, ())) & records.keys()
+        if joined:
+            moved = joined & set(merged["removed"].get(kind, ()))
+            merged["added"][kind] = [k for k in merged["added"][kind] if k not in joined]
+            merged["removed"][kind] = [k for k in merged["removed"].get(kind, ()) if k not in moved]
+    for part in ("added", "removed"):
+        merged[part] = {kind: keys for kind, keys in merged[part].items() if keys}
     return merged
 
 
