@@ -1995,7 +1995,9 @@ def test_a_case_created_again_does_not_show_the_removed_ones_history(team: Team)
     assert ok(team.run("bob", "verify")).stdout.startswith("OK:")
 
 
-def test_a_cases_history_does_not_name_what_its_members_may_not_see(sample: Team) -> None:
+def test_a_cases_history_does_not_name_what_its_members_may_not_see(
+    sample: Team, tmp_path: Path
+) -> None:
     """A review's find: a command that changed a case bob reads and one he may not see
     (a person of his case linked to a protected witness's case, an event moved there,
     that case removed, a person only it held merged away) kept its whole command line
@@ -2011,29 +2013,47 @@ def test_a_cases_history_does_not_name_what_its_members_may_not_see(sample: Team
     moved = ok(sample.run("alice", "log", "kudoyarov", "statement", "2011-10-12", "-p",
                           "andrei-kudoyarov")).stdout.strip()  # fmt: skip
     ok(sample.run("alice", "event", "edit", moved, "--case=witness-maria"))
+    # A review's finds: what a moved event became (the persons, the words, the place it
+    # was given as it went), and a file named after the hidden case.
+    second = ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-10-13", "-p",
+                           "andrei-kudoyarov")).stdout.strip()  # fmt: skip
+    ok(sample.run("alice", "event", "edit", second, "--case", "witness-maria", "--add-person",
+                  "maria-ivanova", "-d", "Maria Ivanova testified at the safe house",
+                  "--place", "Safe house, Rua X 12"))  # fmt: skip
+    rows = tmp_path / "witness-maria-hearing.csv"
+    rows.write_text("case,date,type,person\nkudoyarov,2011-10-14,hearing,andrei-kudoyarov\n"
+                    "witness-maria,2011-10-14,hearing,maria-ivanova\n")  # fmt: skip
+    ok(sample.run("alice", "import", str(rows)))
     ok(sample.run("alice", "person", "merge", "andrei-kudoyarov", "Мария Иванова", "--yes"))
     # The hidden case's own entries, which alice reads, keep the commands whole.
     mine = json.loads(ok(sample.run("alice", "history", "--json")).stdout)
     assert [e["command"] for e in mine if e["case"] == "witness-maria"][-3:] == [
-        "person link andrei-kudoyarov witness-maria --role witness",
-        f"event edit {moved} --case=witness-maria",
+        f"event edit {second} --case witness-maria --add-person maria-ivanova -d 'Maria"
+        " Ivanova testified at the safe house' --place 'Safe house, Rua X 12'",
+        "import '(not shown)'",  # it wrote into kudoyarov too: the file's name may say so
         "person merge andrei-kudoyarov 'Мария Иванова' --yes",
     ]
     ok(sample.run("alice", "case", "remove", "witness-maria", "--cascade", "--yes"))
     # The merge makes her names Kudoyarov's aliases (the same human being): his record
     # shows them. Her id and her case's are nowhere; her names in no command line.
-    ids, names = ("witness-maria", "maria-ivanova"), ("Мария Иванова", "Maria Ivanova")
+    ids = ("witness-maria", "maria-ivanova", "safe house", "Safe house")
+    names = ("Мария Иванова", "Maria Ivanova")
     entries = json.loads(ok(sample.run("bob", "history", "--json")).stdout)
     assert not [w for w in ids if w in json.dumps(entries, ensure_ascii=False)]
     assert not [w for e in entries for w in names if w in e["command"]]
     rows = sample.sql("SELECT command, entry::text FROM dossier.history", role="bob")
     assert not [w for command, entry in rows for w in ids if w in command or w in entry]
     assert not [w for command, _entry in rows for w in names if w in command]
-    verbs = ("person link", "event edit", "person merge", "case remove")
+    verbs = ("person link", "event edit", "import", "person merge", "case remove")
     commands = [e["command"] for e in entries if e["command"].startswith(verbs)]
     assert commands == [
+        # The sample's import wrote three cases: bob, in one, is not told its files' names.
+        "import '(not shown)' '(not shown)' '(not shown)'",
         "person link andrei-kudoyarov '(not shown)' --role witness",
         f"event edit {moved} '--case=(not shown)'",
+        f"event edit {second} --case '(not shown)' --add-person '(not shown)' -d '(not shown)'"
+        " --place '(not shown)'",
+        "import '(not shown)'",
         "person merge andrei-kudoyarov '(not shown)' --yes",
         "case remove '(not shown)' --cascade --yes",
     ]

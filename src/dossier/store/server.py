@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dossier import contract, dates
+from dossier import contract, dates, vocab
 from dossier import history as hist
 from dossier.errors import (
     Conflict,
@@ -837,11 +837,12 @@ class ServerDossier(Records):
         # again from them (else stats would go on counting by what the records deny).
         self._write(cur, {}, {}, {}, self._miscolumned(keys))
         last, time = _heads(cur, keys), _entry_time(cur)
+        told = _Told(command, {key: ({}, {}, {}) for key in keys})
         entries = []
         for key in keys:
             problems, changes = found[key]
             entries.append((key, hist.make_entry(
-                [last[key]] if key in last else [], time=time, command=command, added={},
+                [last[key]] if key in last else [], time=time, command=told.in_(key), added={},
                 removed={}, before={}, state=states[key],
                 accepted={"by": self.role, "problems": problems,
                           "changes": [change.to_dict() for change in changes]},
@@ -909,7 +910,7 @@ class ServerDossier(Records):
         last = _heads(cur, chains)
         time, group = _entry_time(cur), uuid.uuid4().hex
         entries: list[tuple[str, dict[str, Any]]] = []
-        told = _Told(command, pieces, self.tables(), before)
+        told = _Told(command, pieces)
         for key in chains:
             a, r, b = pieces[key]
             state = states.get(key) or hist.state_hash(_EMPTY)
@@ -1204,62 +1205,65 @@ class _Told:
     """A command as the history of each case it changed keeps it.
 
     Whoever reads a case's chain sees its entries, command lines included (with
-    dossier or with psql): one that also changed a case the reader may not see (`event
-    edit E --case witness-maria`, `person link P witness-maria`) would name that case,
-    and a person only that case holds, by id or by name. Each case's entry keeps the
-    command with the ids of the other cases it changed, and of the records it changed
-    only there (with those persons' names and aliases), replaced by `HIDDEN`. The
-    role's own chain, which only that role reads, keeps the command whole.
+    dossier or with psql). A command that also changed a case the reader may not see
+    (`event edit E --case witness-maria`, `person link P witness-maria`) would tell
+    them of it: by that case's id, by the ids and names of what it changed only there,
+    and by the values it gave a record that went there. So a case's entry keeps:
+    - the ids of what it holds, the command's own words (commands, options, the words of
+      the vocabularies), whatever else;
+    - every other word (values, names, file names) too, unless the command changed a
+      record this case's chain does not hold, or one that left it for another;
+    and `HIDDEN` in place of the rest. The role's own chain, which only that role reads,
+    keeps the command whole.
     """
 
     HIDDEN = "(not shown)"
+    # Words a command line may hold that tell nothing of a record: the commands that
+    # write, and the words of the vocabularies (an event's type, a role, a status).
+    WORDS = frozenset(
+        {"case", "person", "event", "log", "import", "add", "edit", "remove", "link",
+         "merge", "undo", "redo", "verify", "copy", *vocab.EVENT_TYPES, *vocab.ROLES,
+         *vocab.STATUSES, *vocab.OUTCOMES}
+    )  # fmt: skip
 
     def __init__(
         self,
         command: str,
         pieces: Mapping[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]],
-        tables: Mapping[str, Table[Any]],
-        before: Mapping[str, Mapping[str, Any]],
     ) -> None:
         self.command = command
         self.pieces = pieces
-        self.simple = len(pieces) < 2  # one chain: nothing of another to hide
-        self.names: dict[str, set[str]] = {}  # a person's id -> folded name and aliases
-        if not self.simple:
-            from dossier.search import fold
-
-            for a, r, b in pieces.values():
-                for key in {*a.get("persons", ()), *r.get("persons", ()), *b.get("persons", {})}:
-                    raw = tables["persons"].raw.get(key) or before.get("persons", {}).get(key)
-                    if raw is not None:
-                        spelled = (raw.get("name") or "", *(raw.get("aliases") or ()))
-                        self.names[key] = {fold(n) for n in spelled if fold(n)}
+        # Once for the whole change (an import of 100,000 events into 1,000 cases): each
+        # chain below looks at its own part only.
+        self.touched: set[str] = set().union(*map(_ids, pieces.values())) if pieces else set()
+        self.landed = {
+            key for added, _r, _b in pieces.values() for keys in added.values() for key in keys
+        }
+        self.cases = {key for key in pieces if not key.startswith("~")}
 
     def in_(self, chain: str) -> str:
         """The command as the entry of `chain` keeps it."""
-        if self.simple or chain.startswith("~"):
+        if chain.startswith("~") or len(self.pieces) < 2:
             return self.command
-        seen = {chain, *_ids(self.pieces[chain])}
-        hidden: set[str] = set()
-        for key, piece in self.pieces.items():
-            if key != chain:
-                hidden.update(i for i in (key, *_ids(piece)) if not i.startswith("~"))
-        hidden -= seen
-        if not hidden:
-            return self.command
-        import shlex
-
-        from dossier.search import fold
-
-        names = {n for key in hidden for n in self.names.get(key, ())}
+        added, removed, _before = self.pieces[chain]
+        seen = _ids(self.pieces[chain])
+        left = {key for keys in removed.values() for key in keys} & self.landed
+        left -= {key for keys in added.values() for key in keys}
+        values = len(self.touched) == len(seen) and not left
+        hidden = self.cases - {chain}  # the ids of other cases, and of what only they hold
+        mine = seen | {chain}
 
         def told(word: str) -> str:
-            if word in hidden or (names and fold(word) in names):
-                return self.HIDDEN
             option, equals, value = word.partition("=")
-            if equals and option.startswith("-") and (value in hidden or fold(value) in names):
-                return f"{option}={self.HIDDEN}"
+            if option.startswith("-") and equals:
+                return f"{option}={told(value)}"
+            if word.startswith("-") or word in mine or word in self.WORDS:
+                return word
+            if word in hidden or word in self.touched or not values:
+                return self.HIDDEN
             return word
+
+        import shlex
 
         try:
             words = shlex.split(self.command)
@@ -1271,7 +1275,8 @@ class _Told:
     @classmethod
     def whole(cls, told: list[str]) -> str:
         """The command again from the forms each chain kept of it, for the role that ran
-        it (an undo says what it undid): each word as some chain kept it, if one did."""
+        it (an undo says what it undid): as a chain kept it whole, if one did, else each
+        word as some chain kept it."""
         for command in told:
             if cls.HIDDEN not in command:
                 return command
