@@ -949,6 +949,36 @@ def test_a_rough_start_is_not_merged_with_a_re_arrest_after_a_release_within_it(
     ]
 
 
+def test_a_rough_start_is_merged_when_the_end_within_it_closed_an_earlier_period() -> None:
+    """A review's find in the rule above: the release of 2 March ends the period of 5
+    January, so "remanded in March" is the re-arrest of the 20th (its place goes there),
+    as before that rule, and nothing is said."""
+    periods, problems = held(
+        ev("a1", "arrest", "2011-01-05", place="Police station 5"),
+        ev("r1", "release", "2011-03-02"),
+        ev("d1", "pretrial_detention", "2011-03", place="SIZO-2 Butyrka"),
+        ev("a2", "arrest", "2011-03-20", place="Police station 9"),
+    )
+    assert [(p.start, p.end, p.facilities) for p in periods] == [
+        ("2011-01-05", "2011-03-02", ("Police station 5",)),
+        ("2011-03-20", None, ("Police station 9", "SIZO-2 Butyrka")),
+    ]
+    assert problems == []
+
+
+def test_a_rough_end_does_not_keep_a_rough_start_apart() -> None:
+    """A review's find in the rule above: a release "in March" may come after the arrest
+    of the 20th; it is no end certainly before it, and the rough arrest is that one."""
+    periods, _problems = held(
+        ev("a1", "arrest", "2011-03"),
+        ev("r1", "release", "2011-03"),
+        ev("a2", "arrest", "2011-03-20"),
+    )
+    assert [(p.start, p.end, p.days_min, p.days_max) for p in periods] == [
+        ("2011-03-20", "2011-03", 0, 11)
+    ]
+
+
 def test_a_rough_start_is_still_the_precise_one_when_its_end_comes_after() -> None:
     """Remanded "in May 2011", arrested on 20 May and released on the same day: one
     start (no end lies before the arrest within May), a period of 0 days."""

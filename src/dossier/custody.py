@@ -505,11 +505,18 @@ def _more_precise_within(
 def _ended_before(
     precise: _Fact, rough: _Fact, events: list[tuple[_Fact, Effect]], days: list[datetime.date]
 ) -> bool:
-    """Whether an end lies within the rough start's dates before the precise start."""
-    inside = events[
-        bisect_left(days, rough.date.first_day) : bisect_left(days, precise.date.first_day)
-    ]
-    return any(kind is Effect.END for _e, kind in inside)
+    """Whether, within the rough start's dates and certainly before the precise start, an
+    end lies that would end nothing else: no start came since the end before it, so
+    the start it ended may be the rough one."""
+    last = precise.date.first_day
+    for at in range(bisect_left(days, rough.date.first_day), bisect_left(days, last)):
+        end, kind = events[at]
+        if kind is not Effect.END or end.date.last_day >= last:
+            continue
+        before = next((k for e, k in reversed(events[:at]) if e is not rough), None)
+        if before is not Effect.START:
+            return True
+    return False
 
 
 def _between(
