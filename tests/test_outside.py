@@ -77,6 +77,19 @@ def test_verify_lists_every_damaged_record_and_accept_refuses(aleksanyan: Run, d
     before.assert_unchanged()
 
 
+@pytest.mark.parametrize(
+    "extra", [("--case", "aleksanyan"), ("--hash", "0" * 64), ("--file", "x.pdf")]
+)
+def test_accept_goes_alone(aleksanyan: Run, db: Path, extra: tuple[str, str]) -> None:
+    """A review's find: `verify --accept --case X` accepted every case's changes, X
+    silently ignored (and a server wrote X into every case's history)."""
+    before = Snapshot.of(db)
+    result = aleksanyan("verify", "--accept", *extra)
+    assert result.exit_code == 2, result.output
+    assert "give --accept alone, not with --hash, --file or --case" in result.stderr
+    before.assert_unchanged()
+
+
 def test_an_edit_is_named_warned_about_marked_and_accepted(aleksanyan: Run, db: Path) -> None:
     arrest = event_of(stored(db), "arrest")["id"]
     edit_file(db, lambda data: event_of(data, "arrest").update(place="Butyrka", date="2006-04-07"))

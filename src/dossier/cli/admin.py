@@ -135,9 +135,11 @@ def verify(
     """
 
     if accept:
-        if state is not None or file is not None:
+        if state is not None or file is not None or cases:
+            # --case too: it would be taken for "only these cases", and every case's
+            # changes be accepted.
             raise typer.BadParameter(
-                "give --accept alone, not with --hash or --file", param_hint="--accept"
+                "give --accept alone, not with --hash, --file or --case", param_hint="--accept"
             )
         _accept(ctx, as_json)
         return
