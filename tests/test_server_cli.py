@@ -159,6 +159,29 @@ def test_a_member_sees_their_cases_only_and_read_only_means_read_only(
     assert json.loads(ok(sample.run("bob", "case", "list", "--json")).stdout) == []
 
 
+def test_a_dry_run_refuses_a_person_of_a_case_one_may_not_change(
+    sample: Team, tmp_path: Path
+) -> None:
+    """A review's find: a dry run of an edit of a person who also has a role in a case
+    the caller cannot see said "updated 1"; the import was refused by the persons'
+    policy. Both say the same now."""
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    ok(sample.run("alice", "case", "add", "witness-maria", "--title", "Secret"))
+    ok(sample.run("alice", "person", "link", "andrei-kudoyarov", "witness-maria", "--role",
+                  "witness"))  # fmt: skip
+    rows = tmp_path / "persons.csv"
+    rows.write_text("id,name,notes\nandrei-kudoyarov,Andrei Kudoyarov,new note\n")
+    before = counts(sample)
+    for dry in ((), ("--dry-run",)):
+        refused = sample.run("bob", "import", str(rows), *dry)
+        assert (refused.exit_code, refused.stderr) == (1, (
+            "Error: person andrei-kudoyarov is in a case you may not change: changing a"
+            " person takes every case they have a role in, and removing them every case that"
+            " names them\n"
+        )), dry  # fmt: skip
+    assert counts(sample) == before
+
+
 def test_a_case_one_cannot_see_is_a_case_that_does_not_exist(sample: Team) -> None:
     for args in (("timeline", "{case}"), ("case", "show", "{case}"), ("report", "{case}"),
                  ("log", "{case}", "arrest", "2001-01-01"), ("access", "list", "{case}"),

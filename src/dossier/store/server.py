@@ -397,9 +397,21 @@ class ServerDossier(Records):
             raise ReadOnly(f"read-only access to case {case_id}")
 
     def require_committable(self) -> None:
-        """Refuse what commit() would for access: a change to a case the role only reads."""
-        for key in sorted(self._pieces(*self.changes())):
+        """Refuse what commit() would for access: a change to a case the role only reads,
+        or to a person of a case it may not change (the persons' policy, asked of the
+        server as it stands)."""
+        added, removed, before = self.changes()
+        for key in sorted(self._pieces(added, removed, before)):
             self.require_writable(key)
+        persons = sorted(before.get("persons", {}))
+        if persons:
+            with self._reading() as conn:
+                refused = conn.execute(
+                    "SELECT id FROM unnest(%s::text[]) id"
+                    " WHERE NOT dossier.changes_person(id) ORDER BY id",
+                    (persons,),
+                ).fetchall()
+            _refused("persons", persons, [(p,) for p in persons if (p,) not in refused])
 
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons the role cannot see that are `base` or `base-N` (the server
