@@ -406,12 +406,14 @@ class ServerDossier(Records):
         persons = sorted(before.get("persons", {}))
         if persons:
             with self._reading() as conn:
-                refused = conn.execute(
-                    "SELECT id FROM unnest(%s::text[]) id"
-                    " WHERE NOT dossier.changes_person(id) ORDER BY id",
-                    (persons,),
-                ).fetchall()
-            _refused("persons", persons, [(p,) for p in persons if (p,) not in refused])
+                refused = {
+                    str(row[0])
+                    for row in conn.execute(
+                        "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.changes_person(id)",
+                        (persons,),
+                    )
+                }
+            _refused("persons", persons, [(p,) for p in persons if p not in refused])
 
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons the role cannot see that are `base` or `base-N` (the server
@@ -1220,13 +1222,14 @@ class _Told:
     dossier or with psql). A command that also changed a case the reader may not see
     (`event edit E --case witness-maria`, `person link P witness-maria`) would tell
     them of it: by that case's id, by the ids and names of what it changed only there,
-    and by the values it gave a record that went there. So a case's entry keeps:
-    - the ids of what it holds, the command's own words (commands, options, the words of
-      the vocabularies), whatever else;
-    - every other word (values, names, file names) too, unless the command changed a
-      record this case's chain does not hold, or one that left it for another;
-    and `HIDDEN` in place of the rest. The role's own chain, which only that role reads,
-    keeps the command whole.
+    and by the values it gave a record that went there. So in a case's entry:
+    - the ids of what the case's part of the change holds, the command's own words,
+      its options and the words of the vocabularies are always kept;
+    - the ids of other cases, and of what the command changed only there, never are;
+    - every other word (a value, a name, a file's name) is kept unless the command
+      changed a record this chain does not hold, or moved one away from it.
+    `HIDDEN` stands for each word not kept. The role's own chain, which only that role
+    reads, keeps the command whole.
     """
 
     HIDDEN = "(not shown)"
