@@ -455,6 +455,10 @@ def _moments(events: list[_Fact]) -> list[_Moment]:
             if precise is not None:
                 date = precise.date
                 end = _between(precise, event, relevant, days, Effect.END)
+                if effect is Effect.START and end is None:
+                    # Released on the day of the precise start: the rough one may be an
+                    # earlier start, which that release ended (at the gate, re-arrested).
+                    end = _on_the_day(precise, relevant, days)
                 if effect is Effect.START and end is not None:
                     doubt = (event, precise, end)
         key = (effect, date.first_day, date.last_day)
@@ -566,14 +570,28 @@ def _orphan(person: str, moment: _Moment, unsure: tuple[_Moment, _Moment] | None
 
 
 def _merged_doubt(person: str, rough: _Fact, precise: _Fact, end: _Fact) -> Problem:
+    # An end on the precise start's own day: the rough start may have come before it.
+    other = (
+        f"an earlier start, ended by the {end.type} that day (event {end.id})"
+        if end.date.sort_key == precise.date.sort_key
+        else f"a later start, after the {end.type} on {end.date.display()} (event {end.id})"
+    )
     return Problem(
         person,
         rough.case,
         rough.id,
         f"{rough.type} in {rough.date.display()} (event {rough.id}) is counted as the"
-        f" {precise.type} on {precise.date.display()} (event {precise.id}), but may be a later"
-        f" start, after the {end.type} on {end.date.display()} (event {end.id})",
+        f" {precise.type} on {precise.date.display()} (event {precise.id}), but may be {other}",
     )
+
+
+def _on_the_day(
+    precise: _Fact, events: list[tuple[_Fact, Effect]], days: list[datetime.date]
+) -> _Fact | None:
+    """An end known to the day that is the precise start's day."""
+    day = precise.date.first_day
+    inside = events[bisect_left(days, day) : bisect_right(days, day)]
+    return next((e for e, kind in inside if kind is Effect.END and e.rank == _DAY), None)
 
 
 def _lost_end(person: str, current: _Open, mine: list[_Fact]) -> list[Problem]:
