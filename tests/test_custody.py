@@ -966,6 +966,47 @@ def test_a_rough_start_is_merged_when_the_end_within_it_closed_an_earlier_period
     assert problems == []
 
 
+@pytest.mark.parametrize(
+    "rough",
+    [
+        (("arrest", "2024-03"), ("pretrial_detention", "2024-03")),
+        (("arrest", "2024-03"), ("arrest", "2024-03")),
+        (("arrest", "2024"), ("pretrial_detention", "2024-03")),
+    ],
+)
+def test_a_second_source_of_a_rough_start_keeps_the_first_detention(
+    rough: tuple[tuple[str, str], ...],
+) -> None:
+    """A review's find: with two sources of the rough start (an arrest and a remand in
+    March, the same arrest twice, an arrest in 2024 and a remand in March), each took
+    the other for a start since the release, and both were merged into the re-arrest:
+    the first detention vanished again, and the release "ended nothing"."""
+    periods, problems = held(
+        *(ev(f"s{n}", type_, date) for n, (type_, date) in enumerate(rough)),
+        ev("r1", "release", "2024-03-10"),
+        ev("a2", "arrest", "2024-03-20"),
+    )
+    assert [(p.end, p.start_event) for p in periods] == [("2024-03-10", "s0"), (None, "a2")]
+    assert not [p for p in problems if "ends no open custody period" in p]
+
+
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_no_other_reading_is_said_of_a_start_that_would_only_continue_a_period(order: str) -> None:
+    """A review's find: held since 5 January, released and re-arrested on 20 March, a
+    remand "in March" is counted as the re-arrest; taken earlier it would only continue
+    the period open since January, so there is no other reading to say."""
+    rough = ev("d1", "pretrial_detention", "2024-03")
+    gate = [ev("r1", "release", "2024-03-20"), ev("a2", "arrest", "2024-03-20")]
+    periods, problems = held(
+        ev("a1", "arrest", "2024-01-05"), *([rough, *gate] if order == "before" else [*gate, rough])
+    )
+    assert [(p.start, p.end) for p in periods] == [
+        ("2024-01-05", "2024-03-20"),
+        ("2024-03-20", None),
+    ]
+    assert problems == []
+
+
 def test_a_rough_end_does_not_keep_a_rough_start_apart() -> None:
     """A review's find in the rule above: a release "in March" may come after the arrest
     of the 20th; it is no end certainly before it, and the rough arrest is that one."""

@@ -182,6 +182,23 @@ def test_a_dry_run_refuses_a_person_of_a_case_one_may_not_change(
     assert counts(sample) == before
 
 
+def test_a_dry_run_refuses_an_event_id_taken_by_a_record_one_cannot_see(
+    sample: Team, tmp_path: Path
+) -> None:
+    """A second review's find: the dry run said "added 1" for an event id that an event
+    of a case bob cannot see has; the import is refused, saying only that it is taken."""
+    ok(sample.run("alice", "access", "grant", "aleksanyan", "bob"))
+    hidden = ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-06-01")).stdout.strip()
+    rows = tmp_path / "events.csv"
+    rows.write_text(f"id,case,date,type\n{hidden},aleksanyan,2011-06-02,hearing\n")
+    for dry in ((), ("--dry-run",)):
+        refused = sample.run("bob", "import", str(rows), *dry)
+        assert (refused.exit_code, refused.stderr) == (1, (
+            f"Error: event id {hidden} is already taken on the server; choose another (an id"
+            " made by dossier: run the command again)\n"
+        )), dry  # fmt: skip
+
+
 def test_a_case_one_cannot_see_is_a_case_that_does_not_exist(sample: Team) -> None:
     for args in (("timeline", "{case}"), ("case", "show", "{case}"), ("report", "{case}"),
                  ("log", "{case}", "arrest", "2001-01-01"), ("access", "list", "{case}"),
@@ -2043,6 +2060,11 @@ def test_a_cases_history_does_not_name_what_its_members_may_not_see(
     ok(sample.run("alice", "event", "edit", second, "--case", "witness-maria", "--add-person",
                   "maria-ivanova", "-d", "Maria Ivanova testified at the safe house",
                   "--place", "Safe house, Rua X 12"))  # fmt: skip
+    # A second review's find: a short option with its value in one word (-dTEXT).
+    third = ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-10-13", "-p",
+                          "andrei-kudoyarov")).stdout.strip()  # fmt: skip
+    ok(sample.run("alice", "event", "edit", third, "--case", "witness-maria",
+                  "-dShe hides at the safe house", "--place=-Safe house"))  # fmt: skip
     rows = tmp_path / "witness-maria-hearing.csv"
     rows.write_text("case,date,type,person\nkudoyarov,2011-10-14,hearing,andrei-kudoyarov\n"
                     "witness-maria,2011-10-14,hearing,maria-ivanova\n")  # fmt: skip
@@ -2050,16 +2072,18 @@ def test_a_cases_history_does_not_name_what_its_members_may_not_see(
     ok(sample.run("alice", "person", "merge", "andrei-kudoyarov", "Мария Иванова", "--yes"))
     # The hidden case's own entries, which alice reads, keep the commands whole.
     mine = json.loads(ok(sample.run("alice", "history", "--json")).stdout)
-    assert [e["command"] for e in mine if e["case"] == "witness-maria"][-3:] == [
+    assert [e["command"] for e in mine if e["case"] == "witness-maria"][-4:] == [
         f"event edit {second} --case witness-maria --add-person maria-ivanova -d 'Maria"
         " Ivanova testified at the safe house' --place 'Safe house, Rua X 12'",
+        f"event edit {third} --case witness-maria '-dShe hides at the safe house'"
+        " '--place=-Safe house'",
         "import '(not shown)'",  # it wrote into kudoyarov too: the file's name may say so
         "person merge andrei-kudoyarov 'Мария Иванова' --yes",
     ]
     ok(sample.run("alice", "case", "remove", "witness-maria", "--cascade", "--yes"))
     # The merge makes her names Kudoyarov's aliases (the same human being): his record
     # shows them. Her id and her case's are nowhere; her names in no command line.
-    ids = ("witness-maria", "maria-ivanova", "safe house", "Safe house")
+    ids = ("witness-maria", "maria-ivanova", "safe house", "Safe house", "hides")
     names = ("Мария Иванова", "Maria Ivanova")
     entries = json.loads(ok(sample.run("bob", "history", "--json")).stdout)
     assert not [w for w in ids if w in json.dumps(entries, ensure_ascii=False)]
@@ -2076,6 +2100,7 @@ def test_a_cases_history_does_not_name_what_its_members_may_not_see(
         f"event edit {moved} '--case=(not shown)'",
         f"event edit {second} --case '(not shown)' --add-person '(not shown)' -d '(not shown)'"
         " --place '(not shown)'",
+        f"event edit {third} --case '(not shown)' '-d(not shown)' '--place=(not shown)'",
         "import '(not shown)'",
         "person merge andrei-kudoyarov '(not shown)' --yes",
         "case remove '(not shown)' --cascade --yes",

@@ -398,11 +398,15 @@ class ServerDossier(Records):
 
     def require_committable(self) -> None:
         """Refuse what commit() would for access: a change to a case the role only reads,
-        or to a person of a case it may not change (the persons' policy, asked of the
-        server as it stands)."""
+        an event id taken by a record it cannot see, or a change to a person of a case
+        it may not change (the persons' policy, asked of the server as it stands). A case
+        id taken by a case it cannot see is found by the commit only."""
         added, removed, before = self.changes()
         for key in sorted(self._pieces(added, removed, before)):
             self.require_writable(key)
+        if added.get("events"):
+            with self._reading() as conn:
+                _check_free(conn.cursor(), added)
         persons = sorted(before.get("persons", {}))
         if persons:
             with self._reading() as conn:
@@ -1268,15 +1272,22 @@ class _Told:
         hidden = self.cases - {chain}  # the ids of other cases, and of what only they hold
         mine = seen | {chain}
 
-        def told(word: str) -> str:
-            option, equals, value = word.partition("=")
-            if option.startswith("-") and equals:
-                return f"{option}={told(value)}"
-            if word.startswith("-") or word in mine or word in self.WORDS:
+        def value_told(word: str) -> str:
+            if word in mine or word in self.WORDS:
                 return word
             if word in hidden or word in self.touched or not values:
                 return self.HIDDEN
             return word
+
+        def told(word: str) -> str:
+            if word.startswith("--"):
+                option, equals, value = word.partition("=")
+                return f"{option}={value_told(value)}" if equals else word
+            if word.startswith("-") and len(word) > 2:
+                # A short option with its value in one word, as click reads it (-dTEXT).
+                value = value_told(word[2:])
+                return word if value == word[2:] else f"{word[:2]}{value}"
+            return word if word.startswith("-") else value_told(word)
 
         import shlex
 
