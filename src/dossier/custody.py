@@ -459,8 +459,8 @@ def _moments(events: list[_Fact]) -> list[_Moment]:
                     # Released on the day of the precise start: the rough one may be an
                     # earlier start, which that release ended (at the gate, re-arrested);
                     # unless a period was open already, which it would only continue.
-                    before = relevant[: bisect_left(days, event.date.first_day)]
-                    if _last_kind(before, precise) is not Effect.START:
+                    at = bisect_left(days, event.date.first_day)
+                    if _last_kind(relevant, at, precise) is not Effect.START:
                         end = _on_the_day(precise, relevant, days)
                 if effect is Effect.START and end is not None:
                     doubt = (event, precise, end)
@@ -520,16 +520,17 @@ def _ended_before(
         end, kind = events[at]
         if kind is not Effect.END or end.date.last_day >= last:
             continue
-        if _last_kind(events[:at], precise) is not Effect.START:
+        if _last_kind(events, at, precise) is not Effect.START:
             return True
     return False
 
 
-def _last_kind(events: list[tuple[_Fact, Effect]], precise: _Fact) -> Effect | None:
-    """The effect of the last of `events` (in order), leaving out the rough starts that
-    may be the same moment as the precise start (another source of the same arrest)."""
+def _last_kind(events: list[tuple[_Fact, Effect]], at: int, precise: _Fact) -> Effect | None:
+    """The effect of the last of `events` (in order) before index `at`, leaving out the
+    rough starts that may be the same moment as the precise start (another source of
+    the same arrest)."""
     day = precise.date.first_day
-    for event, kind in reversed(events):
+    for event, kind in (events[i] for i in range(at - 1, -1, -1)):
         rough_start = kind is Effect.START and event.rank < _DAY
         if not (rough_start and event.date.first_day <= day <= event.date.last_day):
             return kind

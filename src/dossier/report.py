@@ -216,8 +216,8 @@ def build(
     redacted_events = 0
     all_events: list[Event] = []
     all_withheld: list[Event] = []
+    found: list[Problem] = []  # every case's problems, each said with its case
     cases = []
-    problems: list[Problem] = []  # of the last case: the report's, when it is the only one
     for case_id in case_ids:
         case = d.cases.get(case_id)
         assert case is not None
@@ -245,6 +245,7 @@ def build(
         )
         problems = [*held.problems, *_unnamed(elsewhere(involved, others, as_of), hidden, case_id)]
         problems += _withheld(involved, withheld, case_id)
+        found.extend(problems)
         troubled = {p.person for p in problems}
         timeline = tuple(_entry(e, names, citations) for e in events)
         sections.append(
@@ -276,7 +277,7 @@ def build(
     # The rows of persons with a problem are marked, in the comparison and the chart:
     # by the report's problems, those of custody under other cases and of confidential
     # events left out among them (the figures alone know neither).
-    marked = Counter(p.person for p in (combined.problems if combined else problems))
+    marked = Counter(p.person for p in (combined.problems if combined else found))
     comparison = tuple(replace(r, problems=marked[r.person]) for r in comparison)
     shown = {p for e in all_events for p in e.persons}
     chart = chart_of([e.to_dict() for e in all_events], {p: names(p) for p in sorted(shown)}, as_of)

@@ -402,22 +402,24 @@ class ServerDossier(Records):
         it may not change (the persons' policy, asked of the server as it stands). A case
         id taken by a case it cannot see is found by the commit only."""
         added, removed, before = self.changes()
-        for key in sorted(self._pieces(added, removed, before)):
-            self.require_writable(key)
-        if added.get("events"):
-            with self._reading() as conn:
-                _check_free(conn.cursor(), added)
+        self._writable(self._pieces(added, removed, before))
         persons = sorted(before.get("persons", {}))
-        if persons:
-            with self._reading() as conn:
-                refused = {
-                    str(row[0])
-                    for row in conn.execute(
-                        "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.changes_person(id)",
-                        (persons,),
-                    )
-                }
-            _refused("persons", persons, [(p,) for p in persons if p not in refused])
+        if not (added.get("events") or persons):
+            return
+        with self._reading() as conn:  # one connection: a dry run's load closed its own
+            _check_free(conn.cursor(), added)
+            refused = conn.execute(
+                "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.changes_person(id)"
+                " ORDER BY id",
+                (persons,),
+            ).fetchone()
+        if refused is not None:
+            raise ReadOnly(_PERSON_REFUSED.format(person=refused[0]))
+
+    def _writable(self, pieces: Collection[str]) -> None:
+        """Refuse a change to any case of `pieces` (its chains) the role only reads."""
+        for key in sorted(pieces):
+            self.require_writable(key)
 
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons the role cannot see that are `base` or `base-N` (the server
@@ -887,8 +889,7 @@ class ServerDossier(Records):
         if not (added or removed or before):
             return None
         pieces = self._pieces(added, removed, before)
-        for key in sorted(pieces):
-            self.require_writable(key)
+        self._writable(pieces)
         if self.scope is not None:
             unlocked = sorted(set(pieces) - set(self.scope))
             if unlocked:
@@ -1885,16 +1886,19 @@ def _roles(raw: Mapping[str, Any]) -> str:
     return orjson.dumps(raw["roles"]).decode()
 
 
+_PERSON_REFUSED = (
+    "person {person} is in a case you may not change: changing a person takes every case"
+    " they have a role in, and removing them every case that names them"
+)
+
+
 def _refused(kind: str, wanted: list[str], done: list[tuple[Any, ...]]) -> None:
     """An update or delete the server's policies left undone: said, never silent."""
     missing = sorted(set(wanted) - {row[0] for row in done})
     if not missing:
         return
     if kind == "persons":
-        raise ReadOnly(
-            f"person {missing[0]} is in a case you may not change: changing a person takes"
-            " every case they have a role in, and removing them every case that names them"
-        )
+        raise ReadOnly(_PERSON_REFUSED.format(person=missing[0]))
     raise ReadOnly(f"{kind[:-1]} {missing[0]} may not be changed by you")
 
 
