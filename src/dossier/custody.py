@@ -50,6 +50,7 @@ FACILITY_TYPES = frozenset({"transfer", "medical_care", "medical_care_denied", "
 FREE_OR_DEAD = frozenset({"death", "emigration"})
 # The types of which some events are guilty verdicts (guilty_verdict says which).
 VERDICTS = frozenset({"verdict", "sentence"})
+_PRECEDENCE = frozenset(END_PRECEDENCE)
 _TRANSITIONS = {t: e for t, e in EVENT_TYPES.items() if e in (Effect.START, Effect.END)}
 # Every event type the rules read: starts and ends, the verdicts that end the
 # pretrial part, the facility events and the events that imply an end. Custody
@@ -336,10 +337,10 @@ def _periods(
                     current.starts.append(moment)
                     continue
                 if current is not None:  # a custody start ends house arrest
-                    close(moment, _most_specific(moment.types, fallback=moment.first.type))
+                    close(moment, _most_specific(moment, fallback=moment.first.type))
                 current = _Open(CUSTODY, moment, _places(moment.events), [moment], ended)
                 continue
-            ended_by = _most_specific(moment.types, fallback="release")
+            ended_by = _most_specific(moment, fallback="release")
             if current is None:
                 if ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
                     places = _places(moment.events)
@@ -375,7 +376,11 @@ def _by_position(
     for moment in moments:
         day = moment.date.first_day if moment.effect is Effect.START else _until(moment.date, as_of)
         placed.setdefault(day, []).append(moment)
-    return sorted(((day, _one_end(group)) for day, group in placed.items()), key=lambda p: p[0])
+    # Each day is one key, so the pairs sort by it without comparing the groups.
+    return [
+        (day, group if len(group) == 1 else _one_end(group))
+        for day, group in sorted(placed.items())
+    ]
 
 
 def _one_end(group: list[_Moment]) -> list[_Moment]:
@@ -550,7 +555,12 @@ def _between(
     return next((e for e, kind in inside if kind is effect), None)
 
 
-def _most_specific(types: set[str], fallback: str) -> str:
+def _most_specific(moment: _Moment, fallback: str) -> str:
+    """The type that names the moment's end: the first of END_PRECEDENCE among its events."""
+    if len(moment.events) == 1:  # most moments: no set to build
+        type_ = moment.events[0].type
+        return type_ if type_ in _PRECEDENCE else fallback
+    types = moment.types
     return next((t for t in END_PRECEDENCE if t in types), fallback)
 
 
@@ -696,6 +706,8 @@ class _Verdicts:
         self.firsts = [d.first_day for d in dates]
         # The earliest last day from each verdict on: the first to be over for certain.
         self.least_last = list(accumulate((d.last_day for d in reversed(dates)), min))[::-1]
+        # How many of the verdicts before each are not known to the day.
+        self.rough_before = [0, *accumulate(_rough(d) for d in dates)]
 
     def after(
         self, first: datetime.date, latest_end: datetime.date
@@ -714,9 +726,9 @@ class _Verdicts:
         lasts = [d.last_day for d in straddling]
         if sure < len(dates):
             lasts.append(self.least_last[sure])
-        within = dates[sure : bisect_right(firsts, latest_end, sure)]
-        rough = any(_rough(d) for d in straddling if d.first_day <= latest_end) or any(
-            _rough(d) for d in within
+        within = bisect_right(firsts, latest_end, sure)  # those from `sure` to here
+        rough = self.rough_before[within] > self.rough_before[sure] or any(
+            _rough(d) for d in straddling if d.first_day <= latest_end
         )
         return early, min(lasts), rough
 
@@ -756,7 +768,8 @@ def _period(
     else:
         # An end is read as after every start of the period it ends (rule 3: "bailed in
         # February" after a re-arrest on the 20th ended no earlier than the 20th).
-        earliest_end = max(end.date.first_day, *(s.date.first_day for s in current.starts))
+        # (The starts come in order of their earliest days: the last is the latest.)
+        earliest_end = max(end.date.first_day, current.starts[-1].date.first_day)
         latest_end = _until(end.date, as_of)
     days_min = max(0, (earliest_end - latest_start).days)
     days_max = max(0, (latest_end - first).days)
