@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dossier import contract, dates, vocab
+from dossier import contract, dates
 from dossier import history as hist
 from dossier.errors import (
     Conflict,
@@ -1228,22 +1228,22 @@ class _Told:
     (`event edit E --case witness-maria`, `person link P witness-maria`) would tell
     them of it: by that case's id, by the ids and names of what it changed only there,
     and by the values it gave a record that went there. So in a case's entry:
-    - the ids of what the case's part of the change holds, the command's own words,
-      its options and the words of the vocabularies are always kept;
+    - the ids of what the case's part of the change holds, the command's own words
+      and its options are always kept;
     - the ids of other cases, and of what the command changed only there, never are;
-    - every other word (a value, a name, a file's name) is kept unless the command
-      changed a record this chain does not hold, or moved one away from it.
+    - every other word (a value, a name, a file's name, a word of the vocabularies)
+      is kept unless the command changed a record this chain does not hold, moved one
+      away from it, or names another case: `--role witness` in `person link P
+      witness-maria --role witness` would say what P became there.
     `HIDDEN` stands for each word not kept. The role's own chain, which only that role
     reads, keeps the command whole.
     """
 
     HIDDEN = "(not shown)"
-    # Words a command line may hold that tell nothing of a record: the commands that
-    # write, and the words of the vocabularies (an event's type, a role, a status).
+    # Words a command line may hold that tell nothing of a record: the commands that write.
     WORDS = frozenset(
         {"case", "person", "event", "log", "import", "add", "edit", "remove", "link",
-         "merge", "undo", "redo", "verify", "copy", *vocab.EVENT_TYPES, *vocab.ROLES,
-         *vocab.STATUSES, *vocab.OUTCOMES}
+         "merge", "undo", "redo", "verify", "copy"}
     )  # fmt: skip
 
     def __init__(
@@ -1269,9 +1269,19 @@ class _Told:
         seen = _ids(self.pieces[chain])
         left = {key for keys in removed.values() for key in keys} & self.landed
         left -= {key for keys in added.values() for key in keys}
-        values = len(self.touched) == len(seen) and not left
         hidden = self.cases - {chain}  # the ids of other cases, and of what only they hold
         mine = seen | {chain}
+        import shlex
+
+        try:
+            words = shlex.split(self.command)
+        except ValueError:  # never: the command line is shlex.join's
+            return self.HIDDEN
+        values = (
+            len(self.touched) == len(seen)
+            and not left
+            and hidden.isdisjoint(_value(word) for word in words)
+        )
 
         def value_told(word: str) -> str:
             if word in mine or word in self.WORDS:
@@ -1281,21 +1291,12 @@ class _Told:
             return word
 
         def told(word: str) -> str:
-            if word.startswith("--"):
-                option, equals, value = word.partition("=")
-                return f"{option}={value_told(value)}" if equals else word
-            if word.startswith("-") and len(word) > 2:
-                # A short option with its value in one word, as click reads it (-dTEXT).
-                value = value_told(word[2:])
-                return word if value == word[2:] else f"{word[:2]}{value}"
-            return word if word.startswith("-") else value_told(word)
+            value = _value(word)
+            if value is None:
+                return word
+            shown = value_told(value)
+            return word if shown == value else word[: len(word) - len(value)] + shown
 
-        import shlex
-
-        try:
-            words = shlex.split(self.command)
-        except ValueError:  # never: the command line is shlex.join's
-            return self.HIDDEN
         kept = [told(word) for word in words]
         return self.command if kept == words else shlex.join(kept)
 
@@ -1320,6 +1321,18 @@ class _Told:
             for column in zip(*forms, strict=True)
         ]
         return shlex.join(words)
+
+
+def _value(word: str) -> str | None:
+    """The value a word of a command line gives: the word itself, what follows `=` in
+    `--place=X` or the letter in `-dTEXT` (a short option with its value in one word, as
+    click reads it); None for an option alone."""
+    if word.startswith("--"):
+        _option, equals, value = word.partition("=")
+        return value if equals else None
+    if word.startswith("-"):
+        return word[2:] if len(word) > 2 else None
+    return word
 
 
 def _ids(piece: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> set[str]:
