@@ -175,8 +175,8 @@ def test_a_copy_onto_ids_taken_by_records_one_cannot_see_says_so(
     source = sample_file(tmp_path)
     refused = cli("copy", source, team.url("alice"))
     assert (refused.exit_code, refused.stderr) == (
-        1, f"Error: {team.url('alice')}: a case id this command adds is already taken on the"
-        " server, by a record you cannot see; nothing was copied, since a copy keeps its"
-        " ids: copy into a database of its own\n"
+        1, f"Error: {team.url('alice')}: case id kudoyarov is already taken on the server, by"
+        " a case you cannot see; nothing was copied, since a copy keeps its ids: copy into a"
+        " database of its own\n"
     )  # fmt: skip
     assert counts(team) == (1, 0, 0)

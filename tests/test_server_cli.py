@@ -199,6 +199,29 @@ def test_a_dry_run_refuses_an_event_id_taken_by_a_record_one_cannot_see(
         )), dry  # fmt: skip
 
 
+def test_a_dry_run_refuses_a_case_id_taken_by_a_case_one_cannot_see(
+    sample: Team, tmp_path: Path
+) -> None:
+    """A dry run with --create-missing said "added 1 case" for the id of a case bob
+    cannot see; the import is refused, saying only that the id is taken."""
+    rows = tmp_path / "events.csv"
+    rows.write_text("case,date,type\nkudoyarov,2011-06-02,hearing\n")
+    before = counts(sample)
+    for dry in ((), ("--dry-run",)):
+        refused = sample.run("bob", "import", str(rows), "--create-missing", *dry)
+        assert (refused.exit_code, refused.stderr) == (1, (
+            "Error: case id kudoyarov is already taken on the server, by a case you cannot"
+            " see; choose another\n"
+        )), dry  # fmt: skip
+    assert counts(sample) == before
+    # A free one is added, and said so by the dry run first.
+    rows.write_text("case,date,type\nbobs-own,2011-06-02,hearing\n")
+    dry_run = ok(sample.run("bob", "import", str(rows), "--create-missing", "--dry-run", "--json"))
+    assert json.loads(dry_run.stdout)["added"]["cases"] == 1
+    ok(sample.run("bob", "import", str(rows), "--create-missing"))
+    assert ok(sample.run("bob", "case", "show", "bobs-own")).stdout
+
+
 def test_a_case_one_cannot_see_is_a_case_that_does_not_exist(sample: Team) -> None:
     for args in (("timeline", "{case}"), ("case", "show", "{case}"), ("report", "{case}"),
                  ("log", "{case}", "arrest", "2001-01-01"), ("access", "list", "{case}"),
@@ -212,8 +235,8 @@ def test_a_case_one_cannot_see_is_a_case_that_does_not_exist(sample: Team) -> No
     # What a stranger can learn: that the id is taken, by trying to create it.
     taken = sample.run("bob", "case", "add", "kudoyarov", "--title", "Mine")
     assert (taken.exit_code, taken.stderr) == (
-        1, "Error: a case id this command adds is already taken on the server, by a record you"
-        " cannot see; choose another\n"
+        1, "Error: case id kudoyarov is already taken on the server, by a case you cannot see;"
+        " choose another\n"
     )  # fmt: skip
 
 
@@ -1178,7 +1201,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " ALTER POLICY writers_write ON dossier.person_cases WITH CHECK (true);"
         " DROP FUNCTION dossier.gives_role; DROP FUNCTION dossier.fresh_persons;"
         " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked,"
-        " dossier.links_name_persons CASCADE;"
+        " dossier.links_name_persons CASCADE; DROP FUNCTION dossier.taken_case_ids;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
@@ -1209,6 +1232,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " all of them.\n"
         "Applied migration 7: a role given only by who may change the person; no link left to"
         " a removed person; a person linked to nothing kept by whoever unlinked them.\n"
+        "Applied migration 8: a dry run finds a case id taken by a case the role cannot see.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

@@ -706,6 +706,20 @@ CREATE TRIGGER keep_unlinked_update AFTER UPDATE ON dossier.event_persons
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.keep_unlinked();
 """,
     ),
+    (
+        8,
+        "a dry run finds a case id taken by a case the role cannot see",
+        """
+-- Which of these case ids are taken, by any case: `import --dry-run --create-missing`
+-- says what the import would. That an id is taken is all a non-member learns of a case,
+-- as by trying to create it.
+CREATE FUNCTION dossier.taken_case_ids(ids text[]) RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT id FROM dossier.cases WHERE id = ANY(ids)
+$$;
+REVOKE ALL ON FUNCTION dossier.taken_case_ids(text[]) FROM PUBLIC;
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
@@ -723,9 +737,9 @@ GRANT SELECT ON dossier.members, dossier.migrations, dossier.unsettled TO {GROUP
 GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.revoke_access(text, name), dossier.access(text), dossier.may_manage(text),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
-    dossier.taken_person_ids(text), dossier.entry_time(), dossier.unlinked(text),
-    dossier.settle(text[], xid8[]), dossier.edits_person(text), dossier.gives_role(text),
-    dossier.fresh_persons() TO {GROUP};
+    dossier.taken_case_ids(text[]), dossier.taken_person_ids(text), dossier.entry_time(),
+    dossier.unlinked(text), dossier.settle(text[], xid8[]), dossier.edits_person(text),
+    dossier.gives_role(text), dossier.fresh_persons() TO {GROUP};
 """
 
 

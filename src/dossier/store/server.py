@@ -398,13 +398,12 @@ class ServerDossier(Records):
 
     def require_committable(self) -> None:
         """Refuse what commit() would for access: a change to a case the role only reads,
-        an event id taken by a record it cannot see, or a change to a person of a case
-        it may not change (the persons' policy, asked of the server as it stands). A case
-        id taken by a case it cannot see is found by the commit only."""
+        a case or event id taken by a record it cannot see, or a change to a person of a
+        case it may not change (the persons' policy, asked of the server as it stands)."""
         added, removed, before = self.changes()
         self._writable(self._pieces(added, removed, before))
         persons = sorted(before.get("persons", {}))
-        if not (added.get("events") or persons):
+        if not (added.get("cases") or added.get("events") or persons):
             return
         with self._reading() as conn:  # one connection: a dry run's load closed its own
             _check_free(conn.cursor(), added)
@@ -1918,6 +1917,15 @@ def _refused(kind: str, wanted: list[str], done: list[tuple[Any, ...]]) -> None:
 def _check_free(cur: Cursor[Any], added: dict[str, list[str]]) -> None:
     """New ids must be free, also of records the role cannot see (only that an id is
     taken is ever learned of them)."""
+    cases = added.get("cases")
+    if cases:  # the role sees no case with these ids: any taken is another's
+        taken = cur.execute("SELECT dossier.taken_case_ids(%s)", (cases,)).fetchall()
+        if taken:
+            raise Duplicate(
+                f"case id {taken[0][0]} is already taken on the server, by a case you cannot"
+                " see; choose another",
+                "id",
+            )
     events = added.get("events")
     if events:
         taken = cur.execute("SELECT dossier.taken_event_ids(%s)", (events,)).fetchall()
