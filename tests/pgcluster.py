@@ -74,17 +74,19 @@ def start(folder_in: str | None = None) -> Cluster:
     initdb = find_bin("initdb")
     if initdb is None:
         raise FileNotFoundError("initdb")
+    as_user: list[str] = []
+    if os.getuid() == 0:  # PostgreSQL will not run as root
+        as_user.extend(["runuser", "-u", "postgres", "--"])
+    _sweep(Path(folder_in or tempfile.gettempdir()), as_user)
     folder = Path(tempfile.mkdtemp(prefix="dossier-pg-", dir=folder_in))
+    (folder / "owner").write_text(str(os.getpid()))
     socket = folder / "s"
     socket.mkdir()
-    as_user: list[str] = []
     cluster = Cluster(folder, socket, f"postgresql://postgres@/postgres?host={socket}", as_user)
     try:
-        if os.getuid() == 0:  # PostgreSQL will not run as root
+        if as_user:
             shutil.chown(folder, "postgres")  # LookupError without a postgres user
             shutil.chown(socket, "postgres")
-            as_user.append("runuser")
-            as_user.extend(["-u", "postgres", "--"])
         subprocess.run(
             [*as_user, initdb, "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
              "-E", "UTF8", "--no-sync"],
@@ -96,6 +98,31 @@ def start(folder_in: str | None = None) -> Cluster:
         cluster.stop()
         raise
     return cluster
+
+
+def _sweep(parent: Path, as_user: list[str]) -> None:
+    """Stop and delete the clusters in `parent` whose test run died without stopping
+    them (killed): in memory, each would hold its share of the machine's RAM until a
+    reboot. A cluster of a run still alive, or of a dossier older than the owner file,
+    is left alone."""
+    for folder in parent.glob("dossier-pg-*"):
+        try:
+            owner = int((folder / "owner").read_text())
+        except (OSError, ValueError):
+            continue
+        if owner == os.getpid() or _alive(owner):
+            continue
+        Cluster(folder, folder / "s", "", as_user).stop()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: alive
+        return True
+    return True
 
 
 def _pg_ctl(cluster: Cluster, action: str, *extra: str) -> None:

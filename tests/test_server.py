@@ -9,8 +9,10 @@ the schema (`dossier.server.schema`), checked with raw SQL as each role.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +35,28 @@ def test_the_cluster_answers_on_its_unix_socket_only(pg_cluster: Any) -> None:
         if isinstance(pg_cluster, pgcluster.Cluster):
             listen = conn.execute("SHOW listen_addresses").fetchone()
             assert listen == ("",)  # no TCP port at all
+
+
+def test_a_cluster_whose_test_run_was_killed_is_swept_and_a_live_ones_kept(
+    tmp_path: Path,
+) -> None:
+    """A run killed (SIGKILL, the OOM killer) cannot stop its cluster: in /dev/shm it
+    would hold memory until a reboot. The next cluster started stops and deletes those
+    whose owner is gone; a running run's, and one without an owner file, stay."""
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    folders = {name: tmp_path / f"dossier-pg-{name}" for name in ("dead", "alive", "unowned")}
+    for folder in folders.values():
+        (folder / "data").mkdir(parents=True)
+    (folders["dead"] / "owner").write_text(gone.stdout.strip())
+    (folders["alive"] / "owner").write_text(str(os.getppid()))
+    pgcluster._sweep(tmp_path, [])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dossier-pg-alive", "dossier-pg-unowned"
+    ]  # fmt: skip
 
 
 def test_a_restart_cuts_clients_off_and_the_server_comes_back(pg_cluster: Any) -> None:
