@@ -403,6 +403,31 @@ def test_text_columns_stay_in_line_when_a_figure_is_wide(run: Run) -> None:
         assert len(rows) > 2 and len({_columns(row)[column] for row in rows}) == 1, rows
 
 
+def test_a_text_report_says_which_period_is_house_arrest(run: Run) -> None:
+    """A new user's find: the text report had no Kind column, so a house arrest read
+    as custody ("still held 2466 +", "Held at: her flat"); only "(house arrest)",
+    wrapped into "Ended by", hinted otherwise. It has the column the other formats
+    have, where some period is house arrest, and fits 80 columns."""
+    for args in (
+        ("case", "add", "ha", "--title", "House arrest"),
+        ("person", "add", "Anna Orlova", "--case", "ha", "--role", "defendant"),
+        ("log", "ha", "arrest", "2020-01-10", "-p", "anna-orlova", "--place", "SIZO-6"),
+        ("log", "ha", "house_arrest", "2020-03-01", "-p", "anna-orlova", "--place", "her flat"),
+    ):  # fmt: skip
+        assert run(*args).exit_code == 0, args
+    doc = report(run, "ha")  # as of AS_OF
+    custody = doc[doc.index("Custody\n-------") : doc.index("Timeline\n")]
+    assert custody.splitlines()[3:9] == [
+        "Person       Kind          Start       End         Days       Pretrial  Ended by",
+        "Anna Orlova  custody       2020-01-10  2020-03-01  51         51        house",
+        "                                                                        arrest",
+        "    Held at: SIZO-6",
+        "Anna Orlova  house arrest  2020-03-01  still held  671 +      671",
+        "    Held at: her flat",
+    ]
+    assert all(len(line) <= 80 for line in doc.splitlines())
+
+
 def test_a_text_report_of_cases_where_no_one_was_held(run: Run) -> None:
     """A review's find: the comparison table's widths, taken from its rows, had none to
     take and the report stopped with an internal error."""

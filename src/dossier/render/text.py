@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
-from dossier.custody import Problem
+from dossier.custody import HOUSE_ARREST, Problem
 from dossier.dates import show
 from dossier.errors import printable
 from dossier.render import marks
@@ -125,16 +125,20 @@ def _section(section: Section) -> list[str]:
             lines += _wrap("Sources: " + _cites(party.citations), "    ")
     lines += ["", *_heading("Custody", "-")]
     if section.custody:
+        # A Kind column where some period is house arrest, as in the other formats:
+        # without it, a house arrest's days read as custody.
+        house = any(held.period.kind == HOUSE_ARREST for held in section.custody)
         rows = []
         for held in section.custody:
             p = held.period
-            kind = "(house arrest) " if p.kind == "house_arrest" else ""
-            ended = kind + (p.ended_by or "").replace("_", " ")
-            rows.append([marks.marked(held.name, held.troubled), show(p.start),
-                         show(p.end) if p.end else "still held", marks.period_days(p),
-                         marks.period_pretrial(p), ended])  # fmt: skip
-        widths = _fit([20, 10, 10, 10, 9, 11], rows)
-        lines += _columns([["Person", "Start", "End", "Days", "Pretrial", "Ended by"]], widths)
+            kind = ["house arrest" if p.kind == HOUSE_ARREST else "custody"] if house else []
+            end = show(p.end) if p.end else "still held"
+            rows.append([marks.marked(held.name, held.troubled), *kind, show(p.start), end,
+                         marks.period_days(p), marks.period_pretrial(p),
+                         (p.ended_by or "").replace("_", " ")])  # fmt: skip
+        widths = _fit([11, 12, 10, 10, 9, 8, 8] if house else [20, 10, 10, 10, 9, 11], rows)
+        header = ["Person", *(["Kind"] if house else []), "Start", "End", "Days", "Pretrial"]
+        lines += _columns([[*header, "Ended by"]], widths)
         for held, row in zip(section.custody, rows, strict=True):
             p = held.period
             lines += _columns([row], widths)
