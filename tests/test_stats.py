@@ -517,6 +517,7 @@ def test_timeline_json_of_a_case(run: Run, ids: dict[str, str]) -> None:
         "person",
         "as_of",
         "later_events_left_out",
+        "later_events_listed",
         "events",
         "custody",
         "problems",
@@ -900,10 +901,16 @@ def test_scheduled_events_are_listed_but_never_counted(later: Run) -> None:
     assert (data["verdicts"]["guilty"], data["extradition"]["granted"]) == (1, 0)  # 2008 only
     timeline = as_json(later, "timeline", "mx")
     assert [e["date"] for e in timeline["events"]][-2:] == [soon, soon]
-    assert timeline["later_events_left_out"] == 2
+    assert (timeline["later_events_left_out"], timeline["later_events_listed"]) == (2, True)
     shown = squeezed(later("timeline", "mx").stdout)
     today = timeline["as_of"]
-    assert shown[-1].startswith(f"As of {today}: 2 later events not counted.")
+    # A new user's find: nothing in the rows said which were not counted.
+    assert sum(line.endswith(f"Scheduled: after {today}, not counted") for line in shown) == 2
+    assert shown[-1].startswith(f"As of {today}: 2 later events listed, not counted.")
+    # As of a day, the record as it stood then: later events are neither listed nor counted.
+    past = as_json(later, "timeline", "mx", "--as-of", "2026-01-01")
+    assert soon not in [e["date"] for e in past["events"]]
+    assert (past["later_events_left_out"], past["later_events_listed"]) == (2, False)
 
 
 @pytest.mark.parametrize("command", [("stats",), ("timeline", "mx"), ("report", "mx")])

@@ -44,6 +44,7 @@ class Timeline:
             "as_of": self.as_of.isoformat(),
             "events": [e.to_dict() for e in self.events],
             "later_events_left_out": self.left_out,
+            "later_events_listed": self.later_listed,
             "custody": [p.to_dict() for p in self.custody.periods],
             "problems": [p.to_dict() for p in self.custody.problems],
         }

@@ -12,7 +12,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from dossier.custody import Period, Problem
-from dossier.dates import stored
+from dossier.dates import begins_after, stored
 from dossier.errors import printable
 from dossier.model import Event
 from dossier.render import marks
@@ -78,6 +78,9 @@ class _Records:
                 if part:
                     prefix = "Note: " if style == "italic" else ""
                     below += wrap(console, text(prefix + part, style), room, shorten=False)
+            if self.timeline.later_listed and begins_after(event.date, self.timeline.as_of):
+                said = f"Scheduled: after {self.timeline.as_of.isoformat()}, not counted"
+                below += wrap(console, Text(said, style="dim italic"), room, shorten=False)
             if gap and not below:
                 below = [Text("")]
             for n, line in enumerate(below):

@@ -146,7 +146,8 @@ def as_of_note(as_of: str, left_out: int, *, capital: bool = True, listed: bool 
     note = f"{'A' if capital else 'a'}s of {as_of}"
     if not left_out:
         return note
-    return f"{note}: {count(left_out, 'later event')} {'not counted' if listed else 'left out'}"
+    what = "listed, not counted" if listed else "left out"
+    return f"{note}: {count(left_out, 'later event')} {what}"
 
 
 def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
