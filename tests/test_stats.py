@@ -774,6 +774,10 @@ def test_stats_per_person_sorted_by_pretrial_days(run: Run, ids: dict[str, str])
     ]
     json_order = as_json(run, "stats", "--sort", "pretrial_days", "--as-of", "2022-01-01")
     assert [r["pretrial_days"] for r in json_order["per_person"]] == [970, 762, 141]
+    # A new user's find: sorted by ongoing, the persons still held came last.
+    held = as_json(run, "stats", "--sort", "ongoing", "--as-of", "2022-01-01")["per_person"]
+    assert [r["ongoing"] for r in held] == sorted((r["ongoing"] for r in held), reverse=True)
+    assert held[0]["ongoing"] and not held[-1]["ongoing"]
 
 
 def test_stats_per_person_prints_names_literally(run: Run, ids: dict[str, str]) -> None:

@@ -75,10 +75,11 @@ class PersonRow:
 
 
 COLUMNS = tuple(PersonRow.__dataclass_fields__)
-# Sorting: counts and days largest first, text and dates in their natural order.
+# Sorting: counts and days largest first, yes before no (the persons still held first,
+# by `ongoing`), text and dates in their natural order.
 DESCENDING = {"custody_days", "days_min", "days_max", "pretrial_days", "pretrial_days_min",
               "pretrial_days_max", "medical_care_denied", "ill_treatment", "hunger_strikes",
-              "problems"}  # fmt: skip
+              "problems", "approximate", "pretrial_approximate", "ongoing"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
