@@ -131,9 +131,9 @@ def _section(section: Section) -> list[str]:
         rows = []
         for held in section.custody:
             p = held.period
-            kind = ["house arrest" if p.kind == HOUSE_ARREST else "custody"] if house else []
+            kinds = ["house arrest" if p.kind == HOUSE_ARREST else "custody"] if house else []
             end = show(p.end) if p.end else "still held"
-            rows.append([marks.marked(held.name, held.troubled), *kind, show(p.start), end,
+            rows.append([marks.marked(held.name, held.troubled), *kinds, show(p.start), end,
                          marks.period_days(p), marks.period_pretrial(p),
                          (p.ended_by or "").replace("_", " ")])  # fmt: skip
         widths = _fit([11, 12, 10, 10, 9, 8, 8] if house else [20, 10, 10, 10, 9, 11], rows)
