@@ -564,3 +564,30 @@ def test_a_problem_line_wraps_the_same_on_its_fast_path(
     fits = cell_len(line) <= width
     assert lines == ([line] if fits else _wrap_words(line, width, indent, cell_len))
     assert all(cell_len(shown) <= width for shown in lines)
+
+
+@settings(max_examples=300)
+@given(
+    name=st.lists(st.text(alphabet="abéЖ界-", min_size=1, max_size=12), min_size=1, max_size=5),
+    width=st.integers(1, 40),
+)
+def test_a_names_problem_mark_never_wraps_onto_a_line_of_its_own(
+    name: list[str], width: int
+) -> None:
+    """A new user's find: at 80 columns `stats --per-person` showed "Vasily" /
+    "Aleksanyan" / "!", the mark alone beside the figures. It stays with the last word
+    (taking it down a line if need be), and no line grows past the width: only a word
+    as wide as the column keeps it apart."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from dossier.render.layout import wrap
+
+    console = Console(width=100)
+    marked = " ".join(name) + " !"
+    lines = [line.plain for line in wrap(console, Text(marked), width)]
+    assert all(cell_len(line) <= width for line in lines), lines
+    if cell_len(name[-1]) + 2 <= width:
+        assert "!" not in lines[:-1] and lines[-1].endswith(" !"), lines
+    if cell_len(marked) <= width:
+        assert lines == [marked]

@@ -84,11 +84,35 @@ def wrap(
         wrapped = line.wrap(
             console, width, overflow="ellipsis" if shorten else "fold", no_wrap=False
         )
-        lines.extend(wrapped)
+        lines.extend(_marked_whole(list(wrapped), width))
     for line in lines:
         line.rstrip()
     if indent:
         lines = [lines[0], *(Text(indent) + line for line in lines[1:])] if lines else lines
+    return lines
+
+
+def _marked_whole(lines: list[Text], width: int) -> list[Text]:
+    """A name's problem mark (`Vasily Aleksanyan !`) never on a line of its own: it goes
+    back after the word before it, or takes that word down with it."""
+    from dossier.render.marks import PROBLEM
+
+    for i in range(len(lines) - 1, 0, -1):
+        if lines[i].plain.strip() != PROBLEM:
+            continue
+        before = lines[i - 1]
+        before.rstrip()
+        if cell_len(before.plain) + 1 + len(PROBLEM) <= width:
+            lines[i - 1] = before + Text(" ") + lines[i]
+            lines[i - 1].rstrip()
+            del lines[i]
+            continue
+        cut = before.plain.rfind(" ")
+        if cut > 0:
+            moved = before[cut + 1 :]
+            lines[i - 1] = before[:cut]
+            lines[i] = moved + Text(" ") + lines[i]
+            lines[i].rstrip()
     return lines
 
 
