@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,47 @@ def test_a_dry_run_refuses_an_event_id_taken_by_a_record_one_cannot_see(
             f"Error: event id {hidden} is already taken on the server; choose another (an id"
             " made by dossier: run the command again)\n"
         )), dry  # fmt: skip
+
+
+def test_new_event_ids_avoid_those_of_cases_the_command_did_not_read(
+    sample: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's find: an import reads only the cases it names, so the ids it drew
+    for its rows avoided only theirs; one an event of another case had (seen or not)
+    made it fail, "run the command again", and on a million events a 1,000-row import
+    failed two times in three. The server is asked which drawn ids are taken, and those
+    are drawn again. Here the first draw is made to hit a hidden case's event."""
+    import dossier.store.records as records
+
+    ok(sample.run("alice", "access", "grant", "aleksanyan", "bob"))
+    hidden = ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-06-01")).stdout.strip()
+    real = records.new_event_ids
+    draws: list[list[str]] = []
+
+    def first_hits(count: int, *taken: Collection[str]) -> list[str]:
+        drawn = real(count, *taken)
+        if not draws:
+            drawn = sorted([hidden, *drawn[1:]])
+        draws.append(drawn)
+        return drawn
+
+    monkeypatch.setattr(records, "new_event_ids", first_hits)
+    rows = tmp_path / "events.csv"
+    rows.write_text(
+        "case,date,type\naleksanyan,2011-06-02,hearing\naleksanyan,2011-06-03,hearing\n"
+    )
+    for dry in (("--dry-run",), ()):
+        draws.clear()
+        done = json.loads(ok(sample.run("bob", "import", str(rows), "--json", *dry)).stdout)
+        assert done["added"]["events"] == 2, dry
+        assert hidden in draws[0] and len(draws) == 2, dry  # drawn again: once
+    ids = [e["id"] for e in json.loads(ok(sample.run("bob", "event", "list", "--case",
+                                                     "aleksanyan", "--json")).stdout)]  # fmt: skip
+    assert hidden not in ids
+    draws.clear()
+    logged = ok(sample.run("bob", "log", "aleksanyan", "hearing", "2011-06-04")).stdout.strip()
+    assert logged != hidden and len(draws) == 2
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
 
 
 def test_a_dry_run_refuses_a_case_id_taken_by_a_case_one_cannot_see(

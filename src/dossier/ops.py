@@ -29,7 +29,6 @@ from dossier.model import (
     Person,
     Role,
     check_slug,
-    new_event_id,
     now_iso,
     slugify,
 )
@@ -328,7 +327,7 @@ def add_event(
     written, and `warn` is given the warning (see `contract.future_date`).
     """
     if not event.id:
-        event = replace(event, id=new_event_id(d.events.raw))
+        event = replace(event, id=d.new_event_ids(1)[0])
     elif event.id in d.events:
         raise Duplicate(f"event {event.id!r} already exists; use 'dossier event edit'", "id")
     else:

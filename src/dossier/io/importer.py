@@ -45,7 +45,7 @@ from dossier.io.values import (
     split,
     unknown,
 )
-from dossier.model import new_event_ids, now_iso
+from dossier.model import now_iso
 from dossier.ops import free_person_id
 from dossier.search import fold
 from dossier.store.records import Records, paused_gc
@@ -717,7 +717,7 @@ class _Planner:
             if len(unnamed) < len(self.events)
             else set()
         )
-        new_ids = new_event_ids(len(unnamed), self.d.events.raw, claimed)
+        new_ids = self.d.new_event_ids(len(unnamed), claimed)
         for record, event_id in zip(unnamed, new_ids, strict=True):
             record["id"] = event_id
         stored = self.d.events.raw

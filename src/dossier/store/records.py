@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from dossier import contract
 from dossier import history as hist
 from dossier.errors import CorruptDatabase, DatabaseError
-from dossier.model import Case, Event, Person, Tally
+from dossier.model import Case, Event, Person, Tally, new_event_ids
 
 R = TypeVar("R", Case, Person, Event)
 
@@ -292,6 +292,11 @@ class Records:
         """Ids of persons this reader cannot see that are `base` or `base-N`: a new
         person's id avoids them too. A file hides none."""
         return set()
+
+    def new_event_ids(self, count: int, *taken: Collection[str]) -> list[str]:
+        """`count` new event ids, in ascending order: none an event has, nor in `taken`.
+        A file holds every event it has."""
+        return new_event_ids(count, self.events.raw, *taken)
 
     def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
         """Stored events of the other cases that custody figures for `cases` look at:

@@ -129,6 +129,7 @@ class ServerDossier(Records):
         # _unchanged_persons.
         self._versions: dict[str, str] = {}
         self._locked_persons: set[str] | None = None
+        self._vetted: set[str] = set()  # new event ids the server said were free
         with paused_gc():
             self.cases: Table[Case] = Table("cases", Case, self._read("cases"), self.path)
             self.persons: Table[Person] = Table("persons", Person, self._read("persons"), self.path)
@@ -406,7 +407,7 @@ class ServerDossier(Records):
         if not (added.get("cases") or added.get("events") or persons):
             return
         with self._reading() as conn:  # one connection: a dry run's load closed its own
-            _check_free(conn.cursor(), added)
+            _check_free(conn.cursor(), added, self._vetted)
             refused = conn.execute(
                 "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.changes_person(id)"
                 " ORDER BY id",
@@ -426,6 +427,24 @@ class ServerDossier(Records):
         with self._reading() as conn:
             rows = conn.execute("SELECT dossier.taken_person_ids(%s)", (base,)).fetchall()
         return {str(key) for (key,) in rows} - self.persons.raw.keys()
+
+    def new_event_ids(self, count: int, *taken: Collection[str]) -> list[str]:
+        """As a file's, avoiding also the ids of the events this command did not read
+        (other cases', seen or not): those the server says are taken are drawn again.
+        Each draw is one question, however many ids."""
+        fresh = super().new_event_ids(count, *taken)
+        refused: set[str] = set()
+        with self._reading() as conn:
+            while True:
+                rows = conn.execute("SELECT dossier.taken_event_ids(%s)", (fresh,)).fetchall()
+                gone = {str(key) for (key,) in rows}
+                if not gone:
+                    self._vetted.update(fresh)
+                    return fresh
+                refused |= gone
+                kept = [key for key in fresh if key not in gone]
+                more = super().new_event_ids(len(gone), *taken, refused, kept)
+                fresh = sorted([*kept, *more])
 
     def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
         """The custody starts and ends, and verdicts, of other cases that name a person
@@ -904,7 +923,7 @@ class ServerDossier(Records):
         chains = sorted(pieces)
         tampered = self._tampered_before(chains)
         cur = self.conn.cursor()
-        _check_free(cur, added)
+        _check_free(cur, added, self._vetted)
         # Small as a file counts it: by the whole command, not each case's part of it (an
         # import of 100,000 events in 1,000 cases kept them all again, 14 MB, 0.5 s).
         # A role's own chain keeps its part whenever that is small: undo's only guard
@@ -1914,9 +1933,12 @@ def _refused(kind: str, wanted: list[str], done: list[tuple[Any, ...]]) -> None:
     raise ReadOnly(f"{kind[:-1]} {missing[0]} may not be changed by you")
 
 
-def _check_free(cur: Cursor[Any], added: dict[str, list[str]]) -> None:
+def _check_free(
+    cur: Cursor[Any], added: dict[str, list[str]], vetted: Collection[str] = ()
+) -> None:
     """New ids must be free, also of records the role cannot see (only that an id is
-    taken is ever learned of them)."""
+    taken is ever learned of them); `vetted`: event ids the server said were free in
+    this command (one taken meanwhile is refused by the insert)."""
     cases = added.get("cases")
     if cases:  # the role sees no case with these ids: any taken is another's
         taken = cur.execute("SELECT dossier.taken_case_ids(%s)", (cases,)).fetchall()
@@ -1926,7 +1948,7 @@ def _check_free(cur: Cursor[Any], added: dict[str, list[str]]) -> None:
                 " see; choose another",
                 "id",
             )
-    events = added.get("events")
+    events = [key for key in added.get("events", ()) if key not in vetted]
     if events:
         taken = cur.execute("SELECT dossier.taken_event_ids(%s)", (events,)).fetchall()
         if taken:
