@@ -326,6 +326,24 @@ def test_a_refused_connection_is_one_line_naming_host_and_database(tmp_path: Any
     assert "\n" not in message and "s3cret" not in message
 
 
+def test_what_psycopg_logs_while_cleaning_up_is_not_printed(pg_cluster: Any) -> None:
+    """A new user's find: a server restarted under an import printed "error ignored
+    terminating <psycopg.Copy …>: the connection is lost" (psycopg's log, through
+    Python's last-resort handler) before the command's one Error line. In a process of
+    its own, as a command runs: nothing but what dossier prints."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, sys; from dossier.server.connect import connect;"
+        " connect(sys.argv[1]).close();"
+        " logging.getLogger('psycopg').warning('error ignored terminating <psycopg.Copy>')"
+    )
+    done = subprocess.run([sys.executable, "-c", script, url_of(pg_cluster)],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stderr == ""
+
+
 def test_an_unknown_database_is_said_and_a_good_url_connects(pg_cluster: Any) -> None:
     from psycopg import conninfo
 

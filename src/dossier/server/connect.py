@@ -71,9 +71,17 @@ def where(url: str) -> str:
 def connect(url: str) -> Connection[tuple[object, ...]]:
     """A connection to the server `url` names; DatabaseError in one line when it fails
     (refused, unknown database or role, wrong password), never showing a password."""
+    import logging  # psycopg's own import has loaded it
+
     import psycopg
     from psycopg import conninfo
 
+    # psycopg logs what it ignores while cleaning up after a lost connection ("error
+    # ignored terminating <psycopg.Copy …>"); with no handler, Python's last resort
+    # printed it before the command's one Error line, which says what happened.
+    quiet = logging.getLogger("psycopg")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
     try:
         conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError:
