@@ -2254,8 +2254,12 @@ def test_whoever_loses_a_case_loses_the_persons_they_added_to_it(sample: Team) -
 
 def test_a_report_of_several_cases_names_them_and_verify_finds_its_hash(sample: Team) -> None:
     report = " ".join(ok(sample.run("alice", "report", "aleksanyan", "kudoyarov")).stdout.split())
-    footer = "State hash (check with 'dossier verify --hash --case aleksanyan --case kudoyarov'):"
+    # A new user's find: the footer said 'dossier verify --hash --case A --case B', which,
+    # the hash pasted after it, gave "--case" to --hash. The hash goes last now.
+    footer = "State hash (check with 'dossier verify --case aleksanyan --case kudoyarov --hash'):"
     state = report.split(footer)[1].split()[0]
+    pasted = [*footer.split("'")[1].split()[1:], state]
+    assert "Found: " in ok(sample.run("alice", *pasted)).stdout
     check = ["verify", "--hash", state, "--case", "aleksanyan", "--case", "kudoyarov", "--json"]
     found = json.loads(ok(sample.run("alice", *check)).stdout)
     assert (found["found"], found["current"], found["changes_since"]) == (True, True, [])
@@ -2264,9 +2268,20 @@ def test_a_report_of_several_cases_names_them_and_verify_finds_its_hash(sample: 
     found = json.loads(ok(sample.run("alice", *check)).stdout)
     assert (found["found"], found["current"]) == (True, False)
     assert [c["command"] for c in found["changes_since"]] == ["log kudoyarov statement 2011-10-13"]
-    # Without the cases, the combined hash of two of three cases is not found.
+    # Without the cases, the combined hash of two of three cases is not found: said so,
+    # not as if no report had ever been made from the dossier.
     alone = sample.run("alice", "verify", "--hash", state, "--json")
     assert json.loads(alone.stdout)["found"] is False
+    alone = sample.run("alice", "verify", "--hash", state)
+    assert (alone.exit_code, alone.stderr) == (1, (
+        f"Error: the dossier was never in state {state}, as a whole or as any one case; a"
+        " report of several cases is found with them, as its footer says (dossier verify"
+        f" --case A --case B --hash {state})\n"
+    ))  # fmt: skip
+    other = sample.run("alice", "verify", "--hash", state, "--case", "khodorkovsky")
+    assert (other.exit_code, other.stderr) == (
+        1, f"Error: cases khodorkovsky were never together in state {state}\n"
+    )  # fmt: skip
 
 
 def test_a_writer_of_a_shared_case_edits_and_links_a_person_someone_else_added(

@@ -147,9 +147,11 @@ class Report:
 
     @property
     def verify_command(self) -> str:
-        """The command that checks the state hash: 'dossier verify --hash' (with
-        '--case ID' for each case a server's report of several cases shows)."""
-        return "dossier verify --hash" + "".join(f" --case {c}" for c in self.state_cases)
+        """The command that checks the state hash, but for the hash that follows it:
+        'dossier verify --hash' ('dossier verify --case A --case B --hash' for a server's
+        report of several cases: `--hash` last, so that the hash pasted after it is its
+        value)."""
+        return "dossier verify" + "".join(f" --case {c}" for c in self.state_cases) + " --hash"
 
 
 class _Names:

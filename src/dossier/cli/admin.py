@@ -2,6 +2,7 @@
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,7 +182,7 @@ def verify(
         for problem in problems:
             typer.echo(f"Error: {one_line(problem)}", err=True)
         if state is not None:
-            _say_sighting(state, sighting)
+            _say_sighting(state, sighting, shown if d.states_per_case else None)
         if copy is not None:
             _say_changes(changed)
     if problems or (state is not None and sighting is None):
@@ -252,11 +253,27 @@ def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:
     }
 
 
-def _say_sighting(state: str, sighting: "Sighting | None") -> None:
+def _say_sighting(
+    state: str, sighting: "Sighting | None", cases: Sequence[str] | None = None
+) -> None:
+    """`cases`: of a dossier with a state per case (a server's), those given (--case)."""
     from dossier import history as hist
 
     if sighting is None:
-        typer.echo(f"Error: the dossier was never in state {state}", err=True)
+        if cases:
+            typer.echo(
+                f"Error: cases {', '.join(cases)} were never together in state {state}",
+                err=True,
+            )
+        elif cases is not None:  # a report of several cases is found only with them
+            typer.echo(
+                f"Error: the dossier was never in state {state}, as a whole or as any one"
+                " case; a report of several cases is found with them, as its footer says"
+                f" (dossier verify --case A --case B --hash {state})",
+                err=True,
+            )
+        else:
+            typer.echo(f"Error: the dossier was never in state {state}", err=True)
         return
     entry = sighting.entry
     when = f"after #{entry['seq']} ({entry['command']}) of {entry['time']}"

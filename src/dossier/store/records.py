@@ -305,6 +305,10 @@ class Records:
         every event of the other cases."""
         return (r for r in self.events.raw.values() if r["case"] not in cases)
 
+    # Whether each case has a state of its own, found by `verify --hash` (a server's); a
+    # file's one state covers every record.
+    states_per_case = False
+
     def state_cases(self) -> tuple[str, ...]:
         """The cases `verify --hash` must be told (`--case`) to find the state hash of
         what was read: none for a file, whose hash covers every record."""

@@ -600,6 +600,8 @@ class ServerDossier(Records):
         finally:
             conn.close()
 
+    states_per_case = True
+
     def state_cases(self) -> tuple[str, ...]:
         """The cases of a read of several (not every) case: their combined hash is found
         only among theirs. One case's, or every case's, is found without."""
