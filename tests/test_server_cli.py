@@ -241,6 +241,30 @@ def test_new_event_ids_avoid_those_of_cases_the_command_did_not_read(
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
 
 
+def test_an_undo_that_would_name_a_person_one_no_longer_sees_says_why(sample: Team) -> None:
+    """A new user's find: bob took a witness (of a case he cannot see) off an event of
+    his case; he saw her only through that event, so his undo said "no person
+    'wit-ness'", as if she did not exist. The server does not let him name someone he
+    cannot see; the refusal now says so, and who can put her back."""
+    ok(sample.run("alice", "case", "add", "h", "--title", "H"))
+    ok(sample.run("alice", "person", "add", "Wit Ness", "--case", "h", "--role", "witness"))
+    event = ok(sample.run("alice", "log", "aleksanyan", "hearing", "2011-07", "-p",
+                          "wit-ness")).stdout.strip()  # fmt: skip
+    ok(sample.run("alice", "access", "grant", "aleksanyan", "bob"))
+    ok(sample.run("bob", "event", "edit", event, "--remove-person", "wit-ness"))
+    before = counts(sample)
+    refused = sample.run("bob", "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr.endswith(
+        f" would bring back event {event} naming wit-ness, whom you no longer see (that"
+        " change took away the link you saw them by); nothing was changed: a member of a case"
+        " they have a role in can add them to the event again\n"
+    ), refused.stderr
+    assert counts(sample) == before
+    ok(sample.run("alice", "event", "edit", event, "--add-person", "wit-ness"))
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK:")
+
+
 def test_a_dry_run_refuses_a_case_id_taken_by_a_case_one_cannot_see(
     sample: Team, tmp_path: Path
 ) -> None:

@@ -259,7 +259,18 @@ class Records:
         for entry in entries:
             for kind, records in entry.get("before", {}).items():
                 for key in records:
-                    found = contract.reference_faults(kind, tables[kind].raw[key], cases, persons)
+                    raw = tables[kind].raw[key]
+                    found = contract.reference_faults(kind, raw, cases, persons)
+                    unseen = sorted(self.unseen_persons(
+                        [p for p in raw.get("persons", ()) if p not in persons]
+                    )) if found and kind == "events" else []  # fmt: skip
+                    if unseen:
+                        raise DatabaseError(
+                            f"reverting {label} would bring back event {key} naming"
+                            f" {', '.join(unseen)}, whom you no longer see (that change took"
+                            " away the link you saw them by); nothing was changed: a member of"
+                            " a case they have a role in can add them to the event again"
+                        )
                     if found:
                         raise DatabaseError(
                             f"reverting {label} would bring back {kind[:-1]} {key}, whose"
@@ -291,6 +302,11 @@ class Records:
     def hidden_person_ids(self, base: str) -> set[str]:
         """Ids of persons this reader cannot see that are `base` or `base-N`: a new
         person's id avoids them too. A file hides none."""
+        return set()
+
+    def unseen_persons(self, ids: Collection[str]) -> set[str]:
+        """Of `ids`, persons this reader cannot see who are there all the same (an
+        undo tells why it cannot name them again). A file hides none."""
         return set()
 
     def new_event_ids(self, count: int, *taken: Collection[str]) -> list[str]:

@@ -428,6 +428,19 @@ class ServerDossier(Records):
             rows = conn.execute("SELECT dossier.taken_person_ids(%s)", (base,)).fetchall()
         return {str(key) for (key,) in rows} - self.persons.raw.keys()
 
+    def unseen_persons(self, ids: Collection[str]) -> set[str]:
+        """Of `ids` (persons this command's own history names), those the server has
+        but the role cannot see."""
+        if not ids:
+            return set()
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT p FROM unnest(%s::text[]) p"
+                " WHERE p IN (SELECT dossier.taken_person_ids(p))",
+                (sorted(ids),),
+            ).fetchall()
+        return {str(key) for (key,) in rows} - self.persons.raw.keys()
+
     def new_event_ids(self, count: int, *taken: Collection[str]) -> list[str]:
         """As a file's, avoiding also the ids of the events this command did not read
         (other cases', seen or not): those the server says are taken are drawn again.
