@@ -72,6 +72,13 @@ def test_server_init_says_what_it_did_and_is_idempotent(pg_cluster: Any) -> None
         missing = CliRunner().invoke(app, ["--db", url, "server", "add-user", "nobody-here"])
         assert missing.exit_code == 1
         assert missing.stderr.startswith("Error: no PostgreSQL role 'nobody-here'; create it")
+        # A new user's find: a dossier user's init said to run 'server add-user'.
+        dave = url_for(pg_cluster.url, name, "dave")
+        refused = CliRunner().invoke(app, ["--db", dave, "server", "init"])
+        assert (refused.exit_code, refused.stderr) == (1, (
+            f"Error: dave does not own database {name}: its owner (postgres) runs 'dossier"
+            " server init', which creates and upgrades the dossier schema\n"
+        ))  # fmt: skip
     finally:
         with psycopg.connect(pg_cluster.url, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())
@@ -339,6 +346,21 @@ def test_access_list_and_its_json(sample: Team) -> None:
     ok(sample.run("alice", "log", "aleksanyan", "statement", "2012-01-01"))
     unknown = sample.run("alice", "access", "grant", "aleksanyan", "nobody-here")
     assert unknown.exit_code == 1 and "no PostgreSQL role 'nobody-here'" in unknown.stderr
+    # A new user's finds: a revoke of a mistyped name said the role "had no access" and
+    # exited 0; a grant to PUBLIC said to run 'CREATE ROLE PUBLIC LOGIN'.
+    typo = sample.run("alice", "access", "revoke", "aleksanyan", "nobody-here")
+    assert (typo.exit_code, typo.stderr) == (1, (
+        "Error: no PostgreSQL role 'nobody-here'; check the name ('dossier access list' shows"
+        " who has access)\n"
+    ))  # fmt: skip
+    nobody = sample.run("alice", "access", "revoke", "aleksanyan", "carol")  # real: had none
+    assert nobody.exit_code == 0 and "carol had no access to case aleksanyan" in nobody.stdout
+    for word in ("PUBLIC", "public"):
+        everyone = sample.run("alice", "access", "grant", "aleksanyan", word)
+        assert (everyone.exit_code, everyone.stderr) == (1, (
+            f"Error: {word} stands for every role, not one a person connects as: access is"
+            " given to each person's own role\n"
+        )), word  # fmt: skip
     # A user's finds: a grant that reaches no one said it worked. The policies compare
     # the role a person connects as: a group's members get nothing from its grant, and
     # a role not let in cannot use dossier at all.

@@ -49,6 +49,8 @@ def revoke(url: str, case: str, role: str) -> bool:
     cannot be taken away: refused)."""
     with _managing(url, case, role) as conn:
         row = conn.execute("SELECT dossier.revoke_access(%s, %s)", (case, role)).fetchone()
+        if not (row and row[0]):  # a mistyped name is said, not taken for "had none"
+            _require_role(conn, role, let_in=False)
     return bool(row and row[0])
 
 
@@ -128,27 +130,41 @@ def _no_case(case: str) -> Iterator[None]:
         ) from None
 
 
-def _require_role(conn: Connection[Any], role: str) -> None:
+def _require_role(conn: Connection[Any], role: str, *, let_in: bool = True) -> None:
     """Refuse a grant that would reach no one: to a role that does not exist, to a group
     (the policies compare the role a person connects as, so a grant to dossier_users or
-    any other group gives none of its members access), or to a role not let in."""
+    any other group gives none of its members access), or to a role not let in. With
+    `let_in` False (a revoke), only a role that does not exist."""
     row = conn.execute(
         "SELECT rolcanlogin, pg_has_role(oid, %s, 'MEMBER') FROM pg_roles WHERE rolname = %s",
         (GROUP, role),
     ).fetchone()
+    if row is None and role.lower() == "public":  # every role, and no role's own name
+        raise InvalidValue(
+            f"{role} stands for every role, not one a person connects as: access is given"
+            " to each person's own role"
+        )
+    if row is None and not let_in:
+        raise NotFound(
+            f"no PostgreSQL role {role!r}; check the name ('dossier access list' shows who"
+            " has access)",
+            "role",
+        )
     if row is None:
         raise NotFound(
             f"no PostgreSQL role {role!r}; the database owner creates it ('CREATE ROLE {role}"
             " LOGIN') and lets it in ('dossier server add-user')",
             "role",
         )
-    can_login, let_in = row
+    can_login, is_member = row
+    if not let_in:
+        return
     if not can_login:
         raise InvalidValue(
             f"{role} is a group role, not one a person connects as: access is given to each"
             " person's own role, and a grant to a group reaches none of its members"
         )
-    if not let_in:
+    if not is_member:
         raise InvalidValue(
             f"{role} is not let into dossier on this database; the database owner runs"
             f" 'dossier server add-user {role}' first"

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dossier.errors import DatabaseError
+
 if TYPE_CHECKING:
     from psycopg import Connection
 
@@ -748,6 +750,18 @@ def init(conn: Connection[tuple[object, ...]]) -> list[str]:
     what was done, one line each ([] when it was up to date)."""
     done: list[str] = []
     with conn.transaction():
+        # Only the owner (or a member of the owner's role, or a superuser) may create and
+        # change the schema: said first, rather than by the first statement refused.
+        row = conn.execute(
+            "SELECT pg_has_role(current_user, datdba, 'MEMBER'), current_database(),"
+            " pg_get_userbyid(datdba), current_user FROM pg_database"
+            " WHERE datname = current_database()"
+        ).fetchone()
+        if row is not None and not row[0]:
+            raise DatabaseError(
+                f"{row[3]} does not own database {row[1]}: its owner ({row[2]}) runs"
+                " 'dossier server init', which creates and upgrades the dossier schema"
+            )
         # One initialiser at a time: a second waits here, then finds the work done.
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('dossier schema'))")
         if not _exists(conn, "SELECT 1 FROM pg_namespace WHERE nspname = 'dossier'"):
