@@ -2314,6 +2314,10 @@ def test_a_report_of_several_cases_names_them_and_verify_finds_its_hash(sample: 
     found = json.loads(ok(sample.run("alice", *check)).stdout)
     assert (found["found"], found["current"]) == (True, False)
     assert [c["command"] for c in found["changes_since"]] == ["log kudoyarov statement 2011-10-13"]
+    # Each case numbers its own entries: the case names the change.
+    assert found["changes_since"][0]["case"] == "kudoyarov"
+    said = ok(sample.run("alice", *check[:-1])).stdout.splitlines()
+    assert said[-1].startswith(f"  kudoyarov #{found['changes_since'][0]['seq']} ")
     # Without the cases, the combined hash of two of three cases is not found: said so,
     # not as if no report had ever been made from the dossier.
     alone = sample.run("alice", "verify", "--hash", state, "--json")

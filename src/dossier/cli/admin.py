@@ -2,7 +2,7 @@
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,8 +80,14 @@ def _report_revert(verb: str, entry: dict[str, Any], as_json: bool) -> None:
             }
         )
     else:
-        where = f"{case} #{entry['seq']}" if case else f"#{entry['seq']}"
-        say(f"{verb} {where}: {entry['command']} ({hist.summary(entry)}).")
+        say(f"{verb} {_numbered(entry)}: {entry['command']} ({hist.summary(entry)}).")
+
+
+def _numbered(entry: Mapping[str, Any]) -> str:
+    """How messages name a history entry: '#5', or 'aleksanyan #5' on a server, which
+    numbers each case's entries."""
+    case = entry.get("case")
+    return f"{case} #{entry['seq']}" if case else f"#{entry['seq']}"
 
 
 def undo(ctx: typer.Context, as_json: bool = JSON) -> None:
@@ -244,6 +250,7 @@ def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:
         "changes_since": [
             {
                 "seq": e["seq"],
+                **({"case": e["case"]} if e.get("case") else {}),
                 "time": e["time"],
                 "command": e["command"],
                 "summary": hist.summary(e),
@@ -276,7 +283,7 @@ def _say_sighting(
             typer.echo(f"Error: the dossier was never in state {state}", err=True)
         return
     entry = sighting.entry
-    when = f"after #{entry['seq']} ({entry['command']}) of {entry['time']}"
+    when = f"after {_numbered(entry)} ({entry['command']}) of {entry['time']}"
     if sighting.current:
         say(f"Found: the dossier is in state {entry['state']} now, as it has been {when}.")
         return
@@ -285,7 +292,7 @@ def _say_sighting(
         f" {len(sighting.since)} change(s) since:"
     )
     for e in sighting.since:
-        say(f"  #{e['seq']} {e['time']} {e['command']} ({hist.summary(e)})")
+        say(f"  {_numbered(e)} {e['time']} {e['command']} ({hist.summary(e)})")
 
 
 def vocab(as_json: bool = JSON) -> None:
