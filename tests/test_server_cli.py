@@ -1321,6 +1321,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         "Applied migration 7: a role given only by who may change the person; no link left to"
         " a removed person; a person linked to nothing kept by whoever unlinked them.\n"
         "Applied migration 8: a dry run finds a case id taken by a case the role cannot see.\n"
+        "Applied migration 9: an undo puts a person back where they stood in the order persons"
+        " were added.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

@@ -122,11 +122,13 @@ def make_entry(
     tampered: Sequence[str] = (),
     after: dict[str, dict[str, Any]] | None = None,
     accepted: dict[str, Any] | None = None,
+    places: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, Any]:
     """A new entry chained to the last one of `history`; `tampered` says what had been
     edited by hand before it was written; `after` holds the new form of the records
     of a small change; `accepted` makes it the record of changes made outside
-    dossier, accepted by `verify --accept`."""
+    dossier, accepted by `verify --accept`; `places`, where the records it removed
+    stood (an undo puts them back there)."""
     entry: dict[str, Any] = {
         "seq": len(history) + 1 if not history else history[-1]["seq"] + 1,
         "time": time,
@@ -146,6 +148,8 @@ def make_entry(
         entry["after"] = after
     if accepted is not None:
         entry["accepted"] = accepted
+    if places:
+        entry["places"] = places
     entry["hash"] = entry_hash(entry)
     return entry
 

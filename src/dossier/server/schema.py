@@ -722,6 +722,20 @@ $$;
 REVOKE ALL ON FUNCTION dossier.taken_case_ids(text[]) FROM PUBLIC;
 """,
     ),
+    (
+        9,
+        "an undo puts a person back where they stood in the order persons were added",
+        """
+-- The order records were added breaks ties of a day in every timeline and figure, and
+-- the state hash does not cover it: an undo puts a removed person (a merge, a removal)
+-- back under the number they had, as it does an event. The privilege is in _PRIVILEGES,
+-- granted again by every init that applies a migration.
+COMMENT ON COLUMN dossier.persons.n IS
+    'the order persons were added; an undo puts a removed person back under theirs';
+COMMENT ON COLUMN dossier.events.n IS
+    'the order events were added; an undo puts a removed event back under theirs';
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
@@ -730,7 +744,7 @@ GRANT USAGE ON SCHEMA dossier TO {GROUP};
 GRANT SELECT, DELETE ON dossier.cases, dossier.persons TO {GROUP};
 -- Owners, creators, times and roles are the server's to write, never a client's.
 GRANT INSERT (id, record), UPDATE (record, state, digests) ON dossier.cases TO {GROUP};
-GRANT INSERT (id, record), UPDATE (record) ON dossier.persons TO {GROUP};
+GRANT INSERT (id, record, n), UPDATE (record) ON dossier.persons TO {GROUP};
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON dossier.person_cases, dossier.events, dossier.event_persons TO {GROUP};
 GRANT USAGE ON SEQUENCE dossier.role_order TO {GROUP};

@@ -223,6 +223,7 @@ class Dossier(Records):
             redoes=self._marker.get("redoes"),
             tampered=tampered,
             after=self._after(added, before, removed),
+            places=self.places(removed),
         )
         return self._append(entry, state)
 
@@ -254,7 +255,7 @@ class Dossier(Records):
         parts = self._file_parts()
         write_atomic(self.path, parts if self.key is None else self.key.seal(parts))
         for table in self.tables().values():
-            table.originals.clear()
+            table.committed()
         return entry
 
     def _tampered_before(self) -> list[str]:

@@ -59,6 +59,9 @@ class Table(Generic[R]):
         self.raw = raw
         self.path = path
         self.originals: dict[str, dict[str, Any] | None] = {}
+        # Where each record stood before this command's first removal (see `places`):
+        # taken then, once, since records are added only at the end.
+        self._order: dict[str, int] | None = None
 
     def __contains__(self, key: object) -> bool:
         return key in self.raw
@@ -115,8 +118,32 @@ class Table(Generic[R]):
     def delete(self, key: str) -> None:
         """Remove a record if it is there."""
         if key in self.raw:
+            if self._order is None:
+                self._order = {k: at for at, k in enumerate(self.raw)}
             self.originals.setdefault(key, self.raw[key])
             del self.raw[key]
+
+    def committed(self) -> None:
+        """What this command changed is written: the next starts afresh."""
+        self.originals.clear()
+        self._order = None
+
+    def places(self, removed: Iterable[str]) -> dict[str, int]:
+        """Where records this command removed stood in the table (0 first), so that an
+        undo puts them back there: the order records were added breaks ties of a day
+        in every timeline and figure, and the state hash does not cover it."""
+        order = self._order or {}
+        return {key: order[key] for key in removed if key in order}
+
+    def put_at(self, placed: Mapping[str, int]) -> None:
+        """Move the records of `placed` (ids) to their places, from the first: the
+        table as it was before they were removed, when nothing else moved since."""
+        rows = [(key, raw) for key, raw in self.raw.items() if key not in placed]
+        for key, at in sorted(placed.items(), key=lambda pair: pair[1]):
+            if key in self.raw:
+                rows.insert(min(at, len(rows)), (key, self.raw[key]))
+        self.raw.clear()
+        self.raw.update(rows)
 
     def changes(self) -> tuple[list[str], list[str], dict[str, Any]]:
         """(added ids, removed ids, earlier versions of changed and removed records)."""
@@ -255,6 +282,7 @@ class Records:
                             f" {faults[0]}; it cannot be reverted"
                         )
                     tables[kind].put_raw(key, raw)
+            self._put_in_place(entry)
         cases, persons = self.cases.raw, self.persons.raw
         for entry in entries:
             for kind, records in entry.get("before", {}).items():
@@ -276,6 +304,25 @@ class Records:
                             f"reverting {label} would bring back {kind[:-1]} {key}, whose"
                             f" {found[0]}; nothing was changed"
                         )
+
+    def _put_in_place(self, entry: Mapping[str, Any]) -> None:
+        """The records an entry removed, back where they stood (`places`: entries
+        written before places were kept have none, and theirs stay at the end)."""
+        tables = self.tables()
+        for kind, placed in (entry.get("places") or {}).items():
+            back = {
+                key: at
+                for key, at in placed.items()
+                if type(at) is int and key in entry.get("removed", {}).get(kind, ())
+            }
+            if back and kind in tables:
+                tables[kind].put_at(back)
+
+    def places(self, removed: Mapping[str, list[str]]) -> dict[str, dict[str, int]]:
+        """Where the records this command removed stood, by kind (see Table.places)."""
+        tables = self.tables()
+        found = {kind: tables[kind].places(keys) for kind, keys in removed.items()}
+        return {kind: placed for kind, placed in found.items() if placed}
 
     def history_count(self) -> int:
         """How many history entries the reader can see."""
