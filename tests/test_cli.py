@@ -424,6 +424,30 @@ def test_an_undo_puts_removed_records_back_where_they_stood(run: Run) -> None:
     assert run("verify").exit_code == 0
 
 
+def test_an_edit_that_changes_nothing_says_so(run: Run) -> None:
+    """A new user's find: `person edit P --alias NAME` (an alias equal to the name,
+    which the record contract drops) and `event edit E --add-source ""` said "Updated",
+    though nothing changed and no history entry was written."""
+    for command in (
+        "case add cx --title X",
+        "person add 'Lev Ponomarev' --case cx --role defendant",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    event = run("log", "cx", "statement", "2020-01-01", "-p", "lev-ponomarev").stdout.strip()
+    entries = len(json.loads(run("history", "--json").stdout))
+    for command, said in (
+        ("case edit cx", "No change: case cx already is as given.\n"),
+        ("case edit cx --title X", "No change: case cx already is as given.\n"),
+        ("person edit lev-ponomarev --alias 'Lev Ponomarev'",
+         "No change: person lev-ponomarev already is as given.\n"),
+        (f"event edit {event} --add-source ''", f"No change: event {event} already is as given.\n"),
+        ("case edit cx --title Y", "Updated case cx.\n"),
+    ):  # fmt: skip
+        result = run(*shlex.split(command))
+        assert (result.exit_code, result.stdout) == (0, said), command
+    assert len(json.loads(run("history", "--json").stdout)) == entries + 1
+
+
 def test_history_marks_an_undone_change_after_later_commands_too(run: Run) -> None:
     """The mark read the redo stack, which any later command clears: the arrest undone
     then read as standing in the audit log, though the dossier no longer held it."""

@@ -3,6 +3,7 @@
 import typer
 
 from dossier.cli.common import (
+    UNCHANGED,
     check_words,
     cleared,
     complete_case,
@@ -156,7 +157,7 @@ def edit_(
     if as_json:
         print_json(case.to_dict())
     else:
-        say(f"Updated case {case.id}.")
+        say(f"Updated case {case.id}." if case != old else UNCHANGED.format(f"case {case.id}"))
 
 
 @app.command("remove")

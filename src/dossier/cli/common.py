@@ -442,6 +442,11 @@ def warn(messages: Iterable[str]) -> None:
         typer.echo(f"Warning: {one_line(message)}", err=True)
 
 
+# What an edit that changes nothing says (an option given the value the record has, an
+# alias equal to the name, which the record contract drops): not "Updated".
+UNCHANGED = "No change: {} already is as given."
+
+
 def say(message: str) -> None:
     """One line of plain text to stdout, printed literally."""
     typer.echo(message)

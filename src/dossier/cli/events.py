@@ -4,6 +4,7 @@ import typer
 
 from dossier.cli.common import (
     DAYFIRST,
+    UNCHANGED,
     check_words,
     cleared,
     complete_case,
@@ -221,7 +222,7 @@ def edit_(
     if as_json:
         print_json(event.to_dict())
     else:
-        say(f"Updated event {event.id}.")
+        say(f"Updated event {event.id}." if event != old else UNCHANGED.format(f"event {event.id}"))
 
 
 @app.command("remove")

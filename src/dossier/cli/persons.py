@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from dossier.cli.common import (
+    UNCHANGED,
     cleared,
     complete_case,
     complete_person,
@@ -215,7 +216,11 @@ def edit_(
     if as_json:
         print_json(updated.to_dict())
     else:
-        say(f"Updated person {updated.id}.")
+        say(
+            f"Updated person {updated.id}."
+            if updated != old
+            else UNCHANGED.format(f"person {updated.id}")
+        )
 
 
 @app.command("link")
