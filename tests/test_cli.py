@@ -448,6 +448,26 @@ def test_an_edit_that_changes_nothing_says_so(run: Run) -> None:
     assert len(json.loads(run("history", "--json").stdout)) == entries + 1
 
 
+def test_a_rename_to_someone_elses_name_warns(run: Run) -> None:
+    """A new user's find: `person add` warns of a name like someone's, `person edit
+    --name` said nothing, and a name given where an id goes then matched two persons."""
+    for command in (
+        "case add cx --title X",
+        "person add 'Andrei Kudoyarov' --case cx --role defendant",
+        "person add 'Alexander Manov' --case cx --role witness",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    renamed = run("person", "edit", "alexander-manov", "--name", "Andrei Kudoyarov")
+    assert renamed.exit_code == 0 and renamed.stdout == "Updated person alexander-manov.\n"
+    assert renamed.stderr == (
+        "Warning: alexander-manov now looks like andrei-kudoyarov (Andrei Kudoyarov), known"
+        " as 'Andrei Kudoyarov'; where a name stands for a person, give the id to tell them"
+        " apart\n"
+    )
+    again = run("person", "edit", "alexander-manov", "--notes", "renamed")  # the name stays
+    assert again.exit_code == 0 and again.stderr == ""
+
+
 def test_history_marks_an_undone_change_after_later_commands_too(run: Run) -> None:
     """The mark read the redo stack, which any later command clears: the arrest undone
     then read as standing in the audit log, though the dossier no longer held it."""

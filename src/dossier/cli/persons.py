@@ -22,6 +22,8 @@ from dossier.cli.common import (
 from dossier.scope import Scope
 
 if TYPE_CHECKING:
+    from dossier.model import Person
+    from dossier.search import Lookalike
     from dossier.store import Records
 
 app = typer.Typer(
@@ -107,10 +109,8 @@ class _AskFirst(Exception):
 def _check_lookalikes(d: "Records", names: list[str], yes: bool) -> None:
     """Warn about likely duplicates; unless --yes, ask on a terminal, else stop."""
     from dossier.cli.common import interactive
-    from dossier.search import lookalikes
 
-    existing = list(d.persons)
-    found = {f.person.id: f for name in names for f in lookalikes(name, existing)}
+    found = _lookalikes(names, list(d.persons))
     if not found:
         return
     for f in found.values():
@@ -124,6 +124,13 @@ def _check_lookalikes(d: "Records", names: list[str], yes: bool) -> None:
         if interactive():
             raise _AskFirst()
         confirm("Add a new person anyway?", yes)  # stops with an error naming --yes
+
+
+def _lookalikes(names: list[str], persons: list["Person"]) -> dict[str, "Lookalike"]:
+    """The persons some of `names` looks like, by id, with how."""
+    from dossier.search import lookalikes
+
+    return {f.person.id: f for name in names for f in lookalikes(name, persons)}
 
 
 @app.command("list")
@@ -213,6 +220,17 @@ def edit_(
                 confidential=old.confidential if confidential is None else confidential,
             ),
         )
+        # A new name or alias that is someone else's: a name given where an id goes
+        # matches two persons from now on (said, not refused: a namesake is real).
+        new = [n for n in (updated.name, *updated.aliases) if n not in (old.name, *old.aliases)]
+        others = [p for p in d.persons if p.id != updated.id] if new else []
+        for f in _lookalikes(new, others).values():
+            typer.echo(
+                f"Warning: {updated.id} now looks like {f.person.id} ({f.person.name}),"
+                f" known as {f.matched!r}; where a name stands for a person, give the id"
+                " to tell them apart",
+                err=True,
+            )
     if as_json:
         print_json(updated.to_dict())
     else:
