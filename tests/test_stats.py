@@ -387,8 +387,8 @@ def test_verdicts_count_per_person_and_day(
         ("first_custody", "bob ann cid dan"),  # 2010-01-01 twice, 2011-05-20, 2019-12
         ("custody_days", "ann cid bob dan"),  # 365, 141, 41, 31: largest first
         ("pretrial_days", "cid ann bob dan"),  # 141, 60, 41, 0
-        ("approximate", "cid bob dan ann"),  # False first
-        ("ongoing", "cid bob ann dan"),
+        ("approximate", "dan ann cid bob"),  # yes first, as counts are largest first
+        ("ongoing", "dan cid bob ann"),  # the one still held first
         ("medical_care_denied", "cid ann dan bob"),  # 2, 1, 0, 0
         ("ill_treatment", "cid dan bob ann"),  # 1, 0, 0, 0
         ("hunger_strikes", "ann dan cid bob"),  # 1, 0, 0, 0
