@@ -79,7 +79,7 @@ def start(folder_in: str | None = None) -> Cluster:
         as_user.extend(["runuser", "-u", "postgres", "--"])
     _sweep(Path(folder_in or tempfile.gettempdir()), as_user)
     folder = Path(tempfile.mkdtemp(prefix="dossier-pg-", dir=folder_in))
-    (folder / "owner").write_text(str(os.getpid()))
+    (folder / "owner").write_text(f"{os.getpid()} {_pid_space()}")
     socket = folder / "s"
     socket.mkdir()
     cluster = Cluster(folder, socket, f"postgresql://postgres@/postgres?host={socket}", as_user)
@@ -107,12 +107,24 @@ def _sweep(parent: Path, as_user: list[str]) -> None:
     is left alone."""
     for folder in parent.glob("dossier-pg-*"):
         try:
-            owner = int((folder / "owner").read_text())
+            pid, space = (folder / "owner").read_text().split()
+            owner = int(pid)
         except (OSError, ValueError):
             continue
-        if owner == os.getpid() or _alive(owner):
+        # A run in another container sharing the folder has its own process ids: whether
+        # it lives cannot be told from here, so its clusters are left alone.
+        if space != _pid_space() or owner == os.getpid() or _alive(owner):
             continue
         Cluster(folder, folder / "s", "", as_user).stop()
+
+
+def _pid_space() -> str:
+    """The process-id namespace this process lives in ('pid:[4026531836]'), where the
+    system says; '-' where it does not."""
+    try:
+        return str(Path("/proc/self/ns/pid").readlink())
+    except OSError:
+        return "-"
 
 
 def _alive(pid: int) -> bool:

@@ -418,11 +418,11 @@ def test_a_text_report_says_which_period_is_house_arrest(run: Run) -> None:
     doc = report(run, "ha")  # as of AS_OF
     custody = doc[doc.index("Custody\n-------") : doc.index("Timeline\n")]
     assert custody.splitlines()[3:9] == [
-        "Person       Kind          Start       End         Days       Pretrial  Ended by",
-        "Anna Orlova  custody       2020-01-10  2020-03-01  51         51        house",
+        "Person        Kind          Start       End         Days      Pretrial  Ended by",
+        "Anna Orlova   custody       2020-01-10  2020-03-01  51        51        house",
         "                                                                        arrest",
         "    Held at: SIZO-6",
-        "Anna Orlova  house arrest  2020-03-01  still held  671 +      671",
+        "Anna Orlova   house arrest  2020-03-01  still held  671 +     671",
         "    Held at: her flat",
     ]
     assert all(len(line) <= 80 for line in doc.splitlines())

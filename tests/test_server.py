@@ -51,11 +51,15 @@ def test_a_cluster_whose_test_run_was_killed_is_swept_and_a_live_ones_kept(
     folders = {name: tmp_path / f"dossier-pg-{name}" for name in ("dead", "alive", "unowned")}
     for folder in folders.values():
         (folder / "data").mkdir(parents=True)
-    (folders["dead"] / "owner").write_text(gone.stdout.strip())
-    (folders["alive"] / "owner").write_text(str(os.getppid()))
+    space = pgcluster._pid_space()
+    (folders["dead"] / "owner").write_text(f"{gone.stdout.strip()} {space}")
+    (folders["alive"] / "owner").write_text(f"{os.getppid()} {space}")
+    # Another container's run, sharing the folder: its ids say nothing here.
+    (tmp_path / "dossier-pg-elsewhere" / "data").mkdir(parents=True)
+    (tmp_path / "dossier-pg-elsewhere" / "owner").write_text(f"{gone.stdout.strip()} pid:[1]")
     pgcluster._sweep(tmp_path, [])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "dossier-pg-alive", "dossier-pg-unowned"
+        "dossier-pg-alive", "dossier-pg-elsewhere", "dossier-pg-unowned"
     ]  # fmt: skip
 
 

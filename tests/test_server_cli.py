@@ -76,12 +76,23 @@ def test_server_init_says_what_it_did_and_is_idempotent(pg_cluster: Any) -> None
         dave = url_for(pg_cluster.url, name, "dave")
         refused = CliRunner().invoke(app, ["--db", dave, "server", "init"])
         assert (refused.exit_code, refused.stderr) == (1, (
-            f"Error: dave does not own database {name}: its owner (postgres) runs 'dossier"
-            " server init', which creates and upgrades the dossier schema\n"
+            f"Error: dave does not own the dossier schema of database {name}: its owner"
+            " (postgres) runs 'dossier server init', which creates and upgrades the dossier"
+            " schema\n"
+        ))  # fmt: skip
+        # Nor does a database's first init go past a role that may not create the schema.
+        with psycopg.connect(pg_cluster.url, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}_new".encode())
+        first = CliRunner().invoke(app, ["--db", dave.replace(name, f"{name}_new"), "server",
+                                         "init"])  # fmt: skip
+        assert (first.exit_code, first.stderr) == (1, (
+            f"Error: dave may not create a schema in database {name}_new: its owner (postgres)"
+            " runs 'dossier server init', which creates and upgrades the dossier schema\n"
         ))  # fmt: skip
     finally:
         with psycopg.connect(pg_cluster.url, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())
+            admin.execute(f"DROP DATABASE IF EXISTS {name}_new WITH (FORCE)".encode())
             admin.execute("DROP ROLE IF EXISTS dave")
 
 
@@ -2332,7 +2343,12 @@ def test_a_report_of_several_cases_names_them_and_verify_finds_its_hash(sample: 
     ))  # fmt: skip
     other = sample.run("alice", "verify", "--hash", state, "--case", "khodorkovsky")
     assert (other.exit_code, other.stderr) == (
-        1, f"Error: cases khodorkovsky were never together in state {state}\n"
+        1, f"Error: case khodorkovsky was never in state {state}\n"
+    )  # fmt: skip
+    others = sample.run("alice", "verify", "--hash", state, "--case", "khodorkovsky", "--case",
+                        "aleksanyan")  # fmt: skip
+    assert (others.exit_code, others.stderr) == (
+        1, f"Error: cases khodorkovsky, aleksanyan were never together in state {state}\n"
     )  # fmt: skip
 
 

@@ -905,7 +905,7 @@ def test_scheduled_events_are_listed_but_never_counted(later: Run) -> None:
     assert (data["verdicts"]["guilty"], data["extradition"]["granted"]) == (1, 0)  # 2008 only
     timeline = as_json(later, "timeline", "mx")
     assert [e["date"] for e in timeline["events"]][-2:] == [soon, soon]
-    assert (timeline["later_events_left_out"], timeline["later_events_listed"]) == (2, True)
+    assert (timeline["later_events_left_out"], timeline["later_events_listed"]) == (2, 2)
     shown = squeezed(later("timeline", "mx").stdout)
     today = timeline["as_of"]
     # A new user's find: nothing in the rows said which were not counted.
@@ -914,7 +914,17 @@ def test_scheduled_events_are_listed_but_never_counted(later: Run) -> None:
     # As of a day, the record as it stood then: later events are neither listed nor counted.
     past = as_json(later, "timeline", "mx", "--as-of", "2026-01-01")
     assert soon not in [e["date"] for e in past["events"]]
-    assert (past["later_events_left_out"], past["later_events_listed"]) == (2, False)
+    assert (past["later_events_left_out"], past["later_events_listed"]) == (2, 0)
+    # A review's finds: one line each marked them too, and a --type that lists neither
+    # no longer said they were listed.
+    oneline = squeezed(later("timeline", "mx", "--oneline").stdout)
+    assert sum("(scheduled" in line for line in oneline) == 2
+    verdicts = as_json(later, "timeline", "mx", "--type", "verdict")
+    assert (verdicts["later_events_left_out"], verdicts["later_events_listed"]) == (2, 1)
+    arrests = later("timeline", "mx", "--type", "arrest").stdout
+    assert f"As of {today}: 2 later events left out." in " ".join(arrests.split())
+    shown = " ".join(later("timeline", "mx", "--type", "verdict").stdout.split())
+    assert f"As of {today}: 2 later events not counted, 1 of them listed." in shown
 
 
 @pytest.mark.parametrize("command", [("stats",), ("timeline", "mx"), ("report", "mx")])

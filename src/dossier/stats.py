@@ -348,7 +348,8 @@ def _rows(
 
 
 def sort_rows(rows: Iterable[PersonRow], column: str) -> list[PersonRow]:
-    """Rows sorted by a column: days and counts largest first, the rest ascending, blanks last."""
+    """Rows sorted by a column: days and counts largest first, yes before no, the rest
+    ascending, blanks last."""
 
     def key(row: PersonRow) -> tuple[int, Any]:
         value = getattr(row, column)

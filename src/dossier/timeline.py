@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dossier import dates
 from dossier.custody import Custody, Problem, custody, elsewhere, known_on, sort_events
-from dossier.dates import PartialDate, stored
+from dossier.dates import PartialDate, begins_after, stored
 from dossier.model import Event
 from dossier.store.records import Records
 
@@ -29,7 +29,7 @@ class Timeline:
     events: tuple[Event, ...]
     custody: Custody
     left_out: int = 0  # events after the as-of day, not counted (nor listed, with --as-of)
-    later_listed: bool = False  # they are listed: scheduled events, after today
+    later_listed: int = 0  # of those, how many `events` lists: scheduled, after today
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -98,4 +98,5 @@ def build(
         for e in selected
         if low <= stored(e.date).first_day <= high and (not types or e.type in types)
     )
-    return Timeline(case, person, as_of, shown, held, left_out, listed is not counted)
+    later = sum(begins_after(e.date, day) for e in shown) if listed is not counted else 0
+    return Timeline(case, person, as_of, shown, held, left_out, later)

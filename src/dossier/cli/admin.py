@@ -188,7 +188,10 @@ def verify(
         for problem in problems:
             typer.echo(f"Error: {one_line(problem)}", err=True)
         if state is not None:
-            _say_sighting(state, sighting, shown if d.states_per_case else None)
+            # A hash not found on a server may be a report's of several cases: said, where
+            # no --case (or PDF) named them.
+            several = d.states_per_case and file is None
+            _say_sighting(state, sighting, shown, several=several)
         if copy is not None:
             _say_changes(changed)
     if problems or (state is not None and sighting is None):
@@ -261,18 +264,21 @@ def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:
 
 
 def _say_sighting(
-    state: str, sighting: "Sighting | None", cases: Sequence[str] | None = None
+    state: str, sighting: "Sighting | None", cases: Sequence[str] = (), *, several: bool = False
 ) -> None:
-    """`cases`: of a dossier with a state per case (a server's), those given (--case)."""
+    """`cases`: those given (--case, or a PDF's); `several`: a hash not found may be of
+    a report of several cases, which is found only with them (a server's)."""
     from dossier import history as hist
 
     if sighting is None:
-        if cases:
+        if len(cases) == 1:
+            typer.echo(f"Error: case {cases[0]} was never in state {state}", err=True)
+        elif cases:
             typer.echo(
                 f"Error: cases {', '.join(cases)} were never together in state {state}",
                 err=True,
             )
-        elif cases is not None:  # a report of several cases is found only with them
+        elif several:
             typer.echo(
                 f"Error: the dossier was never in state {state}, as a whole or as any one"
                 " case; a report of several cases is found with them, as its footer says"

@@ -78,7 +78,7 @@ class _Records:
                 if part:
                     prefix = "Note: " if style == "italic" else ""
                     below += wrap(console, text(prefix + part, style), room, shorten=False)
-            if self.timeline.later_listed and begins_after(event.date, self.timeline.as_of):
+            if self._scheduled(event):
                 said = f"Scheduled: after {self.timeline.as_of.isoformat()}, not counted"
                 below += wrap(console, Text(said, style="dim italic"), room, shorten=False)
             if gap and not below:
@@ -90,6 +90,11 @@ class _Records:
                 shown.append_text(line)
                 shown.rstrip()
                 yield from _line(console, shown)
+
+    def _scheduled(self, event: Event) -> bool:
+        """Listed though after the as-of day (today): in no figure."""
+        listed = self.timeline.later_listed
+        return bool(listed) and begins_after(event.date, self.timeline.as_of)
 
     def _right(self, event: Event) -> Text:
         """The right edge: the number of sources (or 'unsourced') and the id."""
@@ -164,7 +169,8 @@ class _Records:
         tail = text(event.id, style="dim")
         room = width - cell_len(head.plain) - cell_len(tail.plain) - GAP
         what = " ".join((event.description or event.place or "").split())  # one line
-        decided = ", ".join(filter(None, (event.outcome, event.term)))
+        later = "scheduled" if self._scheduled(event) else None
+        decided = ", ".join(filter(None, (later, event.outcome, event.term)))
         what = f"({decided}) {what}".rstrip() if decided else what
         body = text(f"{who}: {what}" if who and what else who or what)
         if cell_len(body.plain) > room:

@@ -140,14 +140,19 @@ def problem_line(problem: Problem, name: Callable[[str], str]) -> str:
     return f"{PROBLEM} {name(problem.person)} ({problem.case}): {problem.message}"
 
 
-def as_of_note(as_of: str, left_out: int, *, capital: bool = True, listed: bool = False) -> str:
+def as_of_note(as_of: str, left_out: int, *, capital: bool = True, listed: int = 0) -> str:
     """'As of 2011-02-01: 3 later events left out' (the record as it stood that day);
-    `listed`: they are shown, scheduled after today, but not counted."""
+    `listed`: how many of them are shown all the same (scheduled after today), not
+    counted."""
     note = f"{'A' if capital else 'a'}s of {as_of}"
     if not left_out:
         return note
-    what = "listed, not counted" if listed else "left out"
-    return f"{note}: {count(left_out, 'later event')} {what}"
+    later = count(left_out, "later event")
+    if not listed:
+        return f"{note}: {later} left out"
+    if listed == left_out:
+        return f"{note}: {later} listed, not counted"
+    return f"{note}: {later} not counted, {listed} of them listed"
 
 
 def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:

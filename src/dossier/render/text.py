@@ -136,7 +136,9 @@ def _section(section: Section) -> list[str]:
             rows.append([marks.marked(held.name, held.troubled), *kinds, show(p.start), end,
                          marks.period_days(p), marks.period_pretrial(p),
                          (p.ended_by or "").replace("_", " ")])  # fmt: skip
-        widths = _fit([11, 12, 10, 10, 9, 8, 8] if house else [20, 10, 10, 10, 9, 11], rows)
+        # 80 columns: with a Kind, the name gives way (a longer one takes its own line),
+        # and "Ended by" is the width of its heading.
+        widths = _fit([12, 12, 10, 10, 8, 8, 8] if house else [20, 10, 10, 10, 9, 11], rows)
         header = ["Person", *(["Kind"] if house else []), "Start", "End", "Days", "Pretrial"]
         lines += _columns([[*header, "Ended by"]], widths)
         for held, row in zip(section.custody, rows, strict=True):

@@ -764,17 +764,28 @@ def init(conn: Connection[tuple[object, ...]]) -> list[str]:
     what was done, one line each ([] when it was up to date)."""
     done: list[str] = []
     with conn.transaction():
-        # Only the owner (or a member of the owner's role, or a superuser) may create and
-        # change the schema: said first, rather than by the first statement refused.
+        # Who may: to upgrade, the schema's owner (or a role that uses its privileges, or
+        # a superuser), since its tables and functions are theirs; to create it, a role
+        # that may create a schema in the database. Said first, rather than by the first
+        # statement refused ("permission denied for schema dossier").
         row = conn.execute(
-            "SELECT pg_has_role(current_user, datdba, 'MEMBER'), current_database(),"
-            " pg_get_userbyid(datdba), current_user FROM pg_database"
-            " WHERE datname = current_database()"
+            "SELECT current_user, current_database(), n.nspowner IS NOT NULL, CASE WHEN"
+            " n.nspowner IS NOT NULL THEN pg_has_role(current_user, n.nspowner, 'USAGE')"
+            " ELSE has_database_privilege(current_database(), 'CREATE') END,"
+            " pg_get_userbyid(coalesce(n.nspowner, d.datdba))"
+            " FROM pg_database d LEFT JOIN pg_namespace n ON n.nspname = 'dossier'"
+            " WHERE d.datname = current_database()"
         ).fetchone()
-        if row is not None and not row[0]:
+        if row is not None and not row[3]:
+            user, database, exists, _may, owner = row
+            cannot = (
+                f"does not own the dossier schema of database {database}"
+                if exists
+                else f"may not create a schema in database {database}"
+            )
             raise DatabaseError(
-                f"{row[3]} does not own database {row[1]}: its owner ({row[2]}) runs"
-                " 'dossier server init', which creates and upgrades the dossier schema"
+                f"{user} {cannot}: its owner ({owner}) runs 'dossier server init', which"
+                " creates and upgrades the dossier schema"
             )
         # One initialiser at a time: a second waits here, then finds the work done.
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('dossier schema'))")

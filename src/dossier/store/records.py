@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -137,11 +138,15 @@ class Table(Generic[R]):
 
     def put_at(self, placed: Mapping[str, int]) -> None:
         """Move the records of `placed` (ids) to their places, from the first: the
-        table as it was before they were removed, when nothing else moved since."""
-        rows = [(key, raw) for key, raw in self.raw.items() if key not in placed]
+        table as it was before they were removed, when nothing else moved since. One
+        pass, however many (a redo of an undone import puts 100,000 back)."""
+        others = iter([(key, raw) for key, raw in self.raw.items() if key not in placed])
+        rows: list[tuple[str, dict[str, Any]]] = []
         for key, at in sorted(placed.items(), key=lambda pair: pair[1]):
+            rows.extend(islice(others, max(0, at - len(rows))))
             if key in self.raw:
-                rows.insert(min(at, len(rows)), (key, self.raw[key]))
+                rows.append((key, self.raw[key]))
+        rows.extend(others)
         self.raw.clear()
         self.raw.update(rows)
 
@@ -308,15 +313,15 @@ class Records:
     def _put_in_place(self, entry: Mapping[str, Any]) -> None:
         """The records an entry removed, back where they stood (`places`: entries
         written before places were kept have none, and theirs stay at the end)."""
-        tables = self.tables()
         for kind, placed in (entry.get("places") or {}).items():
-            back = {
-                key: at
-                for key, at in placed.items()
-                if type(at) is int and key in entry.get("removed", {}).get(kind, ())
-            }
-            if back and kind in tables:
-                tables[kind].put_at(back)
+            removed = set(entry.get("removed", {}).get(kind, ()))
+            back = {key: at for key, at in placed.items() if type(at) is int and key in removed}
+            if back and kind in self.tables():
+                self._place(kind, back)
+
+    def _place(self, kind: str, back: dict[str, int]) -> None:
+        """Put the records of `back` at their places (a file's: their index)."""
+        self.tables()[kind].put_at(back)
 
     def places(self, removed: Mapping[str, list[str]]) -> dict[str, dict[str, int]]:
         """Where the records this command removed stood, by kind (see Table.places)."""

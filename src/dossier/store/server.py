@@ -429,15 +429,10 @@ class ServerDossier(Records):
             rows = conn.execute("SELECT dossier.taken_person_ids(%s)", (base,)).fetchall()
         return {str(key) for (key,) in rows} - self.persons.raw.keys()
 
-    def _put_in_place(self, entry: Mapping[str, Any]) -> None:
-        """As a file's, and the rows go back under the numbers they had (`n`, the order
-        records were added), when written."""
-        super()._put_in_place(entry)
-        for kind, placed in (entry.get("places") or {}).items():
-            removed = entry.get("removed", {}).get(kind, ())
-            self._restored.setdefault(kind, {}).update(
-                {key: at for key, at in placed.items() if type(at) is int and key in removed}
-            )
+    def _place(self, kind: str, back: dict[str, int]) -> None:
+        """A server's places are the rows' numbers (`n`, the order records were added):
+        the rows go back under them when written (`_upsert`)."""
+        self._restored.setdefault(kind, {}).update(back)
 
     def unseen_persons(self, ids: Collection[str]) -> set[str]:
         """Of `ids` (persons this command's own history names), those the server has
@@ -457,6 +452,8 @@ class ServerDossier(Records):
         (other cases', seen or not): those the server says are taken are drawn again.
         Each draw is one question, however many ids."""
         fresh = super().new_event_ids(count, *taken)
+        if not fresh:  # rows that all have ids: nothing to ask
+            return fresh
         refused: set[str] = set()
         with self._reading() as conn:
             while True:
@@ -624,7 +621,7 @@ class ServerDossier(Records):
         finally:
             conn.close()
 
-    states_per_case = True
+    states_per_case = True  # each case's chain records its own state (see find_state)
 
     def state_cases(self) -> tuple[str, ...]:
         """The cases of a read of several (not every) case: their combined hash is found
@@ -1223,10 +1220,11 @@ class ServerDossier(Records):
                 " WHERE ep.event_id = i.id AND NOT i.is_new"
                 " AND (ep.case_id <> i.case_id OR ep.person_id <> ALL(i.persons))"
             )
-        back = {key: n for key, n in self._restored.get(kind, {}).items() if key in new}
+        fresh = set(new)
+        back = {key: n for key, n in self._restored.get(kind, {}).items() if key in fresh}
+        picked = ", ".join(f"i.{name}" for name in names.split(", "))
         if back:  # rows an undo puts back, under the numbers they had
             keys, numbers = zip(*back.items(), strict=True)
-            picked = ", ".join(f"i.{name}" for name in names.split(", "))
             cur.execute(
                 f"INSERT INTO dossier.{kind} (n, {names}) OVERRIDING SYSTEM VALUE"
                 f" SELECT r.n, {picked} FROM incoming i"
@@ -1234,10 +1232,16 @@ class ServerDossier(Records):
                 " WHERE i.is_new ORDER BY i.ord".encode(),
                 (list(keys), list(numbers)),
             )
-        if new and len(back) < len(new):
+        if new and not back:
             cur.execute(
                 f"INSERT INTO dossier.{kind} ({names}) SELECT {names} FROM incoming"
-                " WHERE is_new AND id <> ALL(%s) ORDER BY ord".encode(),
+                " WHERE is_new ORDER BY ord".encode()
+            )
+        elif len(back) < len(new):  # the others, by an anti-join: not one list each row
+            cur.execute(
+                f"INSERT INTO dossier.{kind} ({names}) SELECT {picked} FROM incoming i"
+                " LEFT JOIN unnest(%s::text[]) r(id) ON r.id = i.id"
+                " WHERE i.is_new AND r.id IS NULL ORDER BY i.ord".encode(),
                 (sorted(back),),
             )
         if changed:
@@ -1328,7 +1332,7 @@ class _Told:
         seen = _ids(self.pieces[chain])
         left = {key for keys in removed.values() for key in keys} & self.landed
         left -= {key for keys in added.values() for key in keys}
-        hidden = self.cases - {chain}  # the ids of other cases, and of what only they hold
+        hidden = self.cases - {chain}  # the other cases' ids (`touched` has their records')
         mine = seen | {chain}
         import shlex
 
@@ -1923,11 +1927,13 @@ def _merged(
         "command": _Told.whole([p["command"] for p in pieces]),
         "time": first["time"], "added": {}, "removed": {}, "before": {},
     }  # fmt: skip
+    # Ids in the order first met, each once (dicts: a list's `in` made an undo of a
+    # 40,000-event import take 11 s).
+    ids: dict[str, dict[str, dict[str, None]]] = {"added": {}, "removed": {}}
     for piece in pieces:
         for part in ("added", "removed"):
             for kind, keys in piece.get(part, {}).items():
-                target = merged[part].setdefault(kind, [])
-                target.extend(k for k in keys if k not in target)
+                ids[part].setdefault(kind, {}).update(dict.fromkeys(keys))
         for kind, placed in (piece.get("places") or {}).items():  # where removed rows stood
             merged.setdefault("places", {}).setdefault(kind, {}).update(placed)
         for kind, records in piece.get("before", {}).items():
@@ -1940,6 +1946,8 @@ def _merged(
                     roles = kept[key]["roles"]
                     raw = {**raw, "roles": [*roles, *(r for r in raw["roles"] if r not in roles)]}
                 kept[key] = raw
+    for part in ("added", "removed"):
+        merged[part] = {kind: list(keys) for kind, keys in ids[part].items()}
     persons = merged["before"].get("persons", {})
     for key, raw in persons.items():
         persons[key] = {**raw, "roles": _in_order(raw["roles"], current.get(key, {}))}
@@ -2082,13 +2090,18 @@ def server_errors(url: str) -> Iterator[None]:
         # The server leaves out which key (its detail) from a table under row-level
         # security: the id is another's, one the role cannot see. The table says its kind.
         detail = (exc.diag.message_detail or "").replace("Key (id)=", "")
-        kind = {"cases": "case ", "persons": "person ", "events": "event "}.get(
-            exc.diag.table_name or "", ""
+        kind = {"cases": "a case ", "persons": "a person ", "events": "an event "}.get(
+            exc.diag.table_name or "", "an "
         )
         raise Duplicate(
-            f"a {kind}id this command adds is already taken on the server {detail}".rstrip()
+            f"{kind}id this command adds is already taken on the server {detail}".rstrip()
             + ("" if detail else ", by a record you cannot see")
-            + "; choose another",
+            # An event id dossier drew was free when drawn: another command took it since.
+            + (
+                "; choose another (an id made by dossier: run the command again)"
+                if kind == "an event "
+                else "; choose another"
+            ),
             "id",
         ) from None
     except errors.InsufficientPrivilege as exc:
