@@ -380,6 +380,12 @@ def test_an_undo_across_cases_counts_as_a_files_does(run: Run) -> None:
     assert undone.exit_code == 0, undone.output
     told = undone.stdout.split(": ", 1)[1]
     assert told == "person merge anna-one boris-two --yes (~1 person, -1 person, ~1 event).\n"
+    # A review's find: a server refused this redo ("person anna-one was added again since
+    # by another command"): she left case b's chain and stayed in a's.
+    redone = run("redo")
+    assert redone.exit_code == 0, redone.output
+    assert redone.stdout.split(": ", 1)[1] == "undo (+1 person, ~1 person, ~1 event).\n"
+    assert run("undo").exit_code == 0
     event = run("log", "a", "hearing", "2011-01-01", "-p", "anna-one").stdout.strip()
     assert run("event", "edit", event, "--case", "b").exit_code == 0
     moved = run("undo")

@@ -839,9 +839,10 @@ class ServerDossier(Records):
                             f"{change.kind[:-1]} {change.id} was {change.how} with SQL since;"
                             " nothing was changed"
                         )
-        # A record the command moved (removed from one case's chain, added to another's)
-        # is still there: where it was put, which the chain it went to answers for.
-        moved = {pair for piece in pieces for pair in _added(piece)}
+        # A record the command moved (removed from one case's chain, added to another's,
+        # or changed in another that holds it still: a person merged away from a case,
+        # who has a role elsewhere) is still there, which that chain answers for.
+        moved = {pair for piece in pieces for pair in _added(piece)} | _stayed(pieces)
         for piece in pieces:
             removed = {
                 (k, key) for k, keys in piece.get("removed", {}).items() for key in keys
@@ -1914,6 +1915,19 @@ def _row(kind: str, raw: dict[str, Any]) -> tuple[Any, ...]:
     return (raw["id"], raw["case"], raw["type"], first, last, text, f"{{{persons}}}")
 
 
+def _stayed(pieces: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """The records some chain of a command changed and kept (kind, id): one another
+    chain lost (a person merged away from a case, who has a role elsewhere) is still
+    there."""
+    return {
+        (kind, key)
+        for piece in pieces
+        for kind, records in piece.get("before", {}).items()
+        for key in records
+        if key not in piece.get("removed", {}).get(kind, ())
+    }
+
+
 def _merged(
     pieces: list[dict[str, Any]], current: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
@@ -1952,13 +1966,18 @@ def _merged(
     for key, raw in persons.items():
         persons[key] = {**raw, "roles": _in_order(raw["roles"], current.get(key, {}))}
     # As one entry, as a file's: a record that was there before was changed, though it
-    # joined one chain (added there) or moved between two (removed from one).
+    # joined one chain (added there) or moved between two (removed from one), or left
+    # one chain and stayed in another.
+    stayed = _stayed(pieces)
     for kind, records in merged["before"].items():
         joined = set(merged["added"].get(kind, ())) & records.keys()
         if joined:
             moved = joined & set(merged["removed"].get(kind, ()))
             merged["added"][kind] = [k for k in merged["added"][kind] if k not in joined]
             merged["removed"][kind] = [k for k in merged["removed"].get(kind, ()) if k not in moved]
+        merged["removed"][kind] = [
+            k for k in merged["removed"].get(kind, ()) if (kind, k) not in stayed
+        ]
     for part in ("added", "removed"):
         merged[part] = {kind: keys for kind, keys in merged[part].items() if keys}
     return merged
