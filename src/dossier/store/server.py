@@ -2024,24 +2024,20 @@ def _check_free(
     """New ids must be free, also of records the role cannot see (only that an id is
     taken is ever learned of them); `vetted`: event ids the server said were free in
     this command (one taken meanwhile is refused by the insert)."""
-    cases = added.get("cases")
-    if cases:  # the role sees no case with these ids: any taken is another's
-        taken = cur.execute("SELECT dossier.taken_case_ids(%s)", (cases,)).fetchall()
-        if taken:
-            raise Duplicate(
-                f"case id {taken[0][0]} is already taken on the server, by a case you cannot"
-                " see; choose another",
-                "id",
-            )
-    events = [key for key in added.get("events", ()) if key not in vetted]
-    if events:
-        taken = cur.execute("SELECT dossier.taken_event_ids(%s)", (events,)).fetchall()
-        if taken:
-            raise Duplicate(
-                f"event id {taken[0][0]} is already taken on the server; choose another"
-                " (an id made by dossier: run the command again)",
-                "id",
-            )
+    asked = (
+        # The role sees no case with these ids: any taken is another's.
+        ("taken_case_ids", added.get("cases", []),
+         "case id {} is already taken on the server, by a case you cannot see; choose"
+         " another"),
+        ("taken_event_ids", [key for key in added.get("events", ()) if key not in vetted],
+         "event id {} is already taken on the server; choose another (an id made by"
+         " dossier: run the command again)"),
+    )  # fmt: skip
+    for function, ids, said in asked:
+        if ids:
+            taken = cur.execute(f"SELECT dossier.{function}(%s)".encode(), (ids,)).fetchone()
+            if taken is not None:
+                raise Duplicate(said.format(taken[0]), "id")
 
 
 def mark_changed(url: str) -> list[str]:
