@@ -191,7 +191,8 @@ def verify(
             # A hash not found on a server may be a report's of several cases: said, where
             # no --case (or PDF) named them.
             several = d.states_per_case and file is None
-            _say_sighting(state, sighting, shown, several=several)
+            # A file's one state covers every record: cases name nothing there.
+            _say_sighting(state, sighting, shown if d.states_per_case else (), several=several)
         if copy is not None:
             _say_changes(changed)
     if problems or (state is not None and sighting is None):
@@ -264,7 +265,7 @@ def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:
 
 
 def _say_sighting(
-    state: str, sighting: "Sighting | None", cases: Sequence[str] = (), *, several: bool = False
+    state: str, sighting: "Sighting | None", cases: Sequence[str], *, several: bool
 ) -> None:
     """`cases`: those given (--case, or a PDF's); `several`: a hash not found may be of
     a report of several cases, which is found only with them (a server's)."""

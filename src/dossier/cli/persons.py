@@ -18,6 +18,7 @@ from dossier.cli.common import (
     print_json,
     say,
     show,
+    warn,
 )
 from dossier.scope import Scope
 
@@ -224,13 +225,11 @@ def edit_(
         # matches two persons from now on (said, not refused: a namesake is real).
         new = [n for n in (updated.name, *updated.aliases) if n not in (old.name, *old.aliases)]
         others = [p for p in d.persons if p.id != updated.id] if new else []
-        for f in _lookalikes(new, others).values():
-            typer.echo(
-                f"Warning: {updated.id} now looks like {f.person.id} ({f.person.name}),"
-                f" known as {f.matched!r}; where a name stands for a person, give the id"
-                " to tell them apart",
-                err=True,
-            )
+        warn(
+            f"{updated.id} now looks like {f.person.id} ({f.person.name}), known as"
+            f" {f.matched!r}; where a name stands for a person, give the id to tell them apart"
+            for f in _lookalikes(new, others).values()
+        )
     if as_json:
         print_json(updated.to_dict())
     else:

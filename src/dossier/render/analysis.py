@@ -333,7 +333,7 @@ def custody_table(
     )
     for period in periods:
         name = names.get(period.person, period.person)
-        kind = ["house arrest" if period.kind == "house_arrest" else "custody"] if kinds else []
+        kind = [marks.period_kind(period)] if kinds else []
         table.add_row(
             text(marks.marked(name, period.person in troubled)),
             *kind,

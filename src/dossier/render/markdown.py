@@ -97,7 +97,7 @@ def _section(section: Section) -> list[str]:
             p = held.period
             rows.append([
                 escape(marks.marked(held.name, held.troubled)),
-                "house arrest" if p.kind == "house_arrest" else "custody",
+                marks.period_kind(p),
                 show(p.start), show(p.end) if p.end else "still held",
                 escape(marks.period_days(p)), escape(marks.period_pretrial(p)),
                 escape((p.ended_by or "").replace("_", " ")),

@@ -29,6 +29,11 @@ def days(value: int, low: int, high: int, *, approximate: bool, running: bool = 
     return f"{shown} {RUNNING}" if running else shown
 
 
+def period_kind(p: Period) -> str:
+    """A period's kind as tables name it: 'custody' or 'house arrest'."""
+    return p.kind.replace("_", " ")
+
+
 def period_days(p: Period) -> str:
     """A period's days as shown."""
     return days(p.days, p.days_min, p.days_max, approximate=p.approximate, running=p.ongoing)

@@ -131,7 +131,7 @@ def _section(section: Section) -> list[str]:
         rows = []
         for held in section.custody:
             p = held.period
-            kinds = ["house arrest" if p.kind == HOUSE_ARREST else "custody"] if house else []
+            kinds = [marks.period_kind(p)] if house else []
             end = show(p.end) if p.end else "still held"
             rows.append([marks.marked(held.name, held.troubled), *kinds, show(p.start), end,
                          marks.period_days(p), marks.period_pretrial(p),

@@ -60,9 +60,9 @@ class Table(Generic[R]):
         self.raw = raw
         self.path = path
         self.originals: dict[str, dict[str, Any] | None] = {}
-        # Where each record stood before this command's first removal (see `places`):
-        # taken then, once, since records are added only at the end.
-        self._order: dict[str, int] | None = None
+        # The ids in order before this command's first removal (see `places`): taken
+        # then, once, since records are added only at the end.
+        self._order: list[str] | None = None
 
     def __contains__(self, key: object) -> bool:
         return key in self.raw
@@ -119,8 +119,8 @@ class Table(Generic[R]):
     def delete(self, key: str) -> None:
         """Remove a record if it is there."""
         if key in self.raw:
-            if self._order is None:
-                self._order = {k: at for at, k in enumerate(self.raw)}
+            if self._order is None:  # a list: one removal of a million pays no dict
+                self._order = list(self.raw)
             self.originals.setdefault(key, self.raw[key])
             del self.raw[key]
 
@@ -133,8 +133,10 @@ class Table(Generic[R]):
         """Where records this command removed stood in the table (0 first), so that an
         undo puts them back there: the order records were added breaks ties of a day
         in every timeline and figure, and the state hash does not cover it."""
-        order = self._order or {}
-        return {key: order[key] for key in removed if key in order}
+        gone = set(removed)
+        if not gone or self._order is None:
+            return {}
+        return {key: at for at, key in enumerate(self._order) if key in gone}
 
     def put_at(self, placed: Mapping[str, int]) -> None:
         """Move the records of `placed` (ids) to their places, from the first: the

@@ -405,15 +405,18 @@ class ServerDossier(Records):
         added, removed, before = self.changes()
         self._writable(self._pieces(added, removed, before))
         persons = sorted(before.get("persons", {}))
-        if not (added.get("cases") or added.get("events") or persons):
+        unvetted = [key for key in added.get("events", ()) if key not in self._vetted]
+        if not (added.get("cases") or unvetted or persons):  # ids the draw cleared: asked
             return
+        refused = None
         with self._reading() as conn:  # one connection: a dry run's load closed its own
             _check_free(conn.cursor(), added, self._vetted)
-            refused = conn.execute(
-                "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.changes_person(id)"
-                " ORDER BY id",
-                (persons,),
-            ).fetchone()
+            if persons:
+                refused = conn.execute(
+                    "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.changes_person(id)"
+                    " ORDER BY id",
+                    (persons,),
+                ).fetchone()
         if refused is not None:
             raise ReadOnly(_PERSON_REFUSED.format(person=refused[0]))
 
@@ -1324,6 +1327,12 @@ class _Told:
             key for added, _r, _b in pieces.values() for keys in added.values() for key in keys
         }
         self.cases = {key for key in pieces if not key.startswith("~")}
+        import shlex
+
+        try:  # once, not for each of 1,000 chains
+            self.words: list[str] | None = shlex.split(command)
+        except ValueError:  # never: the command line is shlex.join's
+            self.words = None
 
     def in_(self, chain: str) -> str:
         """The command as the entry of `chain` keeps it."""
@@ -1335,11 +1344,8 @@ class _Told:
         left -= {key for keys in added.values() for key in keys}
         hidden = self.cases - {chain}  # the other cases' ids (`touched` has their records')
         mine = seen | {chain}
-        import shlex
-
-        try:
-            words = shlex.split(self.command)
-        except ValueError:  # never: the command line is shlex.join's
+        words = self.words
+        if words is None:
             return self.HIDDEN
         values = (
             len(self.touched) == len(seen)
@@ -1362,6 +1368,8 @@ class _Told:
             return word if shown == value else word[: len(word) - len(value)] + shown
 
         kept = [told(word) for word in words]
+        import shlex
+
         return self.command if kept == words else shlex.join(kept)
 
     @classmethod
