@@ -1301,7 +1301,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.gives_role; DROP FUNCTION dossier.fresh_persons;"
         " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked,"
         " dossier.links_name_persons CASCADE; DROP FUNCTION dossier.taken_case_ids;"
-        " DELETE FROM dossier.migrations WHERE version >= 2"
+        f" {_BEFORE_10} DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
     sample.sql(
@@ -1334,6 +1334,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         "Applied migration 8: a dry run finds a case id taken by a case the role cannot see.\n"
         "Applied migration 9: an undo puts a person back where they stood in the order persons"
         " were added.\n"
+        "Applied migration 10: an undo brings back a case its remover removed, with its history"
+        " and members.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"
@@ -2043,18 +2045,125 @@ def test_undo_puts_a_persons_roles_back_in_their_order(team: Team) -> None:
     assert roles() == order
 
 
-def test_undo_never_reverts_an_older_command_past_a_removed_case(team: Team) -> None:
+def _records(team: Team, role: str = "alice") -> dict[str, Any]:
+    """The records `role` sees, as an export gives them (without its time)."""
+    exported = json.loads(ok(team.run(role, "export", "--include-confidential")).stdout)
+    exported.pop("exported")
+    return dict(exported)
+
+
+def test_undo_brings_back_a_removed_case_with_its_history_and_members(sample: Team) -> None:
+    """A case removed by mistake came back on a file and not on a server: its history
+    went with it, and so did the undo (and `import`, `undo`, `redo` failed at the redo,
+    the undo having removed the cases the import made). Now the server keeps who removed
+    which case, under which number, and who had access: the remover's undo puts it back
+    whole, its chain continues, and its members see it again."""
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob", "--read-only"))
+    ok(sample.run("alice", "person", "add", "Olga Only", "--case", "kudoyarov",
+                  "--role", "witness"))  # fmt: skip
+    before, listed = _records(sample), ok(sample.run("alice", "case", "list")).stdout
+    history = json.loads(ok(sample.run("alice", "history", "--json", "-n", "0")).stdout)
+    ok(sample.run("alice", "case", "remove", "kudoyarov", "--cascade", "--yes"))
+    assert "kudoyarov" not in ok(sample.run("alice", "case", "list")).stdout
+    undone = ok(sample.run("alice", "undo"))
+    assert undone.stdout.startswith("Undid kudoyarov #")
+    assert _records(sample) == before
+    assert ok(sample.run("alice", "case", "list")).stdout == listed  # in its place
+    now = json.loads(ok(sample.run("alice", "history", "--json", "-n", "0")).stdout)
+    assert now[: len(history)] == history  # its chain goes on from where it was
+    assert [e["command"] for e in now[len(history) :]] == [
+        "case remove kudoyarov --cascade --yes", "case remove kudoyarov --cascade --yes",
+        "undo", "undo"]  # the role's own chain, and the case's  # fmt: skip
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+    # Bob reads it again, and only reads it.
+    assert ok(sample.run("bob", "case", "show", "kudoyarov", "--json"))
+    refused = sample.run("bob", "log", "kudoyarov", "hearing", "2011-06-01")
+    assert refused.stderr == "Error: read-only access to case kudoyarov\n"
+    # Redo removes it again, and undo brings it back again.
+    ok(sample.run("alice", "redo"))
+    assert "kudoyarov" not in ok(sample.run("alice", "case", "list")).stdout
+    ok(sample.run("alice", "undo"))
+    assert _records(sample) == before
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK")
+
+
+def test_redo_brings_back_the_cases_an_undone_import_had_made(team: Team) -> None:
+    ok(team.run("alice", "import", *SAMPLE))
+    before = _records(team)
+    ok(team.run("alice", "undo"))
+    assert counts(team) == (0, 0, 0)
+    redone = ok(team.run("alice", "redo"))
+    assert redone.stdout.startswith("Redid ")
+    assert _records(team) == before
+    assert ok(team.run("alice", "verify")).stdout.startswith("OK")
+    ok(team.run("alice", "undo"))
+    ok(team.run("alice", "redo"))
+    assert _records(team) == before
+
+
+def test_a_removed_case_comes_back_only_to_its_remover_and_under_its_own_id(
+    team: Team,
+) -> None:
+    import psycopg
+
     ok(team.run("alice", "case", "add", "c0", "--title", "C0"))
     ok(team.run("alice", "case", "add", "c1", "--title", "C1"))
     ok(team.run("alice", "log", "c1", "hearing", "2020-01-01"))
+    ok(team.run("alice", "access", "grant", "c1", "bob"))
+    number = team.sql("SELECT n FROM dossier.cases WHERE id = 'c1'")[0][0]
     ok(team.run("alice", "case", "remove", "c1", "--cascade", "--yes"))
+    # No one else, with psql, takes its number to read its old chain, not even its member.
+    for role, case in (("bob", "c1"), ("bob", "other"), ("alice", "other")):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only its remover"):
+            team.sql(
+                "INSERT INTO dossier.cases (n, id, record) OVERRIDING SYSTEM VALUE"
+                " VALUES (%s, %s, '{}')", number, case, role=role
+            )  # fmt: skip
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not yet given"):
+        team.sql(
+            "INSERT INTO dossier.cases (n, id, record) OVERRIDING SYSTEM VALUE"
+            " VALUES (%s, 'ahead', '{}')", number + 100, role="bob"
+        )  # fmt: skip
+    assert team.run("bob", "undo").stderr == "Error: nothing of yours to undo on this server\n"
+    # Its id taken again since: the undo says so, as of any record added again.
+    ok(team.run("bob", "case", "add", "c1", "--title", "Own"))
     refused = team.run("alice", "undo")
     assert refused.exit_code == 1
-    assert refused.stderr.startswith("Error: your last change removed case c1, which undo")
+    assert refused.stderr == (
+        "Error: case c1 was added again since by another command; nothing was changed\n"
+    )
     assert [c["id"] for c in json.loads(ok(team.run("alice", "case", "list", "--json")).stdout)
             ] == ["c0"]  # fmt: skip
-    nothing = team.run("bob", "undo")
-    assert nothing.stderr == "Error: nothing of yours to undo on this server\n"
+    theirs = json.loads(ok(team.run("bob", "history", "--json", "-n", "0")).stdout)
+    assert [e["command"] for e in theirs] == ["case add c1 --title Own"]  # a chain of its own
+
+
+# What schema 10 added, dropped: a database as schema 9 left it.
+_BEFORE_10 = (
+    "DROP TABLE dossier.removed_cases; DROP FUNCTION dossier.number_case CASCADE;"
+    " DROP FUNCTION dossier.removed_entries; DROP INDEX dossier.cases_by_n;"
+)
+
+
+def test_undo_of_a_removal_from_before_the_server_kept_its_number_is_refused(
+    team: Team,
+) -> None:
+    ok(team.run("alice", "case", "add", "c0", "--title", "C0"))
+    ok(team.run("alice", "case", "add", "c1", "--title", "C1"))
+    number = team.sql("SELECT n FROM dossier.cases WHERE id = 'c1'")[0][0]
+    ok(team.run("alice", "case", "remove", "c1", "--cascade", "--yes"))
+    team.sql(f"{_BEFORE_10} DELETE FROM dossier.migrations WHERE version = 10")
+    ok(CliRunner().invoke(app, ["server", "init", "--db", team.url("postgres")]))
+    # The upgrade finds the removed case by its chain; who removed it, it cannot tell.
+    assert team.sql("SELECT n, id, removed_by FROM dossier.removed_cases") == [(number, "c1", None)]
+    refused = team.run("alice", "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        "Error: your last change removed case c1 before this server kept what undo needs"
+    )
+    assert [c["id"] for c in json.loads(ok(team.run("alice", "case", "list", "--json")).stdout)
+            ] == ["c0"]  # fmt: skip
 
 
 def test_undo_refuses_when_another_role_changed_a_person_since(sample: Team) -> None:
@@ -2138,7 +2247,7 @@ def test_a_case_created_again_does_not_show_the_removed_ones_history(team: Team)
     ok(team.run("alice", "log", "gone", "statement", "2011-10-12", "--description", "secret"))
     ok(team.run("alice", "case", "remove", "gone", "--cascade", "--yes"))
     ok(team.run("bob", "case", "add", "gone", "--title", "Bobs own"))
-    entries = json.loads(ok(team.run("bob", "history", "--json")).stdout)
+    entries = json.loads(ok(team.run("bob", "history", "--json", "-n", "0")).stdout)
     assert [(e["case"], e["seq"], e["command"]) for e in entries] == [
         ("gone", 1, "case add gone --title 'Bobs own'")
     ]
@@ -2196,7 +2305,7 @@ def test_a_cases_history_does_not_name_what_its_members_may_not_see(
     ok(sample.run("alice", "import", str(rows)))
     ok(sample.run("alice", "person", "merge", "andrei-kudoyarov", "Мария Иванова", "--yes"))
     # The hidden case's own entries, which alice reads, keep the commands whole.
-    mine = json.loads(ok(sample.run("alice", "history", "--json")).stdout)
+    mine = json.loads(ok(sample.run("alice", "history", "--json", "-n", "0")).stdout)
     assert [e["command"] for e in mine if e["case"] == "witness-maria"][-4:] == [
         f"event edit {second} --case witness-maria --add-person maria-ivanova -d 'Maria"
         " Ivanova testified at the safe house' --place 'Safe house, Rua X 12'",

@@ -736,6 +736,103 @@ COMMENT ON COLUMN dossier.events.n IS
     'the order events were added; an undo puts a removed event back under theirs';
 """,
     ),
+    (
+        10,
+        "an undo brings back a case its remover removed, with its history and members",
+        """
+-- A case removed by mistake came back on a file (undo) and never on a server: its chain,
+-- hidden with its members, held what an undo needs, and no one could read it. The server
+-- now keeps, for each case removed, the number its chain is under, who removed it, its
+-- owner and who else had access. The remover's undo (or redo) inserts the case again
+-- under that number: its chain, its owner and its members come back with it. No one else
+-- may take a removed case's number (they would read its chain), nor one not yet given.
+CREATE TABLE dossier.removed_cases (
+    n bigint PRIMARY KEY,
+    id text NOT NULL,
+    owner name,
+    removed_by name, -- NULL: removed before this migration, which no undo brings back
+    members jsonb NOT NULL DEFAULT '[]'
+);
+-- Read and written only by the functions below, as the schema's owner.
+ALTER TABLE dossier.removed_cases ENABLE ROW LEVEL SECURITY;
+INSERT INTO dossier.removed_cases (n, id)
+    SELECT DISTINCT h.case_n, h.case_id FROM dossier.history h
+    WHERE h.case_n <> 0 AND NOT EXISTS (SELECT 1 FROM dossier.cases c WHERE c.n = h.case_n);
+CREATE UNIQUE INDEX cases_by_n ON dossier.cases (n);
+
+CREATE OR REPLACE FUNCTION dossier.removal_recorded() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM dossier.history h WHERE h.case_id = '~' || session_user
+                   AND h.xmin = pg_current_xact_id()::xid AND h.time = now()
+                   AND h.entry->'removed'->'cases' ? OLD.id) THEN
+        RAISE EXCEPTION 'case % may be removed only through dossier, which records it', OLD.id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'dossier case remove ' || OLD.id;
+    END IF;
+    -- Before the members go (a cascade, after this row's delete).
+    INSERT INTO dossier.removed_cases (n, id, owner, removed_by, members)
+        SELECT OLD.n, OLD.id, OLD.owner, session_user, coalesce(jsonb_agg(
+            jsonb_build_object('role', m.role, 'read_only', m.read_only) ORDER BY m.role),
+            '[]')
+        FROM dossier.members m WHERE m.case_id = OLD.id AND m.role <> OLD.owner;
+    RETURN OLD;
+END $$;
+
+-- A case's number, `n`, is the server's: a new one from its sequence, or a removed case's
+-- own, given back by its remover under its id (the owner it had with it).
+CREATE FUNCTION dossier.number_case() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    removed dossier.removed_cases;
+BEGIN
+    SELECT * INTO removed FROM dossier.removed_cases WHERE n = NEW.n;
+    IF FOUND THEN
+        IF removed.id <> NEW.id OR removed.removed_by IS DISTINCT FROM session_user THEN
+            RAISE EXCEPTION 'case number % is that of a removed case, which only its remover'
+                ' brings back (dossier undo)', NEW.n USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        NEW.owner := removed.owner;
+    ELSIF NEW.n > coalesce(pg_sequence_last_value(
+            pg_get_serial_sequence('dossier.cases', 'n')::regclass), 0) THEN
+        RAISE EXCEPTION 'case number % is not yet given: the server gives it', NEW.n
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+REVOKE ALL ON FUNCTION dossier.number_case() FROM PUBLIC;
+CREATE TRIGGER number_case BEFORE INSERT ON dossier.cases
+    FOR EACH ROW EXECUTE FUNCTION dossier.number_case();
+
+-- The creator of a case owns it and is its first member; a removed case brought back
+-- has again the members it had (those whose roles still exist).
+CREATE OR REPLACE FUNCTION dossier.add_owner() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO dossier.members (case_id, role) VALUES (NEW.id, NEW.owner);
+    INSERT INTO dossier.members (case_id, role, read_only)
+        SELECT NEW.id, m->>'role', (m->>'read_only')::boolean
+        FROM dossier.removed_cases r, jsonb_array_elements(r.members) m
+        WHERE r.n = NEW.n AND m->>'role' IN (SELECT rolname FROM pg_catalog.pg_roles)
+        ON CONFLICT DO NOTHING;
+    DELETE FROM dossier.removed_cases WHERE n = NEW.n;
+    RETURN NEW;
+END $$;
+
+-- The entries of one command (`command_group`) of the caller in the chains of the cases
+-- the caller removed: what its undo or redo needs, hidden until the case is back.
+CREATE FUNCTION dossier.removed_entries(command_group text)
+    RETURNS TABLE (case_id text, seq integer, role name, entry text)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT h.case_id, h.seq, h.role, h.entry::text FROM dossier.history h
+        JOIN dossier.removed_cases r ON r.n = h.case_n AND r.id = h.case_id
+    WHERE r.removed_by = session_user AND h.role = session_user
+        AND h.entry->>'group' = command_group
+    ORDER BY h.time, h.case_id, h.seq
+$$;
+REVOKE ALL ON FUNCTION dossier.removed_entries(text) FROM PUBLIC;
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
@@ -743,7 +840,7 @@ _PRIVILEGES = f"""
 GRANT USAGE ON SCHEMA dossier TO {GROUP};
 GRANT SELECT, DELETE ON dossier.cases, dossier.persons TO {GROUP};
 -- Owners, creators, times and roles are the server's to write, never a client's.
-GRANT INSERT (id, record), UPDATE (record, state, digests) ON dossier.cases TO {GROUP};
+GRANT INSERT (id, record, n), UPDATE (record, state, digests) ON dossier.cases TO {GROUP};
 GRANT INSERT (id, record, n), UPDATE (record) ON dossier.persons TO {GROUP};
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON dossier.person_cases, dossier.events, dossier.event_persons TO {GROUP};
@@ -755,7 +852,8 @@ GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
     dossier.taken_case_ids(text[]), dossier.taken_person_ids(text), dossier.entry_time(),
     dossier.unlinked(text), dossier.settle(text[], xid8[]), dossier.edits_person(text),
-    dossier.gives_role(text), dossier.fresh_persons() TO {GROUP};
+    dossier.gives_role(text), dossier.fresh_persons(), dossier.removed_entries(text)
+    TO {GROUP};
 """
 
 

@@ -778,19 +778,44 @@ class ServerDossier(Records):
             e for e in self.history if e["case"] in chains and e.get("group") == group
             and e["role"] == self.role
         ]  # fmt: skip
-        for piece in pieces:
-            gone = piece.get("removed", {}).get("cases")
-            if piece["case"].startswith("~") and gone:
-                raise Conflict(
-                    f"your last change removed case {gone[0]}, which {verb} does not bring"
-                    " back on a server (its history went with it); import it again from an"
-                    " export"
-                )
+        pieces += self._brought_back(group, pieces, verb)
+        pieces.sort(key=lambda e: (e["time"], e["case"], e["seq"]))
         self._unchanged_since(pieces)
         merged = _merged(pieces, self.persons.raw)
         self.put_back([merged], f"history entry {pieces[0]['case']} {pieces[0]['seq']}")
         self._marker = {marker: pieces[0]["group"]}
         return merged
+
+    def _brought_back(
+        self, group: str, pieces: list[dict[str, Any]], verb: str
+    ) -> list[dict[str, Any]]:
+        """The entries of command `group` in the chains of the cases that its `pieces` (in
+        the role's own chain) removed: an undo or redo brings each case back, under its
+        number, with its chain. Refused for a case whose id is taken again, or removed
+        before the server kept its number (schema 10)."""
+        gone = sorted({
+            key for piece in pieces if piece["case"].startswith("~")
+            for key in piece.get("removed", {}).get("cases", ())
+        })  # fmt: skip
+        if not gone:
+            return []
+        with self._reading() as conn:
+            hidden = _removed_entries(conn, group)
+            taken = {str(key) for (key,) in conn.execute(
+                "SELECT dossier.taken_case_ids(%s)", (gone,)
+            )}  # fmt: skip
+        kept = {entry["case"] for entry in hidden}
+        for key in gone:
+            if key in taken:
+                raise Conflict(
+                    f"case {key} was added again since by another command; nothing was changed"
+                )
+            if key not in kept:
+                raise Conflict(
+                    f"your last change removed case {key} before this server kept what {verb}"
+                    " needs to bring it back (schema 10); import it again from an export"
+                )
+        return hidden
 
     def _unchanged_since(self, pieces: list[dict[str, Any]]) -> None:
         """Refuse, naming what changed, when a later command (anyone's) touched a record
@@ -1768,11 +1793,11 @@ def _entry_time(cur: Cursor[Any]) -> str:
 
 
 def _places(cur: Cursor[Any], removed: Mapping[str, list[str]]) -> dict[str, dict[str, int]]:
-    """Where the persons and events a command removes stand (their `n`, the order they
-    were added), for its entries: an undo puts them back there. (Not cases: a server
-    does not undo a case's removal.)"""
+    """Where the records a command removes stand (their `n`, the order they were added),
+    for its entries: an undo puts them back there (a case, under the number its chain is
+    kept under: the server lets only its remover give it back)."""
     found: dict[str, dict[str, int]] = {}
-    for kind in ("persons", "events"):
+    for kind in hist.KINDS:
         if removed.get(kind):
             rows = cur.execute(
                 f"SELECT id, n FROM dossier.{kind} WHERE id = ANY(%s)".encode(),
@@ -1867,7 +1892,21 @@ def _next_to_revert(conn: Connection[Any], role: str, marker: str) -> tuple[str,
         [{"seq": group, "undoes": u, "redoes": r} for group, (u, r) in groups.items()]
     )
     pending = stacks.done if marker == "undoes" else stacks.undone
-    return (str(pending[-1]), chains[pending[-1]]) if pending else None
+    if not pending:
+        return None
+    group = str(pending[-1])
+    return group, chains[pending[-1]] | {str(e["case"]) for e in _removed_entries(conn, group)}
+
+
+def _removed_entries(conn: Connection[Any], group: str) -> list[dict[str, Any]]:
+    """The entries of the command `group` (the caller's) in the chains of cases the
+    caller removed since: hidden from everyone until an undo or redo brings them back."""
+    return [
+        {"seq": seq, **_entry_object(entry), "case": case, "role": role}
+        for case, seq, role, entry in conn.execute(
+            "SELECT case_id, seq, role, entry FROM dossier.removed_entries(%s)", (group,)
+        )
+    ]
 
 
 def _persons_written(conn: Connection[Any], role: str, group: str) -> list[str]:
