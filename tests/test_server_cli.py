@@ -2113,18 +2113,17 @@ def test_a_removed_case_comes_back_only_to_its_remover_and_under_its_own_id(
     ok(team.run("alice", "access", "grant", "c1", "bob"))
     number = team.sql("SELECT n FROM dossier.cases WHERE id = 'c1'")[0][0]
     ok(team.run("alice", "case", "remove", "c1", "--cascade", "--yes"))
-    # No one else, with psql, takes its number to read its old chain, not even its member.
-    for role, case in (("bob", "c1"), ("bob", "other"), ("alice", "other")):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only its remover"):
+    # No one else, with psql, takes its number to read its old chain, not even its member;
+    # no role writes a case's number (one could take a removal's while it commits).
+    for role in ("bob", "alice"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
             team.sql(
                 "INSERT INTO dossier.cases (n, id, record) OVERRIDING SYSTEM VALUE"
-                " VALUES (%s, %s, '{}')", number, case, role=role
+                " VALUES (%s, 'other', '{}')", number + 100, role=role
             )  # fmt: skip
-    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not yet given"):
-        team.sql(
-            "INSERT INTO dossier.cases (n, id, record) OVERRIDING SYSTEM VALUE"
-            " VALUES (%s, 'ahead', '{}')", number + 100, role="bob"
-        )  # fmt: skip
+    for role, case in (("bob", "c1"), ("alice", "other")):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not one you removed"):
+            team.sql("SELECT dossier.restore_case(%s, %s, '{}')", case, number, role=role)
     assert team.run("bob", "undo").stderr == "Error: nothing of yours to undo on this server\n"
     # Its id taken again since: the undo says so, as of any record added again.
     ok(team.run("bob", "case", "add", "c1", "--title", "Own"))
@@ -2139,9 +2138,67 @@ def test_a_removed_case_comes_back_only_to_its_remover_and_under_its_own_id(
     assert [e["command"] for e in theirs] == ["case add c1 --title Own"]  # a chain of its own
 
 
+def test_undo_of_a_case_anyone_wrote_into_since_is_refused(sample: Team) -> None:
+    """Reverting a case's creation, or its return by an undo, takes the case away with
+    whatever another member wrote into it since: refused, naming that change (the
+    server's foreign key had refused it with its own words)."""
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    ok(sample.run("alice", "case", "remove", "kudoyarov", "--cascade", "--yes"))
+    ok(sample.run("alice", "undo"))
+    ok(sample.run("bob", "log", "kudoyarov", "hearing", "2011-06-02"))
+    refused = sample.run("alice", "redo")
+    assert refused.exit_code == 1
+    assert re.fullmatch(
+        r"Error: case kudoyarov was changed since, by bob at \S+Z \('log kudoyarov hearing"
+        r" 2011-06-02'\); nothing was changed\n",
+        refused.stderr,
+    )
+    ok(sample.run("alice", "case", "add", "brief", "--title", "Brief"))
+    ok(sample.run("alice", "access", "grant", "brief", "bob"))
+    ok(sample.run("bob", "log", "brief", "hearing", "2011-06-03"))
+    refused = sample.run("alice", "undo")
+    assert refused.stderr.startswith("Error: case brief was changed since, by bob at ")
+    assert ok(sample.run("bob", "verify")).stdout.startswith("OK")
+
+
+def test_a_state_from_while_a_case_was_removed_is_found_after_it_came_back(
+    sample: Team,
+) -> None:
+    ok(sample.run("alice", "case", "remove", "kudoyarov", "--cascade", "--yes"))
+    ok(sample.run("alice", "log", "aleksanyan", "hearing", "2011-06-01"))
+    during = ok(sample.run("alice", "verify")).stdout.split("state hash ")[1].strip()
+    assert ok(sample.run("alice", "undo")).stdout.startswith("Undid aleksanyan")
+    assert ok(sample.run("alice", "undo")).stdout.startswith("Undid kudoyarov")
+    found = ok(sample.run("alice", "verify", "--hash", during))
+    assert f"\nFound: the dossier was in state {during} after aleksanyan #" in found.stdout
+
+
+def test_a_case_whose_events_alone_showed_a_person_comes_back_once_they_are_seen(
+    team: Team,
+) -> None:
+    ok(team.run("alice", "case", "add", "x", "--title", "X"))
+    ok(team.run("bob", "case", "add", "y", "--title", "Y"))
+    ok(team.run("bob", "person", "add", "Maria Hidden", "--case", "y", "--role", "witness"))
+    ok(team.run("bob", "access", "grant", "y", "alice", "--read-only"))
+    ok(team.run("alice", "log", "x", "hearing", "2020-01-01", "-p", "maria-hidden"))
+    ok(team.run("bob", "access", "revoke", "y", "alice"))
+    ok(team.run("alice", "case", "remove", "x", "--cascade", "--yes"))
+    refused = team.run("alice", "undo")
+    assert refused.exit_code == 1
+    assert re.fullmatch(
+        r"Error: reverting history entry x \d+ would bring back case x with event \w+ naming"
+        r" maria-hidden, whom you no longer see \(you saw them through its events\); nothing"
+        r" was changed: with access to a case they have a role or an event in, you can\n",
+        refused.stderr,
+    )
+    ok(team.run("bob", "access", "grant", "y", "alice", "--read-only"))
+    ok(team.run("alice", "undo"))
+    assert ok(team.run("alice", "verify")).stdout.startswith("OK")
+
+
 # What schema 10 added, dropped: a database as schema 9 left it.
 _BEFORE_10 = (
-    "DROP TABLE dossier.removed_cases; DROP FUNCTION dossier.number_case CASCADE;"
+    "DROP TABLE dossier.removed_cases; DROP FUNCTION dossier.restore_case;"
     " DROP FUNCTION dossier.removed_entries; DROP INDEX dossier.cases_by_n;"
 )
 

@@ -743,9 +743,8 @@ COMMENT ON COLUMN dossier.events.n IS
 -- A case removed by mistake came back on a file (undo) and never on a server: its chain,
 -- hidden with its members, held what an undo needs, and no one could read it. The server
 -- now keeps, for each case removed, the number its chain is under, who removed it, its
--- owner and who else had access. The remover's undo (or redo) inserts the case again
--- under that number: its chain, its owner and its members come back with it. No one else
--- may take a removed case's number (they would read its chain), nor one not yet given.
+-- owner and who else had access. The remover's undo (or redo) gives the case back under
+-- that number (restore_case): its chain, its owner and its members come back with it.
 CREATE TABLE dossier.removed_cases (
     n bigint PRIMARY KEY,
     id text NOT NULL,
@@ -779,45 +778,32 @@ BEGIN
     RETURN OLD;
 END $$;
 
--- A case's number, `n`, is the server's: a new one from its sequence, or a removed case's
--- own, given back by its remover under its id (the owner it had with it).
-CREATE FUNCTION dossier.number_case() RETURNS trigger
+-- The one way a case takes an earlier number: its remover's undo or redo gives it back,
+-- under its id, with the owner and the members it had (those whose roles still exist).
+-- No role writes a case's number itself: with a number it could take a removed case's
+-- (even while the removal commits) and read its chain.
+CREATE FUNCTION dossier.restore_case(case_name text, number bigint, case_record json)
+    RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     removed dossier.removed_cases;
 BEGIN
-    SELECT * INTO removed FROM dossier.removed_cases WHERE n = NEW.n;
-    IF FOUND THEN
-        IF removed.id <> NEW.id OR removed.removed_by IS DISTINCT FROM session_user THEN
-            RAISE EXCEPTION 'case number % is that of a removed case, which only its remover'
-                ' brings back (dossier undo)', NEW.n USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        NEW.owner := removed.owner;
-    ELSIF NEW.n > coalesce(pg_sequence_last_value(
-            pg_get_serial_sequence('dossier.cases', 'n')::regclass), 0) THEN
-        RAISE EXCEPTION 'case number % is not yet given: the server gives it', NEW.n
+    SELECT * INTO removed FROM dossier.removed_cases r
+        WHERE r.n = number AND r.id = case_name AND r.removed_by = session_user FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % is not one you removed', case_name
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    RETURN NEW;
-END $$;
-REVOKE ALL ON FUNCTION dossier.number_case() FROM PUBLIC;
-CREATE TRIGGER number_case BEFORE INSERT ON dossier.cases
-    FOR EACH ROW EXECUTE FUNCTION dossier.number_case();
-
--- The creator of a case owns it and is its first member; a removed case brought back
--- has again the members it had (those whose roles still exist).
-CREATE OR REPLACE FUNCTION dossier.add_owner() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    INSERT INTO dossier.members (case_id, role) VALUES (NEW.id, NEW.owner);
+    INSERT INTO dossier.cases (n, id, owner, record) OVERRIDING SYSTEM VALUE
+        VALUES (number, case_name, removed.owner, case_record);
     INSERT INTO dossier.members (case_id, role, read_only)
-        SELECT NEW.id, m->>'role', (m->>'read_only')::boolean
-        FROM dossier.removed_cases r, jsonb_array_elements(r.members) m
-        WHERE r.n = NEW.n AND m->>'role' IN (SELECT rolname FROM pg_catalog.pg_roles)
+        SELECT case_name, m->>'role', (m->>'read_only')::boolean
+        FROM jsonb_array_elements(removed.members) m
+        WHERE m->>'role' IN (SELECT rolname FROM pg_catalog.pg_roles)
         ON CONFLICT DO NOTHING;
-    DELETE FROM dossier.removed_cases WHERE n = NEW.n;
-    RETURN NEW;
+    DELETE FROM dossier.removed_cases r WHERE r.n = number;
 END $$;
+REVOKE ALL ON FUNCTION dossier.restore_case(text, bigint, json) FROM PUBLIC;
 
 -- The entries of one command (`command_group`) of the caller in the chains of the cases
 -- the caller removed: what its undo or redo needs, hidden until the case is back.
@@ -840,7 +826,7 @@ _PRIVILEGES = f"""
 GRANT USAGE ON SCHEMA dossier TO {GROUP};
 GRANT SELECT, DELETE ON dossier.cases, dossier.persons TO {GROUP};
 -- Owners, creators, times and roles are the server's to write, never a client's.
-GRANT INSERT (id, record, n), UPDATE (record, state, digests) ON dossier.cases TO {GROUP};
+GRANT INSERT (id, record), UPDATE (record, state, digests) ON dossier.cases TO {GROUP};
 GRANT INSERT (id, record, n), UPDATE (record) ON dossier.persons TO {GROUP};
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON dossier.person_cases, dossier.events, dossier.event_persons TO {GROUP};
@@ -852,8 +838,8 @@ GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.sees_person(text), dossier.changes_person(text), dossier.taken_event_ids(text[]),
     dossier.taken_case_ids(text[]), dossier.taken_person_ids(text), dossier.entry_time(),
     dossier.unlinked(text), dossier.settle(text[], xid8[]), dossier.edits_person(text),
-    dossier.gives_role(text), dossier.fresh_persons(), dossier.removed_entries(text)
-    TO {GROUP};
+    dossier.gives_role(text), dossier.fresh_persons(), dossier.removed_entries(text),
+    dossier.restore_case(text, bigint, json) TO {GROUP};
 """
 
 

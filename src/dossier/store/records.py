@@ -299,6 +299,14 @@ class Records:
                     unseen = sorted(self.unseen_persons(
                         [p for p in raw.get("persons", ()) if p not in persons]
                     )) if found and kind == "events" else []  # fmt: skip
+                    if unseen and raw["case"] in entry.get("removed", {}).get("cases", ()):
+                        # The event came back with its case: no one can name them in it.
+                        raise DatabaseError(
+                            f"reverting {label} would bring back case {raw['case']} with"
+                            f" event {key} naming {', '.join(unseen)}, whom you no longer see"
+                            " (you saw them through its events); nothing was changed: with"
+                            " access to a case they have a role or an event in, you can"
+                        )
                     if unseen:
                         raise DatabaseError(
                             f"reverting {label} would bring back event {key} naming"

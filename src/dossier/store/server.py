@@ -639,7 +639,11 @@ class ServerDossier(Records):
         wanted = state.strip().lower()
         if len(wanted) < 8:
             return None
-        history = sorted(self.history, key=lambda e: (e["time"], e["case"], e["seq"]))
+        # By the entries' times (each the server's clock when its command wrote it, to the
+        # second), and within a second as read: in the order the commands began (the
+        # history's `time` column), then by chain, since case ids do not tell the order of
+        # two commands of one second (a state between them was not found).
+        history = sorted(self.history, key=lambda e: e["time"])
         chosen = set(cases)
         now: dict[str, str] = {}
         found: tuple[int, Collection[str] | None, str] | None = None
@@ -648,7 +652,7 @@ class ServerDossier(Records):
             if case.startswith("~"):
                 continue
             now[case] = entry["state"]
-            if case not in self.cases.raw and entry.get("removed", {}).get("cases"):
+            if case in entry.get("removed", {}).get("cases", ()):  # gone (maybe not for good)
                 now.pop(case)
             # Every case seen first, so that one case's own hash names that case even
             # when it is the only case seen so far.
@@ -831,6 +835,9 @@ class ServerDossier(Records):
         for piece in pieces:
             chain = [e for e in self.history if e["case"] == piece["case"]]
             touched = _touched(piece)
+            # Reverting takes the case itself away (its creation, or its return by an
+            # undo): so anything written into it since, not only what the piece wrote.
+            takes_case = ("cases", piece["case"]) in _added(piece)
             for later in chain:
                 if later["seq"] <= piece["seq"]:
                     continue
@@ -841,6 +848,11 @@ class ServerDossier(Records):
                         f"changes made outside dossier to case {piece['case']} were accepted"
                         f" since, by {later['role']} at {later['time']}; undo does not put back"
                         " what was there before them; nothing was changed"
+                    )
+                if takes_case:
+                    raise Conflict(
+                        f"case {piece['case']} was changed since, by {later['role']} at"
+                        f" {later['time']} ({later['command']!r}); nothing was changed"
                     )
                 for part in ("added", "removed", "before"):
                     for kind, keys in later.get(part, {}).items():
@@ -1252,7 +1264,15 @@ class ServerDossier(Records):
         fresh = set(new)
         back = {key: n for key, n in self._restored.get(kind, {}).items() if key in fresh}
         picked = ", ".join(f"i.{name}" for name in names.split(", "))
-        if back:  # rows an undo puts back, under the numbers they had
+        if back and kind == "cases":  # by the server, which lets only their remover
+            keys, numbers = zip(*back.items(), strict=True)
+            cur.execute(
+                "SELECT dossier.restore_case(i.id, r.n, i.record) FROM incoming i"
+                " JOIN unnest(%s::text[], %s::bigint[]) r(id, n) ON r.id = i.id"
+                " WHERE i.is_new ORDER BY i.ord",
+                (list(keys), list(numbers)),
+            )
+        elif back:  # rows an undo puts back, under the numbers they had
             keys, numbers = zip(*back.items(), strict=True)
             cur.execute(
                 f"INSERT INTO dossier.{kind} (n, {names}) OVERRIDING SYSTEM VALUE"
