@@ -2196,6 +2196,35 @@ def test_a_case_whose_events_alone_showed_a_person_comes_back_once_they_are_seen
     assert ok(team.run("alice", "verify")).stdout.startswith("OK")
 
 
+@pytest.mark.parametrize(
+    "second",
+    [
+        ("case", "remove", "kudoyarov", "--cascade", "--yes"),
+        ("person", "edit", "anna-one", "--name", "Anna Renamed"),
+        ("log", "kudoyarov", "release", "2011-06-02", "-p", "anna-one"),
+    ],
+)
+def test_two_undos_then_two_redos_put_every_record_back_as_on_a_file(
+    sample: Team, second: tuple[str, ...]
+) -> None:
+    """The second redo was refused: the first command's undo and redo, run after the
+    command the second redo acts on, had "changed" the records it wrote, though
+    together they changed nothing (as on a file, where the redo goes through)."""
+    ok(sample.run("alice", "person", "add", "Anna One", "--case", "aleksanyan", "--role",
+                  "witness"))  # fmt: skip
+    ok(sample.run("alice", "person", "add", "Anna Uno", "--case", "kudoyarov", "--role",
+                  "witness"))  # fmt: skip
+    ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-06-01", "-p", "anna-uno"))
+    ok(sample.run("alice", "person", "merge", "anna-one", "anna-uno", "--yes"))
+    ok(sample.run("alice", *second))
+    before = _records(sample)
+    for verb in ("undo", "undo", "redo", "redo"):
+        ok(sample.run("alice", verb))
+    assert _records(sample) == before
+    assert ok(sample.run("alice", "verify")).stdout.startswith("OK")
+    assert sample.run("alice", "redo").stderr == "Error: nothing of yours to redo on this server\n"
+
+
 # What schema 10 added, dropped: a database as schema 9 left it.
 _BEFORE_10 = (
     "DROP TABLE dossier.removed_cases; DROP FUNCTION dossier.restore_case;"

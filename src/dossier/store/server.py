@@ -740,11 +740,21 @@ class ServerDossier(Records):
         """The groups of the commands (anyone's) whose effect is taken back now."""
         return hist.taken_back(self._groups())[0]
 
-    def _taken_back(self) -> set[str]:
+    def _taken_back(self, after: str) -> set[str]:
         """The groups of the commands (anyone's) whose effect is taken back now, and of
-        the undos and redos of them: together they leave the records as they were."""
-        back, original = hist.taken_back(self._groups())
-        return {group for group, first in original.items() if first in back}
+        the undos and redos of them: together they leave the records as they were. So do
+        the undos and redos of a command that is applied now as it was once the command
+        `after` (a group) had run: as many of them undid it as redid it since."""
+        groups = self._groups()
+        back, original = hist.taken_back(groups)
+        ran = next((i + 1 for i, (group, _u, _r) in enumerate(groups) if group == after), 0)
+        then, _ = hist.taken_back(groups[:ran])
+        applied_then = {original[group] for group, _u, _r in groups[:ran]} - then
+        return {
+            group
+            for group, first in original.items()
+            if first in back or (group != first and first in applied_then)
+        }
 
     def _groups(self) -> list[tuple[str, str | None, str | None]]:
         """Every command seen in the history, once, in the order run: (group, the group
@@ -831,7 +841,7 @@ class ServerDossier(Records):
         # Commands whose effect is taken back, anyone's: they and their undos leave the
         # records as they were (a log, an edit, the edit undone: the log's undo goes
         # through, as on a file).
-        reverted = self._taken_back()
+        reverted = self._taken_back(pieces[0]["group"])
         for piece in pieces:
             chain = [e for e in self.history if e["case"] == piece["case"]]
             touched = _touched(piece)
