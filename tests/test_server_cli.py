@@ -2225,6 +2225,44 @@ def test_two_undos_then_two_redos_put_every_record_back_as_on_a_file(
     assert sample.run("alice", "redo").stderr == "Error: nothing of yours to redo on this server\n"
 
 
+@pytest.mark.parametrize("access", ["read-only", ""])
+def test_a_case_is_removed_though_its_person_has_a_role_in_a_case_the_remover_cannot_write(
+    team: Team, access: str
+) -> None:
+    """Bob linked alice's witness into his own case. Alice's `case remove` then said
+    "person pavel-shared was changed by another command while this one ran ... run it
+    again", every time (the person's row, which the command never changes, could not be
+    locked past bob's case's policy), or "read-only access to case y" (bob's case, which
+    the removal does not change)."""
+    ok(team.run("alice", "case", "add", "x", "--title", "X"))
+    ok(team.run("bob", "case", "add", "y", "--title", "Y"))
+    ok(team.run("alice", "person", "add", "Pavel Shared", "--case", "x", "--role", "witness"))
+    ok(team.run("alice", "access", "grant", "x", "bob"))
+    ok(team.run("bob", "person", "link", "pavel-shared", "y", "--role", "lawyer"))
+    ok(team.run("alice", "access", "revoke", "x", "bob"))
+    if access:
+        ok(team.run("bob", "access", "grant", "y", "alice", f"--{access}"))
+    ok(team.run("alice", "log", "x", "hearing", "2020-01-01", "-p", "pavel-shared"))
+    bobs = ok(team.run("bob", "person", "show", "pavel-shared", "--json")).stdout
+    removed = ok(team.run("alice", "case", "remove", "x", "--cascade", "--yes"))
+    assert removed.stdout == "Removed case x (1 event(s) removed, 1 person(s) unlinked).\n"
+    assert ok(team.run("bob", "person", "show", "pavel-shared", "--json")).stdout == bobs
+    for role in ("alice", "bob"):
+        assert ok(team.run(role, "verify")).stdout.startswith("OK")
+    assert team.sql("SELECT case_id FROM dossier.unsettled") == []  # bob's case untouched
+    # Their role in x is given back only by one who may change them, which bob's case
+    # (read-only to alice, or not hers to see) says alice may not.
+    why = "they have a role in a case you may not change" if access else "you no longer see them"
+    refused = team.run("alice", "undo")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: undo would give pavel-shared back their role in case x, which only one who"
+        f" may change them can give ({why}); nothing was changed\n"
+    )
+    assert [c["id"] for c in json.loads(ok(team.run("bob", "case", "list", "--json")).stdout)
+            ] == ["y"]  # fmt: skip
+
+
 # What schema 10 added, dropped: a database as schema 9 left it.
 _BEFORE_10 = (
     "DROP TABLE dossier.removed_cases; DROP FUNCTION dossier.restore_case;"

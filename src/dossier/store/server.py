@@ -794,6 +794,7 @@ class ServerDossier(Records):
         ]  # fmt: skip
         pieces += self._brought_back(group, pieces, verb)
         pieces.sort(key=lambda e: (e["time"], e["case"], e["seq"]))
+        self._regiven(pieces, verb)
         self._unchanged_since(pieces)
         merged = _merged(pieces, self.persons.raw)
         self.put_back([merged], f"history entry {pieces[0]['case']} {pieces[0]['seq']}")
@@ -830,6 +831,45 @@ class ServerDossier(Records):
                     " needs to bring it back (schema 10); import it again from an export"
                 )
         return hidden
+
+    def _regiven(self, pieces: list[dict[str, Any]], verb: str) -> None:
+        """Refuse, saying why, to give a person back a role they lost in a case (`pieces`
+        took them out of its chain) when the server would not let the role give it: the
+        person has a role, too, in a case the role may not change (or cannot see, and so
+        no longer sees the person)."""
+        regiven = {
+            key: piece["case"]
+            for piece in pieces
+            if not piece["case"].startswith("~")
+            for key in piece.get("removed", {}).get("persons", ())
+            if any(r["case"] == piece["case"] for r in _before(piece, "persons", key)["roles"])
+        }
+        # Of those still there (a person the command removed comes back new, as the
+        # role's own, which it may link).
+        there = {key for key in regiven if key in self.persons.raw}
+        there |= self.unseen_persons(regiven.keys() - there)
+        if not there:
+            return
+        with self._reading() as conn:
+            refused = [
+                str(key)
+                for (key,) in conn.execute(
+                    "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.gives_role(id)"
+                    " ORDER BY id",
+                    (sorted(there),),
+                )
+            ]
+        if refused:
+            key = refused[0]
+            why = (
+                "they have a role in a case you may not change"
+                if key in self.persons.raw
+                else "you no longer see them"
+            )
+            raise Conflict(
+                f"{verb} would give {key} back their role in case {regiven[key]}, which only"
+                f" one who may change them can give ({why}); nothing was changed"
+            )
 
     def _unchanged_since(self, pieces: list[dict[str, Any]]) -> None:
         """Refuse, naming what changed, when a later command (anyone's) touched a record
@@ -1060,7 +1100,8 @@ class ServerDossier(Records):
         write would undo what that command did. They are locked now, and compared."""
         if self._locked_persons is None:
             return
-        unlocked = sorted(key for key in written if key not in self._locked_persons)
+        rows = _rows_written(written, self.persons.raw)
+        unlocked = sorted(key for key in rows if key not in self._locked_persons)
         if not unlocked:
             return
         now = {
@@ -1158,6 +1199,16 @@ class ServerDossier(Records):
                 # A record that joins a case (an event moved, a person given a role) is
                 # added to that case's chain; one that leaves it, removed from it.
                 for chain in was | lands:
+                    if (
+                        kind == "persons"
+                        and new is not None
+                        and chain in was & lands
+                        and self.read_only.get(chain)
+                        and _seen_in(chain, kind, old) == _seen_in(chain, kind, new)
+                    ):
+                        # As this case sees them, unchanged (a role elsewhere is), and its
+                        # chain not the role's to write: a case it only reads says nothing.
+                        continue
                     a, r, b = piece(chain)
                     if chain not in was:
                         a.setdefault(kind, []).append(key)
@@ -1218,7 +1269,12 @@ class ServerDossier(Records):
             changed["events"] = [*changed.get("events", []), *again]
         # Events go before the cases and persons they leave, after those they join.
         self._upsert(cur, "cases", added.get("cases", []), changed.get("cases", []))
-        self._upsert(cur, "persons", added.get("persons", []), changed.get("persons", []))
+        now, was = self.persons.raw, before.get("persons", {})
+        self._upsert(
+            cur, "persons", added.get("persons", []), changed.get("persons", []),
+            rows=_rows_written(was, now),
+            roles_in=_roles_changed(added.get("persons", []), was, now),
+        )  # fmt: skip
         if gone.get("events"):
             events = sorted(gone["events"])
             # Their links first, in one statement: the foreign key's cascade deletes them
@@ -1242,7 +1298,18 @@ class ServerDossier(Records):
             ).fetchall()
             _refused("persons", persons, done)
 
-    def _upsert(self, cur: Cursor[Any], kind: str, new: list[str], changed: list[str]) -> None:
+    def _upsert(
+        self,
+        cur: Cursor[Any],
+        kind: str,
+        new: list[str],
+        changed: list[str],
+        rows: Collection[str] | None = None,
+        roles_in: Collection[str] = (),
+    ) -> None:
+        """Insert the records `new`, update the `changed` ones (of those, only the `rows`
+        given: a person whose roles alone changed keeps their row), and write their
+        links (of persons, their roles in the cases `roles_in`, where roles changed)."""
         if not new and not changed:
             return
         raw = self.tables()[kind].raw
@@ -1303,13 +1370,15 @@ class ServerDossier(Records):
                 " WHERE i.is_new AND r.id IS NULL ORDER BY i.ord".encode(),
                 (sorted(back),),
             )
-        if changed:
+        updated = changed if rows is None else [key for key in changed if key in rows]
+        if updated:
             sets = ", ".join(f"{n} = incoming.{n}" for n in names.split(", ") if n != "id")
             done = cur.execute(
-                f"UPDATE dossier.{kind} t SET {sets} FROM incoming"
-                " WHERE t.id = incoming.id AND NOT incoming.is_new RETURNING t.id".encode()
+                f"UPDATE dossier.{kind} t SET {sets} FROM incoming WHERE t.id = incoming.id"
+                " AND NOT incoming.is_new AND incoming.id = ANY(%s) RETURNING t.id".encode(),
+                (updated,),
             ).fetchall()
-            _refused(kind, changed, done)
+            _refused(kind, updated, done)
         if kind == "events":
             cur.execute(
                 "INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
@@ -1325,19 +1394,24 @@ class ServerDossier(Records):
             # The roles as written, in their order (a new position for each); then the
             # roles a changed person no longer has go. In this order: a writer who may
             # link the person only because of a role of theirs keeps that link meanwhile.
+            # Only in the cases where roles changed: a role elsewhere is as it was (and may
+            # be another's to change: a case the role only reads, or cannot see).
+            cases = sorted(roles_in)
             cur.execute(
                 "INSERT INTO dossier.person_cases (person_id, case_id, role)"
                 " SELECT i.id, r.value->>'case', r.value->>'role' FROM incoming i,"
-                " json_array_elements(i.roles) WITH ORDINALITY r(value, o) ORDER BY i.ord, r.o"
-                " ON CONFLICT (person_id, case_id, role)"
-                " DO UPDATE SET position = EXCLUDED.position"
+                " json_array_elements(i.roles) WITH ORDINALITY r(value, o)"
+                " WHERE r.value->>'case' = ANY(%s) ORDER BY i.ord, r.o ON CONFLICT"
+                " (person_id, case_id, role) DO UPDATE SET position = EXCLUDED.position",
+                (cases,),
             )
             if changed:
                 cur.execute(
                     "DELETE FROM dossier.person_cases p USING incoming i"
-                    " WHERE p.person_id = i.id AND NOT i.is_new AND NOT EXISTS"
-                    " (SELECT 1 FROM json_array_elements(i.roles) r"
-                    " WHERE r->>'case' = p.case_id AND r->>'role' = p.role)"
+                    " WHERE p.person_id = i.id AND NOT i.is_new AND p.case_id = ANY(%s)"
+                    " AND NOT EXISTS (SELECT 1 FROM json_array_elements(i.roles) r"
+                    " WHERE r->>'case' = p.case_id AND r->>'role' = p.role)",
+                    (cases,),
                 )
         cur.execute("DROP TABLE incoming")
 
@@ -2040,8 +2114,12 @@ def _merged(
     for part in ("added", "removed"):
         merged[part] = {kind: list(keys) for kind, keys in ids[part].items()}
     persons = merged["before"].get("persons", {})
+    written = {piece["case"] for piece in pieces}
     for key, raw in persons.items():
-        persons[key] = {**raw, "roles": _in_order(raw["roles"], current.get(key, {}))}
+        # Their roles in the cases whose chains the command did not write: unchanged by it.
+        now = current.get(key, {})
+        kept = [r for r in now.get("roles", ()) if r["case"] not in written]
+        persons[key] = {**raw, "roles": _in_order([*raw["roles"], *kept], now)}
     # As one entry, as a file's: a record that was there before was changed, though it
     # joined one chain (added there) or moved between two (removed from one), or left
     # one chain and stayed in another.
@@ -2064,6 +2142,39 @@ def _in_order(roles: list[dict[str, str]], now: Mapping[str, Any]) -> list[dict[
     """`roles` in the order the record `now` has them; those it has not, last."""
     order = {(r["case"], r["role"]): n for n, r in enumerate(now.get("roles", ()))}
     return sorted(roles, key=lambda r: order.get((r["case"], r["role"]), len(order)))
+
+
+def _before(piece: Mapping[str, Any], kind: str, key: str) -> Mapping[str, Any]:
+    """The earlier form an entry kept of a record ({"roles": []} for a person it lacks)."""
+    found: Mapping[str, Any] = piece.get("before", {}).get(kind, {}).get(key, {"roles": []})
+    return found
+
+
+def _rows_written(
+    before: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mapping[str, Any]]
+) -> set[str]:
+    """Of the persons changed (`before`: as read), those whose row changes (removed, or
+    their record beyond its roles: a role is a row of person_cases, its case's)."""
+    return {
+        key
+        for key, old in before.items()
+        if key not in now or {**old, "roles": []} != {**now[key], "roles": []}
+    }
+
+
+def _roles_changed(
+    new: Collection[str],
+    before: Mapping[str, Mapping[str, Any]],
+    now: Mapping[str, Mapping[str, Any]],
+) -> set[str]:
+    """The cases in which the persons `new`, or those changed (`before`: as read), have
+    roles now that they had not, or had roles they have not now."""
+    found = {role["case"] for key in new for role in now[key]["roles"]}
+    for key, old in before.items():
+        was = {(r["case"], r["role"]) for r in old["roles"]}
+        is_ = {(r["case"], r["role"]) for r in now[key]["roles"]} if key in now else set()
+        found.update(case for case, _role in was ^ is_)
+    return found
 
 
 def _seen_in(chain: str, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
