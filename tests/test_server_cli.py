@@ -2187,8 +2187,9 @@ def test_a_case_whose_events_alone_showed_a_person_comes_back_once_they_are_seen
     assert refused.exit_code == 1
     assert re.fullmatch(
         r"Error: reverting history entry x \d+ would bring back case x with event \w+ naming"
-        r" maria-hidden, whom you no longer see \(you saw them through its events\); nothing"
-        r" was changed: with access to a case they have a role or an event in, you can\n",
+        r" maria-hidden, whom you no longer see \(through its events\); nothing was changed:"
+        r" once you see them again \(access to a case they have a role or an event in\), it"
+        r" can be reverted\n",
         refused.stderr,
     )
     ok(team.run("bob", "access", "grant", "y", "alice", "--read-only"))
@@ -2252,7 +2253,11 @@ def test_a_case_is_removed_though_its_person_has_a_role_in_a_case_the_remover_ca
     assert team.sql("SELECT case_id FROM dossier.unsettled") == []  # bob's case untouched
     # Their role in x is given back only by one who may change them, which bob's case
     # (read-only to alice, or not hers to see) says alice may not.
-    why = "they have a role in a case you may not change" if access else "you no longer see them"
+    why = (
+        "a case you may not change has them, by a role or an event"
+        if access
+        else "you no longer see them"
+    )
     refused = team.run("alice", "undo")
     assert refused.exit_code == 1
     assert refused.stderr == (
@@ -2266,7 +2271,8 @@ def test_a_case_is_removed_though_its_person_has_a_role_in_a_case_the_remover_ca
 # What schema 10 added, dropped: a database as schema 9 left it.
 _BEFORE_10 = (
     "DROP TABLE dossier.removed_cases; DROP FUNCTION dossier.restore_case;"
-    " DROP FUNCTION dossier.removed_entries; DROP INDEX dossier.cases_by_n;"
+    " DROP FUNCTION dossier.removed_entries, dossier.removed_chains;"
+    " DROP INDEX dossier.cases_by_n;"
 )
 
 

@@ -779,9 +779,9 @@ BEGIN
 END $$;
 
 -- The one way a case takes an earlier number: its remover's undo or redo gives it back,
--- under its id, with the owner and the members it had (those whose roles still exist).
--- No role writes a case's number itself: with a number it could take a removed case's
--- (even while the removal commits) and read its chain.
+-- under its id, with the owner and the members it had (those whose roles still exist;
+-- by name, as every membership is). No role writes a case's number itself: with a number
+-- it could take a removed case's while the removal commits, and read its chain.
 CREATE FUNCTION dossier.restore_case(case_name text, number bigint, case_record json)
     RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -806,16 +806,26 @@ END $$;
 REVOKE ALL ON FUNCTION dossier.restore_case(text, bigint, json) FROM PUBLIC;
 
 -- The entries of one command (`command_group`) of the caller in the chains of the cases
--- the caller removed: what its undo or redo needs, hidden until the case is back.
+-- the caller removed (each with the case's number): what its undo or redo needs, hidden
+-- until the case is back. And only which cases those are, without the entries (an
+-- undone import's are big), for the locks.
 CREATE FUNCTION dossier.removed_entries(command_group text)
-    RETURNS TABLE (case_id text, seq integer, role name, entry text)
+    RETURNS TABLE (case_id text, case_n bigint, seq integer, role name, entry text)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT h.case_id, h.seq, h.role, h.entry::text FROM dossier.history h
+    SELECT h.case_id, h.case_n, h.seq, h.role, h.entry::text FROM dossier.history h
         JOIN dossier.removed_cases r ON r.n = h.case_n AND r.id = h.case_id
     WHERE r.removed_by = session_user AND h.role = session_user
         AND h.entry->>'group' = command_group
     ORDER BY h.time, h.case_id, h.seq
 $$;
+CREATE FUNCTION dossier.removed_chains(command_group text) RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT DISTINCT h.case_id FROM dossier.history h
+        JOIN dossier.removed_cases r ON r.n = h.case_n AND r.id = h.case_id
+    WHERE r.removed_by = session_user AND h.role = session_user
+        AND h.entry->>'group' = command_group
+$$;
+REVOKE ALL ON FUNCTION dossier.removed_chains(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.removed_entries(text) FROM PUBLIC;
 """,
     ),
@@ -839,7 +849,7 @@ GRANT EXECUTE ON FUNCTION dossier.grant_access(text, name, boolean),
     dossier.taken_case_ids(text[]), dossier.taken_person_ids(text), dossier.entry_time(),
     dossier.unlinked(text), dossier.settle(text[], xid8[]), dossier.edits_person(text),
     dossier.gives_role(text), dossier.fresh_persons(), dossier.removed_entries(text),
-    dossier.restore_case(text, bigint, json) TO {GROUP};
+    dossier.removed_chains(text), dossier.restore_case(text, bigint, json) TO {GROUP};
 """
 
 

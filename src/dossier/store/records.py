@@ -299,20 +299,23 @@ class Records:
                     unseen = sorted(self.unseen_persons(
                         [p for p in raw.get("persons", ()) if p not in persons]
                     )) if found and kind == "events" else []  # fmt: skip
-                    if unseen and raw["case"] in entry.get("removed", {}).get("cases", ()):
-                        # The event came back with its case: no one can name them in it.
-                        raise DatabaseError(
-                            f"reverting {label} would bring back case {raw['case']} with"
-                            f" event {key} naming {', '.join(unseen)}, whom you no longer see"
-                            " (you saw them through its events); nothing was changed: with"
-                            " access to a case they have a role or an event in, you can"
-                        )
                     if unseen:
+                        # An event that comes back with its case: no one can name them
+                        # in it until the reverting role sees them again.
+                        with_case = raw["case"] in entry.get("removed", {}).get("cases", ())
+                        what, how, then = (
+                            (f"case {raw['case']} with event {key}", "through its events",
+                             "once you see them again (access to a case they have a role or"
+                             " an event in), it can be reverted")
+                            if with_case else
+                            (f"event {key}", "that change took away the link you saw them by",
+                             "a member of a case they have a role in can add them to the"
+                             " event again")
+                        )  # fmt: skip
                         raise DatabaseError(
-                            f"reverting {label} would bring back event {key} naming"
-                            f" {', '.join(unseen)}, whom you no longer see (that change took"
-                            " away the link you saw them by); nothing was changed: a member of"
-                            " a case they have a role in can add them to the event again"
+                            f"reverting {label} would bring back {what} naming"
+                            f" {', '.join(unseen)}, whom you no longer see ({how}); nothing"
+                            f" was changed: {then}"
                         )
                     if found:
                         raise DatabaseError(

@@ -131,6 +131,7 @@ class ServerDossier(Records):
         self._locked_persons: set[str] | None = None
         self._vetted: set[str] = set()  # new event ids the server said were free
         self._restored: dict[str, dict[str, int]] = {}  # rows an undo puts back: their n
+        self._bringing: dict[str, int] = {}  # cases an undo or redo brings back: their n
         with paused_gc():
             self.cases: Table[Case] = Table("cases", Case, self._read("cases"), self.path)
             self.persons: Table[Person] = Table("persons", Person, self._read("persons"), self.path)
@@ -641,8 +642,9 @@ class ServerDossier(Records):
             return None
         # By the entries' times (each the server's clock when its command wrote it, to the
         # second), and within a second as read: in the order the commands began (the
-        # history's `time` column), then by chain, since case ids do not tell the order of
-        # two commands of one second (a state between them was not found).
+        # history's `time` column), then by chain. Sorted by case id within a second, a
+        # state between two commands of one second was not found; two commands in two
+        # cases that overlapped may still have committed in the other order.
         history = sorted(self.history, key=lambda e: e["time"])
         chosen = set(cases)
         now: dict[str, str] = {}
@@ -815,7 +817,7 @@ class ServerDossier(Records):
         if not gone:
             return []
         with self._reading() as conn:
-            hidden = _removed_entries(conn, group)
+            hidden, self._bringing = _removed_entries(conn, group)
             taken = {str(key) for (key,) in conn.execute(
                 "SELECT dossier.taken_case_ids(%s)", (gone,)
             )}  # fmt: skip
@@ -842,7 +844,7 @@ class ServerDossier(Records):
             for piece in pieces
             if not piece["case"].startswith("~")
             for key in piece.get("removed", {}).get("persons", ())
-            if any(r["case"] == piece["case"] for r in _before(piece, "persons", key)["roles"])
+            if any(r["case"] == piece["case"] for r in piece["before"]["persons"][key]["roles"])
         }
         # Of those still there (a person the command removed comes back new, as the
         # role's own, which it may link).
@@ -862,7 +864,7 @@ class ServerDossier(Records):
         if refused:
             key = refused[0]
             why = (
-                "they have a role in a case you may not change"
+                "a case you may not change has them, by a role or an event"
                 if key in self.persons.raw
                 else "you no longer see them"
             )
@@ -1305,11 +1307,12 @@ class ServerDossier(Records):
         new: list[str],
         changed: list[str],
         rows: Collection[str] | None = None,
-        roles_in: Collection[str] = (),
+        roles_in: Collection[tuple[str, str]] = (),
     ) -> None:
         """Insert the records `new`, update the `changed` ones (of those, only the `rows`
         given: a person whose roles alone changed keeps their row), and write their
-        links (of persons, their roles in the cases `roles_in`, where roles changed)."""
+        links (a person's roles go only from the cases where they changed: `roles_in`,
+        (person, case) pairs)."""
         if not new and not changed:
             return
         raw = self.tables()[kind].raw
@@ -1339,9 +1342,12 @@ class ServerDossier(Records):
                 " AND (ep.case_id <> i.case_id OR ep.person_id <> ALL(i.persons))"
             )
         fresh = set(new)
-        back = {key: n for key, n in self._restored.get(kind, {}).items() if key in fresh}
+        # Rows an undo puts back, under the numbers they had (a case by the server, which
+        # lets only its remover, whatever its entries kept of where it stood).
+        restored = self._bringing if kind == "cases" else self._restored.get(kind, {})
+        back = {key: n for key, n in restored.items() if key in fresh}
         picked = ", ".join(f"i.{name}" for name in names.split(", "))
-        if back and kind == "cases":  # by the server, which lets only their remover
+        if back and kind == "cases":
             keys, numbers = zip(*back.items(), strict=True)
             cur.execute(
                 "SELECT dossier.restore_case(i.id, r.n, i.record) FROM incoming i"
@@ -1349,7 +1355,7 @@ class ServerDossier(Records):
                 " WHERE i.is_new ORDER BY i.ord",
                 (list(keys), list(numbers)),
             )
-        elif back:  # rows an undo puts back, under the numbers they had
+        elif back:
             keys, numbers = zip(*back.items(), strict=True)
             cur.execute(
                 f"INSERT INTO dossier.{kind} (n, {names}) OVERRIDING SYSTEM VALUE"
@@ -1394,24 +1400,29 @@ class ServerDossier(Records):
             # The roles as written, in their order (a new position for each); then the
             # roles a changed person no longer has go. In this order: a writer who may
             # link the person only because of a role of theirs keeps that link meanwhile.
-            # Only in the cases where roles changed: a role elsewhere is as it was (and may
-            # be another's to change: a case the role only reads, or cannot see).
-            cases = sorted(roles_in)
+            # Not in a case the role only reads: its roles there are as they were (and
+            # not the role's to write); those in cases it cannot see are not in the list.
+            only_read = sorted(case for case, flag in self.read_only.items() if flag)
             cur.execute(
                 "INSERT INTO dossier.person_cases (person_id, case_id, role)"
                 " SELECT i.id, r.value->>'case', r.value->>'role' FROM incoming i,"
                 " json_array_elements(i.roles) WITH ORDINALITY r(value, o)"
-                " WHERE r.value->>'case' = ANY(%s) ORDER BY i.ord, r.o ON CONFLICT"
+                " WHERE r.value->>'case' <> ALL(%s) ORDER BY i.ord, r.o ON CONFLICT"
                 " (person_id, case_id, role) DO UPDATE SET position = EXCLUDED.position",
-                (cases,),
+                (only_read,),
             )
             if changed:
+                # Only where this command changed their roles: the person's row, which
+                # guards the rest, is not locked when their roles alone change.
+                pairs = sorted(roles_in)
+                where = [[person for person, _ in pairs], [case for _, case in pairs]]
                 cur.execute(
                     "DELETE FROM dossier.person_cases p USING incoming i"
-                    " WHERE p.person_id = i.id AND NOT i.is_new AND p.case_id = ANY(%s)"
-                    " AND NOT EXISTS (SELECT 1 FROM json_array_elements(i.roles) r"
+                    " WHERE p.person_id = i.id AND NOT i.is_new AND (p.person_id, p.case_id)"
+                    " IN (SELECT * FROM unnest(%s::text[], %s::text[])) AND NOT EXISTS"
+                    " (SELECT 1 FROM json_array_elements(i.roles) r"
                     " WHERE r->>'case' = p.case_id AND r->>'role' = p.role)",
-                    (cases,),
+                    where,
                 )
         cur.execute("DROP TABLE incoming")
 
@@ -1999,18 +2010,24 @@ def _next_to_revert(conn: Connection[Any], role: str, marker: str) -> tuple[str,
     if not pending:
         return None
     group = str(pending[-1])
-    return group, chains[pending[-1]] | {str(e["case"]) for e in _removed_entries(conn, group)}
+    # With the chains of the cases it removed (hidden from everyone until it comes back).
+    removed = conn.execute("SELECT dossier.removed_chains(%s)", (group,)).fetchall()
+    return group, chains[pending[-1]] | {str(case) for (case,) in removed}
 
 
-def _removed_entries(conn: Connection[Any], group: str) -> list[dict[str, Any]]:
+def _removed_entries(
+    conn: Connection[Any], group: str
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The entries of the command `group` (the caller's) in the chains of cases the
-    caller removed since: hidden from everyone until an undo or redo brings them back."""
-    return [
-        {"seq": seq, **_entry_object(entry), "case": case, "role": role}
-        for case, seq, role, entry in conn.execute(
-            "SELECT case_id, seq, role, entry FROM dossier.removed_entries(%s)", (group,)
-        )
-    ]
+    caller removed since, hidden from everyone until an undo or redo brings them back,
+    and the numbers of those cases, by id."""
+    entries, numbers = [], {}
+    for case, n, seq, role, entry in conn.execute(
+        "SELECT case_id, case_n, seq, role, entry FROM dossier.removed_entries(%s)", (group,)
+    ):
+        entries.append({"seq": seq, **_entry_object(entry), "case": case, "role": role})
+        numbers[str(case)] = int(n)
+    return entries, numbers
 
 
 def _persons_written(conn: Connection[Any], role: str, group: str) -> list[str]:
@@ -2144,12 +2161,6 @@ def _in_order(roles: list[dict[str, str]], now: Mapping[str, Any]) -> list[dict[
     return sorted(roles, key=lambda r: order.get((r["case"], r["role"]), len(order)))
 
 
-def _before(piece: Mapping[str, Any], kind: str, key: str) -> Mapping[str, Any]:
-    """The earlier form an entry kept of a record ({"roles": []} for a person it lacks)."""
-    found: Mapping[str, Any] = piece.get("before", {}).get(kind, {}).get(key, {"roles": []})
-    return found
-
-
 def _rows_written(
     before: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mapping[str, Any]]
 ) -> set[str]:
@@ -2166,14 +2177,14 @@ def _roles_changed(
     new: Collection[str],
     before: Mapping[str, Mapping[str, Any]],
     now: Mapping[str, Mapping[str, Any]],
-) -> set[str]:
-    """The cases in which the persons `new`, or those changed (`before`: as read), have
-    roles now that they had not, or had roles they have not now."""
-    found = {role["case"] for key in new for role in now[key]["roles"]}
+) -> set[tuple[str, str]]:
+    """(person, case): the cases in which the persons `new`, or those changed (`before`:
+    as read), have roles now that they had not, or had roles they have not now."""
+    found = {(key, role["case"]) for key in new for role in now[key]["roles"]}
     for key, old in before.items():
         was = {(r["case"], r["role"]) for r in old["roles"]}
         is_ = {(r["case"], r["role"]) for r in now[key]["roles"]} if key in now else set()
-        found.update(case for case, _role in was ^ is_)
+        found.update((key, case) for case, _role in was ^ is_)
     return found
 
 
