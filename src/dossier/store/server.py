@@ -839,13 +839,14 @@ class ServerDossier(Records):
         took them out of its chain) when the server would not let the role give it: the
         person has a role, too, in a case the role may not change (or cannot see, and so
         no longer sees the person)."""
-        regiven = {
-            key: piece["case"]
-            for piece in pieces
-            if not piece["case"].startswith("~")
-            for key in piece.get("removed", {}).get("persons", ())
-            if any(r["case"] == piece["case"] for r in piece["before"]["persons"][key]["roles"])
-        }
+        regiven = {}
+        for piece in pieces:
+            if piece["case"].startswith("~"):
+                continue
+            kept = piece.get("before", {}).get("persons", {})  # as the entry has it
+            for key in piece.get("removed", {}).get("persons", ()):
+                if any(r.get("case") == piece["case"] for r in kept.get(key, {}).get("roles", ())):
+                    regiven[key] = piece["case"]
         # Of those still there (a person the command removed comes back new, as the
         # role's own, which it may link).
         there = {key for key in regiven if key in self.persons.raw}
