@@ -2271,6 +2271,7 @@ def test_a_case_is_removed_though_its_person_has_a_role_in_a_case_the_remover_ca
 # What schema 10 added, dropped: a database as schema 9 left it.
 _BEFORE_10 = (
     "DROP TABLE dossier.removed_cases; DROP FUNCTION dossier.restore_case;"
+    " DROP FUNCTION dossier.keep_removed CASCADE;"
     " DROP FUNCTION dossier.removed_entries, dossier.removed_chains;"
     " DROP INDEX dossier.cases_by_n;"
 )

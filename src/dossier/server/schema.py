@@ -759,17 +759,11 @@ INSERT INTO dossier.removed_cases (n, id)
     WHERE h.case_n <> 0 AND NOT EXISTS (SELECT 1 FROM dossier.cases c WHERE c.n = h.case_n);
 CREATE UNIQUE INDEX cases_by_n ON dossier.cases (n);
 
-CREATE OR REPLACE FUNCTION dossier.removal_recorded() RETURNS trigger
+-- Beside removal_recorded (which refuses a removal no entry records; if it does, this
+-- row goes with the transaction), before the members go (a cascade, after the delete).
+CREATE FUNCTION dossier.keep_removed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM dossier.history h WHERE h.case_id = '~' || session_user
-                   AND h.xmin = pg_current_xact_id()::xid AND h.time = now()
-                   AND h.entry->'removed'->'cases' ? OLD.id) THEN
-        RAISE EXCEPTION 'case % may be removed only through dossier, which records it', OLD.id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'dossier case remove ' || OLD.id;
-    END IF;
-    -- Before the members go (a cascade, after this row's delete).
     INSERT INTO dossier.removed_cases (n, id, owner, removed_by, members)
         SELECT OLD.n, OLD.id, OLD.owner, session_user, coalesce(jsonb_agg(
             jsonb_build_object('role', m.role, 'read_only', m.read_only) ORDER BY m.role),
@@ -777,6 +771,9 @@ BEGIN
         FROM dossier.members m WHERE m.case_id = OLD.id AND m.role <> OLD.owner;
     RETURN OLD;
 END $$;
+REVOKE ALL ON FUNCTION dossier.keep_removed() FROM PUBLIC;
+CREATE TRIGGER keep_removed BEFORE DELETE ON dossier.cases
+    FOR EACH ROW EXECUTE FUNCTION dossier.keep_removed();
 
 -- The one way a case takes an earlier number: its remover's undo or redo gives it back,
 -- under its id, with the owner and the members it had (those whose roles still exist;
