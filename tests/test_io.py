@@ -843,6 +843,81 @@ def test_an_update_by_id_keeps_the_persons_when_the_file_has_no_person_column(
     assert only_event(db, "arrest") == {**arrest, "place": "Moscow"}
 
 
+def test_an_empty_cell_keeps_what_a_stored_record_has(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    # A spreadsheet's blank says nothing: a batch that lacks a death date must not erase
+    # the one a source gave, nor a protected person's flag, nor a case's status.
+    assert aleksanyan("person", "edit", "vasiliy-aleksanyan", "--born", "1971-09-23",
+                      "--died", "2011-10-03", "--nationality", "RU",
+                      "--confidential").exit_code == 0  # fmt: skip
+    assert aleksanyan("case", "edit", "aleksanyan", "--status", "released",
+                      "--summary", "Former Yukos vice-president").exit_code == 0  # fmt: skip
+    arrest = only_event(db, "arrest")
+    assert aleksanyan("event", "edit", arrest["id"], "--place", "Moscow", "--note",
+                      "as reported", "--confidential").exit_code == 0  # fmt: skip
+    before = stored(db)
+    arrest = only_event(db, "arrest")
+    cases = write(tmp_path, "cases.csv", "id;title;summary;status;charges\naleksanyan;;;;\n")
+    persons = write(
+        tmp_path,
+        "persons.csv",
+        "name,aliases,born,died,nationality,confidential,case,role\n"
+        "Vasily Aleksanyan,,,,,,aleksanyan,defendant\n",
+    )
+    events = write(
+        tmp_path,
+        "events.csv",
+        "id,case,date,type,person,place,source,note,confidential\n"
+        f"{arrest['id']},aleksanyan,2006-04-06,arrest,,,,,\n",
+    )
+    snapshot = Snapshot.of(db)
+    result = aleksanyan("import", str(cases), str(persons), str(events), "--json")
+    summary = imported(result)
+    assert summary["unchanged"] == tally(cases=1, persons=1, events=1)
+    assert summary["warnings"] == []  # the event keeps its source: not "unsourced"
+    assert stored(db) == before
+    snapshot.assert_unchanged()
+    # A cell that says something still changes the record.
+    persons.write_text("name,died,confidential\nVasily Aleksanyan,3.10.2011,no\n")
+    events.write_text(
+        f"id,case,date,type,place\n{arrest['id']},aleksanyan,2006-04-06,arrest,Khimki\n"
+    )
+    summary = imported(aleksanyan("import", str(persons), str(events), "--json"))
+    assert summary["updated"] == tally(persons=1, events=1)
+    person = stored(db)["persons"]["vasiliy-aleksanyan"]
+    assert (person["born"], person["died"], person["confidential"]) == (
+        "1971-09-23", "2011-10-03", False
+    )  # fmt: skip
+    assert only_event(db, "arrest") == {**arrest, "place": "Khimki"}
+
+
+def test_an_explicit_null_in_json_clears_a_stored_value(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    arrest = only_event(db, "arrest")
+    assert aleksanyan("event", "edit", arrest["id"], "--place", "Moscow").exit_code == 0
+    path = write(
+        tmp_path,
+        "events.json",
+        json.dumps(
+            {
+                "events": [
+                    {
+                        "id": arrest["id"],
+                        "case": "aleksanyan",
+                        "type": "arrest",
+                        "date": "2006-04-06",
+                        "place": None,
+                    }
+                ]
+            }
+        ),
+    )
+    assert imported(aleksanyan("import", str(path), "--json"))["updated"] == tally(events=1)
+    assert only_event(db, "arrest") == arrest
+
+
 def test_a_persons_row_matched_by_alias_updates_never_renames_and_adds_roles(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

@@ -22,7 +22,7 @@ person's roles, never removed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -40,6 +40,7 @@ from dossier.io.values import (
     BadRow,
     RowError,
     Values,
+    blank_fields,
     column_labels,
     edtf,
     split,
@@ -220,7 +221,9 @@ class _Planner:
                 whole = cast(list[dict[str, Any]], records)
                 self.events.extend(zip(group, whole, strict=True))
                 unsourced = [
-                    row.line for row, r in zip(group, whole, strict=True) if not r.get("sources")
+                    row.line
+                    for row, r in zip(group, whole, strict=True)
+                    if not r.get("sources") and self._unsourced(row, r)
                 ]
                 if unsourced:
                     self.unsourced[group[0].file].extend(unsourced)
@@ -271,17 +274,17 @@ class _Planner:
             v.guard(self._once, row, "case", case_id)
         old = self.d.cases.raw.get(case_id)
         record = dict(old) if old else {**contract.blank("cases"), "id": case_id}
-        if old is None or v.has("title"):
+        if old is None or v.given("title"):
             record["title"] = v.text("title", required=True)
         for name in ("summary", "jurisdiction"):
-            if v.has(name):
+            if v.given(name):
                 record[name] = v.text(name)
         if record["jurisdiction"]:
             record["jurisdiction"] = record["jurisdiction"].upper()
-        if v.has("status"):
+        if v.given("status"):
             record["status"] = v.word("status", _STATUSES) or "open"
         for name in ("charges", "tags", "sources"):
-            if v.has(name):
+            if v.given(name):
                 record[name] = v.list(name)
         for stamp in ("created", "updated"):
             given = v.text(stamp) if v.has(stamp) else None
@@ -343,7 +346,7 @@ class _Planner:
         if not matched:
             record["name"] = name  # a row without an id never renames a person it matched
         for name_field in ("aliases", "organizations", "sources"):
-            if v.has(name_field):
+            if v.given(name_field):
                 record[name_field] = v.list(name_field)
         if "name" in record:  # as `ops` does: a name is not its own alias
             record["aliases"] = [a for a in record["aliases"] if a != record["name"]]
@@ -354,15 +357,15 @@ class _Planner:
                 kept.append(name)
             record["aliases"] = list(dict.fromkeys(kept))
         for date_field in ("born", "died"):
-            if v.has(date_field):
+            if v.given(date_field):
                 record[date_field] = v.date(date_field)
                 future = contract.future_life_date(date_field, record[date_field], self.today, old)
                 if future:
                     v.errors.append(RowError(v.label(date_field), future))
         for text_field in ("nationality", "notes"):
-            if v.has(text_field):
+            if v.given(text_field):
                 record[text_field] = v.text(text_field)
-        if v.has("confidential"):
+        if v.given("confidential"):
             record["confidential"] = v.bool("confidential")
         roles = [dict(r) for r in record["roles"]]
         for role in v.guard(self._roles, v) or ():
@@ -458,9 +461,17 @@ class _Planner:
         self._add_event(row, self._event_checked(row))
 
     def _add_event(self, row: Row, record: dict[str, Any]) -> None:
-        if not record.get("sources"):
+        if not record.get("sources") and self._unsourced(row, record):
             self.unsourced[row.file].append(row.line)
         self.events.append((row, record))
+
+    def _unsourced(self, row: Row, record: Mapping[str, Any]) -> bool:
+        """Whether the event a source-less row writes is left without a source: the
+        stored event its id names keeps its own where the row gives none."""
+        old = self.d.events.raw.get(record["id"]) if record.get("id") else None
+        if not old or not old["sources"]:
+            return True
+        return "sources" in record and "sources" not in blank_fields(row)
 
     def _events_fast(
         self, rows: list[Row]
@@ -734,6 +745,10 @@ class _Planner:
             # Every key in the stored order (the base's); a column the file lacks keeps
             # the stored value.
             base = old or {**_NEW_EVENT, "persons": [], "sources": []}
+            if old is not None and row.tabular:
+                # An empty cell gives no value: the stored one stays (Values.given).
+                blank = blank_fields(row)
+                record = {k: v for k, v in record.items() if k not in blank}
             merged = {**base, **record}
             if old is not None and "persons" in record:
                 merged["persons"] = unseen.kept(row, old["persons"], record["persons"])

@@ -85,6 +85,15 @@ class Values:
         """Whether the file has this column (or key)."""
         return name in self.labels
 
+    def given(self, name: str) -> bool:
+        """Whether the row gives a value for this field: the file has its column (or
+        key) and, in CSV, the cell is not empty. A spreadsheet's blank cell says nothing,
+        so a stored record keeps its value there; JSON's explicit null clears one."""
+        label = self.labels.get(name)
+        if label is None:
+            return False
+        return not self.tabular or self.values[label] != ""
+
     def _raw(self, name: str) -> Any:
         return self.values.get(self.labels.get(name, name))
 
@@ -206,6 +215,15 @@ def split(cell: str) -> list[str]:
 
 
 @lru_cache(maxsize=64)
+def blank_fields(row: Row) -> set[str]:
+    """The fields whose cells a CSV row leaves empty (none for JSON): a row that updates
+    a stored record keeps the stored values there (see Values.given)."""
+    if not row.tabular:
+        return set()
+    values = row.values
+    return {name for name, label in column_labels(row.columns).items() if values[label] == ""}
+
+
 def column_labels(columns: frozenset[str]) -> dict[str, str]:
     """Record field -> the column that holds it, for one file's set of columns."""
     labels = {name: name for name in columns}
