@@ -279,6 +279,40 @@ def test_chart_draws_a_death_in_custody_after_house_arrest_and_lists_what_it_dra
     assert [m["type"] for m in data["rows"][0]["markers"]] == ["death_in_custody"]
 
 
+def test_chart_draws_a_death_in_custody_of_one_never_held_but_under_house_arrest(
+    run: Run,
+) -> None:
+    """Under house arrest from the start, he has no row in the comparison table; the chart
+    left him out, and with him the death in custody its legend promises to mark."""
+    assert run("case", "add", "h", "--title", "H").exit_code == 0
+    for name in ("Oleg Popov", "Ivan Petrov"):
+        assert run("person", "add", name, "--case", "h", "--role", "defendant").exit_code == 0
+    for args in (("house_arrest", "2013-02-01", "-p", "oleg-popov"),
+                 ("death_in_custody", "2013-06-01", "-p", "oleg-popov"),
+                 ("arrest", "2014-05-01", "-p", "ivan-petrov")):  # fmt: skip
+        assert run("log", "h", *args, "--source", "x").exit_code == 0
+    out = run("chart", "--as-of", "2016-01-01")
+    assert out.exit_code == 0, out.output
+    held, died = out.stdout.splitlines()[:2]
+    assert held.startswith("Ivan Petrov") and "█" in held
+    assert died.startswith("Oleg Popov") and died.split()[-1] == "†"
+    assert out.stdout.splitlines()[2].split()[0] == "2013"  # the axis reaches the death
+    data = json.loads(run("chart", "--as-of", "2016-01-01", "--json").stdout)
+    assert [(r["person"], r["periods"]) for r in data["rows"]][1] == ("oleg-popov", [])
+    assert data["rows"][1]["markers"] == [
+        {
+            "type": "death_in_custody",
+            "date": "2013-06-01",
+            "event": data["rows"][1]["markers"][0]["event"],
+        }
+    ]
+    assert data["rows"][1]["case"] == "h"
+    # Not a person held: the comparison table is unchanged, the summary counts the death.
+    stats = json.loads(run("stats", "--as-of", "2016-01-01", "--json").stdout)
+    assert [r["person"] for r in stats["per_person"]] == ["ivan-petrov"]
+    assert stats["custody"]["deaths_in_custody"] == 1
+
+
 def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:

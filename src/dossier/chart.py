@@ -4,8 +4,9 @@ happened to them in custody, as data for `dossier chart` (and its --json).
 One row per person ever held in the selected cases, with their custody periods
 (start, end or still running, where the pretrial part ends, the range an
 imprecise end allows) and markers for hunger strikes, medical care denied,
-ill-treatment and death in custody. The figures are custody.py's; the chart
-only places them on a time axis (render/chart.py draws it).
+ill-treatment and death in custody; and a row for whoever died in custody without
+ever being held in it (under house arrest), with the death alone. The figures are
+custody.py's; the chart only places them on a time axis (render/chart.py draws it).
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ class Chart:
     rows: tuple[Row, ...]
     left_out: int
 
+    def span(self) -> tuple[datetime.date, datetime.date]:
+        """The first day drawn (a custody's start, or a death in custody of one never
+        held otherwise) and the last (the as-of day, or a later possible end)."""
+        bars = [b for row in self.rows for b in row.bars]
+        deaths = [m.day for row in self.rows for m in row.markers]
+        first = min([*(b.start for b in bars), *deaths], default=self.as_of)
+        last = max([self.as_of, *(b.latest_end for b in bars), *deaths])
+        return first, last
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (chart --json)."""
         return {
@@ -124,7 +134,11 @@ def build(
     order = [r.person for r in sort_rows(compared, sort) if person in (None, r.person)]
     rows = _rows(held, known, names)
     by_person = {r.person: r for r in rows}
-    return Chart(as_of, tuple(by_person[p] for p in order if p in by_person), left_out)
+    # Who died in custody without ever being held in it (under house arrest) has no row
+    # of the comparison table: after those who were held, by the day of the death.
+    died = sorted((r for r in rows if not r.bars), key=lambda r: (r.markers[0].day, r.person))
+    drawn = [by_person[p] for p in order if p in by_person]
+    return Chart(as_of, (*drawn, *died), left_out)
 
 
 def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[Row]:
@@ -164,6 +178,19 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
                 problems=troubled.get(person, 0),
             )
         )
+    for person, found in marks.items():
+        deaths = sorted((m for m in found if m.type == "death_in_custody"), key=lambda m: m.day)
+        if deaths and person not in bars:  # died in custody, never held in it: the death
+            rows.append(
+                Row(
+                    person=person,
+                    name=names.get(person, person),
+                    case=cases.get(deaths[0].event, ""),
+                    bars=(),
+                    markers=tuple(deaths),
+                    problems=troubled.get(person, 0),
+                )
+            )
     return rows
 
 

@@ -60,14 +60,13 @@ def name_width(rows: Sequence[Row], width: int) -> int:
 def axis(chart: Chart, width: int) -> Axis:
     """The time axis for a chart drawn `width` cells wide: whole years, the first
     custody's to the as-of day's."""
-    bars = [b for row in chart.rows for b in row.bars]
-    first = min((b.start for b in bars), default=chart.as_of)
-    last = max([chart.as_of, *(b.latest_end for b in bars)])
+    first, last = chart.span()
     start = datetime.date(first.year, 1, 1)
     end = datetime.date(last.year + 1, 1, 1)
     area = max(10, width - name_width(chart.rows, width) - 1)
     per_cell = max(1, (end - start).days) / area
-    if any(b.ongoing for b in bars) and (end - chart.as_of).days < 2 * per_cell:
+    running = any(b.ongoing for row in chart.rows for b in row.bars)
+    if running and (end - chart.as_of).days < 2 * per_cell:
         # Late in the year the as-of day falls in the last cell, and a bar still running
         # had no room for its arrow: it looked like one that ended. A year more makes it.
         end = datetime.date(end.year + 1, 1, 1)

@@ -41,9 +41,7 @@ class Scale:
 
 def scale(chart: Chart, width: int = WIDTH) -> Scale:
     """Whole years, from the first custody's to the as-of day's."""
-    bars = [b for row in chart.rows for b in row.bars]
-    first = min((b.start for b in bars), default=chart.as_of)
-    last = max([chart.as_of, *(b.latest_end for b in bars)])
+    first, last = chart.span()
     return Scale(
         datetime.date(first.year, 1, 1),
         datetime.date(last.year + 1, 1, 1),
