@@ -1111,9 +1111,12 @@ def test_an_open_period_before_a_death_or_emigration_is_a_problem(later: str) ->
     ]
 
 
-def test_a_death_before_the_arrest_implies_nothing() -> None:
+def test_a_death_before_the_arrest_implies_no_end_but_is_said() -> None:
     _, problems = held(ev("x1", "death", "2009-01-01"), ev("a1", "arrest", "2010-01-01"))
-    assert problems == []
+    assert not any("implies one" in p for p in problems)
+    assert [p.split(" begins after ")[0] for p in problems] == [
+        "p: custody from 2010-01-01 (event a1)"
+    ]
 
 
 # The real facts (as data/events.csv records them) -------------------------------------------
@@ -1255,6 +1258,36 @@ def test_a_house_arrest_still_open_at_a_death_is_a_problem() -> None:
         "p: house arrest from 2012-01-01 (event h1) has no recorded end, but"
         " death on 2013-03-01 (event x1) implies one; the figures count it as still running"
     ]
+
+
+@pytest.mark.parametrize("death", ["death", "death_in_custody"])
+def test_custody_that_begins_after_a_recorded_death_is_a_problem(death: str) -> None:
+    """A dead man arrested five months later was counted "still held" for years, with
+    nothing said: one of the two dates is wrong, and the figures say so."""
+    periods, problems = held(ev("x1", death, "2009-11-16"), ev("a1", "arrest", "2010-05-01"))
+    assert [(p.start, p.ongoing) for p in periods] == [("2010-05-01", True)]  # as recorded
+    assert problems[-1] == (
+        f"p: custody from 2010-05-01 (event a1) begins after {death} on 2009-11-16"
+        f" (event x1); one of the two dates is wrong, and the figures count the custody"
+        " as recorded"
+    )
+
+
+def test_house_arrest_that_begins_after_a_recorded_death_is_a_problem() -> None:
+    _, problems = held(ev("x1", "death", "2009-11"), ev("h1", "house_arrest", "2010-01-10"))
+    assert problems == [
+        "p: house arrest from 2010-01-10 (event h1) begins after death on 2009-11 (event x1);"
+        " one of the two dates is wrong, and the figures count the house arrest as recorded"
+    ]
+
+
+@pytest.mark.parametrize("arrest", ["2009-11", "2009", "2009-11-16", "2009-10-01"])
+def test_a_start_the_dates_allow_before_the_death_is_no_such_problem(arrest: str) -> None:
+    """Only a start certainly after the death (its earliest day after the death's latest)."""
+    _, problems = held(ev("x1", "death", "2009-11-16"), ev("a1", "arrest", arrest))
+    assert not any("begins after" in p for p in problems)
+    _, problems = held(ev("x1", "death", "2009"), ev("a1", "arrest", "2009-12-31"))
+    assert not any("begins after" in p for p in problems)
 
 
 def test_a_re_arrest_inside_the_month_of_a_bail_is_never_lost_silently() -> None:

@@ -48,6 +48,7 @@ FACILITY_TYPES = frozenset({"transfer", "medical_care", "medical_care_denied", "
 # Events that cannot happen to a person still held: after one, an open period
 # has lost its end (rule 6).
 FREE_OR_DEAD = frozenset({"death", "emigration"})
+_DEATHS = frozenset({"death", "death_in_custody"})
 # The types of which some events are guilty verdicts (guilty_verdict says which).
 VERDICTS = frozenset({"verdict", "sentence"})
 _PRECEDENCE = frozenset(END_PRECEDENCE)
@@ -318,6 +319,9 @@ def _periods(
             began = max(current.moment.date.first_day, current.floor or datetime.date.min)
             ended = max(end.date.first_day, began)
 
+    # The earliest a recorded death can have been: nobody is arrested after it.
+    deaths = [e for e in mine if e.type in _DEATHS]
+    died = min(deaths, key=lambda e: e.date.last_day) if deaths else None
     moments = _moments(mine)
     for moment in moments:
         if moment.doubts:
@@ -339,12 +343,14 @@ def _periods(
                 if current is not None:  # a custody start ends house arrest
                     close(moment, _most_specific(moment, fallback=moment.first.type))
                 current = _Open(CUSTODY, moment, _places(moment.events), [moment], ended)
+                problems.extend(_after_death(person, current, died))
                 continue
             ended_by = _most_specific(moment, fallback="release")
             if current is None:
                 if ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
                     places = _places(moment.events)
                     current = _Open(HOUSE_ARREST, moment, places, [moment], ended)
+                    problems.extend(_after_death(person, current, died))
                 else:
                     problems.append(_orphan(person, moment, unsure))
                 continue
@@ -359,6 +365,7 @@ def _periods(
             if ended_by == HOUSE_ARREST:
                 homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
                 current = _Open(HOUSE_ARREST, moment, homes, [moment], ended)
+                problems.extend(_after_death(person, current, died))
     if current is not None:
         close(None, None)
         problems.extend(_lost_end(person, current, mine))
@@ -639,6 +646,27 @@ def _lost_end(person: str, current: _Open, mine: list[_Fact]) -> list[Problem]:
             f"{kind} from {start.date.display()} (event {opened}) has no recorded end, but"
             f" {later.type} on {later.date.display()} (event {later.id}) implies one;"
             " the figures count it as still running",
+        )
+    ]
+
+
+def _after_death(person: str, current: _Open, died: _Fact | None) -> list[Problem]:
+    """A period that opens after the person's recorded death, for certain (the start's
+    earliest possible day after the death's latest): one of the two dates is wrong.
+    The figures count the period as recorded, and the problem says so."""
+    start = current.moment
+    if died is None or start.date.first_day <= died.date.last_day:
+        return []
+    opened = _named(start, HOUSE_ARREST if current.kind == HOUSE_ARREST else None)
+    kind = "house arrest" if current.kind == HOUSE_ARREST else "custody"
+    return [
+        Problem(
+            person,
+            start.first.case,
+            opened,
+            f"{kind} from {start.date.display()} (event {opened}) begins after"
+            f" {died.type} on {died.date.display()} (event {died.id}); one of the two"
+            f" dates is wrong, and the figures count the {kind} as recorded",
         )
     ]
 
