@@ -964,6 +964,22 @@ def test_custody_recorded_under_another_case_is_said_where_it_is_not_counted(run
     assert as_json(run, "stats", "--as-of", "2020-01-01")["problems"] == []
 
 
+def test_a_case_timeline_of_one_person_says_their_custody_under_another_case(run: Run) -> None:
+    """A witness in case a, held in case b: `timeline a --person` showed it on a file
+    and not on a server, which looked only at the persons a's events name."""
+    for case in ("a", "b"):
+        assert run("case", "add", case, "--title", case.upper()).exit_code == 0
+    assert run("person", "add", "Ivan Petrov", "--case", "a", "--role", "witness").exit_code == 0
+    arrest = log(run, "b", "arrest", "2010-01-10", "-p", "ivan-petrov")
+    shown = as_json(run, "timeline", "a", "--person", "ivan-petrov", "--as-of", "2020-01-01")
+    assert (shown["events"], shown["custody"]) == ([], [])
+    assert shown["problems"] == [{
+        "person": "ivan-petrov", "case": "b", "event": arrest,
+        "message": "1 custody start(s) or end(s) of this person are recorded under other cases"
+        " (b) and not counted here; the person's own timeline counts them",
+    }]  # fmt: skip
+
+
 def test_a_guilty_verdict_recorded_under_another_case_is_said_where_it_is_not_counted(
     run: Run,
 ) -> None:

@@ -85,7 +85,7 @@ def build(
         persons = list(dict.fromkeys(p for e in listed for p in e.persons))
     held = custody(persons, counted, day)
     if case is not None:  # custody recorded under another case
-        outside = d.outside_events([case])
+        outside = d.outside_events([case], persons if person is not None else None)
         found = elsewhere(persons, outside, day)
         if found:
             held = Custody(held.periods, (*held.problems, *found))

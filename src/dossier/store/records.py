@@ -379,11 +379,13 @@ class Records:
         A file holds every event it has."""
         return new_event_ids(count, self.events.raw, *taken)
 
-    def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
+    def outside_events(
+        self, cases: Collection[str], persons: Collection[str] | None = None
+    ) -> Iterable[dict[str, Any]]:
         """Stored events of the other cases that custody figures for `cases` look at:
-        where a person of theirs is also held, let go or found guilty (custody.elsewhere).
-        Of a file:
-        every event of the other cases."""
+        where a person of theirs (of `persons`, when the figures are of those only) is
+        also held, let go or found guilty (custody.elsewhere). Of a file: every event
+        of the other cases."""
         return (r for r in self.events.raw.values() if r["case"] not in cases)
 
     # Whether each case has a state of its own, found by `verify --hash` (a server's); a

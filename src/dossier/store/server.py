@@ -471,12 +471,15 @@ class ServerDossier(Records):
                 more = super().new_event_ids(len(gone), *taken, refused, kept)
                 fresh = sorted([*kept, *more])
 
-    def outside_events(self, cases: Collection[str]) -> Iterable[dict[str, Any]]:
+    def outside_events(
+        self, cases: Collection[str], persons: Collection[str] | None = None
+    ) -> Iterable[dict[str, Any]]:
         """The custody starts and ends, and verdicts, of other cases that name a person
-        of `cases`' events: for a read of some cases, asked of the server when a figure
-        needs them (the rest of the other cases' events is never read)."""
+        of `cases`' events (or one of `persons`, when the figures are theirs): for a
+        read of some cases, asked of the server when a figure needs them (the rest of
+        the other cases' events is never read)."""
         if self.scope is None:
-            return super().outside_events(cases)
+            return super().outside_events(cases, persons)
         # What custody.elsewhere reads: custody starts and ends, and verdicts (imported
         # here: a write never needs custody).
         from dossier.custody import ELSEWHERE_TYPES
@@ -484,13 +487,15 @@ class ServerDossier(Records):
         # The persons of every event of these cases, those a `stats` read only counted
         # too: the server knows them all.
         with self._reading() as conn:
-            persons = [
-                str(key)
-                for (key,) in conn.execute(
-                    "SELECT DISTINCT person_id FROM dossier.event_persons WHERE case_id = ANY(%s)",
-                    (sorted(cases),),
-                )
-            ]
+            if persons is None:
+                persons = [
+                    str(key)
+                    for (key,) in conn.execute(
+                        "SELECT DISTINCT person_id FROM dossier.event_persons"
+                        " WHERE case_id = ANY(%s)",
+                        (sorted(cases),),
+                    )
+                ]
             if not persons:
                 return []
             # From the persons' links to their events, by index: asked as "events whose
