@@ -306,6 +306,27 @@ def test_a_dry_run_refuses_a_case_id_taken_by_a_case_one_cannot_see(
     assert ok(sample.run("bob", "case", "show", "bobs-own")).stdout
 
 
+def test_a_dry_run_refuses_a_person_id_taken_by_a_person_one_cannot_see(
+    sample: Team, tmp_path: Path
+) -> None:
+    """The dry run said "added 1 person" and the import then failed without naming the
+    id; both now refuse it, saying only that the id is taken, as for a case."""
+    rows = tmp_path / "persons.csv"
+    rows.write_text("id,name\nmikhail-khodorkovsky,MBK\n")
+    before = counts(sample)
+    for dry in ((), ("--dry-run",)):
+        refused = sample.run("bob", "import", str(rows), *dry)
+        assert (refused.exit_code, refused.stderr) == (1, (
+            "Error: person id mikhail-khodorkovsky is already taken on the server, by a"
+            " person you cannot see; choose another\n"
+        )), dry  # fmt: skip
+    refused = sample.run("bob", "person", "add", "MBK", "--id", "mikhail-khodorkovsky")
+    assert refused.exit_code == 1 and "by a person you cannot see" in refused.stderr
+    assert counts(sample) == before
+    rows.write_text("id,name\nmbk,MBK\n")
+    ok(sample.run("bob", "import", str(rows)))
+
+
 def test_a_case_one_cannot_see_is_a_case_that_does_not_exist(sample: Team) -> None:
     for args in (("timeline", "{case}"), ("case", "show", "{case}"), ("report", "{case}"),
                  ("log", "{case}", "arrest", "2001-01-01"), ("access", "list", "{case}"),

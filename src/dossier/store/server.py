@@ -407,7 +407,7 @@ class ServerDossier(Records):
         self._writable(self._pieces(added, removed, before))
         persons = sorted(before.get("persons", {}))
         unvetted = [key for key in added.get("events", ()) if key not in self._vetted]
-        if not (added.get("cases") or unvetted or persons):  # ids the draw cleared: asked
+        if not (added.get("cases") or added.get("persons") or unvetted or persons):
             return
         refused = None
         with self._reading() as conn:  # one connection: a dry run's load closed its own
@@ -2243,6 +2243,19 @@ def _check_free(
             taken = cur.execute(f"SELECT dossier.{function}(%s)".encode(), (ids,)).fetchone()
             if taken is not None:
                 raise Duplicate(said.format(taken[0]), "id")
+    persons = added.get("persons", [])
+    if persons:  # the role sees none of them (else they would not be added): as for cases
+        taken = cur.execute(
+            "SELECT p FROM unnest(%s::text[]) WITH ORDINALITY AS a(p, o)"
+            " WHERE p IN (SELECT dossier.taken_person_ids(p)) ORDER BY o LIMIT 1",
+            (persons,),
+        ).fetchone()
+        if taken is not None:
+            raise Duplicate(
+                f"person id {taken[0]} is already taken on the server, by a person you cannot"
+                " see; choose another",
+                "id",
+            )
 
 
 def mark_changed(url: str) -> list[str]:
