@@ -403,6 +403,21 @@ def test_text_columns_stay_in_line_when_a_figure_is_wide(run: Run) -> None:
         assert len(rows) > 2 and len({_columns(row)[column] for row in rows}) == 1, rows
 
 
+def test_a_text_report_never_cuts_a_citation_mark(run: Run) -> None:
+    """25 sources on one event: the marks ran on as one word and were cut inside a
+    number ("[16][17][1" / "8][19]"). They break between two marks."""
+    sources = [arg for i in range(1, 26) for arg in ("--source", f"https://a.example/{i}")]
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("log", "c", "arrest", "2010-01-01", *sources).exit_code == 0
+    doc = report(run, "c")
+    marks = "".join(line.strip() for line in doc.splitlines() if "][" in line or "[25]" in line)
+    assert "".join(f"[{n}]" for n in range(1, 26)) in marks
+    for line in doc.splitlines():
+        assert len(line) <= 80
+        if "][" in line:
+            assert re.fullmatch(r"[^\[\]]*(\[\d+\])+[^\[\]]*", line.strip()), line
+
+
 def test_a_text_report_says_which_period_is_house_arrest(run: Run) -> None:
     """A new user's find: the text report had no Kind column, so a house arrest read
     as custody ("still held 2466 +", "Held at: her flat"); only "(house arrest)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable
 
@@ -16,15 +17,21 @@ WIDTH = 80
 INDENT = " " * 12
 
 
+class _Wrapper(textwrap.TextWrapper):
+    """Breaks at spaces, and between two citation marks (`[17][18]`): a run of marks
+    has no space, and was cut inside a number (`[1` / `8]`)."""
+
+    wordsep_simple_re = re.compile(r"(\s+|(?<=\])(?=\[))")
+
+
 def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
-    return textwrap.wrap(
-        " ".join(text.split()),
+    return _Wrapper(
         WIDTH,
         initial_indent=indent if first is None else first,
         subsequent_indent=indent,
         break_long_words=True,
         break_on_hyphens=False,
-    ) or [indent.rstrip()]
+    ).wrap(" ".join(text.split())) or [indent.rstrip()]
 
 
 def _heading(text: str, underline: str) -> list[str]:
