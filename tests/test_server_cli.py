@@ -29,6 +29,7 @@ from conftest import ROOT, SAMPLE, Team, counts, made_on_server, ok, url_for
 from dossier.cli.app import app
 from dossier.dates import stored, today
 from dossier.scope import Scope
+from dossier.server.connect import where as where_of
 from test_contract import build, dossiers
 
 DOSSIER = str(Path(sys.executable).with_name("dossier"))
@@ -2909,3 +2910,29 @@ def test_a_deadlock_is_told_as_one_not_as_a_lock_waited_for() -> None:
         "database is busy: this command and another on database defence on /run/pg each"
         " waited for what the other held, and the server stopped this one; try again"
     )
+
+
+@pytest.mark.parametrize(
+    "record",
+    ["(record::jsonb - 'roles')::json", "'[]'", "'1'"],
+    ids=["no-roles", "array", "number"],
+)
+def test_a_person_record_of_the_wrong_shape_written_with_sql_is_an_error_not_a_crash(
+    sample: Team, record: str
+) -> None:
+    """A person's record without its (empty) roles list passed the server's check, and
+    every read by every member of its cases then stopped on 'internal error (KeyError)'.
+    A record that is not a JSON object is an error naming it; one without `roles` is read
+    as it is meant (the roles are rows of their own)."""
+    sample.sql(f"UPDATE dossier.persons SET record = {record} WHERE id = 'yelena-lvova'")
+    for args in (("timeline", "aleksanyan"), ("verify",), ("person", "show", "yelena-lvova")):
+        result = sample.run("alice", *args)
+        assert "internal error" not in result.output and "Traceback" not in result.output
+        if record.startswith("'"):
+            assert (result.exit_code, result.stderr) == (1, (
+                f"Error: {where_of(sample.url())}: person yelena-lvova is not a record (a JSON"
+                f" object) but {record.strip(chr(39))}, written outside dossier; a member who"
+                " may change its case can put it back with psql\n"
+            )), args  # fmt: skip
+        else:
+            assert result.exit_code == 0, (args, result.output)

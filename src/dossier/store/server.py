@@ -214,24 +214,24 @@ class ServerDossier(Records):
         query = f"SELECT id, record::text{', xmin::text' if kind == 'persons' else ''}" + (
             f" FROM dossier.{kind}"
         )
-        where: list[str] = []
+        conditions: list[str] = []
         params: list[Any] = []
         if kind == "events":
             if unread is not None:  # marked cases: in the scope, or every case's
-                where.append("case_id = ANY(%s)")
+                conditions.append("case_id = ANY(%s)")
                 params.append(unread)
                 if self.read_types is not None:
-                    where.append("type <> ALL(%s)")
+                    conditions.append("type <> ALL(%s)")
                     params.append(self.read_types)
             else:
                 if self.scope is not None:
-                    where.append("case_id = ANY(%s)")
+                    conditions.append("case_id = ANY(%s)")
                     params.append(self.scope)
                 if self.read_types is not None:
-                    where.append("type = ANY(%s)")
+                    conditions.append("type = ANY(%s)")
                     params.append(self.read_types)
-        if where:
-            query += " WHERE " + " AND ".join(where)
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
         loads = orjson.loads
         # fetchall: the rows built in C, not one Python call each (1 s for 440,000).
         rows = self.conn.execute((query + " ORDER BY n").encode(), tuple(params)).fetchall()
@@ -239,8 +239,19 @@ class ServerDossier(Records):
             self._versions = {str(key): str(version) for key, _text, version in rows}
             rows = [(key, text) for key, text, _version in rows]
         records = {key: loads(text) for key, text in rows}
+        odd = next((key for key, raw in records.items() if not isinstance(raw, dict)), None)
+        if odd is not None:  # written with SQL: nothing could read it, so nothing does
+            raise DatabaseError(
+                f"{where(self.url)}: {kind[:-1]} {odd} is not a record (a JSON object) but"
+                f" {orjson.dumps(records[odd]).decode()[:40]}, written outside dossier;"
+                " a member who may change its case can put it back with psql"
+            )
         if kind == "persons":
-            # Only the roles in cases the role can see come back (row-level security).
+            # Only the roles in cases the role can see come back (row-level security). The
+            # record's own `roles`, always [] (a CHECK that SQL leaving the key out passes),
+            # is where they go.
+            for raw in records.values():
+                raw.setdefault("roles", [])
             roles = self.conn.execute(
                 "SELECT person_id, case_id, role FROM dossier.person_cases"
                 " ORDER BY person_id, position"
