@@ -649,14 +649,16 @@ def test_invalid_json_lines_are_located_by_line_and_column(
         '{"kind": "event", "case": "aleksanyan", "type": "hearing", "date": "2007",'
         ' "sources": ["s"]}\n'
         '{"kind": "event", oops}\n'
-        '{"kind": "thing"}\n',
+        '{"kind": "thing"}\n'
+        '{"case": "aleksanyan", "type": "hearing", "date": "2008"}\n',
     )
     before = Snapshot.of(db)
     assert_refused(
         aleksanyan("import", str(path)),
         before,
         f"{path}:3:19: invalid JSON: unexpected character, expected a string key",
-        f"{path}:4: kind: must be case, person or event, not 'thing'",
+        f'{path}:4: kind: must be case, person or event; it is "thing"',
+        f"{path}:5: kind: must be case, person or event; it is missing",
     )
 
 

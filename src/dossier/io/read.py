@@ -558,8 +558,9 @@ def _json_record(
         return None
     kind = kind or declared
     if kind not in KINDS:
+        said = "is missing" if "kind" not in value else f"is {orjson.dumps(declared).decode()}"
         parsed.problems.append(
-            Problem(name, position, "kind", f"must be case, person or event, not {declared!r}")
+            Problem(name, position, "kind", f"must be case, person or event; it {said}")
         )
         return None
     known = JSON_KEYS[kind]
