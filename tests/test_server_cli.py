@@ -2936,3 +2936,19 @@ def test_a_person_record_of_the_wrong_shape_written_with_sql_is_an_error_not_a_c
             )), args  # fmt: skip
         else:
             assert result.exit_code == 0, (args, result.output)
+
+
+def test_a_role_the_policy_refuses_to_give_is_said_as_for_an_edit(sample: Team) -> None:
+    """Bob may change kudoyarov, not khodorkovsky, where Lebedev also has a role: the
+    server refuses him a role to give, and said so in its own words ("new row violates
+    row-level security policy …", with a hint to add a user who is one already)."""
+    ok(sample.run("alice", "person", "link", "platon-lebedev", "kudoyarov", "--role", "witness"))
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    before = counts(sample), sample.sql("SELECT count(*) FROM dossier.person_cases")
+    refused = sample.run("bob", "person", "link", "platon-lebedev", "kudoyarov", "--role",
+                         "relative")  # fmt: skip
+    assert (refused.exit_code, refused.stderr) == (1, (
+        "Error: person platon-lebedev is in a case you may not change: changing a person takes"
+        " every case they have a role in, and removing them every case that names them\n"
+    ))  # fmt: skip
+    assert (counts(sample), sample.sql("SELECT count(*) FROM dossier.person_cases")) == before

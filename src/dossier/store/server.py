@@ -1317,6 +1317,34 @@ class ServerDossier(Records):
             ).fetchall()
             _refused("persons", persons, done)
 
+    def _give_roles(self, cur: Cursor[Any], only_read: list[str], changed: list[str]) -> None:
+        """Write the roles of the persons in `incoming` (not in the cases `only_read`).
+        The server's policy gives a person a role only by one who may change them as they
+        are; its refusal, which names nothing, is said as dossier says it for an edit."""
+        from psycopg import errors
+
+        query = (
+            "INSERT INTO dossier.person_cases (person_id, case_id, role)"
+            " SELECT i.id, r.value->>'case', r.value->>'role' FROM incoming i,"
+            " json_array_elements(i.roles) WITH ORDINALITY r(value, o)"
+            " WHERE r.value->>'case' <> ALL(%s) ORDER BY i.ord, r.o ON CONFLICT"
+            " (person_id, case_id, role) DO UPDATE SET position = EXCLUDED.position"
+        )
+        if not changed:  # persons this command adds: theirs to give (dossier.fresh_persons)
+            cur.execute(query, (only_read,))
+            return
+        try:
+            with cur.connection.transaction():  # a savepoint: asked why, if refused
+                cur.execute(query, (only_read,))
+        except errors.InsufficientPrivilege:
+            refused = cur.execute(
+                "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.gives_role(id) ORDER BY id",
+                (sorted(changed),),
+            ).fetchone()
+            if refused is None:
+                raise
+            raise ReadOnly(_PERSON_REFUSED.format(person=refused[0])) from None
+
     def _upsert(
         self,
         cur: Cursor[Any],
@@ -1420,14 +1448,7 @@ class ServerDossier(Records):
             # Not in a case the role only reads: its roles there are as they were (and
             # not the role's to write); those in cases it cannot see are not in the list.
             only_read = sorted(case for case, flag in self.read_only.items() if flag)
-            cur.execute(
-                "INSERT INTO dossier.person_cases (person_id, case_id, role)"
-                " SELECT i.id, r.value->>'case', r.value->>'role' FROM incoming i,"
-                " json_array_elements(i.roles) WITH ORDINALITY r(value, o)"
-                " WHERE r.value->>'case' <> ALL(%s) ORDER BY i.ord, r.o ON CONFLICT"
-                " (person_id, case_id, role) DO UPDATE SET position = EXCLUDED.position",
-                (only_read,),
-            )
+            self._give_roles(cur, only_read, changed)
             if changed:
                 # Only where this command changed their roles: the person's row, which
                 # guards the rest, is not locked when their roles alone change.
