@@ -87,7 +87,7 @@ def open_store(
 
         return ServerDossier.load(
             str(where), cases, whole=whole, read_types=read_types, as_of=as_of,
-            persons=persons, events=events, counts=counts, scope=scope,
+            persons=persons, events=events, counts=counts, scope=scope, strict=strict,
         )  # fmt: skip
     from dossier.store.file import Dossier
 

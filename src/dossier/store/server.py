@@ -49,6 +49,7 @@ from dossier import contract, dates
 from dossier import history as hist
 from dossier.errors import (
     Conflict,
+    CorruptDatabase,
     DatabaseBusy,
     DatabaseError,
     DossierError,
@@ -171,6 +172,41 @@ class ServerDossier(Records):
         # read in the same snapshot (see _column_faults).
         self._columns: dict[str, list[tuple[str, str]]] = {}  # case -> (event, finding)
         self._column_faults(self._unsettled)
+        # Records of the wrong shape (a key left out, a list made a number), which only
+        # SQL can write: refused by every command but `verify`, as a file's are, rather
+        # than shown with what the model would fill in (a case's status "open").
+        self.damage = self._shape_faults(self._unsettled)
+
+    def _shape_faults(self, cases: Collection[str]) -> list[str]:
+        """The record contract's shape faults, as 'event ID: field: message', of the
+        records of `cases` (those marked: only a write can damage a record, and every
+        write marks the cases whose state holds what it wrote)."""
+        if not cases:
+            return []
+        marked = set(cases)
+        found: list[str] = []
+        for kind, table in self.tables().items():
+            for key, raw in table.raw.items():
+                if kind == "cases":
+                    mine = key in marked
+                elif kind == "events":
+                    mine = raw.get("case") in marked
+                else:
+                    mine = any(r.get("case") in marked for r in raw["roles"])
+                if mine:
+                    found.extend(
+                        f"{kind[:-1]} {key}: {fault}" for fault in contract.shape_faults(kind, raw)
+                    )
+        return found
+
+    def refuse_damage(self) -> None:
+        """Refuse a dossier whose records (of the cases read) break the record contract's
+        shape, as a file's load does: a command but `verify` would show made-up values."""
+        if self.damage:
+            raise CorruptDatabase(
+                f"{where(self.url)}: {first_of(self.damage)} (written outside dossier, with SQL;"
+                " see 'dossier verify')"
+            )
 
     def _column_faults(self, cases: Collection[str]) -> dict[str, list[str]]:
         """What the server's columns of the events of `cases` say against their records
@@ -276,6 +312,7 @@ class ServerDossier(Records):
         events: Collection[str] | None = None,
         counts: bool = False,
         scope: Scope | None = None,
+        strict: bool = True,
     ) -> ServerDossier:
         """Read what the role can see (of `cases`, when given) as one snapshot; with
         `whole`, the history and the record digests too (`verify`: records and history
@@ -313,6 +350,8 @@ class ServerDossier(Records):
                         read_types = None
                 try:
                     dossier = cls(conn, url, cases, read_types)
+                    if strict:
+                        dossier.refuse_damage()
                 except BaseException:
                     if counting is not None:
                         counting.cancel()
@@ -382,6 +421,7 @@ class ServerDossier(Records):
                     while moved := _lock_scope(conn, found, wanted, locked):
                         found |= moved
                 dossier = cls(conn, url, None if found is None else sorted(found))
+                dossier.refuse_damage()
                 dossier._locked_persons = None if found is None else locked
                 # Whether no other command of the role can commit meanwhile, as an undo
                 # or redo needs (every writer waits for an unscoped one).
@@ -710,8 +750,11 @@ class ServerDossier(Records):
                 found = hist.verify_chain(chain, states[key], records[key], None, written)
                 found += columns.get(key, [])
             problems.extend(f"case {key}: {problem}" for problem in found)
+        # A record of the wrong shape stops every command but this: only SQL mends it.
+        damaged = {fault.split(": ")[0] for fault in self.damage}
         return problems + [
-            f"{fault} (fix it with dossier, or restore the server from a backup)"
+            f"{fault} (fix it with {'SQL' if fault.split(': ')[0] in damaged else 'dossier'},"
+            " or restore the server from a backup)"
             for fault in self.contract_faults()
         ]
 
