@@ -418,6 +418,27 @@ def test_a_text_report_never_cuts_a_citation_mark(run: Run) -> None:
             assert re.fullmatch(r"[^\[\]]*(\[\d+\])+[^\[\]]*", line.strip()), line
 
 
+def test_a_text_report_measures_wide_characters_in_cells(run: Run) -> None:
+    """CJK characters take two cells each: the text report counted characters, so a
+    description ran to 148 columns and a name pushed its row's dates out of line."""
+    from rich.cells import cell_len
+
+    assert run("case", "add", "c", "--title", "中文案件").exit_code == 0
+    assert run("person", "add", "王小明", "--id", "wang", "--yes", "--case", "c", "--role",
+               "defendant").exit_code == 0  # fmt: skip
+    text = "中文字符宽度测试" * 10 + " [x] and a few words"
+    assert run("log", "c", "arrest", "2010-01-01", "-p", "wang", "-d", text).exit_code == 0
+    doc = report(run, "c")
+    lines = doc.splitlines()
+    assert max(map(cell_len, lines)) <= 80
+    assert "Dossier: 中文案件\n" + "#" * 17 + "\n" in doc  # the underline as wide as it
+    header = next(line for line in lines if line.startswith("Person ") and "Start" in line)
+    row = next(line for line in lines if line.startswith("王小明 ") and "2010-01-01" in line)
+    assert cell_len(row[: row.index("2010-01-01")]) == header.index("Start")
+    said = "".join(line.strip() for line in lines if "中文字符" in line or "测试" in line)
+    assert said.startswith("中文字符宽度测试" * 10)  # nothing lost in the wrapping
+
+
 def test_a_text_report_says_which_period_is_house_arrest(run: Run) -> None:
     """A new user's find: the text report had no Kind column, so a house arrest read
     as custody ("still held 2466 +", "Held at: her flat"); only "(house arrest)",

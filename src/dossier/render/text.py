@@ -6,6 +6,8 @@ import re
 import textwrap
 from collections.abc import Iterable
 
+from rich.cells import cell_len
+
 from dossier.custody import HOUSE_ARREST, Problem
 from dossier.dates import show
 from dossier.errors import printable
@@ -24,19 +26,57 @@ class _Wrapper(textwrap.TextWrapper):
     wordsep_simple_re = re.compile(r"(\s+|(?<=\])(?=\[))")
 
 
+_MARKS = re.compile(r"(?<=\])(?=\[)")  # between two citation marks, as _Wrapper breaks
+
+
 def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    flat = " ".join(text.split())
+    first = indent if first is None else first
+    if cell_len(flat) != len(flat):  # wide (CJK) or zero-width characters
+        return _wrap_cells(flat, indent, first)
     return _Wrapper(
         WIDTH,
-        initial_indent=indent if first is None else first,
+        initial_indent=first,
         subsequent_indent=indent,
         break_long_words=True,
         break_on_hyphens=False,
-    ).wrap(" ".join(text.split())) or [indent.rstrip()]
+    ).wrap(flat) or [indent.rstrip()]
+
+
+def _wrap_cells(text: str, indent: str, first: str) -> list[str]:
+    """_wrap for a text whose characters do not each take one cell (textwrap counts
+    characters: a line of CJK text took 148 columns). Words are placed by the cells
+    they take, breaking where textwrap does; a word wider than a line is cut by cells."""
+    lines: list[str] = []
+    line, used, fresh = first, cell_len(first), True  # fresh: nothing on the line yet
+    for word in text.split(" "):
+        for i, piece in enumerate(_MARKS.split(word)):
+            glue = "" if fresh or i else " "
+            if used + cell_len(glue + piece) <= WIDTH:
+                line, used, fresh = line + glue + piece, used + cell_len(glue + piece), False
+                continue
+            if not fresh:
+                lines.append(line)
+                line, used = indent, cell_len(indent)
+            while used + cell_len(piece) > WIDTH:
+                room, cut = WIDTH - used, 1
+                while cut < len(piece) and cell_len(piece[: cut + 1]) <= room:
+                    cut += 1
+                lines.append(line + piece[:cut])
+                line, used, piece = indent, cell_len(indent), piece[cut:]
+            line, used, fresh = line + piece, used + cell_len(piece), False
+    lines.append(line)
+    return [line.rstrip() for line in lines]
+
+
+def _pad(cell: str, width: int) -> str:
+    """`cell` left-aligned in `width` terminal cells (a CJK character takes two)."""
+    return cell + " " * (width - cell_len(cell))
 
 
 def _heading(text: str, underline: str) -> list[str]:
     lines = _wrap(text)
-    return [*lines, underline * min(WIDTH, max(len(line) for line in lines)), ""]
+    return [*lines, underline * min(WIDTH, max(cell_len(line) for line in lines)), ""]
 
 
 def _cites(numbers: Iterable[int]) -> str:
@@ -53,11 +93,11 @@ def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
     lines: list[str] = []
     lead = sum(w + 2 for w in widths[:-1])
     for row in rows:
-        if len(row[0]) > widths[0]:
+        if cell_len(row[0]) > widths[0]:
             lines.extend(_wrap(row[0]))
             row = ["", *row[1:]]
-        head = "".join(cell.ljust(w) + "  " for cell, w in zip(row[:-1], widths, strict=False))
-        if max(map(len, row[-1].split()), default=0) > WIDTH - max(lead, len(head)):
+        head = "".join(_pad(cell, w) + "  " for cell, w in zip(row[:-1], widths, strict=False))
+        if max(map(cell_len, row[-1].split()), default=0) > WIDTH - max(lead, cell_len(head)):
             # A word of the last column (a type, "acquittal") would be cut to fit the room
             # wider columns left it: the column goes on lines of its own, words whole.
             lines += [head.rstrip(), *_wrap(row[-1], " " * 4)]
@@ -72,7 +112,7 @@ def _fit(widths: list[int], rows: list[list[str]]) -> list[int]:
     name, takes a line of its own instead; the last wraps): one wider figure no longer
     pushes the rest of its row out of line with the others."""
     return [
-        max([w, *(len(row[i]) for row in rows)]) if 0 < i < len(widths) - 1 else w
+        max([w, *(cell_len(row[i]) for row in rows)]) if 0 < i < len(widths) - 1 else w
         for i, w in enumerate(widths)
     ]
 
@@ -166,7 +206,7 @@ def _section(section: Section) -> list[str]:
         head = f"{kind}  {_cites(e.citations)}  (event {e.id})"
         lines += (
             _wrap(head, INDENT, first=f"{date:<11} ")
-            if len(head) > WIDTH - 12
+            if cell_len(head) > WIDTH - 12
             else [f"{date:<11} {head}"]
         )
         who = ", ".join(e.persons)
