@@ -241,6 +241,20 @@ def test_chart_bars_start_and_end_at_the_columns_of_their_dates(at: Run) -> None
             assert label.start() == at_day, (width, label.group())
 
 
+def test_a_title_longer_than_its_column_breaks_after_a_hyphen_not_inside_a_word(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's find: 'Константинопольского-Верхнеуд' / 'инского' at 80 columns."""
+    title = "Дело Константинопольского-Верхнеудинского и других"
+    case = "a-case-id-that-is-forty-characters-long-x"
+    assert run("case", "add", case, "--title", title).exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run("case", "list").stdout
+    lines = [line[len(case) + 2 :].split("  ")[0].strip() for line in out.splitlines()[2:]]
+    assert lines == ["Дело Константинопольского-", "Верхнеудинского и других"]
+    assert max(map(len, out.splitlines())) <= 80
+
+
 def test_chart_without_colour_tells_the_parts_apart(at: Run) -> None:
     out = at(120, "chart", "--as-of", AS_OF)
     row = next(line for line in out.splitlines() if line.startswith("Mikhail Khodorkovsky"))

@@ -20,6 +20,7 @@ their reports the same way):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -81,6 +82,11 @@ def wrap(
         if cell_len(line.plain) <= width:
             lines.append(line)
             continue
+        if not shorten and any(
+            cell_len(word) > width and "-" in word[:-1] for word in line.plain.split()
+        ):
+            lines.extend(_at_hyphens(line, width))
+            continue
         wrapped = line.wrap(
             console, width, overflow="ellipsis" if shorten else "fold", no_wrap=False
         )
@@ -89,6 +95,41 @@ def wrap(
         line.rstrip()
     if indent:
         lines = [lines[0], *(Text(indent) + line for line in lines[1:])] if lines else lines
+    return lines
+
+
+def _at_hyphens(line: Text, width: int) -> list[Text]:
+    """`line` broken between words and, in a word longer than a line, after a hyphen
+    (`Константинопольского-` / `Верхнеудинского`) before anywhere else: Rich folds such a
+    word wherever the line ends. Each piece keeps its styles; one still too long is cut
+    by cells."""
+    plain = line.plain
+    pieces: list[tuple[int, int, bool]] = []  # start, end, whether a space comes before
+    for match in re.finditer(r"\S+", plain):
+        start, word = match.start(), match.group()
+        parts = re.findall(r"[^-]*-+|[^-]+", word) if cell_len(word) > width else [word]
+        for i, part in enumerate(parts):
+            pieces.append((start, start + len(part), i == 0))
+            start += len(part)
+    lines: list[Text] = []
+    current: Text | None = None
+    for start, end, spaced in pieces:
+        piece = line[start:end]
+        if current is not None:
+            joined = (Text(" ") if spaced else Text()) + piece
+            if cell_len(current.plain) + cell_len(joined.plain) <= width:
+                current += joined
+                continue
+            lines.append(current)
+        while cell_len(piece.plain) > width:  # no hyphen left to break at: fold by cells
+            cut = 1
+            while cut < len(piece) and cell_len(piece.plain[: cut + 1]) <= width:
+                cut += 1
+            lines.append(piece[:cut])
+            piece = piece[cut:]
+        current = piece
+    if current is not None:
+        lines.append(current)
     return lines
 
 
