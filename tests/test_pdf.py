@@ -140,6 +140,37 @@ def test_a_redacted_pdf_embeds_no_confidential_record(run: Run, tmp_path: Path) 
     assert "Secret" not in " ".join(page.extract_text() for page in reader.pages)
 
 
+def test_a_character_no_font_has_is_printed_as_its_code_point_and_said(
+    run: Run, tmp_path: Path
+) -> None:
+    """A private-use character (no font has one) printed as a blank box, the glyph PDF/A
+    forbids, and made every Cyrillic word of the PDF unreadable to a PDF reader. It is
+    printed as its code point, the rest of the text stays readable, and the embedded
+    export keeps the character as it is."""
+    weasyprint_or_skip()
+    import pypdf
+
+    title = "Дело Ходорковского \ue000 и других"
+    assert run("case", "add", "c", "--title", title).exit_code == 0
+    target = tmp_path / "c.pdf"
+    result = run("report", "c", "-o", str(target), "--as-of", "2020-01-01")
+    assert result.exit_code == 0, result.output
+    assert re.match(  # (an encrypted dossier's report also says the PDF is not encrypted)
+        r"Warning: (\d+) character\(s\) of this report have no font on this machine and are"
+        r" printed as their code point \(.*\\ue000 as \[U\+E000\].*\); the embedded export keeps"
+        r" them as they are\. Install a font that has them \(Debian: fonts-noto-cjk,"
+        r" fonts-noto-color-emoji\) and make the report again\n",
+        result.stderr,
+    ), result.stderr
+    reader = pypdf.PdfReader(target)
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Дело Ходорковского [U+E000] и других" in text
+    (embedded,) = reader.attachments["dossier-export.json"]
+    assert json.loads(embedded)["cases"][0]["title"] == title
+    verified = run("verify", "--file", str(target))
+    assert verified.exit_code == 0, verified.output
+
+
 def test_without_weasyprint_one_line_says_what_to_install(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -59,7 +59,10 @@ def report(
     from dossier.render.documents import files
     from dossier.storage import write_atomic
 
-    for where, data in files(d, built, fmt, output, include_confidential=include_confidential):
+    said: list[str] = []
+    made = files(d, built, fmt, output, include_confidential=include_confidential, warnings=said)
+    warn(said)
+    for where, data in made:
         if where is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

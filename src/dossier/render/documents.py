@@ -12,17 +12,27 @@ FORMATS = ("html", "md", "txt", "pdf")
 
 
 def files(
-    d: Records, report: Report, fmt: str, output: Path | None, *, include_confidential: bool
+    d: Records,
+    report: Report,
+    fmt: str,
+    output: Path | None,
+    *,
+    include_confidential: bool,
+    warnings: list[str] | None = None,
 ) -> list[tuple[Path | None, bytes]]:
     """(where, what) for each file of the report; None is standard output. A PDF carries
-    the JSON export of the reported cases (with export's rules for confidential records)."""
+    the JSON export of the reported cases (with export's rules for confidential records);
+    what its reader should know is added to `warnings`."""
     if fmt == "pdf":
         from dossier.io import export
         from dossier.render import pdf
 
         cases = [s.case.id for s in report.sections]
         records = export.select(d, cases, include_confidential=include_confidential)
-        return [(output, pdf.render(report, b"".join(export.to_json(records))))]
+        typeset = pdf.render(report, b"".join(export.to_json(records)))
+        if warnings is not None:
+            warnings.extend(typeset.warnings)
+        return [(output, typeset.data)]
     if fmt == "html":
         from dossier.render.html import render as html
 

@@ -12,6 +12,11 @@ Pango library it draws text with, `PdfUnavailable` says what to install.
 
 from __future__ import annotations
 
+import bisect
+import functools
+import unicodedata
+from typing import NamedTuple
+
 from dossier.errors import DossierError
 from dossier.report import Report
 
@@ -27,13 +32,39 @@ class PdfUnavailable(DossierError):
     """WeasyPrint or the Pango library it needs is not installed."""
 
 
-def render(report: Report, export: bytes) -> bytes:
-    """The PDF/A-3b of `report`, with `export` (a JSON export) embedded."""
+class Typeset(NamedTuple):
+    """A PDF, and what the reader should know of it."""
+
+    data: bytes
+    warnings: list[str]
+
+
+def render(report: Report, export: bytes) -> Typeset:
+    """The PDF/A-3b of `report`, with `export` (a JSON export) embedded.
+
+    A character no installed font has would print as a blank box, the glyph PDF/A
+    forbids, and left WeasyPrint's text of the whole font unreadable to a PDF reader: it
+    is printed as its code point (`[U+1F680]`) instead, and a warning says so; the
+    embedded export keeps it as it is."""
     try:
         from weasyprint import HTML, Attachment
     except (ImportError, OSError) as exc:  # OSError: Pango's library is missing
         raise PdfUnavailable(f"{INSTALL} ({type(exc).__name__})") from None
     from dossier.render.html import render as html
+
+    page = html(report)
+    missing = unprintable(page)
+    warnings = []
+    if missing:
+        page = page.translate({ord(c): _code_point(c) for c in missing})
+        shown = ", ".join(f"{c} as {_code_point(c)}" for c in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        warnings.append(
+            f"{len(missing)} character(s) of this report have no font on this machine and"
+            f" are printed as their code point ({shown}{more}); the embedded export keeps"
+            " them as they are. Install a font that has them (Debian: fonts-noto-cjk,"
+            " fonts-noto-color-emoji) and make the report again"
+        )
 
     attachment = Attachment(
         string=export.decode("utf-8"),
@@ -42,6 +73,69 @@ def render(report: Report, export: bytes) -> bytes:
         f" hash {report.state_hash}",
         relationship="Data",
     )
-    document = HTML(string=html(report), base_url=None)
+    document = HTML(string=page, base_url=None)
     pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment])
-    return pdf
+    return Typeset(pdf, warnings)
+
+
+def _code_point(char: str) -> str:
+    return f"[U+{ord(char):04X}]"
+
+
+# Characters drawn with no glyph of their own: controls, format characters (joiners),
+# separators. No font needs to have them.
+_NO_GLYPH = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def unprintable(text: str) -> list[str]:
+    """The characters of `text` that no installed font has (fontconfig's fonts, among
+    which Pango finds one for each character), in order of code point; none when
+    fontconfig cannot be asked."""
+    covered = _covered()
+    if covered is None:
+        return []
+    starts, ends = covered
+    found = []
+    for char in sorted(set(text)):
+        code = ord(char)
+        if code < 0x7F or unicodedata.category(char) in _NO_GLYPH:
+            continue
+        at = bisect.bisect_right(starts, code) - 1
+        if at < 0 or code > ends[at]:
+            found.append(char)
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _covered() -> tuple[list[int], list[int]] | None:
+    """The code points some installed font has, as sorted ranges (starts, ends), from
+    `fc-list`; None when it is not there to ask (the text is then printed as it is)."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("fc-list")
+    if program is None:
+        return None
+    try:
+        listed = subprocess.run(
+            [program, "--format", "%{charset}\n"],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    ranges = []
+    for token in listed.split():
+        first, _, last = token.partition("-")
+        try:
+            ranges.append((int(first, 16), int(last or first, 16)))
+        except ValueError:
+            continue
+    starts: list[int] = []
+    ends: list[int] = []
+    for low, high in sorted(ranges):
+        if ends and low <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], high)
+        else:
+            starts.append(low)
+            ends.append(high)
+    return starts, ends
