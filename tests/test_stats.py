@@ -577,6 +577,21 @@ def test_timeline_needs_a_case_or_a_person(run: Run) -> None:
     assert "give a CASE, or --person, or both" in result.stderr
 
 
+@pytest.mark.parametrize(("start", "end", "code"), [("2010", "2009", 2), ("2009-05", "2009", 0),
+                                                   ("2009-12-31", "2009", 0)])  # fmt: skip
+def test_a_from_after_the_to_is_refused_not_an_empty_timeline(
+    aleksanyan: Run, start: str, end: str, code: int
+) -> None:
+    """`--from 2010 --to 2009` listed nothing and exited 0, as if nothing had happened."""
+    result = aleksanyan("timeline", "aleksanyan", "--from", start, "--to", end)
+    assert result.exit_code == code, result.output
+    if code:
+        assert result.stdout == ""
+        assert "Invalid value for --from: 2010 is after --to 2009: no event could be shown" in (
+            " ".join(result.stderr.replace("│", " ").split())
+        )
+
+
 @pytest.mark.plain_only("view options over records already read: the store takes no part")
 @pytest.mark.parametrize(
     ("options", "shown"),

@@ -64,12 +64,17 @@ def timeline(
     person_id = require_person(d, person).id if person is not None else None
     types = set(event_type or ())
     check_words(types, EVENT_TYPES, "event type")
+    start, end = parse_date_option(date_from, "--from"), parse_date_option(date_to, "--to")
+    if start is not None and end is not None and start.first_day > end.last_day:
+        raise typer.BadParameter(
+            f"{date_from} is after --to {date_to}: no event could be shown", param_hint="--from"
+        )
     result = tl.build(
         d,
         case=case,
         person=person_id,
-        start=parse_date_option(date_from, "--from"),
-        end=parse_date_option(date_to, "--to"),
+        start=start,
+        end=end,
         types=types,
         as_of=as_of_day(as_of),
     )
