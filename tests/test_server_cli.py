@@ -2610,6 +2610,13 @@ def test_a_report_of_several_cases_names_them_and_verify_finds_its_hash(sample: 
     assert (others.exit_code, others.stderr) == (
         1, f"Error: cases khodorkovsky, aleksanyan were never together in state {state}\n"
     )  # fmt: skip
+    # A case one cannot see, or that does not exist, is named as any command names it.
+    ok(sample.run("alice", "access", "grant", "aleksanyan", "bob"))
+    for case in ("nosuch", "kudoyarov"):
+        unknown = sample.run("bob", "verify", "--hash", state, "--case", case)
+        assert (unknown.exit_code, unknown.stderr.replace(case, "X")) == (
+            1, "Error: no case 'X'; see 'dossier case list'\n"
+        ), unknown.stderr  # fmt: skip
 
 
 def test_a_writer_of_a_shared_case_edits_and_links_a_person_someone_else_added(

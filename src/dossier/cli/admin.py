@@ -168,6 +168,11 @@ def verify(
         copy = courtcopy.read(file)
         state = copy.state_hash
     d = load(ctx, verifying=True)
+    if d.states_per_case:  # a server's report names its cases: each one the caller sees
+        from dossier.ops import require_case
+
+        for case_id in cases or ():
+            require_case(d, case_id)
     problems = d.verify()
     current = d.state_hash().all
     # A PDF says which cases it shows; a server finds their combined hash among those.
