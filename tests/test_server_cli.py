@@ -797,7 +797,7 @@ def test_an_sql_edit_of_the_servers_columns_is_named_and_undone_by_the_next_writ
     )
     stats = ok(sample.run("alice", "stats", "--json"))
     assert stats.stderr.startswith("Warning: case kudoyarov: event ")
-    assert " and 2 more; figures shown are not verified" in stats.stderr
+    assert " (and 2 more findings); figures shown are not verified" in stats.stderr
     verified = sample.run("alice", "verify")
     assert verified.exit_code == 1 and said in verified.stderr
     assert f"event {linked}: the server's links to persons says [], its record" in verified.stderr
@@ -1368,7 +1368,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
     ]
     listed = ok(sample.run("alice", "case", "list"))
     assert listed.stderr.startswith(
-        "Warning: case aleksanyan differs from the state its last history entry records and 1 more;"
+        "Warning: case aleksanyan differs from the state its last history entry records (and 1"
+        " more finding);"
     )
     again = ok(CliRunner().invoke(app, ["server", "init", "--db", sample.url("postgres")]))
     assert "Hashed" not in again.stdout

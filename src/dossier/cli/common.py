@@ -284,7 +284,8 @@ def warn_outside(ctx: typer.Context, dossier: Store) -> None:
     from dossier.errors import one_line
 
     first = outside.problems[0]
-    more = f" and {len(outside.problems) - 1} more" if len(outside.problems) > 1 else ""
+    n = len(outside.problems) - 1
+    more = f" (and {n} more finding{'s' if n > 1 else ''})" if n else ""
     typer.echo(
         f"Warning: {one_line(first)}{more}; figures shown are {outside.mark}."
         " See 'dossier verify'; 'dossier verify --accept' records the change once it is known"
