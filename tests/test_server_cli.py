@@ -73,6 +73,20 @@ def test_server_init_says_what_it_did_and_is_idempotent(pg_cluster: Any) -> None
         missing = CliRunner().invoke(app, ["--db", url, "server", "add-user", "nobody-here"])
         assert missing.exit_code == 1
         assert missing.stderr.startswith("Error: no PostgreSQL role 'nobody-here'; create it")
+        # A role's name that needs quoting is said so that the command can be pasted.
+        odd = ok(CliRunner().invoke(app, ["--db", url, "server", "add-user", "Bad Name",
+                                          "--create"]))  # fmt: skip
+        assert odd.stdout.endswith("('dossier access grant CASE 'Bad Name'').\n")
+        # Only the database owner lets roles in: said as such, not as the server's refusal
+        # with a hint to run what was being run.
+        dave_url = url_for(pg_cluster.url, name, "dave")
+        for args in (("carol-x", "--create"), ("Bad Name",)):
+            refused = CliRunner().invoke(app, ["--db", dave_url, "server", "add-user", *args])
+            assert refused.exit_code == 1
+            assert refused.stderr.startswith(
+                "Error: only the database owner lets a role in (or a role that may create"
+                " roles, for --create): the server refused: "
+            ), refused.stderr
         # A new user's find: a dossier user's init said to run 'server add-user'.
         dave = url_for(pg_cluster.url, name, "dave")
         refused = CliRunner().invoke(app, ["--db", dave, "server", "init"])

@@ -1,6 +1,7 @@
 """`dossier server init | add-user` and `dossier access grant | revoke | list`: a
 dossier on a PostgreSQL server, shared by a team (docs/server.md)."""
 
+import shlex
 from contextlib import AbstractContextManager
 
 import typer
@@ -92,7 +93,7 @@ def add_user(
         conn.close()
     say(
         f"{'Created role ' + role + ' and let it' if created else 'Let ' + role} use dossier;"
-        f" it sees the cases granted to it ('dossier access grant CASE {role}')."
+        f" it sees the cases granted to it ('dossier access grant CASE {shlex.quote(role)}')."
     )
 
 

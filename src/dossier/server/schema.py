@@ -921,21 +921,30 @@ def added_marks(done: list[str]) -> bool:
 def add_user(conn: Connection[tuple[object, ...]], role: str, *, create: bool = False) -> bool:
     """Let a PostgreSQL role use dossier: GRANT dossier_users TO role. With `create`, a
     missing role is created first (LOGIN, no password); returns whether it was."""
-    from psycopg import sql
+    from psycopg import errors, sql
 
-    from dossier.errors import NotFound
+    from dossier.errors import DossierError, NotFound
 
-    with conn.transaction():
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-        if not exists and not create:
-            raise NotFound(
-                f"no PostgreSQL role {role!r}; create it with --create (or 'CREATE ROLE"
-                f" {role} LOGIN' in psql)",
-                "role",
+    quoted = sql.Identifier(role).as_string(conn)
+    try:
+        with conn.transaction():
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if not exists and not create:
+                raise NotFound(
+                    f"no PostgreSQL role {role!r}; create it with --create (or 'CREATE ROLE"
+                    f" {quoted} LOGIN' in psql)",
+                    "role",
+                )
+            if not exists:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+            conn.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUP), sql.Identifier(role))
             )
-        if not exists:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUP), sql.Identifier(role)))
+    except errors.InsufficientPrivilege as exc:
+        raise DossierError(
+            f"only the database owner lets a role in (or a role that may create roles, for"
+            f" --create): the server refused: {exc.diag.message_primary}"
+        ) from None
     return not exists
 
 
