@@ -577,6 +577,7 @@ def test_timeline_needs_a_case_or_a_person(run: Run) -> None:
     assert "give a CASE, or --person, or both" in result.stderr
 
 
+@pytest.mark.plain_only("an option refused before any record is read")
 @pytest.mark.parametrize(("start", "end", "code"), [("2010", "2009", 2), ("2009-05", "2009", 0),
                                                    ("2009-12-31", "2009", 0)])  # fmt: skip
 def test_a_from_after_the_to_is_refused_not_an_empty_timeline(

@@ -241,6 +241,7 @@ def test_chart_bars_start_and_end_at_the_columns_of_their_dates(at: Run) -> None
             assert label.start() == at_day, (width, label.group())
 
 
+@pytest.mark.plain_only("layout: the same records laid out the same from any store")
 def test_a_title_longer_than_its_column_breaks_after_a_hyphen_not_inside_a_word(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -293,6 +294,7 @@ def test_chart_draws_a_death_in_custody_after_house_arrest_and_lists_what_it_dra
     assert [m["type"] for m in data["rows"][0]["markers"]] == ["death_in_custody"]
 
 
+@pytest.mark.plain_only("drawing: the same records drawn the same from any store")
 def test_chart_draws_a_death_in_custody_of_one_never_held_but_under_house_arrest(
     run: Run,
 ) -> None:
