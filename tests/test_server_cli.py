@@ -3004,3 +3004,18 @@ def test_a_record_of_the_wrong_shape_written_with_sql_stops_a_read_as_on_a_file(
     sample.sql("UPDATE dossier.cases SET record = %s WHERE id = 'bobs'", json.dumps(whole),
                role="bob")  # fmt: skip
     assert "bobs" in ok(sample.run("bob", "case", "list")).stdout  # mended with SQL
+
+
+def test_verify_hash_of_now_counts_no_part_of_the_command_that_made_it(
+    sample: Team, tmp_path: Path
+) -> None:
+    """An import that wrote a case and a person in no case (the role's own chain) made the
+    state verify --hash finds, and its own second entry was listed as "1 change since"."""
+    persons = tmp_path / "persons.csv"
+    persons.write_text("name\nLone Person\n")
+    events = tmp_path / "events.csv"
+    events.write_text("case,date,type\nkudoyarov,2011-06-02,hearing\n")
+    ok(sample.run("alice", "import", str(persons), str(events)))
+    now = json.loads(ok(sample.run("alice", "verify", "--json")).stdout)["state_hash"]
+    found = json.loads(ok(sample.run("alice", "verify", "--hash", now, "--json")).stdout)
+    assert (found["found"], found["current"], found["changes_since"]) == (True, True, [])

@@ -724,7 +724,14 @@ class ServerDossier(Records):
         if found is None:
             return None
         position, which, matched = found
-        since = tuple(e for e in history[position + 1 :] if which is None or e["case"] in which)
+        # Not the rest of the command that made the state (its entry in the role's own
+        # chain, written after): it is that state, not a change since.
+        made = history[position].get("group")
+        since = tuple(
+            e
+            for e in history[position + 1 :]
+            if (which is None or e["case"] in which) and (made is None or e.get("group") != made)
+        )
         entry = {**history[position], "state": matched}
         return hist.Sighting(entry, current=not since, since=since)
 
