@@ -894,6 +894,46 @@ def test_an_empty_cell_keeps_what_a_stored_record_has(
     assert only_event(db, "arrest") == {**arrest, "place": "Khimki"}
 
 
+def test_a_list_cell_of_bars_only_keeps_the_stored_list_too(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """`|` alone is a list of empty values, which are dropped: it says nothing either, and
+    wiped an event's persons and sources, a person's aliases, a case's charges."""
+    arrest = only_event(db, "arrest")
+    before = stored(db)
+    cases = write(
+        tmp_path, "cases.csv", "id,title,charges,tags\naleksanyan,Vasily Aleksanyan,|,| |\n"
+    )
+    persons = write(
+        tmp_path, "persons.csv", "id,name,aliases\nvasiliy-aleksanyan,Василий Алексанян,|\n"
+    )
+    events = write(
+        tmp_path, "events.csv",
+        f"id,case,date,type,person,source\n{arrest['id']},aleksanyan,2006-04-06,arrest,|,|\n",
+    )  # fmt: skip
+    summary = imported(aleksanyan("import", str(cases), str(persons), str(events), "--json"))
+    assert summary["unchanged"] == tally(cases=1, persons=1, events=1)
+    assert (summary["updated"], summary["warnings"]) == (tally(), [])
+    assert stored(db) == before
+
+
+def test_a_row_matched_to_a_stored_event_with_sources_is_not_said_unsourced(
+    aleksanyan: Run, tmp_path: Path
+) -> None:
+    """A file without a source column matched the stored arrest, which keeps its source;
+    the warning still counted the row."""
+    rows = write(
+        tmp_path, "events.csv",
+        "case,date,type,person\naleksanyan,2006-04-06,arrest,vasiliy-aleksanyan\n"
+        "aleksanyan,2007-01-01,hearing,vasiliy-aleksanyan\n",
+    )  # fmt: skip
+    result = aleksanyan("import", str(rows), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["added"], summary["unchanged"]) == (tally(events=1), tally(events=1))
+    assert summary["warnings"] == [{"file": str(rows), "line": 3, "message": f"1 {UNSOURCED}"}]
+
+
 def test_an_explicit_null_in_json_clears_a_stored_value(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

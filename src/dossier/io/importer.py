@@ -22,7 +22,7 @@ person's roles, never removed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -189,7 +189,6 @@ class _Planner:
         self.built: list[dict[str, Sequence[Any]]] = []
         self.whole = True
         self._names: dict[str, set[str]] | None = None  # folded name -> person ids, when needed
-        self.unsourced: dict[str, list[int]] = defaultdict(list)
         self.stamped: set[str] = set()  # cases whose rows give `updated` (an export's do)
         self.tables = d.tables()
         self.stored_cases = d.cases.raw
@@ -198,6 +197,7 @@ class _Planner:
         # (every field, in the stored order) from the start, not merged with the
         # defaults afterwards; one dict per row instead of two on a bulk import.
         self.fresh = not d.events.raw
+        self.unsourced: list[Row] = []  # event rows whose events will have no source
 
     # Building ------------------------------------------------------------------
 
@@ -220,13 +220,6 @@ class _Planner:
             if None not in records:  # the whole file, as it usually is
                 whole = cast(list[dict[str, Any]], records)
                 self.events.extend(zip(group, whole, strict=True))
-                unsourced = [
-                    row.line
-                    for row, r in zip(group, whole, strict=True)
-                    if not r.get("sources") and self._unsourced(row, r)
-                ]
-                if unsourced:
-                    self.unsourced[group[0].file].extend(unsourced)
             else:
                 for row, record in zip(group, records, strict=True):
                     if record is None:
@@ -236,16 +229,6 @@ class _Planner:
             done += len(group)
             if progress is not None:
                 progress(done, len(rows))
-        for file, lines in self.unsourced.items():
-            self.summary.warnings.append(
-                Problem(
-                    file,
-                    lines[0],
-                    "source",
-                    f"{len(lines)} event(s) have no source (the first on this line);"
-                    " reports will mark them unsourced",
-                )
-            )
 
     def _once(self, row: Row, kind: str, key: str, field: str = "id", hint: str = "") -> None:
         """Refuse a second row for the same record: the import would be ambiguous."""
@@ -461,17 +444,25 @@ class _Planner:
         self._add_event(row, self._event_checked(row))
 
     def _add_event(self, row: Row, record: dict[str, Any]) -> None:
-        if not record.get("sources") and self._unsourced(row, record):
-            self.unsourced[row.file].append(row.line)
         self.events.append((row, record))
 
-    def _unsourced(self, row: Row, record: Mapping[str, Any]) -> bool:
-        """Whether the event a source-less row writes is left without a source: the
-        stored event its id names keeps its own where the row gives none."""
-        old = self.d.events.raw.get(record["id"]) if record.get("id") else None
-        if not old or not old["sources"]:
-            return True
-        return "sources" in record and "sources" not in blank_fields(row)
+    def _warn_unsourced(self) -> None:
+        """One warning per file of the events its rows leave without a source, as they
+        will be (a stored event that a row matches or updates keeps its own): found by
+        _final_events, said also when other rows fail, so all is fixed at once."""
+        unsourced: dict[str, list[int]] = defaultdict(list)
+        for row in self.unsourced:
+            unsourced[row.file].append(row.line)
+        for file, lines in unsourced.items():
+            self.summary.warnings.append(
+                Problem(
+                    file,
+                    min(lines),
+                    "source",
+                    f"{len(lines)} event(s) have no source (the first on this line);"
+                    " reports will mark them unsourced",
+                )
+            )
 
     def _events_fast(
         self, rows: list[Row]
@@ -683,6 +674,7 @@ class _Planner:
         the row the record came from, and then nothing is put.
         """
         writes = self._writes()
+        self._warn_unsourced()
         if self._check(writes):
             return
         for kind, records in writes.items():
@@ -699,6 +691,7 @@ class _Planner:
         finally:
             counted.errors.extend(self.summary.errors)
             self.summary = counted
+            self._warn_unsourced()
 
     def _writes(self) -> _Writes:
         """Every record to write in its final stored form (merged with the stored one,
@@ -736,9 +729,11 @@ class _Planner:
         if self.fresh:  # into a dossier without events: every one is added, as it is
             out.extend([(record["id"], record, row) for row, record in self.events])
             self.summary.added["events"] += len(self.events)
+            self.unsourced = [row for row, record in self.events if not record["sources"]]
             return
         added = updated = unchanged = 0
         unseen = _Unseen(self)
+        self.unsourced = []
         for row, record in self.events:
             event_id = record["id"]
             old = stored.get(event_id)
@@ -752,6 +747,8 @@ class _Planner:
             merged = {**base, **record}
             if old is not None and "persons" in record:
                 merged["persons"] = unseen.kept(row, old["persons"], record["persons"])
+            if not merged["sources"]:
+                self.unsourced.append(row)
             if old is None:
                 added += 1
             elif old == merged:

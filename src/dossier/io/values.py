@@ -19,6 +19,8 @@ from dossier.io.read import Row, unescape_formula
 T = TypeVar("T")
 # How a CSV column is named when it differs from the record field.
 CSV_NAMES = {"persons": "person", "sources": "source"}
+# Fields of several values, `|`-separated in CSV.
+LISTS = frozenset({"persons", "sources", "aliases", "organizations", "charges", "tags"})
 # Fields of long text: line ends are made newlines (a spreadsheet's cell may hold CRLF).
 LONG = frozenset({"summary", "notes", "description", "note"})
 TRUE = {"yes", "true", "1", "x", "y", "да"}
@@ -92,7 +94,7 @@ class Values:
         label = self.labels.get(name)
         if label is None:
             return False
-        return not self.tabular or self.values[label] != ""
+        return not self.tabular or not says_nothing(name, self.values[label])
 
     def _raw(self, name: str) -> Any:
         return self.values.get(self.labels.get(name, name))
@@ -214,16 +216,26 @@ def split(cell: str) -> list[str]:
     return list(dict.fromkeys(item for item in (i.strip() for i in cell.split("|")) if item))
 
 
-@lru_cache(maxsize=64)
 def blank_fields(row: Row) -> set[str]:
     """The fields whose cells a CSV row leaves empty (none for JSON): a row that updates
     a stored record keeps the stored values there (see Values.given)."""
     if not row.tabular:
         return set()
     values = row.values
-    return {name for name, label in column_labels(row.columns).items() if values[label] == ""}
+    return {
+        name
+        for name, label in column_labels(row.columns).items()
+        if says_nothing(name, values[label])
+    }
 
 
+def says_nothing(name: str, cell: str) -> bool:
+    """Whether a CSV cell gives no value: empty, or for a list only `|` (its empty values
+    are dropped), so a stored record keeps its own."""
+    return cell == "" or (name in LISTS and "|" in cell and not split(cell))
+
+
+@lru_cache(maxsize=64)
 def column_labels(columns: frozenset[str]) -> dict[str, str]:
     """Record field -> the column that holds it, for one file's set of columns."""
     labels = {name: name for name in columns}
