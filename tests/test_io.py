@@ -917,6 +917,21 @@ def test_a_list_cell_of_bars_only_keeps_the_stored_list_too(
     assert stored(db) == before
 
 
+def test_a_blank_name_keeps_the_name_of_a_person_updated_by_id(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """As a blank title keeps a case's: it was refused as "name: is required and empty"."""
+    rows = write(tmp_path, "persons.csv", "id,name,died\nvasiliy-aleksanyan,,3.10.2011\n")
+    assert imported(aleksanyan("import", str(rows), "--json"))["updated"] == tally(persons=1)
+    person = stored(db)["persons"]["vasiliy-aleksanyan"]
+    assert (person["name"], person["died"]) == ("Василий Алексанян", "2011-10-03")
+    new = write(tmp_path, "new.csv", "id,name\nsomeone-new,\n")  # a new person needs one
+    refused = aleksanyan("import", str(new))
+    assert (refused.exit_code, refused.stderr.splitlines()[0]) == (
+        1, f"Error: {new}:2: name: is required and empty"
+    )  # fmt: skip
+
+
 def test_a_row_matched_to_a_stored_event_with_sources_is_not_said_unsourced(
     aleksanyan: Run, tmp_path: Path
 ) -> None:

@@ -313,8 +313,11 @@ class _Planner:
 
     def _person(self, row: Row) -> None:
         v = Values(row, self.dayfirst)
-        name = v.text("name", required=True) or ""
         given = v.slug("id")
+        # A stored person updated by id keeps their name where the cell says nothing, as a
+        # case keeps its title.
+        by_id = self.d.persons.raw.get(given) if given and not v.given("name") else None
+        name = by_id["name"] if by_id else v.text("name", required=True) or ""
         matched = None
         if name and given is None:
             # The same name twice could be two people (two Ivan Ivanovs), or one
