@@ -430,6 +430,16 @@ def test_a_text_report_measures_wide_characters_in_cells(run: Run) -> None:
                "defendant").exit_code == 0  # fmt: skip
     text = "中文字符宽度测试" * 10 + " [x] and a few words"
     assert run("log", "c", "arrest", "2010-01-01", "-p", "wang", "-d", text).exit_code == 0
+    # A wide character and a combining mark (decomposed Cyrillic): as many characters as
+    # cells, so counting characters took the text for narrow and its first line, full to
+    # the character, ran to 81 cells. And a wide name before the custody table's last
+    # column ("death_in_custody"): its row ran to 85.
+    mixed = "李 " + "a" * 66 + " later in Бий\u0306ск"
+    assert run("person", "add", "李明华王伟", "--id", "li", "--yes", "--case", "c", "--role",
+               "defendant").exit_code == 0  # fmt: skip
+    for args in (("arrest", "2005-01-10", "-p", "li"),
+                 ("death_in_custody", "2009-11-16", "-p", "li", "-d", mixed)):  # fmt: skip
+        assert run("log", "c", *args).exit_code == 0
     doc = report(run, "c")
     lines = doc.splitlines()
     assert max(map(cell_len, lines)) <= 80

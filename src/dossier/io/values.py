@@ -221,12 +221,17 @@ def blank_fields(row: Row) -> set[str]:
     a stored record keeps the stored values there (see Values.given)."""
     if not row.tabular:
         return set()
-    values = row.values
-    return {
-        name
-        for name, label in column_labels(row.columns).items()
-        if says_nothing(name, values[label])
-    }
+    # The cells in place: the fast path never builds a row's dict.
+    cells = row.cells if row.cells is not None else [row.values[h] for h in row.header]
+    places = _positions(row.header, row.columns)
+    return {name for name, at in places if says_nothing(name, cells[at])}
+
+
+@lru_cache(maxsize=64)
+def _positions(header: tuple[str, ...], columns: frozenset[str]) -> tuple[tuple[str, int], ...]:
+    """Each field a file's rows give, and the position of its cell in a row."""
+    at = {label: i for i, label in enumerate(header)}
+    return tuple((name, at[label]) for name, label in column_labels(columns).items() if label in at)
 
 
 def says_nothing(name: str, cell: str) -> bool:

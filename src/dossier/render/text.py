@@ -19,20 +19,22 @@ WIDTH = 80
 INDENT = " " * 12
 
 
+# Between two citation marks (`[17][18]`): a run of marks has no space, and was cut
+# inside a number (`[1` / `8]`).
+_BETWEEN_MARKS = r"(?<=\])(?=\[)"
+_MARKS = re.compile(_BETWEEN_MARKS)
+
+
 class _Wrapper(textwrap.TextWrapper):
-    """Breaks at spaces, and between two citation marks (`[17][18]`): a run of marks
-    has no space, and was cut inside a number (`[1` / `8]`)."""
+    """Breaks at spaces, and between two citation marks."""
 
-    wordsep_simple_re = re.compile(r"(\s+|(?<=\])(?=\[))")
-
-
-_MARKS = re.compile(r"(?<=\])(?=\[)")  # between two citation marks, as _Wrapper breaks
+    wordsep_simple_re = re.compile(rf"(\s+|{_BETWEEN_MARKS})")
 
 
 def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
     flat = " ".join(text.split())
     first = indent if first is None else first
-    if cell_len(flat) != len(flat):  # wide (CJK) or zero-width characters
+    if not _one_cell_each(flat + first):  # wide (CJK) or zero-width characters
         return _wrap_cells(flat, indent, first)
     return _Wrapper(
         WIDTH,
@@ -67,6 +69,11 @@ def _wrap_cells(text: str, indent: str, first: str) -> list[str]:
             line, used, fresh = line + piece, used + cell_len(piece), False
     lines.append(line)
     return [line.rstrip() for line in lines]
+
+
+def _one_cell_each(text: str) -> bool:
+    """Whether every character of `text` takes one cell, as textwrap counts them."""
+    return text.isascii() or all(cell_len(char) == 1 for char in set(text))
 
 
 def _pad(cell: str, width: int) -> str:
