@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -153,6 +154,8 @@ def test_a_character_no_font_has_is_printed_as_its_code_point_and_said(
 
     title = "Дело Ходорковского \ue000 и других"
     assert run("case", "add", "c", "--title", title).exit_code == 0
+    link = "https://example.org/news/\ue000"  # a link's address needs no font: kept
+    assert run("log", "c", "arrest", "2010-01-01", "--source", link).exit_code == 0
     target = tmp_path / "c.pdf"
     result = run("report", "c", "-o", str(target), "--as-of", "2020-01-01")
     assert result.exit_code == 0, result.output
@@ -168,6 +171,10 @@ def test_a_character_no_font_has_is_printed_as_its_code_point_and_said(
     assert "Дело Ходорковского [U+E000] и других" in text
     (embedded,) = reader.attachments["dossier-export.json"]
     assert json.loads(embedded)["cases"][0]["title"] == title
+    assert reader.metadata is not None and reader.metadata.title == f"Dossier: {title}"
+    links = [a.get_object()["/A"]["/URI"] for page in reader.pages
+             for a in page.get("/Annots", ()) if "/A" in a.get_object()]  # fmt: skip
+    assert quote(link, safe=":/") in links  # as a URI is written: %EE%80%80
     verified = run("verify", "--file", str(target))
     assert verified.exit_code == 0, verified.output
 

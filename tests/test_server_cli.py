@@ -3019,3 +3019,23 @@ def test_verify_hash_of_now_counts_no_part_of_the_command_that_made_it(
     now = json.loads(ok(sample.run("alice", "verify", "--json")).stdout)["state_hash"]
     found = json.loads(ok(sample.run("alice", "verify", "--hash", now, "--json")).stdout)
     assert (found["found"], found["current"], found["changes_since"]) == (True, True, [])
+
+
+def test_verify_file_of_a_report_on_cases_one_cannot_see_says_no_such_case(
+    sample: Team, tmp_path: Path
+) -> None:
+    """Bob, who cannot see khodorkovsky, was told that 46 records of alice's report of it
+    had been removed and the case never was in its state: a false claim of tampering."""
+    from test_pdf import weasyprint_or_skip
+
+    weasyprint_or_skip()
+    pdf = tmp_path / "kh.pdf"
+    ok(sample.run("alice", "report", "khodorkovsky", "-o", str(pdf)))
+    refused = sample.run("bob", "verify", "--file", str(pdf))
+    assert (refused.exit_code, refused.stdout, refused.stderr) == (
+        1, "", "Error: no case 'khodorkovsky'; see 'dossier case list'\n"
+    )  # fmt: skip
+    assert (
+        "Found: the dossier is in state"
+        in ok(sample.run("alice", "verify", "--file", str(pdf))).stdout
+    )

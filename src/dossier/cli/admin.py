@@ -168,15 +168,15 @@ def verify(
         copy = courtcopy.read(file)
         state = copy.state_hash
     d = load(ctx, verifying=True)
+    # A PDF says which cases it shows; a server finds their combined hash among those.
+    shown = cases or (copy.cases if copy is not None else [])
     if d.states_per_case:  # a server's report names its cases: each one the caller sees
         from dossier.ops import require_case
 
-        for case_id in cases or ():
+        for case_id in shown:
             require_case(d, case_id)
     problems = d.verify()
     current = d.state_hash().all
-    # A PDF says which cases it shows; a server finds their combined hash among those.
-    shown = cases or (copy.cases if copy is not None else [])
     sighting = d.find_state(state, shown) if state is not None else None
     changed = courtcopy.changes(d, copy) if copy is not None else []
     if as_json:

@@ -59,10 +59,9 @@ def report(
     from dossier.render.documents import files
     from dossier.storage import write_atomic
 
-    said: list[str] = []
-    made = files(d, built, fmt, output, include_confidential=include_confidential, warnings=said)
-    warn(said)
-    for where, data in made:
+    made = files(d, built, fmt, output, include_confidential=include_confidential)
+    warn(made.warnings)
+    for where, data in made.written:
         if where is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

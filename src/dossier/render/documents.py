@@ -4,6 +4,7 @@ beside a Markdown report its custody chart as SVG."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from dossier.report import Report
 from dossier.store.records import Records
@@ -11,18 +12,18 @@ from dossier.store.records import Records
 FORMATS = ("html", "md", "txt", "pdf")
 
 
+class Files(NamedTuple):
+    """The files of a report, and what its reader should know of them."""
+
+    written: list[tuple[Path | None, bytes]]  # (where, what); None is standard output
+    warnings: list[str]
+
+
 def files(
-    d: Records,
-    report: Report,
-    fmt: str,
-    output: Path | None,
-    *,
-    include_confidential: bool,
-    warnings: list[str] | None = None,
-) -> list[tuple[Path | None, bytes]]:
-    """(where, what) for each file of the report; None is standard output. A PDF carries
-    the JSON export of the reported cases (with export's rules for confidential records);
-    what its reader should know is added to `warnings`."""
+    d: Records, report: Report, fmt: str, output: Path | None, *, include_confidential: bool
+) -> Files:
+    """Each file of the report. A PDF carries the JSON export of the reported cases
+    (with export's rules for confidential records)."""
     if fmt == "pdf":
         from dossier.io import export
         from dossier.render import pdf
@@ -30,9 +31,12 @@ def files(
         cases = [s.case.id for s in report.sections]
         records = export.select(d, cases, include_confidential=include_confidential)
         typeset = pdf.render(report, b"".join(export.to_json(records)))
-        if warnings is not None:
-            warnings.extend(typeset.warnings)
-        return [(output, typeset.data)]
+        return Files([(output, typeset.data)], typeset.warnings)
+    return Files(_documents(report, fmt, output), [])
+
+
+def _documents(report: Report, fmt: str, output: Path | None) -> list[tuple[Path | None, bytes]]:
+    """The files of a report in a format that needs nothing but the report."""
     if fmt == "html":
         from dossier.render.html import render as html
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -53,10 +54,15 @@ def render(report: Report, export: bytes) -> Typeset:
     from dossier.render.html import render as html
 
     page = html(report)
-    missing = unprintable(page)
+    head, body = page.split("<body", 1)
+    missing = unprintable(body)
     warnings = []
     if missing:
-        page = page.translate({ord(c): _code_point(c) for c in missing})
+        # In the text only: a link's address, and the title the PDF's metadata takes from
+        # the head, need no font and stay as they are.
+        table = {ord(c): _code_point(c) for c in missing}
+        body = _TEXT.sub(lambda m: m.group().translate(table), body)
+        page = f"{head}<body{body}"
         shown = ", ".join(f"{c} as {_code_point(c)}" for c in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         warnings.append(
@@ -79,7 +85,11 @@ def render(report: Report, export: bytes) -> Typeset:
 
 
 def _code_point(char: str) -> str:
+    """How a character no font has is printed: its code point, `[U+1F680]`."""
     return f"[U+{ord(char):04X}]"
+
+
+_TEXT = re.compile(r"(?<=>)[^<]+")  # the text between two tags (the report escapes < and >)
 
 
 # Characters drawn with no glyph of their own: controls, format characters (joiners),
