@@ -303,8 +303,10 @@ def test_chart_draws_a_death_in_custody_of_one_never_held_but_under_house_arrest
     assert run("case", "add", "h", "--title", "H").exit_code == 0
     for name in ("Oleg Popov", "Ivan Petrov"):
         assert run("person", "add", name, "--case", "h", "--role", "defendant").exit_code == 0
+    assert run("person", "add", "Dmitry Kratov", "--case", "h", "--role", "official").exit_code == 0
     for args in (("house_arrest", "2013-02-01", "-p", "oleg-popov"),
                  ("death_in_custody", "2013-06-01", "-p", "oleg-popov"),
+                 ("death_in_custody", "2013-07-01", "-p", "dmitry-kratov"),
                  ("arrest", "2014-05-01", "-p", "ivan-petrov")):  # fmt: skip
         assert run("log", "h", *args, "--source", "x").exit_code == 0
     out = run("chart", "--as-of", "2016-01-01")
@@ -313,6 +315,9 @@ def test_chart_draws_a_death_in_custody_of_one_never_held_but_under_house_arrest
     assert held.startswith("Ivan Petrov") and "█" in held
     assert died.startswith("Oleg Popov") and died.split()[-1] == "†"
     assert out.stdout.splitlines()[2].split()[0] == "2013"  # the axis reaches the death
+    # A death in custody of one never held nor confined is a problem (it ends nothing),
+    # not a row: the chart draws what happened in custody.
+    assert "Dmitry Kratov" not in out.stdout
     data = json.loads(run("chart", "--as-of", "2016-01-01", "--json").stdout)
     assert [(r["person"], r["periods"]) for r in data["rows"]][1] == ("oleg-popov", [])
     assert data["rows"][1]["markers"] == [
@@ -326,7 +331,8 @@ def test_chart_draws_a_death_in_custody_of_one_never_held_but_under_house_arrest
     # Not a person held: the comparison table is unchanged, the summary counts the death.
     stats = json.loads(run("stats", "--as-of", "2016-01-01", "--json").stdout)
     assert [r["person"] for r in stats["per_person"]] == ["ivan-petrov"]
-    assert stats["custody"]["deaths_in_custody"] == 1
+    assert stats["custody"]["deaths_in_custody"] == 2  # the persons such events name
+    assert [p["person"] for p in stats["problems"]] == ["dmitry-kratov"]
 
 
 def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(
