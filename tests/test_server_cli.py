@@ -3039,3 +3039,20 @@ def test_verify_file_of_a_report_on_cases_one_cannot_see_says_no_such_case(
         "Found: the dossier is in state"
         in ok(sample.run("alice", "verify", "--file", str(pdf))).stdout
     )
+
+
+def test_a_person_in_no_role_damaged_with_sql_stops_a_read_too(sample: Team) -> None:
+    """An SQL edit of a person whom only events name marks no case, so the check of the
+    marked cases' records did not see it: reads showed what the model filled in."""
+    ok(sample.run("alice", "person", "add", "Zed Zedov", "--id", "zed", "--yes"))
+    ok(sample.run("alice", "log", "kudoyarov", "hearing", "2011-06-02", "-p", "zed"))
+    sample.sql(
+        "UPDATE dossier.persons SET record = (record::jsonb - 'aliases')::json WHERE id = 'zed'",
+        role="alice",
+    )
+    for args in (("timeline", "kudoyarov"), ("person", "show", "zed")):
+        refused = sample.run("alice", *args)
+        assert (refused.exit_code, refused.stderr) == (1, (
+            f"Error: {where_of(sample.url())}: person zed: aliases: is missing (written outside"
+            " dossier, with SQL; see 'dossier verify')\n"
+        )), args  # fmt: skip

@@ -179,24 +179,24 @@ class ServerDossier(Records):
 
     def _shape_faults(self, cases: Collection[str]) -> list[str]:
         """The record contract's shape faults, as 'event ID: field: message', of the
-        records of `cases` (those marked: only a write can damage a record, and every
-        write marks the cases whose state holds what it wrote)."""
-        if not cases:
-            return []
+        records of `cases` (those marked: only a write can damage a case or an event, and
+        every write marks the cases whose state holds what it wrote) and of every person
+        read (a write to a person named by events only, with no role, marks no case; a
+        few thousand, checked in one pass)."""
         marked = set(cases)
+        chosen: dict[str, list[tuple[str, Any]]] = {
+            "cases": [(k, r) for k, r in self.cases.raw.items() if k in marked],
+            "events": [(k, r) for k, r in self.events.raw.items() if r.get("case") in marked]
+            if marked
+            else [],
+            "persons": list(self.persons.raw.items()),
+        }
         found: list[str] = []
-        for kind, table in self.tables().items():
-            for key, raw in table.raw.items():
-                if kind == "cases":
-                    mine = key in marked
-                elif kind == "events":
-                    mine = raw.get("case") in marked
-                else:
-                    mine = any(r.get("case") in marked for r in raw["roles"])
-                if mine:
-                    found.extend(
-                        f"{kind[:-1]} {key}: {fault}" for fault in contract.shape_faults(kind, raw)
-                    )
+        for kind, records in chosen.items():
+            if records and not contract.check_many(kind, [raw for _key, raw in records]):
+                for key, raw in records:
+                    faults = contract.shape_faults(kind, raw)
+                    found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
         return found
 
     def refuse_damage(self) -> None:
