@@ -76,7 +76,7 @@ def test_server_init_says_what_it_did_and_is_idempotent(pg_cluster: Any) -> None
         # A role's name that needs quoting is said so that the command can be pasted.
         odd = ok(CliRunner().invoke(app, ["--db", url, "server", "add-user", "Bad Name",
                                           "--create"]))  # fmt: skip
-        assert odd.stdout.endswith("('dossier access grant CASE 'Bad Name'').\n")
+        assert odd.stdout.endswith(": dossier access grant CASE 'Bad Name'\n")
         # Only the database owner lets roles in: said as such, not as the server's refusal
         # with a hint to run what was being run.
         dave_url = url_for(pg_cluster.url, name, "dave")

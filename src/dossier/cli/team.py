@@ -93,7 +93,7 @@ def add_user(
         conn.close()
     say(
         f"{'Created role ' + role + ' and let it' if created else 'Let ' + role} use dossier;"
-        f" it sees the cases granted to it ('dossier access grant CASE {shlex.quote(role)}')."
+        f" it sees the cases granted to it: dossier access grant CASE {shlex.quote(role)}"
     )
 
 
