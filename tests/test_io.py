@@ -949,6 +949,27 @@ def test_a_row_matched_to_a_stored_event_with_sources_is_not_said_unsourced(
     assert summary["warnings"] == [{"file": str(rows), "line": 3, "message": f"1 {UNSOURCED}"}]
 
 
+def test_an_id_less_row_with_a_blank_flag_is_the_protected_event_not_a_public_copy(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """A spreadsheet row that is a confidential event but for its blank confidential cell
+    was added as a second event, public, with a warning: the protected fact in every
+    report. A blank flag is not compared; `no` still is."""
+    arrest = only_event(db, "arrest")
+    assert aleksanyan("event", "edit", arrest["id"], "--confidential").exit_code == 0
+    before = stored(db)
+    head = "case,date,type,person,source,confidential\n"
+    row = "aleksanyan,2006-04-06,arrest,vasiliy-aleksanyan,https://example.org/arrest,"
+    rows = write(tmp_path, "events.csv", head + row + "\n")
+    summary = imported(aleksanyan("import", str(rows), "--json"))
+    assert (summary["added"], summary["unchanged"]) == (tally(), tally(events=1))
+    assert stored(db) == before
+    rows.write_text(head + row + "no\n")  # said: a public event of its own, and warned
+    result = aleksanyan("import", str(rows), "--json")
+    assert json.loads(result.stdout)["added"] == tally(events=1)
+    assert "differs in confidential" in result.stderr
+
+
 def test_an_explicit_null_in_json_clears_a_stored_value(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

@@ -790,6 +790,10 @@ class _Planner:
             key = (record["case"], record["type"], record["date"])
             candidates = pool.get(key) or []
             given = [(k, v) for k, v in record.items() if k != "id"]
+            if record.get("confidential") is False and "confidential" in blank_fields(row):
+                # A blank flag says nothing: a row that is a protected event but for it
+                # is that event, not a second, public copy of it.
+                given = [(k, v) for k, v in given if k != "confidential"]
             for at, event_id in enumerate(candidates):
                 old = stored[event_id]
                 if all(_equal(k, old.get(k), v) for k, v in given):
