@@ -970,6 +970,17 @@ def test_an_id_less_row_with_a_blank_flag_is_the_protected_event_not_a_public_co
     assert "differs in confidential" in result.stderr
 
 
+def test_the_look_alike_warning_names_what_was_compared(aleksanyan: Run, tmp_path: Path) -> None:
+    """Without a person column, persons are not compared: the warning said they were."""
+    rows = write(
+        tmp_path, "events.csv", "case,date,type,place\naleksanyan,2006-04-06,arrest,Khimki\n"
+    )
+    result = aleksanyan("import", str(rows))
+    assert result.exit_code == 0, result.output
+    assert "looks like event " in result.stderr
+    assert "(same case, type and date) but differs in place" in result.stderr
+
+
 def test_an_explicit_null_in_json_clears_a_stored_value(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

@@ -821,10 +821,11 @@ class _Planner:
         differs = [k for k, v in given if not _equal(k, stored[near].get(k), v)]
         if not differs or any(all(_equal(k, stored[i].get(k), v) for k, v in given) for i in alike):
             return
+        same = "case, type, date and persons" if "persons" in dict(given) else "case, type and date"
         self.summary.warnings.append(
             Problem(
                 row.file, row.line, None,
-                f"looks like event {near} (same case, type, date and persons) but differs in"
+                f"looks like event {near} (same {same}) but differs in"
                 f" {', '.join(_label(row, k) for k in differs)}: added as a new event; put its"
                 " id in an id column to update it",
             )
