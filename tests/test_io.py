@@ -590,7 +590,8 @@ def test_every_bad_field_of_one_row_on_its_own_line(
             "cases.csv",
             "id,title,status\nYukos Case,Yukos,convicte\n",
             [
-                "id: 'Yukos Case' is not a valid id (lower-case letters, digits and hyphens)",
+                "id: 'Yukos Case' is not a valid id: use lower-case letters, digits and hyphens,"
+                " starting with a letter or digit",
                 "status: unknown status 'convicte' (did you mean 'convicted'?); see 'dossier"
                 " vocab'",
             ],
@@ -722,7 +723,8 @@ def test_the_library_leaves_the_dossier_untouched_when_a_row_is_bad() -> None:
     data = b"id,title\nbakhmina,Svetlana Bakhmina\nBad,Bad\n"
     summary = import_sources(d, [Source("cases.csv", data)])
     assert [str(e) for e in summary.errors] == [
-        "cases.csv:3: id: 'Bad' is not a valid id (lower-case letters, digits and hyphens)"
+        "cases.csv:3: id: 'Bad' is not a valid id: use lower-case letters, digits and"
+        " hyphens, starting with a letter or digit"
     ]
     assert not d.changed()
     assert summary.to_dict()["added"] == tally()

@@ -190,7 +190,8 @@ def _optional(content: _Check) -> _Check:
     return lambda value: None if value is None else content(value)
 
 
-def _slug(value: str) -> str | None:
+def slug_fault(value: str) -> str | None:
+    """What is wrong with an id, or None: the words every path says it in."""
     if SLUG.match(value):
         return None
     return (
@@ -226,7 +227,7 @@ def _items(value: list[str]) -> str | None:
 
 def _id_items(value: list[str]) -> str | None:
     for item in value:
-        problem = _slug(item)
+        problem = slug_fault(item)
         if problem:
             return problem
     if len(set(value)) != len(value):
@@ -295,7 +296,7 @@ def _no_check(value: Any) -> str | None:
     return None
 
 
-_ID = (_text_shape, _slug)
+_ID = (_text_shape, slug_fault)
 _LINE = (_text_shape, _line)
 _OPT_LINE = (_optional_text_shape, _optional(_line))
 _OPT_LONG = (_optional_text_shape, _optional(_long))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from dossier.contract import SLUG, tidy_long, visible
+from dossier.contract import slug_fault, tidy_long, visible
 from dossier.dates import common_edtf, parse_date
 from dossier.errors import InvalidDate, one_line, unknown_word
 from dossier.io.read import Row, unescape_formula
@@ -138,9 +138,9 @@ class Values:
     def slug(self, name: str, required: bool = False) -> str | None:
         """An id value."""
         value = self.text(name, required)
-        if value is not None and not SLUG.match(value):
-            self._fail(name, f"{value!r} is not a valid id (lower-case letters, digits and"
-                             " hyphens)")  # fmt: skip
+        fault = None if value is None else slug_fault(value)
+        if fault is not None:
+            self._fail(name, fault)  # as the record contract says it, on every path
             return None
         return value
 
