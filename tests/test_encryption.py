@@ -756,8 +756,7 @@ def test_a_header_asking_too_much_work_over_all_its_slots_is_refused(
 def test_a_write_to_a_plain_file_says_so_when_a_passphrase_was_given(
     db: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    vault.encrypt(db, PASSPHRASE, FAST_KDF)
-    db.write_bytes(b"")  # cut to nothing: read as a new, empty dossier
+    assert run("case", "add", "a", "--title", "A").exit_code == 0  # a plain dossier
     monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
     result = run("case", "add", "x", "--title", "Protected witness")
     assert result.exit_code == 0, result.output
@@ -765,6 +764,28 @@ def test_a_write_to_a_plain_file_says_so_when_a_passphrase_was_given(
         f"Warning: {db} is not encrypted although a passphrase or an unlock was given;"
         " 'dossier encrypt' encrypts it\n"
     )
+
+
+@pytest.mark.parametrize("left", [b"", b"\n", b"  \r\n"])
+def test_an_encrypted_dossier_cut_to_nothing_is_refused_not_begun_again_in_plaintext(
+    db: Path, run: Run, monkeypatch: pytest.MonkeyPatch, left: bytes
+) -> None:
+    """Cut to nothing (a sync gone wrong), it read as an empty dossier: `verify` said OK,
+    and the next write of an unlocked shell put a protected witness in plaintext."""
+    vault.encrypt(db, PASSPHRASE, FAST_KDF)
+    db.write_bytes(left)
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    for args in (("person", "list"), ("verify",), ("person", "add", "Second Witness", "-y")):
+        result = run(*args)
+        assert (result.exit_code, result.stdout) == (1, ""), args
+        assert result.stderr == (
+            f"Error: {db} is empty, though a passphrase or an unlock was given: an encrypted"
+            " dossier cut to nothing? Nothing was read or written; restore it from a backup,"
+            " or remove the empty file to begin a new dossier there\n"
+        ), args
+        assert db.read_bytes() == left
+    monkeypatch.delenv("DOSSIER_PASSPHRASE")  # without one, an empty file is a new dossier
+    assert run("person", "list").exit_code == 0
 
 
 def test_a_passphrase_given_comes_before_the_shells_unlock(
@@ -873,9 +894,10 @@ def test_encrypt_refuses_a_key_derivation_the_reader_would_refuse(
     before.assert_unchanged()
 
 
-def test_an_unlocked_shell_is_told_when_it_writes_a_plain_file(
+def test_an_unlocked_shell_writes_nothing_into_its_dossier_cut_to_nothing(
     db: Path, run: Run, monkeypatch: pytest.MonkeyPatch, session_env: dict[str, str]
 ) -> None:
+    """It wrote the protected witness in plaintext, and said so only afterwards."""
     vault.encrypt(db, PASSPHRASE, FAST_KDF)
     monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
     secret = run("unlock").stdout.strip().split("=", 1)[1]
@@ -883,8 +905,9 @@ def test_an_unlocked_shell_is_told_when_it_writes_a_plain_file(
     monkeypatch.setenv("DOSSIER_SESSION", secret)
     db.write_bytes(b"")
     result = run("case", "add", "x", "--title", "Protected witness")
-    assert result.exit_code == 0, result.output
-    assert "is not encrypted although a passphrase or an unlock was given" in result.stderr
+    assert result.exit_code == 1
+    assert "is empty, though a passphrase or an unlock was given" in result.stderr
+    assert db.read_bytes() == b""
 
 
 def test_passphrase_change_checks_the_current_one_before_asking_the_new(
