@@ -725,6 +725,27 @@ def test_secrets_never_reach_output_history_or_a_debug_traceback(
 # Found by review ------------------------------------------------------------------------
 
 
+def test_an_uwazi_folder_never_writes_over_the_dossier_in_it(
+    db: Path, run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The dossier kept as FOLDER/events.csv was replaced by the export's plaintext CSV."""
+    folder = tmp_path / "exchange"
+    folder.mkdir()
+    inside = folder / "events.csv"
+    vault.encrypt(db, PASSPHRASE, FAST_KDF)
+    inside.write_bytes(db.read_bytes())
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    before = Snapshot.of(inside)
+    result = CliRunner().invoke(
+        app, ["--db", str(inside), "export", "--format", "uwazi", "-o", str(folder)]
+    )
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {inside} is the dossier itself; write to another file\n"
+    )  # fmt: skip
+    before.assert_unchanged()
+    assert sorted(p.name for p in folder.iterdir()) == ["events.csv"]
+
+
 @pytest.mark.parametrize("command", [("export",), ("report", "aleksanyan")])
 def test_an_output_file_is_never_the_dossier_itself(
     encrypted: Path, run: Run, command: tuple[str, ...]

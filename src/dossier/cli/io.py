@@ -180,6 +180,11 @@ def export(
     if kind not in ("events", "persons", "cases"):
         raise typer.BadParameter("must be events, persons or cases", param_hint="--kind")
     refuse_own_file(ctx, output)
+    if fmt == "uwazi" and output is not None:  # the dossier may be one of the folder's
+        from dossier.io.uwazi import NAMES
+
+        for name in NAMES:
+            refuse_own_file(ctx, output / name)
     d = load(ctx)
     for case_id in case or ():
         require_case(d, case_id)
@@ -251,7 +256,7 @@ def _exchange(
     assert output is not None
     if output.exists() and not output.is_dir():
         raise InvalidValue(f"{output} is a file; for uwazi, -o names the folder to write")
-    output.mkdir(parents=True, exist_ok=True)
+    output.mkdir(mode=0o700, parents=True, exist_ok=True)  # its files are 0600
     for name, payload in uwazi.files(records, losses).items():
         write_atomic(output / name, payload, "export")
     warn(losses.lines("Uwazi"))

@@ -24,6 +24,7 @@ from dossier.io.losses import Losses
 from dossier.vocab import EVENT_TYPES
 
 DATE_FORMAT = "YYYY/MM/DD"  # the instance's date format Uwazi must be set to
+NAMES = ("cases.csv", "persons.csv", "events.csv", "README.txt")  # the files written
 
 CASES = ("title", "dossier_id", "summary", "jurisdiction", "status", "charges", "tags", "sources")
 PERSONS = ("title", "dossier_id", "aliases", "born", "born_edtf", "died", "died_edtf",
