@@ -869,6 +869,22 @@ def test_encrypt_refuses_what_is_no_dossier_and_leaves_nothing_beside_it(
     assert list(tmp_path.iterdir()) == [path]
 
 
+@pytest.mark.parametrize("at", [0, 3])
+def test_an_encrypted_file_with_a_damaged_first_byte_is_said_to_be_damaged(
+    encrypted: Path, run: Run, at: int
+) -> None:
+    """Damaged to '{', the first byte made the file read as plain JSON: "is not valid
+    JSON". Any one or two damaged bytes of the magic are damage to an encrypted file."""
+    raw = bytearray(encrypted.read_bytes())
+    raw[at] = ord("{")
+    encrypted.write_bytes(bytes(raw))
+    result = run("case", "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: {encrypted} was altered or damaged (its first bytes are damaged)"
+    ), result.stderr
+
+
 def test_passphrases_that_are_no_text_are_refused_cleanly(encrypted: Path, tmp_path: Path) -> None:
     result = dossier_process(
         "--db", str(encrypted), "case", "list",

@@ -115,8 +115,15 @@ class Dossier(Records):
             from dossier.crypto import unseal
 
             raw, key = unseal(raw, path, keys)
-        with paused_gc():
-            dossier = cls(path, parse_json(raw, path), raw, strict)
+        try:
+            with paused_gc():
+                dossier = cls(path, parse_json(raw, path), raw, strict)
+        except CorruptDatabase:
+            from dossier.crypto import is_encrypted, unseal
+
+            if key is None and is_encrypted(raw):  # an encrypted file whose first byte is "{"
+                unseal(raw, path, keys)  # says that its first bytes are damaged
+            raise
         dossier.key = key
         return dossier
 
