@@ -301,9 +301,10 @@ def test_a_terminal_is_asked_once_and_a_new_passphrase_twice(tmp_path: Path) -> 
     assert "x" in Dossier.load(db, keys=Keys(lambda _p: typed)).cases
 
 
-def in_a_terminal(args: list[str], lines: list[str]) -> str:
+def in_a_terminal(args: list[str], lines: list[str | bytes], code: int = 0) -> str:
     """Run dossier with a pseudo-terminal as its standard input and no controlling
-    terminal (so the prompt reads it), typing `lines`; everything it wrote."""
+    terminal (so the prompt reads it), typing `lines` (bytes as they are, with no line
+    end); everything it wrote. It must exit with `code`."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         dossier_cmd(*args),
@@ -331,7 +332,8 @@ def in_a_terminal(args: list[str], lines: list[str]) -> str:
         # getpass turns echo off (dropping what was typed before), then writes its
         # prompt's last character, a space: only then is it listening.
         if pending and output.endswith(b": "):
-            os.write(leader, pending.pop(0).encode() + b"\n")
+            line = pending.pop(0)
+            os.write(leader, line if isinstance(line, bytes) else line.encode() + b"\n")
             output += b"\n"
     try:
         proc.wait(timeout=60)
@@ -339,8 +341,23 @@ def in_a_terminal(args: list[str], lines: list[str]) -> str:
         proc.kill()
         proc.wait()
     os.close(leader)
-    assert proc.returncode == 0, output.decode(errors="replace")
+    assert proc.returncode == code, output.decode(errors="replace")
     return output.decode(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [(b"ab\xff\xfecd\n", "the passphrase typed is not UTF-8 text"),
+     (b"\x04", "is encrypted: give the passphrase with --passphrase-file")],
+    ids=["not-utf-8", "ctrl-d"],
+)  # fmt: skip
+def test_a_passphrase_typed_badly_or_not_at_all_is_exit_4(
+    encrypted: Path, typed: bytes, said: str
+) -> None:
+    """Bytes that are no UTF-8 were an internal error; Ctrl-D was click's 'Aborted!'
+    with exit 1, where the README promises 4 for no passphrase."""
+    out = in_a_terminal(["--db", str(encrypted), "case", "list"], [typed], code=4)
+    assert said in out and "internal error" not in out and "Aborted" not in out
 
 
 # Altered, damaged, hostile --------------------------------------------------------

@@ -265,7 +265,21 @@ def ask_passphrase(path: Path) -> str | None:
     without one."""
     if not interactive():
         return None
-    text: str = typer.prompt(f"Passphrase for {path}", hide_input=True, err=True)
+    return _typed(f"Passphrase for {path}")
+
+
+def _typed(prompt: str, twice: bool = False) -> str | None:
+    """A passphrase typed at `prompt` (`twice` for a new one); None when none was typed
+    (Ctrl-D or Ctrl-C: exit 4, as for no passphrase, not click's 'Aborted!')."""
+    from dossier.errors import PassphraseError
+
+    try:
+        text: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=twice, err=True)
+        text.encode()  # bytes that are no UTF-8 come back as surrogates
+    except UnicodeError:
+        raise PassphraseError("the passphrase typed is not UTF-8 text") from None
+    except typer.Abort:
+        return None
     return text
 
 
@@ -285,10 +299,10 @@ def new_passphrase(
     if file is not None:
         return sources.passphrase_from_file(file, "--new-passphrase-file")
     if interactive():
-        text: str = typer.prompt(
-            f"New passphrase for {path}", hide_input=True, confirmation_prompt=True, err=True
-        )
-        return text
+        typed = _typed(f"New passphrase for {path}", twice=True)
+        if typed is None:
+            raise PassphraseError(f"no new passphrase typed for {path}; nothing was changed")
+        return typed
     raise PassphraseError(
         f"not on a terminal, so cannot ask for the new passphrase of {path}: give it with {options}"
     )
