@@ -931,7 +931,7 @@ def test_an_encrypted_dossier_given_to_import_says_what_it_is(
     copy.write_bytes(encrypted.read_bytes())
     result = run("import", str(copy), "--format", "csv")
     assert result.exit_code == 1
-    assert "it is an encrypted dossier, not a file to import" in result.stderr
+    assert f"{copy}:1: is an encrypted dossier, not a file to import" in result.stderr
 
 
 def test_encrypt_refuses_a_key_derivation_the_reader_would_refuse(
@@ -984,3 +984,16 @@ def test_a_copy_into_a_missing_folder_is_refused_before_anything_is_made(
         assert result.exit_code == 1
         assert result.stderr == f"Error: no folder {target.parent} for {target}; create it first\n"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["dossier.json"]
+
+
+def test_importing_an_encrypted_dossier_says_what_it_is(encrypted: Path, tmp_path: Path) -> None:
+    """It said 'invalid JSON: str is not valid UTF-8: surrogates not allowed'."""
+    other = tmp_path / "other.json"
+    result = CliRunner().invoke(app, ["--db", str(other), "import", str(encrypted)])
+    assert (result.exit_code, result.stderr) == (1, (
+        f"Error: {encrypted}:1: is an encrypted dossier, not a file to import: export its"
+        " records with 'dossier --db FILE export -o PLAIN.json' and import that, or 'dossier"
+        " copy' it into an empty dossier\nError: 1 problem(s) in 1 file(s); nothing was"
+        " imported\n"
+    ))  # fmt: skip
+    assert not other.exists()

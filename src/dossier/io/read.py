@@ -180,6 +180,15 @@ def detect_format(name: str, data: bytes) -> str:
 
 def read(name: str, data: bytes, fmt: str, encoding: str = "utf-8") -> Parsed:
     """Read one file in the given format."""
+    from dossier.crypto import is_encrypted
+
+    if is_encrypted(data[:64]):  # a dossier (or its backup) encrypted: no rows to read
+        problem = (
+            "is an encrypted dossier, not a file to import: export its records with"
+            " 'dossier --db FILE export -o PLAIN.json' and import that, or 'dossier copy' it"
+            " into an empty dossier"
+        )
+        return Parsed(problems=[Problem(name, 1, None, problem)], unreadable=True)
     if fmt == "csv":
         parsed = read_csv(name, data, encoding)
     elif fmt == "jsonl":
@@ -225,13 +234,6 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem 
             if _looks_utf16(data)
             else "pass --encoding, e.g. --encoding cp1251 (Cyrillic Windows) or cp1252"
         )
-        from dossier.crypto import MAGIC  # only on this error's path
-
-        if data.startswith(MAGIC[:8]):
-            hint = (
-                "it is an encrypted dossier, not a file to import: copy from it with"
-                " 'dossier --db FILE export -o PLAIN.json', then import that"
-            )
         return None, Problem(
             name, line, None,
             f"the file is not {encoding} (byte 0x{data[exc.start]:02x} cannot be read); {hint}",
