@@ -948,6 +948,18 @@ def test_encrypt_refuses_a_key_derivation_the_reader_would_refuse(
     before.assert_unchanged()
 
 
+def test_a_key_derivation_out_of_bounds_is_refused_before_a_passphrase_is_typed(
+    tmp_path: Path,
+) -> None:
+    """The new passphrase was asked twice, and only then the parameters refused."""
+    db = tmp_path / "k.json"
+    out = in_a_terminal(["--db", str(db), "encrypt", "--kdf-memory", "2048", "--kdf-passes",
+                         "5"], [], code=1)  # fmt: skip
+    assert "cannot use key derivation with 10240 MiB-passes" in out
+    assert "passphrase" not in out.lower().split("error")[0]  # nothing asked before it
+    assert not db.exists()
+
+
 def test_an_unlocked_shell_writes_nothing_into_its_dossier_cut_to_nothing(
     db: Path, run: Run, monkeypatch: pytest.MonkeyPatch, session_env: dict[str, str]
 ) -> None:

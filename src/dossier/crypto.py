@@ -74,6 +74,14 @@ class KdfParams:
     iterations: int = 3
     lanes: int = 4
 
+    def check(self) -> KdfParams:
+        """These parameters, if usable; else DatabaseError saying what is outside the
+        limits (asked before a passphrase is typed for them, and again when used)."""
+        problems = self.problems()
+        if problems:
+            raise DatabaseError(f"cannot use key derivation with {'; '.join(problems)}")
+        return self
+
     def problems(self) -> list[str]:
         """What is outside the limits, as phrases; [] for usable parameters."""
         found = []
@@ -152,9 +160,7 @@ class FileKey:
         kdf = kdf or KdfParams()
         if not passphrase:
             raise PassphraseError("an empty passphrase protects nothing; choose a passphrase")
-        problems = kdf.problems()
-        if problems:
-            raise DatabaseError(f"cannot use key derivation with {'; '.join(problems)}")
+        kdf.check()
         data_key = os.urandom(32)
         return cls(data_key, (Slot.wrap(data_key, passphrase, kdf),))
 

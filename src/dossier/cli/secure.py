@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 def _kdf(memory: int, passes: int) -> "KdfParams":
     from dossier.crypto import KdfParams
 
-    return KdfParams(memory_kib=memory * 1024, iterations=passes)
+    return KdfParams(memory_kib=memory * 1024, iterations=passes).check()
 
 
 def encrypt(
@@ -64,10 +64,9 @@ def encrypt(
 
     path = vault.real(db_path(ctx))
     vault.refuse_encrypted(path)  # before a passphrase is asked for nothing
+    kdf = _kdf(kdf_memory, kdf_passes)  # and parameters it could not be used with
     passphrase = given_passphrase(ctx) or new_passphrase(path, options=SCRIPT_SOURCES)
-    created = vault.encrypt(
-        path, passphrase, _kdf(kdf_memory, kdf_passes), create_folders=not db_named(ctx)
-    )
+    created = vault.encrypt(path, passphrase, kdf, create_folders=not db_named(ctx))
     say(f"Created an empty encrypted dossier at {path}." if created else f"Encrypted {path}.")
     _weak(kdf_memory, kdf_passes)
     leftovers = [
@@ -129,12 +128,13 @@ def change(
 
     path = vault.real(db_path(ctx))
     vault.require_encrypted(path)  # before any passphrase is asked for
+    kdf = _kdf(kdf_memory, kdf_passes)  # and parameters it could not be used with
     current = keys(ctx, session=False)
     from dossier import crypto
 
     crypto.prepare(path, current)  # the current one checked first, then the new one asked
     new = new_passphrase(path, new_file, new_fd)
-    vault.change_passphrase(path, current, new, _kdf(kdf_memory, kdf_passes))
+    vault.change_passphrase(path, current, new, kdf)
     say(f"Changed the passphrase of {path}; unlocked shells must unlock again.")
     _weak(kdf_memory, kdf_passes)
 
