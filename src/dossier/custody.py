@@ -636,8 +636,7 @@ def _lost_end(person: str, current: _Open, mine: list[_Fact]) -> list[Problem]:
     later = next((e for e in mine if e.type in FREE_OR_DEAD and e.date.last_day >= first), None)
     if later is None:
         return []
-    opened = _named(start, HOUSE_ARREST if current.kind == HOUSE_ARREST else None)
-    kind = "house arrest" if current.kind == HOUSE_ARREST else "custody"
+    opened, kind = _opening(current)
     return [
         Problem(
             person,
@@ -650,6 +649,14 @@ def _lost_end(person: str, current: _Open, mine: list[_Fact]) -> list[Problem]:
     ]
 
 
+def _opening(current: _Open) -> tuple[str, str]:
+    """The event that opened a period (for house arrest, its order) and the period's
+    kind in words, as figures and problems name them."""
+    if current.kind == HOUSE_ARREST:
+        return _named(current.moment, HOUSE_ARREST), "house arrest"
+    return _named(current.moment, None), "custody"
+
+
 def _after_death(person: str, current: _Open, died: _Fact | None) -> list[Problem]:
     """A period that opens after the person's recorded death, for certain (the start's
     earliest possible day after the death's latest): one of the two dates is wrong.
@@ -657,8 +664,7 @@ def _after_death(person: str, current: _Open, died: _Fact | None) -> list[Proble
     start = current.moment
     if died is None or start.date.first_day <= died.date.last_day:
         return []
-    opened = _named(start, HOUSE_ARREST if current.kind == HOUSE_ARREST else None)
-    kind = "house arrest" if current.kind == HOUSE_ARREST else "custody"
+    opened, kind = _opening(current)
     return [
         Problem(
             person,
@@ -832,7 +838,7 @@ def _period(
         pretrial_approximate=approximate or rough_verdict,
         ended_by=ended_by,
         facilities=tuple(dict.fromkeys([*current.facilities, *inside])),
-        start_event=_named(current.moment, HOUSE_ARREST if current.kind == HOUSE_ARREST else None),
+        start_event=_opening(current)[0],
         end_event=_named(end, ended_by) if end is not None else None,
     )
 
