@@ -119,6 +119,11 @@ class Keys:
             self._given[path] = self.passphrase(path)
         return self._given[path]
 
+    def offered(self, path: Path) -> bool:
+        """Whether a passphrase was given for `path`, or the shell is unlocked: whoever
+        did believes the dossier encrypted (nothing is asked)."""
+        return bool(self.session) or self.given(path) is not None
+
     def passphrase_for(self, path: Path) -> str:
         """The passphrase for `path`: given, else asked (once); PassphraseError when
         there is neither."""

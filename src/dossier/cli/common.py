@@ -135,7 +135,6 @@ def load(
     from dossier.store import open_store
 
     path, named = _db(ctx)
-    refuse_emptied(ctx, path)
     dossier = open_store(
         path,
         cases=cases,
@@ -167,7 +166,6 @@ def edit(ctx: typer.Context, scope: Scope | None = None, *, warn: bool = True) -
     from dossier.store import edit_store
 
     path, named = _db(ctx)
-    refuse_emptied(ctx, path)
     with edit_store(
         path, command_line(ctx), scope=scope, keys=keys(ctx), create_folders=not named
     ) as dossier:
@@ -223,27 +221,6 @@ def given_passphrase(ctx: typer.Context) -> str | None:
             meta[PASSPHRASE_KEY] = sources.environment_passphrase()
     given: str | None = meta[PASSPHRASE_KEY]
     return given
-
-
-def refuse_emptied(ctx: typer.Context, path: str | Path) -> None:
-    """Refuse a file of nothing but blanks when a passphrase or an unlock was given: it
-    is an encrypted dossier cut to nothing (a sync gone wrong, say), not an empty one to
-    begin, which reads as empty and whose next write would be plain."""
-    if is_server(str(path)) or not passphrase_given(ctx):
-        return
-    file = Path(path)
-    try:
-        if not file.is_file() or file.stat().st_size > 4096 or file.read_bytes().strip():
-            return
-    except OSError:
-        return  # said by the store, which reads it next
-    from dossier.errors import AlteredFile
-
-    raise AlteredFile(
-        f"{file} is empty, though a passphrase or an unlock was given: an encrypted dossier"
-        " cut to nothing? Nothing was read or written; restore it from a backup, or remove"
-        " the empty file to begin a new dossier there"
-    )
 
 
 def passphrase_given(ctx: typer.Context) -> bool:

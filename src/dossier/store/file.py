@@ -26,6 +26,7 @@ import orjson
 from dossier import contract
 from dossier import history as hist
 from dossier.errors import (
+    AlteredFile,
     CorruptDatabase,
     DatabaseError,
     NewerSchema,
@@ -111,6 +112,14 @@ class Dossier(Records):
     def _read(cls, path: Path, keys: Keys | None, strict: bool = True) -> Dossier:
         """The dossier in the file at `path` (decrypted with `keys` when encrypted)."""
         raw, key = read_raw(path), None
+        if not raw.strip() and keys is not None and path.exists() and keys.offered(path):
+            # Opened with a passphrase or an unlock: an encrypted dossier cut to nothing (a
+            # sync gone wrong, say), not an empty one to begin, whose next write is plain.
+            raise AlteredFile(
+                f"{path} is empty, though a passphrase or an unlock was given: an encrypted"
+                " dossier cut to nothing? Nothing was read or written; restore it from a"
+                " backup, or remove the empty file to begin a new dossier there"
+            )
         if not raw.startswith(b"{"):  # maybe encrypted (dossier begins a plain file so)
             from dossier.crypto import unseal
 
