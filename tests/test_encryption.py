@@ -1009,3 +1009,16 @@ def test_importing_an_encrypted_dossier_says_what_it_is(encrypted: Path, tmp_pat
         " imported\n"
     ))  # fmt: skip
     assert not other.exists()
+
+
+def test_copy_into_an_encrypted_dossier_cut_to_nothing_is_refused(
+    plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """copy opens its target itself: the check lives in the store's read, not the CLI."""
+    target = tmp_path / "target.json"
+    target.write_bytes(b"")
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    result = CliRunner().invoke(app, ["copy", str(plain), str(target)])
+    assert result.exit_code == 1
+    assert "is empty, though a passphrase or an unlock was given" in result.stderr
+    assert target.read_bytes() == b""

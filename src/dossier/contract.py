@@ -328,6 +328,10 @@ RULES: dict[str, dict[str, tuple[_Check, _Check]]] = {
     },
 }  # fmt: skip
 assert all(tuple(RULES[kind]) == FIELDS[kind] for kind in KINDS)
+# The fields whose values are lists of text (several in one CSV cell, `|`-separated).
+LIST_FIELDS = frozenset(
+    field for rules in RULES.values() for field, rule in rules.items() if rule in (_LIST, _IDS)
+)
 
 
 # One record -------------------------------------------------------------------
@@ -351,6 +355,17 @@ def shape_faults(kind: str, raw: Any) -> list[Fault]:
             if problem:
                 found.append(Fault(name, problem))
     return found
+
+
+def shape_report(kind: str, records: Iterable[tuple[str, Any]]) -> list[str]:
+    """Each shape fault of `records` ((key, record) pairs) as 'event ID: field: message';
+    one columnar pass first, the records looked at one by one only if it finds one."""
+    items = list(records)
+    if not items or check_many(kind, [raw for _key, raw in items]):
+        return []
+    return [
+        f"{kind[:-1]} {key}: {fault}" for key, raw in items for fault in shape_faults(kind, raw)
+    ]
 
 
 def content_faults(kind: str, raw: Mapping[str, Any]) -> list[Fault]:

@@ -152,12 +152,8 @@ def files(records: Mapping[str, list[dict[str, Any]]], losses: Losses) -> dict[s
         }
         for r in records["events"]
     ]
-    return {
-        "cases.csv": _csv(CASES, cases),
-        "persons.csv": _csv(PERSONS, persons),
-        "events.csv": _csv(EVENTS, events),
-        "README.txt": README.encode(),
-    }
+    made = (_csv(CASES, cases), _csv(PERSONS, persons), _csv(EVENTS, events), README.encode())
+    return dict(zip(NAMES, made, strict=True))
 
 
 _TYPES = ", ".join(EVENT_TYPES)

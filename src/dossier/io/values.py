@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from dossier.contract import slug_fault, tidy_long, visible
+from dossier.contract import LIST_FIELDS, slug_fault, tidy_long, visible
 from dossier.dates import common_edtf, parse_date
 from dossier.errors import InvalidDate, one_line, unknown_word
 from dossier.io.read import Row, unescape_formula
@@ -19,8 +19,6 @@ from dossier.io.read import Row, unescape_formula
 T = TypeVar("T")
 # How a CSV column is named when it differs from the record field.
 CSV_NAMES = {"persons": "person", "sources": "source"}
-# Fields of several values, `|`-separated in CSV.
-LISTS = frozenset({"persons", "sources", "aliases", "organizations", "charges", "tags"})
 # Fields of long text: line ends are made newlines (a spreadsheet's cell may hold CRLF).
 LONG = frozenset({"summary", "notes", "description", "note"})
 TRUE = {"yes", "true", "1", "x", "y", "да"}
@@ -237,7 +235,7 @@ def _positions(header: tuple[str, ...], columns: frozenset[str]) -> tuple[tuple[
 def says_nothing(name: str, cell: str) -> bool:
     """Whether a CSV cell gives no value: empty, or for a list only `|` (its empty values
     are dropped), so a stored record keeps its own."""
-    return cell == "" or (name in LISTS and "|" in cell and not split(cell))
+    return cell == "" or (name in LIST_FIELDS and "|" in cell and not split(cell))
 
 
 @lru_cache(maxsize=64)

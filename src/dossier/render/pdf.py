@@ -55,7 +55,7 @@ def render(report: Report, export: bytes) -> Typeset:
 
     page = html(report)
     head, body = page.split("<body", 1)
-    missing = unprintable(body)
+    missing = unprintable("".join(_TEXT.findall(body)))  # the text, which is drawn
     warnings = []
     if missing:
         # In the text only: a link's address, and the title the PDF's metadata takes from

@@ -120,19 +120,14 @@ class Dossier(Records):
                 " dossier cut to nothing? Nothing was read or written; restore it from a"
                 " backup, or remove the empty file to begin a new dossier there"
             )
-        if not raw.startswith(b"{"):  # maybe encrypted (dossier begins a plain file so)
-            from dossier.crypto import unseal
+        from dossier.crypto import is_encrypted, unseal
 
+        # A plain dossier begins with "{"; an encrypted one with its magic, which names it
+        # even with its first byte damaged to "{" (then said to be damaged, not bad JSON).
+        if not raw.startswith(b"{") or is_encrypted(raw):
             raw, key = unseal(raw, path, keys)
-        try:
-            with paused_gc():
-                dossier = cls(path, parse_json(raw, path), raw, strict)
-        except CorruptDatabase:
-            from dossier.crypto import is_encrypted, unseal
-
-            if key is None and is_encrypted(raw):  # an encrypted file whose first byte is "{"
-                unseal(raw, path, keys)  # says that its first bytes are damaged
-            raise
+        with paused_gc():
+            dossier = cls(path, parse_json(raw, path), raw, strict)
         dossier.key = key
         return dossier
 
@@ -178,14 +173,11 @@ class Dossier(Records):
     def _shape_faults(self) -> list[str]:
         """Records of the wrong shape, as 'event ID: field: message' (the record contract's
         shape: keys, types, dates, words), for a file that dossier did not write as it is."""
-        found: list[str] = []
-        for kind, table in self.tables().items():
-            if contract.check_many(kind, list(table.raw.values())):
-                continue
-            for key, record in table.raw.items():
-                faults = contract.shape_faults(kind, record)
-                found.extend(f"{kind[:-1]} {key}: {fault}" for fault in faults)
-        return found
+        return [
+            fault
+            for kind, table in self.tables().items()
+            for fault in contract.shape_report(kind, table.raw.items())
+        ]
 
     def _check(self, data: Any) -> dict[str, Any]:
         """Refuse what is not a dossier; migrate an older schema in memory."""
