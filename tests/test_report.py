@@ -1301,3 +1301,21 @@ def test_the_reports_chart_marks_whom_its_problems_are_about(
 def test_markdown_on_standard_output_says_where_the_chart_is(sample: Run) -> None:
     doc = report(sample, "kudoyarov", "--format", "md")
     assert "*The custody chart is in the HTML and PDF reports" in doc
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"),
+    [
+        (0.6667, "67%"),
+        (1.0, "100%"),
+        (0.0, "0%"),
+        (0.995, "99.5%"),  # 199 guilty, 1 acquitted: never "100%"
+        (0.9999, ">99.9%"),
+        (0.004, "0.4%"),
+        (0.0001, "<0.1%"),
+    ],
+)
+def test_a_conviction_rate_is_never_rounded_to_all_or_none(rate: float, shown: str) -> None:
+    from dossier.render.marks import percent
+
+    assert percent(rate) == shown

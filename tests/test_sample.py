@@ -113,6 +113,7 @@ def test_stats_match_a_hand_count(sample: Run) -> None:
         "currently_held": 0,
         "deaths_in_custody": 1,
         "approximate": True,  # Aleksanyan's bail is known to the month
+        "pretrial_approximate": True,
     }
     # Guilty per person and day: the 2005 sentence, the 2010 verdict and the 2010
     # sentence, for each of Khodorkovsky and Lebedev.

@@ -205,6 +205,7 @@ def test_compute_matches_the_hand_counts() -> None:
             "currently_held": 1,
             "deaths_in_custody": 1,
             "approximate": True,  # ann's release and dan's arrest are known to the month
+            "pretrial_approximate": True,  # and so the pretrial days they bound
         },
         "verdicts": {"guilty": 2, "acquitted": 1, "conviction_rate": 0.6667},
         "extradition": {
@@ -300,6 +301,7 @@ def test_nothing_selected_gives_zeros_and_nulls() -> None:
             "currently_held": 0,
             "deaths_in_custody": 0,
             "approximate": False,
+            "pretrial_approximate": False,
         },
         "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
         "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
@@ -367,6 +369,16 @@ def test_a_house_arrest_alone_is_not_custody() -> None:
             ],
             (2, 1, 0.6667),
             id="rate rounded to four places",
+        ),
+        pytest.param(
+            [
+                ev("v1", "c", "verdict", "2013-02-10", "p", outcome="guilty"),
+                ev("v2", "c", "sentence", "2013-02-10~", "p"),
+                ev("v3", "c", "verdict", "2013-02-10?", "p", outcome="guilty"),
+                ev("v4", "c", "sentence", "2013-02", "p"),  # other bounds: maybe another day
+            ],
+            (2, 0, 1.0),
+            id="a day marked ~ or ? is the same day",
         ),
     ],
 )
@@ -671,6 +683,7 @@ STATS_KEYS = {
         "currently_held",
         "deaths_in_custody",
         "approximate",
+        "pretrial_approximate",
     },
     "verdicts": {"guilty", "acquitted", "conviction_rate"},
     "extradition": {"requests", "granted", "refused", "by_country"},
@@ -709,6 +722,7 @@ def test_stats_json_over_all_cases(run: Run, ids: dict[str, str]) -> None:
             "currently_held": 1,
             "deaths_in_custody": 1,
             "approximate": True,  # Aleksanyan's bail is known to the month
+            "pretrial_approximate": True,
         },
         "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
         "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
@@ -752,6 +766,7 @@ def test_stats_of_kudoyarov(run: Run, ids: dict[str, str]) -> None:
         "currently_held": 0,
         "deaths_in_custody": 1,
         "approximate": False,
+        "pretrial_approximate": False,
     }
     summary = run("stats", "--case", "kudoyarov", "--as-of", "2022-01-01")
     assert summary.exit_code == 0, summary.output
@@ -1063,3 +1078,27 @@ def test_a_redacted_report_says_a_confidential_verdict_is_left_out_and_counts_no
         run("report", "k", "--as-of", "2015-01-05", "--include-confidential").stdout.split()
     )
     assert "As of 2015-01-05: 2 later events left out." in full
+
+
+def test_the_days_and_the_pretrial_days_are_marked_approximate_each_by_their_own_dates(
+    run: Run,
+) -> None:
+    """Custody known to the day, its pretrial part cut by a sentence "in 2010": the total
+    days are exact (610, unmarked), the pretrial median and maximum are not."""
+    for command in (
+        ["case", "add", "r", "--title", "R"],
+        ["person", "add", "Igor Lev", "--id", "il", "--case", "r", "--role", "defendant"],
+        ["log", "r", "arrest", "2010-05-01", "-p", "il"],
+        ["log", "r", "sentence", "2010", "-p", "il"],
+        ["log", "r", "release", "2012-01-01", "-p", "il"],
+    ):
+        assert run(*command).exit_code == 0
+    custody = json.loads(run("stats", "--json").stdout)["custody"]
+    assert (custody["total_days"], custody["approximate"]) == (610, False)
+    assert (custody["max_pretrial_days"], custody["pretrial_approximate"]) == (0, True)
+    shown = run("stats").stdout
+    assert re.search(r"days in custody \(total\) +610\n", shown), shown
+    assert re.search(r"pretrial days, maximum +~0\n", shown), shown
+    report = run("report", "r").stdout
+    assert re.search(r"Days in custody \(total\) +610\n", report), report
+    assert re.search(r"Pretrial days, median +~0\n", report), report

@@ -27,7 +27,7 @@ from dossier.custody import (
     guilty_verdict,
     known_on,
 )
-from dossier.dates import begins_after, stored
+from dossier.dates import begins_after, edtf_bounds, stored
 from dossier.errors import DatabaseError
 from dossier.model import Case, Event, Person, Tally
 from dossier.vocab import EVENT_TYPES, Effect
@@ -109,7 +109,8 @@ class Stats:
         """Persons held, periods, days, pretrial median and maximum, currently held, deaths.
 
         Totals, the median and the maximum add up the estimates; `approximate`
-        says whether any period behind them has a date not precise to the day.
+        says whether any period behind the days has a date not precise to the day,
+        `pretrial_approximate` the same of the pretrial days (a verdict's date too).
         """
         custodial = [p for p in self.periods if p.kind == "custody"]
         pretrial = [row.pretrial_days for row in self.per_person]
@@ -122,7 +123,8 @@ class Stats:
             "max_pretrial_days": max(pretrial) if pretrial else None,
             "currently_held": len({p.person for p in custodial if p.ongoing}),
             "deaths_in_custody": self.deaths_in_custody,
-            "approximate": any(p.approximate or p.pretrial_approximate for p in custodial),
+            "approximate": any(p.approximate for p in custodial),
+            "pretrial_approximate": any(p.pretrial_approximate for p in custodial),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,8 +207,14 @@ def compute_stored(
     found = (*held.problems, *elsewhere(seen, outside, as_of))
     held = Custody(held.periods, found)
     decided = [r for r in events if r["type"] in DECIDING]  # as recorded: ties keep this order
-    guilty = {(p, r["date"]) for r in decided if _guilty(r) for p in r["persons"] or ("",)}
-    acquitted = {(p, r["date"]) for r in decided if _acquitted(r) for p in r["persons"] or ("",)}
+    # Per person and day: a verdict and the sentence it implies, "2013-02-10" and
+    # "2013-02-10~", are one decision (a date's bounds, not its text).
+    guilty = {
+        (p, edtf_bounds(r["date"])) for r in decided if _guilty(r) for p in r["persons"] or ("",)
+    }
+    acquitted = {
+        (p, edtf_bounds(r["date"])) for r in decided if _acquitted(r) for p in r["persons"] or ("",)
+    }
     deaths = {
         p or r["id"] for r in by_type.get("death_in_custody", ()) for p in r["persons"] or ("",)
     }

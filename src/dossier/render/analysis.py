@@ -371,7 +371,7 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
     data = stats.to_dict()
     custody, verdicts, extradition = data["custody"], data["verdicts"], data["extradition"]
     rate = verdicts["conviction_rate"]
-    rough = custody["approximate"]
+    rough, pretrial = custody["approximate"], custody["pretrial_approximate"]
     summary = make_table(words(""), fixed("", right=True), title="Summary", header=False)
     for label, value in (
         ("cases", data["cases"]["total"]),
@@ -380,13 +380,13 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
         ("persons held", custody["persons_held"]),
         ("custody periods", custody["periods"]),
         ("days in custody (total)", marks.total(custody["total_days"], rough)),
-        ("pretrial days, median", marks.total(custody["median_pretrial_days"], rough)),
-        ("pretrial days, maximum", marks.total(custody["max_pretrial_days"], rough)),
+        ("pretrial days, median", marks.total(custody["median_pretrial_days"], pretrial)),
+        ("pretrial days, maximum", marks.total(custody["max_pretrial_days"], pretrial)),
         ("currently held", custody["currently_held"]),
         ("deaths in custody", custody["deaths_in_custody"]),
         ("guilty verdicts", verdicts["guilty"]),
         ("acquittals", verdicts["acquitted"]),
-        ("conviction rate", "—" if rate is None else f"{rate:.0%}"),
+        ("conviction rate", "—" if rate is None else marks.percent(rate)),
         ("extradition requests", extradition["requests"]),
         ("extradition granted", extradition["granted"]),
         ("extradition refused", extradition["refused"]),
@@ -409,7 +409,7 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
             )
         parts.append(countries)
     parts += problem_list(stats.problems, names)
-    legend = marks.legend(approximate=custody["approximate"])
+    legend = marks.legend(approximate=rough or pretrial)
     parts.append(footer(stats.as_of.isoformat(), stats.left_out, legend))
     return Group(*parts)
 

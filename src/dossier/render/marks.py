@@ -125,6 +125,20 @@ def total(value: object, approximate: bool) -> str:
     return f"{APPROXIMATE if approximate else ''}{value}"
 
 
+def percent(rate: float) -> str:
+    """A rate as people read it ('67%'), never rounded to 0% or 100% when it is not:
+    199 guilty and 1 acquitted is '99.5%', and past that '>99.9%'."""
+    shown = f"{rate:.0%}"
+    if shown not in ("0%", "100%") or rate in (0, 1):
+        return shown
+    shown = f"{rate:.1%}"
+    if shown == "0.0%":
+        return "<0.1%"
+    if shown == "100.0%":
+        return ">99.9%"
+    return shown
+
+
 def marked(name: str, troubled: bool) -> str:
     """A person's name, with the problem mark when their record has a problem."""
     return f"{name} {PROBLEM}" if troubled else name
@@ -165,24 +179,24 @@ def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
     s = stats.to_dict()
     custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
     rate = verdicts["conviction_rate"]
-    rough = custody["approximate"]
 
     def value(v: object) -> str:
         return missing if v is None else str(v)
 
-    def days(v: object) -> str:
+    def days(v: object, rough: bool) -> str:
         return missing if v is None else total(v, rough)
 
+    pretrial = custody["pretrial_approximate"]
     return [
         ("Events", value(s["events"]["total"])),
         ("Persons held", value(custody["persons_held"])),
-        ("Days in custody (total)", days(custody["total_days"])),
-        ("Pretrial days, median", days(custody["median_pretrial_days"])),
-        ("Pretrial days, maximum", days(custody["max_pretrial_days"])),
+        ("Days in custody (total)", days(custody["total_days"], custody["approximate"])),
+        ("Pretrial days, median", days(custody["median_pretrial_days"], pretrial)),
+        ("Pretrial days, maximum", days(custody["max_pretrial_days"], pretrial)),
         ("Currently held", value(custody["currently_held"])),
         ("Deaths in custody", value(custody["deaths_in_custody"])),
         ("Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"),
-        ("Conviction rate", missing if rate is None else f"{rate:.0%}"),
+        ("Conviction rate", missing if rate is None else percent(rate)),
         (
             "Extradition requests / granted / refused",
             f"{ex['requests']} / {ex['granted']} / {ex['refused']}",

@@ -140,7 +140,7 @@ def _chart(report: Report) -> list[str]:
 
 
 def _stats(stats: Stats) -> list[str]:
-    return [f"  {label:<44}{value}" for label, value in marks.figures(stats, "-")] + [""]
+    return [f"  {label:<44}{value}" for label, value in marks.figures(stats)] + [""]
 
 
 def _problems(problems: tuple[Problem, ...]) -> list[str]:
