@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import orjson
 import pytest
 
-from conftest import Run, made, opened
+from conftest import DATABASES, Run, made, opened, rewrite, stored, url_for
 from dossier import __version__
 from dossier.report import Citations, build
 
@@ -776,6 +777,39 @@ def test_verify_says_when_the_hash_is_the_current_state(smith: Run) -> None:
     assert f"Found: the dossier is in state {current} now" in result.stdout
     data = json.loads(smith("verify", "--hash", current, "--json").stdout)
     assert (data["found"], data["current"], data["changes_since"]) == (True, True, [])
+
+
+def test_verify_never_says_current_of_records_changed_outside_dossier(
+    smith: Run, db: Path, storage: str
+) -> None:
+    """A report's state, then the case's title changed by hand (a file edited, or SQL on a
+    server): no history entry since, yet the dossier is no longer in that state."""
+    current = state_hash(smith)
+    if storage == "server":
+        import psycopg
+
+        admin, name = DATABASES[db]
+        with psycopg.connect(url_for(admin, name), autocommit=True) as conn:
+            conn.execute(
+                "UPDATE dossier.cases"
+                " SET record = jsonb_set(record::jsonb, '{title}', '\"Forged\"')::json"
+                " WHERE id = 'smith'"
+            )
+    else:
+        data = stored(db)
+        data["cases"]["1"]["title"] = "Forged"
+        rewrite(db, orjson.dumps(data))
+    result = smith("verify", "--hash", current)
+    assert result.exit_code == 1
+    assert "now" not in result.stdout
+    assert f"Found: the dossier was in state {current} after " in result.stdout
+    assert "its records have been changed outside dossier since (see the errors)." in (
+        " ".join(result.stdout.split())
+    )
+    assert "Error: " in result.stderr and "outside dossier" in result.stderr
+    data = json.loads(smith("verify", "--hash", current, "--json").stdout)
+    assert (data["found"], data["current"], data["changes_since"]) == (True, False, [])
+    assert data["state_hash"] != current or storage == "server"
 
 
 def test_verify_accepts_a_prefix_of_12_hex_digits(smith: Run) -> None:

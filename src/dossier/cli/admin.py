@@ -299,6 +299,12 @@ def _say_sighting(
     if sighting.current:
         say(f"Found: the dossier is in state {entry['state']} now, as it has been {when}.")
         return
+    if not sighting.since:
+        say(
+            f"Found: the dossier was in state {entry['state']} {when}; its records have been"
+            " changed outside dossier since (see the errors)."
+        )
+        return
     say(
         f"Found: the dossier was in state {entry['state']} {when};"
         f" {len(sighting.since)} change(s) since:"

@@ -14,6 +14,7 @@ of the file's bytes after meta)), `cases`, `persons`, `events` and `history`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -343,8 +344,13 @@ class Dossier(Records):
 
     def find_state(self, state: str, cases: Collection[str] = ()) -> hist.Sighting | None:
         """When the records were last in `state` (see `history.find_state`); the hash of
-        a file covers every record, whatever `cases` a report showed."""
-        return hist.find_state(self.history, state)
+        a file covers every record, whatever `cases` a report showed. Current only if
+        the records hash to it now: an edit by hand writes no entry."""
+        sighting = hist.find_state(self.history, state)
+        if sighting is not None and sighting.current:
+            now = self.state_hash().all
+            return dataclasses.replace(sighting, current=now == sighting.entry["state"])
+        return sighting
 
     def verify(self) -> list[str]:
         """Problems with the history chain and the records; [] when the file is sound.

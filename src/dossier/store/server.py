@@ -727,7 +727,10 @@ class ServerDossier(Records):
             and not (made is not None and e.get("group") == made and e["case"].startswith("~"))
         )
         entry = {**history[position], "state": matched}
-        return hist.Sighting(entry, current=not since, since=since)
+        # Current only if no record of those cases changed with SQL since (no entry).
+        cases = self.cases.raw.keys() if which is None else which
+        changed = self._differing(sorted(set(cases) & self._unsettled.keys()))
+        return hist.Sighting(entry, current=not since and not changed, since=since)
 
     def verify(self) -> list[str]:
         """Problems with each visible case's chain and records; [] when all are sound."""
