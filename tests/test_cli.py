@@ -187,7 +187,7 @@ def test_remove_asks_on_a_terminal_and_honours_no(
     event_id = json.loads(aleksanyan("event", "list", "--json").stdout)[0]["id"]
     monkeypatch.setattr(common, "interactive", lambda: True)
     result = aleksanyan("event", "remove", event_id, input="n\n")
-    assert "Remove event" in result.output
+    assert "Remove event" in result.stderr and result.stdout.strip() == "n"  # the echo
     assert result.exit_code == 1
     assert len(json.loads(aleksanyan("event", "list", "--json").stdout)) == 2
     result = aleksanyan("event", "remove", event_id, input="y\n")
@@ -332,9 +332,14 @@ def test_a_lookalike_is_asked_about_on_a_terminal(
     refused = aleksanyan("person", "add", "Vasily Alexanyan", input="n\n")
     assert refused.exit_code == 1 and "Add a new person anyway?" in refused.output
     assert contents(db) == before
-    accepted = aleksanyan("person", "add", "Vasily Alexanyan", input="y\n")
+    accepted = aleksanyan("person", "add", "Vasily Alexanyan", "--json", input="y\n")
     assert accepted.exit_code == 0, accepted.output
-    assert accepted.stdout.strip().endswith("vasily-alexanyan")
+    # The question goes where errors go: stdout, redirected to a file, stays JSON. (The
+    # runner echoes the answer to stdout, as a terminal would show it typed.)
+    assert accepted.stderr.endswith("Add a new person anyway? [y/N]:")
+    echoed, printed = accepted.stdout.split("\n", 1)
+    assert echoed.strip() == "y"
+    assert json.loads(printed)["id"] == "vasily-alexanyan"
 
 
 def test_undo_steps_back_through_a_record_edited_then_through_a_move(aleksanyan: Run) -> None:

@@ -478,7 +478,7 @@ def confirm(question: str, yes: bool) -> None:
         return
     if not interactive():
         raise DossierError(f"not on a terminal, so cannot ask {question!r}: pass --yes to go ahead")
-    if not typer.confirm(question, default=False):
+    if not typer.confirm(question, default=False, err=True):
         raise typer.Abort()
 
 
