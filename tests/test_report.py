@@ -1353,3 +1353,28 @@ def test_a_conviction_rate_is_never_rounded_to_all_or_none(rate: float, shown: s
     from dossier.render.marks import percent
 
     assert percent(rate) == shown
+
+
+def test_every_report_format_says_the_same_of_later_events_spans_and_ends(run: Run) -> None:
+    """The as-of note (with the later events left out) in the Markdown footer and under the
+    text report's chart as in the other formats; a span written with an en dash everywhere; and an
+    "Ended by" too wide for its column labelled on its own line, not taken for a place."""
+    for command in (
+        "case add r --title R",
+        "person add 'Anna Orlova' --id ao --case r --role defendant",
+        "log r arrest 2015-01-10 -p ao",
+        "log r house_arrest 2015-09-15 -p ao --place flat",
+        "log r pretrial_detention 2016-01-10 -p ao",
+        "log r hunger_strike 2016-02-01 --end 2016-03 -p ao",
+        "log r release 2017-01-01 -p ao",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    note = "as of 2016-06-01: 1 later event left out"
+    text = run("report", "r", "--as-of", "2016-06-01").stdout
+    markdown = run("report", "r", "--format", "md", "--as-of", "2016-06-01").stdout
+    assert f"A{note[1:]}; one cell is" in text
+    assert re.search(rf"^Made \S+ with dossier \S+, {note}\.$", markdown, re.M), markdown
+    assert "2016-02-01 – 2016-03 hunger_strike" in text
+    assert "2016-02-01 – 2016-03" in markdown
+    house = text.split("house arrest  2015-09-15")[1].splitlines()
+    assert house[1:3] == ["    Ended by: pretrial detention", "    Held at: flat"]

@@ -283,7 +283,12 @@ def build(
     comparison = tuple(replace(r, problems=marked[r.person]) for r in comparison)
     shown = {p for e in all_events for p in e.persons}
     chart = chart_of([e.to_dict() for e in all_events], {p: names(p) for p in sorted(shown)}, as_of)
-    chart = replace(chart, rows=tuple(replace(r, problems=marked[r.person]) for r in chart.rows))
+    # Its note says what the report's does: the events after the as-of day, left out.
+    chart = replace(
+        chart,
+        rows=tuple(replace(r, problems=marked[r.person]) for r in chart.rows),
+        left_out=left_out,
+    )
     return Report(
         chart=chart,
         sections=tuple(sections),

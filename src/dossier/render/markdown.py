@@ -204,7 +204,8 @@ def render(report: Report, chart_file: str | None = None) -> str:
         "",
         "---",
         "",
-        f"Made {report.made} with dossier {report.version}, as of {report.as_of.isoformat()}."
+        f"Made {report.made} with dossier {report.version},"
+        f" {marks.as_of_note(report.as_of.isoformat(), report.left_out, capital=False)}."
         + (" Redacted." if report.redacted else ""),
         "",
         *([f"**{escape(report.unverified.capitalize())}.**", ""] if report.unverified else []),

@@ -91,11 +91,12 @@ def _cites(numbers: Iterable[int]) -> str:
     return marks or "(unsourced)"
 
 
-def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
+def _columns(rows: list[list[str]], widths: list[int], last: str = "") -> list[str]:
     """Rows in fixed-width columns; the last column wraps under itself.
 
     Nothing is ever cut: a long name gets a line of its own, and a figure
-    wider than its column pushes the rest of its row to the right.
+    wider than its column pushes the rest of its row to the right. `last`: the
+    last column's heading, said before it when it goes on lines of its own.
     """
     lines: list[str] = []
     lead = sum(w + 2 for w in widths[:-1])
@@ -107,7 +108,7 @@ def _columns(rows: list[list[str]], widths: list[int]) -> list[str]:
         if max(map(cell_len, row[-1].split()), default=0) > WIDTH - max(lead, cell_len(head)):
             # A word of the last column (a type, "acquittal") would be cut to fit the room
             # wider columns left it: the column goes on lines of its own, words whole.
-            lines += [head.rstrip(), *_wrap(row[-1], " " * 4)]
+            lines += [head.rstrip(), *_wrap(f"{last}: {row[-1]}" if last else row[-1], " " * 4)]
             continue
         tail = _wrap(row[-1], " " * lead, first=head) if row[-1] else [head.rstrip()]
         lines.extend(line.rstrip() for line in tail)
@@ -197,7 +198,7 @@ def _section(section: Section) -> list[str]:
         lines += _columns([[*header, "Ended by"]], widths)
         for held, row in zip(section.custody, rows, strict=True):
             p = held.period
-            lines += _columns([row], widths)
+            lines += _columns([row], widths, "Ended by")
             if p.facilities:
                 lines += _wrap("Held at: " + "; ".join(p.facilities), "      ", first="    ")
         legend = marks.held_legend(section.custody)
@@ -207,7 +208,7 @@ def _section(section: Section) -> list[str]:
     lines += _problems(section.problems)
     lines += ["", *_heading("Timeline", "-")]
     for e in section.timeline:
-        date = e.date + (f"-{e.end}" if e.end else "")
+        date = e.date + (f" – {e.end}" if e.end else "")  # as Markdown and HTML write it
         kind = e.type + (f" ({e.outcome})" if e.outcome else "") + (f", {e.term}" if e.term else "")
         # The id, as problems and `dossier event show` name the event.
         head = f"{kind}  {_cites(e.citations)}  (event {e.id})"
@@ -264,7 +265,7 @@ def _render(report: Report) -> str:
                          f"{ended}; {r.verdict or '-'}"])  # fmt: skip
         lines += [
             *_heading("Persons held: comparison", "-"),
-            *_columns(rows, _fit([20, 10, 10, 9, 11, 10], rows[1:])),
+            *_columns(rows, _fit([20, 10, 10, 9, 11, 10], rows[1:]), "Ended / verdict"),
             *(["", *_wrap(legend)] if (legend := marks.row_legend(report.comparison)) else []),
             *_problems(report.problems),
         ]
