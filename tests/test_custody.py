@@ -459,6 +459,28 @@ def test_a_second_house_arrest_order_continues_the_house_arrest() -> None:
     assert problems == []
 
 
+@pytest.mark.parametrize("before", ["nothing open", "custody"])
+def test_house_arrest_is_held_at_home_never_at_the_court_that_ends_custody_that_day(
+    before: str,
+) -> None:
+    """A tester's find: house arrest ordered, and a release from the court that ordered
+    it, on one day. After an arrest the house arrest was held at "his flat"; with nothing
+    open before it, at "his flat; Basmanny District Court", the place of every end of
+    that day. Only the `house_arrest` event says where it began."""
+    arrest = [ev("a1", "arrest", "2015-03-02", place="SIZO-6")] if before == "custody" else []
+    periods, problems = held(
+        *arrest,
+        ev("h1", "house_arrest", "2015-09-15", place="his flat"),
+        ev("r1", "release", "2015-09-15", place="Basmanny District Court"),
+        ev("r2", "release", "2016-01-10", place="Basmanny District Court"),
+    )
+    assert [(p.kind, p.start, p.facilities) for p in periods] == [
+        *([("custody", "2015-03-02", ("SIZO-6",))] if arrest else []),
+        ("house_arrest", "2015-09-15", ("his flat",)),
+    ]
+    assert problems == []
+
+
 # Ongoing periods -----------------------------------------------------------------------------
 
 

@@ -477,6 +477,28 @@ def test_a_text_report_says_which_period_is_house_arrest(run: Run) -> None:
     assert all(len(line) <= 80 for line in doc.splitlines())
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_house_arrest_is_held_at_home_not_at_the_court_that_released_him(
+    run: Run, fmt: str
+) -> None:
+    """A tester's find: house arrest and a release from the court that ordered it on one
+    day, nothing open before. Every report said "Held at: his flat; Basmanny District
+    Court"; a court is never a place of custody."""
+    setup(
+        run,
+        [
+            "case add r --title R",
+            "person add 'Oleg Q' --id oq --case r --role defendant",
+            "log r house_arrest 2015-09-15 -p oq --place 'his flat'",
+            "log r release 2015-09-15 -p oq --place 'Basmanny District Court'",
+            "log r release 2016-01-10 -p oq",
+        ],
+    )
+    read = READERS[fmt](report(run, "r", "--format", fmt))
+    assert [(row[0], row[-1]) for row in read.custody] == [("Oleg Q", "his flat")]
+    assert read.problems == []
+
+
 def test_a_text_report_of_cases_where_no_one_was_held(run: Run) -> None:
     """A review's find: the comparison table's widths, taken from its rows, had none to
     take and the report stopped with an internal error."""

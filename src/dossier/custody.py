@@ -348,8 +348,7 @@ def _periods(
             ended_by = _most_specific(moment, fallback="release")
             if current is None:
                 if ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
-                    places = _places(moment.events)
-                    current = _Open(HOUSE_ARREST, moment, places, [moment], ended)
+                    current = _Open(HOUSE_ARREST, moment, _homes(moment), [moment], ended)
                     problems.extend(_after_death(person, current, died))
                 else:
                     problems.append(_orphan(person, moment, unsure))
@@ -363,8 +362,7 @@ def _periods(
             unsure = (moment, opened) if rough and current.kind == CUSTODY else None
             current = None
             if ended_by == HOUSE_ARREST:
-                homes = _places([e for e in moment.events if e.type == HOUSE_ARREST])
-                current = _Open(HOUSE_ARREST, moment, homes, [moment], ended)
+                current = _Open(HOUSE_ARREST, moment, _homes(moment), [moment], ended)
                 problems.extend(_after_death(person, current, died))
     if current is not None:
         close(None, None)
@@ -575,6 +573,13 @@ def _places(events: Sequence[_Fact]) -> list[str]:
     """Places of the events, the most precisely dated first (the day before the month)."""
     ordered = events if len(events) == 1 else sorted(events, key=lambda e: -e.rank)
     return [e.place for e in ordered if e.place]
+
+
+def _homes(moment: _Moment) -> list[str]:
+    """Where a house arrest that opens at this end began: the places of its `house_arrest`
+    events alone. The other ends of that day say where custody ended (the release of
+    the court that ordered the house arrest), never a place where the person was held."""
+    return _places([e for e in moment.events if e.type == HOUSE_ARREST])
 
 
 def _orphan(person: str, moment: _Moment, unsure: tuple[_Moment, _Moment] | None) -> Problem:
