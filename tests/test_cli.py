@@ -491,3 +491,40 @@ def test_history_marks_an_undone_change_after_later_commands_too(run: Run) -> No
     hearing = next(line for line in lines if "log a hearing" in line)
     assert arrest.rstrip().endswith("undone") and "undone" not in hearing
     assert run("redo").exit_code == 1  # the redo went with the later command, as before
+
+
+def test_an_arrest_after_a_recorded_death_is_said_where_it_continues_custody(run: Run) -> None:
+    """A tester's find: held from 2010, dead in 2011, arrested again in 2012. The timeline
+    said "still held 3652 +" at "SIZO; SIZO-2" and only that the death implies an end;
+    that the second arrest comes after the death, when it only continued the custody,
+    went unsaid. It is counted as recorded, and said, in the text and in JSON."""
+    for command in (
+        "case add r --title R", "person add 'Gleb Dead' --id gd --case r --role defendant",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    ids = []
+    for command in (
+        "log r arrest 2010-01-01 -p gd --place SIZO", "log r death 2011-01-01 -p gd",
+        "log r arrest 2012-01-01 -p gd --place SIZO-2",
+    ):  # fmt: skip
+        result = run(*shlex.split(command))
+        assert result.exit_code == 0, result.output
+        ids.append(result.stdout.strip())
+    first, death, second = ids
+    said = (
+        f"arrest on 2012-01-01 (event {second}) comes after death on 2011-01-01 (event"
+        f" {death}); one of the two dates is wrong, and the figures count it as recorded,"
+        f" continuing custody from 2010-01-01 (event {first})"
+    )
+    doc = json.loads(run("timeline", "r", "--as-of", "2020-01-01", "--json").stdout)
+    assert [(p["days"], p["ongoing"], p["facilities"]) for p in doc["custody"]] == [
+        (3652, True, ["SIZO", "SIZO-2"])
+    ]
+    assert doc["problems"][0] == {"person": "gd", "case": "r", "event": second, "message": said}
+    assert [p["message"].split(";")[0] for p in doc["problems"][1:]] == [
+        f"custody from 2010-01-01 (event {first}) has no recorded end, but death on"
+        f" 2011-01-01 (event {death}) implies one"
+    ]
+    text = run("timeline", "r", "--as-of", "2020-01-01")
+    assert text.exit_code == 0, text.output
+    assert f"2 problems: ! Gleb Dead (r): {said} ! " in " ".join(text.stdout.split())

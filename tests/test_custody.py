@@ -1303,6 +1303,86 @@ def test_house_arrest_that_begins_after_a_recorded_death_is_a_problem() -> None:
     ]
 
 
+def test_a_start_after_a_recorded_death_that_continues_custody_is_a_problem() -> None:
+    """A tester's find: held from 2010, dead in 2011, arrested again in 2012. The second
+    arrest only continued the open period, where the check was never made: "still held
+    3652 +", held at "SIZO; SIZO-2", and only the missing end said. The period and its
+    facilities are counted as recorded (either date may be the wrong one); the arrest
+    after the death is said, once, beside the end the death implies."""
+    periods, problems = held(
+        ev("a1", "arrest", "2010-01-01", place="SIZO"),
+        ev("x1", "death", "2011-01-01"),
+        ev("a2", "arrest", "2012-01-01", place="SIZO-2"),
+    )
+    assert periods == [
+        period(
+            "2010-01-01",
+            None,
+            3652,
+            start_event="a1",
+            end_event=None,
+            facilities=("SIZO", "SIZO-2"),
+        ),
+    ]
+    assert problems == [
+        "p: arrest on 2012-01-01 (event a2) comes after death on 2011-01-01 (event x1);"
+        " one of the two dates is wrong, and the figures count it as recorded, continuing"
+        " custody from 2010-01-01 (event a1)",
+        "p: custody from 2010-01-01 (event a1) has no recorded end, but death on 2011-01-01"
+        " (event x1) implies one; the figures count it as still running",
+    ]
+
+
+@pytest.mark.parametrize("death", ["death", "death_in_custody"])
+def test_each_start_after_a_recorded_death_is_said_once(death: str) -> None:
+    """One problem for each start: the one that opens the period, and each that continues
+    it (two events of one day are one start)."""
+    _, problems = held(
+        ev("x1", death, "2009-11-16"),
+        ev("a1", "arrest", "2010-01-01"),
+        ev("a2", "arrest", "2010-02-01"),
+        ev("d2", "pretrial_detention", "2010-02-01"),
+        ev("a3", "pretrial_detention", "2010-03"),
+    )
+    assert [p for p in problems if " after " in p] == [
+        f"p: custody from 2010-01-01 (event a1) begins after {death} on 2009-11-16"
+        " (event x1); one of the two dates is wrong, and the figures count the custody"
+        " as recorded",
+        f"p: arrest and pretrial_detention on 2010-02-01 (event a2, d2) comes after {death}"
+        " on 2009-11-16 (event x1); one of the two dates is wrong, and the figures count it"
+        " as recorded, continuing custody from 2010-01-01 (event a1)",
+        f"p: pretrial_detention on 2010-03 (event a3) comes after {death} on 2009-11-16"
+        " (event x1); one of the two dates is wrong, and the figures count it as recorded,"
+        " continuing custody from 2010-01-01 (event a1)",
+    ]
+
+
+def test_a_house_arrest_order_after_a_recorded_death_that_continues_one_is_a_problem() -> None:
+    _, problems = held(
+        ev("h1", "house_arrest", "2010-01-01", place="her flat"),
+        ev("x1", "death", "2011-01-01"),
+        ev("h2", "house_arrest", "2012-01-01"),
+    )
+    assert problems[0] == (
+        "p: house_arrest on 2012-01-01 (event h2) comes after death on 2011-01-01 (event x1);"
+        " one of the two dates is wrong, and the figures count it as recorded, continuing"
+        " house arrest from 2010-01-01 (event h1)"
+    )
+    assert len(problems) == 2 and "implies one" in problems[1]
+
+
+@pytest.mark.parametrize("start", ["2011", "2011-01", "2011-01-01", "2010-12-31"])
+def test_a_continuing_start_the_dates_allow_before_the_death_is_no_such_problem(
+    start: str,
+) -> None:
+    _, problems = held(
+        ev("a1", "arrest", "2010-01-01"),
+        ev("x1", "death", "2011-01-01"),
+        ev("a2", "pretrial_detention", start),
+    )
+    assert not any("comes after" in p for p in problems)
+
+
 @pytest.mark.parametrize("arrest", ["2009-11", "2009", "2009-11-16", "2009-10-01"])
 def test_a_start_the_dates_allow_before_the_death_is_no_such_problem(arrest: str) -> None:
     """Only a start certainly after the death (its earliest day after the death's latest)."""

@@ -23,7 +23,8 @@ The rules (docs/custody.md), in the order they are applied:
    The pretrial part ends at the person's first guilty verdict (a `verdict`
    with outcome guilty, or a `sentence`) on or after the start.
 6. A period still open when a later record says the person was free or dead
-   (a `death`, an `emigration`) is a problem too: its end is missing.
+   (a `death`, an `emigration`) is a problem too: its end is missing. So is a
+   start after a recorded death, whether it opens a period or continues one.
 """
 
 from __future__ import annotations
@@ -339,6 +340,7 @@ def _periods(
                 if current is not None and current.kind == CUSTODY:
                     current.facilities.extend(_places(moment.events))  # continues the period
                     current.starts.append(moment)
+                    problems.extend(_after_death(person, current, died, continuing=moment))
                     continue
                 if current is not None:  # a custody start ends house arrest
                     close(moment, _most_specific(moment, fallback=moment.first.type))
@@ -354,7 +356,9 @@ def _periods(
                     problems.append(_orphan(person, moment, unsure))
                 continue
             if current.kind == HOUSE_ARREST and ended_by == HOUSE_ARREST:
-                continue  # a second house-arrest order continues the period
+                # A second house-arrest order continues the period.
+                problems.extend(_after_death(person, current, died, continuing=moment))
+                continue
             problems.extend(_order_unsure(person, current, moment, ended_by, day))
             close(moment, ended_by)
             opened = current.moment
@@ -662,24 +666,36 @@ def _opening(current: _Open) -> tuple[str, str]:
     return _named(current.moment, None), "custody"
 
 
-def _after_death(person: str, current: _Open, died: _Fact | None) -> list[Problem]:
-    """A period that opens after the person's recorded death, for certain (the start's
-    earliest possible day after the death's latest): one of the two dates is wrong.
-    The figures count the period as recorded, and the problem says so."""
-    start = current.moment
+def _after_death(
+    person: str, current: _Open, died: _Fact | None, continuing: _Moment | None = None
+) -> list[Problem]:
+    """A start after the person's recorded death, for certain (its earliest possible day
+    after the death's latest): one of the two dates is wrong. The start is the one that
+    opened `current`, or `continuing`, a later one that continues it. The figures count
+    it as recorded (a continuing custody start's place among the facilities), and the
+    problem says so."""
+    start = current.moment if continuing is None else continuing
     if died is None or start.date.first_day <= died.date.last_day:
         return []
     opened, kind = _opening(current)
-    return [
-        Problem(
-            person,
-            start.first.case,
-            opened,
-            f"{kind} from {start.date.display()} (event {opened}) begins after"
-            f" {died.type} on {died.date.display()} (event {died.id}); one of the two"
-            f" dates is wrong, and the figures count the {kind} as recorded",
+    death = f"{died.type} on {died.date.display()} (event {died.id}); one of the two dates is wrong"
+    if continuing is None:
+        event = opened
+        message = (
+            f"{kind} from {start.date.display()} (event {opened}) begins after {death},"
+            f" and the figures count the {kind} as recorded"
         )
-    ]
+    else:
+        # Of this start, so it names this start's event; the period it joined is named
+        # in the words (that period's own missing end is a problem of its own).
+        event = start.first.id
+        message = (
+            f"{' and '.join(sorted(start.types))} on {start.date.display()} (event"
+            f" {', '.join(e.id for e in start.events)}) comes after {death}, and the"
+            f" figures count it as recorded, continuing {kind} from"
+            f" {current.moment.date.display()} (event {opened})"
+        )
+    return [Problem(person, start.first.case, event, message)]
 
 
 def _order_unsure(
