@@ -173,6 +173,21 @@ def test_event_edit_changes_persons_by_name(aleksanyan: Run) -> None:
     assert json.loads(edited.stdout)["place"] == "Moscow"
 
 
+@pytest.mark.parametrize("ref", ["yelena-lvova", "Yelena Lvova", "Елена Львова"])
+def test_a_person_both_added_and_removed_is_removed_by_name_as_by_id(
+    aleksanyan: Run, ref: str
+) -> None:
+    """As for every list option, --remove-person wins; a name did the opposite of an id."""
+    added = aleksanyan("person", "add", "Yelena Lvova", "--alias", "Елена Львова")
+    assert added.exit_code == 0, added.output
+    event_id = json.loads(aleksanyan("event", "list", "--json").stdout)[0]["id"]
+    edited = aleksanyan("event", "edit", event_id, "--add-person", ref, "--remove-person", ref)
+    assert (edited.exit_code, edited.stdout) == (
+        0,
+        f"No change: event {event_id} already is as given.\n",
+    )
+
+
 def test_case_remove_with_cascade(aleksanyan: Run) -> None:
     result = aleksanyan("case", "remove", "aleksanyan", "--cascade", "--yes")
     assert result.exit_code == 0, result.output

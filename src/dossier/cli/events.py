@@ -195,8 +195,12 @@ def edit_(
     # On a server, the event's case (and the one it moves to) only.
     with edit(ctx, Scope(cases=[case] if case else [], events=[event_id])) as d:
         old = require_event(d, event_id)
-        # Names are resolved before comparing, so --remove-person takes a name too.
-        removed = [require_person(d, p).id for p in remove_person or ()]
+        # Names are resolved before comparing, so that a name and an id do the same:
+        # --remove-person of one given to --add-person too wins, as for every list.
+        given, added, removed = (
+            None if refs is None else [require_person(d, p).id for p in refs]
+            for refs in (person, add_person, remove_person)
+        )
         event = update_event(
             d,
             replace(
@@ -205,7 +209,7 @@ def edit_(
                 type=event_type or old.type,
                 date=edtf(date, "--date", dayfirst) or old.date,
                 end=old.end if end is None else edtf(end or None, "--end", dayfirst),
-                persons=edit_list(old.persons, person, add_person, removed),
+                persons=edit_list(old.persons, given, added, removed),
                 place=cleared(place, old.place),
                 country=cleared(country, old.country),
                 description=cleared(description, old.description),
