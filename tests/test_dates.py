@@ -127,6 +127,12 @@ def test_dotted_dates_ignore_dayfirst() -> None:
         ("2003..2005", "a range is not one date"),
         ("2003-2005", "a range is not one date"),
         ("~2008?", "both approximate (~) and uncertain (?)"),
+        ("2008~?", "both approximate (~) and uncertain (?)"),
+        ("2003-10?~", "both approximate (~) and uncertain (?)"),
+        ("2008??", "use a form like"),  # a mark once, as EDTF has it
+        ("10000", "year 10000 is out of range 1..9999"),
+        ("10000-01-01", "year 10000 is out of range 1..9999"),
+        ("October 10000", "year 10000 is out of range 1..9999"),
         ("в январе 2009", "use a form like"),
         ("\x00", "use a form like"),
         ("2008\x00", "use a form like"),

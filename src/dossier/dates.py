@@ -67,6 +67,7 @@ _INTERVAL = re.compile(
     r"[0-9]{4}(?:-[0-9]{1,2}){0,2} ?(?:/|\.\.|[-–—]) ?[0-9]{4}(?:-[0-9]{1,2}){0,2}"
 )
 _SHORT_YEAR = re.compile(r"(?:[0-9]{1,2}[./-]){0,2}[0-9]{1,2}")
+_LONG_YEAR = re.compile(r"0*([1-9][0-9]{4,})(?:-[0-9]{1,2}){0,2}")
 _APPROXIMATE = re.compile(r"~ ?|(?:circa|about|around|approx|около|примерно|ca|c)(?:\. ?| )")
 _RU_YEAR_WORD = re.compile(r" ?(?:г\.?|года|год)$")
 
@@ -319,6 +320,8 @@ def _read_fields(
         )
     if _SHORT_YEAR.fullmatch(body):
         raise InvalidDate(f"cannot read date {shown}: write the year with four digits")
+    if match := _LONG_YEAR.fullmatch(body):  # 10000, 10000-01-01: four digits too many
+        raise InvalidDate(f"cannot read date {shown}: {_problem(int(match[1]), None, None, '')}")
     if re.search("[a-z]", body):
         return _read_english(body, shown)
     raise InvalidDate(f"cannot read date {shown}: {_FORMS}")
@@ -352,6 +355,8 @@ def _read_english(body: str, shown: str) -> tuple[int, int | None, int | None]:
     numbers = re.findall("[0-9]+", body)
     years = [int(n) for n in numbers if len(n) == 4]
     days = [int(n) for n in numbers if len(n) <= 2]
+    if longer := [n for n in numbers if len(n) > 4]:
+        raise InvalidDate(f"cannot read date {shown}: {_problem(int(longer[0]), None, None, '')}")
     if not years:
         raise InvalidDate(f"cannot read date {shown}: write the year with four digits")
     if len(months) != 1 or len(years) != 1 or len(days) > 1 or len(days) + 1 != len(numbers):
@@ -387,9 +392,11 @@ def _split_qualifier(body: str, shown: str) -> tuple[str, str]:
     if match := _APPROXIMATE.match(body):
         qualifiers.add("~")
         body = body[match.end() :]
-    if body.endswith(("~", "?")):
-        qualifiers.add(body[-1])
+    trailing: set[str] = set()
+    while body.endswith(("~", "?")) and body[-1] not in trailing:  # "2008~?": both, said
+        trailing.add(body[-1])
         body = body[:-1].rstrip()
+    qualifiers |= trailing
     if len(qualifiers) > 1:
         raise InvalidDate(
             f"cannot read date {shown}: it cannot be both approximate (~) and uncertain (?); "
