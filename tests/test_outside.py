@@ -129,7 +129,11 @@ def test_an_edit_is_named_warned_about_marked_and_accepted(aleksanyan: Run, db: 
     history = json.loads(aleksanyan("history", "--json").stdout)
     assert history[-1]["command"] == "verify --accept --json"
     undone = aleksanyan("undo")
-    assert (undone.exit_code, undone.stderr) == (1, "Error: nothing to undo\n")
+    assert (undone.exit_code, undone.stderr) == (
+        1,
+        f"Error: nothing to undo since entry #{history[-1]['seq']}, which accepted changes made"
+        " outside dossier: undo does not go back past it\n",
+    )
 
 
 def test_added_and_removed_records_are_named(aleksanyan: Run, db: Path) -> None:

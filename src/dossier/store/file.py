@@ -316,7 +316,13 @@ class Dossier(Records):
         """Revert the newest change not yet undone; returns the entry it reverts."""
         done = hist.stacks(self.history).done
         if not done:
-            raise NothingToDo("nothing to undo")
+            accepted = [e["seq"] for e in self.history if "accepted" in e]
+            raise NothingToDo(
+                f"nothing to undo since entry #{accepted[-1]}, which accepted changes made"
+                " outside dossier: undo does not go back past it"
+                if accepted
+                else "nothing to undo"
+            )
         return self._revert(done[-1], "undoes")
 
     def redo(self) -> dict[str, Any]:
