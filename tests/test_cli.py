@@ -357,6 +357,19 @@ def test_a_lookalike_is_asked_about_on_a_terminal(
     assert json.loads(printed)["id"] == "vasily-alexanyan"
 
 
+def test_a_lookalike_that_cannot_be_added_is_refused_before_any_question(
+    aleksanyan: Run, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common, "interactive", lambda: True)
+    before = contents(db)
+    refused = aleksanyan("person", "add", "Vasily Alexanyan", "--case", "nosuch", "--role",
+                         "witness", input="y\n")  # fmt: skip
+    assert refused.exit_code == 1
+    assert "anyway?" not in refused.stderr and refused.stderr.startswith("Error: ")
+    assert "nosuch" in refused.stderr
+    assert contents(db) == before
+
+
 def test_undo_steps_back_through_a_record_edited_then_through_a_move(aleksanyan: Run) -> None:
     """Undo goes back one command at a time on both stores: an edit undone, then the log
     that made the event; a move to another case undone. A server refused the second

@@ -25,7 +25,6 @@ from dossier.scope import Scope
 if TYPE_CHECKING:
     from dossier.model import Person
     from dossier.search import Lookalike
-    from dossier.store import Records
 
 app = typer.Typer(
     help="Add, list, show, edit, remove and link persons.",
@@ -90,8 +89,10 @@ def add(
     adding = [person_id or slugify(name)]
     try:
         with edit(ctx, Scope(cases=scope, persons=[], adding=adding)) as d:
-            _check_lookalikes(d, names, yes)
+            found = _lookalikes(names, list(d.persons))
+            # Every check first: a question is asked only of a person that can be added.
             person = add_person(d, person)
+            _check_lookalikes(found, names, yes)
     except _AskFirst:
         # Ask outside the lock, so a person thinking never blocks other writers.
         confirm("Add a new person anyway?", False)
@@ -107,11 +108,10 @@ class _AskFirst(Exception):
     """Leave the transaction unwritten: a person at the terminal must answer first."""
 
 
-def _check_lookalikes(d: "Records", names: list[str], yes: bool) -> None:
+def _check_lookalikes(found: dict[str, "Lookalike"], names: list[str], yes: bool) -> None:
     """Warn about likely duplicates; unless --yes, ask on a terminal, else stop."""
     from dossier.cli.common import interactive
 
-    found = _lookalikes(names, list(d.persons))
     if not found:
         return
     for f in found.values():
