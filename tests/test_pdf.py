@@ -431,6 +431,36 @@ def test_ids_and_vocabulary_words_are_not_broken_inside_a_word(run: Run, db: Pat
     assert broken_words(html, words) == []
 
 
+@pytest.mark.plain_only("page layout: the same records typeset the same from any store")
+def test_names_and_places_in_the_timeline_break_between_words(run: Run, db: Path) -> None:
+    """An adversarial run's report: beside a fixed "What happened", the timeline squeezed
+    its persons and places to a few letters a line ("Tversk" over "oi Court"), and the
+    custody table a long name. A URL in a description still wraps within the page."""
+    weasyprint_or_skip()
+    import datetime
+
+    from dossier.render.html import render
+    from dossier.report import build
+
+    name = "Константин Константинопольский-Верхнеудинский"
+    url = "https://example.org/" + "a-very-long-path/" * 12 + "ruling.pdf"
+    for command in (
+        "case add r --title R",
+        f"person add '{name}' --id kk --case r --role defendant",
+        "person add 'Ivan Petrov' --id ip --case r --role defendant",
+        "log r arrest 2010-01-01 -p kk -p ip --place 'Tverskoi Court'",
+        "log r transfer 2010-02-01 -p kk --place SIZO-2",
+        f"log r hearing 2010-03-01 -p kk --place 'Moscow City Court' -d {url}",
+        "log r medical_care_denied 2010-04-01 -p kk -p ip --place 'Matrosskaya Tishina'",
+        "log r extradition_request 2010-05-01 -p kk --place 'Tverskoi Court'",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    pages = typeset(render(build(opened(db), ["r"], as_of=datetime.date(2026, 1, 1))))
+    places = {"Tverskoi Court", "SIZO-2", "Moscow City Court", "Matrosskaya Tishina"}
+    assert broken_words(pages, {name, f"{name} !", f"{name}, Ivan Petrov", *places}) == []
+    assert overflowing(pages) == []
+
+
 def test_the_sample_report_fits_the_page(court_copy: tuple[Path, Path, str]) -> None:
     import datetime
 
