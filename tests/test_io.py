@@ -1717,6 +1717,26 @@ def test_a_person_named_only_by_confidential_events_is_not_in_a_redacted_case_ex
     assert [p["id"] for p in full["persons"]] == ["ivan-informant"]
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "ftm"])
+def test_a_person_named_only_by_confidential_events_is_not_in_a_redacted_whole_export(
+    run: Run, fmt: str
+) -> None:
+    """The same informant, in an export of the whole dossier: left out as from the case's
+    (an adversarial run found him in every format, the case's export differing from the
+    whole one only by him). A person with no role and no event at all is still exported."""
+    assert run("case", "add", "k", "--title", "K").exit_code == 0
+    assert run("person", "add", "Ivan Informant").exit_code == 0
+    assert run("person", "add", "Olga Unlinked").exit_code == 0
+    assert run("log", "k", "statement", "2015-01-10", "-p", "ivan-informant", "--source", "x",
+               "--confidential").exit_code == 0  # fmt: skip
+    kind = ["--kind", "persons"] if fmt == "csv" else []
+    redacted = run("export", "--format", fmt, *kind)
+    assert redacted.exit_code == 0, redacted.output
+    assert "Informant" not in redacted.stdout and "Olga Unlinked" in redacted.stdout
+    full = run("export", "--format", fmt, *kind, "--include-confidential")
+    assert "Ivan Informant" in full.stdout
+
+
 def test_a_redacted_export_imported_back_keeps_the_confidential_persons_of_events(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

@@ -42,6 +42,11 @@ def select(
             for e in events
             if not e.get("confidential")
         ]
+        # Nor, from the whole dossier, a person with no role whom only confidential events
+        # name: that they are tied to it at all is what was kept confidential.
+        secret = {p for e in d.events.raw.values() if e.get("confidential") for p in e["persons"]}
+        shown = {p for e in events for p in e["persons"]}
+        hidden |= {p["id"] for p in persons if p["id"] in secret - shown and not p["roles"]}
     if cases:
         # Named by the events exported: one named only by a confidential event is not
         # the case's to show (that they are tied to it is what was kept confidential).
