@@ -192,7 +192,10 @@ def export(
     everything = ex.select(d, case or ()) if not include_confidential else records
     left_out = {k: len(everything[k]) - len(records[k]) for k in ("persons", "events")}
     if fmt in ("ftm", "uwazi"):
-        _exchange(fmt, records, everything, left_out, d.history_count(), output, d.key is not None)
+        # FtM tells custody periods: those that other cases' events change are left out.
+        outside = list(d.outside_events(set(case))) if case and fmt == "ftm" else []
+        _exchange(fmt, records, everything, outside, left_out, d.history_count(), output,
+                  d.key is not None)  # fmt: skip
         return
     if any(left_out.values()):
         typer.echo(
@@ -222,6 +225,7 @@ def _exchange(
     fmt: str,
     records: dict[str, list[dict[str, Any]]],
     everything: dict[str, list[dict[str, Any]]],
+    outside: list[dict[str, Any]],
     left_out: dict[str, int],
     history: int,
     output: Path | None,
@@ -238,7 +242,7 @@ def _exchange(
         from dossier.io import ftm
 
         # One chunk a line, one line an entity.
-        chunks = list(ftm.to_ftm(ftm.entities(records, dates.today(), losses, everything)))
+        chunks = list(ftm.to_ftm(ftm.entities(records, dates.today(), losses, everything, outside)))
         if output is None:
             sys.stdout.buffer.write(b"".join(chunks))
             sys.stdout.flush()

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from dossier import contract
-from dossier.custody import Period, custody_stored
+from dossier.custody import SHAPES_CUSTODY, Period, custody_stored
 from dossier.dates import show
 from dossier.io.losses import Losses
 
@@ -56,10 +56,11 @@ def entity_id(kind: str, *parts: str) -> str:
     so an id ending in "-" (a slug may) gets ".0"; one longer than FtM takes is cut
     and ends in a digest of the whole."""
     joined = ".".join(("dossier", kind, *parts))
-    if len(joined) > ID_LENGTH:
+    whole = joined + ".0" if joined.endswith("-") else joined
+    if len(whole) > ID_LENGTH:  # the ".0" counted: 199 characters and a "-" were 202
         digest = hashlib.sha256(joined.encode()).hexdigest()[:32]
         return f"{joined[: ID_LENGTH - 33].rstrip('.-')}.{digest}"
-    return joined + ".0" if joined.endswith("-") else joined
+    return whole
 
 
 # The years FtM's date type holds; a date outside them would be dropped by it.
@@ -273,14 +274,17 @@ def entities(
     as_of: datetime.date,
     losses: Losses,
     everything: Mapping[str, list[dict[str, Any]]] | None = None,
+    outside: Iterable[Mapping[str, Any]] = (),
 ) -> Iterator[dict[str, Any]]:
     """The FtM entities of `records` (as export.select gives them), custody periods
     counted as of `as_of`; what cannot be carried is counted in `losses`.
 
     `everything`: the same selection with its confidential records, when some were
-    left out. A custody period is exported only as the whole record tells it: one that
-    a withheld event would start, end or change (a confidential release would leave it
-    "ongoing") is left out and counted, and nothing of the withheld event is told.
+    left out; `outside`: the events of the cases not exported (an export of some
+    cases). A custody period is exported only as the whole record tells it: one that
+    a withheld event, or one under another case, would start, end or change (a release
+    there would leave it "ongoing") is left out and counted, and nothing of that event
+    is told.
     """
     cases = {c["id"] for c in records["cases"]}
     # As the Person entities name them (an invisible name by the id), in event titles.
@@ -293,13 +297,19 @@ def entities(
     for raw in records["events"]:
         yield from _event(raw, names, losses)
     held = custody_stored(list(names), records["events"], as_of)
-    whole = held
+    withheld = held
     if everything is not None and len(everything["events"]) != len(records["events"]):
-        whole = custody_stored(list(names), everything["events"], as_of)
+        withheld = custody_stored(list(names), everything["events"], as_of)
+    whole = withheld
+    if others := [raw for raw in outside if raw["type"] in SHAPES_CUSTODY]:
+        whole = custody_stored(list(names), [*(everything or records)["events"], *others], as_of)
     told = {_told(p) for p in whole.periods}
+    unwithheld = {_told(p) for p in withheld.periods}
     for period in held.periods:
         if _told(period) in told:
             yield _period(period, names[period.person], as_of)
+        elif _told(period) in unwithheld:
+            losses.elsewhere += 1
         else:
             losses.periods += 1
 

@@ -15,6 +15,7 @@ class Losses:
     history: int = 0  # history entries: never exported
     confidential: tuple[int, int] = (0, 0)  # persons, events left out
     periods: int = 0  # custody periods left out: a confidential event changes them
+    elsewhere: int = 0  # custody periods left out: an event of a case not exported does
 
     def text(self, what: str, count: int = 1) -> None:
         """Count a field kept only as text."""
@@ -48,6 +49,12 @@ class Losses:
             lines.append(
                 f"{self.periods} custody period(s) left out: a confidential event starts, ends"
                 " or continues them, and without it they would be told wrong"
+            )
+        if self.elsewhere:
+            lines.append(
+                f"{self.elsewhere} custody period(s) left out: an event recorded under a case"
+                " not exported starts, ends or continues them ('dossier timeline CASE' says"
+                " which)"
             )
         if self.history:
             lines.append(
