@@ -411,6 +411,16 @@ def test_a_confidential_release_leaves_no_false_custody_in_ftm(run: Run, tmp_pat
     everything = run("export", "--format", "ftm", "--include-confidential")
     assert "dossier.custody.ivan-open." in everything.stdout
     assert "Olga Secret" in everything.stdout
+    # FtM has no mark for it: the notes say so, first, and a warning counts it.
+    olga = next(
+        e for e in entities_of(everything.stdout.encode()) if e["id"].endswith("olga-secret")
+    )
+    notes = olga["properties"]["notes"]
+    assert notes[0] == "CONFIDENTIAL in the dossier: this person is not to be disclosed."
+    assert (
+        "Warning: kept as text in notes, not as FtM properties: 1 confidential mark(s) of events,"
+        " 1 confidential mark(s) of persons"
+    ) in everything.stderr.splitlines()
 
 
 def test_a_case_exported_alone_tells_no_custody_another_case_ends(run: Run) -> None:

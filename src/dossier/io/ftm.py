@@ -162,7 +162,7 @@ def _person(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
         losses.text("list(s) of organizations")
     born, said_born = _date(raw.get("born"), "birth date", losses)
     died, said_died = _date(raw.get("died"), "death date", losses)
-    notes += said_born + said_died
+    notes = _confidential(raw, "person", losses) + notes + said_born + said_died
     return _entity(
         entity_id("person", raw["id"]),
         "Person",
@@ -177,6 +177,15 @@ def _person(raw: Mapping[str, Any], losses: Losses) -> dict[str, Any]:
         },
         losses,
     )
+
+
+def _confidential(raw: Mapping[str, Any], kind: str, losses: Losses) -> list[str]:
+    """FtM has no mark for a record kept confidential (a protected witness): `notes` say
+    it, first thing, and the loss is counted (exported only with --include-confidential)."""
+    if not raw.get("confidential"):
+        return []
+    losses.text(f"confidential mark(s) of {kind}s")
+    return [f"CONFIDENTIAL in the dossier: this {kind} is not to be disclosed."]
 
 
 def _parties(raw: Mapping[str, Any], cases: set[str]) -> Iterator[dict[str, Any]]:
@@ -212,6 +221,7 @@ def _event(
             losses.text(f"{what}(s)")
     if raw.get("note"):
         notes.append(raw["note"])
+    notes = _confidential(raw, "event", losses) + notes
     span = raw.get("end")
     event_id = entity_id("event", raw["id"])
     yield _entity(
