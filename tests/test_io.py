@@ -458,6 +458,24 @@ def test_an_unknown_column_lists_the_known_ones_on_line_1(
     before.assert_unchanged()
 
 
+def test_unnamed_columns_a_spreadsheet_leaves_are_one_line_each(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """A header ending in ";;": two "unknown column ''" lines and "the column appears
+    twice", which named no column, became one line per column that has no name."""
+    path = write(tmp_path, "events.csv", "case;date;type;;\naleksanyan;2007;hearing;;\n")
+    before = Snapshot.of(db)
+    result = aleksanyan("import", str(path))
+    assert result.exit_code == 1
+    known = ", ".join(COLUMNS["event"])
+    assert result.stderr.splitlines() == [
+        f"Error: {path}:1: (empty): column {n} has no name; remove the column, or name it as"
+        f" one of {known}"
+        for n in (4, 5)
+    ] + ["Error: 2 problem(s) in 1 file(s); nothing was imported"]
+    before.assert_unchanged()
+
+
 def test_a_duplicate_id_inside_the_file(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -368,8 +368,18 @@ def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> s
         return None
     known = COLUMNS[kind]
     columns = [SYNONYMS[kind].get(c, c) for c in columns]
-    for column, given in zip(columns, header, strict=True):
-        if column not in known:
+    for number, (column, given) in enumerate(zip(columns, header, strict=True), 1):
+        if not given.strip():  # a spreadsheet's trailing ";;": one line each, not three
+            parsed.problems.append(
+                Problem(
+                    name,
+                    1,
+                    "(empty)",
+                    f"column {number} has no name; remove the column,"
+                    f" or name it as one of {', '.join(known)}",
+                )
+            )
+        elif column not in known:
             parsed.problems.append(
                 Problem(
                     name,
@@ -380,7 +390,7 @@ def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> s
                     f" {', '.join(known)}",
                 )
             )
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    repeated = sorted({c for c in columns if c.strip() and columns.count(c) > 1})
     for column in repeated:
         parsed.problems.append(Problem(name, 1, column, "the column appears twice"))
     return None if parsed.problems else kind
