@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import Run, made, opened, where
+from conftest import Run, Snapshot, made, opened, where
 from dossier import ops
 from dossier.errors import NotFound
 from dossier.model import Case, Person
@@ -225,3 +225,129 @@ def test_an_id_from_a_name_with_a_soft_sign_is_one_word_per_name() -> None:
     assert slugify("Ольга Васильева") == "olga-vasilyeva"
     assert slugify("Дарья Трепова") == "darya-trepova"
     assert slugify("Подъячев") == "podyachev"
+
+
+# A name written in Cyrillic has one spelling ---------------------------------------
+#
+# Folding makes transliterations alike (shch/sh, kh/ch/h, y/i, doubled letters); applied
+# to Cyrillic text it made different letters alike, and attached events and imported
+# facts to a different person: Пётр Шукин to Пётр Щукин, Анна Бикова to Анна Быкова.
+
+NAMESAKES_BUT_FOR_A_LETTER = [
+    ("Пётр Щукин", "Пётр Шукин"),  # Щ, Ш: shch, sh
+    ("Анна Быкова", "Анна Бикова"),  # Ы, И: y, i
+    ("Иван Чайкин", "Иван Хайкин"),  # Ч, Х: ch, kh
+    ("Алла Иванова", "Ала Иванова"),  # a doubled letter
+    ("Анна Петрова", "Ана Петрова"),
+    ("Олег Кириллов", "Олег Кирилов"),
+]
+
+
+@pytest.mark.parametrize(("stored", "given"), NAMESAKES_BUT_FOR_A_LETTER)
+def test_a_cyrillic_name_differing_in_a_letter_is_suggested_not_picked(
+    stored: str, given: str
+) -> None:
+    for one, other in ((stored, given), (given, stored)):
+        people = [Person(id="p", name=one)]
+        with pytest.raises(NotFound, match=rf"no person '{other}' \(did you mean p \({one}\)\?\)"):
+            resolve_person(other, people)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["Пётр Щукин", "Петр Щукин", "ПЁТР ЩУКИН", "петр щукин", "Щукин Пётр", "Щукин, Пётр",
+     "Пётр  Щукин."],
+)  # fmt: skip
+def test_a_cyrillic_name_matches_whatever_its_case_yo_punctuation_and_word_order(
+    spelling: str,
+) -> None:
+    assert resolve_person(spelling, [Person(id="p", name="Пётр Щукин")]) == "p"
+
+
+def test_stress_marks_are_not_part_of_a_cyrillic_spelling() -> None:
+    # As data/persons.csv records Platon Lebedev's name, and й stays й.
+    people = [Person(id="p", name="Platon Lebedev", aliases=("Плато́н Леони́дович Ле́бедев",)),
+              Person(id="q", name="Иван Чайкин")]  # fmt: skip
+    assert resolve_person("Лебедев Платон Леонидович", people) == "p"
+    with pytest.raises(NotFound):
+        resolve_person("Иван Чаикин", people)
+
+
+def test_a_cyrillic_name_names_a_person_known_only_in_latin_letters_by_folding() -> None:
+    people = [Person(id="mbk", name="Michail Chodorkowski")]
+    assert resolve_person("Ходорковский Михаил", people) == "mbk"
+    known_in_cyrillic = [Person(id="mbk", name="Ходорковский Михаил")]
+    assert resolve_person("Michail Chodorkowski", known_in_cyrillic) == "mbk"
+    assert resolve_person("Khodorkovskii Mikhail", known_in_cyrillic) == "mbk"
+
+
+def test_a_person_with_a_cyrillic_name_is_named_in_cyrillic_only_by_it() -> None:
+    """A Latin alias does not let a Cyrillic near miss through by folding."""
+    people = [Person(id="p", name="Пётр Щукин", aliases=("Petr Shchukin",))]
+    with pytest.raises(NotFound, match=r"did you mean p \(Пётр Щукин\)"):
+        resolve_person("Пётр Шукин", people)
+    assert resolve_person("Petr Shchukin", people) == "p"
+    assert resolve_person("Петр Щукин", people) == "p"
+
+
+def test_a_cyrillic_name_folding_as_a_latin_only_persons_name_may_be_theirs() -> None:
+    """Пётр Шукин is the person so written, and may be Petr Shchukin, known only in
+    Latin letters, whose name it folds as: which one is for the user to say."""
+    people = [Person(id="latin", name="Petr Shchukin"), Person(id="p", name="Пётр Шукин")]
+    with pytest.raises(NotFound, match=r"names several persons: latin \(Petr Shchukin\), p"):
+        resolve_person("Пётр Шукин", people)
+    assert resolve_person("Пётр Шукин", people[1:]) == "p"
+
+
+_LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэюя"  # ё is е, as a spelling goes
+_word = st.text(st.sampled_from(_LETTERS), min_size=2, max_size=10).map(str.capitalize)
+
+
+@st.composite
+def _one_letter_apart(draw: st.DrawFn) -> tuple[str, str]:
+    """Two Cyrillic names, the second with one letter changed, added or taken away."""
+    name = " ".join(draw(st.lists(_word, min_size=1, max_size=3)))
+    at = draw(st.sampled_from([i for i, c in enumerate(name) if c != " "]))
+    letter = draw(st.sampled_from(_LETTERS.replace(name[at].lower(), "")))
+    if name[at].isupper():
+        letter = letter.upper()
+    edit = draw(st.sampled_from(["change", "add", "remove"]))
+    if edit == "change":
+        other = name[:at] + letter + name[at + 1 :]
+    elif edit == "add":
+        other = name[:at] + letter + name[at:]
+    else:
+        other = name[:at] + name[at + 1 :]
+    return name, other
+
+
+@given(_one_letter_apart())
+def test_cyrillic_names_one_letter_apart_never_resolve_to_each_other(
+    names: tuple[str, str],
+) -> None:
+    one, other = names
+    with pytest.raises(NotFound):
+        resolve_person(other, [Person(id="p", name=one)])
+    with pytest.raises(NotFound):
+        resolve_person(one, [Person(id="p", name=other, aliases=("Some Latin Alias",))])
+
+
+def test_lookalikes_still_warn_about_a_cyrillic_near_miss() -> None:
+    people = [Person(id="petr-shchukin", name="Пётр Щукин")]
+    assert [f.person.id for f in lookalikes("Пётр Шукин", people)] == ["petr-shchukin"]
+
+
+def test_an_event_is_not_attached_to_a_person_one_letter_apart(run: Run, db: Path) -> None:
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "Пётр Щукин").exit_code == 0
+    assert run("person", "add", "Анна Быкова").exit_code == 0
+    before = Snapshot.of(db)
+    for typed, meant in (("Пётр Шукин", "petr-shchukin (Пётр Щукин)"),
+                         ("Анна Бикова", "anna-bykova (Анна Быкова)")):  # fmt: skip
+        refused = run("log", "c", "arrest", "2010-05-01", "--person", typed)
+        assert (refused.exit_code, refused.stderr) == (
+            1, f"Error: no person {typed!r} (did you mean {meant}?); see 'dossier person list'\n"
+        )  # fmt: skip
+    before.assert_unchanged()
+    logged = run("log", "c", "arrest", "2010-05-01", "--person", "Щукин Петр", "--json")
+    assert json.loads(logged.stdout)["persons"] == ["petr-shchukin"]

@@ -8,6 +8,13 @@ diacritics or punctuation, and the common transliteration variants made alike
 (x/ks, kh/ch/h, w/v, j/y, yu/iu, ya/ia, a final -iy/-ii/-y), with the words
 sorted so that "Алексанян Василий" and "Vasily Aleksanyan" agree.
 
+Those variants are of transliterations: a name written in Cyrillic has one
+spelling, and folding it would make different letters alike (Щукин and Шукин,
+Быкова and Бикова, Алла and Ала). So text with Cyrillic letters names a person
+by their Cyrillic names as written (`spelled`), and by folding only a person
+who has none; `name_keys` and `text_keys` say this once, for every place that
+matches a name to a person.
+
 An exact key match may name a person; fuzzy similarity (rapidfuzz) only ever
 suggests: it never picks a person, because a dossier must not attach an event
 to the wrong human being.
@@ -16,6 +23,7 @@ to the wrong human being.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,9 +65,60 @@ def fold(text: str) -> str:
     return " ".join(sorted(fold_word(w) for w in words))
 
 
-def person_keys(person: Person) -> set[str]:
-    """The folded forms of a person's name and aliases."""
-    return {fold(n) for n in (person.name, *person.aliases)} - {""}
+_CYRILLIC = re.compile("[\u0400-\u0481\u048a-\u052f]")  # the letters, not the signs
+# A stress mark on a vowel (Плато́н): help for a reader, not a letter; so is a grave
+# accent made one with its vowel (ѐ, ѝ). Not the breve of й nor the dots of ё, which
+# make letters (ё is е all the same), nor an accent that follows no vowel (ѓ, ќ).
+_STRESS = re.compile("(?<=[аеёиоуыэюяієї])[\u0300\u0301]")
+_PLAIN = str.maketrans({"ё": "е", "ѐ": "е", "ѝ": "и"})
+_NON_WORD = re.compile(r"[\W_]+")
+# Tags a key by which text with Cyrillic letters finds, by folding, a person who has
+# no Cyrillic name. Folded keys are [a-z0-9 ] and spelled ones hold a Cyrillic
+# letter, so no key of one kind equals a key of another.
+_BY_FOLDING = "\0"
+
+
+def cyrillic(text: str) -> bool:
+    """Whether `text` has a Cyrillic letter (and names persons as `name_keys` says)."""
+    return _CYRILLIC.search(text) is not None
+
+
+@lru_cache(maxsize=65536)
+def spelled(text: str) -> str:
+    """A Cyrillic name's key: its letters as written, but for case, the dots of ё, stress
+    marks, punctuation and the words' order: 'Щукин, Пётр' is 'петр щукин', 'Шукин' another."""
+    text = _STRESS.sub("", unicodedata.normalize("NFC", text).lower()).translate(_PLAIN)
+    return " ".join(sorted(_NON_WORD.sub(" ", text).split()))
+
+
+def name_keys(known: Iterable[str]) -> set[str]:
+    """The keys of one person, `known` by these names (their name and aliases): a text names
+    them when one of its `text_keys` is among these.
+
+    Latin text names them when it folds as one of their names does. Text with Cyrillic
+    letters names them when it is one of their Cyrillic names as written (`spelled`);
+    only if they have none, when it folds as one of their names does: a Cyrillic name
+    has one spelling, and its near misses (Шукин for Щукин) are other people's names.
+    """
+    known = tuple(known)
+    keys = {fold(n) for n in known}
+    written = [spelled(n) for n in known if cyrillic(n)]
+    keys.update(written or [_BY_FOLDING + key for key in keys])
+    return keys
+
+
+@lru_cache(maxsize=65536)
+def text_keys(text: str) -> tuple[str, ...]:
+    """The keys by which `text` looks for the persons it names (see `name_keys`)."""
+    if cyrillic(text):
+        return spelled(text), _BY_FOLDING + fold(text)
+    return (fold(text),)
+
+
+def text_names(text: str, known: Iterable[str]) -> bool:
+    """Whether `text` names the person known by `known` (their name and aliases)."""
+    keys = name_keys(known)
+    return any(key in keys for key in text_keys(text))
 
 
 def suggest(query: str, choices: Mapping[str, str], limit: int = 3) -> list[str]:
@@ -83,8 +142,8 @@ def resolve_person(ref: str, persons: Iterable[Person]) -> str:
     for person in people:
         if person.id == ref:
             return ref
-    key = fold(ref)
-    matches = [p for p in people if key and key in person_keys(p)]
+    # A name that folds to nothing ("***") is no name to look a person up by here.
+    matches = [p for p in people if text_names(ref, (p.name, *p.aliases))] if fold(ref) else []
     if len(matches) == 1:
         return matches[0].id
     if matches:
