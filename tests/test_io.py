@@ -1103,6 +1103,40 @@ def test_create_missing_creates_cases_and_persons(run: Run, db: Path, tmp_path: 
     assert "Created missing" not in human.stdout  # the second time nothing was missing
 
 
+def test_cyrillic_names_one_letter_apart_are_two_persons_in_an_import(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """Id-less person rows, and --create-missing, tell Cyrillic names apart by their
+    letters (Щ/Ш, Ы/И), where folding made them one; Пётр is Петр, and the words' order free."""
+    persons = write(tmp_path, "p.csv", "name\nПётр Щукин\nПётр Шукин\nАнна Быкова\n"
+                                        "Анна Бикова\n")  # fmt: skip
+    assert imported(run("import", str(persons), "--json"))["added"] == tally(persons=4)
+    assert imported(run("import", str(persons), "--json"))["unchanged"] == tally(persons=4)
+    twice = write(tmp_path, "twice.csv", "name\nПётр Щукин\nЩукин Петр\n")
+    refused = run("import", str(twice))
+    assert f"{twice}:3: name: person 'Щукин Петр' appears twice in the import" in refused.stderr
+    events = write(tmp_path, "e.csv", EVENTS + "c,2010,arrest,Иван Чайкин|Иван Хайкин,x\n"
+                                              "c,2011,release,Чайкин Иван,x\n")  # fmt: skip
+    summary = imported(run("import", str(events), "--create-missing", "--json"))
+    assert summary["created_missing"]["persons"] == ["ivan-chaykin", "ivan-khaykin"]
+    assert only_event(db, "release")["persons"] == ["ivan-chaykin"]
+
+
+def test_a_name_matched_across_scripts_stays_a_name_of_the_person(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A Cyrillic row name that matched a person by folding is kept as an alias when
+    the row's aliases would no longer let it name them, so a re-import changes nothing."""
+    assert run("person", "add", "Petr Shchukin").exit_code == 0
+    path = write(tmp_path, "p.csv", "name,aliases\nПётр Шукин,Пётр Щукин\n")
+    assert imported(run("import", str(path), "--json"))["updated"] == tally(persons=1)
+    record = stored(db)["persons"]["petr-shchukin"]
+    assert (record["name"], record["aliases"]) == ("Petr Shchukin", ["Пётр Щукин", "Пётр Шукин"])
+    before = Snapshot.of(db)
+    assert imported(run("import", str(path), "--json"))["unchanged"] == tally(persons=1)
+    before.assert_unchanged()
+
+
 def test_dry_run_reports_and_writes_nothing(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
     path = write(
         tmp_path,

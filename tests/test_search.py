@@ -351,3 +351,35 @@ def test_an_event_is_not_attached_to_a_person_one_letter_apart(run: Run, db: Pat
     before.assert_unchanged()
     logged = run("log", "c", "arrest", "2010-05-01", "--person", "Щукин Петр", "--json")
     assert json.loads(logged.stdout)["persons"] == ["petr-shchukin"]
+
+
+def test_an_import_row_one_letter_apart_is_another_person(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A persons row is a new person, as a name unknown to the dossier is, with the
+    lookalike warning; an event row naming them is refused with a suggestion."""
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "Пётр Щукин", "--born", "1940").exit_code == 0
+    events = tmp_path / "e.csv"
+    events.write_text("case,date,type,person,source\nc,2010-05-01,arrest,Пётр Шукин,x\n")
+    before = Snapshot.of(db)
+    refused = run("import", str(events))
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        f"Error: {events}:2: person: no person 'Пётр Шукин' (did you mean petr-shchukin"
+        " (Пётр Щукин)?); add them first, or pass --create-missing\n"
+    )
+    before.assert_unchanged()
+    persons = tmp_path / "p.csv"
+    persons.write_text("name,born\nПётр Шукин,1950\n")
+    summary = json.loads(run("import", str(persons), "--json").stdout)
+    assert (summary["added"]["persons"], summary["updated"]["persons"]) == (1, 0)
+    (warning,) = summary["warnings"]
+    assert warning["message"] == (
+        "'Пётр Шукин' is added as a new person but looks like petr-shchukin (Пётр Щукин); if"
+        " it is them, give the id or merge them with 'dossier person merge'"
+    )
+    assert json.loads(run("person", "show", "petr-shchukin", "--json").stdout)["born"] == "1940"
+    assert json.loads(run("person", "show", "petr-shukin", "--json").stdout)["born"] == "1950"
+    again = json.loads(run("import", str(persons), "--json").stdout)
+    assert (again["added"]["persons"], again["unchanged"]["persons"]) == (0, 1)

@@ -2791,6 +2791,29 @@ def test_an_import_matches_a_person_rows_name_as_a_file_does(sample: Team, tmp_p
     assert sample.sql(redacted) == [("redacted",)]
 
 
+def test_an_import_holds_no_one_a_cyrillic_name_only_folds_like(
+    sample: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person row's name locks the persons it names as the importer matches it
+    (`search.name_keys`): "Пётр Шукин", a new person, does not name Пётр Щукин, whom it
+    only folds like, so his case is not held meanwhile."""
+    ok(sample.run("alice", "person", "add", "Пётр Щукин", "--case", "aleksanyan",
+                  "--role", "witness"))  # fmt: skip
+    rows = tmp_path / "persons.csv"
+    rows.write_text("name,case,role\nПётр Шукин,kudoyarov,witness\n")
+    held = _held(sample, tmp_path, "alice", "import", str(rows))
+    monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "5")  # as busy (exit 3) if it had to wait
+    ok(sample.run("alice", "log", "aleksanyan", "hearing", "2011-06-02", "-p", "petr-shchukin"))
+    _release(tmp_path)
+    out, _err = held.communicate(timeout=60)
+    assert held.returncode == 0
+    assert out.startswith(f"Imported: {rows}")
+    names = "SELECT id, record->>'name' FROM dossier.persons WHERE id = ANY(%s)"
+    assert dict(sample.sql(names, ["petr-shchukin", "petr-shukin"])) == {
+        "petr-shchukin": "Пётр Щукин", "petr-shukin": "Пётр Шукин"
+    }  # fmt: skip
+
+
 def test_a_person_a_name_came_to_name_meanwhile_is_not_written_over(
     sample: Team, tmp_path: Path
 ) -> None:

@@ -24,7 +24,8 @@ class Scope:
     have meant), unless `new_events`: ids an import brings, new where not found (they
     are locked, so that two imports of one new id take turns). `names`: names of persons
     the write may change (an import's person rows without an id), each locking every
-    person it folds to as a name or alias, whoever else has it as an id. A scope that
+    person it names as a name or alias (`search.name_keys`), whoever else has it as an
+    id. A scope that
     names nothing is every case."""
 
     cases: Collection[str] | None = None

@@ -8,8 +8,9 @@ into the dossier, which the caller commits once.
 
 Matching, so that re-importing a file changes nothing (docs/import.md):
 - a record with an id updates the record with that id;
-- a person without an id updates the one person whose name or alias it folds
-  to, else is added with an id made from the name;
+- a person without an id updates the one person whose name or alias it names
+  (folded, or as written in Cyrillic: `search.name_keys`), else is added with
+  an id made from the name;
 - an event without an id is the same as a stored event only when every field
   the row gives is equal (it is then unchanged), matched as a multiset: two
   equal rows are two events, and a re-import matches them one to one. Any other
@@ -48,7 +49,7 @@ from dossier.io.values import (
 )
 from dossier.model import now_iso
 from dossier.ops import free_person_id
-from dossier.search import fold
+from dossier.search import name_keys, text_keys, text_names
 from dossier.store.records import Records, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
@@ -178,7 +179,7 @@ class _Planner:
         self.persons: dict[str, dict[str, Any]] = {}
         self.events: list[tuple[Row, dict[str, Any]]] = []
         self.seen: dict[tuple[str, str], Row] = {}
-        self.named_rows: dict[str, tuple[Row, str]] = {}  # id-less persons, by folded name
+        self.named_rows: dict[str, tuple[Row, str]] = {}  # id-less persons, by name key
         self.today = dates.today()  # a birth or death after it is refused
         # The row each case and person comes from (or was created for, by
         # --create-missing), to locate what the record contract finds.
@@ -188,7 +189,7 @@ class _Planner:
         # file (`whole` while no event came another way), for the contract's check.
         self.built: list[dict[str, Sequence[Any]]] = []
         self.whole = True
-        self._names: dict[str, set[str]] | None = None  # folded name -> person ids, when needed
+        self._names: dict[str, set[str]] | None = None  # name key -> person ids, when needed
         self.stamped: set[str] = set()  # cases whose rows give `updated` (an export's do)
         self.tables = d.tables()
         self.stored_cases = d.cases.raw
@@ -239,16 +240,17 @@ class _Planner:
         self.seen[(kind, key)] = row
 
     def _name_once(self, row: Row, name: str) -> None:
-        """Refuse a second id-less person row whose name folds to the same as one before
+        """Refuse a second id-less person row whose name names the person of one before
         (`Ivan Ivanov`, `ИВАН ИВАНОВ`): as names go, the same person, or two."""
-        first = self.named_rows.get(fold(name))
+        first = next((self.named_rows[k] for k in text_keys(name) if k in self.named_rows), None)
         if first is not None:
             earlier, spelled = first
             shown = "" if spelled == name else f", as {spelled!r}"
             raise RowError("name", f"person {name!r} appears twice in the import (first at"
                                    f" {earlier.file}:{earlier.line}{shown}); give each row an"
                                    " id")  # fmt: skip
-        self.named_rows[fold(name)] = (row, name)
+        for key in name_keys((name,)):
+            self.named_rows.setdefault(key, (row, name))
 
     def _case(self, row: Row) -> None:
         v = Values(row, self.dayfirst)
@@ -281,15 +283,37 @@ class _Planner:
 
     @property
     def names(self) -> dict[str, set[str]]:
-        """Folded name or alias -> ids of the persons it names (stored and imported),
-        made on first use: an import that names persons by id never needs it."""
+        """Name key (`search.name_keys`) -> ids of the persons it names, stored and
+        imported, each known by their stored and imported names and aliases; made on
+        first use: an import that names persons by id never needs it."""
         if self._names is None:
-            names: dict[str, set[str]] = defaultdict(set)
+            known: dict[str, list[str]] = defaultdict(list)
             for pid, raw in (*self.d.persons.raw.items(), *self.persons.items()):
-                for name in (raw["name"], *raw.get("aliases", ())):
-                    names[fold(name)].add(pid)
+                known[pid].extend((raw["name"], *raw.get("aliases", ())))
+            names: dict[str, set[str]] = defaultdict(set)
+            for pid, person_names in known.items():
+                for key in name_keys(person_names):
+                    names[key].add(pid)
             self._names = names
         return self._names
+
+    def _named(self, text: str) -> set[str]:
+        """The ids of the persons (stored and imported) `text` names as a name or alias."""
+        found = [self.names[key] for key in text_keys(text) if key in self.names]
+        return found[0] if len(found) == 1 else set().union(*found)
+
+    def _index(self, person_id: str, stored: dict[str, Any] | None, record: dict[str, Any]) -> None:
+        """Index an imported person by their names, as `names` would have: stored and
+        imported ones together (a Cyrillic name imported for a person known only in
+        Latin letters ends their being named in Cyrillic by folding)."""
+        if self._names is None:
+            return  # made from self.persons when first needed
+        before = (stored["name"], *stored.get("aliases", ())) if stored else ()
+        keys = name_keys((*before, record["name"], *record["aliases"]))
+        for key in name_keys(before) - keys:
+            self._names[key].discard(person_id)
+        for key in keys:
+            self._names[key].add(person_id)
 
     def _has_case(self, case_id: str) -> bool:
         return case_id in self.d.cases.raw or case_id in self.cases
@@ -339,7 +363,7 @@ class _Planner:
         if matched and old is not None:
             # Matched by name or alias: never lose what it was matched by.
             kept = [*old["aliases"], *record["aliases"]]
-            if fold(name) not in {fold(n) for n in (old["name"], *kept)}:
+            if not text_names(name, (old["name"], *kept)):
                 kept.append(name)
             record["aliases"] = list(dict.fromkeys(kept))
         for date_field in ("born", "died"):
@@ -363,8 +387,7 @@ class _Planner:
             self._warn_lookalikes(row, name)
         self.persons[person_id] = record
         self.origin[("persons", person_id)] = row
-        for key in {fold(n) for n in (name, *record["aliases"])}:
-            self.names[key].add(person_id)
+        self._index(person_id, old, record)
 
     def _warn_lookalikes(self, row: Row, name: str) -> None:
         """A new person whose name is close to a stored one is probably a duplicate."""
@@ -397,8 +420,8 @@ class _Planner:
         return result
 
     def _match_name(self, name: str) -> str | None:
-        """The stored person this name or alias folds to; None for a new person."""
-        stored = sorted(i for i in self.names.get(fold(name), ()) if i in self.d.persons.raw)
+        """The stored person this name or alias names; None for a new person."""
+        stored = sorted(i for i in self._named(name) if i in self.d.persons.raw)
         if len(stored) > 1:
             raise RowError("name", f"{name!r} names several persons ({', '.join(stored)});"
                                     " add an id column to say which")  # fmt: skip
@@ -410,7 +433,7 @@ class _Planner:
     def _resolve(self, ref: str, field: str) -> str:
         if ref in self.d.persons.raw or ref in self.persons:
             return ref
-        ids = self.names.get(fold(ref), set())
+        ids = self._named(ref)
         if len(ids) == 1:
             return next(iter(ids))
         if ids:
@@ -419,7 +442,7 @@ class _Planner:
         if self.create_missing:
             person_id = self._free_id(ref)
             self.persons[person_id] = {**contract.blank("persons"), "id": person_id, "name": ref}
-            self.names[fold(ref)].add(person_id)
+            self._index(person_id, None, self.persons[person_id])
             self.summary.created_missing["persons"].append(person_id)
             if self.row is not None:
                 self.origin[("persons", person_id)] = self.row
@@ -624,11 +647,11 @@ class _Planner:
         return {**_NEW_EVENT, "persons": [], "sources": []} if self.fresh else {"id": None}
 
     def _known_person(self, ref: str) -> str | None:
-        """The id a reference names without doubt (an id, or one folded name), remembered."""
+        """The id a reference names without doubt (an id, or a name of one person), remembered."""
         if ref in self.d.persons.raw or ref in self.persons:
             found: str | None = ref
         else:
-            ids = self.names.get(fold(ref), set())
+            ids = self._named(ref)
             found = next(iter(ids)) if len(ids) == 1 else None
         if found is not None:
             self.refs[ref] = found

@@ -1818,18 +1818,18 @@ def _person_ids(conn: Connection[Any], refs: Collection[str]) -> list[str]:
 
 
 def _named_ids(conn: Connection[Any], names: Collection[str]) -> set[str]:
-    """The ids of every person one of `names` folds to as a name or an alias, as an
-    import matches a person row's name (each person an ambiguous name may mean, and a
-    name folded to nothing, such as "***", among them)."""
+    """The ids of every person one of `names` names as a name or an alias
+    (`search.name_keys`), as an import matches a person row's name (each person an
+    ambiguous name may mean, and a name folded to nothing, such as "***", among them)."""
     if not names:
         return set()
-    from dossier.search import fold
+    from dossier.search import name_keys, text_keys
 
-    keys = {fold(name) for name in names}
+    keys = {key for name in names for key in text_keys(name)}
     found: set[str] = set()
     for key, text in conn.execute("SELECT id, record::text FROM dossier.persons"):
         raw = orjson.loads(text)
-        if any(fold(n) in keys for n in (raw["name"], *raw.get("aliases", ()))):
+        if not keys.isdisjoint(name_keys((raw["name"], *raw.get("aliases", ())))):
             found.add(str(key))
     return found
 
