@@ -117,6 +117,9 @@ def text_keys(text: str) -> tuple[str, ...]:
 
 def text_names(text: str, known: Iterable[str]) -> bool:
     """Whether `text` names the person known by `known` (their name and aliases)."""
+    known = tuple(known)
+    if text in known:  # as the keys would say, without making them
+        return True
     keys = name_keys(known)
     return any(key in keys for key in text_keys(text))
 

@@ -299,7 +299,8 @@ class _Planner:
 
     def _named(self, text: str) -> set[str]:
         """The ids of the persons (stored and imported) `text` names as a name or alias."""
-        found = [self.names[key] for key in text_keys(text) if key in self.names]
+        names = self.names
+        found = [names[key] for key in text_keys(text) if key in names]
         return found[0] if len(found) == 1 else set().union(*found)
 
     def _index(self, person_id: str, stored: dict[str, Any] | None, record: dict[str, Any]) -> None:
@@ -309,8 +310,11 @@ class _Planner:
         if self._names is None:
             return  # made from self.persons when first needed
         before = (stored["name"], *stored.get("aliases", ())) if stored else ()
-        keys = name_keys((*before, record["name"], *record["aliases"]))
-        for key in name_keys(before) - keys:
+        after = (record["name"], *record["aliases"])
+        if after == before:
+            return  # indexed by these already (a re-import's usual row)
+        keys = name_keys((*before, *after))
+        for key in name_keys(before) - keys if before else ():
             self._names[key].discard(person_id)
         for key in keys:
             self._names[key].add(person_id)
