@@ -1832,6 +1832,30 @@ def test_a_redacted_export_imported_back_keeps_the_confidential_persons_of_event
     assert shown["persons"] == ["vasiliy-aleksanyan"]
 
 
+def test_a_redacted_export_without_its_ids_imported_back_adds_no_public_copy(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """The same export, its id column taken out in a spreadsheet: each row was compared
+    with the witness still on the stored event, so it was "new" and the import added a
+    public copy of the event, without even the look-alike warning."""
+    witness = aleksanyan("person", "add", "Secret Witness", "--case", "aleksanyan",
+                         "--role", "witness", "--confidential")  # fmt: skip
+    assert witness.exit_code == 0
+    assert aleksanyan("log", "aleksanyan", "statement", "2008-01-20", "--person", "secret-witness",
+                      "--person", "vasiliy-aleksanyan", "--source", "x").exit_code == 0  # fmt: skip
+    rows = list(csv.reader(io.StringIO(aleksanyan("export", "--format", "csv").stdout)))
+    at = rows[0].index("id")
+    text = io.StringIO()
+    csv.writer(text).writerows(row[:at] + row[at + 1 :] for row in rows)
+    path = write(tmp_path, "no-ids.csv", text.getvalue())
+    before = Snapshot.of(db)
+    result = aleksanyan("import", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == tally()
+    assert "1 event(s) keep confidential person(s) whom the file does not name" in result.stderr
+    before.assert_unchanged()
+
+
 def test_blank_lines_above_the_header_are_skipped(aleksanyan: Run, tmp_path: Path) -> None:
     path = write(
         tmp_path, "b.csv", "\r\n;;;\r\ncase;date;type;source\r\naleksanyan;2011;hearing;x\r\n"

@@ -745,7 +745,8 @@ class _Planner:
 
     def _final_events(self, writes: _Writes) -> None:
         """Give id-less events their ids (a stored event's, or new ones), merge, count."""
-        unnamed = self._match_unnamed()
+        unseen = _Unseen(self)
+        unnamed = self._match_unnamed(unseen)
         claimed = (  # ids the file gives; none when every row is id-less (a batch import)
             {record["id"] for _row, record in self.events if record["id"]}
             if len(unnamed) < len(self.events)
@@ -762,7 +763,6 @@ class _Planner:
             self.unsourced = [row for row, record in self.events if not record["sources"]]
             return
         added = updated = unchanged = 0
-        unseen = _Unseen(self)
         self.unsourced = []
         for row, record in self.events:
             event_id = record["id"]
@@ -793,13 +793,15 @@ class _Planner:
         self.summary.updated["events"] += updated
         self.summary.unchanged["events"] += unchanged
 
-    def _match_unnamed(self) -> list[dict[str, Any]]:
+    def _match_unnamed(self, unseen: _Unseen) -> list[dict[str, Any]]:
         """Match id-less event rows to stored events; the rows left are new events.
 
         A row is a stored event when every field it gives is equal, one row to one
         event (so two equal rows are two events, and a re-import changes
         nothing). A row that only shares case, type, date and persons with a
-        stored event is a new event too, with a warning naming that event.
+        stored event is a new event too, with a warning naming that event. A stored
+        event's persons are compared as `unseen` shows them: without the confidential
+        ones the file names nowhere, whom an export without them took off the row.
         """
         if not self.d.events.raw:
             return [record for _row, record in self.events if not record["id"]]
@@ -822,7 +824,7 @@ class _Planner:
                 # is that event, not a second, public copy of it.
                 given = [(k, v) for k, v in given if k != "confidential"]
             for at, event_id in enumerate(candidates):
-                old = stored[event_id]
+                old = {**stored[event_id], "persons": unseen.shown(stored[event_id]["persons"])}
                 if all(_equal(k, old.get(k), v) for k, v in given):
                     record["id"] = event_id
                     if "persons" in record:  # the same event: as stored, order included
@@ -834,7 +836,7 @@ class _Planner:
                 persons = sorted(record["persons"]) if "persons" in record else None
                 similar = [
                     i for i in alike.get(key, ())
-                    if persons is None or sorted(stored[i]["persons"]) == persons
+                    if persons is None or sorted(unseen.shown(stored[i]["persons"])) == persons
                 ]  # fmt: skip
                 if similar:
                     self._warn_alike(row, given, [i for i in similar if i in candidates] or similar)
@@ -993,6 +995,23 @@ class _Unseen:
         self.first: Row | None = None
         self.count = 0
 
+    def shown(self, stored: list[str]) -> list[str]:
+        """A stored event's persons but the confidential ones the file names nowhere (as
+        an export without them wrote the event), in the stored order."""
+        persons = self.importer.d.persons.raw
+        if not any(persons.get(p, {}).get("confidential") for p in stored):
+            return stored
+        named = self._names()
+        return [p for p in stored if p in named or not persons.get(p, {}).get("confidential")]
+
+    def _names(self) -> set[str]:
+        """The persons the file names: its person rows, and its event rows' persons."""
+        if self._named is None:
+            self._named = set(self.importer.persons) | {
+                p for _row, record in self.importer.events for p in record.get("persons", ())
+            }
+        return self._named
+
     def kept(self, row: Row, stored: list[str], given: list[str]) -> list[str]:
         """An updated event's persons: the file's, and the stored confidential ones it
         does not name (where they were, when the file's are the rest in order)."""
@@ -1000,11 +1019,7 @@ class _Unseen:
         missing = [p for p in stored if p not in given and persons.get(p, {}).get("confidential")]
         if not missing:
             return given
-        if self._named is None:
-            self._named = set(self.importer.persons) | {
-                p for _row, record in self.importer.events for p in record.get("persons", ())
-            }
-        keep = [p for p in missing if p not in self._named]
+        keep = [p for p in missing if p not in self._names()]
         if not keep:
             return given
         self.count += 1
