@@ -458,6 +458,34 @@ def test_an_unknown_column_lists_the_known_ones_on_line_1(
     before.assert_unchanged()
 
 
+def test_rows_naming_a_record_whose_row_failed_point_to_that_row(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """One mistyped status: the case's row failed, and every row naming the case or its
+    person said "no case 'magnitsky'; add it first" (or "did you mean lebedev"), sending
+    the user to add what the file holds. Now they point to the row to fix."""
+    cases = write(tmp_path, "cc.csv", "id,title,status\nmagnitsky,Magnitsky,Closedd\n")
+    persons = write(tmp_path, "cp.csv", "name,id,case,role\nSergei M,sergei,magnitsky,defendant\n")
+    rows = "magnitsky,24.11.2008,arrest,sergei,x\nmagnitsky,2009,death,Sergei M,x\n"
+    events = write(tmp_path, "ce.csv", "case,date,type,person,source\n" + rows)
+    before = Snapshot.of(db)
+    result = run("import", str(cases), str(persons), str(events))
+    assert result.exit_code == 1
+
+    def failed(kind: str, key: str, at: str) -> str:
+        return f"{kind} {key!r} is on a row of this import that has errors ({at}); fix that row"
+
+    assert result.stderr.splitlines()[1:] == [
+        f"Error: {persons}:2: case: {failed('case', 'magnitsky', f'{cases}:2')}",
+        f"Error: {events}:2: case: {failed('case', 'magnitsky', f'{cases}:2')}",
+        f"Error: {events}:2: person: {failed('person', 'sergei', f'{persons}:2')}",
+        f"Error: {events}:3: case: {failed('case', 'magnitsky', f'{cases}:2')}",
+        f"Error: {events}:3: person: {failed('person', 'Sergei M', f'{persons}:2')}",
+        "Error: 6 problem(s) in 3 file(s); nothing was imported",
+    ]
+    before.assert_unchanged()
+
+
 def test_unnamed_columns_a_spreadsheet_leaves_are_one_line_each(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

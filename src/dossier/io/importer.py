@@ -176,6 +176,8 @@ class _Planner:
         self.summary = summary
         self.allow_future = allow_future
         self.cases: dict[str, dict[str, Any]] = {}
+        # (kind, id or name) of the case and person rows that failed: see _said_refused.
+        self.refused: dict[tuple[str, str], Row] = {}
         self.persons: dict[str, dict[str, Any]] = {}
         self.events: list[tuple[Row, dict[str, Any]]] = []
         self.seen: dict[tuple[str, str], Row] = {}
@@ -333,11 +335,22 @@ class _Planner:
             if self.row is not None:
                 self.origin[("cases", case_id)] = self.row
             return case_id
+        self._said_refused("case", case_id, field)
         known = [*self.d.cases.raw, *self.cases]
         raise RowError(
             field, f"no case {case_id!r}{did_you_mean(case_id, known)}; add it first, or pass"
             " --create-missing",
         )  # fmt: skip
+
+    def _said_refused(self, kind: str, key: str, field: str) -> None:
+        """Refuse a reference to a record whose own row of this import has errors, by
+        that row: "no case 'x'" would send the user to add what the file has."""
+        row = self.refused.get((kind, key))
+        if row is not None:
+            raise RowError(
+                field, f"{kind} {key!r} is on a row of this import that has errors"
+                f" ({row.file}:{row.line}); fix that row",
+            )  # fmt: skip
 
     def _person(self, row: Row) -> None:
         v = Values(row, self.dayfirst)
@@ -443,6 +456,7 @@ class _Planner:
         if ids:
             raise RowError(field, f"{ref!r} names several persons ({', '.join(sorted(ids))});"
                                    " give the id")  # fmt: skip
+        self._said_refused("person", ref, field)
         if self.create_missing:
             person_id = self._free_id(ref)
             self.persons[person_id] = {**contract.blank("persons"), "id": person_id, "name": ref}
@@ -468,6 +482,12 @@ class _Planner:
             self.summary.errors.extend(
                 Problem(row.file, row.line, e.field, e.message) for e in bad.errors
             )
+            # What the row would have made, so that rows naming it say where it failed
+            # rather than that it does not exist.
+            for key in ("id", "name") if row.kind == "person" else ("id",):
+                value = row.values.get(key)
+                if isinstance(value, str) and value.strip():
+                    self.refused.setdefault((row.kind, value.strip()), row)
 
     def _event(self, row: Row) -> None:
         self.whole = False
