@@ -1156,10 +1156,11 @@ def test_a_name_matched_across_scripts_stays_a_name_of_the_person(
     """A Cyrillic row name that matched a person by folding is kept as an alias when
     the row's aliases would no longer let it name them, so a re-import changes nothing."""
     assert run("person", "add", "Petr Shchukin").exit_code == 0
-    path = write(tmp_path, "p.csv", "name,aliases\nПётр Шукин,Пётр Щукин\n")
+    # Щуккин folds as Shchukin does (doubled letters are a spelling's), not as Щукин reads.
+    path = write(tmp_path, "p.csv", "name,aliases\nПётр Щуккин,Пётр Щукин\n")
     assert imported(run("import", str(path), "--json"))["updated"] == tally(persons=1)
     record = stored(db)["persons"]["petr-shchukin"]
-    assert (record["name"], record["aliases"]) == ("Petr Shchukin", ["Пётр Щукин", "Пётр Шукин"])
+    assert (record["name"], record["aliases"]) == ("Petr Shchukin", ["Пётр Щукин", "Пётр Щуккин"])
     before = Snapshot.of(db)
     assert imported(run("import", str(path), "--json"))["unchanged"] == tally(persons=1)
     before.assert_unchanged()

@@ -37,7 +37,9 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
         (r"x", "ks"),  # Alexanyan, Aleksanyan
-        (r"shch|sch", "shch"),  # Shchedrin, Schedrin
+        # Shchedrin, Schedrin: one letter (Щ), kept apart from sh (Ш), which the next
+        # line would make of it (s-h-h): Shchukin and Shukin are two names.
+        (r"shch|sch", "shq"),
         (r"kh|ch|h", "h"),  # Khodorkovsky, Chodorkowski, Hodorkovsky
         (r"w", "v"),  # Chodorkowski, Khodorkovski
         (r"ij$|iy$|yi$|ii$|y$", "i"),  # Vasiliy, Vasily, Vasilij; -skii, -skiy, -sky
