@@ -441,6 +441,13 @@ def test_a_case_exported_alone_tells_no_custody_another_case_ends(run: Run) -> N
     both = run("export", "--format", "ftm")
     assert "Custody from 2011-05-20: 945 days, ended by release." in both.stdout
     assert "custody period(s) left out" not in both.stderr
+    # A verdict under case b changes the pretrial days, which FtM does not tell: the
+    # period of case a's own arrest and release is told as it is.
+    for command in ("log a release 2012-01-01 -p ivan", "log b sentence 2011-06-01 -p ivan"):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    alone = run("export", "--format", "ftm", "--case", "a")
+    assert "Custody from 2011-05-20: 226 days, ended by release." in alone.stdout
+    assert "custody period(s) left out" not in alone.stderr
 
 
 def test_a_long_id_is_cut_to_what_ftm_takes_and_stays_unique() -> None:

@@ -1360,21 +1360,24 @@ def test_markdown_on_standard_output_says_where_the_chart_is(sample: Run) -> Non
 
 
 @pytest.mark.parametrize(
-    ("rate", "shown"),
+    ("guilty", "acquitted", "shown"),
     [
-        (0.6667, "67%"),
-        (1.0, "100%"),
-        (0.0, "0%"),
-        (0.995, "99.5%"),  # 199 guilty, 1 acquitted: never "100%"
-        (0.9999, ">99.9%"),
-        (0.004, "0.4%"),
-        (0.0001, "<0.1%"),
+        (2, 1, "67%"),
+        (5, 0, "100%"),
+        (0, 5, "0%"),
+        (0, 0, "—"),
+        (199, 1, "99.5%"),  # never "100%"
+        (19_999, 1, ">99.9%"),  # the JSON's rate, rounded to four places, is 1.0
+        (1, 249, "0.4%"),
+        (1, 29_999, "<0.1%"),
     ],
 )
-def test_a_conviction_rate_is_never_rounded_to_all_or_none(rate: float, shown: str) -> None:
+def test_a_conviction_rate_is_never_rounded_to_all_or_none(
+    guilty: int, acquitted: int, shown: str
+) -> None:
     from dossier.render.marks import percent
 
-    assert percent(rate) == shown
+    assert percent(guilty, acquitted) == shown
 
 
 def test_every_report_format_says_the_same_of_later_events_spans_and_ends(run: Run) -> None:

@@ -90,9 +90,11 @@ def add(
     try:
         with edit(ctx, Scope(cases=scope, persons=[], adding=adding)) as d:
             found = _lookalikes(names, list(d.persons))
-            # Every check first: a question is asked only of a person that can be added.
-            person = add_person(d, person)
+            # Every check first: a question is asked only of a person that can be added
+            # (and asked again after it, with the id as given: another may take a free one).
+            added = add_person(d, person)
             _check_lookalikes(found, names, yes)
+        person = added
     except _AskFirst:
         # Ask outside the lock, so a person thinking never blocks other writers.
         confirm("Add a new person anyway?", False)

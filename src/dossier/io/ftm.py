@@ -325,10 +325,12 @@ def entities(
 
 
 def _told(period: Period) -> tuple[Any, ...]:
-    """What a period says, but its facilities (a withheld transfer may add one)."""
+    """What a period's entity says: not its facilities (a withheld transfer may add
+    one), nor its pretrial days, which it does not tell (a verdict elsewhere changes
+    them, not the period)."""
     return (period.person, period.kind, period.start, period.end, period.start_event,
             period.end_event, period.days, period.days_min, period.days_max,
-            period.pretrial_days, period.ended_by)  # fmt: skip
+            period.ended_by)  # fmt: skip
 
 
 def to_ftm(entities: Iterable[dict[str, Any]]) -> Iterator[bytes]:

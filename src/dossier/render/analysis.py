@@ -370,7 +370,6 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
     """Summary tables: cases, events, custody, verdicts, extradition."""
     data = stats.to_dict()
     custody, verdicts, extradition = data["custody"], data["verdicts"], data["extradition"]
-    rate = verdicts["conviction_rate"]
     rough, pretrial = custody["approximate"], custody["pretrial_approximate"]
     summary = make_table(words(""), fixed("", right=True), title="Summary", header=False)
     for label, value in (
@@ -386,7 +385,7 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
         ("deaths in custody", custody["deaths_in_custody"]),
         ("guilty verdicts", verdicts["guilty"]),
         ("acquittals", verdicts["acquitted"]),
-        ("conviction rate", "—" if rate is None else marks.percent(rate)),
+        ("conviction rate", marks.percent(verdicts["guilty"], verdicts["acquitted"])),
         ("extradition requests", extradition["requests"]),
         ("extradition granted", extradition["granted"]),
         ("extradition refused", extradition["refused"]),

@@ -125,9 +125,13 @@ def total(value: object, approximate: bool) -> str:
     return f"{APPROXIMATE if approximate else ''}{value}"
 
 
-def percent(rate: float) -> str:
-    """A rate as people read it ('67%'), never rounded to 0% or 100% when it is not:
-    199 guilty and 1 acquitted is '99.5%', and past that '>99.9%'."""
+def percent(guilty: int, acquitted: int) -> str:
+    """The conviction rate as people read it ('67%'), from the counts (the JSON's rate is
+    rounded), never rounded to 0% or 100% when it is not: 199 guilty and 1 acquitted is
+    '99.5%', 19,999 and 1 '>99.9%'; '—' when there is neither."""
+    if not guilty + acquitted:
+        return "—"
+    rate = guilty / (guilty + acquitted)
     shown = f"{rate:.0%}"
     if shown not in ("0%", "100%") or rate in (0, 1):
         return shown
@@ -178,7 +182,7 @@ def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
     """The statistics a report prints, as (label, value) in reading order."""
     s = stats.to_dict()
     custody, verdicts, ex = s["custody"], s["verdicts"], s["extradition"]
-    rate = verdicts["conviction_rate"]
+    guilty, acquitted = verdicts["guilty"], verdicts["acquitted"]
 
     def value(v: object) -> str:
         return missing if v is None else str(v)
@@ -195,8 +199,8 @@ def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
         ("Pretrial days, maximum", days(custody["max_pretrial_days"], pretrial)),
         ("Currently held", value(custody["currently_held"])),
         ("Deaths in custody", value(custody["deaths_in_custody"])),
-        ("Guilty verdicts / acquittals", f"{verdicts['guilty']} / {verdicts['acquitted']}"),
-        ("Conviction rate", missing if rate is None else percent(rate)),
+        ("Guilty verdicts / acquittals", f"{guilty} / {acquitted}"),
+        ("Conviction rate", percent(guilty, acquitted) if guilty + acquitted else missing),
         (
             "Extradition requests / granted / refused",
             f"{ex['requests']} / {ex['granted']} / {ex['refused']}",
