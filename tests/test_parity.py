@@ -302,6 +302,7 @@ def _check_case(runner: CliRunner, db: str, case: str, as_of: str) -> None:
         for total, each in (("custody_days", "days"), *((k, k) for k in SUMMED)):
             assert row[total] == sum(p[each] for p in mine), (row, mine)
         assert row["approximate"] == any(p["approximate"] for p in mine)
+        assert row["pretrial_approximate"] == any(p["pretrial_approximate"] for p in mine)
         assert (row["ongoing"], row["ended_by"]) == (mine[-1]["ongoing"], mine[-1]["ended_by"])
         assert row["first_custody"] == mine[0]["start"]
         assert row["problems"] == sum(p["person"] == row["person"] for p in timeline["problems"])
@@ -348,6 +349,10 @@ def _check_case(runner: CliRunner, db: str, case: str, as_of: str) -> None:
             assert (start, end) == (show(p["start"]), show(p["end"]) or "still held"), p
             assert _figure(days) == (_range(p, "days"), p["ongoing"]), (days, p)
             assert _figure(pretrial) == (_range(p, "pretrial_days"), False), (pretrial, p)
+            # "~": an estimate from rough dates, where no range shows it.
+            assert days.startswith("~") == (p["approximate"] and len(_range(p, "days")) == 1)
+            rough = p["pretrial_approximate"] and len(_range(p, "pretrial_days")) == 1
+            assert pretrial.startswith("~") == rough, (pretrial, p)
 
 
 def _range(period: dict[str, Any], figure: str) -> list[int]:
