@@ -995,6 +995,32 @@ def test_custody_recorded_under_another_case_is_said_where_it_is_not_counted(run
     assert as_json(run, "stats", "--as-of", "2020-01-01")["problems"] == []
 
 
+def test_a_death_under_another_case_is_said_where_custody_still_runs(run: Run) -> None:
+    """A review's reproduction: arrested under case a, dead under case b; `timeline a` and
+    `stats --case a` said "still held 3652 +" and nothing else. A person not held here,
+    or no longer, gets no such problem."""
+    for case in ("a", "b"):
+        assert run("case", "add", case, "--title", case.upper()).exit_code == 0
+    for name in ("Ivan Petrov", "Olga Orlova"):
+        assert run("person", "add", name).exit_code == 0
+    log(run, "a", "arrest", "2010-01-01", "-p", "ivan-petrov")
+    death = log(run, "b", "death", "2011-01-01", "-p", "ivan-petrov")
+    log(run, "b", "emigration", "2011-02-01", "-p", "olga-orlova")  # never held here
+    log(run, "a", "hearing", "2010-06-01", "-p", "olga-orlova")
+    message = (
+        "1 death(s) or emigration(s) of this person are recorded under other cases (b) and"
+        " not counted here; the person's own timeline counts them"
+    )
+    expected = [{"person": "ivan-petrov", "case": "b", "event": death, "message": message}]
+    assert as_json(run, "timeline", "a", "--as-of", "2020-01-01")["problems"] == expected
+    stats = as_json(run, "stats", "--case", "a", "--as-of", "2020-01-01")
+    assert stats["problems"] == expected
+    own = as_json(run, "timeline", "--person", "ivan-petrov", "--as-of", "2020-01-01")
+    assert [p["message"].split(" (")[0] for p in own["problems"]] == [
+        "custody from 2010-01-01"
+    ]  # the end the death implies, said where both are counted
+
+
 def test_a_case_timeline_of_one_person_says_their_custody_under_another_case(run: Run) -> None:
     """A witness in case a, held in case b: `timeline a --person` showed it on a file
     and not on a server, which looked only at the persons a's events name."""

@@ -60,7 +60,7 @@ _TRANSITIONS = {t: e for t, e in EVENT_TYPES.items() if e in (Effect.START, Effe
 # these alone (statistics do).
 SHAPES_CUSTODY = frozenset(_TRANSITIONS) | FACILITY_TYPES | FREE_OR_DEAD | VERDICTS
 # What elsewhere() reads of the events of other cases.
-ELSEWHERE_TYPES = frozenset(_TRANSITIONS) | VERDICTS
+ELSEWHERE_TYPES = frozenset(_TRANSITIONS) | VERDICTS | FREE_OR_DEAD
 
 
 def guilty_verdict(type_: str, outcome: str | None) -> bool:
@@ -240,29 +240,40 @@ ELSEWHERE = "recorded under other cases"  # the words of elsewhere()'s problems
 
 
 def elsewhere(
-    persons: Collection[str], outside: Iterable[Mapping[str, Any]], as_of: datetime.date
+    persons: Collection[str],
+    outside: Iterable[Mapping[str, Any]],
+    as_of: datetime.date,
+    running: Collection[str] = (),
 ) -> list[Problem]:
     """A problem for each of `persons` with custody starts or ends, or guilty verdicts,
     among `outside`, the stored events of cases not selected: figures for a selection do
     not count them, so a release recorded under another case would leave a period open
-    here, and a verdict there would not end its pretrial part."""
+    here, and a verdict there would not end its pretrial part. For those of `running`
+    (held here still), a death or emigration there too: here they are "still held"."""
     found: dict[str, list[Mapping[str, Any]]] = {}
     for raw in outside:
-        if changes_custody(raw["type"], raw.get("outcome")) and not begins_after(
-            raw["date"], as_of
-        ):
-            for person in raw["persons"]:
-                if person in persons:
-                    found.setdefault(person, []).append(raw)
+        type_ = raw["type"]
+        if begins_after(raw["date"], as_of):
+            continue
+        if changes_custody(type_, raw.get("outcome")):
+            named = [p for p in raw["persons"] if p in persons]
+        elif type_ in FREE_OR_DEAD:
+            named = [p for p in raw["persons"] if p in running]
+        else:
+            continue
+        for person in named:
+            found.setdefault(person, []).append(raw)
     problems = []
     for person, raws in found.items():
         cases = ", ".join(sorted({r["case"] for r in raws}))
-        verdicts = sum(r["type"] not in _TRANSITIONS for r in raws)
+        verdicts = sum(r["type"] in VERDICTS for r in raws)
+        gone = sum(r["type"] in FREE_OR_DEAD for r in raws)
         what = [
             f"{n} {noun}"
             for n, noun in (
-                (len(raws) - verdicts, "custody start(s) or end(s)"),
+                (len(raws) - verdicts - gone, "custody start(s) or end(s)"),
                 (verdicts, "guilty verdict(s)"),
+                (gone, "death(s) or emigration(s)"),
             )
             if n
         ]

@@ -245,7 +245,9 @@ def build(
             for r in d.outside_events([case_id])
             if include_confidential or not r.get("confidential")
         )
-        problems = [*held.problems, *_unnamed(elsewhere(involved, others, as_of), hidden, case_id)]
+        running = {p.person for p in held.periods if p.ongoing}
+        there = elsewhere(involved, others, as_of, running)
+        problems = [*held.problems, *_unnamed(there, hidden, case_id)]
         problems += _withheld(involved, withheld, case_id)
         found.extend(problems)
         troubled = {p.person for p in problems}

@@ -204,7 +204,8 @@ def compute_stored(
     counted, later, seen = _tallied(counts, case_ids, as_of) if counts else (Counter(), 0, set())
     seen.update(p for r in events for p in r["persons"])  # everyone a known event names
     involved = seen | {p.id for p in persons if any(r.case in case_ids for r in p.roles)}
-    found = (*held.problems, *elsewhere(seen, outside, as_of))
+    running = {p.person for p in held.periods if p.ongoing}
+    found = (*held.problems, *elsewhere(seen, outside, as_of, running))
     held = Custody(held.periods, found)
     decided = [r for r in events if r["type"] in DECIDING]  # as recorded: ties keep this order
     # Per person and day: a verdict and the sentence it implies, "2013-02-10" and

@@ -86,7 +86,7 @@ def build(
     held = custody(persons, counted, day)
     if case is not None:  # custody recorded under another case
         outside = d.outside_events([case], persons if person is not None else None)
-        found = elsewhere(persons, outside, day)
+        found = elsewhere(persons, outside, day, {p.person for p in held.periods if p.ongoing})
         if found:
             held = Custody(held.periods, (*held.problems, *found))
     selected = listed
