@@ -486,6 +486,7 @@ def test_rows_naming_a_record_whose_row_failed_point_to_that_row(
     before.assert_unchanged()
 
 
+@pytest.mark.plain_only("reading a CSV header: the same before any store is opened")
 def test_unnamed_columns_a_spreadsheet_leaves_are_one_line_each(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:
@@ -1798,6 +1799,7 @@ def test_a_person_named_only_by_confidential_events_is_not_in_a_redacted_case_ex
     assert [p["id"] for p in full["persons"]] == ["ivan-informant"]
 
 
+@pytest.mark.plain_only("what an export selects: one rule (io/export.select) over any store")
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "ftm"])
 def test_a_person_named_only_by_confidential_events_is_not_in_a_redacted_whole_export(
     run: Run, fmt: str

@@ -365,7 +365,7 @@ FIGURE = r"~?\d+(–\d+)?( \+)?"  # days as a table shows them: 30, ~30, 0–19,
 SUMMED = ("days_min", "days_max", "pretrial_days", "pretrial_days_min", "pretrial_days_max")
 
 
-@settings(max_examples=20, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=custody_dossiers())
 def test_every_rendering_of_a_drawn_history_says_the_same(
     tmp_path_factory: pytest.TempPathFactory, drawn: tuple[str, str]
@@ -390,7 +390,7 @@ def _unstamped(data: Any) -> Any:
     return data
 
 
-@settings(max_examples=6, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=5, suppress_health_check=[HealthCheck.too_slow,
           HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(drawn=custody_dossiers())
 def test_a_server_shows_a_drawn_history_as_a_file_does(

@@ -1380,6 +1380,7 @@ def test_a_conviction_rate_is_never_rounded_to_all_or_none(
     assert percent(guilty, acquitted) == shown
 
 
+@pytest.mark.plain_only("rendering: the same records render the same from any store")
 def test_every_report_format_says_the_same_of_later_events_spans_and_ends(run: Run) -> None:
     """The as-of note (with the later events left out) in the Markdown footer and under the
     text report's chart as in the other formats; a span written with an en dash everywhere; and an
