@@ -365,18 +365,27 @@ FIGURE = r"~?\d+(–\d+)?( \+)?"  # days as a table shows them: 30, ~30, 0–19,
 SUMMED = ("days_min", "days_max", "pretrial_days", "pretrial_days_min", "pretrial_days_max")
 
 
+def _file_of(
+    runner: CliRunner, tmp_path_factory: pytest.TempPathFactory, lines: str
+) -> tuple[str, str]:
+    """A drawn history written as a JSON Lines file and imported into a new dossier file:
+    (the file's path, the dossier's)."""
+    folder = tmp_path_factory.mktemp("drawn")
+    source = folder / "d.jsonl"
+    source.write_text(lines)
+    db = str(folder / "dossier.json")
+    ok(runner.invoke(app, ["--db", db, "import", "--allow-future", str(source)]))
+    return str(source), db
+
+
 @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=custody_dossiers())
 def test_every_rendering_of_a_drawn_history_says_the_same(
     tmp_path_factory: pytest.TempPathFactory, drawn: tuple[str, str]
 ) -> None:
     lines, as_of = drawn
-    folder = tmp_path_factory.mktemp("drawn")
-    (folder / "d.jsonl").write_text(lines)
-    db = str(folder / "dossier.json")
     runner = CliRunner()
-    imported = runner.invoke(app, ["--db", db, "import", "--allow-future", str(folder / "d.jsonl")])
-    assert imported.exit_code == 0, imported.output
+    _source, db = _file_of(runner, tmp_path_factory, lines)
     for case in PERSONS:
         _check_case(runner, db, case, as_of)
 
@@ -397,17 +406,14 @@ def test_a_server_shows_a_drawn_history_as_a_file_does(
     team: Team, tmp_path_factory: pytest.TempPathFactory, drawn: tuple[str, str]
 ) -> None:
     lines, as_of = drawn
-    folder = tmp_path_factory.mktemp("drawn")
-    (folder / "d.jsonl").write_text(lines)
-    db = str(folder / "dossier.json")
     runner = CliRunner()
-    ok(runner.invoke(app, ["--db", db, "import", "--allow-future", str(folder / "d.jsonl")]))
+    source, db = _file_of(runner, tmp_path_factory, lines)
     # The same database for every example, emptied (history is append-only and stays).
     team.sql(
         "TRUNCATE dossier.cases, dossier.members, dossier.persons, dossier.person_cases,"
         " dossier.events, dossier.event_persons, dossier.unsettled"
     )
-    ok(team.run("alice", "import", "--allow-future", str(folder / "d.jsonl")))
+    ok(team.run("alice", "import", "--allow-future", source))
     for args in (
         ("timeline", "a"), ("timeline", "b"), ("timeline", "--person", "pyotr-petrov"),
         ("stats",), ("stats", "--case", "b"), ("chart",), ("chart", "a"),
