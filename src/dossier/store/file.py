@@ -353,7 +353,9 @@ class Dossier(Records):
         a file covers every record, whatever `cases` a report showed. Current only if
         the records hash to it now: an edit by hand writes no entry."""
         sighting = hist.find_state(self.history, state)
-        if sighting is not None and sighting.current:
+        # A file as dossier wrote it holds the records its last entry hashed (as verify
+        # knows too): hashed again only when it was edited since.
+        if sighting is not None and sighting.current and not self._as_written:
             now = self.state_hash().all
             return dataclasses.replace(sighting, current=now == sighting.entry["state"])
         return sighting
