@@ -106,8 +106,11 @@ def test_unknown_names_are_refused(
 @pytest.mark.plain_only("about a dossier file that does not exist yet")
 def test_unknown_case_on_a_new_database_does_not_create_it(run: Run, db: Path) -> None:
     before = Snapshot.of(db)
-    assert_refused(run("log", "nosuch", "arrest", "2006-04-06"), before, "no case 'nosuch'")
+    assert_refused(run("log", "nosuch", "arrest", "2006-04-06"), before, f"no dossier at {db}")
     assert_refused(run("case", "show", "nosuch"), before, f"no dossier at {db}")
+    assert run("case", "add", "known", "--title", "Known").exit_code == 0
+    before = Snapshot.of(db)
+    assert_refused(run("log", "nosuch", "arrest", "2006-04-06"), before, "no case 'nosuch'")
 
 
 def test_a_name_shared_by_two_persons_asks_for_the_id(aleksanyan: Run, db: Path) -> None:
@@ -479,6 +482,44 @@ def test_a_named_file_that_does_not_exist_is_an_error_for_reads(
     assert list(db.parent.iterdir()) == []
 
 
+CHANGES_OF_RECORDS = [
+    ("undo",),
+    ("redo",),
+    ("verify", "--accept"),
+    ("case", "edit", "aleksanyan", "--title", "Aleksanyan"),
+    ("case", "remove", "aleksanyan", "--yes"),
+    ("person", "edit", "vasiliy-aleksanyan", "--name", "Vasily Aleksanyan"),
+    ("person", "link", "vasiliy-aleksanyan", "aleksanyan", "--role", "defendant"),
+    ("person", "merge", "a", "b", "--yes"),
+    ("log", "aleksanyan", "arrest", "2006-04-06"),
+    ("event", "edit", "e1", "--place", "Moscow"),
+    ("event", "remove", "e1", "--yes"),
+]
+
+
+@pytest.mark.plain_only("about a dossier file that does not exist yet")
+@pytest.mark.parametrize("args", CHANGES_OF_RECORDS, ids=[" ".join(a) for a in CHANGES_OF_RECORDS])
+def test_a_named_file_that_does_not_exist_is_an_error_for_changes(
+    run: Run, db: Path, args: tuple[str, ...]
+) -> None:
+    # A mistyped --db: "no dossier at", not "nothing to undo" or "no case 'aleksanyan'",
+    # and no lock file left beside the path.
+    assert_refused(run(*args), Snapshot.of(db), f"no dossier at {db}", "check the path")
+    assert list(db.parent.iterdir()) == []
+
+
+@pytest.mark.plain_only("about a dossier file that does not exist yet")
+def test_a_refused_import_into_a_missing_file_leaves_nothing(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "in" / "events.csv"
+    bad.parent.mkdir()
+    bad.write_text("case,date,type\nnosuch,2006-04-06,arrest\n", encoding="utf-8")
+    result = run("import", str(bad))
+    assert result.exit_code == 1 and "no case 'nosuch'" in result.stderr, result.output
+    assert list(db.parent.iterdir()) == [bad.parent]
+
+
 def test_dossier_db_naming_a_missing_file_is_an_error_for_reads(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -627,6 +668,11 @@ def test_without_debug_the_exception_is_caught(aleksanyan: Run, db: Path) -> Non
     assert result.exc_info[0] is SystemExit
 
 
+NO_DOSSIER_HINT = (
+    "check the path, or start one there with a write command such as 'dossier case add'"
+)
+
+
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "--debug"])
 def test_a_real_process_prints_a_traceback_only_with_debug(db: Path, debug: bool) -> None:
     args = ["--db", str(db), *(["--debug"] if debug else []), "log", "nosuch", "arrest", "2006"]
@@ -642,11 +688,11 @@ def test_a_real_process_prints_a_traceback_only_with_debug(db: Path, debug: bool
     if debug:
         assert "Traceback (most recent call last)" in proc.stderr
         assert proc.stderr.endswith(
-            "dossier.errors.NotFound (message withheld)\n"
-            "Error: no case 'nosuch'; see 'dossier case list'\n"
+            "dossier.errors.DatabaseError (message withheld)\n"
+            f"Error: no dossier at {db}; {NO_DOSSIER_HINT}\n"
         )
     else:
-        assert proc.stderr == "Error: no case 'nosuch'; see 'dossier case list'\n"
+        assert proc.stderr == f"Error: no dossier at {db}; {NO_DOSSIER_HINT}\n"
     assert not db.exists()
 
 

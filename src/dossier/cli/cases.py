@@ -46,7 +46,7 @@ def add(
     from dossier.model import Case
     from dossier.ops import add_case
 
-    with edit(ctx, Scope(cases=[case_id])) as d:  # on a server, not every case's events
+    with edit(ctx, Scope(cases=[case_id]), adds=True) as d:  # on a server, not every case's events
         case = add_case(
             d,
             Case(

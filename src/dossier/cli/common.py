@@ -155,11 +155,15 @@ def load(
 
 
 @contextmanager
-def edit(ctx: typer.Context, scope: Scope | None = None, *, warn: bool = True) -> Iterator[Store]:
+def edit(
+    ctx: typer.Context, scope: Scope | None = None, *, warn: bool = True, adds: bool = False
+) -> Iterator[Store]:
     """Open the dossier for one locked change, committed when the block ends.
 
-    A missing file is created; missing folders only for the default location (a
-    named file in a folder that does not exist is more likely a typo). On a server,
+    A missing file is created by a command that `adds` records (case add, person add,
+    import), and its missing folders only for the default location (a named file in a
+    folder that does not exist is more likely a typo); any other change of a missing
+    file is refused as one: it has nothing to edit, remove or undo. On a server,
     only the cases `scope` finds (the cases the command may change) are locked and
     read, not all (see `Scope`).
     """
@@ -167,7 +171,12 @@ def edit(ctx: typer.Context, scope: Scope | None = None, *, warn: bool = True) -
 
     path, named = _db(ctx)
     with edit_store(
-        path, command_line(ctx), scope=scope, keys=keys(ctx), create_folders=not named
+        path,
+        command_line(ctx),
+        scope=scope,
+        keys=keys(ctx),
+        create_folders=not named,
+        must_exist=not adds,
     ) as dossier:
         if warn:
             warn_outside(ctx, dossier)

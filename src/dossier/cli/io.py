@@ -97,7 +97,7 @@ def import_(
                 d.require_committable()  # a read-only member's, as the import would
         else:
             try:
-                with edit(ctx, scope) as d:
+                with edit(ctx, scope, adds=True) as d:
                     summary = run(d)
                     if summary.errors:
                         raise ImportRefused("")  # leaves the dossier unwritten

@@ -88,7 +88,7 @@ def add(
     scope = [case] if case else []
     adding = [person_id or slugify(name)]
     try:
-        with edit(ctx, Scope(cases=scope, persons=[], adding=adding)) as d:
+        with edit(ctx, Scope(cases=scope, persons=[], adding=adding), adds=True) as d:
             found = _lookalikes(names, list(d.persons))
             # Every check first: a question is asked only of a person that can be added
             # (and asked again after it, with the id as given: another may take a free one).
@@ -98,7 +98,7 @@ def add(
     except _AskFirst:
         # Ask outside the lock, so a person thinking never blocks other writers.
         confirm("Add a new person anyway?", False)
-        with edit(ctx, Scope(cases=scope, persons=[], adding=adding)) as d:
+        with edit(ctx, Scope(cases=scope, persons=[], adding=adding), adds=True) as d:
             person = add_person(d, person)
     if as_json:
         print_json(person.to_dict())

@@ -102,11 +102,12 @@ def edit_store(
     scope: Scope | None = None,
     keys: Keys | None = None,
     create_folders: bool = True,
+    must_exist: bool = False,
 ) -> Iterator[Dossier | ServerDossier]:
     """One locked change, committed when the block ends (nothing is written when it
     raises): a file, or a server's records (with a `scope`, only the cases the change
     may touch: see `Scope`). A new file's missing folders are made with
-    `create_folders`, else they are an error."""
+    `create_folders`, else they are an error; a missing file is one with `must_exist`."""
     if is_server(where):
         from dossier.store.server import ServerDossier
 
@@ -115,5 +116,7 @@ def edit_store(
         return
     from dossier.store.file import Dossier
 
-    with Dossier.edit(where, command, create_folders=create_folders, keys=keys) as file:
+    with Dossier.edit(
+        where, command, create_folders=create_folders, keys=keys, must_exist=must_exist
+    ) as file:
         yield file

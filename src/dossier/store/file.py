@@ -102,10 +102,7 @@ class Dossier(Records):
         real = real_path(path)
         if check_path(real) is None:
             if must_exist:
-                raise DatabaseError(
-                    f"no dossier at {path}; check the path, or start one there with a write"
-                    " command such as 'dossier case add'"
-                )
+                raise _no_dossier(path)
             return cls(real, None)
         return cls._read(real, keys, strict)
 
@@ -140,16 +137,21 @@ class Dossier(Records):
         command: str,
         create_folders: bool = True,
         keys: Keys | None = None,
+        must_exist: bool = False,
     ) -> Iterator[Dossier]:
         """Lock, read, yield the dossier to change, then commit once (if anything changed).
 
         A missing file is created by the commit, and its missing folders with
-        `create_folders` (else they are an error). What is not a regular file is
-        refused before anything is created beside it. An encrypted file is opened
-        with `keys` and written encrypted again.
+        `create_folders` (else they are an error), unless `must_exist` (a change that
+        only edits or removes records, which a new dossier has none of). What is not
+        a regular file is refused before anything is created beside it. An encrypted
+        file is opened with `keys` and written encrypted again.
         """
-        path = real_path(path)
-        if check_path(path) is None:
+        given, path = path, real_path(path)
+        missing = check_path(path) is None
+        if missing:
+            if must_exist:
+                raise _no_dossier(given)
             folder_for(path, create_folders)
         elif not _plain(path):
             from dossier import crypto
@@ -168,8 +170,14 @@ class Dossier(Records):
                 # removed again (only if this hold made it: see HeldLock.discard).
                 lock.discard()
                 raise
-            yield dossier
-            dossier.commit(command)
+            try:
+                yield dossier
+                dossier.commit(command)
+            finally:
+                if missing and check_path(path) is None:
+                    # A write that wrote nothing where no dossier was (a mistyped --db
+                    # with 'undo' or 'case edit') leaves no lock file behind either.
+                    lock.discard()
 
     def _shape_faults(self) -> list[str]:
         """Records of the wrong shape, as 'event ID: field: message' (the record contract's
@@ -590,3 +598,11 @@ def _damage(path: Path, kind: str, docs: Iterable[Any], required: frozenset[str]
             f"{path}: a record in table {kind!r} ({ident!r}) {problem}; the file was edited by"
             " hand and was left untouched"
         )
+
+
+def _no_dossier(path: str | Path) -> DatabaseError:
+    """The error for a dossier file that is not there (a mistyped --db, most often)."""
+    return DatabaseError(
+        f"no dossier at {path}; check the path, or start one there with a write"
+        " command such as 'dossier case add'"
+    )
