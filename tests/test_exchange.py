@@ -10,6 +10,7 @@ import json
 import os
 import shlex
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, SAMPLE, Run, Snapshot, skip_or_fail, where
 from dossier.cli.app import app
-from dossier.dates import stored
+from dossier.dates import stored, today
 from dossier.io import ftm, uwazi
 from dossier.io.export import select
 from dossier.store import Dossier
@@ -463,3 +464,42 @@ def test_a_long_id_is_cut_to_what_ftm_takes_and_stays_unique() -> None:
         for i in sorted(ids)
     )
     assert ftm_problems(lines) == []
+
+
+def test_a_custody_period_with_a_problem_says_so_in_ftm(run: Run) -> None:
+    """An adversarial run: died with no end of custody recorded; the FtM entity said
+    "ongoing as of today: 6586 days" while timeline and stats flag the period."""
+    for command in (
+        "case add m --title M", "person add 'Sergei Magnitsky' --id sergei --case m --role defendant",
+        "log m arrest 2008-11-24 -p sergei", "log m death 2009-11-16 -p sergei",
+        "person add 'Ivan Petrov' --id ivan --case m --role defendant",
+        "log m arrest 2010-01-01 -p ivan", "log m release 2010-02-01 -p ivan",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    result = run("export", "--format", "ftm")
+    assert result.exit_code == 0, result.output
+    day = today()
+    periods = {
+        e["properties"]["involved"][0]: e["properties"]
+        for e in entities_of(result.stdout_bytes)
+        if e["id"].startswith("dossier.custody.")
+    }
+    problem = run("stats", "--json").stdout
+    message = json.loads(problem)["problems"][0]["message"]
+    assert message.startswith("custody from 2008-11-24 (event ")
+    assert "has no recorded end, but death on 2009-11-16" in message
+    assert periods["dossier.person.sergei"]["summary"] == [
+        f"Custody from 2008-11-24: ongoing as of {day}: {(day - date(2008, 11, 24)).days}"
+        " days; the person's custody record has a problem, said in notes."
+    ]
+    assert periods["dossier.person.sergei"]["notes"] == [f"Problem: {message}."]
+    # Ivan's record has none: his period is told as it is.
+    assert periods["dossier.person.ivan"]["summary"] == [
+        "Custody from 2010-01-01: 31 days, ended by release."
+    ]
+    assert "notes" not in periods["dossier.person.ivan"]
+    assert (
+        "Warning: 1 custody period(s) exported with a problem in the person's record (such as"
+        " a death with no end of custody recorded), said in their notes; 'dossier timeline"
+        " CASE' lists the problems"
+    ) in result.stderr.splitlines()

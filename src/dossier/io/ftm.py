@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
 
 from dossier import contract
-from dossier.custody import SHAPES_CUSTODY, Period, custody_stored
+from dossier.custody import SHAPES_CUSTODY, Period, Problem, custody_stored
 from dossier.dates import show
 from dossier.io.losses import Losses
 
@@ -249,7 +249,9 @@ def _event(
     )
 
 
-def _period(period: Period, name: str, as_of: datetime.date) -> dict[str, Any]:
+def _period(
+    period: Period, name: str, as_of: datetime.date, problems: Sequence[Problem] = ()
+) -> dict[str, Any]:
     kind = "house arrest" if period.kind == "house_arrest" else "custody"
     days = (
         f"{period.days} days"
@@ -260,6 +262,8 @@ def _period(period: Period, name: str, as_of: datetime.date) -> dict[str, Any]:
         told = f"ongoing as of {as_of.isoformat()}: {days}"
     else:
         told = f"{days}, ended by {(period.ended_by or 'release').replace('_', ' ')}"
+    if problems:
+        told += "; the person's custody record has a problem, said in notes"
     # The dates are its events': their flags were counted with them.
     start, said_start = _date(period.start, "start", Losses())
     end, said_end = _date(period.end, "end", Losses())
@@ -274,7 +278,11 @@ def _period(period: Period, name: str, as_of: datetime.date) -> dict[str, Any]:
             "involved": [entity_id("person", period.person)],
             "summary": [f"{kind.capitalize()} from {show(period.start)}: {told}."],
             "recordId": [f"{period.kind}:{period.person}:{period.start_event}"],
-            "notes": [*said_start, *said_end],
+            "notes": [
+                *said_start,
+                *said_end,
+                *(f"Problem: {_sentence(p.message)}" for p in problems),
+            ],
         },
     )
 
@@ -315,13 +323,26 @@ def entities(
         whole = custody_stored(list(names), [*(everything or records)["events"], *others], as_of)
     told = {_told(p) for p in whole.periods}
     unwithheld = {_told(p) for p in withheld.periods}
+    # A person's problems go with each of their periods, as the "!" of the custody
+    # tables marks the person: a death with no end recorded leaves a period "ongoing",
+    # which another tool must not read as fact.
+    problems: dict[str, list[Problem]] = {}
+    for problem in held.problems:
+        problems.setdefault(problem.person, []).append(problem)
     for period in held.periods:
         if _told(period) in told:
-            yield _period(period, names[period.person], as_of)
+            doubts = problems.get(period.person, ())
+            losses.doubtful += bool(doubts)
+            yield _period(period, names[period.person], as_of, doubts)
         elif _told(period) in unwithheld:
             losses.elsewhere += 1
         else:
             losses.periods += 1
+
+
+def _sentence(text: str) -> str:
+    """`text` ending as a sentence does (a problem's message may end with a question)."""
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _told(period: Period) -> tuple[Any, ...]:

@@ -16,6 +16,7 @@ class Losses:
     confidential: tuple[int, int] = (0, 0)  # persons, events left out
     periods: int = 0  # custody periods left out: a confidential event changes them
     elsewhere: int = 0  # custody periods left out: an event of a case not exported does
+    doubtful: int = 0  # custody periods exported whose person's record has a problem
 
     def text(self, what: str, count: int = 1) -> None:
         """Count a field kept only as text."""
@@ -55,6 +56,12 @@ class Losses:
                 f"{self.elsewhere} custody period(s) left out: an event recorded under a case"
                 " not exported starts, ends or continues them ('dossier timeline CASE' says"
                 " which)"
+            )
+        if self.doubtful:
+            lines.append(
+                f"{self.doubtful} custody period(s) exported with a problem in the person's"
+                " record (such as a death with no end of custody recorded), said in their"
+                " notes; 'dossier timeline CASE' lists the problems"
             )
         if self.history:
             lines.append(
