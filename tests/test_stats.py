@@ -390,6 +390,19 @@ def test_verdicts_count_per_person_and_day(
     assert (verdicts["guilty"], verdicts["acquitted"], verdicts["conviction_rate"]) == counts
 
 
+def test_verdicts_that_name_no_one_count_per_case_and_day() -> None:
+    # Two cases' unnamed guilty verdicts on one day are two decisions; one case's verdict
+    # and the sentence it implies, both naming no one, are one.
+    events = [
+        ev("v1", "c", "verdict", "2013-02-10", outcome="guilty"),
+        ev("v2", "d", "verdict", "2013-02-10", outcome="guilty"),
+        ev("v3", "c", "sentence", "2013-02-10"),
+        ev("v4", "d", "verdict", "2013-02-10", outcome="acquitted"),
+    ]
+    verdicts = compute([Case("c", "C"), Case("d", "D")], [], events, AS_OF).to_dict()["verdicts"]
+    assert (verdicts["guilty"], verdicts["acquitted"]) == (2, 1)
+
+
 @pytest.mark.parametrize(
     ("column", "order"),
     [

@@ -208,14 +208,8 @@ def compute_stored(
     found = (*held.problems, *elsewhere(seen, outside, as_of, running))
     held = Custody(held.periods, found)
     decided = [r for r in events if r["type"] in DECIDING]  # as recorded: ties keep this order
-    # Per person and day: a verdict and the sentence it implies, "2013-02-10" and
-    # "2013-02-10~", are one decision (a date's bounds, not its text).
-    guilty = {
-        (p, edtf_bounds(r["date"])) for r in decided if _guilty(r) for p in r["persons"] or ("",)
-    }
-    acquitted = {
-        (p, edtf_bounds(r["date"])) for r in decided if _acquitted(r) for p in r["persons"] or ("",)
-    }
+    guilty = _decisions(r for r in decided if _guilty(r))
+    acquitted = _decisions(r for r in decided if _acquitted(r))
     deaths = {
         p or r["id"] for r in by_type.get("death_in_custody", ()) for p in r["persons"] or ("",)
     }
@@ -239,6 +233,19 @@ def compute_stored(
         problems=held.problems,
         left_out=left_out + later,
     )
+
+
+def _decisions(
+    raws: Iterable[Mapping[str, Any]],
+) -> set[tuple[str, str, tuple[datetime.date, datetime.date]]]:
+    """One per person and day: a verdict and the sentence it implies, "2013-02-10" and
+    "2013-02-10~", are one decision (a date's bounds, not its text). A decision that
+    names no one is one per case and day: two cases' are two."""
+    return {
+        ("person", p, edtf_bounds(r["date"])) if p else ("case", r["case"], edtf_bounds(r["date"]))
+        for r in raws
+        for p in r["persons"] or ("",)
+    }
 
 
 # Verdicts, sentences and acquittals: what the verdict counts and column read.
