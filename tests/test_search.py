@@ -196,6 +196,10 @@ def test_a_merge_of_persons_whose_dates_differ_is_refused(run: Run, db: Path) ->
         " agree first ('dossier person edit'), so that nothing a source gave is lost in the"
         " merge\n"
     )  # fmt: skip
+    # Refused before the question, not after it is answered (nor with "pass --yes").
+    unasked = run("person", "merge", "ivan-sidorov", "i-sidorov", input="y\n")
+    assert (unasked.exit_code, unasked.stderr) == (refused.exit_code, refused.stderr)
+    assert unasked.stdout == ""
     assert opened(db).state_hash().all == before
     assert run("person", "edit", "i-sidorov", "--born", "1970").exit_code == 0
     assert run("person", "merge", "ivan-sidorov", "i-sidorov", "--yes").exit_code == 0

@@ -358,10 +358,9 @@ def remove_event(d: Records, event_id: str) -> Event:
 # Merging ----------------------------------------------------------------------
 
 
-def merge_persons(d: Records, keep_ref: str, drop_ref: str) -> tuple[Person, tuple[str, ...]]:
-    """Fold one person into another: roles, aliases, sources and event references move to
-    KEEP, DROP's name becomes an alias, and DROP is removed. Returns KEEP and the events
-    that changed."""
+def mergeable(d: Records, keep_ref: str, drop_ref: str) -> tuple[Person, Person]:
+    """The two persons `person merge` would fold into one, or the reason it cannot:
+    asked before the CLI's question, so that a merge confirmed is a merge done."""
     keep, drop = require_person(d, keep_ref), require_person(d, drop_ref)
     if keep.id == drop.id:
         raise InvalidValue(f"{keep_ref!r} and {drop_ref!r} are the same person ({keep.id})")
@@ -380,6 +379,14 @@ def merge_persons(d: Records, keep_ref: str, drop_ref: str) -> tuple[Person, tup
             f"{keep.id} and {drop.id} differ in {', '.join(differ)}; make them agree first"
             f" ('dossier person edit'), so that nothing a source gave is lost in the merge"
         )
+    return keep, drop
+
+
+def merge_persons(d: Records, keep_ref: str, drop_ref: str) -> tuple[Person, tuple[str, ...]]:
+    """Fold one person into another: roles, aliases, sources and event references move to
+    KEEP, DROP's name becomes an alias, and DROP is removed. Returns KEEP and the events
+    that changed."""
+    keep, drop = mergeable(d, keep_ref, drop_ref)
     names = {keep.name}
     merged = replace(
         keep,

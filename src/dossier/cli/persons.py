@@ -301,11 +301,11 @@ def merge(
     Example: dossier person merge vasiliy-aleksanyan vasily-alexanyan --yes
     """
     from dossier.ops import merge_persons as merge_them
-    from dossier.ops import require_person
+    from dossier.ops import mergeable, require_person
 
     if not yes:  # ask before taking the lock, so a prompt never blocks other writers
         d = load(ctx, persons=[keep, drop])
-        kept, dropped = require_person(d, keep), require_person(d, drop)
+        kept, dropped = mergeable(d, keep, drop)  # a merge refused is refused unasked
         confirm(f"Merge {dropped.id} ({dropped.name}) into {kept.id} ({kept.name})?", yes)
     with edit(ctx, Scope(persons=[keep, drop])) as d:
         dropped = require_person(d, drop)
