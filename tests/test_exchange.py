@@ -164,8 +164,8 @@ def test_a_partial_date_keeps_its_precision_and_its_flag_is_said(run: Run) -> No
         "Warning: kept as text in notes, not as FtM properties: 1 citation(s) that are not"
         " URLs, 1 jurisdiction value(s) that are not country codes, 1 nationality value(s)"
         " that are not country codes",
-        "Warning: 0 confidential person(s) and 1 confidential event(s) left out; pass"
-        " --include-confidential to export them",
+        "Warning: 0 person(s) (confidential, or named only by confidential events) and 1"
+        " confidential event(s) left out; pass --include-confidential to export them",
         "Warning: the dossier's history (5 entries) is not exported: FtM has no change history",
     ]
     assert ftm_problems(result.stdout_bytes) == []
@@ -470,7 +470,8 @@ def test_a_custody_period_with_a_problem_says_so_in_ftm(run: Run) -> None:
     """An adversarial run: died with no end of custody recorded; the FtM entity said
     "ongoing as of today: 6586 days" while timeline and stats flag the period."""
     for command in (
-        "case add m --title M", "person add 'Sergei Magnitsky' --id sergei --case m --role defendant",
+        "case add m --title M",
+        "person add 'Sergei Magnitsky' --id sergei --case m --role defendant",
         "log m arrest 2008-11-24 -p sergei", "log m death 2009-11-16 -p sergei",
         "person add 'Ivan Petrov' --id ivan --case m --role defendant",
         "log m arrest 2010-01-01 -p ivan", "log m release 2010-02-01 -p ivan",

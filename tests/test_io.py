@@ -1474,8 +1474,8 @@ def test_export_leaves_confidential_records_out_unless_asked(run: Run) -> None:
     assert run("log", "c", "statement", "2011", "--confidential", "-s", "s").exit_code == 0
     redacted = run("export", "--format", "json")
     assert redacted.stderr == (
-        "Warning: 1 confidential person(s) and 1 confidential event(s) left out; pass"
-        " --include-confidential for a complete export\n"
+        "Warning: 1 person(s) (confidential, or named only by confidential events) and 1"
+        " confidential event(s) left out; pass --include-confidential for a complete export\n"
     )
     data = json.loads(redacted.stdout)
     assert [p["id"] for p in data["persons"]] == ["od"]
@@ -1816,6 +1816,10 @@ def test_a_person_named_only_by_confidential_events_is_not_in_a_redacted_whole_e
     redacted = run("export", "--format", fmt, *kind)
     assert redacted.exit_code == 0, redacted.output
     assert "Informant" not in redacted.stdout and "Olga Unlinked" in redacted.stdout
+    assert redacted.stderr.startswith(
+        "Warning: 1 person(s) (confidential, or named only by confidential events) and 1"
+        " confidential event(s) left out;"
+    )  # the informant is not confidential himself: he is not called so
     full = run("export", "--format", fmt, *kind, "--include-confidential")
     assert "Ivan Informant" in full.stdout
 

@@ -199,8 +199,9 @@ def export(
         return
     if any(left_out.values()):
         typer.echo(
-            f"Warning: {left_out['persons']} confidential person(s) and {left_out['events']}"
-            " confidential event(s) left out; pass --include-confidential for a complete export",
+            f"Warning: {left_out['persons']} person(s) (confidential, or named only by"
+            f" confidential events) and {left_out['events']} confidential event(s) left out;"
+            " pass --include-confidential for a complete export",
             err=True,
         )
     if fmt == "csv":

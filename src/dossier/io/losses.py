@@ -43,8 +43,9 @@ class Losses:
         persons, events = self.confidential
         if persons or events:
             lines.append(
-                f"{persons} confidential person(s) and {events} confidential event(s) left"
-                " out; pass --include-confidential to export them"
+                f"{persons} person(s) (confidential, or named only by confidential events)"
+                f" and {events} confidential event(s) left out; pass --include-confidential"
+                " to export them"
             )
         if self.periods:
             lines.append(
