@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conftest import Run
 from dossier.dates import PartialDate, days_between, edtf_bounds, parse_date
 from dossier.errors import InvalidDate
 
@@ -88,7 +89,31 @@ def test_slash_dates_follow_dayfirst(dayfirst: bool, edtf: str) -> None:
 def test_ambiguous_slash_date_names_both_options() -> None:
     with pytest.raises(InvalidDate) as caught:
         parse_date("03/04/2005")
-    assert str(caught.value) == "ambiguous date '03/04/2005': pass --dayfirst or --monthfirst"
+    assert str(caught.value) == (
+        "ambiguous date '03/04/2005': write 2005-04-03 (day first) or 2005-03-04 (month"
+        " first), or pass --dayfirst or --monthfirst"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("log", "aleksanyan", "arrest", "03/04/2005"), "ambiguous date '03/04/2005': write"
+         " 2005-04-03 (day first) or 2005-03-04 (month first), or pass --dayfirst or --monthfirst"),
+        (("timeline", "aleksanyan", "--from", "03/04/2005"), "--from: ambiguous date"
+         " '03/04/2005': write 2005-04-03 (day first) or 2005-03-04 (month first)"),
+        (("stats", "--as-of", "03/04/2005"), "--as-of: ambiguous date '03/04/2005': write"
+         " 2005-04-03 (day first) or 2005-03-04 (month first)"),
+        (("person", "add", "X", "--born", "03/04/1970"), "--born: ambiguous date '03/04/1970':"
+         " write 1970-04-03 (day first) or 1970-03-04 (month first)"),
+    ],
+)  # fmt: skip
+def test_an_ambiguous_date_offers_only_the_options_its_command_has(
+    aleksanyan: Run, args: tuple[str, ...], said: str
+) -> None:
+    # A timeline has no --dayfirst: its error offered one, which then was "No such option".
+    result = aleksanyan(*args)
+    assert (result.exit_code, result.stderr) == (1, f"Error: {said}\n")
 
 
 def test_monthfirst_is_followed_even_when_it_makes_no_sense() -> None:

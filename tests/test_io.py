@@ -419,7 +419,8 @@ ROW_ERRORS = [
     (
         "ambiguous slash date",
         "aleksanyan,03/04/2005,arrest,,s",
-        "date: ambiguous date '03/04/2005': pass --dayfirst or --monthfirst",
+        "date: ambiguous date '03/04/2005': write 2005-04-03 (day first) or 2005-03-04"
+        " (month first), or pass --dayfirst or --monthfirst",
     ),
 ]
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from dossier.errors import InvalidDate
+from dossier.errors import AmbiguousDate, InvalidDate
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -335,7 +335,11 @@ def _read_slashed(
         return year, second, None
     if dayfirst is None:
         if first <= 12 and second <= 12 and first != second:
-            raise InvalidDate(f"ambiguous date {shown}: pass --dayfirst or --monthfirst")
+            raise AmbiguousDate(
+                shown,
+                f"{year:04d}-{second:02d}-{first:02d}",
+                f"{year:04d}-{first:02d}-{second:02d}",
+            )
         # Unambiguous: a part over 12 must be the day (or both are equal).
         dayfirst = first > 12
     day, month = (first, second) if dayfirst else (second, first)

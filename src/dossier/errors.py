@@ -23,6 +23,22 @@ class InvalidDate(InvalidValue):
     """A date could not be read, or would need a guess to be read."""
 
 
+class AmbiguousDate(InvalidDate):
+    """A date that reads as two days (03/04/2005): day first or month first is not said."""
+
+    def __init__(self, shown: str, day_first: str, month_first: str) -> None:
+        self.shown, self.readings = shown, (day_first, month_first)
+        super().__init__(f"{self.without_flags()}, or pass --dayfirst or --monthfirst")
+
+    def without_flags(self) -> str:
+        """The message for a command that has no --dayfirst or --monthfirst."""
+        day_first, month_first = self.readings
+        return (
+            f"ambiguous date {self.shown}: write {day_first} (day first)"
+            f" or {month_first} (month first)"
+        )
+
+
 class NotFound(InvalidValue):
     """A case, person or event that does not exist was named."""
 

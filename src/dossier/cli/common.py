@@ -388,25 +388,29 @@ def as_of_day(text: str | None) -> datetime.date | None:
 
 
 def parse_date_option(
-    text: str | None, option: str, dayfirst: bool | None = None
+    text: str | None, option: str, dayfirst: bool | None = None, *, flags: bool = False
 ) -> PartialDate | None:
-    """Parse a date given on the command line; errors name the option."""
+    """Parse a date given on the command line; errors name the option. Only a command
+    with --dayfirst and --monthfirst (`flags`) offers them for an ambiguous date."""
     if text is None:
         return None
     from dossier.dates import parse_date
-    from dossier.errors import InvalidDate
+    from dossier.errors import AmbiguousDate, InvalidDate
 
     try:
         return parse_date(text, dayfirst=dayfirst)
     except InvalidDate as exc:
+        said = exc.without_flags() if isinstance(exc, AmbiguousDate) and not flags else str(exc)
         if not option.startswith("-"):  # an argument: the message already quotes the date
-            raise
-        raise InvalidDate(f"{option}: {exc}", option.lstrip("-")) from None
+            raise InvalidDate(said, exc.field) from None
+        raise InvalidDate(f"{option}: {said}", option.lstrip("-")) from None
 
 
-def edtf(text: str | None, option: str, dayfirst: bool | None = None) -> str | None:
-    """The EDTF form of a date typed on the command line."""
-    date = parse_date_option(text, option, dayfirst)
+def edtf(
+    text: str | None, option: str, dayfirst: bool | None = None, *, flags: bool = False
+) -> str | None:
+    """The EDTF form of a date typed on the command line (`flags`: parse_date_option)."""
+    date = parse_date_option(text, option, dayfirst, flags=flags)
     return None if date is None else date.edtf
 
 
