@@ -253,7 +253,10 @@ VIEW_ERRORS = [
     (("timeline", "aleksanian"), ["no case 'aleksanian'", "did you mean 'aleksanyan'"]),
     (("timeline", "--person", "nosuch"), ["no person 'nosuch'"]),
     (("timeline", "aleksanyan", "--type", "arest"), ["did you mean 'arrest'"]),
-    (("timeline", "aleksanyan", "--from", "03/04/2005"), ["--from", "--dayfirst"]),
+    (
+        ("timeline", "aleksanyan", "--from", "03/04/2005"),
+        ["--from", "2005-04-03 (day first) or 2005-03-04 (month first)"],
+    ),
     (("timeline", "aleksanyan", "--as-of", "yesterday"), ["--as-of", "'yesterday'"]),
     (("stats", "--case", "aleksanian"), ["did you mean 'aleksanyan'"]),
     (("stats", "--as-of", "31.02.2011"), ["--as-of", "day 31"]),
