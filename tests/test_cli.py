@@ -122,6 +122,35 @@ def test_different_people_with_one_surname_are_not_lookalikes(run: Run) -> None:
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("case", "edit", "aleksanyan", "--remove-charge", "Art. 160"),
+         "--remove-charge: 'Art. 160' is not in the list ('Art. 160 CC RF')"),
+        (("case", "edit", "aleksanyan", "--remove-tag", "yukos"),
+         "--remove-tag: 'yukos' is not in the list (it is empty)"),
+        (("person", "edit", "vasiliy-aleksanyan", "--remove-alias", "Vasili Aleksanyan"),
+         "--remove-alias: 'Vasili Aleksanyan' is not in the list ('Vasily Aleksanyan')"),
+        (("event", "edit", "EVENT", "--remove-source", "https://example.org/arest"),
+         "--remove-source: 'https://example.org/arest' is not in the list"
+         " ('https://example.org/arrest')"),
+    ],
+)  # fmt: skip
+def test_removing_what_a_list_does_not_hold_is_refused(
+    aleksanyan: Run, db: Path, args: tuple[str, ...], said: str
+) -> None:
+    """A mistyped --remove- value said "No change" and exit 0: the user believed the
+    wrong source gone. Now nothing is written, and the error shows what the list holds."""
+    (arrest,) = [e["id"] for e in json.loads(aleksanyan("event", "list", "--json").stdout)
+                 if e["type"] == "arrest"]  # fmt: skip
+    before = contents(db)
+    result = aleksanyan(*(arrest if a == "EVENT" else a for a in args))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"Error: {said}"), result.stderr
+    assert result.stderr.endswith("; nothing was changed\n")
+    assert contents(db) == before
+
+
 def test_edit_lists_replace_add_and_remove(aleksanyan: Run) -> None:
     result = aleksanyan(
         "case",

@@ -149,9 +149,13 @@ def edit_(
                 summary=cleared(summary, old.summary),
                 jurisdiction=cleared(jurisdiction, old.jurisdiction),
                 status=status or old.status,
-                charges=edit_list(old.charges, charge, add_charge, remove_charge),
-                tags=edit_list(old.tags, tag, add_tag, remove_tag),
-                sources=edit_list(old.sources, source, add_source, remove_source),
+                charges=edit_list(
+                    old.charges, charge, add_charge, remove_charge, "--remove-charge"
+                ),
+                tags=edit_list(old.tags, tag, add_tag, remove_tag, "--remove-tag"),
+                sources=edit_list(
+                    old.sources, source, add_source, remove_source, "--remove-source"
+                ),
             ),
         )
     if as_json:

@@ -419,10 +419,23 @@ def edit_list(
     replace: list[str] | None,
     add: list[str] | None,
     remove: list[str] | None,
+    option: str,
 ) -> tuple[str, ...]:
-    """A list option on `edit`: repeated replaces it, --add-/--remove- change it."""
+    """A list option on `edit`: repeated replaces it, --add-/--remove- change it.
+
+    Removing a value the list does not hold is an error (`option` names the
+    --remove- option): a mistyped URL must not pass as "No change"."""
+    from dossier.errors import InvalidValue
+
     values = list(current if replace is None else replace)
     values.extend(add or ())
+    for value in dict.fromkeys(remove or ()):
+        if value not in values:
+            held = ", ".join(repr(v) for v in dict.fromkeys(values)) or "it is empty"
+            raise InvalidValue(
+                f"{option}: {value!r} is not in the list ({held}); nothing was changed",
+                option.lstrip("-"),
+            )
     dropped = set(remove or ())
     return tuple(v for v in values if v not in dropped)
 

@@ -209,11 +209,13 @@ def edit_(
                 type=event_type or old.type,
                 date=edtf(date, "--date", dayfirst, flags=True) or old.date,
                 end=old.end if end is None else edtf(end or None, "--end", dayfirst, flags=True),
-                persons=edit_list(old.persons, given, added, removed),
+                persons=edit_list(old.persons, given, added, removed, "--remove-person"),
                 place=cleared(place, old.place),
                 country=cleared(country, old.country),
                 description=cleared(description, old.description),
-                sources=edit_list(old.sources, source, add_source, remove_source),
+                sources=edit_list(
+                    old.sources, source, add_source, remove_source, "--remove-source"
+                ),
                 outcome=cleared(outcome, old.outcome),
                 term=cleared(term, old.term),
                 note=cleared(note, old.note),

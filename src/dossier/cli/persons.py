@@ -213,13 +213,17 @@ def edit_(
             replace(
                 old,
                 name=old.name if name is None else name,
-                aliases=edit_list(old.aliases, alias, add_alias, remove_alias),
+                aliases=edit_list(old.aliases, alias, add_alias, remove_alias, "--remove-alias"),
                 born=old.born if born is None else edtf(born or None, "--born"),
                 died=old.died if died is None else edtf(died or None, "--died"),
                 nationality=cleared(nationality, old.nationality),
-                organizations=edit_list(old.organizations, org, add_org, remove_org),
+                organizations=edit_list(
+                    old.organizations, org, add_org, remove_org, "--remove-org"
+                ),
                 notes=cleared(notes, old.notes),
-                sources=edit_list(old.sources, source, add_source, remove_source),
+                sources=edit_list(
+                    old.sources, source, add_source, remove_source, "--remove-source"
+                ),
                 confidential=old.confidential if confidential is None else confidential,
             ),
         )
