@@ -707,6 +707,9 @@ USAGE_ERRORS = [
     (("case", "add", "magnitsky", "--title", "T", "--bogus"), "No such option"),
     (("person", "frobnicate"), "No such command"),
     (("--debug", "log", "aleksanyan", "arrest"), "Missing"),
+    # A JSON export of "persons" only wrote everything, without a word.
+    (("export", "--kind", "persons", "--format", "json"), "is for CSV only: a json export"),
+    (("export", "--kind", "cases", "--format", "ftm"), "is for CSV only: a ftm export"),
 ]
 
 

@@ -151,7 +151,9 @@ def export(
         help="json, jsonl or csv (default: from -o); ftm (FollowTheMoney lines, for Aleph) or"
         " uwazi (a folder of CSVs).",
     ),
-    kind: str = typer.Option("events", "--kind", help="For CSV: events, persons or cases."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="For CSV: events (the default), persons or cases."
+    ),
     case: list[str] | None = typer.Option(
         None, "--case", help="Only these cases (repeatable).", autocompletion=complete_case
     ),
@@ -177,6 +179,11 @@ def export(
         raise typer.BadParameter(f"must be {', '.join(EXPORTS)}", param_hint="--format")
     if fmt == "uwazi" and output is None:
         raise typer.BadParameter("give the folder to write: -o FOLDER", param_hint="--output")
+    if kind is not None and fmt != "csv":
+        raise typer.BadParameter(
+            f"is for CSV only: a {fmt} export holds every kind of record", param_hint="--kind"
+        )
+    kind = kind or "events"
     if kind not in ("events", "persons", "cases"):
         raise typer.BadParameter("must be events, persons or cases", param_hint="--kind")
     refuse_own_file(ctx, output)
