@@ -151,6 +151,34 @@ def test_removing_what_a_list_does_not_hold_is_refused(
     assert contents(db) == before
 
 
+def test_a_role_given_by_mistake_is_taken_away_with_unlink(aleksanyan: Run, db: Path) -> None:
+    """There was no way to take a wrong role back, and a repeated link said "Linked"."""
+    assert aleksanyan("case", "add", "other", "--title", "Other").exit_code == 0
+    linked = aleksanyan("person", "link", "vasiliy-aleksanyan", "other", "--role", "witness")
+    assert linked.stdout == "Linked vasiliy-aleksanyan to other as witness.\n"
+    before = contents(db)
+    again = aleksanyan("person", "link", "vasiliy-aleksanyan", "other", "--role", "witness")
+    assert again.stdout == "No change: vasiliy-aleksanyan already is witness in other.\n"
+    assert contents(db) == before
+    wrong = aleksanyan("person", "unlink", "vasiliy-aleksanyan", "other", "--role", "lawyer")
+    assert (wrong.exit_code, wrong.stderr) == (
+        1, "Error: vasiliy-aleksanyan has no role 'lawyer' in case 'other' (their roles:"
+        " defendant in aleksanyan, witness in other)\n",
+    )  # fmt: skip
+    assert contents(db) == before
+    gone = aleksanyan("person", "unlink", "vasiliy-aleksanyan", "other", "--json")
+    assert json.loads(gone.stdout)["roles"] == [{"case": "aleksanyan", "role": "defendant"}]
+    assert aleksanyan("undo").exit_code == 0
+    assert json.loads(aleksanyan("person", "show", "vasiliy-aleksanyan", "--json").stdout)[
+        "roles"
+    ] == [
+        {"case": "aleksanyan", "role": "defendant"},
+        {"case": "other", "role": "witness"},
+    ]
+    said = aleksanyan("person", "unlink", "vasiliy-aleksanyan", "other")
+    assert said.stdout == "Unlinked vasiliy-aleksanyan from other (was witness).\n"
+
+
 def test_edit_lists_replace_add_and_remove(aleksanyan: Run) -> None:
     result = aleksanyan(
         "case",

@@ -133,6 +133,7 @@ JSON_RUNS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("person", "add"): ("Сергей Магнитский",),
     ("person", "edit"): ("sergey-magnitskiy", "--died", "2009-11-16"),
     ("person", "link"): ("sergey-magnitskiy", "magnitsky", "--role", "defendant"),
+    ("person", "unlink"): ("sergey-magnitskiy", "magnitsky", "--role", "defendant"),
     ("log",): ("magnitsky", "death_in_custody", "2009-11-16", "--person", "sergey-magnitskiy"),
     ("event", "list"): (),
     ("event", "show"): ("{arrest}",),

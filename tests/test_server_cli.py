@@ -2042,6 +2042,9 @@ def test_a_writer_of_a_case_edits_and_links_its_persons(sample: Team) -> None:
     ok(sample.run("bob", "person", "add", "New Witness", "--case", "kudoyarov", "--role",
                   "witness"))  # fmt: skip
     ok(sample.run("bob", "person", "link", "new-witness", "kudoyarov", "--role", "relative"))
+    ok(sample.run("bob", "person", "unlink", "new-witness", "kudoyarov", "--role", "witness"))
+    roles = json.loads(ok(sample.run("alice", "person", "show", "new-witness", "--json")).stdout)
+    assert roles["roles"] == [{"case": "kudoyarov", "role": "relative"}]
     # But not a person who is also in a case bob may not change.
     refused = sample.run("bob", "person", "edit", "vasiliy-aleksanyan", "--notes", "x")
     assert refused.exit_code == 1

@@ -248,6 +248,21 @@ def link_person(d: Records, ref: str, case_id: str, role: str) -> Person:
     return update_person(d, replace(person, roles=(*person.roles, Role(case_id, role))))
 
 
+def unlink_person(d: Records, ref: str, case_id: str, role: str | None = None) -> Person:
+    """Take a person's roles in a case away (only `role`, when given); a role the person
+    does not have is NotFound, saying which they have."""
+    person = require_person(d, ref)
+    kept = tuple(r for r in person.roles if r.case != case_id or role not in (None, r.role))
+    if len(kept) == len(person.roles):
+        held = ", ".join(f"{r.role} in {r.case}" for r in person.roles) or "none"
+        raise NotFound(
+            f"{person.id} has no role{f' {role!r}' if role else ''} in case {case_id!r}"
+            f" (their roles: {held})",
+            "role",
+        )
+    return update_person(d, replace(person, roles=kept))
+
+
 def person_removal(d: Records, ref: str, *, cascade: bool = False) -> tuple[Person, Removal]:
     """The person `ref` names and the events removing them would change."""
     person = require_person(d, ref)

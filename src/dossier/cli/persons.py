@@ -254,18 +254,50 @@ def link(
     role: str = typer.Option(..., "--role", autocompletion=complete_role),
     as_json: bool = JSON,
 ) -> None:
-    """Give a person a role in a case.
+    """Give a person a role in a case (undo a wrong one with 'dossier person unlink').
 
-    Example: dossier person link vadim-klyuvgant yukos-khodorkovsky-lebedev --role lawyer
+    Example: dossier person link vadim-klyuvgant khodorkovsky --role lawyer
     """
-    from dossier.ops import link_person
+    from dossier.ops import link_person, require_person
 
     with edit(ctx, Scope(cases=[case], persons=[person])) as d:
+        old = require_person(d, person)
         updated = link_person(d, person, case, role)
     if as_json:
         print_json(updated.to_dict())
+    elif updated == old:
+        say(f"No change: {updated.id} already is {role} in {case}.")
     else:
         say(f"Linked {updated.id} to {case} as {role}.")
+
+
+@app.command("unlink")
+def unlink(
+    ctx: typer.Context,
+    person: str = PERSON,
+    case: str = typer.Argument(..., help="The case id.", autocompletion=complete_case),
+    role: str | None = typer.Option(
+        None,
+        "--role",
+        help="Only this role (default: every role there).",
+        autocompletion=complete_role,
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Take a role in a case away from a person (a role given by mistake).
+
+    Example: dossier person unlink vadim-klyuvgant aleksanyan --role witness
+    """
+    from dossier.ops import require_person, unlink_person
+
+    with edit(ctx, Scope(cases=[case], persons=[person])) as d:
+        old = require_person(d, person)
+        updated = unlink_person(d, person, case, role)
+    if as_json:
+        print_json(updated.to_dict())
+    else:
+        gone = ", ".join(r.role for r in old.roles if r not in updated.roles)
+        say(f"Unlinked {updated.id} from {case} (was {gone}).")
 
 
 @app.command("remove")
