@@ -756,7 +756,6 @@ def test_stats_json_over_all_cases(run: Run, ids: dict[str, str]) -> None:
         (("--case", "kudoyarov", "--case", "other"), 2, ["andrei-kudoyarov", "red-x"]),
         (("--tag", "yukos"), 1, ["vasiliy-aleksanyan"]),
         (("--tag", "death", "--case", "aleksanyan"), 0, []),
-        (("--tag", "nosuch"), 0, []),
     ],
 )
 def test_stats_selects_cases_by_id_and_tag(
@@ -766,6 +765,19 @@ def test_stats_selects_cases_by_id_and_tag(
     assert data["cases"]["total"] == cases
     assert data["persons"] == len(held)
     assert [r["person"] for r in data["per_person"]] == held
+
+
+@pytest.mark.parametrize("command", ["stats", "chart", "case list"])
+def test_a_tag_no_case_has_is_an_error_not_zeros(
+    run: Run, ids: dict[str, str], command: str
+) -> None:
+    """`stats --tag Yukos` (the tag is `yukos`) printed figures of zero, as if no case had
+    anything to show, where a mistyped case id gets "did you mean"."""
+    result = run(*command.split(), "--tag", "Yukos")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", "Error: no case has the tag 'Yukos' (did you mean 'yukos'?); see 'dossier case"
+        " list'\n",
+    )  # fmt: skip
 
 
 def test_stats_of_kudoyarov(run: Run, ids: dict[str, str]) -> None:

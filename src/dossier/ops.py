@@ -77,6 +77,15 @@ def _store(d: Records, kind: str, record: Case | Person | Event) -> None:
     d.tables()[kind].put_raw(record.id, raw)
 
 
+def require_tag(d: Records, tag: str) -> None:
+    """NotFound, with a suggestion, unless some case has `tag`: a mistyped tag must not
+    read as a selection of no case (figures of zero)."""
+    tags = {t for c in d.cases for t in c.tags}
+    if tag not in tags:
+        hint = did_you_mean(tag, sorted(tags))
+        raise NotFound(f"no case has the tag {tag!r}{hint}; see 'dossier case list'", "tag")
+
+
 def require_case(d: Records, case_id: str) -> Case:
     """The case with this id, or NotFound with a suggestion."""
     case = d.cases.get(case_id)

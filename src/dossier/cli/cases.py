@@ -82,6 +82,10 @@ def list_(
 
     check_words([status] if status else [], STATUSES, "status")
     d = load(ctx, cases=[], counts=not as_json)  # on a server, no event is read
+    if tag is not None:
+        from dossier.ops import require_tag
+
+        require_tag(d, tag)
     cases = [
         c
         for c in d.cases

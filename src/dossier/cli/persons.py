@@ -163,7 +163,7 @@ def list_(
 def show_(ctx: typer.Context, person: str = PERSON, as_json: bool = JSON) -> None:
     """Show one person.
 
-    Example: dossier person show "Алексанян"
+    Example: dossier person show "Василий Алексанян"
     """
     from dossier.ops import require_person
     from dossier.render.terminal import person_detail

@@ -178,11 +178,13 @@ def _selection(
     """The cases `--case` and `--tag` choose (all by default, each named one required),
     their stored events, and the other cases' events their figures look at
     (custody.elsewhere; none when every case is chosen)."""
-    from dossier.ops import require_case
+    from dossier.ops import require_case, require_tag
 
     wanted = set(cases or ())
     for case_id in wanted:
         require_case(d, case_id)
+    if tag is not None:
+        require_tag(d, tag)
     chosen = [
         c for c in d.cases if (not wanted or c.id in wanted) and (tag is None or tag in c.tags)
     ]
