@@ -686,6 +686,10 @@ def test_invalid_json_is_located_by_line_and_column(run: Run, db: Path, tmp_path
         absent,
         f"{path}:3:17: invalid JSON: trailing comma is not allowed",
     )
+    # --json keeps the column that the stderr line gives.
+    (error,) = json.loads(run("import", str(path), "--json").stdout)["errors"]
+    assert error == {"file": str(path), "line": 3, "column": 17, "field": None,
+                     "message": "invalid JSON: trailing comma is not allowed"}  # fmt: skip
 
 
 def test_invalid_json_lines_are_located_by_line_and_column(
@@ -755,7 +759,13 @@ def test_json_errors_go_to_stdout_and_stderr(aleksanyan: Run, db: Path, tmp_path
         "created_missing": {"cases": [], "persons": []},
         "warnings": [{"file": str(path), "line": 2, "message": f"1 {UNSOURCED}"}],
         "errors": [
-            {"file": str(path), "line": 3, "field": "type", "message": HEARIN.split(": ", 1)[1]}
+            {
+                "file": str(path),
+                "line": 3,
+                "column": None,
+                "field": "type",
+                "message": HEARIN.split(": ", 1)[1],
+            }
         ],
     }
     assert result.stderr.splitlines() == [

@@ -101,8 +101,9 @@ class Problem:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (import --json)."""
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+        """The JSON form (import --json); `column` only locates invalid JSON (else null)."""
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "field": self.field, "message": self.message}  # fmt: skip
 
 
 class Row:
