@@ -37,6 +37,11 @@ SPELLINGS = {
     "Igor Ilyin": ["Игорь Ильин", "Igor Iliin"],
     "Natalya Grigoryeva": ["Наталья Григорьева", "Natalia Grigorieva"],
     "Aleksei Solovyev": ["Алексей Соловьёв", "Alexey Soloviev"],
+    # Ё after a consonant: yo in English and German spellings, e in Russian passports.
+    "Petr Shchukin": ["Пётр Щукин", "Pyotr Shchukin", "Pjotr Shchukin"],
+    "Fedor Ivanov": ["Фёдор Иванов", "Fyodor Ivanov", "Fjodor Iwanow"],
+    "Artem Loskutov": ["Артём Лоскутов", "Artyom Loskutov"],
+    "Semen Petrov": ["Семён Петров", "Semyon Petrov"],
 }  # fmt: skip
 
 

@@ -5,7 +5,8 @@ Russian names reach a dossier in Cyrillic and in many transliterations
 name into a comparison key: Latin letters (anyascii, the soft and hard signs as
 usually spelled: `model.latin`), lower case, no
 diacritics or punctuation, and the common transliteration variants made alike
-(x/ks, kh/ch/h, w/v, j/y, yu/iu, ya/ia, a final -iy/-ii/-y), with the words
+(x/ks, kh/ch/h, w/v, j/y, yu/iu, ya/ia, yo/e after a consonant, a final
+-iy/-ii/-y), with the words
 sorted so that "Алексанян Василий" and "Vasily Aleksanyan" agree.
 
 Those variants are of transliterations: a name written in Cyrillic has one
@@ -45,6 +46,9 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"ij$|iy$|yi$|ii$|y$", "i"),  # Vasiliy, Vasily, Vasilij; -skii, -skiy, -sky
         (r"^e|(?<=[aeiou])e", "ye"),  # Evgeny, Yevgeny (a leading or vowel-following e)
         (r"j", "y"),  # Jewgienij, Yevgeny
+        # Ё after a consonant, as English (Pyotr, Fyodor, Artyom) and German (Fjodor)
+        # write it, and as e (Petr, Fedor, Artem): Cyrillic text already takes ё for е.
+        (r"(?<=[bcdfghklmnpqrstvz])yo", "e"),
         (r"y(?=[aeiou])", "i"),  # Yakov/Iakov, Yuri/Iurii
         (r"y", "i"),
         (r"(.)\1", r"\1"),  # doubled letters: Lebedeff/Lebedev are not merged, but Vassily is
