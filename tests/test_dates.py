@@ -46,6 +46,9 @@ from dossier.errors import InvalidDate
         # Russian month names
         ("25 октября 2003", "2003-10-25"),
         ("25 октября 2003 года", "2003-10-25"),
+        ("в октябре 2003", "2003-10"),  # in October 2003
+        ("в октябре 2003 года", "2003-10"),
+        ("в 2003 году", "2003"),
         ("январь 2009", "2009-01"),
         ("Январь 2009", "2009-01"),
         ("октябрь 2003 г.", "2003-10"),
@@ -158,7 +161,9 @@ def test_dotted_dates_ignore_dayfirst() -> None:
         ("10000", "year 10000 is out of range 1..9999"),
         ("10000-01-01", "year 10000 is out of range 1..9999"),
         ("October 10000", "year 10000 is out of range 1..9999"),
-        ("в январе 2009", "use a form like"),
+        ("в", "use a form like"),
+        ("20031025", "write it with hyphens, 2003-10-25, if that is the day meant"),
+        ("20031325", "year 20031325 is out of range"),
         ("\x00", "use a form like"),
         ("2008\x00", "use a form like"),
         ("😀", "use a form like"),

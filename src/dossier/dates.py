@@ -67,9 +67,11 @@ _INTERVAL = re.compile(
     r"[0-9]{4}(?:-[0-9]{1,2}){0,2} ?(?:/|\.\.|[-–—]) ?[0-9]{4}(?:-[0-9]{1,2}){0,2}"
 )
 _SHORT_YEAR = re.compile(r"(?:[0-9]{1,2}[./-]){0,2}[0-9]{1,2}")
+_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")  # 20031025: ISO's basic form
 _LONG_YEAR = re.compile(r"0*([1-9][0-9]{4,})(?:-[0-9]{1,2}){0,2}")
 _APPROXIMATE = re.compile(r"~ ?|(?:circa|about|around|approx|около|примерно|ca|c)(?:\. ?| )")
-_RU_YEAR_WORD = re.compile(r" ?(?:г\.?|года|год)$")
+# "в октябре 2003 года", "в 2003 году" (in October 2003, in 2003): the words around it.
+_RU_YEAR_WORD = re.compile(r"^в (?=[0-9а-яё])| ?(?:г\.?|года|году|год)$")
 
 _FORMS = "use a form like 2003-10-25, 25.10.2003, October 2003 or 2003"
 _MAX_LENGTH = 80  # far longer than any date; spares the parsers pathological input
@@ -320,6 +322,12 @@ def _read_fields(
         )
     if _SHORT_YEAR.fullmatch(body):
         raise InvalidDate(f"cannot read date {shown}: write the year with four digits")
+    if (match := _COMPACT.fullmatch(body)) and 1 <= int(match[2]) <= 12:
+        # Not guessed: eight digits may be a reference number as well as a day.
+        raise InvalidDate(
+            f"cannot read date {shown}: write it with hyphens,"
+            f" {match[1]}-{match[2]}-{match[3]}, if that is the day meant"
+        )
     if match := _LONG_YEAR.fullmatch(body):  # 10000, 10000-01-01: four digits too many
         raise InvalidDate(f"cannot read date {shown}: {_problem(int(match[1]), None, None, '')}")
     if re.search("[a-z]", body):
