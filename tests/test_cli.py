@@ -613,3 +613,21 @@ def test_an_arrest_after_a_recorded_death_is_said_where_it_continues_custody(run
     text = run("timeline", "r", "--as-of", "2020-01-01")
     assert text.exit_code == 0, text.output
     assert f"2 problems: ! Gleb Dead (r): {said} ! " in " ".join(text.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("kind", "warned"), [("arrest", True), ("release", True), ("hearing", False)]
+)
+def test_a_custody_event_that_names_no_one_is_warned_about(
+    aleksanyan: Run, kind: str, warned: bool
+) -> None:
+    """`log kudoyarov arrest 25.10.2003` without --person recorded an arrest of no one,
+    which no custody figure counts, without a word."""
+    result = aleksanyan("log", "aleksanyan", kind, "2010-01-01")
+    assert result.exit_code == 0, result.output
+    event = result.stdout.strip()
+    said = (
+        f"Warning: this {kind} names no one, so it is in no one's custody figures; name the"
+        f" person with 'dossier event edit {event} --add-person P'\n"
+    )
+    assert result.stderr == (said if warned else "")
