@@ -229,7 +229,7 @@ def test_tomorrow_is_refused_for_an_arrest_and_scheduled_for_a_hearing(
     )
     assert stored_events(db)[event_id]["date"] == tomorrow
     # Today itself is not in the future.
-    written(kozlov("log", "kozlov", "release", today.isoformat()))
+    written(kozlov("log", "kozlov", "release", today.isoformat(), "-p", "aleksei-kozlov"))
 
 
 @pytest.mark.parametrize("kind", ["death", "ill_treatment", "pretrial_detention", "bail"])
@@ -284,7 +284,7 @@ def test_allow_future_records_it_with_a_warning(
     kozlov: Run, db: Path, today: datetime.date
 ) -> None:
     event_id = written(
-        kozlov("log", "kozlov", "arrest", "9999", "--allow-future"),
+        kozlov("log", "kozlov", "arrest", "9999", "--allow-future", "-p", "aleksei-kozlov"),
         allowed("9999", today, "arrest"),
     )
     assert stored_events(db)[event_id]["date"] == "9999"
@@ -467,7 +467,7 @@ def test_an_updated_row_is_checked_only_when_its_date_end_or_type_change(
     kozlov: Run, db: Path, tmp_path: Path, today: datetime.date
 ) -> None:
     future = written(
-        kozlov("log", "kozlov", "arrest", "9999", "--allow-future"),
+        kozlov("log", "kozlov", "arrest", "9999", "--allow-future", "-p", "aleksei-kozlov"),
         allowed("9999", today, "arrest"),
     )
     path = tmp_path / "update.csv"
