@@ -106,6 +106,16 @@ def test_two_ivanovs_are_never_merged_by_name() -> None:
     assert resolve_person("ivan-ivanov-2", people) == "ivan-ivanov-2"
 
 
+@pytest.mark.parametrize(("stored", "typed"), [("Cell 1", "Cell 11"), ("Agent 007", "Agent 07")])
+def test_numbers_in_names_are_never_folded(stored: str, typed: str) -> None:
+    """Doubled letters fold (Vassily), digits did too: "Cell 11" named the person
+    "Cell 1", and an import of "Person 0" to "Person 299" made 255 persons."""
+    people = [Person(id="x", name=stored)]
+    assert fold(typed) != fold(stored)
+    with pytest.raises(NotFound):
+        resolve_person(typed, people)
+
+
 def test_lookalikes_find_spellings_but_not_namesakes() -> None:
     people = [Person(id="vasiliy-aleksanyan", name="Василий Алексанян",
                      aliases=("Vasily Aleksanyan",))]  # fmt: skip

@@ -51,7 +51,9 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?<=[bcdfghklmnpqrstvz])yo", "e"),
         (r"y(?=[aeiou])", "i"),  # Yakov/Iakov, Yuri/Iurii
         (r"y", "i"),
-        (r"(.)\1", r"\1"),  # doubled letters: Lebedeff/Lebedev are not merged, but Vassily is
+        # Doubled letters: Lebedeff/Lebedev are not merged, but Vassily is. Never digits:
+        # "Cell 11" is not "Cell 1", nor "Agent 07" "Agent 007".
+        (r"([a-z])\1", r"\1"),
     )
 )
 
