@@ -474,7 +474,12 @@ def test_an_undo_across_cases_counts_as_a_files_does(run: Run) -> None:
     # by another command"): she left case b's chain and stayed in a's.
     redone = run("redo")
     assert redone.exit_code == 0, redone.output
-    assert redone.stdout.split(": ", 1)[1] == "undo (+1 person, ~1 person, ~1 event).\n"
+    # Said as the redo changes it (as the merge did), not as the undo it reverts did:
+    # "Redid what was undone by #7: undo (+1 person, …)" read as if it added a person.
+    said, number = redone.stdout, undone.stdout.split(": ", 1)[0].removeprefix("Undid ")
+    assert said.startswith("Redid what "), said
+    assert said.endswith(" undid (~1 person, -1 person, ~1 event).\n"), said
+    assert number not in said  # the undo's entry is named, not the merge's
     assert run("undo").exit_code == 0
     event = run("log", "a", "hearing", "2011-01-01", "-p", "anna-one").stdout.strip()
     assert run("event", "edit", event, "--case", "b").exit_code == 0

@@ -217,8 +217,9 @@ def taken_back(commands: Sequence[tuple[Any, Any, Any]]) -> tuple[set[Any], dict
     return {key for key, on in applied.items() if not on}, {key: original(key) for key in marks}
 
 
-def summary(entry: Mapping[str, Any]) -> str:
-    """'+2 events, ~1 case, -1 person': what an entry changed, in counts."""
+def summary(entry: Mapping[str, Any], *, inverse: bool = False) -> str:
+    """'+2 events, ~1 case, -1 person': what an entry changed, in counts; `inverse`:
+    what reverting it changes (a redo of an undo: what was removed comes back)."""
     if "accepted" in entry:
         found = entry["accepted"].get("problems", [])
         return f"accepted {len(found)} finding(s) of changes made outside dossier"
@@ -228,6 +229,8 @@ def summary(entry: Mapping[str, Any]) -> str:
         n_added = len(entry.get("added", {}).get(kind, ()))
         n_removed = len(removed.get(kind, ()))
         n_changed = len(entry.get("before", {}).get(kind, {})) - n_removed
+        if inverse:
+            n_added, n_removed = n_removed, n_added
         for sign, n in (("+", n_added), ("~", n_changed), ("-", n_removed)):
             if n:
                 noun = kind if n != 1 else kind[:-1]

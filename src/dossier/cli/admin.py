@@ -67,7 +67,9 @@ def history(
         show(history_table(rows))
 
 
-def _report_revert(verb: str, entry: dict[str, Any], as_json: bool) -> None:
+def _report_revert(entry: dict[str, Any], as_json: bool, *, redo: bool = False) -> None:
+    """'Undid #5: log … (+1 event).', or for a redo, of the undo entry it reverts,
+    'Redid what #7 undid (+1 event).': the change as the redo makes it."""
     from dossier import history as hist
 
     case = entry.get("case")  # on a server: the first case of the command reverted
@@ -79,8 +81,10 @@ def _report_revert(verb: str, entry: dict[str, Any], as_json: bool) -> None:
                 **({"case": case} if case else {}),
             }
         )
+    elif redo:
+        say(f"Redid what {_numbered(entry)} undid ({hist.summary(entry, inverse=True)}).")
     else:
-        say(f"{verb} {_numbered(entry)}: {entry['command']} ({hist.summary(entry)}).")
+        say(f"Undid {_numbered(entry)}: {entry['command']} ({hist.summary(entry)}).")
 
 
 def _numbered(entry: Mapping[str, Any]) -> str:
@@ -97,7 +101,7 @@ def undo(ctx: typer.Context, as_json: bool = JSON) -> None:
     """
     with edit(ctx, Scope(reverting="undoes")) as d:  # on a server, the cases it undoes in
         entry = d.undo()
-    _report_revert("Undid", entry, as_json)
+    _report_revert(entry, as_json)
 
 
 def redo(ctx: typer.Context, as_json: bool = JSON) -> None:
@@ -107,7 +111,7 @@ def redo(ctx: typer.Context, as_json: bool = JSON) -> None:
     """
     with edit(ctx, Scope(reverting="redoes")) as d:
         entry = d.redo()
-    _report_revert("Redid what was undone by", entry, as_json)
+    _report_revert(entry, as_json, redo=True)
 
 
 def verify(
