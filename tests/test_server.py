@@ -364,19 +364,28 @@ def test_an_unknown_database_is_said_and_a_good_url_connects(pg_cluster: Any) ->
 
 @given(
     user=st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
-    password=st.from_regex(r"[A-Za-z0-9!$()*+,;=~-]{8,20}", fullmatch=True),
+    # "?" too: "alice:Hunter2?x@" was shown whole, the masking having split at the "?".
+    password=st.from_regex(r"[A-Za-z0-9!$()*+,;=~?-]{8,20}", fullmatch=True),
     in_query=st.booleans(),
+    # The key with %-escapes, as libpq decodes it: it was not masked at all.
+    key=st.sampled_from(["password", "pass%77ord", "%70assword"]),
     extra=st.sampled_from(["", "sslmode=verify-full", "host=/run/pg", "connect_timeout=5"]),
 )
 def test_no_password_ever_shows_whatever_the_url(
-    user: str, password: str, in_query: bool, extra: str
+    user: str, password: str, in_query: bool, key: str, extra: str
 ) -> None:
+    from psycopg import ProgrammingError, conninfo
+
     from dossier.server.connect import shown, without_user
 
     assume(all(password not in text for text in (user, extra, "postgresql://db.example.org/")))
-    query = "&".join(p for p in (f"password={password}" if in_query else "", extra) if p)
+    query = "&".join(p for p in (f"{key}={password}" if in_query else "", extra) if p)
     netloc = f"{user}@db.example.org" if in_query else f"{user}:{password}@db.example.org"
     url = f"postgresql://{netloc}/dossier" + (f"?{query}" if query else "")
+    try:  # libpq reads it as this password, or refuses the URL (then shown by scheme)
+        assert conninfo.conninfo_to_dict(url)["password"] == password
+    except ProgrammingError:
+        assert shown(url) == "postgresql://…"
     assert password not in shown(url)
     assert password not in without_user(url)
 
