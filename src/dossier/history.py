@@ -173,13 +173,17 @@ def stacks(history: Sequence[Mapping[str, Any]]) -> Stacks:
             done.clear()
             undone.clear()
             continue
-        if entry.get("undoes") is not None:
-            if done:
-                done.pop()
+        # An undo takes back the command it names, and a redo the undo it names: on a
+        # file always the newest, but a server shows a role the chains of the cases it
+        # sees now, so a command written to a case revoked since and granted again
+        # comes back into the list below an undo that did not take it back.
+        if (undoes := entry.get("undoes")) is not None:
+            if undoes in done:
+                done.remove(undoes)
             undone.append(entry["seq"])
-        elif entry.get("redoes") is not None:
-            if undone:
-                undone.pop()
+        elif (redoes := entry.get("redoes")) is not None:
+            if redoes in undone:
+                undone.remove(redoes)
             done.append(entry["seq"])
         else:
             done.append(entry["seq"])
