@@ -3101,3 +3101,29 @@ def test_undo_after_a_revoke_and_a_grant_takes_back_the_command_it_had_left(team
     assert second not in ok(team.run("alice", "event", "list")).stdout
     assert ok(team.run("bob", "undo")).stdout.startswith("Undid cb #1: case add cb")
     assert ok(team.run("bob", "verify")).stdout.startswith("OK:")
+
+
+def test_undo_of_a_command_in_a_case_revoked_since_is_refused_whole(
+    team: Team, tmp_path: Path
+) -> None:
+    """An adversarial run: bob imported into alice's case and his own; revoked from hers,
+    his undo took back his case's half and left the other for good."""
+    ok(team.run("alice", "case", "add", "ca", "--title", "A"))
+    ok(team.run("alice", "access", "grant", "ca", "bob"))
+    ok(team.run("bob", "case", "add", "cb", "--title", "B"))
+    rows = tmp_path / "two.csv"
+    rows.write_text("case,date,type,description\nca,2020-01-01,statement,in ca\n"
+                    "cb,2020-01-02,statement,in cb\n")  # fmt: skip
+    ok(team.run("bob", "import", str(rows)))
+    ok(team.run("alice", "access", "revoke", "ca", "bob"))
+    before = counts(team)
+    refused = team.run("bob", "undo")
+    assert (refused.exit_code, refused.stderr) == (
+        1, "Error: this undo would take back only part of the command of cb #2: it also"
+        " changed 1 case(s) you cannot see now (access revoked, or the case removed by its"
+        " owner); nothing was changed\n",
+    )  # fmt: skip
+    assert counts(team) == before
+    ok(team.run("alice", "access", "grant", "ca", "bob"))
+    assert ok(team.run("bob", "undo")).stdout.startswith("Undid ")
+    assert counts(team)[2] == before[2] - 2  # both events gone, together

@@ -858,6 +858,17 @@ class ServerDossier(Records):
             and e["role"] == self.role
         ]  # fmt: skip
         pieces += self._brought_back(group, pieces, verb)
+        written = max(
+            (e.get("parts", 0) for e in pieces), default=0
+        )  # 0: written before parts were kept
+        hidden = written - len({e["case"] for e in pieces})
+        if hidden > 0:
+            raise Conflict(
+                f"this {verb} would take back only part of the command of"
+                f" {pieces[0]['case']} #{pieces[0]['seq']}: it also changed {hidden} case(s)"
+                " you cannot see now (access revoked, or the case removed by its owner);"
+                " nothing was changed"
+            )
         pieces.sort(key=lambda e: (e["time"], e["case"], e["seq"]))
         self._regiven(pieces, verb)
         self._unchanged_since(pieces)
@@ -1139,7 +1150,9 @@ class ServerDossier(Records):
                 places={kind: {k: places[kind][k] for k in ids if k in places.get(kind, {})}
                         for kind, ids in r.items() if places.get(kind)},
             )  # fmt: skip
-            entry["group"] = group
+            # How many chains the command wrote: an undo that finds fewer of them (a case
+            # revoked since) would take back part of it, and is refused (_revert).
+            entry["group"], entry["parts"] = group, len(chains)
             entry.update(self._marker)  # undoes or redoes: the group of the command reverted
             entry["hash"] = hist.entry_hash(entry)
             entries.append((key, entry))
