@@ -22,7 +22,6 @@ from dossier.cli.common import (
     warn,
 )
 from dossier.scope import Scope
-from dossier.vocab import EVENT_TYPES, Effect
 
 app = typer.Typer(
     help="List, show, edit and remove events.", no_args_is_help=True, rich_markup_mode=None
@@ -95,6 +94,8 @@ def log(
     warnings: list[str] = []
     with edit(ctx, Scope(cases=[case])) as d:
         event = add_event(d, event, allow_future=allow_future, warn=warnings.append)
+    from dossier.vocab import EVENT_TYPES, Effect
+
     if not event.persons and EVENT_TYPES[event.type] in (Effect.START, Effect.END):
         warnings.append(
             f"this {event.type} names no one, so it is in no one's custody figures; name the"
