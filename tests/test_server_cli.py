@@ -934,6 +934,59 @@ def test_a_reader_cannot_give_a_witness_with_a_role_another_one(team: Team) -> N
     )
 
 
+def test_a_confidential_person_is_named_elsewhere_only_by_who_may_change_them(
+    team: Team,
+) -> None:
+    """An adversary's find: alice, who may only read bob's case, named his protected
+    witness in an event of a case of her own. Every member of her case read the witness's
+    record, alice kept seeing her after bob revoked her access, and bob could no longer
+    remove his own witness. A confidential person is named in another case only by one
+    who may change them, or where they already are (schema 11); anyone else is named as
+    before."""
+    import psycopg
+
+    ok(team.run("bob", "case", "add", "wit-b", "--title", "B"))
+    ok(team.run("bob", "case", "add", "other-b", "--title", "B2"))
+    ok(team.run("bob", "person", "add", "Ivan Witness", "--confidential", "--case", "wit-b",
+                "--role", "witness"))  # fmt: skip
+    ok(team.run("bob", "person", "add", "Petr Judge", "--case", "wit-b", "--role", "judge"))
+    ok(team.run("bob", "access", "grant", "wit-b", "alice", "--read-only"))
+    ok(team.run("alice", "case", "add", "alpha", "--title", "A"))
+    before = team.sql("SELECT count(*) FROM dossier.events")
+    refused = team.run("alice", "log", "alpha", "hearing", "2020-01-01", "-p", "Ivan Witness")
+    assert (refused.exit_code, refused.stderr) == (1, (
+        "Error: person ivan-witness is confidential and not in case alpha: only one who may"
+        " change them (who writes every case they have a role in) names them in another"
+        " case; nothing was changed\n"
+    ))  # fmt: skip
+    assert team.sql("SELECT count(*) FROM dossier.events") == before
+    # The judge, not confidential, is named as before.
+    judged = ok(team.run("alice", "log", "alpha", "hearing", "2020-01-02", "-p", "petr-judge"))
+    # Nor past dossier, with SQL.
+    with pytest.raises(psycopg.DatabaseError, match="is confidential") as raised:
+        team.sql("INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
+                 " VALUES (%s, 'ivan-witness', 'alpha')", judged.stdout.strip(),
+                 role="alice")  # fmt: skip
+    assert raised.value.sqlstate == "ZD001"
+    # bob writes every case of his witness: he names her in his other case; once she is
+    # there, its writers name her in its other events too.
+    ok(team.run("bob", "log", "other-b", "hearing", "2020-01-03", "-p", "ivan-witness"))
+    ok(team.run("bob", "access", "grant", "other-b", "alice"))
+    ok(team.run("alice", "log", "other-b", "statement", "2020-01-04", "-p", "ivan-witness"))
+    # Once her access is revoked, alice no longer sees her, and bob, whose witness she
+    # is, still removes her.
+    ok(team.run("bob", "access", "revoke", "other-b", "alice"))
+    ok(team.run("bob", "access", "revoke", "wit-b", "alice"))
+    gone = team.run("alice", "person", "show", "ivan-witness")
+    assert (gone.exit_code, gone.stderr) == (
+        1,
+        "Error: no person 'ivan-witness'; see 'dossier person list'\n",
+    )
+    ok(team.run("bob", "person", "remove", "ivan-witness", "--cascade", "--yes"))
+    for role in ("alice", "bob"):
+        assert ok(team.run(role, "verify")).stdout.startswith("OK")
+
+
 def test_a_person_linked_to_nothing_stays_with_whoever_unlinked_them(team: Team) -> None:
     """A person in no case is seen by one role: the creator, until now, so that a creator
     whose access was revoked read the person again, with every later change, once the
@@ -1335,7 +1388,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.gives_role; DROP FUNCTION dossier.fresh_persons;"
         " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked,"
         " dossier.links_name_persons CASCADE; DROP FUNCTION dossier.taken_case_ids;"
-        f" {_BEFORE_10} DELETE FROM dossier.migrations WHERE version >= 2"
+        f" {_BEFORE_10} DROP FUNCTION dossier.names_confidential CASCADE;"
+        " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
     sample.sql(
@@ -1370,6 +1424,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " were added.\n"
         "Applied migration 10: an undo brings back a case its remover removed, with its history"
         " and members.\n"
+        "Applied migration 11: a confidential person named in a case's events only by who may"
+        " change them, or where they already are.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

@@ -34,6 +34,9 @@ GROUP = "dossier_users"
 
 _MEMBER = "SELECT case_id FROM dossier.members WHERE role = session_user"
 _WRITER = f"{_MEMBER} AND NOT read_only"
+# The SQLSTATE of a refused link to a confidential person (class Z: not PostgreSQL's), so
+# that dossier says it as its own error, not as a role left out of dossier_users.
+CONFIDENTIAL = "ZD001"
 
 # (version, what it does, SQL). Never edit one that has shipped: add the next.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -824,6 +827,53 @@ CREATE FUNCTION dossier.removed_chains(command_group text) RETURNS SETOF text
 $$;
 REVOKE ALL ON FUNCTION dossier.removed_chains(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dossier.removed_entries(text) FROM PUBLIC;
+""",
+    ),
+    (
+        11,
+        "a confidential person named in a case's events only by who may change them, or"
+        " where they already are",
+        f"""
+-- Anyone who saw a person could name them in an event of a case of their own: a
+-- read-only member of a protected witness's case showed her to every member of another
+-- case, and kept seeing her once their access was revoked, as schema 7 had stopped a
+-- role from doing. A confidential person is named in a case only by a role that may
+-- change them as they are (edits_person), or in a case that already has them, by a
+-- role or by another event. Statement-level, as links_name_persons: the persons of
+-- an import's 133,000 links are joined once, and only the confidential ones asked.
+CREATE FUNCTION dossier.names_confidential() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    refused record;
+BEGIN
+    SELECT n.person_id, n.case_id INTO refused
+        FROM (SELECT DISTINCT person_id, case_id FROM new_rows) n
+        JOIN dossier.persons p ON p.id = n.person_id
+        WHERE p.record->>'confidential' = 'true'
+          AND NOT EXISTS (SELECT 1 FROM dossier.person_cases pc
+                          WHERE pc.person_id = n.person_id AND pc.case_id = n.case_id)
+          AND NOT EXISTS (SELECT 1 FROM dossier.event_persons ep
+                          WHERE ep.person_id = n.person_id AND ep.case_id = n.case_id
+                            AND NOT EXISTS (SELECT 1 FROM new_rows r WHERE
+                                            r.event_id = ep.event_id
+                                            AND r.person_id = ep.person_id))
+          AND NOT dossier.edits_person(n.person_id)
+        ORDER BY n.person_id, n.case_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'person % is confidential and not in case %: only one who may'
+            ' change them (who writes every case they have a role in) names them in'
+            ' another case', refused.person_id, refused.case_id
+            USING ERRCODE = '{CONFIDENTIAL}';
+    END IF;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION dossier.names_confidential() FROM PUBLIC;
+CREATE TRIGGER names_confidential AFTER INSERT ON dossier.event_persons
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.names_confidential();
+CREATE TRIGGER names_confidential_update AFTER UPDATE ON dossier.event_persons
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.names_confidential();
 """,
     ),
 )

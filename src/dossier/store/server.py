@@ -62,7 +62,7 @@ from dossier.errors import (
 from dossier.model import Case, Event, Person, Tally
 from dossier.scope import Scope
 from dossier.server.connect import connect, shown, where, without_user
-from dossier.server.schema import MIGRATIONS
+from dossier.server.schema import CONFIDENTIAL, MIGRATIONS
 from dossier.store.records import Outside, Records, Table, paused_gc
 
 if TYPE_CHECKING:
@@ -2442,6 +2442,8 @@ def server_errors(url: str) -> Iterator[None]:
             " nothing of this command was written"
         ) from None
     except psycopg.Error as exc:
+        if exc.sqlstate == CONFIDENTIAL:  # a policy of dossier's: said as its own
+            raise ReadOnly(f"{exc.diag.message_primary}; nothing was changed") from None
         raise DatabaseError(
             f"the server refused ({type(exc).__name__}: {exc.diag.message_primary});"
             " nothing of this command was written"
