@@ -148,6 +148,32 @@ def test_a_role_not_let_in_is_told_so(team: Team) -> None:
     assert "dossier server add-user" in result.stderr
 
 
+def test_access_revoked_while_a_command_runs_is_not_said_as_a_role_left_out(
+    team: Team,
+) -> None:
+    """A user's find: an import whose access was revoked while it ran was told to have
+    the database owner run 'server add-user', which would change nothing."""
+    from dossier import ops
+    from dossier.errors import DatabaseError
+    from dossier.model import Event
+    from dossier.store.server import ServerDossier
+
+    ok(team.run("alice", "case", "add", "x", "--title", "X"))
+    ok(team.run("alice", "access", "grant", "x", "bob"))
+    with (
+        pytest.raises(DatabaseError) as raised,
+        ServerDossier.edit(team.url("bob"), "log", Scope(cases=["x"])) as d,
+    ):
+        ops.add_event(d, Event(id="", case="x", type="statement", date="2010"))
+        team.sql("DELETE FROM dossier.members WHERE case_id = 'x' AND role = 'bob'")
+    assert str(raised.value) == (
+        'the server refused: new row violates row-level security policy for table "events";'
+        " nothing of this command was written (your access to a case it writes may have"
+        " changed while it ran: see 'dossier access list')"
+    )
+    assert team.sql("SELECT count(*) FROM dossier.events") == [(0,)]
+
+
 # Who sees what ------------------------------------------------------------------------
 
 

@@ -62,7 +62,7 @@ from dossier.errors import (
 from dossier.model import Case, Event, Person, Tally
 from dossier.scope import Scope
 from dossier.server.connect import connect, shown, where, without_user
-from dossier.server.schema import CONFIDENTIAL, MIGRATIONS
+from dossier.server.schema import CONFIDENTIAL, GROUP, MIGRATIONS
 from dossier.store.records import Outside, Records, Table, paused_gc
 
 if TYPE_CHECKING:
@@ -2391,6 +2391,21 @@ def _require_schema(conn: Connection[Any], url: str) -> None:
         )
 
 
+def _lets_in(url: str) -> bool:
+    """Whether the role `url` connects as is a dossier user (False when that cannot be
+    asked: the server is no longer there)."""
+    import psycopg
+
+    try:
+        with connect(url) as conn:
+            row = conn.execute(
+                "SELECT pg_has_role(session_user, %s, 'MEMBER')", (GROUP,)
+            ).fetchone()
+    except (DatabaseError, psycopg.Error):
+        return False
+    return bool(row and row[0])
+
+
 @contextmanager
 def server_errors(url: str) -> Iterator[None]:
     """The server's errors as one line each: busy (exit 3), refused, lost."""
@@ -2430,11 +2445,18 @@ def server_errors(url: str) -> Iterator[None]:
             "id",
         ) from None
     except errors.InsufficientPrivilege as exc:
-        # Not always a role left out: a policy refuses a dossier user's row the same way.
+        # Not always a role left out: a policy refuses a dossier user's row the same way
+        # (access revoked while the command ran). Which one, the server says apart.
+        hint = (
+            "your access to a case it writes may have changed while it ran: see 'dossier"
+            " access list'"
+            if _lets_in(url)
+            else "a role that is not a dossier user yet needs 'dossier server add-user ROLE',"
+            " run by the database owner"
+        )
         raise DatabaseError(
             f"the server refused: {exc.diag.message_primary}; nothing of this command was"
-            " written (a role that is not a dossier user yet needs 'dossier server add-user"
-            " ROLE', run by the database owner)"
+            f" written ({hint})"
         ) from None
     except psycopg.OperationalError as exc:
         raise DatabaseError(
