@@ -1291,12 +1291,13 @@ def test_the_chart_svg_is_the_same_bytes_every_run_and_places_bars_by_date(
     assert first == second
     assert "Andrei Kudoyarov" in first and "Vasily Aleksanyan !" in first  # text, findable
 
-    # By hand: the axis runs 2003-01-01 .. 2023-01-01 (7305 days) from x=150 to x=672.
+    # By hand: the axis runs from x=150 to x=672, 2003-01-01 .. 2015-01-01 (4383 days):
+    # to the year after the last release (Lebedev's, 2014-01-24), not to the as-of day.
     def x(when: datetime.date) -> str:
-        return f"{150 + (when - datetime.date(2003, 1, 1)).days * 522 / 7305:.2f}".rstrip("0")
+        return f"{150 + (when - datetime.date(2003, 1, 1)).days * 522 / 4383:.2f}".rstrip("0")
 
     arrest, death = datetime.date(2011, 5, 20), datetime.date(2011, 10, 8)
-    width = f"{float(x(death)) - float(x(arrest)):.2f}".rstrip("0")
+    width = f"{(death - arrest).days * 522 / 4383:.2f}".rstrip("0")
     assert f'<rect class="pretrial" x="{x(arrest)}" y="43" width="{width}" height="10"/>' in first
     assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
 

@@ -210,11 +210,12 @@ def test_chart_bars_start_and_end_at_the_columns_of_their_dates(at: Run) -> None
     )
     assert [m["type"] for m in kudoyarov["markers"]] == ["death_in_custody"]
     # By hand, at 80 columns: names take 20 cells and a space; the axis runs from
-    # 2003-01-01 to 2027-01-01 (8766 days) over 59 cells, 148.6 days a cell. Kudoyarov,
-    # arrested on day 3061 (2011-05-20), starts in cell 20; he died on day 3202, cell 21.
+    # 2003-01-01 to 2015-01-01, the year after the last release (Lebedev's, 2014-01-24),
+    # not to the as-of day: 4383 days over 59 cells, 74.3 days a cell. Kudoyarov,
+    # arrested on day 3061 (2011-05-20), starts in cell 41; he died on day 3202, cell 43.
     row = next(line for line in at(80, "chart", "--as-of", AS_OF).splitlines()
                if line.startswith("Andrei Kudoyarov"))  # fmt: skip
-    assert row[21:].rstrip() == " " * 20 + "█†"
+    assert row[21:].rstrip() == " " * 41 + "██†"
     for width in (80, 200):
         lines = at(width, "chart", "--as-of", AS_OF).splitlines()
         # The same axis the chart drew: rebuild it from the same events.

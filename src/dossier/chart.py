@@ -94,11 +94,13 @@ class Chart:
 
     def span(self) -> tuple[datetime.date, datetime.date]:
         """The first day drawn (a custody's start, or a death in custody of one never
-        held otherwise) and the last (the as-of day, or a later possible end)."""
+        held otherwise) and the last (the latest possible end: the as-of day while
+        someone is held). Not the as-of day itself: a case whose custody ended in 2011,
+        drawn to today, was a sliver at the left of an empty axis."""
         bars = [b for row in self.rows for b in row.bars]
         deaths = [m.day for row in self.rows for m in row.markers]
         first = min([*(b.start for b in bars), *deaths], default=self.as_of)
-        last = max([self.as_of, *(b.latest_end for b in bars), *deaths])
+        last = max([*(b.latest_end for b in bars), *deaths], default=self.as_of)
         return first, last
 
     def to_dict(self) -> dict[str, Any]:

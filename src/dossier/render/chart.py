@@ -59,7 +59,7 @@ def name_width(rows: Sequence[Row], width: int) -> int:
 
 def axis(chart: Chart, width: int) -> Axis:
     """The time axis for a chart drawn `width` cells wide: whole years, the first
-    custody's to the as-of day's."""
+    custody's to the last (the as-of day's while someone is held)."""
     first, last = chart.span()
     start = datetime.date(first.year, 1, 1)
     end = datetime.date(last.year + 1, 1, 1)

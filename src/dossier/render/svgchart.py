@@ -40,7 +40,8 @@ class Scale:
 
 
 def scale(chart: Chart, width: int = WIDTH) -> Scale:
-    """Whole years, from the first custody's to the as-of day's."""
+    """Whole years, from the first custody's to the last (the as-of day's while someone
+    is held)."""
     first, last = chart.span()
     return Scale(
         datetime.date(first.year, 1, 1),
