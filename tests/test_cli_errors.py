@@ -710,6 +710,20 @@ USAGE_ERRORS = [
     # A JSON export of "persons" only wrote everything, without a word.
     (("export", "--kind", "persons", "--format", "json"), "is for CSV only: a json export"),
     (("export", "--kind", "cases", "--format", "ftm"), "is for CSV only: a ftm export"),
+    # `stats --case X` and `event list --case X`, but `timeline X`: the nearest option
+    # offered ("Possible options: --as-of") was no help.
+    (
+        ("timeline", "--case", "aleksanyan"),
+        "No such option: --case; the case is an argument here: dossier timeline CASE\n",
+    ),
+    (
+        ("report", "--case", "aleksanyan"),
+        "No such option: --case; the case is an argument here: dossier report CASE...\n",
+    ),
+    (
+        ("log", "--case", "aleksanyan", "arrest", "2009"),
+        "No such option: --case; the case is an argument here: dossier log CASE ...\n",
+    ),
 ]
 
 

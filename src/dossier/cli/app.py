@@ -41,8 +41,11 @@ class DossierGroup(TyperGroup):
         """Run the command; turn our errors into `Error:` lines and exit codes."""
         try:
             return super().invoke(ctx)
-        except (typer.TyperException, typer.Exit, typer.Abort, BrokenPipeError):
-            raise  # Typer's own handling: usage errors, exits, and a closed pipe (| head)
+        except typer.TyperException as exc:
+            _argument_not_option(exc)
+            raise  # Typer's own handling of usage errors
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise  # Typer's own handling: exits, and a closed pipe (| head)
         except DossierError as exc:
             if settings(ctx).debug:
                 typer.echo(_traceback(exc), err=True, nl=False)
@@ -57,6 +60,22 @@ class DossierGroup(TyperGroup):
                 err=True,
             )
             raise typer.Exit(1) from None
+
+
+def _argument_not_option(exc: Any) -> None:  # click's NoSuchOption, vendored by typer
+    """`timeline --case X`, as `stats --case X` is written: say that the case is an
+    argument here, not offer the option whose name is nearest (`--as-of`)."""
+    ctx = getattr(exc, "ctx", None)
+    if getattr(exc, "option_name", None) != "--case" or ctx is None:
+        return
+    arguments = [p for p in ctx.command.params if p.param_type_name == "argument"]
+    if arguments and arguments[0].name in ("case", "cases"):
+        usage = "CASE" + ("..." if arguments[0].nargs == -1 else "")
+        usage += " ..." if len(arguments) > 1 else ""
+        exc.message = (
+            f"No such option: --case; the case is an argument here: {ctx.command_path} {usage}"
+        )
+        exc.possibilities = []
 
 
 def _traceback(exc: BaseException) -> str:
