@@ -1701,6 +1701,36 @@ def test_a_role_in_capitals_is_read_as_the_word(run: Run, db: Path, tmp_path: Pa
     assert person["roles"] == [{"case": "mx", "role": "witness"}]
 
 
+def test_a_role_without_its_case_or_a_case_without_its_role_says_which(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """A new user's find: a persons file with a role column and no case column was told
+    "0 case(s) but 1 role(s); give one role, or one for each case"."""
+    before = Snapshot.of(db)
+    no_case = write(tmp_path, "p.csv", "name,role\nIvan Test,witness\n")
+    assert_refused(
+        aleksanyan("import", str(no_case)),
+        before,
+        f"{no_case}:2: role: a role (witness) needs the case it is in: give it in a case"
+        " column, which this file lacks",
+    )
+    blanks = write(tmp_path, "q.csv", "name,case,role\nIvan Test,,witness\nPetr Test,aleksanyan,\n")
+    assert_refused(
+        aleksanyan("import", str(blanks)),
+        before,
+        f"{blanks}:2: role: a role (witness) needs the case it is in: give it in the case column",
+        f"{blanks}:3: case: aleksanyan: the person's role in the case is missing: give it in the"
+        " role column (defendant, witness, lawyer…)",
+    )
+    keyed = write(tmp_path, "p.jsonl", '{"kind": "person", "name": "X Y", "case": "aleksanyan"}\n')
+    assert_refused(
+        aleksanyan("import", str(keyed)),
+        before,
+        f"{keyed}:1: case: aleksanyan: the person's role in the case is missing: give it in a"
+        " 'role' key (defendant, witness, lawyer…)",
+    )
+
+
 def test_json_keys_in_csv_spellings_are_errors_not_dropped(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

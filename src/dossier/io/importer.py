@@ -1073,6 +1073,23 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
     roles = v.list("role", repeats=True) if v.has("role") else []
     if len(roles) == 1 and len(cases) > 1:
         roles = roles * len(cases)
+
+    def where(name: str) -> str:
+        if not v.row.tabular:
+            return f"a '{name}' key"
+        return f"the {name} column" if v.has(name) else f"a {name} column, which this file lacks"
+
+    if roles and not cases:
+        raise RowError(
+            "role",
+            f"a role ({'|'.join(roles)}) needs the case it is in: give it in {where('case')}",
+        )
+    if cases and not roles:
+        raise RowError(
+            "case",
+            f"{'|'.join(cases)}: the person's role in the case is missing: give it in"
+            f" {where('role')} (defendant, witness, lawyer…)",
+        )
     if len(cases) != len(roles):
         raise RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
                                 " give one role, or one for each case")  # fmt: skip
