@@ -961,7 +961,7 @@ def test_a_reader_cannot_give_a_witness_with_a_role_another_one(team: Team) -> N
 
 
 def test_a_confidential_person_is_named_elsewhere_only_by_who_may_change_them(
-    team: Team,
+    team: Team, tmp_path: Path
 ) -> None:
     """An adversary's find: alice, who may only read bob's case, named his protected
     witness in an event of a case of her own. Every member of her case read the witness's
@@ -979,21 +979,40 @@ def test_a_confidential_person_is_named_elsewhere_only_by_who_may_change_them(
     ok(team.run("bob", "access", "grant", "wit-b", "alice", "--read-only"))
     ok(team.run("alice", "case", "add", "alpha", "--title", "A"))
     before = team.sql("SELECT count(*) FROM dossier.events")
-    refused = team.run("alice", "log", "alpha", "hearing", "2020-01-01", "-p", "Ivan Witness")
-    assert (refused.exit_code, refused.stderr) == (1, (
+    said = (
         "Error: person ivan-witness is confidential and not in case alpha: only one who may"
-        " change them (who writes every case they have a role in) names them in another"
-        " case; nothing was changed\n"
-    ))  # fmt: skip
+        " change them (a writer of every case they are in) names them there; nothing was"
+        " changed\n"
+    )
+    refused = team.run("alice", "log", "alpha", "hearing", "2020-01-01", "-p", "Ivan Witness")
+    assert (refused.exit_code, refused.stderr) == (1, said)
+    # An import says it the same way, and so does its dry run, which had said it would
+    # import the row.
+    rows = tmp_path / "e.csv"
+    rows.write_text("case,date,type,person,source\nalpha,2020-01-05,hearing,Ivan Witness,x\n")
+    for dry in ([], ["--dry-run"]):
+        refused = team.run("alice", "import", str(rows), *dry)
+        assert (refused.exit_code, refused.stderr) == (1, said), dry
     assert team.sql("SELECT count(*) FROM dossier.events") == before
     # The judge, not confidential, is named as before.
     judged = ok(team.run("alice", "log", "alpha", "hearing", "2020-01-02", "-p", "petr-judge"))
-    # Nor past dossier, with SQL.
-    with pytest.raises(psycopg.DatabaseError, match="is confidential") as raised:
-        team.sql("INSERT INTO dossier.event_persons (event_id, person_id, case_id)"
-                 " VALUES (%s, 'ivan-witness', 'alpha')", judged.stdout.strip(),
-                 role="alice")  # fmt: skip
-    assert raised.value.sqlstate == "ZD001"
+    other = ok(team.run("alice", "log", "alpha", "hearing", "2020-01-03")).stdout.strip()
+    # Nor past dossier, with SQL: a link added, or one changed in place in the same
+    # statement (each of the two triggers of an upsert took the other's link for one
+    # that was there already).
+    for query in (
+        "INSERT INTO dossier.event_persons VALUES (%(e)s, 'ivan-witness', 'alpha')",
+        "INSERT INTO dossier.event_persons VALUES (%(e)s, 'petr-judge', 'alpha'),"
+        " (%(o)s, 'ivan-witness', 'alpha') ON CONFLICT (event_id, person_id)"
+        " DO UPDATE SET person_id = 'ivan-witness'",
+        "UPDATE dossier.event_persons SET person_id = 'ivan-witness' WHERE event_id = %(e)s",
+    ):
+        with (
+            pytest.raises(psycopg.DatabaseError, match="is confidential") as raised,
+            psycopg.connect(team.url("alice"), autocommit=True) as conn,
+        ):
+            conn.execute(query, {"e": judged.stdout.strip(), "o": other})
+        assert raised.value.sqlstate == "ZD001", query
     # bob writes every case of his witness: he names her in his other case; once she is
     # there, its writers name her in its other events too.
     ok(team.run("bob", "log", "other-b", "hearing", "2020-01-03", "-p", "ivan-witness"))
@@ -1011,6 +1030,38 @@ def test_a_confidential_person_is_named_elsewhere_only_by_who_may_change_them(
     ok(team.run("bob", "person", "remove", "ivan-witness", "--cascade", "--yes"))
     for role in ("alice", "bob"):
         assert ok(team.run(role, "verify")).stdout.startswith("OK")
+
+
+def test_a_person_named_elsewhere_is_made_confidential_only_by_who_writes_those_cases(
+    team: Team,
+) -> None:
+    """The same adversary's second find: a person alice had named in her own case, when
+    bob made them confidential (an edit, or a merge that brought his protected witness's
+    record into theirs), showed the witness's aliases and notes to every member of
+    alice's case, and bob could no longer remove them."""
+    ok(team.run("bob", "case", "add", "wit-b", "--title", "B"))
+    ok(team.run("bob", "person", "add", "Ivan Witness", "--confidential", "--case", "wit-b",
+                "--role", "witness", "--notes", "lives at Lenina 5"))  # fmt: skip
+    ok(team.run("bob", "person", "add", "Xenia Petrova", "--case", "wit-b", "--role", "witness"))
+    ok(team.run("bob", "access", "grant", "wit-b", "alice", "--read-only"))
+    ok(team.run("alice", "case", "add", "alpha", "--title", "A"))
+    ok(team.run("alice", "log", "alpha", "statement", "2020-02-02", "-p", "xenia-petrova"))
+    said = (
+        "Error: person xenia-petrova is named in a case you may not change: making them"
+        " confidential takes every case that names them; nothing was changed\n"
+    )
+    for args in (
+        ("person", "edit", "xenia-petrova", "--confidential"),
+        ("person", "merge", "xenia-petrova", "ivan-witness", "--yes"),
+    ):
+        refused = team.run("bob", *args)
+        assert (refused.exit_code, refused.stderr) == (1, said), args
+    shown = json.loads(ok(team.run("alice", "person", "show", "xenia-petrova", "--json")).stdout)
+    assert (shown["confidential"], shown["notes"], shown["aliases"]) == (False, None, [])
+    assert ok(team.run("bob", "person", "show", "ivan-witness")).exit_code == 0
+    # Once alice's case no longer names her, bob makes her confidential.
+    ok(team.run("alice", "case", "remove", "alpha", "--cascade", "--yes"))
+    ok(team.run("bob", "person", "edit", "xenia-petrova", "--confidential"))
 
 
 def test_a_person_linked_to_nothing_stays_with_whoever_unlinked_them(team: Team) -> None:
@@ -1414,7 +1465,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.gives_role; DROP FUNCTION dossier.fresh_persons;"
         " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked,"
         " dossier.links_name_persons CASCADE; DROP FUNCTION dossier.taken_case_ids;"
-        f" {_BEFORE_10} DROP FUNCTION dossier.names_confidential CASCADE;"
+        f" {_BEFORE_10} DROP FUNCTION dossier.names_confidential, dossier.made_confidential"
+        " CASCADE;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
@@ -1451,7 +1503,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         "Applied migration 10: an undo brings back a case its remover removed, with its history"
         " and members.\n"
         "Applied migration 11: a confidential person named in a case's events only by who may"
-        " change them, or where they already are.\n"
+        " change them, or where they already are; made confidential only by who may change"
+        " every case that names them.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"

@@ -832,15 +832,19 @@ REVOKE ALL ON FUNCTION dossier.removed_entries(text) FROM PUBLIC;
     (
         11,
         "a confidential person named in a case's events only by who may change them, or"
-        " where they already are",
+        " where they already are; made confidential only by who may change every case that"
+        " names them",
         f"""
 -- Anyone who saw a person could name them in an event of a case of their own: a
 -- read-only member of a protected witness's case showed her to every member of another
 -- case, and kept seeing her once their access was revoked, as schema 7 had stopped a
 -- role from doing. A confidential person is named in a case only by a role that may
--- change them as they are (edits_person), or in a case that already has them, by a
--- role or by another event. Statement-level, as links_name_persons: the persons of
--- an import's 133,000 links are joined once, and only the confidential ones asked.
+-- change them as they are (edits_person), or in a case that already has them, by a role
+-- or by another event. Not for a link changed in place (dossier never does; only SQL):
+-- an INSERT … ON CONFLICT DO UPDATE, or a MERGE, fires an insert and an update trigger,
+-- and each took the other's new link for one already there. Statement-level, as
+-- links_name_persons: the persons of an import's 133,000 links are joined once, and only
+-- the confidential ones asked about.
 CREATE FUNCTION dossier.names_confidential() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -852,18 +856,20 @@ BEGIN
         WHERE p.record->>'confidential' = 'true'
           AND NOT EXISTS (SELECT 1 FROM dossier.person_cases pc
                           WHERE pc.person_id = n.person_id AND pc.case_id = n.case_id)
-          AND NOT EXISTS (SELECT 1 FROM dossier.event_persons ep
-                          WHERE ep.person_id = n.person_id AND ep.case_id = n.case_id
-                            AND NOT EXISTS (SELECT 1 FROM new_rows r WHERE
-                                            r.event_id = ep.event_id
-                                            AND r.person_id = ep.person_id))
+          AND (TG_OP = 'UPDATE' OR NOT EXISTS (
+                SELECT 1 FROM dossier.event_persons ep
+                WHERE ep.person_id = n.person_id AND ep.case_id = n.case_id
+                  AND NOT EXISTS (SELECT 1 FROM new_rows r
+                                  WHERE r.event_id = ep.event_id
+                                    AND r.person_id = ep.person_id)))
           AND NOT dossier.edits_person(n.person_id)
         ORDER BY n.person_id, n.case_id LIMIT 1;
     IF FOUND THEN
+        -- Said alike whatever the reason: whether they have a role in a case the role
+        -- cannot see is not for it to learn.
         RAISE EXCEPTION 'person % is confidential and not in case %: only one who may'
-            ' change them (who writes every case they have a role in) names them in'
-            ' another case', refused.person_id, refused.case_id
-            USING ERRCODE = '{CONFIDENTIAL}';
+            ' change them (a writer of every case they are in) names them there',
+            refused.person_id, refused.case_id USING ERRCODE = '{CONFIDENTIAL}';
     END IF;
     RETURN NULL;
 END $$;
@@ -874,6 +880,31 @@ CREATE TRIGGER names_confidential AFTER INSERT ON dossier.event_persons
 CREATE TRIGGER names_confidential_update AFTER UPDATE ON dossier.event_persons
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.names_confidential();
+-- And a person already named elsewhere becomes confidential (an edit, or a merge that
+-- brings a witness's record into theirs) only by a role that may change every case that
+-- names them: else a writer of the witness's case showed her aliases and notes to the
+-- members of a case where a reader had named a namesake.
+CREATE FUNCTION dossier.made_confidential() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    refused text;
+BEGIN
+    SELECT n.id INTO refused FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.record->>'confidential' = 'true'
+          AND o.record->>'confidential' IS DISTINCT FROM 'true'
+          AND NOT dossier.changes_person(n.id)
+        ORDER BY n.id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'person % is named in a case you may not change: making them'
+            ' confidential takes every case that names them', refused
+            USING ERRCODE = '{CONFIDENTIAL}';
+    END IF;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION dossier.made_confidential() FROM PUBLIC;
+CREATE TRIGGER made_confidential AFTER UPDATE ON dossier.persons
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION dossier.made_confidential();
 """,
     ),
 )

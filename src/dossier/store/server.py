@@ -451,9 +451,10 @@ class ServerDossier(Records):
         self._writable(self._pieces(added, removed, before))
         persons = sorted(before.get("persons", {}))
         unvetted = [key for key in added.get("events", ()) if key not in self._vetted]
-        if not (added.get("cases") or added.get("persons") or unvetted or persons):
+        named = self._names_confidential(added, before)
+        if not (added.get("cases") or added.get("persons") or unvetted or persons or named):
             return
-        refused = None
+        refused = unnamed = None
         with self._reading() as conn:  # one connection: a dry run's load closed its own
             _check_free(conn.cursor(), added, self._vetted)
             if persons:
@@ -462,8 +463,39 @@ class ServerDossier(Records):
                     " ORDER BY id",
                     (persons,),
                 ).fetchone()
+            if named:  # as dossier.names_confidential will (the role writes these cases)
+                unnamed = conn.execute(
+                    "SELECT x.p, x.c FROM unnest(%s::text[], %s::text[]) x(p, c)"
+                    " WHERE NOT EXISTS (SELECT 1 FROM dossier.person_cases pc"
+                    " WHERE pc.person_id = x.p AND pc.case_id = x.c)"
+                    " AND NOT EXISTS (SELECT 1 FROM dossier.event_persons ep"
+                    " WHERE ep.person_id = x.p AND ep.case_id = x.c)"
+                    " AND NOT dossier.edits_person(x.p) ORDER BY 1, 2 LIMIT 1",
+                    ([p for p, _ in named], [c for _, c in named]),
+                ).fetchone()
         if refused is not None:
             raise ReadOnly(_PERSON_REFUSED.format(person=refused[0]))
+        if unnamed is not None:
+            raise ReadOnly(
+                f"person {unnamed[0]} is confidential and not in case {unnamed[1]}: only one"
+                " who may change them (a writer of every case they are in) names them there;"
+                " nothing was changed"
+            )
+
+    def _names_confidential(
+        self, added: Mapping[str, list[str]], before: Mapping[str, Mapping[str, Any]]
+    ) -> list[tuple[str, str]]:
+        """The (person, case) links to confidential persons that the events this command
+        added or changed make anew."""
+        events, persons = self.tables()["events"].raw, self.persons.raw
+        pairs: set[tuple[str, str]] = set()
+        for key in added.get("events", ()):
+            pairs.update((p, events[key]["case"]) for p in events[key]["persons"])
+        for key, old in before.get("events", {}).items():
+            if (new := events.get(key)) is not None:
+                had = old["persons"] if old["case"] == new["case"] else ()
+                pairs.update((p, new["case"]) for p in new["persons"] if p not in had)
+        return sorted(pair for pair in pairs if persons.get(pair[0], {}).get("confidential"))
 
     def _writable(self, pieces: Collection[str]) -> None:
         """Refuse a change to any case of `pieces` (its chains) the role only reads."""
