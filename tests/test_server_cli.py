@@ -1466,7 +1466,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " DROP FUNCTION dossier.no_links_left, dossier.keep_unlinked,"
         " dossier.links_name_persons CASCADE; DROP FUNCTION dossier.taken_case_ids;"
         f" {_BEFORE_10} DROP FUNCTION dossier.names_confidential, dossier.made_confidential"
-        " CASCADE;"
+        " CASCADE; ALTER TABLE dossier.persons DROP COLUMN confidential;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
