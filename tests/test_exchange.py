@@ -10,7 +10,7 @@ import json
 import os
 import shlex
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -504,3 +504,34 @@ def test_a_custody_period_with_a_problem_says_so_in_ftm(run: Run) -> None:
         " a death with no end of custody recorded), said in their notes; 'dossier timeline"
         " CASE' lists the problems"
     ) in result.stderr.splitlines()
+
+
+def test_ftm_custody_leaves_out_what_has_not_happened_yet(run: Run) -> None:
+    """An adversary's find: a release dated next month ended the period in the FtM export
+    ("ended by release") while every other figure said still held, and an arrest and a
+    release both still to come made a period of 31 days there and none anywhere else."""
+    day = today()
+    later = day + timedelta(days=14)
+    for command in (
+        "case add r --title R",
+        "person add 'Elena Held' --id elena --case r --role defendant",
+        "log r arrest 2019-01-01 -p elena",
+        f"log r release {later.isoformat()} -p elena --allow-future",
+        "person add 'Olga Soon' --id olga --case r --role defendant",
+        f"log r arrest {(later + timedelta(days=1)).isoformat()} -p olga --allow-future",
+        f"log r release {(later + timedelta(days=32)).isoformat()} -p olga --allow-future",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    result = run("export", "--format", "ftm")
+    assert result.exit_code == 0, result.output
+    periods = [
+        e["properties"] for e in entities_of(result.stdout_bytes)
+        if e["id"].startswith("dossier.custody.")
+    ]  # fmt: skip
+    assert [p["involved"] for p in periods] == [["dossier.person.elena"]]
+    assert periods[0]["summary"] == [
+        f"Custody from 2019-01-01: ongoing as of {day}: {(day - date(2019, 1, 1)).days} days."
+    ]
+    assert "endDate" not in periods[0]
+    figures = json.loads(run("stats", "--per-person", "--json").stdout)
+    assert [(p["person"], p["ongoing"]) for p in figures["per_person"]] == [("elena", True)]

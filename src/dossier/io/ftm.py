@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from dossier import contract
-from dossier.custody import SHAPES_CUSTODY, Period, Problem, custody_stored
+from dossier.custody import SHAPES_CUSTODY, Custody, Period, Problem, custody_stored, known_on
 from dossier.dates import show
 from dossier.io.losses import Losses
 
@@ -314,13 +314,19 @@ def entities(
         yield from _parties(raw, cases)
     for raw in records["events"]:
         yield from _event(raw, names, losses)
-    held = custody_stored(list(names), records["events"], as_of)
+
+    def periods(events: Sequence[Mapping[str, Any]]) -> Custody:
+        """Custody as the record stood on `as_of`, as every other figure counts it: a
+        release dated next week does not end a period today."""
+        return custody_stored(list(names), known_on(events, as_of)[0], as_of)
+
+    held = periods(records["events"])
     withheld = held
     if everything is not None and len(everything["events"]) != len(records["events"]):
-        withheld = custody_stored(list(names), everything["events"], as_of)
+        withheld = periods(everything["events"])
     whole = withheld
     if others := [raw for raw in outside if raw["type"] in SHAPES_CUSTODY]:
-        whole = custody_stored(list(names), [*(everything or records)["events"], *others], as_of)
+        whole = periods([*(everything or records)["events"], *others])
     told = {_told(p) for p in whole.periods}
     unwithheld = {_told(p) for p in withheld.periods}
     # A person's problems go with each of their periods, as the "!" of the custody
