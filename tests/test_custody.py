@@ -200,10 +200,10 @@ def test_of_two_ends_on_one_day_the_more_specific_names_the_end(first: str, seco
         assert (periods[0].end, periods[0].days, periods[0].ended_by) == ("2010-01-31", 30, first)
         # Both ends are one transition: neither is left over as an orphan end.
         assert problems == []
-        # A house-arrest period follows only when house arrest names the end.
-        assert [p.kind for p in periods[1:]] == (
-            ["house_arrest"] if first == "house_arrest" else []
-        )
+        # A house-arrest period follows when house arrest is one of the ends (bail on
+        # condition of house arrest), unless the person died or escaped that day.
+        opens = "house_arrest" in (first, second) and first not in ("death_in_custody", "escape")
+        assert [p.kind for p in periods[1:]] == (["house_arrest"] if opens else [])
 
 
 def test_all_ends_on_one_day_are_one_end_named_by_death_in_custody() -> None:
@@ -396,6 +396,36 @@ def test_house_arrest_ends_custody_and_opens_a_house_arrest_period() -> None:
         ),
     ]
     assert problems == []
+
+
+@pytest.mark.parametrize("other", ["bail", "parole", "pardon", "acquittal", "release"])
+def test_house_arrest_opens_whatever_else_ends_custody_that_day(other: str) -> None:
+    """An adversary's find: bailed on condition of house arrest (both recorded on one
+    day), the house arrest vanished, and the release that ended it months later was
+    reported as ending nothing. The end is named by the more specific event, as ever."""
+    periods, problems = held(
+        ev("a1", "arrest", "2016-01-01", place="SIZO-1"),
+        ev("h1", "house_arrest", "2016-05-01", place="Home"),
+        ev("b1", other, "2016-05-01"),
+        ev("r1", "release", "2016-09-01"),
+    )
+    named = other if other != "release" else "house_arrest"
+    assert [(p.kind, p.start, p.end, p.ended_by) for p in periods] == [
+        ("custody", "2016-01-01", "2016-05-01", named),
+        ("house_arrest", "2016-05-01", "2016-09-01", "release"),
+    ]
+    assert periods[1].facilities == ("Home",)
+    assert problems == []
+
+
+@pytest.mark.parametrize("other", ["death_in_custody", "escape"])
+def test_a_death_or_escape_on_the_day_of_a_house_arrest_order_opens_none(other: str) -> None:
+    periods, _problems = held(
+        ev("a1", "arrest", "2016-01-01"),
+        ev("h1", "house_arrest", "2016-05-01"),
+        ev("d1", other, "2016-05-01"),
+    )
+    assert [(p.kind, p.end, p.ended_by) for p in periods] == [("custody", "2016-05-01", other)]
 
 
 def test_a_custody_start_closes_house_arrest() -> None:

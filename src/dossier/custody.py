@@ -15,7 +15,9 @@ The rules (docs/custody.md), in the order they are applied:
    not dropped (it often shows that sources disagree), and so is another
    order the dates allow (`_order_unsure`).
 4. `house_arrest` ends custody and opens a house-arrest period, closed by the
-   next custody end or by a custody start.
+   next custody end or by a custody start; also when another end of that day
+   names the end (bail on condition of house arrest), unless a death in
+   custody or an escape does.
 5. Days run from the start to the end, or to `as_of` while the period is
    ongoing: `days_min` from the latest possible start to the earliest possible
    end, `days_max` from the earliest start to the latest end, and `days`, the
@@ -359,14 +361,22 @@ def _periods(
                 problems.extend(_after_death(person, current, died))
                 continue
             ended_by = _most_specific(moment, fallback="release")
+            # A house-arrest order opens house arrest whatever else ends custody that day
+            # (bail on condition of house arrest: `ended_by` names the bail), unless the
+            # person died or escaped.
+            house = ended_by == HOUSE_ARREST or (
+                len(moment.events) > 1
+                and HOUSE_ARREST in moment.types
+                and ended_by not in ("death_in_custody", "escape")
+            )
             if current is None:
-                if ended_by == HOUSE_ARREST:  # house arrest ordered without custody before it
+                if house:  # house arrest ordered without custody before it
                     current = _Open(HOUSE_ARREST, moment, _homes(moment), [moment], ended)
                     problems.extend(_after_death(person, current, died))
                 else:
                     problems.append(_orphan(person, moment, unsure))
                 continue
-            if current.kind == HOUSE_ARREST and ended_by == HOUSE_ARREST:
+            if current.kind == HOUSE_ARREST and house:
                 # A second house-arrest order continues the period.
                 problems.extend(_after_death(person, current, died, continuing=moment))
                 continue
@@ -376,7 +386,7 @@ def _periods(
             rough = _rank(moment.date) < _DAY and moment.date.first_day < opened.date.first_day
             unsure = (moment, opened) if rough and current.kind == CUSTODY else None
             current = None
-            if ended_by == HOUSE_ARREST:
+            if house:
                 current = _Open(HOUSE_ARREST, moment, _homes(moment), [moment], ended)
                 problems.extend(_after_death(person, current, died))
     if current is not None:
