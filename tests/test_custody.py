@@ -1466,3 +1466,38 @@ def test_ends_taken_at_one_day_are_one_transition_not_an_end_of_nothing() -> Non
         ("2010-01-02", None, None),
     ]
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        # An end: release "c. 1 April", pardon "1 April".
+        (("a1", "arrest", "2015-03-02"), ("r1", "release", "2015-04-01~"),
+         ("p1", "pardon", "2015-04-01")),
+        # A start: arrested "2 March?", remanded "2 March".
+        (("a1", "arrest", "2015-03-02?"), ("d1", "pretrial_detention", "2015-03-02"),
+         ("r1", "release", "2015-04-01")),
+        (("a1", "arrest", "2015-03-02?"), ("d1", "pretrial_detention", "2015-03-02~"),
+         ("r1", "release", "2015-04-01")),
+    ],
+)  # fmt: skip
+def test_the_figures_do_not_depend_on_the_order_events_were_recorded(
+    events: tuple[tuple[str, str, str], ...],
+) -> None:
+    """An adversary's find: the same events recorded in another order gave an end of
+    "c. 2015-04-01" and "~30" days, or "2015-04-01" and 30: of two dates of one day, the
+    first recorded gave the moment its date. The most certain does now."""
+    seen = set()
+    for order in itertools.permutations(events):
+        periods, problems = held(*(ev(*e) for e in order))
+        seen.add(
+            tuple(
+                (p.start, p.end, p.days, p.days_min, p.days_max, p.approximate, p.ended_by)
+                for p in periods
+            )
+        )
+        assert problems == []
+    assert len(seen) == 1, seen
+    ((first,),) = seen
+    # The most certain date of the day: the unqualified one where there is one.
+    assert (first[0], first[1]) == ("2015-03-02", "2015-04-01") or events[1][2].endswith("~")

@@ -204,9 +204,13 @@ class _Moment:
 
     @property
     def first(self) -> _Fact:
-        """The event that gives the moment its date: the most precise, then the first."""
+        """The event that gives the moment its date: the most precise, then the most
+        certain (2015-04-01 before 2015-04-01~, before 2015-04-01?), then the first;
+        so that the figures do not depend on the order the events were recorded in."""
         events = self.events
-        return events[0] if len(events) == 1 else max(events, key=lambda e: e.rank)
+        if len(events) == 1:
+            return events[0]
+        return max(events, key=lambda e: _certainty(e.date))
 
 
 @dataclass(slots=True)
@@ -217,6 +221,9 @@ class _Open:
     starts: list[_Moment]  # the moments that opened and continued it
     floor: datetime.date | None = None  # it began no earlier: the period before ended then
 
+
+# A date's qualifiers, the most certain first.
+_DOUBT = ("", "~", "?")
 
 _Stored = TypeVar("_Stored", bound=Mapping[str, Any])
 
@@ -421,7 +428,7 @@ def _one_end(group: list[_Moment]) -> list[_Moment]:
     ends = [m for m in group if m.effect is Effect.END]
     if len(ends) < 2:
         return group
-    date = max((m.date for m in ends), key=_rank)
+    date = max((m.date for m in ends), key=_certainty)
     # The most precise first: the event that dates the transition names it.
     events = sorted((e for m in ends for e in m.events), key=lambda e: -e.rank)
     # (Ends carry no doubts: those are of rough starts, said before this.)
@@ -505,7 +512,7 @@ def _moments(events: list[_Fact]) -> list[_Moment]:
             same = moments[key] = _Moment(date, effect, [event])
         else:
             same.events.append(event)
-            if _rank(date) > _rank(same.date):
+            if _certainty(date) > _certainty(same.date):
                 same.date = date
         if doubt is not None:
             same.doubts.append(doubt)
@@ -514,6 +521,12 @@ def _moments(events: list[_Fact]) -> list[_Moment]:
 
 def _rank(date: PartialDate) -> int:
     return date.sort_key[1]
+
+
+def _certainty(date: PartialDate) -> tuple[int, int]:
+    """How much a date says: its precision, then its qualifier (none, `~`, `?`). Of two
+    dates of a moment the one that says more dates it, whatever order they came in."""
+    return date.sort_key[1], -_DOUBT.index(date.qualifier)
 
 
 def _more_precise_within(
