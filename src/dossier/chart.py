@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dossier.custody import CUSTODY, HOUSE_ARREST, Custody, known_on
+from dossier.custody import CUSTODY, Custody, known_on
 from dossier.dates import stored
 from dossier.stats import sort_rows
 
@@ -180,12 +180,13 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
                 problems=troubled.get(person, 0),
             )
         )
-    confined = {p.person for p in held.periods if p.kind == HOUSE_ARREST}
     for person, found in marks.items():
         deaths = sorted((m for m in found if m.type == "death_in_custody"), key=lambda m: m.day)
-        # Died in custody under house arrest, never held: the death alone. (Anyone else a
-        # death in custody names, such as an official, is no one held.)
-        if deaths and person not in bars and person in confined:
+        # Died in custody never held in it: the death alone, for each person `stats`
+        # counts among its deaths in custody. Under house arrest; or with no custody on
+        # record, which the "!" of the row's problem says (a death in custody the record
+        # gives no arrest before).
+        if deaths and person not in bars:
             rows.append(
                 Row(
                     person=person,
