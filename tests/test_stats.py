@@ -375,10 +375,30 @@ def test_a_house_arrest_alone_is_not_custody() -> None:
                 ev("v1", "c", "verdict", "2013-02-10", "p", outcome="guilty"),
                 ev("v2", "c", "sentence", "2013-02-10~", "p"),
                 ev("v3", "c", "verdict", "2013-02-10?", "p", outcome="guilty"),
-                ev("v4", "c", "sentence", "2013-02", "p"),  # other bounds: maybe another day
+            ],
+            (1, 0, 1.0),
+            id="a day marked ~ or ? is the same day",
+        ),
+        pytest.param(
+            [
+                ev("v1", "c", "verdict", "2010-12", "p", outcome="guilty"),
+                ev("v2", "c", "sentence", "2010-12-30", "p"),
+                ev("v3", "c", "sentence", "2010", "p"),
+                ev("v4", "c", "verdict", "2011-05-24", "p", outcome="guilty"),  # the appeal's
             ],
             (2, 0, 1.0),
-            id="a day marked ~ or ? is the same day",
+            # An adversary's find: "December 2010" and 30 December 2010 counted as two
+            # guilty verdicts, where custody reads them as one moment.
+            id="a month or year that holds a day is that day",
+        ),
+        pytest.param(
+            [
+                ev("v1", "c", "sentence", "2010-12", "p"),
+                ev("v2", "c", "sentence", "2010-12-27", "p"),
+                ev("v3", "c", "sentence", "2010-12-30", "p"),
+            ],
+            (2, 0, 1.0),
+            id="a month that holds two days is neither",
         ),
     ],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -239,13 +240,33 @@ def _decisions(
     raws: Iterable[Mapping[str, Any]],
 ) -> set[tuple[str, str, tuple[datetime.date, datetime.date]]]:
     """One per person and day: a verdict and the sentence it implies, "2013-02-10" and
-    "2013-02-10~", are one decision (a date's bounds, not its text). A decision that
+    "2013-02-10~", are one decision (a date's bounds, not its text), and so are a
+    verdict "in December 2010" and a sentence of 30 December 2010 (a date whose bounds
+    hold a more precise one's is that moment, as custody reads it). A decision that
     names no one is one per case and day: two cases' are two."""
-    return {
+    found = {
         ("person", p, edtf_bounds(r["date"])) if p else ("case", r["case"], edtf_bounds(r["date"]))
         for r in raws
         for p in r["persons"] or ("",)
     }
+    by_whom: dict[tuple[str, str], list[tuple[datetime.date, datetime.date]]] = {}
+    for kind, whom, bounds in found:
+        by_whom.setdefault((kind, whom), []).append(bounds)
+    for (kind, whom), spans in by_whom.items():
+        if len(spans) < 2:
+            continue
+        spans.sort()
+        for span in spans:
+            if span[0] == span[1]:
+                continue  # a day holds no other day
+            # The spans that begin inside this one, by their first day.
+            for inner in spans[bisect_left(spans, (span[0],)) :]:
+                if inner[0] > span[1]:
+                    break
+                if inner[1] <= span[1] and inner != span:
+                    found.discard((kind, whom, span))
+                    break
+    return found
 
 
 # Verdicts, sentences and acquittals: what the verdict counts and column read.
