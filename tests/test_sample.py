@@ -108,8 +108,15 @@ def test_stats_match_a_hand_count(sample: Run) -> None:
         "persons_held": 4,
         "periods": 4,
         "total_days": 3859 + 3709 + 970 + 141,
+        # Aleksanyan's bail "December 2008": 970 to 1000 days, all of them pretrial.
+        "total_days_min": 3859 + 3709 + 970 + 141,
+        "total_days_max": 3859 + 3709 + 1000 + 141,
         "median_pretrial_days": (584 + 699) / 2,
+        "median_pretrial_days_min": (584 + 699) / 2,
+        "median_pretrial_days_max": (584 + 699) / 2,
         "max_pretrial_days": 970,
+        "max_pretrial_days_min": 970,
+        "max_pretrial_days_max": 1000,
         "currently_held": 0,
         "deaths_in_custody": 1,
         "approximate": True,  # Aleksanyan's bail is known to the month

@@ -112,16 +112,29 @@ class Stats:
         Totals, the median and the maximum add up the estimates; `approximate`
         says whether any period behind the days has a date not precise to the day,
         `pretrial_approximate` the same of the pretrial days (a verdict's date too).
+        Each has a `_min` and `_max`: the same figure over the least and the most days
+        the dates allow (a sum, a median and a maximum grow with what they count, so
+        those are its bounds), as each period and person row has them.
         """
         custodial = [p for p in self.periods if p.kind == "custody"]
-        pretrial = [row.pretrial_days for row in self.per_person]
-        median = statistics.median(pretrial) if pretrial else None
+        rows = self.per_person
+
+        def median(values: list[int]) -> float | int | None:
+            found = statistics.median(values) if values else None
+            return int(found) if found == int(found or 0) else found
+
         return {
-            "persons_held": len(self.per_person),
+            "persons_held": len(rows),
             "periods": len(custodial),
             "total_days": sum(p.days for p in custodial),
-            "median_pretrial_days": int(median) if median == int(median or 0) else median,
-            "max_pretrial_days": max(pretrial) if pretrial else None,
+            "total_days_min": sum(p.days_min for p in custodial),
+            "total_days_max": sum(p.days_max for p in custodial),
+            "median_pretrial_days": median([r.pretrial_days for r in rows]),
+            "median_pretrial_days_min": median([r.pretrial_days_min for r in rows]),
+            "median_pretrial_days_max": median([r.pretrial_days_max for r in rows]),
+            "max_pretrial_days": max((r.pretrial_days for r in rows), default=None),
+            "max_pretrial_days_min": max((r.pretrial_days_min for r in rows), default=None),
+            "max_pretrial_days_max": max((r.pretrial_days_max for r in rows), default=None),
             "currently_held": len({p.person for p in custodial if p.ongoing}),
             "deaths_in_custody": self.deaths_in_custody,
             "approximate": any(p.approximate for p in custodial),

@@ -8,8 +8,8 @@ the terminal (tests/test_parity.py walks one dossier through all of them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from dossier.custody import Period, Problem
 
@@ -118,10 +118,15 @@ def row_legend(rows: Iterable[PersonRow]) -> str:
     return figures_legend(rows, [bool(r.problems) for r in rows])
 
 
-def total(value: object, approximate: bool) -> str:
-    """A total, median or maximum of estimates: '~5649' when any figure behind it is."""
+def total(custody: Mapping[str, Any], key: str, approximate: bool) -> str:
+    """A total, median or maximum of `stats --json`'s custody: a range where the dates
+    allow one ('0-19', as for a period), else '~5649' when any figure behind it is
+    approximate; '—' when there is none."""
+    value, low, high = custody[key], custody[f"{key}_min"], custody[f"{key}_max"]
     if value is None:
         return "—"
+    if low != high:
+        return f"{low}{RANGE}{high}"
     return f"{APPROXIMATE if approximate else ''}{value}"
 
 
@@ -187,16 +192,16 @@ def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
     def value(v: object) -> str:
         return missing if v is None else str(v)
 
-    def days(v: object, rough: bool) -> str:
-        return missing if v is None else total(v, rough)
+    def days(key: str, rough: bool) -> str:
+        return missing if custody[key] is None else total(custody, key, rough)
 
     pretrial = custody["pretrial_approximate"]
     return [
         ("Events", value(s["events"]["total"])),
         ("Persons held", value(custody["persons_held"])),
-        ("Days in custody (total)", days(custody["total_days"], custody["approximate"])),
-        ("Pretrial days, median", days(custody["median_pretrial_days"], pretrial)),
-        ("Pretrial days, maximum", days(custody["max_pretrial_days"], pretrial)),
+        ("Days in custody (total)", days("total_days", custody["approximate"])),
+        ("Pretrial days, median", days("median_pretrial_days", pretrial)),
+        ("Pretrial days, maximum", days("max_pretrial_days", pretrial)),
         ("Currently held", value(custody["currently_held"])),
         ("Deaths in custody", value(custody["deaths_in_custody"])),
         ("Guilty verdicts / acquittals", f"{guilty} / {acquitted}"),
