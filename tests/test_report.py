@@ -1304,6 +1304,32 @@ def test_the_chart_svg_is_the_same_bytes_every_run_and_places_bars_by_date(
     assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
 
 
+def test_the_chart_svg_draws_no_pretrial_part_after_a_verdict_that_came_first() -> None:
+    """An adversary's find: a person sentenced before the arrest (pretrial days 0) had
+    a 0.8-wide pretrial sliver in the SVG chart, where the terminal chart draws none; a
+    period of no days still shows."""
+    from dossier.chart import build as chart_of
+    from dossier.render import svgchart
+
+    def raw(key: str, kind: str, date: str, person: str) -> dict[str, object]:
+        return {"id": key, "case": "c", "type": kind, "date": date, "persons": [person],
+                "place": None, "outcome": None}  # fmt: skip
+
+    events = [
+        raw("s1", "sentence", "2008-05-01", "dan"),
+        raw("a1", "arrest", "2010-01-01", "dan"),
+        raw("r1", "release", "2012-01-01", "dan"),
+        raw("a2", "arrest", "2011-01-01", "eve"),
+        raw("r2", "release", "2011-01-01", "eve"),
+    ]
+    drawn = svgchart.render(chart_of(events, {}, datetime.date(2013, 1, 1)))
+    # Rows 14 apart, each bar 1 below its row's top: dan's at y=1, eve's at y=15.
+    pretrial = re.findall(r'<rect class="pretrial" x="[^"]*" y="(\d+)"', drawn)
+    after = re.findall(r'<rect class="after" x="[^"]*" y="(\d+)"', drawn)
+    assert "1" in after and "1" not in pretrial  # dan: all of it after the sentence
+    assert re.search(r'<rect class="pretrial" x="[^"]*" y="15" width="0.8"', drawn)  # eve
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_report_has_the_custody_chart(sample: Run, fmt: str, tmp_path: Path) -> None:
     target = tmp_path / f"r.{fmt}"

@@ -69,7 +69,11 @@ def geometry(chart: Chart, width: int = WIDTH) -> dict[str, Any]:
             bars.append(
                 {
                     "x": _n(x0),
-                    "pretrial_width": _n(max(split - x0, 0.8)) if split >= x0 else "",
+                    # A period of a day or less still shows (0.8 wide); a pretrial part
+                    # of none, after a verdict that came first, does not.
+                    "pretrial_width": _n(max(split - x0, 0.8))
+                    if bar.pretrial_end > bar.start or bar.end == bar.start
+                    else "",
                     "after_x": _n(split),
                     "after_width": _n(x1 - split) if x1 - split > 0 else "",
                     "end_x": _n(x1),
