@@ -1501,3 +1501,19 @@ def test_the_figures_do_not_depend_on_the_order_events_were_recorded(
     ((first,),) = seen
     # The most certain date of the day: the unqualified one where there is one.
     assert (first[0], first[1]) == ("2015-03-02", "2015-04-01") or events[1][2].endswith("~")
+
+
+def test_a_facility_known_to_the_month_belongs_to_the_custody_its_days_meet() -> None:
+    """An adversary's find: a transfer "in January 2010" during custody from 10 January
+    was left out of the period's facilities (its earliest day came before the arrest),
+    while one "in June 2010" was kept for custody that ended on 1 June. Each is now
+    taken as an end is: by whether its possible days meet the period's."""
+    periods, _ = held(
+        ev("a1", "arrest", "2010-01-10", place="IVS"),
+        ev("t1", "transfer", "2010-01", place="SIZO-2"),
+        ev("r1", "release", "2010-06-01"),
+        ev("t2", "transfer", "2010-06", place="IK-9"),
+        ev("t3", "transfer", "2010-07", place="Elsewhere"),  # after the release
+        ev("t4", "transfer", "2009", place="Before"),  # the year before the arrest
+    )
+    assert [p.facilities for p in periods] == [("IVS", "SIZO-2", "IK-9")]

@@ -321,7 +321,11 @@ def _periods(
     """periods_for() over the person's events, already in order (rule 1)."""
     guilty = _Verdicts([e.date for e in mine if e.guilty])
     facilities = _Places(
-        [(e.date.first_day, e.place) for e in mine if e.type in FACILITY_TYPES and e.place]
+        [
+            (e.date.first_day, e.date.last_day, e.place)
+            for e in mine
+            if e.type in FACILITY_TYPES and e.place
+        ]
     )
     periods: list[Period] = []
     problems: list[Problem] = []
@@ -823,15 +827,28 @@ class _Verdicts:
 
 
 class _Places:
-    """A person's facility events (earliest day, place) in date order."""
+    """A person's facility events (earliest day, latest day, place) in date order."""
 
-    def __init__(self, placed: list[tuple[datetime.date, str]]) -> None:
-        self.days = [day for day, _ in placed]
-        self.places = [place for _, place in placed]
+    def __init__(self, placed: list[tuple[datetime.date, datetime.date, str]]) -> None:
+        self.days = [first for first, _, _ in placed]
+        self.placed = placed
 
     def between(self, first: datetime.date, last: datetime.date) -> list[str]:
-        """The places of the events from `first` to `last`, both included."""
-        return self.places[bisect_left(self.days, first) : bisect_right(self.days, last)]
+        """The places of the events whose possible days meet `first` to `last` (both
+        included), as an end's meet a period it closes: a transfer "in January 2010"
+        during custody from 10 January was in it, though its earliest day is not. (A
+        date spans a year at most: the events that may reach `first` begin after the
+        year before it.)"""
+        since = bisect_left(self.days, first - _A_YEAR) if first > _YEAR_ONE else 0
+        return [
+            place
+            for begins, ends, place in self.placed[since : bisect_right(self.days, last)]
+            if ends >= first
+        ]
+
+
+_A_YEAR = datetime.timedelta(days=366)
+_YEAR_ONE = datetime.date(2, 1, 1)  # before it, a year back is no date
 
 
 def _clamp(value: int, low: int, high: int) -> int:
