@@ -1134,9 +1134,21 @@ def test_a_guilty_verdict_recorded_under_another_case_is_said_where_it_is_not_co
     both = as_json(run, "stats", "--as-of", "2020-01-01")
     assert (both["per_person"][0]["pretrial_days"], both["problems"]) == (59, [])
     report = run("report", "a", "--as-of", "2020-01-01")
-    assert "1 guilty verdict(s) of this person are recorded under other cases (b)" in " ".join(
-        report.stdout.split()
+    said = (
+        "1 guilty verdict(s) of this person are recorded under other cases (b) and not counted"
+        " here; the person's own timeline counts them"
     )
+    alone_report = " ".join(report.stdout.split())
+    assert said in alone_report and "figures of all its cases" not in alone_report
+    # A report of both cases: its figures of all cases count it, and the case's section
+    # says so (an adversary's read: "not counted here" beside figures that looked final,
+    # for a case the same report shows).
+    both_report = " ".join(run("report", "a", "b", "--as-of", "2020-01-01").stdout.split())
+    assert f"{said}, and so do this report's figures of all its cases" in both_report
+    # Of a case that is not in the report, it says nothing more.
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    lone = " ".join(run("report", "a", "c", "--as-of", "2020-01-01").stdout.split())
+    assert f"{said} " in lone and "figures of all its cases" not in lone
 
 
 def test_a_redacted_report_says_a_confidential_release_is_left_out(run: Run) -> None:

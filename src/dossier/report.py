@@ -15,6 +15,7 @@ import datetime
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from dossier import dates
 from dossier._version import __version__
@@ -240,13 +241,15 @@ def build(
         held = custody(involved, events, as_of)
         # Custody under other cases: confidential events there are not looked at in a
         # redacted report, and a pseudonymised person's other cases are not named.
-        others = (
+        others = [
             r
             for r in d.outside_events([case_id])
             if include_confidential or not r.get("confidential")
-        )
+        ]
         running = {p.person for p in held.periods if p.ongoing}
         there = elsewhere(involved, others, as_of, running)
+        if there and len(case_ids) > 1:
+            there = _counted_below(there, involved, others, wanted, as_of, running)
         problems = [*held.problems, *_unnamed(there, hidden, case_id)]
         problems += _withheld(involved, withheld, case_id)
         found.extend(problems)
@@ -311,6 +314,27 @@ def build(
         left_out=left_out,
         unverified=outside.mark if (outside := d.outside()) is not None else None,
     )
+
+
+def _counted_below(
+    there: list[Problem],
+    involved: list[str],
+    others: list[dict[str, Any]],
+    wanted: set[str],
+    as_of: datetime.date,
+    running: set[str],
+) -> list[Problem]:
+    """Problems of custody under other cases, where all those cases are in the report:
+    said to be counted by its figures of all cases (an adversary's read: "not counted
+    here" for a release under a case the same report shows, beside "still held")."""
+    beyond = [r for r in others if r["case"] not in wanted]
+    unreported = {p.person for p in elsewhere(involved, beyond, as_of, running)}
+    return [
+        p
+        if p.person in unreported
+        else replace(p, message=f"{p.message}, and so do this report's figures of all its cases")
+        for p in there
+    ]
 
 
 def _unnamed(problems: list[Problem], hidden: set[str], case: str) -> list[Problem]:
