@@ -1033,7 +1033,7 @@ def test_a_confidential_person_is_named_elsewhere_only_by_who_may_change_them(
 
 
 def test_a_person_named_elsewhere_is_made_confidential_only_by_who_writes_those_cases(
-    team: Team,
+    team: Team, tmp_path: Path
 ) -> None:
     """The same adversary's second find: a person alice had named in her own case, when
     bob made them confidential (an edit, or a merge that brought his protected witness's
@@ -1050,18 +1050,81 @@ def test_a_person_named_elsewhere_is_made_confidential_only_by_who_writes_those_
         "Error: person xenia-petrova is named in a case you may not change: making them"
         " confidential takes every case that names them; nothing was changed\n"
     )
+    rows = tmp_path / "p.csv"
+    rows.write_text("id,name,confidential\nxenia-petrova,Xenia Petrova,yes\n")
     for args in (
         ("person", "edit", "xenia-petrova", "--confidential"),
         ("person", "merge", "xenia-petrova", "ivan-witness", "--yes"),
+        ("import", str(rows)),
+        ("import", str(rows), "--dry-run"),  # says it as the import would
     ):
         refused = team.run("bob", *args)
         assert (refused.exit_code, refused.stderr) == (1, said), args
+    # Another change to her is bob's to make, and his dry run says so: it had asked
+    # whether he writes every case that names her, as for a removal.
+    rows.write_text("id,name,notes\nxenia-petrova,Xenia Petrova,moved to Tver\n")
+    for dry in (["--dry-run"], []):
+        ok(team.run("bob", "import", str(rows), *dry))
     shown = json.loads(ok(team.run("alice", "person", "show", "xenia-petrova", "--json")).stdout)
-    assert (shown["confidential"], shown["notes"], shown["aliases"]) == (False, None, [])
+    assert (shown["confidential"], shown["notes"], shown["aliases"]) == (
+        False,
+        "moved to Tver",
+        [],
+    )
     assert ok(team.run("bob", "person", "show", "ivan-witness")).exit_code == 0
     # Once alice's case no longer names her, bob makes her confidential.
     ok(team.run("alice", "case", "remove", "alpha", "--cascade", "--yes"))
     ok(team.run("bob", "person", "edit", "xenia-petrova", "--confidential"))
+
+
+def test_a_person_made_confidential_waits_for_a_link_being_written_to_them(
+    team: Team, tmp_path: Path
+) -> None:
+    """A third review's find: while alice's link to bob's witness was not yet committed,
+    bob made the witness confidential (a big import, which locks no person first): his
+    check did not see the link, and she was named in alice's case once both committed.
+    Making a person confidential now waits for a link being written to them."""
+    import threading
+
+    import psycopg
+
+    ok(team.run("bob", "case", "add", "wit-b", "--title", "B"))
+    ok(team.run("bob", "person", "add", "Paula Witness", "--case", "wit-b", "--role", "witness"))
+    ok(team.run("bob", "access", "grant", "wit-b", "alice", "--read-only"))
+    ok(team.run("alice", "case", "add", "alpha", "--title", "A"))
+    event = ok(team.run("alice", "log", "alpha", "hearing", "2020-01-01")).stdout.strip()
+    outcome: dict[str, Any] = {}
+
+    def make_her_confidential() -> None:
+        try:
+            with psycopg.connect(team.url("bob"), autocommit=True) as conn:
+                conn.execute(
+                    "UPDATE dossier.persons SET record = jsonb_set(record::jsonb,"
+                    " '{confidential}', 'true')::json WHERE id = 'paula-witness'"
+                )
+        except psycopg.Error as exc:
+            outcome["error"] = exc
+
+    with psycopg.connect(team.url("alice")) as alice:
+        alice.execute(
+            "INSERT INTO dossier.event_persons VALUES (%s, 'paula-witness', 'alpha')", (event,)
+        )
+        bob = threading.Thread(target=make_her_confidential)
+        bob.start()
+        _waits_for_a_lock(team, "bob")
+        alice.commit()
+    bob.join(30)
+    assert outcome["error"].sqlstate == "ZD001", outcome
+    assert team.sql("SELECT confidential FROM dossier.persons WHERE id = 'paula-witness'") == [
+        (False,)
+    ]
+    # A person this command creates is the role's to name in its own cases: the dry run
+    # had refused what the import does.
+    persons, events = tmp_path / "p.csv", tmp_path / "e.csv"
+    persons.write_text("id,name,confidential\nzara,Zara Secret,yes\n")
+    events.write_text("case,date,type,person,source\nalpha,2020-02-01,hearing,zara,x\n")
+    for dry in (["--dry-run"], []):
+        ok(team.run("alice", "import", str(persons), str(events), *dry))
 
 
 def test_a_person_linked_to_nothing_stays_with_whoever_unlinked_them(team: Team) -> None:

@@ -902,7 +902,20 @@ CREATE FUNCTION dossier.made_confidential() RETURNS trigger
 DECLARE
     refused text;
 BEGIN
-    -- The function only for those made confidential (not one call a row updated).
+    -- The function only for those made confidential (not one call a row updated); once
+    -- they are locked FOR UPDATE, which waits for a link being written to them (its
+    -- statement holds them FOR KEY SHARE, which the update's own lock does not wait
+    -- for): else a link not yet committed escaped the check, and one written after it
+    -- found them not yet confidential. (The next statement sees what that one committed.)
+    IF NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.confidential
+                   AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id
+                                   AND o.confidential)) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM 1 FROM dossier.persons p WHERE p.id IN (
+        SELECT n.id FROM new_rows n WHERE n.confidential
+            AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id AND o.confidential))
+        ORDER BY p.id FOR UPDATE;
     WITH made AS MATERIALIZED (
         SELECT n.id FROM new_rows n WHERE n.confidential
             AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id AND o.confidential))

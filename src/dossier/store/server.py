@@ -449,20 +449,31 @@ class ServerDossier(Records):
         case it may not change (the persons' policy, asked of the server as it stands)."""
         added, removed, before = self.changes()
         self._writable(self._pieces(added, removed, before))
-        persons = sorted(before.get("persons", {}))
+        # As the server asks: a person removed, or made confidential, by a writer of every
+        # case that names them (changes_person); one changed, of every case of their
+        # roles (edits_person: a dry run had asked the first, and refused an import the
+        # server takes).
+        now, then = self.persons.raw, before.get("persons", {})
+        made = {k for k, old in then.items() if now.get(k, {}).get("confidential")
+                and not old.get("confidential")}  # fmt: skip
+        asked = {
+            "changes_person": sorted(k for k in then if k not in now or k in made),
+            "edits_person": sorted(k for k in then if k in now and k not in made),
+        }
         unvetted = [key for key in added.get("events", ()) if key not in self._vetted]
         named = self._names_confidential(added, before)
-        if not (added.get("cases") or added.get("persons") or unvetted or persons or named):
+        if not (added.get("cases") or added.get("persons") or unvetted or then or named):
             return
         refused = unnamed = None
         with self._reading() as conn:  # one connection: a dry run's load closed its own
             _check_free(conn.cursor(), added, self._vetted)
-            if persons:
-                refused = conn.execute(
-                    "SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.changes_person(id)"
-                    " ORDER BY id",
-                    (persons,),
-                ).fetchone()
+            for function, persons in asked.items():
+                if persons and refused is None:
+                    refused = conn.execute(
+                        f"SELECT id FROM unnest(%s::text[]) id WHERE NOT dossier.{function}(id)"
+                        " ORDER BY id".encode(),
+                        (persons,),
+                    ).fetchone()
             if named:  # as dossier.names_confidential will (the role writes these cases)
                 unnamed = conn.execute(
                     "SELECT x.p, x.c FROM unnest(%s::text[], %s::text[]) x(p, c)"
@@ -473,6 +484,11 @@ class ServerDossier(Records):
                     " AND NOT dossier.edits_person(x.p) ORDER BY 1, 2 LIMIT 1",
                     ([p for p, _ in named], [c for _, c in named]),
                 ).fetchone()
+        if refused is not None and refused[0] in made:
+            raise ReadOnly(
+                f"person {refused[0]} is named in a case you may not change: making them"
+                " confidential takes every case that names them; nothing was changed"
+            )
         if refused is not None:
             raise ReadOnly(_PERSON_REFUSED.format(person=refused[0]))
         if unnamed is not None:
@@ -486,8 +502,10 @@ class ServerDossier(Records):
         self, added: Mapping[str, list[str]], before: Mapping[str, Mapping[str, Any]]
     ) -> list[tuple[str, str]]:
         """The (person, case) links to confidential persons that the events this command
-        added or changed make anew."""
+        added or changed make anew (not to persons it adds: theirs to name, where it
+        writes)."""
         events, persons = self.tables()["events"].raw, self.persons.raw
+        fresh = set(added.get("persons", ()))
         pairs: set[tuple[str, str]] = set()
         for key in added.get("events", ()):
             pairs.update((p, events[key]["case"]) for p in events[key]["persons"])
@@ -495,7 +513,11 @@ class ServerDossier(Records):
             if (new := events.get(key)) is not None:
                 had = old["persons"] if old["case"] == new["case"] else ()
                 pairs.update((p, new["case"]) for p in new["persons"] if p not in had)
-        return sorted(pair for pair in pairs if persons.get(pair[0], {}).get("confidential"))
+        return sorted(
+            (person, case)
+            for person, case in pairs
+            if person not in fresh and persons.get(person, {}).get("confidential")
+        )
 
     def _writable(self, pieces: Collection[str]) -> None:
         """Refuse a change to any case of `pieces` (its chains) the role only reads."""
