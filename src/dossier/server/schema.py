@@ -900,6 +900,7 @@ CREATE TRIGGER names_confidential_update AFTER UPDATE ON dossier.event_persons
 CREATE FUNCTION dossier.made_confidential() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    made text[];
     refused text;
 BEGIN
     -- The function only for those made confidential (not one call a row updated); once
@@ -907,20 +908,14 @@ BEGIN
     -- statement holds them FOR KEY SHARE, which the update's own lock does not wait
     -- for): else a link not yet committed escaped the check, and one written after it
     -- found them not yet confidential. (The next statement sees what that one committed.)
-    IF NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.confidential
-                   AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id
-                                   AND o.confidential)) THEN
+    SELECT array_agg(n.id ORDER BY n.id) INTO made FROM new_rows n WHERE n.confidential
+        AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id AND o.confidential);
+    IF made IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM 1 FROM dossier.persons p WHERE p.id IN (
-        SELECT n.id FROM new_rows n WHERE n.confidential
-            AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id AND o.confidential))
-        ORDER BY p.id FOR UPDATE;
-    WITH made AS MATERIALIZED (
-        SELECT n.id FROM new_rows n WHERE n.confidential
-            AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id AND o.confidential))
-    SELECT m.id INTO refused FROM made m WHERE NOT dossier.changes_person(m.id)
-        ORDER BY m.id LIMIT 1;
+    PERFORM 1 FROM dossier.persons p WHERE p.id = ANY(made) ORDER BY p.id FOR UPDATE;
+    SELECT m INTO refused FROM unnest(made) m WHERE NOT dossier.changes_person(m)
+        ORDER BY m LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'person % is named in a case you may not change: making them'
             ' confidential takes every case that names them', refused
