@@ -1625,7 +1625,7 @@ def test_concurrent_writers_lose_nothing(sample: Team) -> None:
     ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
     script = "; ".join(
         f"{DOSSIER} log {{case}} statement 2010-01-{day:02d} --description w{{n}}-{day}"
-        for day in range(1, 6)  # the reliability suite runs 8 x 50 of these
+        for day in range(1, 4)  # the reliability suite runs 8 x 50 of these
     )
     procs = []
     for n, (role, case) in enumerate(
@@ -1639,7 +1639,7 @@ def test_concurrent_writers_lose_nothing(sample: Team) -> None:
         "SELECT case_id, count(*) FROM dossier.events WHERE record->>'description' LIKE 'w%%'"
         " GROUP BY case_id ORDER BY case_id"
     )
-    assert kept == [("aleksanyan", 5), ("kudoyarov", 15)]
+    assert kept == [("aleksanyan", 3), ("kudoyarov", 9)]
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
 
 
@@ -3249,15 +3249,16 @@ def test_verify_file_of_a_report_on_cases_one_cannot_see_says_no_such_case(
     sample: Team, tmp_path: Path
 ) -> None:
     """Bob, who cannot see khodorkovsky, was told that 46 records of alice's report of it
-    had been removed and the case never was in its state: a false claim of tampering."""
+    had been removed and the case never was in its state: a false claim of tampering.
+    (Shown here on the smallest case: typesetting khodorkovsky's took 10 s.)"""
     from test_pdf import weasyprint_or_skip
 
     weasyprint_or_skip()
-    pdf = tmp_path / "kh.pdf"
-    ok(sample.run("alice", "report", "khodorkovsky", "-o", str(pdf)))
+    pdf = tmp_path / "ku.pdf"
+    ok(sample.run("alice", "report", "kudoyarov", "-o", str(pdf)))
     refused = sample.run("bob", "verify", "--file", str(pdf))
     assert (refused.exit_code, refused.stdout, refused.stderr) == (
-        1, "", "Error: no case 'khodorkovsky'; see 'dossier case list'\n"
+        1, "", "Error: no case 'kudoyarov'; see 'dossier case list'\n"
     )  # fmt: skip
     assert (
         "Found: the dossier is in state"
