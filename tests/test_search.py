@@ -154,6 +154,18 @@ def test_search_ranks_literal_then_folded_then_fuzzy(db: Path) -> None:
     assert hits[2].id == "c" and hits[2].score < 90
 
 
+def test_a_text_shorter_than_the_query_matches_only_as_a_whole(run: Run) -> None:
+    """An adversarial run: a note "n" and a case "k" scored 89 for "Ivan Kozlov" (a
+    letter of the query is all of them), just below a real transliterated match."""
+    for command in (["case", "add", "k", "--title", "K"],
+                    ["log", "k", "other", "2010", "--note", "n"],
+                    ["person", "add", "Ivan Kozlov", "--id", "kozlov"]):  # fmt: skip
+        assert run(*command).exit_code == 0
+    for query in ("Ivan Kozlov", "Ivan Kozlow", "Магнитский"):
+        hits = json.loads(run("search", query, "--json").stdout)
+        assert [h["id"] for h in hits] == (["kozlov"] if "Ivan" in query else []), query
+
+
 def test_search_kind_and_limit(sample: Run) -> None:
     hits = json.loads(
         sample("search", "Moscow", "--kind", "event", "--limit", "3", "--json").stdout

@@ -265,7 +265,12 @@ def search(
             score = 90.0
         elif len(key) >= 5:
             # Fuzzy only for queries long enough to mean something; always below exact.
-            score = min(89.0, float(fuzz.partial_token_sort_ratio(key, folded)))
+            # The query as part of a longer text; a text shorter than the query as a
+            # whole (partly, a note "n" matched "Ivan Kozlov" at 89).
+            scorer = (
+                fuzz.partial_token_sort_ratio if len(folded) >= len(key) else fuzz.token_sort_ratio
+            )
+            score = min(89.0, float(scorer(key, folded)))
             if score < 80:
                 continue
         else:
