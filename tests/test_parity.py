@@ -209,6 +209,8 @@ TYPES = (
 )
 PLACED = {"arrest", "pretrial_detention", "transfer", "medical_care_denied", "detention_extended"}
 START = datetime.date(2010, 1, 1)
+COUNTED = {"medical_care_denied": "medical_care_denied", "ill_treatment": "ill_treatment",
+           "hunger_strike": "hunger_strikes"}  # fmt: skip
 
 
 @st.composite
@@ -321,6 +323,15 @@ def _check_case(runner: CliRunner, db: str, case: str, as_of: str) -> None:
             person, []
         )
     assert drawn.keys() >= held.keys()
+    # What happened in custody: the table counts what the chart marks (while free, neither).
+    marked = {
+        (row["person"], column): sum(m["type"] == type_ for m in row["markers"])
+        for row in chart["rows"]
+        for type_, column in COUNTED.items()
+    }
+    for row in figures["per_person"]:
+        for column in COUNTED.values():
+            assert row[column] == marked[(row["person"], column)], (row, chart)
 
     # The tables: one row a period, in the terminal and in each report, the same cells,
     # and the numbers and marks those of the JSON.

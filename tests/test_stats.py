@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -863,6 +864,25 @@ def test_stats_of_kudoyarov(run: Run, ids: dict[str, str]) -> None:
     assert "Andrei Kudoyarov 2011-05-20 141 141 ████████ 0 0 0 death in custody —" in squeezed(
         table.stdout
     )
+
+
+def test_the_comparison_table_counts_what_happened_in_custody_only(run: Run) -> None:
+    """An adversarial run: care denied before the arrest and a hunger strike and
+    ill-treatment after the release counted 1, 1 and 1 in "Persons held", while the chart
+    marked none of them."""
+    for command in (
+        "case add h --title H", "person add 'Ivan Petrov' --id ivan --case h --role defendant",
+        "log h medical_care_denied 2022-01-01 -p ivan", "log h arrest 2023-05-04 -p ivan",
+        "log h hunger_strike 2023-05-10 -p ivan", "log h medical_care_denied 2023-05-20 -p ivan",
+        "log h release 2023-06-01 -p ivan", "log h hunger_strike 2024-01-01 -p ivan",
+        "log h ill_treatment 2024-02-01 -p ivan",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    row = json.loads(run("stats", "--json").stdout)["per_person"][0]
+    counted = (row["medical_care_denied"], row["ill_treatment"], row["hunger_strikes"])
+    assert counted == (1, 0, 1)
+    markers = json.loads(run("chart", "--json").stdout)["rows"][0]["markers"]
+    assert sorted(m["type"] for m in markers) == ["hunger_strike", "medical_care_denied"]
 
 
 def test_stats_per_person_sorted_by_pretrial_days(run: Run, ids: dict[str, str]) -> None:

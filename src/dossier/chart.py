@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dossier.custody import CUSTODY, Custody, known_on
+from dossier.custody import CUSTODY, Custody, Period, known_on
 from dossier.dates import stored
 from dossier.stats import sort_rows
 
@@ -156,9 +156,11 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
         troubled[problem.person] = troubled.get(problem.person, 0) + 1
     cases = {raw["id"]: raw["case"] for raw in known}
     bars: dict[str, list[Bar]] = {}
+    periods: dict[str, list[Period]] = {}
     for p in held.periods:
         if p.kind != CUSTODY:
             continue
+        periods.setdefault(p.person, []).append(p)
         start = stored(p.start).first_day
         end = start + datetime.timedelta(days=p.days)
         latest = start + datetime.timedelta(days=p.days_max)
@@ -169,7 +171,7 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
     rows = []
     for person, drawn in bars.items():
         first = drawn[0].period["start_event"]
-        shown = [m for m in marks.get(person, ()) if _drawn(m, drawn)]
+        shown = [m for m in marks.get(person, ()) if _drawn(m, periods[person])]
         rows.append(
             Row(
                 person=person,
@@ -200,10 +202,8 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
     return rows
 
 
-def _drawn(marker: Marker, bars: Iterable[Bar]) -> bool:
+def _drawn(marker: Marker, periods: Iterable[Period]) -> bool:
     """Whether a person's chart shows a marker: what happened in custody, on its bar (a
     hunger strike while free is not); a death in custody wherever it falls (under house
     arrest, which has no bar, it is still a death in custody)."""
-    return marker.type == "death_in_custody" or any(
-        b.start <= marker.day <= b.latest_end for b in bars
-    )
+    return marker.type == "death_in_custody" or any(p.holds(marker.day) for p in periods)

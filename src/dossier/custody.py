@@ -112,6 +112,13 @@ class Period:
         """Still open at the end of the record."""
         return self.end is None
 
+    def holds(self, day: datetime.date) -> bool:
+        """Whether `day` (an event's earliest possible one) falls in this period: from its
+        start to its latest possible end. What happened in custody, as the chart draws it
+        and the comparison table counts it (a hunger strike while free is neither)."""
+        start = stored(self.start).first_day
+        return start <= day <= start + datetime.timedelta(days=self.days_max)
+
     def to_dict(self) -> dict[str, object]:
         """The JSON form (timeline --json)."""
         return {

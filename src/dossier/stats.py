@@ -358,8 +358,10 @@ def _rows(
     counts: dict[str, Counter[str]] = {person: Counter() for person in by_person}
     for type_, column in COUNTED.items():
         for raw in by_type.get(type_, ()):
+            day = stored(raw["date"]).first_day
             for person in raw["persons"]:
-                if person in counts:
+                # In custody only, as the chart marks them: the table is of persons held.
+                if person in counts and any(p.holds(day) for p in by_person[person]):
                     counts[person][column] += 1
     verdict: dict[str, str] = {}  # the last outcome in date order (as recorded on a tie)
     for raw in sorted(decided, key=lambda r: stored(r["date"]).sort_key):
