@@ -302,6 +302,55 @@ def test_a_dash_reads_standard_input(aleksanyan: Run, db: Path, fmt: str) -> Non
         before.assert_unchanged()
 
 
+def test_an_export_on_one_line_is_read_as_json_not_as_a_header(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """An adversarial run: an export written on one line (jq -c, json.dump) read from
+    standard input was taken for a JSON Lines header, whose other keys were never looked
+    at: "added 0 0 0", exit 0, every record dropped."""
+    export = json.loads(aleksanyan("export", "--include-confidential").stdout)
+    compact = json.dumps(export, ensure_ascii=False) + "\n"
+    other = cli(tmp_path / "other.json")
+    summary = imported(other("import", "-", "--json", input=compact))
+    assert summary["added"] == tally(cases=1, persons=1, events=2)
+    assert stored(tmp_path / "other.json") == stored(db)
+    # Named .jsonl, it is refused, and says what it is.
+    before = Snapshot.of(db)
+    path = write(tmp_path, "compact.jsonl", compact)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        *(
+            f"{path}:1: {key}: unknown field '{key}' in the header line: this is an export"
+            " on one line; import it as a .json file"
+            for key in ("cases", "persons", "events")
+        ),
+    )
+
+
+def test_a_jsonl_header_has_its_own_keys_once(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
+    before = Snapshot.of(db)
+    path = write(
+        tmp_path,
+        "h.jsonl",
+        '{"format": "dossier", "version": 1}\n'
+        '{"kind": "case", "id": "a", "title": "A"}\n'
+        '{"format": "dossier", "comment": "x", "persons": [{"name": "Ivan"}]}\n'
+        '{"format": "dossier", "version": true, "exported": 5}\n',
+    )
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:3: format: a second header line: a JSON Lines file has one, on its first line",
+        f"{path}:3: comment: unknown field 'comment' in the header line",
+        f"{path}:3: persons: unknown field 'persons' in the header line: this is an export on"
+        " one line; import it as a .json file",
+        f"{path}:4: format: a second header line: a JSON Lines file has one, on its first line",
+        f"{path}:4: version: must be a whole number such as 1, not true",
+        f"{path}:4: exported: must be a time as text",
+    )
+
+
 def test_standard_input_is_named_in_errors(aleksanyan: Run, db: Path) -> None:
     before = Snapshot.of(db)
     result = aleksanyan("import", "-", input=EVENTS + "aleksanyan,someday,arrest,,s\n")

@@ -55,6 +55,7 @@ _TWICE = {"event": (("person", "persons"), ("source", "sources")),
           "person": (("case", "roles"), ("role", "roles"))}  # fmt: skip
 # The keys of a JSON export's top-level object.
 TOP_KEYS = ("format", "version", "exported", "cases", "persons", "events")
+HEADER_KEYS = TOP_KEYS[:3]  # a JSON Lines file's first line
 # A cell may hold a whole document (a judgment's text): far beyond the csv
 # module's default limit of 128 KiB. What an export writes, an import reads.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -172,8 +173,12 @@ def detect_format(name: str, data: bytes) -> str:
     if head == b"{":
         first = data.lstrip().split(b"\n", 1)[0]
         try:
-            orjson.loads(first)
+            value = orjson.loads(first)
         except orjson.JSONDecodeError:
+            return "json"
+        # An export written on one line (jq -c, json.dump) is a JSON file, not a header.
+        exported = isinstance(value, dict) and "kind" not in value
+        if exported and any(key in value for key in TOP_KEYS[3:]):
             return "json"
         return "jsonl"
     return "csv"
@@ -462,6 +467,7 @@ def _repeat_problems(name: str, line: int, value: Any, what: str) -> list[Proble
 def read_jsonl(name: str, data: bytes) -> Parsed:
     """Rows of a JSON Lines file: an optional header line, then one record a line."""
     parsed = Parsed()
+    headed = False
     for number, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
@@ -474,7 +480,26 @@ def read_jsonl(name: str, data: bytes) -> Parsed:
         what = "header" if header else "record"
         parsed.problems.extend(_repeat_problems(name, number, _with_repeats(line), what))
         if header:
+            # Checked as a record is: an export on one line, read as a header, had its
+            # records dropped without a word.
+            if headed:
+                parsed.problems.append(
+                    Problem(name, number, "format", "a second header line: a JSON Lines file"
+                            " has one, on its first line")
+                )  # fmt: skip
+            headed = True
             _check_header(name, number, value, parsed)
+            for key in value:
+                if key in HEADER_KEYS:
+                    continue
+                hint = (
+                    ": this is an export on one line; import it as a .json file"
+                    if key in TOP_KEYS
+                    else did_you_mean(key, HEADER_KEYS)
+                )
+                parsed.problems.append(
+                    Problem(name, number, key, f"unknown field {key!r} in the header line{hint}")
+                )
             continue
         _json_record(name, number, value, None, parsed)
     return parsed
@@ -541,14 +566,23 @@ def read_json(name: str, data: bytes) -> Parsed:
 
 
 def _check_header(name: str, line: int, value: dict[str, Any], parsed: Parsed) -> None:
-    fmt = value.get("format")
-    if fmt is not None and fmt != FORMAT_NAME:
-        parsed.problems.append(Problem(name, line, "format", f"not a dossier export ({fmt!r})"))
+    fmt = value.get("format", FORMAT_NAME)
+    if fmt != FORMAT_NAME:
+        shown = orjson.dumps(fmt).decode()
+        parsed.problems.append(Problem(name, line, "format", f"not a dossier export ({shown})"))
     version = value.get("version", 1)
-    if isinstance(version, int) and version > 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        shown = orjson.dumps(version).decode()
+        parsed.problems.append(
+            Problem(name, line, "version", f"must be a whole number such as 1, not {shown}")
+        )
+    elif version > 1:
         parsed.problems.append(
             Problem(name, line, "version", f"written by a newer dossier (version {version})")
         )
+    exported = value.get("exported")
+    if exported is not None and not isinstance(exported, str):
+        parsed.problems.append(Problem(name, line, "exported", "must be a time as text"))
 
 
 def _json_record(
