@@ -351,6 +351,65 @@ def test_a_jsonl_header_has_its_own_keys_once(aleksanyan: Run, db: Path, tmp_pat
     )
 
 
+def test_a_cell_that_folds_to_nothing_names_no_one(run: Run, db: Path, tmp_path: Path) -> None:
+    """An adversarial run: with a person named "?", every "—", "***" or soft-hyphen cell
+    of an import named them (arrested, then died in custody), where `log` refused;
+    with --create-missing, such a cell made a person of them."""
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    assert run("person", "add", "?").exit_code == 0
+    before = Snapshot.of(db)
+    path = write(
+        tmp_path, "unknown.csv",
+        "case,date,type,person,source\nc,2007-03-02,arrest,—,s1\n"
+        "c,2008-04-01,death_in_custody,***,s2\nc,2009-01-01,statement,\u00ad,s3\n",
+    )  # fmt: skip
+    assert_refused(
+        run("import", str(path)),
+        before,
+        *(
+            f"{path}:{line}: person: no person {cell!r}; add them first, or pass --create-missing"
+            for line, cell in ((2, "—"), (3, "***"), (4, "\u00ad"))
+        ),
+    )
+    assert_refused(
+        run("import", str(path), "--create-missing"),
+        before,
+        *(
+            f"{path}:{line}: person: {cell!r} is no name to create a person by; leave the"
+            " cell empty for an event that names no one"
+            for line, cell in ((2, "—"), (3, "***"), (4, "\u00ad"))
+        ),
+    )
+
+
+def test_a_role_object_is_case_and_role_as_text(run: Run, db: Path, tmp_path: Path) -> None:
+    """An adversarial run: a role's other keys were dropped without a word, and a case
+    given as a number was taken as its text."""
+    for case in ("c", "2005"):
+        assert run("case", "add", case, "--title", f"Case {case}").exit_code == 0
+    before = Snapshot.of(db)
+    roles = [
+        {"case": "c", "role": "lawyer", "detail": "lead trial lawyer"},
+        {"case": 2005, "role": "witness"},
+        {"case": "c", "role": None},
+        {"case": "c", "rol": "witness"},
+    ]
+    path = write(
+        tmp_path, "roles.jsonl",
+        "".join(json.dumps({"kind": "person", "name": f"P {n}", "roles": [role]}) + "\n"
+                for n, role in enumerate(roles)),
+    )  # fmt: skip
+    assert_refused(
+        run("import", str(path)),
+        before,
+        f"{path}:1: roles: role 1: unknown key 'detail' (a role is {{case, role}}; say more"
+        " in the person's notes)",
+        f"{path}:2: roles: role 1: case must be text, not 2005",
+        f"{path}:3: roles: role 1: role must be text, not null",
+        f"{path}:4: roles: role 1: unknown key 'rol' (did you mean 'role'?)",
+    )
+
+
 def test_standard_input_is_named_in_errors(aleksanyan: Run, db: Path) -> None:
     before = Snapshot.of(db)
     result = aleksanyan("import", "-", input=EVENTS + "aleksanyan,someday,arrest,,s\n")

@@ -183,6 +183,8 @@ def lookalikes(name: str, persons: Iterable[Person], threshold: float = 88) -> l
     """Persons a new name may duplicate: the same key, or nearly the same name."""
     from rapidfuzz import fuzz, process
 
+    if not fold(name):  # "—" is like "?" to the scorer: no name, no lookalike
+        return []
     people = list(persons)
     choices = [(person, n) for person in people for n in (person.name, *person.aliases)]
     hits = process.extract(

@@ -31,6 +31,8 @@ from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
+import orjson
+
 from dossier import contract, dates
 from dossier.contract import SLUG, stored_form, tidy_long
 from dossier.errors import InvalidDate, did_you_mean
@@ -49,7 +51,7 @@ from dossier.io.values import (
 )
 from dossier.model import now_iso
 from dossier.ops import free_person_id
-from dossier.search import name_keys, text_keys, text_names
+from dossier.search import fold, name_keys, text_keys, text_names
 from dossier.store.records import Records, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
@@ -301,6 +303,8 @@ class _Planner:
 
     def _named(self, text: str) -> set[str]:
         """The ids of the persons (stored and imported) `text` names as a name or alias."""
+        if not fold(text):  # "—", "***": no name to look a person up by (resolve_person)
+            return set()
         names = self.names
         found = [names[key] for key in text_keys(text) if key in names]
         return found[0] if len(found) == 1 else set().union(*found)
@@ -458,6 +462,12 @@ class _Planner:
                                    " give the id")  # fmt: skip
         self._said_refused("person", ref, field)
         if self.create_missing:
+            if not fold(ref):  # "—", "?", a zero-width space: a placeholder, not a name
+                raise RowError(
+                    field,
+                    f"{ref!r} is no name to create a person by; leave the cell empty for an"
+                    " event that names no one",
+                )
             person_id = self._free_id(ref)
             self.persons[person_id] = {**contract.blank("persons"), "id": person_id, "name": ref}
             self._index(person_id, None, self.persons[person_id])
@@ -1067,7 +1077,18 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
         found = v.row.values["roles"] or []
         if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
             raise RowError("roles", "must be a list of {case, role} objects")
-        return [(str(r.get("case", "")), str(r.get("role", ""))) for r in found]
+        for number, role in enumerate(found, 1):
+            # Nothing of a role object dropped or turned into text without a word.
+            for key, value in role.items():
+                if key not in ("case", "role"):
+                    hint = did_you_mean(key, ("case", "role")) or (
+                        " (a role is {case, role}; say more in the person's notes)"
+                    )
+                    raise RowError("roles", f"role {number}: unknown key {key!r}{hint}")
+                if not isinstance(value, str):
+                    shown = orjson.dumps(value).decode()
+                    raise RowError("roles", f"role {number}: {key} must be text, not {shown}")
+        return [(r.get("case", ""), r.get("role", "")) for r in found]
     # Repeats kept: case=a|a|a with role=defendant|lawyer|other is three roles.
     cases = v.list("case", repeats=True) if v.has("case") else []
     roles = v.list("role", repeats=True) if v.has("role") else []
