@@ -221,7 +221,9 @@ def custody_dossiers(draw: st.DrawFn) -> tuple[str, str]:
     lines += [{"kind": "case", "id": case, "title": f"Case {case}"} for case in PERSONS]
     lines += [
         {"kind": "person", "id": SLUGS[name], "name": name,
-         "roles": [{"case": case, "role": "defendant"}]}
+         "roles": [{"case": case, "role": "defendant"}],
+         # Now and then a date of death in the record, which no period may outlast unsaid.
+         "died": draw(st.sampled_from((None, None, None, "2011", "2012-06-30", "2010-03")))}
         for case, names in PERSONS.items() for name in names
     ]  # fmt: skip
     n = 0

@@ -885,6 +885,69 @@ def test_the_comparison_table_counts_what_happened_in_custody_only(run: Run) -> 
     assert sorted(m["type"] for m in markers) == ["hunger_strike", "medical_care_denied"]
 
 
+DIED_BUT_HELD = (
+    "custody from 2006-04-06 (event {event}) has no recorded end, but the person's record"
+    " gives their death on 2011-10-03; the figures count it as still running"
+)
+
+
+def test_a_period_open_past_the_death_the_record_gives_is_a_problem_everywhere(
+    run: Run,
+) -> None:
+    """An adversarial run: a man whose record says he died in 2011, arrested in 2006 with
+    no end recorded, was "still held, 7549 +" with no "!" and no problem; a report said
+    "died 3 October 2011" above it."""
+    for command in (
+        "case add a --title A",
+        "person add 'Vasily Aleksanyan' --id va --died 03.10.2011 --case a --role defendant",
+        "log a arrest 06.04.2006 -p va",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    event = json.loads(run("event", "list", "--json").stdout)[0]["id"]
+    problem = {"person": "va", "case": "a", "event": event,
+               "message": DIED_BUT_HELD.format(event=event)}  # fmt: skip
+    at = ("--as-of", "2026-01-01")
+    assert json.loads(run("timeline", "a", "--json", *at).stdout)["problems"] == [problem]
+    figures = json.loads(run("stats", "--json", *at).stdout)
+    assert figures["problems"] == [problem]
+    assert figures["per_person"][0]["problems"] == 1
+    assert json.loads(run("chart", "--json", *at).stdout)["rows"][0]["problems"] == 1
+    report = " ".join(run("report", "a", *at).stdout.split())
+    assert f"Vasily Aleksanyan (a): {problem['message']}" in report
+    ftm = [json.loads(line) for line in run("export", "--format", "ftm").stdout.splitlines()]
+    notes = [n for entity in ftm for n in entity["properties"].get("notes", [])]
+    assert f"Problem: {problem['message']}." in notes
+    # As of a day before the death, nothing is wrong yet.
+    assert json.loads(run("stats", "--json", "--as-of", "2011-01-01").stdout)["problems"] == []
+
+
+def test_a_custody_begun_after_the_recorded_death_says_one_date_is_wrong(run: Run) -> None:
+    for command in (
+        "case add a --title A",
+        "person add 'Ivan Petrov' --id ivan --died 2005 --case a --role defendant",
+        "log a arrest 2010-01-10 -p ivan",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    [problem] = json.loads(run("stats", "--json").stdout)["problems"]
+    assert problem["message"] == (
+        f"custody from 2010-01-10 (event {problem['event']}) begins after the person's record"
+        " gives their death on 2005, and has no recorded end; one of the two dates is wrong,"
+        " and the figures count it as still running"
+    )
+
+
+def test_a_redacted_report_does_not_say_when_a_hidden_person_died(run: Run) -> None:
+    for command in (
+        "case add a --title A",
+        "person add 'Olga Witness' --id olga --died 2011-10-03 --confidential --case a"
+        " --role defendant",
+        "log a arrest 2006-04-06 -p olga",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    assert "2011-10-03" not in run("report", "a").stdout
+    assert "2011-10-03" in run("report", "a", "--include-confidential").stdout
+
+
 def test_stats_per_person_sorted_by_pretrial_days(run: Run, ids: dict[str, str]) -> None:
     def order(*options: str) -> list[str]:
         result = run("stats", "--per-person", "--as-of", "2022-01-01", *options)

@@ -120,17 +120,19 @@ def build(
     person: str | None = None,
     sort: str = "first_custody",
     outside: Iterable[Mapping[str, Any]] = (),
+    died: Mapping[str, str] | None = None,
 ) -> Chart:
     """The chart of these stored events (those of the selected cases) as of a day;
     `outside`, the other cases' events, only to mark whose figures they would change
-    (custody.elsewhere), as stats does."""
+    (custody.elsewhere), as stats does; `died`, the dates of death the persons'
+    records give (a period open past one is a problem, as in stats)."""
     from dossier.stats import compute_stored
 
     known, left_out = known_on(events, as_of)
     if person is not None:
         known = [r for r in known if person in r["persons"]]
     # The statistics give the periods and problems, and their comparison rows the order.
-    stats = compute_stored([], [], known, as_of, outside=outside)
+    stats = compute_stored([], [], known, as_of, outside=outside, died=died or {})
     held = Custody(stats.periods, stats.problems)
     compared = [replace(r, name=names.get(r.person, r.person)) for r in stats.per_person]
     order = [r.person for r in sort_rows(compared, sort) if person in (None, r.person)]
@@ -138,9 +140,9 @@ def build(
     by_person = {r.person: r for r in rows}
     # Who died in custody without ever being held in it (under house arrest) has no row
     # of the comparison table: after those who were held, by the day of the death.
-    died = sorted((r for r in rows if not r.bars), key=lambda r: (r.markers[0].day, r.person))
+    unheld = sorted((r for r in rows if not r.bars), key=lambda r: (r.markers[0].day, r.person))
     drawn = [by_person[p] for p in order if p in by_person]
-    return Chart(as_of, (*drawn, *died), left_out)
+    return Chart(as_of, (*drawn, *unheld), left_out)
 
 
 def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[Row]:

@@ -311,21 +311,24 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 
 def periods_for(
-    person: str, events: Iterable[Event], as_of: datetime.date
+    person: str, events: Iterable[Event], as_of: datetime.date, died: str | None = None
 ) -> tuple[list[Period], list[Problem]]:
-    """The custody and house-arrest periods of one person, and the problems found."""
+    """The custody and house-arrest periods of one person, and the problems found;
+    `died`, the date of death their record gives, if any."""
     mine = [
         _fact(e.id, e.type, e.date, e.place, e.outcome, e.case)
         for e in events
         if person in e.persons and e.type in SHAPES_CUSTODY
     ]
-    return _periods(person, sorted(mine, key=lambda f: f.date.sort_key), as_of)
+    recorded = stored(died) if died else None
+    return _periods(person, sorted(mine, key=lambda f: f.date.sort_key), as_of, recorded)
 
 
 def _periods(
-    person: str, mine: list[_Fact], as_of: datetime.date
+    person: str, mine: list[_Fact], as_of: datetime.date, recorded: PartialDate | None = None
 ) -> tuple[list[Period], list[Problem]]:
-    """periods_for() over the person's events, already in order (rule 1)."""
+    """periods_for() over the person's events, already in order (rule 1); `recorded`,
+    the date of death of their record."""
     guilty = _Verdicts([e.date for e in mine if e.guilty])
     facilities = _Places(
         [
@@ -409,7 +412,7 @@ def _periods(
                 problems.extend(_after_death(person, current, died))
     if current is not None:
         close(None, None)
-        problems.extend(_lost_end(person, current, mine))
+        problems.extend(_lost_end(person, current, mine, recorded, as_of))
     return periods, problems
 
 
@@ -446,18 +449,27 @@ def _one_end(group: list[_Moment]) -> list[_Moment]:
     return [*(m for m in group if m.effect is not Effect.END), _Moment(date, Effect.END, events)]
 
 
-def custody(persons: Iterable[str], events: Iterable[Event], as_of: datetime.date) -> Custody:
-    """Periods and problems for several persons, in the order given."""
+def custody(
+    persons: Iterable[str],
+    events: Iterable[Event],
+    as_of: datetime.date,
+    died: Mapping[str, str | None] | None = None,
+) -> Custody:
+    """Periods and problems for several persons, in the order given; `died`, the dates
+    of death their records give (person id -> EDTF), which no period outlasts unsaid."""
     facts: list[tuple[_Fact, Sequence[str]]] = [
         (_fact(e.id, e.type, e.date, e.place, e.outcome, e.case), e.persons)
         for e in events
         if e.type in SHAPES_CUSTODY
     ]
-    return _custody(persons, facts, as_of)
+    return _custody(persons, facts, as_of, died or {})
 
 
 def custody_stored(
-    persons: Iterable[str], events: Iterable[Mapping[str, Any]], as_of: datetime.date
+    persons: Iterable[str],
+    events: Iterable[Mapping[str, Any]],
+    as_of: datetime.date,
+    died: Mapping[str, str | None] | None = None,
 ) -> Custody:
     """custody() over events in their stored (JSON) form, as a dossier holds them."""
     facts: list[tuple[_Fact, Sequence[str]]] = [
@@ -468,11 +480,14 @@ def custody_stored(
         for r in events
         if r["type"] in SHAPES_CUSTODY
     ]
-    return _custody(persons, facts, as_of)
+    return _custody(persons, facts, as_of, died or {})
 
 
 def _custody(
-    persons: Iterable[str], facts: list[tuple[_Fact, Sequence[str]]], as_of: datetime.date
+    persons: Iterable[str],
+    facts: list[tuple[_Fact, Sequence[str]]],
+    as_of: datetime.date,
+    died: Mapping[str, str | None],
 ) -> Custody:
     # One sort for everyone: each person's events come out of it in order (rule 1).
     facts.sort(key=lambda pair: pair[0].date.sort_key)
@@ -483,7 +498,9 @@ def _custody(
     periods: list[Period] = []
     problems: list[Problem] = []
     for person in persons:
-        found, trouble = _periods(person, by_person.get(person, []), as_of)
+        death = died.get(person)
+        recorded = stored(death) if death else None
+        found, trouble = _periods(person, by_person.get(person, []), as_of, recorded)
         periods.extend(found)
         problems.extend(trouble)
     return Custody(tuple(periods), tuple(problems))
@@ -679,8 +696,15 @@ def _on_the_day(
     return next((e for e, kind in inside if kind is Effect.END and e.rank == _DAY), None)
 
 
-def _lost_end(person: str, current: _Open, mine: list[_Fact]) -> list[Problem]:
-    """An open period that a later death or emigration says must have ended (rule 6).
+def _lost_end(
+    person: str,
+    current: _Open,
+    mine: list[_Fact],
+    recorded: PartialDate | None,
+    as_of: datetime.date,
+) -> list[Problem]:
+    """An open period that a later death or emigration says must have ended (rule 6),
+    or the date of death the person's record gives (on or before the as-of day).
 
     "Later" as for ends: a death whose possible days reach the start (one known
     only to the year of the arrest) counts.
@@ -688,9 +712,21 @@ def _lost_end(person: str, current: _Open, mine: list[_Fact]) -> list[Problem]:
     start = current.moment
     first = start.date.first_day
     later = next((e for e in mine if e.type in FREE_OR_DEAD and e.date.last_day >= first), None)
+    opened, kind = _opening(current)
+    if later is None and recorded is not None and recorded.first_day <= as_of:
+        # Without it, a man whose record says he died in 2011 was "still held" today.
+        death = f"the person's record gives their death on {recorded.display()}"
+        message = (
+            f"{kind} from {start.date.display()} (event {opened}) has no recorded end, but"
+            f" {death}; the figures count it as still running"
+            if recorded.last_day >= first
+            else f"{kind} from {start.date.display()} (event {opened}) begins after {death},"
+            " and has no recorded end; one of the two dates is wrong, and the figures count"
+            " it as still running"
+        )
+        return [Problem(person, start.first.case, opened, message)]
     if later is None:
         return []
-    opened, kind = _opening(current)
     return [
         Problem(
             person,

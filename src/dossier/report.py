@@ -200,6 +200,10 @@ def build(
     if include_confidential:
         hidden = set()
     names = _Names(persons, hidden)
+    # The dates of death records give, a problem where a period outlasts one: not of
+    # a person the report hides (the problem would say when a protected witness died).
+    counted = [replace(p, died=None) if p.id in hidden else p for p in persons.values()]
+    died = {p.id: p.died for p in counted if p.died}
     wanted = set(case_ids)
     as_of = as_of or dates.today()
     chosen = [r for r in d.events.raw.values() if r["case"] in wanted]
@@ -238,7 +242,7 @@ def build(
         shown_persons.update(p for e in events for p in e.persons)
         shown_persons.update(p.id for p in persons.values() if case_id in p.cases())
         involved = list(dict.fromkeys(p for e in events for p in e.persons))
-        held = custody(involved, events, as_of)
+        held = custody(involved, events, as_of, died)
         # Custody under other cases: confidential events there are not looked at in a
         # redacted report, and a pseudonymised person's other cases are not named.
         others = [
@@ -263,7 +267,7 @@ def build(
                 custody=tuple(Held(names(p.person), p, p.person in troubled) for p in held.periods),
                 problems=tuple(replace(p, person=names(p.person)) for p in problems),
                 timeline=timeline,
-                stats=compute([case], persons.values(), events, as_of),
+                stats=compute([case], counted, events, as_of),
             )
         )
     combined = None
@@ -271,7 +275,7 @@ def build(
         unreported = (
             r for r in d.outside_events(wanted) if include_confidential or not r.get("confidential")
         )
-        combined = compute(cases, persons.values(), all_events, as_of, outside=unreported)
+        combined = compute(cases, counted, all_events, as_of, outside=unreported)
         combined = replace(
             combined,
             problems=tuple(_unnamed(list(combined.problems), hidden, cases[0].id)),
@@ -287,7 +291,9 @@ def build(
     marked = Counter(p.person for p in (combined.problems if combined else found))
     comparison = tuple(replace(r, problems=marked[r.person]) for r in comparison)
     shown = {p for e in all_events for p in e.persons}
-    chart = chart_of([e.to_dict() for e in all_events], {p: names(p) for p in sorted(shown)}, as_of)
+    chart = chart_of(
+        [e.to_dict() for e in all_events], {p: names(p) for p in sorted(shown)}, as_of, died=died
+    )
     # Its note says what the report's does: the events after the as-of day, left out.
     chart = replace(
         chart,

@@ -190,6 +190,7 @@ def compute_stored(
     *,
     outside: Iterable[Mapping[str, Any]] = (),
     tally: Callable[[], Tally | None] | None = None,
+    died: Mapping[str, str] | None = None,
 ) -> Stats:
     """compute() over events in their stored (JSON) form, as a dossier holds them.
 
@@ -197,7 +198,8 @@ def compute_stored(
     person's custody continues or ends under another case (custody.elsewhere).
     `tally`: gives the events of the types outside READ, counted by a server instead
     of sent (`events` then holds the others only); asked for once custody is
-    computed, since the server counts them meanwhile.
+    computed, since the server counts them meanwhile. `died`: the dates of death of
+    the persons' records, when `persons` is not given (else taken from them).
 
     `dossier stats` reads a whole dossier: counting straight from the dicts
     spares it 100,000 records it would build only to read five fields of each.
@@ -213,7 +215,8 @@ def compute_stored(
     # Custody's persons (and so its problems) in the order the events that figures read
     # first name them: the same order whether the other events were read or tallied.
     named = dict.fromkeys(p for r in events if r["type"] in READ for p in r["persons"])
-    held = custody_stored(named, events, as_of)
+    recorded = died if died is not None else {p.id: p.died for p in persons if p.died}
+    held = custody_stored(named, events, as_of, recorded)
     counts = tally() if tally is not None else None
     counted, later, seen = _tallied(counts, case_ids, as_of) if counts else (Counter(), 0, set())
     seen.update(p for r in events for p in r["persons"])  # everyone a known event names

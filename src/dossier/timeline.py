@@ -83,7 +83,7 @@ def build(
         persons = [person]
     else:
         persons = list(dict.fromkeys(p for e in listed for p in e.persons))
-    held = custody(persons, counted, day)
+    held = custody(persons, counted, day, d.deaths())
     if case is not None:  # custody recorded under another case
         outside = d.outside_events([case], persons if person is not None else None)
         found = elsewhere(persons, outside, day, {p.person for p in held.periods if p.ongoing})

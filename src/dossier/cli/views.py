@@ -162,7 +162,7 @@ def chart(
     person_id = require_person(d, person).id if person is not None else None
     result = ch.build(
         events, d.names(), as_of_day(as_of) or today(), person=person_id, sort=sort,
-        outside=outside,
+        outside=outside, died=d.deaths(),
     )  # fmt: skip
     if as_json:
         print_json(result.to_dict())

@@ -307,6 +307,7 @@ def entities(
     cases = {c["id"] for c in records["cases"]}
     # As the Person entities name them (an invisible name by the id), in event titles.
     names = {p["id"]: _named(p["name"], p["id"]) for p in records["persons"]}
+    died = {p["id"]: p.get("died") for p in records["persons"]}
     for raw in records["cases"]:
         yield _case(raw, losses)
     for raw in records["persons"]:
@@ -318,7 +319,7 @@ def entities(
     def periods(events: Sequence[Mapping[str, Any]]) -> Custody:
         """Custody as the record stood on `as_of`, as every other figure counts it: a
         release dated next week does not end a period today."""
-        return custody_stored(list(names), known_on(events, as_of)[0], as_of)
+        return custody_stored(list(names), known_on(events, as_of)[0], as_of, died)
 
     held = periods(records["events"])
     withheld = held

@@ -202,6 +202,10 @@ class Records:
         """Person id -> name, straight from the table (no records built)."""
         return {key: raw["name"] for key, raw in self.persons.raw.items()}
 
+    def deaths(self) -> dict[str, str]:
+        """Person id -> the date of death their record gives, for those it gives one."""
+        return {key: raw["died"] for key, raw in self.persons.raw.items() if raw.get("died")}
+
     def tables(self) -> dict[str, Table[Any]]:
         """The record tables by kind."""
         return {"cases": self.cases, "persons": self.persons, "events": self.events}
