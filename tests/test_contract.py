@@ -255,6 +255,19 @@ def test_the_bulk_check_gives_the_per_record_verdict(
     assert contract.check_many(kind, copy.deepcopy(records)) == expected
 
 
+@pytest.mark.parametrize("stamp", ["2024-13-45T25:61:61Z", "0000-00-00T00:00:00Z",
+                                   "2023-02-29T12:00:00Z", "2024-05-01 12:00:00Z"])  # fmt: skip
+def test_a_time_is_on_the_calendar_and_the_clock(stamp: str) -> None:
+    """An adversarial run: an import kept a case 'created' in month 13 at 25:61."""
+    case = {**contract.blank("cases"), "id": "t", "title": "T", "created": stamp,
+            "updated": "2024-05-01T12:00:00Z"}  # fmt: skip
+    assert [str(f) for f in contract.faults("cases", case)] == [
+        f"created: {stamp!r} is not a time like 2024-05-01T12:00:00Z"
+    ]
+    assert contract.check_many("cases", [case]) is False
+    assert contract.check_columns("cases", {k: [v] for k, v in case.items()}) is False
+
+
 def test_a_fault_names_the_field_and_what_is_wrong() -> None:
     event = {
         "id": "e1", "case": "mx", "type": "arrest", "date": 20081124, "end": None,
@@ -298,6 +311,33 @@ def test_person_rules(field: str, value: Any, message: str | None) -> None:
     person = Person(id="vasiliy-aleksanyan", name="Vasily Aleksanyan", born="1971").to_dict()
     person[field] = value
     assert [str(f) for f in contract.faults("persons", person)] == ([message] if message else [])
+
+
+@pytest.mark.parametrize(
+    ("kind", "record", "message"),
+    [
+        ("cases", Case(id="c", title="C", tags="yukos"), "tags: must be a list, not text"),  # type: ignore[arg-type]
+        ("cases", Case(id="c", title=None), "title: must be text, not null"),  # type: ignore[arg-type]
+        ("cases", Case(id="c", title=123), "title: must be text, not a number"),  # type: ignore[arg-type]
+        ("persons", Person(id="p", name="P", aliases="Petya"), "aliases: must be a list, not text"),  # type: ignore[arg-type]
+        ("events", Event(id="", case="mx", type="arrest", date="2011", sources="https://x.org"),  # type: ignore[arg-type]
+         "sources: must be a list, not text"),
+        ("events", Event(id="", case="mx", type="arrest", date="2011", persons=None),  # type: ignore[arg-type]
+         "persons: must be a list, not null"),
+    ],
+)  # fmt: skip
+def test_the_api_refuses_a_field_of_the_wrong_type(
+    tmp_path: Path, kind: str, record: Any, message: str
+) -> None:
+    """An adversarial run: Case(tags="yukos") through `ops` was stored as five tags of one
+    letter each, and a title of None raised AttributeError."""
+    db = tmp_path / "d.json"
+    with Dossier.edit(db, "test") as d:
+        ops.add_case(d, Case(id="mx", title="Maximov"))
+    add = {"cases": ops.add_case, "persons": ops.add_person, "events": ops.add_event}[kind]
+    with pytest.raises(InvalidValue) as raised, Dossier.edit(db, "test") as d:
+        add(d, record)
+    assert str(raised.value) == message
 
 
 def test_the_api_and_the_importer_refuse_alike(tmp_path: Path) -> None:

@@ -267,9 +267,21 @@ def _word(vocab: Collection[str], what: str, optional: bool = False) -> _Check:
 
 
 def _timestamp(value: str) -> str | None:
-    if TIMESTAMP.match(value):
+    if _real_time(value):
         return None
     return f"{value!r} is not a time like 2024-05-01T12:00:00Z"
+
+
+def _real_time(value: str) -> bool:
+    """A time of the stored form that is on the calendar and the clock (not month 13,
+    not 25:61)."""
+    if not TIMESTAMP.match(value):
+        return False
+    try:
+        datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
 
 
 def _roles_shape(value: Any) -> str | None:
@@ -452,6 +464,15 @@ def check_field(kind: str, field: str, value: Any) -> None:
     problem = shape(value) or content(value)
     if problem:
         raise InvalidValue(problem, field)
+
+
+def check_shape(kind: str, field: str, value: Any) -> None:
+    """Raise InvalidValue if one field's value is not of its stored type (text where a
+    list belongs, say), before anything tidies it: a record built in Python."""
+    shape, _content = RULES[kind][field]
+    problem = shape(value)
+    if problem:
+        raise InvalidValue(f"{field}: {problem}", field)
 
 
 def check_order(start: str | None, end: str | None, later: str, earlier: str) -> None:
@@ -803,7 +824,7 @@ def _bool_column(values: Column) -> bool:
 
 def _stamp_column(values: Column) -> bool:
     texts = _distinct_texts(values)
-    return texts is not None and all(map(TIMESTAMP.match, texts))
+    return texts is not None and all(map(_real_time, texts))
 
 
 def _role_column(values: Column) -> bool:

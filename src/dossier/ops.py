@@ -11,7 +11,7 @@ written with a warning, by `contract.future_date`.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from dossier import contract, dates
 from dossier.errors import (
@@ -70,6 +70,17 @@ def _required(value: str, what: str) -> str:
     return text
 
 
+def _shaped(kind: str, record: Case | Person | Event) -> None:
+    """InvalidValue for a field of the wrong type, as the contract words it: through the
+    Python API, Case(tags="yukos") was stored as five tags of one letter each, and a
+    title of None raised AttributeError."""
+    for field in fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, tuple):  # the model's lists; a person's roles as stored
+            value = [v.to_dict() if isinstance(v, Role) else v for v in value]
+        contract.check_shape(kind, field.name, value)
+
+
 def _store(d: Records, kind: str, record: Case | Person | Event) -> None:
     """Check a record against the contract and the dossier's ids, then put it."""
     raw = record.to_dict()
@@ -115,6 +126,7 @@ def require_event(d: Records, event_id: str) -> Event:
 
 
 def _clean_case(d: Records, case: Case) -> Case:
+    _shaped("cases", case)
     check_slug(case.id, "case id")
     contract.check_field("cases", "status", case.status)
     return replace(
@@ -192,6 +204,7 @@ def remove_case(d: Records, case_id: str, *, cascade: bool = False) -> Removal:
 
 
 def _clean_person(d: Records, person: Person) -> Person:
+    _shaped("persons", person)
     check_slug(person.id, "person id")
     contract.check_field("persons", "born", person.born)
     contract.check_field("persons", "died", person.died)
@@ -302,6 +315,7 @@ def remove_person(d: Records, ref: str, *, cascade: bool = False) -> Removal:
 
 
 def _clean_event(d: Records, event: Event) -> Event:
+    _shaped("events", event)
     require_case(d, event.case)
     contract.check_field("events", "type", event.type)
     contract.check_field("events", "date", event.date)
