@@ -1858,7 +1858,7 @@ def test_a_person_command_holds_its_persons_against_a_command_elsewhere(
     _waits_for_a_lock(sample, "alice")
     _release(tmp_path)
     assert merge.communicate(timeout=60) == (
-        "Merged boris-two into anna-one (0 event(s) now name anna-one).\n",
+        "Merged boris-two into anna-one: 0 event(s) that named boris-two now name anna-one.\n",
         "",
     )
     _out, err = log.communicate(timeout=60)
@@ -1889,7 +1889,10 @@ def test_a_person_command_that_waits_for_a_command_naming_its_person_includes_it
                               "-p", "boris-two")).stdout.strip()  # fmt: skip
         naming.rollback()
     out, err = merge.communicate(timeout=60)
-    assert (out, err) == (b"Merged boris-two into anna-one (1 event(s) now name anna-one).\n", b"")
+    assert (out, err) == (
+        b"Merged boris-two into anna-one: 1 event(s) that named boris-two now name anna-one.\n",
+        b"",
+    )
     shown = json.loads(ok(sample.run("alice", "event", "show", event, "--json")).stdout)
     assert shown["persons"] == ["anna-one"]
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK")

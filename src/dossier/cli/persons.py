@@ -349,4 +349,5 @@ def merge(
     if as_json:
         print_json(merged.to_dict())
     else:
-        say(f"Merged {dropped.id} into {merged.id} ({len(events)} event(s) now name {merged.id}).")
+        moved = f"{len(events)} event(s) that named {dropped.id} now name {merged.id}"
+        say(f"Merged {dropped.id} into {merged.id}: {moved}.")
