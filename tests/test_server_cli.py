@@ -141,6 +141,72 @@ def test_a_password_in_the_url_is_never_shown(team: Team, tmp_path: Path) -> Non
     assert result.stderr.startswith(f"Error: cannot connect to database {team.name} on {tmp_path}")
 
 
+SPLIT = (
+    "Error: the server URL's user or password holds '/' or '@': percent-encode them (%2F,"
+    " %40), or give the password in ~/.pgpass or PGPASSWORD\n"
+)
+
+
+@pytest.mark.parametrize("args", [["case", "list"], ["case", "add", "x", "--title", "X"],
+                                  ["encrypt"], ["server", "init"]])  # fmt: skip
+@pytest.mark.parametrize("url", ["postgresql://pw:Hunt/er2Secret@/defence?host=/sock",
+                                 "postgresql://pw:Hunt@er2Secret@localhost/defence"])  # fmt: skip
+def test_a_url_whose_password_libpq_would_split_is_refused_before_connecting(
+    url: str, args: list[str]
+) -> None:
+    """A reviewer's find: libpq ends the password at its first '/' or '@' and reads the
+    rest as port, host or database, which the refusal printed ("cannot connect to
+    database er2Secret@/defence on /sock:Hunt")."""
+    result = CliRunner().invoke(app, ["--db", url, *args])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", SPLIT)
+
+
+def test_the_parsed_host_port_and_database_never_show_a_piece_of_the_password() -> None:
+    """Where libpq reads a password with a '?' ahead of its '/' as the host, what names
+    the database in a message leaves them out."""
+    url = "postgresql://u:abc?host=xxxx/yyyy@h/db"
+    assert where_of(url) == "database (the default) on (not shown):(not shown)"
+
+
+@pytest.mark.parametrize(
+    ("db", "problem"),
+    [
+        ("postgresq://pw:Hunter2Secret@/defence?host=/sock", "unknown URL scheme 'postgresq'"),
+        (
+            "POSTGRESQL://pw:Hunter2Secret@/defence",
+            "the URL scheme 'POSTGRESQL' is not in lowercase",
+        ),
+        ("postgres:/pw:Hunter2Secret@/defence", "'postgres:' without '//'"),
+        ("mysql://pw:Hunter2Secret@db/defence", "unknown URL scheme 'mysql'"),
+    ],
+)
+def test_a_mistyped_url_is_refused_and_not_taken_for_a_file(
+    db: str, problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's find: a URL with a mistyped scheme was taken for a file's path and
+    printed whole, password and all ("no dossier at postgresq://pw:Hunter2Secret@…")."""
+    said = " (a file is a path)\n"
+    for args, named in (
+        (["--db", db, "case", "list"], "--db"),
+        (["--db", db, "case", "add", "x", "--title", "X"], "--db"),
+        (["--db", db, "encrypt"], "--db"),
+        (["--db", db, "server", "init"], "--db"),
+        (["server", "init", "--db", db], "--db"),
+        (["copy", str(tmp_path / "f.json"), db], "DST"),
+        (["copy", db, str(tmp_path / "f.json")], "SRC"),
+    ):
+        result = CliRunner().invoke(app, args)
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+            f"Error: {problem} in {named}; a server URL starts with postgresql://{said}"
+        )), args  # fmt: skip
+    monkeypatch.setenv("DOSSIER_DB", db)
+    result = CliRunner().invoke(app, ["case", "list"])
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {problem} in $DOSSIER_DB; a server URL starts with postgresql://{said}"
+    )  # fmt: skip
+    assert not list(tmp_path.iterdir())  # and no file made by that name
+
+
 def test_a_role_not_let_in_is_told_so(team: Team) -> None:
     result = team.run("carol", "case", "list")
     assert result.exit_code == 1

@@ -98,11 +98,15 @@ def refuse_own_file(ctx: typer.Context, output: Path | None) -> None:
 def _db(ctx: typer.Context) -> tuple[str, bool]:
     """The database (a path or a server URL), and whether it was named (--db or
     $DOSSIER_DB) rather than the default location."""
+    from dossier.server.connect import check
+
     given = settings(ctx).db
     if given is not None:
+        check(given, "--db")
         return given, True
     env = os.environ.get("DOSSIER_DB")
     if env:
+        check(env, "$DOSSIER_DB")
         return env, True
     return str(Path(typer.get_app_dir("dossier")) / "dossier.json"), False
 

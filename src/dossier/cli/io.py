@@ -295,8 +295,11 @@ def copy(
     """
     from dossier.cli.common import keys
     from dossier.io.copy import copy_records
-    from dossier.server.connect import is_server, shown
+    from dossier.server.connect import check, is_server, shown
     from dossier.store import edit_store, open_store, real_path
+
+    check(source, "SRC")
+    check(target, "DST")
 
     def name(where: str) -> str:
         return shown(where) if is_server(where) else where

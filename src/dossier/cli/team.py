@@ -8,7 +8,7 @@ import typer
 
 from dossier.cli.common import db_where, print_json, say, show
 from dossier.errors import DossierError
-from dossier.server.connect import is_server
+from dossier.server.connect import check, is_server
 
 server_app = typer.Typer(
     help="Set up a PostgreSQL database for a team's dossier.", no_args_is_help=True
@@ -23,6 +23,8 @@ JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 def _server(ctx: typer.Context, db: str | None = None) -> str:
     """The server URL: this command's --db, else the global one, else $DOSSIER_DB."""
+    if db:
+        check(db, "--db")
     where = db or db_where(ctx)
     if not is_server(where):
         raise DossierError(

@@ -10,6 +10,7 @@ reads itself.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from dossier.errors import DatabaseError
@@ -18,11 +19,61 @@ if TYPE_CHECKING:
     from psycopg import Connection
 
 SCHEMES = ("postgresql://", "postgres://")
+# What reads as a URL of some scheme rather than a path (a drive letter, "C://", does not).
+_SCHEME = re.compile(r"([A-Za-z0-9+.-]{2,})://")
+_POSTGRES = re.compile(r"postgres(?:ql)?:", re.IGNORECASE)
 
 
 def is_server(db: str) -> bool:
     """Whether `--db` names a PostgreSQL server rather than a file."""
     return db.startswith(SCHEMES)
+
+
+def check(db: str, given: str = "--db") -> None:
+    """Refuse a database (`given` says where it was named) that neither names a file nor
+    reads as its writer meant: a URL of another scheme, or one whose user or password
+    libpq would split elsewhere. Nothing of it but its scheme is said: taken for a file,
+    a mistyped URL was printed whole, its password with it."""
+    scheme = _SCHEME.match(db)
+    if not is_server(db) and (scheme or _POSTGRES.match(db)):
+        name = scheme.group(1) if scheme else db.split(":", 1)[0]
+        if name.lower() not in ("postgresql", "postgres"):
+            problem = f"unknown URL scheme '{name}'"
+        elif scheme:  # libpq reads the scheme in lowercase only
+            problem = f"the URL scheme '{name}' is not in lowercase"
+        else:
+            problem = f"'{name}:' without '//'"
+        raise DatabaseError(
+            f"{problem} in {given}; a server URL starts with postgresql:// (a file is a path)"
+        )
+    if is_server(db) and _credentials_split(db):
+        raise DatabaseError(
+            "the server URL's user or password holds '/' or '@': percent-encode them"
+            " (%2F, %40), or give the password in ~/.pgpass or PGPASSWORD"
+        )
+
+
+def _credentials_split(url: str) -> bool:
+    """Whether the URL's user or password, up to its last '@', holds a '/' or '@': libpq
+    ends them at the first of either, and reads the rest as host, port or database."""
+    rest = url.split("://", 1)[1].partition("?")[0]
+    userinfo, at, _ = rest.rpartition("@")
+    return bool(at) and ("/" in userinfo or "@" in userinfo)
+
+
+def _secret_text(url: str) -> str:
+    """What of the URL may be a password: after the user's ':' and up to the URL's last
+    '@', wherever libpq reads it to end."""
+    rest = url.split("://", 1)[-1]
+    userinfo, at, _ = rest.rpartition("@")
+    return userinfo.partition(":")[2] if at else ""
+
+
+def _overlaps(value: str, secret: str) -> bool:
+    """Whether `value` may show a piece of `secret`: held in it, or sharing 4 characters."""
+    if not secret or not value:
+        return False
+    return value in secret or any(value[i : i + 4] in secret for i in range(len(value) - 3))
 
 
 def shown(url: str) -> str:
@@ -34,6 +85,8 @@ def shown(url: str) -> str:
         params = conninfo.conninfo_to_dict(url)
     except ProgrammingError:
         return url.split("://", 1)[0] + "://…"
+    if _credentials_split(url):  # libpq reads pieces of the password as the host, …
+        return url.split("://", 1)[0] + "://…"
     scheme, rest = url.split("://", 1)
     rest, mark, query = rest.partition("?")
     netloc, slash, path = rest.partition("/")
@@ -44,10 +97,15 @@ def shown(url: str) -> str:
     parts = ["password=***" if p.startswith("password=") else p for p in query.split("&")]
     masked = f"{scheme}://{netloc}{slash}{path}{mark}{'&'.join(parts)}"
     secret = str(params.get("password") or "")
-    if secret and secret in masked:
+    if (secret and secret in masked) or _overlaps(masked, _secret_text(url)):
         # Written where the masking above does not look ("alice:pass?word@", a key
-        # spelled with %-escapes): shown as libpq reads it, the password left out.
-        kept = "&".join(f"{k}={v}" for k, v in params.items() if k != "password")
+        # spelled with %-escapes): shown as libpq reads it, the password left out, and
+        # so is what may hold a piece of it.
+        kept = "&".join(
+            f"{k}={v}"
+            for k, v in params.items()
+            if k != "password" and not _overlaps(str(v), _secret_text(url))
+        )
         return f"{scheme}://?{kept}&password=***"
     return masked
 
@@ -69,10 +127,18 @@ def where(url: str) -> str:
     from psycopg import conninfo
 
     params = conninfo.conninfo_to_dict(url)
-    host = str(params.get("host") or "the default socket")
-    port = f":{params['port']}" if params.get("port") else ""
-    database = params.get("dbname") or params.get("user") or "(the default)"
-    return f"database {database} on {host}{port}"
+    # libpq may have read a piece of the password as any of them (a '/' or '@' in it,
+    # unencoded): then that one is not named.
+    secret = _secret_text(url)
+    host, port, database = (
+        "(not shown)" if _overlaps(text, secret) else text
+        for text in (
+            str(params.get("host") or "the default socket"),
+            str(params.get("port") or ""),
+            str(params.get("dbname") or params.get("user") or "(the default)"),
+        )
+    )
+    return f"database {database} on {host}{':' if port else ''}{port}"
 
 
 def connect(url: str) -> Connection[tuple[object, ...]]:
@@ -89,8 +155,9 @@ def connect(url: str) -> Connection[tuple[object, ...]]:
     quiet = logging.getLogger("psycopg")
     if not quiet.handlers:
         quiet.addHandler(logging.NullHandler())
+    check(url)
     try:
-        conninfo.conninfo_to_dict(url)
+        params = conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         raise DatabaseError(
             f"cannot read the server URL {shown(url)}; see 'dossier --help'"
@@ -98,7 +165,9 @@ def connect(url: str) -> Connection[tuple[object, ...]]:
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise DatabaseError(f"cannot connect to {where(url)}: {_reason(exc)}") from None
+        secret = _secret_text(url)
+        hidden = [str(v) for v in params.values() if _overlaps(str(v), secret)]
+        raise DatabaseError(f"cannot connect to {where(url)}: {_reason(exc, hidden)}") from None
     # dossier's queries are short: compiling one (JIT, which the policies' estimates set
     # off on a large database) costs more than it saves: reading 3,000 persons of a
     # million-event dossier took 876 ms with it and 7.5 ms without.
@@ -108,9 +177,12 @@ def connect(url: str) -> Connection[tuple[object, ...]]:
     return conn
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, hidden: list[str]) -> str:
     """libpq's message, one line, without a password (libpq never quotes one, but a
-    message may quote the URL it was given)."""
+    message may quote the URL it was given) or the `hidden` values (a host, port or
+    database that may hold a piece of it)."""
     text = " ".join(str(exc).split())
     text = text.removeprefix("connection failed: ")
+    for value in sorted(hidden, key=len, reverse=True):
+        text = text.replace(value, "(not shown)")
     return text[:300]
