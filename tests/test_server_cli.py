@@ -1745,6 +1745,47 @@ def test_a_restarted_server_gives_a_clear_error_and_keeps_what_was_committed(
     assert counts(sample) == before
 
 
+def test_a_connection_lost_during_the_commit_says_the_outcome_is_unknown(
+    sample: Team, pg_cluster: Any
+) -> None:
+    """A reviewer's find: a server restarted while a COMMIT waited (for a standby that
+    never answers) had the command say "nothing of this command was written", yet the
+    commit had landed, and running it again wrote the event twice."""
+    import threading
+
+    if not isinstance(pg_cluster, pgcluster.Cluster):
+        pytest.skip("DOSSIER_TEST_DATABASE_URL names a server these tests do not own")
+    before = counts(sample)
+
+    def restart_once_the_commit_waits() -> None:
+        for _ in range(600):  # then restarted anyway: the command would wait for ever
+            waiting = sample.sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"
+            )
+            if waiting[0][0]:
+                break
+            time.sleep(0.05)
+        pg_cluster.restart()
+
+    sample.sql("ALTER SYSTEM SET synchronous_standby_names = 'ghost'")
+    sample.sql("SELECT pg_reload_conf()")
+    try:
+        restarter = threading.Thread(target=restart_once_the_commit_waits)
+        restarter.start()
+        result = sample.run("alice", "log", "kudoyarov", "statement", "2010")
+        restarter.join()
+    finally:
+        sample.sql("ALTER SYSTEM RESET synchronous_standby_names")
+        sample.sql("SELECT pg_reload_conf()")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+        f"Error: lost the connection to {where_of(sample.url())} while committing; the"
+        " command may or may not have been written: see 'dossier history' before running it"
+        " again\n"
+    ))  # fmt: skip
+    # It was written: the server had committed it before it waited for the standby.
+    assert counts(sample) == (before[0], before[1], before[2] + 1)
+
+
 def test_undo_reverts_ones_own_change_only_while_nobody_changed_its_records(
     sample: Team,
 ) -> None:

@@ -384,7 +384,7 @@ class ServerDossier(Records):
 
         conn = connect(url)
         try:
-            with server_errors(url), conn.transaction():
+            with server_errors(url), _transaction(conn, url):
                 _require_schema(conn, url)
                 # As long as a file's writer waits ($DOSSIER_LOCK_TIMEOUT, else 30 s); 0
                 # would be no limit to PostgreSQL, so at least a millisecond.
@@ -2465,6 +2465,28 @@ def _lets_in(url: str) -> bool:
     except (DatabaseError, psycopg.Error):
         return False
     return bool(row and row[0])
+
+
+@contextmanager
+def _transaction(conn: Connection[Any], url: str) -> Iterator[None]:
+    """A write's transaction. A connection lost during its COMMIT leaves the outcome
+    unknown, and is said so: the server may have committed it (it had, in a review,
+    when restarted while the COMMIT waited for a standby), and a command run again
+    would then be written twice."""
+    import psycopg
+
+    committing = False
+    try:
+        with conn.transaction():
+            yield
+            committing = True
+    except psycopg.Error:
+        if not committing or not conn.broken:
+            raise  # before the COMMIT, or refused by the server: nothing was written
+        raise DatabaseError(
+            f"lost the connection to {where(url)} while committing; the command may or may"
+            " not have been written: see 'dossier history' before running it again"
+        ) from None
 
 
 @contextmanager
