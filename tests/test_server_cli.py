@@ -1829,6 +1829,41 @@ def test_a_case_held_by_another_writer_is_busy_after_the_lock_timeout(
     assert counts(sample) == (before[0], before[1], before[2] + 1)
 
 
+def test_a_statement_timeout_of_the_role_is_busy_while_waiting_and_said_otherwise(
+    sample: Team,
+) -> None:
+    """A reviewer's find: with 'ALTER ROLE bob SET statement_timeout', a write that
+    waited for a case another command held said "lost the connection", which it had
+    not. Waiting, it is busy (exit 3), as with dossier's own lock_timeout; cancelled in
+    any other statement, it says the server cancelled it."""
+    import psycopg
+
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    sample.sql(f"ALTER ROLE bob IN DATABASE {sample.name} SET statement_timeout = '200ms'")
+    before = counts(sample)
+    with psycopg.connect(sample.url("postgres")) as holder:
+        holder.execute("SELECT 1 FROM dossier.cases WHERE id = 'kudoyarov' FOR UPDATE")
+        busy = sample.run("bob", "log", "kudoyarov", "statement", "2011-10-12")
+    assert (busy.exit_code, busy.stderr) == (3, (
+        f"Error: database is busy: another dossier command holds its cases on"
+        f" {where_of(sample.url())} (the server's statement_timeout for your role ended the"
+        " wait); try again\n"
+    ))  # fmt: skip
+    # A statement that runs too long (an SQL trigger that sleeps) is no wait for a lock.
+    sample.sql(
+        "CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN PERFORM pg_sleep(2); RETURN NEW; END $$;"
+        " CREATE TRIGGER slow BEFORE INSERT ON dossier.events"
+        " FOR EACH ROW EXECUTE FUNCTION public.slow()"
+    )
+    slow = sample.run("bob", "log", "kudoyarov", "statement", "2011-10-12")
+    assert (slow.exit_code, slow.stderr) == (1, (
+        "Error: the server cancelled a statement of this command (canceling statement due to"
+        " statement timeout); nothing of this command was written\n"
+    ))  # fmt: skip
+    assert counts(sample) == before
+
+
 def test_adding_or_editing_a_case_waits_for_no_other_case(
     sample: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:

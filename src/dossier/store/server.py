@@ -395,25 +395,28 @@ class ServerDossier(Records):
                 found = _find(conn, wanted)
                 locked: set[str] = set()
                 if found is None:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
+                    with _waiting(url):
+                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
                 else:
                     # An undo or redo acts on the role's newest command, which no other
                     # command of the role may add meanwhile (its entry would pop that one
                     # in the replay of the role's commands): it has the role to itself.
                     take = "pg_advisory_xact_lock" + ("_shared" if reverting is None else "")
-                    conn.execute(
-                        "SELECT pg_advisory_xact_lock_shared(%s),"
-                        f" {take}(%s, hashtext(session_user))".encode(),
-                        (WRITERS, ROLES),
-                    )
+                    with _waiting(url):
+                        conn.execute(
+                            "SELECT pg_advisory_xact_lock_shared(%s),"
+                            f" {take}(%s, hashtext(session_user))".encode(),
+                            (WRITERS, ROLES),
+                        )
                     # An event moved to another case (or a person given a role or named
                     # in one, or a newer command of the role's to revert) before its case
                     # was locked is in that one now (a mover locks the cases that hold
                     # it, as this command does): the locks go back and all are taken
                     # again, in id order, so that no two writers take two cases in
                     # crossed orders.
-                    while moved := _lock_scope(conn, found, wanted, locked):
-                        found |= moved
+                    with _waiting(url):
+                        while moved := _lock_scope(conn, found, wanted, locked):
+                            found |= moved
                 dossier = cls(conn, url, None if found is None else sorted(found))
                 dossier.refuse_damage()
                 dossier._locked_persons = None if found is None else locked
@@ -2490,6 +2493,27 @@ def _transaction(conn: Connection[Any], url: str) -> Iterator[None]:
 
 
 @contextmanager
+def _waiting(url: str) -> Iterator[None]:
+    """Where a write waits for the locks of its cases: a statement cancelled there by
+    the role's statement_timeout ended a wait for another command, as dossier's own
+    lock_timeout does."""
+    from psycopg import errors
+
+    try:
+        yield
+    except errors.QueryCanceled:
+        raise _busy(url) from None
+
+
+def _busy(url: str) -> DatabaseBusy:
+    """A wait for another command that the server's statement_timeout ended."""
+    return DatabaseBusy(
+        f"database is busy: another dossier command holds its cases on {where(url)} (the"
+        " server's statement_timeout for your role ended the wait); try again"
+    )
+
+
+@contextmanager
 def server_errors(url: str) -> Iterator[None]:
     """The server's errors as one line each: busy (exit 3), refused, lost."""
     import psycopg
@@ -2503,6 +2527,14 @@ def server_errors(url: str) -> Iterator[None]:
         raise DatabaseBusy(
             f"database is busy: another dossier command holds its cases on {where(url)}"
             f" (waited {lock_timeout():g} s, DOSSIER_LOCK_TIMEOUT); try again"
+        ) from None
+    except errors.QueryCanceled as exc:
+        # The role's statement_timeout (ALTER ROLE … SET), not a lost connection.
+        if any(line.startswith("while ") for line in (exc.diag.context or "").splitlines()):
+            raise _busy(url) from None  # waiting for a row another command holds
+        raise DatabaseError(
+            f"the server cancelled a statement of this command ({exc.diag.message_primary});"
+            " nothing of this command was written"
         ) from None
     except errors.DeadlockDetected:
         raise DatabaseBusy(
@@ -2541,12 +2573,17 @@ def server_errors(url: str) -> Iterator[None]:
             f"the server refused: {exc.diag.message_primary}; nothing of this command was"
             f" written ({hint})"
         ) from None
-    except psycopg.OperationalError as exc:
-        raise DatabaseError(
-            f"lost the connection to {where(url)} ({' '.join(str(exc).split())[:200]});"
-            " nothing of this command was written"
-        ) from None
     except psycopg.Error as exc:
+        # A lost connection has no SQLSTATE (the client saw it go), a connection class
+        # one (08), or the server's shutdown's (57P); any other OperationalError (a
+        # serialization failure, a full disk) is the server refusing, on a connection
+        # that still works.
+        state = exc.sqlstate or ""
+        if isinstance(exc, psycopg.OperationalError) and state[:2] in ("", "08", "57"):
+            raise DatabaseError(
+                f"lost the connection to {where(url)} ({' '.join(str(exc).split())[:200]});"
+                " nothing of this command was written"
+            ) from None
         if exc.sqlstate == CONFIDENTIAL:  # a policy of dossier's: said as its own
             raise ReadOnly(f"{exc.diag.message_primary}; nothing was changed") from None
         raise DatabaseError(
