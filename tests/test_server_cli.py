@@ -1864,6 +1864,30 @@ def test_a_statement_timeout_of_the_role_is_busy_while_waiting_and_said_otherwis
     assert counts(sample) == before
 
 
+def test_a_write_reads_at_read_committed_whatever_the_roles_default(sample: Team) -> None:
+    """A reviewer's find: with 'ALTER ROLE bob SET default_transaction_isolation =
+    'repeatable read'', bob's write that waited for another writer of the case failed,
+    "could not serialize access due to concurrent update"."""
+    from dossier.store.server import ServerDossier
+
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    sample.sql(
+        f"ALTER ROLE bob IN DATABASE {sample.name}"
+        " SET default_transaction_isolation = 'repeatable read'"
+    )
+    before = counts(sample)
+    with ServerDossier.edit(sample.url(), "holding", Scope(cases=["kudoyarov"])) as held:
+        from dossier import ops
+        from dossier.model import Event
+
+        ops.add_event(held, Event(id="", case="kudoyarov", type="statement", date="2010"))
+        bob = _spawn(sample.url("bob"), "log", "kudoyarov", "statement", "2011-10-12")
+        _waits_for_a_lock(sample, "bob")
+    _out, err = bob.communicate(timeout=60)
+    assert (bob.returncode, err.decode()) == (0, "")
+    assert counts(sample) == (before[0], before[1], before[2] + 2)
+
+
 def test_adding_or_editing_a_case_waits_for_no_other_case(
     sample: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:

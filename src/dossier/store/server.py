@@ -385,6 +385,11 @@ class ServerDossier(Records):
         conn = connect(url)
         try:
             with server_errors(url), _transaction(conn, url):
+                # READ COMMITTED, whatever the role's default (ALTER ROLE … SET
+                # default_transaction_isolation): a write reads what committed while it
+                # waited for its locks; at REPEATABLE READ it failed instead, "could not
+                # serialize access", beside any other writer.
+                conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 _require_schema(conn, url)
                 # As long as a file's writer waits ($DOSSIER_LOCK_TIMEOUT, else 30 s); 0
                 # would be no limit to PostgreSQL, so at least a millisecond.
