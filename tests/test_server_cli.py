@@ -122,6 +122,34 @@ def test_a_database_without_the_schema_says_who_must_run_init(team: Team) -> Non
     )
 
 
+def test_access_on_a_database_without_the_schema_or_with_an_old_one_says_so(
+    team: Team,
+) -> None:
+    """A reviewer's find: `access list|grant|revoke` on a database where 'server init'
+    never ran said "the server refused (UndefinedTable …)"; they say what the record
+    commands say."""
+    from dossier.server import schema
+
+    init = f"'dossier server init --db {team.url().replace('alice@', '')}'"
+    there = where_of(team.url())
+    commands = (["access", "list"], ["access", "grant", "x", "bob"],
+                ["access", "revoke", "x", "bob"])  # fmt: skip
+    latest = schema.MIGRATIONS[-1][0]
+    team.sql("DELETE FROM dossier.migrations WHERE version = %s", latest)
+    for args in commands:
+        result = team.run("alice", *args)
+        assert (result.exit_code, result.stderr) == (1, (
+            f"Error: {there} has dossier schema version {latest - 1}, older than this"
+            f" dossier's {latest}; its owner runs {init} to upgrade it\n"
+        )), args  # fmt: skip
+    team.sql("DROP SCHEMA dossier CASCADE")
+    for args in commands:
+        result = team.run("alice", *args)
+        assert (result.exit_code, result.stderr) == (
+            1, f"Error: {there} has no dossier schema; its owner runs {init} first\n"
+        ), args  # fmt: skip
+
+
 def test_file_only_commands_refuse_a_server_in_one_line(team: Team) -> None:
     for args in (["encrypt"], ["decrypt", "-o", "x.json"], ["backup", "-o", "x"], ["unlock"],
                  ["passphrase", "change"]):  # fmt: skip

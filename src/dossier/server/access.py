@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dossier.errors import Conflict, DatabaseError, InvalidValue, NotFound, ReadOnly
+from dossier.errors import Conflict, InvalidValue, NotFound, ReadOnly
 from dossier.server.connect import connect
-from dossier.server.schema import GROUP
+from dossier.server.schema import GROUP, require_schema
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -59,6 +59,7 @@ def members(url: str, case: str | None = None) -> list[Member]:
     conn = connect(url)
     try:
         with conn.transaction():
+            require_schema(conn, url)
             if case is None:
                 names = [
                     str(row[0])
@@ -90,6 +91,7 @@ def _managing(url: str, case: str, role: str) -> Iterator[Connection[Any]]:
     conn = connect(url)
     try:
         with conn.transaction(), _no_case(case):
+            require_schema(conn, url)
             owner = _may_manage(conn, case, "change who has access to it")
             if owner == role:
                 raise Conflict(
@@ -124,10 +126,6 @@ def _no_case(case: str) -> Iterator[None]:
         yield
     except errors.NoDataFound:
         raise NotFound(f"no case {case!r}; see 'dossier case list'", "case") from None
-    except errors.UndefinedFunction:
-        raise DatabaseError(
-            "this database has no dossier schema; its owner runs 'dossier server init' first"
-        ) from None
 
 
 def _require_role(conn: Connection[Any], role: str, *, let_in: bool = True) -> None:

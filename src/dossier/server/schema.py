@@ -23,7 +23,7 @@ migration is recorded in `dossier.migrations`. The design is docs/server.md:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dossier.errors import DatabaseError
 
@@ -1011,6 +1011,26 @@ def init(conn: Connection[tuple[object, ...]]) -> list[str]:
 
 
 MARKS = 2  # the migration that adds dossier.unsettled
+
+
+def require_schema(conn: Connection[Any], url: str) -> None:
+    """Refuse a database without the dossier schema, or with an older version of it,
+    saying what its owner runs."""
+    from dossier.server.connect import where, without_user
+
+    row = conn.execute("SELECT to_regclass('dossier.cases') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        raise DatabaseError(
+            f"{where(url)} has no dossier schema; its owner runs 'dossier server init"
+            f" --db {without_user(url)}' first"
+        )
+    row = conn.execute("SELECT max(version) FROM dossier.migrations").fetchone()
+    if row is None or (row[0] or 0) < MIGRATIONS[-1][0]:
+        raise DatabaseError(
+            f"{where(url)} has dossier schema version {row[0] if row else 0}, older than this"
+            f" dossier's {MIGRATIONS[-1][0]}; its owner runs 'dossier server init --db"
+            f" {without_user(url)}' to upgrade it"
+        )
 
 
 def added_marks(done: list[str]) -> bool:

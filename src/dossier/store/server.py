@@ -62,8 +62,8 @@ from dossier.errors import (
 )
 from dossier.model import Case, Event, Person, Tally
 from dossier.scope import Scope
-from dossier.server.connect import connect, shown, where, without_user
-from dossier.server.schema import CONFIDENTIAL, GROUP, MIGRATIONS
+from dossier.server.connect import connect, shown, where
+from dossier.server.schema import CONFIDENTIAL, GROUP, require_schema
 from dossier.store.records import Outside, Records, Table, paused_gc
 
 if TYPE_CHECKING:
@@ -324,7 +324,7 @@ class ServerDossier(Records):
         try:
             with server_errors(url), conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                _require_schema(conn, url)
+                require_schema(conn, url)
                 if scope is not None:
                     found = _find(conn, scope)
                     cases = None if found is None else sorted(found)
@@ -390,7 +390,7 @@ class ServerDossier(Records):
                 # waited for its locks; at REPEATABLE READ it failed instead, "could not
                 # serialize access", beside any other writer.
                 conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                _require_schema(conn, url)
+                require_schema(conn, url)
                 # As long as a file's writer waits ($DOSSIER_LOCK_TIMEOUT, else 30 s); 0
                 # would be no limit to PostgreSQL, so at least a millisecond.
                 wait = max(1, round(lock_timeout() * 1000))
@@ -2442,22 +2442,6 @@ def mark_changed(url: str) -> list[str]:
 def combine(states: Mapping[str, str]) -> str:
     """One hash for several cases: SHA-256 of the canonical JSON of [[id, state], …]."""
     return hashlib.sha256(hist.canonical(sorted(states.items()))).hexdigest()
-
-
-def _require_schema(conn: Connection[Any], url: str) -> None:
-    row = conn.execute("SELECT to_regclass('dossier.cases') IS NOT NULL").fetchone()
-    if not row or not row[0]:
-        raise DatabaseError(
-            f"{where(url)} has no dossier schema; its owner runs 'dossier server init"
-            f" --db {without_user(url)}' first"
-        )
-    row = conn.execute("SELECT max(version) FROM dossier.migrations").fetchone()
-    if row is None or (row[0] or 0) < MIGRATIONS[-1][0]:
-        raise DatabaseError(
-            f"{where(url)} has dossier schema version {row[0] if row else 0}, older than this"
-            f" dossier's {MIGRATIONS[-1][0]}; its owner runs 'dossier server init --db"
-            f" {without_user(url)}' to upgrade it"
-        )
 
 
 def _lets_in(url: str) -> bool:
