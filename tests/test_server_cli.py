@@ -2908,6 +2908,23 @@ def test_a_cases_history_does_not_name_what_its_members_may_not_see(
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK:")
 
 
+def test_a_person_unlinked_from_another_case_is_told_by_the_verb_unlink(
+    sample: Team,
+) -> None:
+    """A reviewer's find: `person unlink` was told in the other case's chain as "person
+    '(not shown)' …": the verb itself, missing from the words that tell nothing, was
+    hidden as a value."""
+    ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
+    for verb in ("link", "unlink"):
+        ok(sample.run("alice", "person", verb, "andrei-kudoyarov", "aleksanyan", "--role",
+                      "witness"))  # fmt: skip
+    entries = json.loads(ok(sample.run("bob", "history", "--json", "-n", "0")).stdout)
+    assert [e["command"] for e in entries][-2:] == [
+        "person link andrei-kudoyarov '(not shown)' --role '(not shown)'",
+        "person unlink andrei-kudoyarov '(not shown)' --role '(not shown)'",
+    ]
+
+
 def test_only_the_owner_removes_a_case_and_a_refusal_keeps_its_events(sample: Team) -> None:
     ok(sample.run("alice", "access", "grant", "kudoyarov", "bob"))
     before = counts(sample)

@@ -1611,7 +1611,7 @@ class _Told:
     # Words a command line may hold that tell nothing of a record: the commands that write.
     WORDS = frozenset(
         {"case", "person", "event", "log", "import", "add", "edit", "remove", "link",
-         "merge", "undo", "redo", "verify", "copy"}
+         "unlink", "merge", "undo", "redo", "verify", "copy"}
     )  # fmt: skip
 
     def __init__(
