@@ -11,8 +11,10 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -470,3 +472,117 @@ def test_the_sample_report_fits_the_page(court_copy: tuple[Path, Path, str]) -> 
     db, _, _ = court_copy
     report = build(opened(db), list(CASES), as_of=datetime.date(2026, 1, 1))
     assert overflowing(render(report)) == []
+
+
+# The custody chart's names -------------------------------------------------------------
+
+
+def svg_texts(html: str) -> dict[str, tuple[float, float]]:
+    """The texts of the SVG images of `html` as WeasyPrint draws them in a PDF: where each
+    starts and ends, in the SVG's own units. (WeasyPrint lays out an SVG's text only as it
+    draws it, so it is not among the boxes of the page: its SVG nodes keep the box.)"""
+    from weasyprint import HTML
+
+    document = HTML(string=html).render()
+    document.write_pdf()
+    found = {}
+    stack = [page._page_box for page in document.pages]
+    while stack:
+        box = stack.pop()
+        stack.extend(getattr(box, "children", ()) or ())
+        svg = getattr(getattr(box, "replacement", None), "_svg", None)
+        nodes = [svg.tree] if svg is not None else []
+        while nodes:
+            node = nodes.pop()
+            nodes.extend(node)
+            if node.tag == "text" and node.text:
+                left, _, width, _ = node.text_bounding_box
+                found[node.text] = (left, left + width)
+    return found
+
+
+@pytest.mark.plain_only("page layout: the same records typeset the same from any store")
+def test_the_charts_names_are_drawn_whole_within_their_column(run: Run, db: Path) -> None:
+    """A user's find: the PDF's chart cut long names mid-glyph at the name column (a
+    nested <svg> clipped them), the "!" of a person with a problem with them. Each is
+    drawn whole, condensed or shortened with "…", and ends before the column does."""
+    weasyprint_or_skip()
+    import datetime
+
+    from dossier.render.html import render
+    from dossier.render.svgchart import NAME_WIDTH
+    from dossier.report import build
+
+    absurd = " ".join(["Константин Константинопольский-Верхнеудинский"] * 3)
+    persons = {
+        "km": "Владимир Владимирович Кара-Мурза",
+        "mk": "Михаил Борисович Ходорковский",
+        "an": "Алексей Анатольевич Навальный",
+        "kk": absurd,
+        "ao": "Anna Orlova",
+    }
+    commands = [("case", "add", "c", "--title", "C")]
+    for key, name in persons.items():
+        commands += [
+            ("person", "add", name, "--id", key, "--case", "c", "--role", "defendant"),
+            ("log", "c", "arrest", "11.04.2022", "-p", key),
+            ("log", "c", "sentence", "17.04.2023", "-p", key),
+            # A pardon known to the month before the release: a problem, and a "!".
+            *([("log", "c", "pardon", "July 2024", "-p", key)] if key in ("km", "kk") else []),
+            ("log", "c", "release", "01.08.2024", "-p", key),
+        ]
+    for command in commands:
+        result = run(*command)
+        assert result.exit_code == 0, (command, result.output)
+    html = render(build(opened(db), ["c"], as_of=datetime.date(2026, 1, 1)))
+    drawn = svg_texts(html)
+    labels = {
+        "Владимир Владимирович Кара-Мурза !",
+        "Михаил Борисович Ходорковский",
+        "Алексей Анатольевич Навальный",
+        "Константин Константинопольский-Ве… !",
+        "Anna Orlova",
+    }
+    room = NAME_WIDTH - 6  # the labels' column, 6 px before the bars
+    reach = {label: drawn[label] for label in labels if label in drawn}
+    assert {label: (left, right) for label, (left, right) in reach.items()
+            if left < 0 or right > room + 0.01} == {}  # fmt: skip
+    assert reach.keys() == labels
+    assert reach["Владимир Владимирович Кара-Мурза !"][1] > room - 0.01  # condensed to it
+    assert reach["Anna Orlova"][1] < 60  # not stretched
+
+
+def test_the_chart_measures_no_character_narrower_than_its_fonts_draw_it() -> None:
+    """The chart's labels are measured, not laid out: a Latin, Greek or Cyrillic letter,
+    digit, space or punctuation mark measured narrower than DejaVu Sans or Liberation
+    Sans (Arial's metrics) draw it could make a label reach into the bars."""
+    weasyprint_or_skip()
+    from fontTools.ttLib import TTFont  # WeasyPrint's
+
+    from dossier.render.svgchart import FONT_SIZE, label_width
+
+    blocks = [(0x20, 0x7F), (0xA0, 0x250), (0x370, 0x530), (0x1E00, 0x1F00), (0x2000, 0x2070)]
+    chars = [chr(code) for first, end in blocks for code in range(first, end)]
+    # Marks are drawn over the letter before them; controls and separators not at all.
+    chars = [c for c in chars if unicodedata.category(c) not in ("Mn", "Me", "Zl", "Zp")
+             and not unicodedata.category(c).startswith("C")]  # fmt: skip
+    if shutil.which("fc-match") is None:
+        pytest.skip("no fc-match to find the fonts with")
+    measured = []
+    for family in ("DejaVu Sans", "Liberation Sans"):
+        found = subprocess.run(["fc-match", "-f", "%{family}\n%{file}", family],
+                               capture_output=True, text=True)  # fmt: skip
+        if found.returncode != 0 or not found.stdout.startswith(family):
+            continue  # not installed
+        measured.append(family)
+        font = TTFont(found.stdout.split("\n", 1)[1])
+        glyphs, advances = font.getBestCmap(), font["hmtx"]
+        em = font["head"].unitsPerEm
+        narrow = [
+            (c, label_width(c), advances[glyphs[ord(c)]][0] / em * FONT_SIZE)
+            for c in chars
+            if ord(c) in glyphs and label_width(c) < advances[glyphs[ord(c)]][0] / em * FONT_SIZE
+        ]
+        assert narrow == [], family
+    if not measured:
+        pytest.skip("neither DejaVu Sans nor Liberation Sans is installed")

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DATABASES, Run, made, opened, rewrite, stored, url_for
 from dossier import __version__
@@ -1328,6 +1330,83 @@ def test_the_chart_svg_draws_no_pretrial_part_after_a_verdict_that_came_first() 
     after = re.findall(r'<rect class="after" x="[^"]*" y="(\d+)"', drawn)
     assert "1" in after and "1" not in pretrial  # dan: all of it after the sentence
     assert re.search(r'<rect class="pretrial" x="[^"]*" y="15" width="0.8"', drawn)  # eve
+
+
+def held_in_2020(names: dict[str, str], troubled: set[str]) -> str:
+    """The SVG chart of these persons (id: name), each held through 2020, with a "!" for
+    those `troubled`."""
+    from dataclasses import replace
+
+    from dossier.chart import build as chart_of
+    from dossier.render import svgchart
+
+    events = [
+        {"id": f"{kind}-{person}", "case": "c", "type": kind, "date": date,
+         "persons": [person], "place": None, "outcome": None}
+        for person in names
+        for kind, date in (("arrest", "2020-01-01"), ("release", "2021-01-01"))
+    ]  # fmt: skip
+    chart = chart_of(events, names, datetime.date(2022, 1, 1))
+    rows = tuple(replace(row, problems=int(row.person in troubled)) for row in chart.rows)
+    return svgchart.render(replace(chart, rows=rows))
+
+
+def labels(svg: str) -> dict[str, str]:
+    """The names' labels of an SVG chart, each with the attributes that fit it."""
+    return {text: fit for fit, text in re.findall(r'<text x="0" y="\d+"([^>]*)>([^<]*)<', svg)}
+
+
+CONDENSED = ' textLength="144" lengthAdjust="spacingAndGlyphs"'
+
+
+def test_a_long_name_in_the_chart_svg_is_condensed_to_the_name_column_whole() -> None:
+    """A user's find: the PDF cut Vladimir Kara-Murza's name in Cyrillic (with its "!")
+    mid-glyph at the name column, which a nested <svg> clipped to 144 px, and the "!" with
+    it; two other names lost letters. A label wider than the column is condensed to it,
+    whole; a short one is drawn as it is."""
+    names = {
+        "km": "Владимир Владимирович Кара-Мурза",
+        "mk": "Михаил Борисович Ходорковский",
+        "an": "Алексей Анатольевич Навальный",
+        "ao": "Anna Orlova",
+    }
+    drawn = held_in_2020(names, {"km", "ao"})
+    assert drawn == held_in_2020(names, {"km", "ao"})  # the same bytes every run
+    assert labels(drawn) == {
+        "Владимир Владимирович Кара-Мурза !": CONDENSED,
+        "Михаил Борисович Ходорковский": CONDENSED,
+        "Алексей Анатольевич Навальный": CONDENSED,
+        "Anna Orlova !": "",
+    }
+    assert "<title>" not in drawn.split("</title>", 1)[1]  # no name is shortened
+
+
+def test_a_name_too_long_to_condense_is_shortened_with_an_ellipsis_and_keeps_its_mark() -> None:
+    """Condensed below 70% a label is hard to read: the name is cut, as the terminal
+    chart cuts it, to what fits condensed to 70%, its "!" kept; the row's title has the
+    whole name."""
+    from dossier.render.svgchart import label_width
+
+    name = " ".join(["Константин Константинопольский-Верхнеудинский"] * 3)
+    drawn = held_in_2020({"kk": name, "ab": "Ab"}, {"kk"})
+    kept = "Константин Константинопольский-Ве"
+    assert labels(drawn) == {f"{kept}… !": CONDENSED, "Ab": ""}
+    assert label_width(f"{kept}… !") * 0.7 <= 144 < label_width(f"{kept}р… !") * 0.7
+    assert f"<title>{name}</title>" in drawn
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(min_size=1, max_size=80), mark=st.sampled_from(["", " !"]))
+def test_a_chart_label_fits_condensed_to_70_percent_and_keeps_its_mark(
+    name: str, mark: str
+) -> None:
+    from dossier.render.svgchart import label, label_width
+
+    text, condensed = label(name, mark)
+    assert text.endswith(mark) and condensed == (label_width(text) > 144)
+    assert label_width(text) * 0.7 <= 144 + 1e-9
+    if text != name + mark:  # shortened: a start of the name, "…", the mark
+        assert name.startswith(text.removesuffix("…" + mark))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
