@@ -144,9 +144,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     # 9. On a PostgreSQL server (a throwaway cluster): writers of one case and of many,
     # readers during writes, and clients killed at random moments.
-    Scenario("server_one_case", server_one_case, short=16, long=400),
-    Scenario("server_many_cases", server_many_cases, short=16, long=400),
-    Scenario("server_readers", server_readers, short=5, long=100),
+    Scenario("server_one_case", server_one_case, short=8, long=400),
+    Scenario("server_many_cases", server_many_cases, short=8, long=400),
+    Scenario("server_readers", server_readers, short=3, long=100),
     Scenario("server_kills", server_kills, short=2, long=20),
 )
 
