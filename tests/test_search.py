@@ -123,6 +123,23 @@ def test_lookalikes_find_spellings_but_not_namesakes() -> None:
     assert lookalikes("Ivan Ivanov", people) == []
 
 
+def test_a_name_with_a_patronymic_looks_like_the_name_without() -> None:
+    """An adversarial run: "Василий Станиславович Алексанян", as a ruling writes him, was
+    added beside Василий Алексанян without a word (the ratio put them at 70)."""
+    people = [Person(id="vasiliy-aleksanyan", name="Василий Алексанян",
+                     aliases=("Vasily Aleksanyan",)),
+              Person(id="ivan", name="Ivan")]  # fmt: skip
+    found = lookalikes("Василий Станиславович Алексанян", people)
+    assert [(f.person.id, f.matched) for f in found] == [
+        ("vasiliy-aleksanyan", "Василий Алексанян")
+    ]
+    assert [f.person.id for f in lookalikes("Aleksanyan Vasily", people)] == ["vasiliy-aleksanyan"]
+    # The other way round too; one word in common is not enough ("Ivan" is many people).
+    wider = [Person(id="v", name="Vasily Stanislavovich Aleksanyan")]
+    assert [f.person.id for f in lookalikes("Vasily Aleksanyan", wider)] == ["v"]
+    assert lookalikes("Ivan Petrov", people) == []
+
+
 @pytest.fixture
 def sample(run: Run, db: Path) -> Run:
     made(db, "test_search: the sample", lambda: _imported(run))

@@ -187,13 +187,19 @@ def lookalikes(name: str, persons: Iterable[Person], threshold: float = 88) -> l
         return []
     people = list(persons)
     choices = [(person, n) for person in people for n in (person.name, *person.aliases)]
+    folded = [fold(n) for _person, n in choices]
     hits = process.extract(
-        fold(name),
-        [fold(n) for _person, n in choices],
-        scorer=fuzz.token_sort_ratio,
-        score_cutoff=threshold,
-        limit=None,
+        fold(name), folded, scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=None
     )
+    # One name's words all among the other's, two words at least: a patronymic added or
+    # left out, as court rulings write names ("Василий Станиславович Алексанян" beside
+    # "Василий Алексанян"), which the ratio above puts at 70.
+    words = set(fold(name).split())
+    for index, text in enumerate(folded):
+        other = set(text.split())
+        fewer, more = sorted((words, other), key=len)
+        if len(fewer) >= 2 and fewer < more:
+            hits.append((text, max(threshold, 90.0), index))
     best: dict[str, Lookalike] = {}
     for _text, score, index in hits:
         person, matched = choices[index]
