@@ -620,6 +620,47 @@ def test_an_arrest_after_a_recorded_death_is_said_where_it_continues_custody(run
     assert f"2 problems: ! Gleb Dead (r): {said} ! " in " ".join(text.stdout.split())
 
 
+OUTCOME_NOT_COUNTED = (
+    "Warning: only a verdict's outcome is counted: this {kind} shows {outcome!r} but no"
+    " figure counts it; record the court's decision as a verdict\n"
+)
+
+
+def test_an_outcome_no_figure_counts_is_warned_about(aleksanyan: Run) -> None:
+    """An adversarial run: `log k appeal … --outcome acquitted`, as a lawyer records an
+    acquittal on appeal, was shown "(acquitted)" and counted nowhere, without a word; an
+    arrest took "--outcome guilty" too."""
+    person = ("-p", "vasiliy-aleksanyan")
+    appeal = aleksanyan("log", "aleksanyan", "appeal", "2009-06-10", *person, "--outcome",
+                        "acquitted")  # fmt: skip
+    assert (appeal.exit_code, appeal.stderr) == (
+        0, OUTCOME_NOT_COUNTED.format(kind="appeal", outcome="acquitted")
+    )  # fmt: skip
+    verdict = aleksanyan("log", "aleksanyan", "verdict", "2009-06-11", *person, "--outcome",
+                         "guilty")  # fmt: skip
+    assert (verdict.exit_code, verdict.stderr) == (0, "")
+    moved = aleksanyan("event", "edit", verdict.stdout.strip(), "--type", "release")
+    assert (moved.exit_code, moved.stderr) == (
+        0, OUTCOME_NOT_COUNTED.format(kind="release", outcome="guilty")
+    )  # fmt: skip
+
+
+def test_logging_an_event_twice_is_warned_about(aleksanyan: Run) -> None:
+    """An adversarial run: the same arrest logged twice became two arrests without a word,
+    where an import warns of a row like a stored event."""
+    args = ("log", "aleksanyan", "hearing", "2009-06-10", "-p", "vasiliy-aleksanyan")
+    first = aleksanyan(*args)
+    assert (first.exit_code, first.stderr) == (0, "")
+    again = aleksanyan(*args)
+    assert (again.exit_code, again.stderr) == (0, (
+        f"Warning: looks like event {first.stdout.strip()} (same case, type, date and"
+        " persons): recorded as another event; 'dossier undo' takes it back if it is the"
+        " same\n"
+    ))  # fmt: skip
+    other = aleksanyan("log", "aleksanyan", "hearing", "2009-06-10")  # names no one: another
+    assert (other.exit_code, other.stderr) == (0, "")
+
+
 @pytest.mark.parametrize(
     ("kind", "warned"), [("arrest", True), ("release", True), ("hearing", False)]
 )

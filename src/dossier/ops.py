@@ -371,6 +371,8 @@ def add_event(
     else:
         check_slug(event.id, "event id")
     event = _clean_event(d, event)
+    if warn is not None:
+        _said(d, event, None, warn)
     _store_event(d, event, None, allow_future, warn)
     return event
 
@@ -382,8 +384,40 @@ def update_event(
     `add_event` when the date, end or type changes."""
     old = require_event(d, event.id)
     event = _clean_event(d, event)
+    if warn is not None:
+        _said(d, event, old, warn)
     _store_event(d, event, old, allow_future, warn)
     return event
+
+
+def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
+    """What a new or changed event deserves a word about, though it is sound: an outcome
+    that no figure counts (only a verdict's is), and a new event like a stored one (an
+    import says the same of its rows)."""
+    if event.outcome and event.type != "verdict" and (old is None or old.outcome != event.outcome
+                                                      or old.type != event.type):  # fmt: skip
+        warn(
+            f"only a verdict's outcome is counted: this {event.type} shows {event.outcome!r}"
+            " but no figure counts it; record the court's decision as a verdict"
+        )
+    if old is not None:
+        return
+    persons = sorted(event.persons)
+    twin = next(
+        (
+            key
+            for key, raw in d.events.raw.items()
+            if raw["date"] == event.date and raw["type"] == event.type
+            and raw["case"] == event.case and sorted(raw["persons"]) == persons
+        ),
+        None,
+    )  # fmt: skip
+    if twin is not None:
+        same = "case, type, date and persons" if persons else "case, type and date"
+        warn(
+            f"looks like event {twin} (same {same}): recorded as another event;"
+            " 'dossier undo' takes it back if it is the same"
+        )
 
 
 def remove_event(d: Records, event_id: str) -> Event:
