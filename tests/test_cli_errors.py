@@ -136,6 +136,23 @@ def test_unknown_event_id(aleksanyan: Run, db: Path, command: tuple[str, ...]) -
     assert_refused(result, before, "no event 'zzzzzz'", "event list")
 
 
+@pytest.mark.parametrize(
+    ("option", "error"),
+    [("--type", "type: unknown event type ''"), ("--case", "no case ''"),
+     ("--date", "--date: cannot read date ''")],
+)  # fmt: skip
+def test_an_empty_value_is_refused_not_taken_for_no_change(
+    aleksanyan: Run, db: Path, option: str, error: str
+) -> None:
+    """An adversarial run: `event edit ID --type ''` said "No change", exit 0."""
+    arrest = event_ids(aleksanyan)["arrest"]
+    before = Snapshot.of(db)
+    assert_refused(aleksanyan("event", "edit", arrest, option, ""), before, error)
+    assert_refused(
+        aleksanyan("case", "edit", "aleksanyan", "--status", ""), before, "status: unknown status"
+    )
+
+
 @pytest.mark.parametrize("command", EVENT_COMMANDS, ids=[c[0] for c in EVENT_COMMANDS])
 def test_a_mistyped_event_id_gets_a_suggestion(
     aleksanyan: Run, db: Path, command: tuple[str, ...]

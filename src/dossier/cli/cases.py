@@ -152,7 +152,7 @@ def edit_(
                 title=old.title if title is None else title,
                 summary=cleared(summary, old.summary),
                 jurisdiction=cleared(jurisdiction, old.jurisdiction),
-                status=status or old.status,
+                status=old.status if status is None else status,
                 charges=edit_list(
                     old.charges, charge, add_charge, remove_charge, "--remove-charge"
                 ),

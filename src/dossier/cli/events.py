@@ -212,9 +212,12 @@ def edit_(
             d,
             replace(
                 old,
-                case=case or old.case,
-                type=event_type or old.type,
-                date=edtf(date, "--date", dayfirst, flags=True) or old.date,
+                # An empty value is given, and refused by the checks, not "no change".
+                case=old.case if case is None else case,
+                type=old.type if event_type is None else event_type,
+                date=old.date
+                if date is None
+                else edtf(date, "--date", dayfirst, flags=True) or old.date,
                 end=old.end if end is None else edtf(end or None, "--end", dayfirst, flags=True),
                 persons=edit_list(old.persons, given, added, removed, "--remove-person"),
                 place=cleared(place, old.place),
