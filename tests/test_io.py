@@ -26,7 +26,7 @@ from conftest import Run, Snapshot, contents, opened, where
 from dossier import ops, storage
 from dossier.cli.app import app
 from dossier.io.importer import Source, import_sources
-from dossier.io.read import COLUMNS
+from dossier.io.read import COLUMNS, read
 from dossier.model import Case, Event, Person, Role
 from dossier.store import Dossier, edit_store
 from dossier.store import file as store
@@ -851,6 +851,70 @@ def test_a_json_record_error_names_the_line_where_the_record_starts(
         f"{path}:{line}: date: cannot read date '2007-13': month 13 is out of range 1..12",
         f"{path}:{line}: persons: no person 'Nobody'; add them first, or pass --create-missing",
     )
+
+
+def test_a_json_item_that_is_not_an_object_does_not_move_the_records_after_it(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """A reviewer's find: records were located by the lines where objects open, so a
+    `null` in the list moved every later record's error one record down, and the
+    last to line 1."""
+    path = write(
+        tmp_path,
+        "loc.json",
+        '{"format": "dossier", "version": 1,\n'
+        ' "events": [\n'
+        "  null,\n"
+        '  {"case": "aleksanyan", "type": "arrest", "date": "2005", "sources": ["s"],\n'
+        '   "descripton": "typo"},\n'
+        '  {"case": "aleksanyan", "type": "arest", "date": "2005", "sources": ["s"]}\n'
+        " ]}\n",
+    )
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:3: a record must be a JSON object",
+        f"{path}:4: descripton: unknown field 'descripton' (did you mean 'description'?)",
+        f"{path}:6: {AREST}",
+    )
+
+
+# Any JSON value but an object, with the characters that open, close and separate.
+_NOT_RECORDS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{},:"\\\n ab'),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet='[]{},:"ab', max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+).filter(lambda value: not isinstance(value, dict))
+_JSON_SPACE = st.sampled_from(["", " ", "\n", "\r\n", "\t", "\n \n  "])
+
+
+@given(st.data())
+def test_every_item_of_a_json_list_is_located_where_it_starts(data: st.DataObject) -> None:
+    """Whatever the items of a list are (records, nulls, texts, nested arrays), and
+    however the file is laid out, each item's problem is on the line where it starts."""
+    exported = data.draw(st.booleans())
+    text = '{"format": "dossier", "version": 1' if exported else ""
+    starts: list[int] = []
+    for section in ("cases", "persons", "events") if exported else (None,):
+        if section:
+            text += f',{data.draw(_JSON_SPACE)}"{section}":'
+        text += data.draw(_JSON_SPACE) + "["
+        items = data.draw(st.lists(st.tuples(st.booleans(), _NOT_RECORDS), max_size=4))
+        for at, (record, value) in enumerate(items):
+            text += data.draw(_JSON_SPACE) + ("," if at else "") + data.draw(_JSON_SPACE)
+            starts.append(text.count("\n") + 1)
+            # A record with one unknown key, holding any value: one problem, like a non-record.
+            item = ({} if section else {"kind": "case"}) | {"zz": value} if record else value
+            text += json.dumps(item, indent=data.draw(st.sampled_from([None, 1])))
+        text += data.draw(_JSON_SPACE) + "]"
+    text += "}" if exported else ""
+    parsed = read("f.json", text.encode(), "json")
+    assert len(parsed.problems) == len(starts), parsed.problems
+    assert [problem.line for problem in parsed.problems] == starts, text
 
 
 def test_json_errors_go_to_stdout_and_stderr(aleksanyan: Run, db: Path, tmp_path: Path) -> None:

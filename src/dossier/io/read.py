@@ -648,16 +648,19 @@ def _unknown_key(kind: str, key: str) -> str:
 def record_lines(data: bytes) -> dict[str | None, list[int]]:
     """The line on which each record of a JSON file starts, by section.
 
-    Records are the objects inside a top-level array (section None), or inside
-    the arrays that are values of the top-level object (section: that key).
-    Only called when a row must be located: orjson, the fast path, keeps no
-    positions.
+    Records are the items inside a top-level array (section None), or inside
+    the arrays that are values of the top-level object (section: that key),
+    whatever their type: rows are looked up by index, so a `null` or a nested
+    array counts as one too, or every later record would be mislocated. Only
+    called when a row must be located: orjson, the fast path, keeps no positions.
     """
     found: dict[str | None, list[int]] = {}
     line, in_string, escaped = 1, False, False
     stack: list[int] = []  # 1 for an array, 0 for an object
     key = bytearray()
     section: str | None = None
+    items: list[int] | None = None  # the lines of the list of records being read
+    expecting = False  # the next value inside that list starts an item
     for byte in data:
         if in_string:
             if escaped:
@@ -674,16 +677,27 @@ def record_lines(data: bytes) -> dict[str | None, list[int]]:
             continue
         if byte == 0x0A:
             line += 1
-        elif byte == 0x22:
+            continue
+        if byte in b" \t\r":
+            continue
+        if expecting:
+            expecting = False
+            if byte != 0x5D and items is not None:  # not the ] of an empty list
+                items.append(line)
+        if byte == 0x22:
             in_string = True
             if stack == [0]:
                 key.clear()
         elif byte == 0x3A and stack == [0]:  # a colon after a top-level key
             section = key.decode("utf-8", "replace")
+        elif byte == 0x2C and stack in ([1], [0, 1]):  # a comma between records
+            expecting = True
         elif byte in (0x7B, 0x5B):  # { [
-            if byte == 0x7B and stack in ([1], [0, 1]):
-                found.setdefault(section if stack == [0, 1] else None, []).append(line)
             stack.append(1 if byte == 0x5B else 0)
+            if stack in ([1], [0, 1]):
+                # A key given twice: orjson keeps the last list, and so does this.
+                items = found[section if stack == [0, 1] else None] = []
+                expecting = True
         elif byte in (0x7D, 0x5D) and stack:  # } ]
             stack.pop()
     return found
