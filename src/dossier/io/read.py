@@ -313,28 +313,34 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
     # Whether any cell may start with an apostrophe: if none can, no row needs looking at.
     escapes = _may_start_with_apostrophe(text)
     start = reader.line_num + 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            # Stripped here, once: spreadsheets pad cells with spaces.
-            cells = list(map(str.strip, cells))
-            if not any(cells):
-                continue  # a blank line, or a row of empty cells: spreadsheets leave them
-            if len(cells) != width:
-                message = f"the row has {len(cells)} cells, the header {width}"
-                parsed.problems.append(Problem(name, line, None, message))
-                continue
-            # Positional (locate=None, tabular=True): keywords cost twice the time, per row.
-            rows.append(Row(name, line, kind, None, present, None, True, escapes, cells, names))
-    except csv.Error as exc:
-        message = (
-            'a quoted cell of this row is never closed (a missing "?): every line after'
-            " it would be read into it"
-            if ended  # the cell was still open at the end of the file
-            else f"cannot read this row: {exc}"
-        )
-        parsed.problems.append(Problem(name, start, None, message))
-    return parsed
+    while True:
+        # The reader goes on after an error, from the line after the one it stopped in:
+        # the rows after a badly quoted one are checked in the same run, not the next.
+        # (The loop inside the try: a try around each row would cost every row.)
+        try:
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                # Stripped here, once: spreadsheets pad cells with spaces.
+                cells = list(map(str.strip, cells))
+                if not any(cells):
+                    continue  # a blank line, or a row of empty cells: spreadsheets leave them
+                if len(cells) != width:
+                    message = f"the row has {len(cells)} cells, the header {width}"
+                    parsed.problems.append(Problem(name, line, None, message))
+                    continue
+                # Positional (locate=None, tabular=True): keywords cost twice the time, per row.
+                rows.append(Row(name, line, kind, None, present, None, True, escapes, cells, names))
+        except csv.Error as exc:
+            message = (
+                'a quoted cell of this row is never closed (a missing "?): every line after'
+                " it would be read into it"
+                if ended  # the cell was still open at the end of the file
+                else f"cannot read this row: {exc}"
+            )
+            parsed.problems.append(Problem(name, start, None, message))
+            start = reader.line_num + 1
+            continue
+        return parsed
 
 
 def _may_start_with_apostrophe(text: str) -> bool:
