@@ -2138,6 +2138,10 @@ REFUSED_FILES = {
                                 " for April 2010",
                                 '5: a quoted cell of this row is never closed (a missing "?):'
                                 " every line after it would be read into it"]),
+    # Spreadsheets leave blank lines above the header; its problems were put on line 1.
+    "header after blank lines": ("blank.csv", "\r\n;;\r\ncase;date;type;;source\r\n",
+                                 ["3: (empty): column 4 has no name; remove the column, or name"
+                                  f" it as one of {', '.join(COLUMNS['event'])}"]),
     # Two id-less rows whose names fold alike made two persons, and the file could
     # never be imported again (the name then matched both).
     "names folding alike": ("p.csv", "name,case,role\nIvan Ivanov,aleksanyan,witness\n"

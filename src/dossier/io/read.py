@@ -291,18 +291,21 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
     # strict: a quoted cell never closed would otherwise take in every line after it,
     # rows and all, and the import would say it added one event where there were three.
     reader = csv.reader(lines(), delimiter=_delimiter(first_line), strict=True)
+    header_line = 1  # where the header starts: spreadsheets leave blank lines above it
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)  # blank lines above the header: spreadsheets leave them
+            header_line = reader.line_num + 1
+            header = next(reader, None)
     except csv.Error as exc:
-        parsed.problems.append(Problem(name, 1, None, f"cannot read the header: {exc}"))
+        message = f"cannot read the header: {exc}"
+        parsed.problems.append(Problem(name, header_line, None, message))
         return parsed
     if header is None:
         parsed.problems.append(Problem(name, 1, None, "the file is empty"))
         return parsed
     columns = [_normalise(h) for h in header]
-    kind = _kind(name, columns, parsed, header)
+    kind = _kind(name, header_line, columns, parsed, header)
     if kind is None:
         return parsed
     columns = [SYNONYMS[kind].get(c, c) for c in columns]
@@ -360,9 +363,11 @@ def _may_start_with_apostrophe(text: str) -> bool:
     return False
 
 
-def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> str | None:
+def _kind(
+    name: str, line: int, columns: list[str], parsed: Parsed, header: list[str]
+) -> str | None:
     """The kind of records a header describes; problems for unknown or repeated columns,
-    each named as the file's `header` spells it."""
+    each named as the file's `header` spells it, at the `line` where it starts."""
     kind = next(
         (k for k in KINDS[::-1] if SIGNATURE[k] <= {SYNONYMS[k].get(c, c) for c in columns}),
         None,
@@ -371,7 +376,7 @@ def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> s
         parsed.problems.append(
             Problem(
                 name,
-                1,
+                line,
                 None,
                 "cannot tell what the rows are: an events file needs the columns date and"
                 " type, a persons file name, a cases file title",
@@ -385,7 +390,7 @@ def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> s
             parsed.problems.append(
                 Problem(
                     name,
-                    1,
+                    line,
                     "(empty)",
                     f"column {number} has no name; remove the column,"
                     f" or name it as one of {', '.join(known)}",
@@ -395,7 +400,7 @@ def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> s
             parsed.problems.append(
                 Problem(
                     name,
-                    1,
+                    line,
                     given.strip() or "(empty)",
                     f"unknown column {given.strip()!r}{did_you_mean(column, known)} in"
                     f" {'an' if kind == 'event' else 'a'} {kind}s file; the columns are"
@@ -404,7 +409,7 @@ def _kind(name: str, columns: list[str], parsed: Parsed, header: list[str]) -> s
             )
     repeated = sorted({c for c in columns if c.strip() and columns.count(c) > 1})
     for column in repeated:
-        parsed.problems.append(Problem(name, 1, column, "the column appears twice"))
+        parsed.problems.append(Problem(name, line, column, "the column appears twice"))
     return None if parsed.problems else kind
 
 
