@@ -2175,6 +2175,26 @@ def test_a_malformed_file_is_refused_at_its_line(
     )
 
 
+# A file with lone CR line ends (Excel for Mac) refused at the line of its bad byte.
+LONE_CR_FILES = {
+    "not utf-8": (b"case,date,type\rc,2005,arrest\rc,2005,\xff\r",
+                  "3: the file is not utf-8 (byte 0xff cannot be read); pass --encoding, e.g."
+                  " --encoding cp1251 (Cyrillic Windows) or cp1252"),
+    "a NUL byte": (b"case,date,type\rc,2005,arrest\r\nc,2005,\x00\r",
+                   "3: the file contains a NUL byte; is it CSV?"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(LONE_CR_FILES))
+def test_a_file_is_refused_at_its_line_when_lines_end_in_a_lone_cr(
+    aleksanyan: Run, db: Path, tmp_path: Path, case: str
+) -> None:
+    data, error = LONE_CR_FILES[case]
+    before = Snapshot.of(db)
+    path = write(tmp_path, "cr.csv", data)
+    assert_refused(aleksanyan("import", str(path)), before, f"{path}:{error}")
+
+
 def _scope(create_missing: bool = False, **files: str) -> Any:
     from dossier.io.importer import read_sources
     from dossier.io.scope import import_scope

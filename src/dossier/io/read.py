@@ -234,7 +234,7 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem 
         # A byte-order mark read as text (utf-16-le given for a file that has one).
         return data.decode(codec).removeprefix("\ufeff"), None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = _line_at(data[: exc.start].decode("latin-1"))
         hint = (
             f"it looks like UTF-16 without a byte-order mark: {_UTF16_HINT}"
             if _looks_utf16(data)
@@ -246,6 +246,12 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[str | None, Problem 
         )  # fmt: skip
     except LookupError:
         return None, Problem(name, 1, None, f"unknown encoding {encoding!r}")
+
+
+def _line_at(before: str) -> int:
+    """The line of the character after `before`, lines ended as the csv module ends them:
+    CRLF, LF or a lone CR (Excel for Mac)."""
+    return before.count("\n") + before.count("\r") - before.count("\r\n") + 1
 
 
 def _delimiter(header_line: str) -> str:
@@ -272,7 +278,7 @@ def read_csv(name: str, data: bytes, encoding: str = "utf-8") -> Parsed:
         parsed.problems.append(problem)
         return parsed
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
+        line = _line_at(text[: text.index("\x00")])
         message = (
             f"the file looks like UTF-16 without a byte-order mark: {_UTF16_HINT}"
             if _looks_utf16(data)
