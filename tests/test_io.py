@@ -917,6 +917,25 @@ def test_every_item_of_a_json_list_is_located_where_it_starts(data: st.DataObjec
     assert [problem.line for problem in parsed.problems] == starts, text
 
 
+@pytest.mark.parametrize("key", ["source", "sources"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_json_record_contract_error_names_the_key_as_the_file_does(
+    aleksanyan: Run, db: Path, tmp_path: Path, key: str, fmt: str
+) -> None:
+    """A reviewer's find: the record contract's faults were named by the stored field
+    ('sources') in JSON, where the file's key may be the CSV name ('source')."""
+    record = {"kind": "event", "case": "aleksanyan", "type": "arrest", "date": "2005",
+              key: ["a|b"]}  # fmt: skip
+    text = json.dumps([record] if fmt == "json" else record) + "\n"
+    path = write(tmp_path, f"s.{fmt}", text)
+    before = Snapshot.of(db)
+    assert_refused(
+        aleksanyan("import", str(path)),
+        before,
+        f"{path}:1: {key}: item 'a|b' contains '|', which separates several values in a CSV cell",
+    )
+
+
 def test_json_errors_go_to_stdout_and_stderr(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
     path = write(
         tmp_path, "events.csv", EVENTS + "aleksanyan,2007,hearing,,\naleksanyan,2007,hearin,,s\n"

@@ -1118,8 +1118,8 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
 
 
 def _label(row: Row, name: str) -> str:
-    """A record field as the row's file names it (a CSV's 'person' for 'persons')."""
-    return column_labels(row.columns).get(name, name) if row.tabular else name
+    """A record field as the row's file names it ('person' for 'persons', in CSV or JSON)."""
+    return column_labels(row.columns).get(name, name)
 
 
 # A new event's defaults (copy its lists before use: `contract.blank` makes new ones).
