@@ -410,6 +410,22 @@ def test_a_role_object_is_case_and_role_as_text(run: Run, db: Path, tmp_path: Pa
     )
 
 
+def test_a_name_of_two_persons_is_said_as_the_command_line_says_it(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """An adversarial run: the import said "names several persons (a, b)", the command
+    line "names several persons: a (Name), b (Name)"."""
+    for command in (["case", "add", "c", "--title", "C"], ["person", "add", "Ivan Petrov"],
+                    ["person", "add", "Ivan Petrov", "--id", "ivan2", "--yes"]):  # fmt: skip
+        assert run(*command).exit_code == 0
+    before = Snapshot.of(db)
+    said = "'Ivan Petrov' names several persons: ivan-petrov (Ivan Petrov), ivan2 (Ivan Petrov);"
+    logged = run("log", "c", "arrest", "2005", "-p", "Ivan Petrov")
+    assert logged.stderr == f"Error: {said} give the id\n"
+    path = write(tmp_path, "amb.csv", "case,date,type,person\nc,2005,arrest,Ivan Petrov\n")
+    assert_refused(run("import", str(path)), before, f"{path}:2: person: {said} give the id")
+
+
 def test_standard_input_is_named_in_errors(aleksanyan: Run, db: Path) -> None:
     before = Snapshot.of(db)
     result = aleksanyan("import", "-", input=EVENTS + "aleksanyan,someday,arrest,,s\n")

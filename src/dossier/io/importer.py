@@ -457,9 +457,13 @@ class _Planner:
         ids = self._named(ref)
         if len(ids) == 1:
             return next(iter(ids))
-        if ids:
-            raise RowError(field, f"{ref!r} names several persons ({', '.join(sorted(ids))});"
-                                   " give the id")  # fmt: skip
+        if ids:  # in the words of resolve_person, which the command line says it with
+
+            def name(i: str) -> str:  # an imported person's name is the newer
+                return str((self.persons.get(i) or self.d.persons.raw[i])["name"])
+
+            named = ", ".join(f"{i} ({name(i)})" for i in sorted(ids))
+            raise RowError(field, f"{ref!r} names several persons: {named}; give the id")
         self._said_refused("person", ref, field)
         if self.create_missing:
             if not fold(ref):  # "—", "?", a zero-width space: a placeholder, not a name
