@@ -563,6 +563,78 @@ def test_a_timeline_shortens_a_long_name_rather_than_hide_it(
     assert_laid_out(out, width, [], [name, "Ivan Ivanov"])
 
 
+ODD_NAMES = [
+    "Oyub Titiev",
+    "Владимир Владимирович Кара-Мурза",
+    "Jean-Pierre Dupont-Aignan",
+    "Ivanovichpetrovsidorovkuznetsovsmirnovpopovvasilyevsokolov",
+]
+
+
+@pytest.mark.plain_only("layout: the same records laid out the same from any store")
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_a_custody_table_puts_the_facilities_under_the_row_before_crushing_a_name(
+    run: Run, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's find: at 80 columns the custody table kept "facilities" beside the
+    row and gave the person six cells, "Oyub" / "Titiev" / "!", the mark alone on a
+    line. The facilities go under the row first; a name's first two words stay side by
+    side where a third of the width holds them, and the mark is never alone."""
+    assert run("case", "add", "t", "--title", "T").exit_code == 0
+    for name in ODD_NAMES:
+        for args in (
+            ("person", "add", name, "--case", "t", "--role", "defendant"),
+            ("log", "t", "arrest", "2018-01-09", "-p", name, "--place",
+             "Kurchaloi district, Chechnya"),
+            ("log", "t", "parole", "2019-06-10", "-p", name),
+            ("log", "t", "release", "2019-06-21", "-p", name),  # no custody to end: "!"
+        ):  # fmt: skip
+            assert run(*args).exit_code == 0, args
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = run("timeline", "t", "--as-of", AS_OF).stdout
+    table = out[out.index("Custody") : out.index("problems:")].splitlines()
+    assert "!" not in [line.strip() for line in table], table
+    assert "facilities" not in table[1].split(), table
+    assert table.count("  Kurchaloi district, Chechnya") == len(ODD_NAMES), table
+    rows = [line for line in table if re.search(r"\d{4}-\d\d-\d\d", line)]
+    assert rows[0].startswith("Oyub Titiev !  "), table
+    if width >= 80:
+        assert rows[2].startswith("Jean-Pierre Dupont-Aignan !  "), table
+    assert_laid_out(out, width, [], ODD_NAMES)
+
+
+@pytest.mark.plain_only("layout: the same records laid out the same from any store")
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_a_person_list_too_narrow_for_its_roles_prints_them_under_the_row(
+    run: Run, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where even the id and the name left no room beside them, the roles (the list's
+    flexible column, never dropped) went missing: at 60 columns for the sample, at 80
+    beside a long id. They go under the row, as a stacked column does."""
+    assert run("case", "add", "t", "--title", "T").exit_code == 0
+    roles = ("defendant", "witness", "lawyer", "judge")
+    for name, role in zip(ODD_NAMES, roles, strict=True):
+        assert run("person", "add", name, "--case", "t", "--role", role).exit_code == 0
+    persons = json.loads(run("person", "list", "--json").stdout)
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = run("person", "list").stdout
+    for role in roles:
+        assert f"roles: {role} in t" in out or f" {role} in t" in out, (role, out)
+    assert_laid_out(out, width, [p["id"] for p in persons], ODD_NAMES)
+
+
+def test_a_marked_name_longer_than_its_column_keeps_its_mark_on_its_line() -> None:
+    """A word as wide as the column left the mark to a line of its own; it is shortened
+    for the mark instead (the column is never narrower than a word and its mark)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from dossier.render.layout import wrap
+
+    lines = wrap(Console(width=100), Text("Ivanovichpetrovsidorovkuznetsovsmirnov !"), 16)
+    assert [line.plain for line in lines] == ["Ivanovichpetr… !"]
+
+
 @pytest.mark.plain_only("view options over records already read: the store takes no part")
 @pytest.mark.parametrize("width", WIDTHS)
 def test_odd_data_at_every_width(run: Run, width: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -634,8 +706,8 @@ def test_a_names_problem_mark_never_wraps_onto_a_line_of_its_own(
 ) -> None:
     """A new user's find: at 80 columns `stats --per-person` showed "Vasily" /
     "Aleksanyan" / "!", the mark alone beside the figures. It stays with the last word
-    (taking it down a line if need be), and no line grows past the width: only a word
-    as wide as the column keeps it apart."""
+    (taking it down a line if need be, or a word as wide as the column shortened for
+    it), and no line grows past the width."""
     from rich.console import Console
     from rich.text import Text
 
@@ -645,7 +717,7 @@ def test_a_names_problem_mark_never_wraps_onto_a_line_of_its_own(
     marked = " ".join(name) + " !"
     lines = [line.plain for line in wrap(console, Text(marked), width)]
     assert all(cell_len(line) <= width for line in lines), lines
-    if cell_len(name[-1]) + 2 <= width:
+    if width > 3:  # room for a letter, "…" and the mark
         assert "!" not in lines[:-1] and lines[-1].endswith(" !"), lines
     if cell_len(marked) <= width:
         assert lines == [marked]

@@ -11,8 +11,9 @@ their reports the same way):
   its column is shortened with `…`, never split. One that shows an id under
   each name (`ids_below`) is at least as wide as those ids.
 - One `FLEX` column (a title, a description) takes the room that is left; when
-  that would be narrower than its `below` width, its text goes on its own
-  wrapped lines under the row instead, across the whole width.
+  that would be narrower than its `below` width, or leave a name's first two
+  words no room side by side, its text goes on its own wrapped lines under the
+  row instead, across the whole width.
 - `BAR` columns (bar charts) are cut to their width.
 - A table that cannot fit drops its columns in `drop` order (1 first), never
   breaking the ones it keeps; headers wrap between their words.
@@ -63,9 +64,21 @@ def width_of(text: Text | str) -> int:
 
 
 def longest_word(text: Text | str) -> int:
-    """The widest word of a cell, in terminal cells."""
+    """The widest word of a cell, in terminal cells; a name's problem mark counts with
+    the word before it (`Titiev !`), since it never goes on a line of its own."""
     plain = text.plain if isinstance(text, Text) else text
-    return max((cell_len(word) for word in plain.split()), default=0)
+    words = [cell_len(word) for line in plain.split("\n") for word in _marked_words(line)]
+    return max(words, default=0)
+
+
+def _marked_words(line: str) -> list[str]:
+    """A line's words, a problem mark joined to the word before it."""
+    from dossier.render.marks import PROBLEM
+
+    words = line.split()
+    if len(words) > 1 and words[-1] == PROBLEM:
+        words[-2:] = [f"{words[-2]} {PROBLEM}"]
+    return words
 
 
 def wrap(
@@ -154,7 +167,19 @@ def _marked_whole(lines: list[Text], width: int) -> list[Text]:
             lines[i - 1] = before[:cut]
             lines[i] = moved + Text(" ") + lines[i]
             lines[i].rstrip()
+        elif width > len(PROBLEM) + 2:  # one word as wide as the line: shortened for it
+            before.truncate(width - len(PROBLEM) - 2)
+            lines[i - 1] = before + Text("… ") + lines[i]
+            lines[i - 1].rstrip()
+            del lines[i]
     return lines
+
+
+def _two_words(text: Text) -> int:
+    """The widest first two words of a cell's lines side by side, in terminal cells."""
+    return max(
+        (cell_len(" ".join(_marked_words(line)[:2])) for line in text.plain.split("\n")), default=0
+    )
 
 
 def _below_first(text: Text) -> int:
@@ -238,12 +263,20 @@ class Grid:
         flex = next((i for i, c in enumerate(columns) if c.kind == FLEX), None)
         below = False
 
-        def total() -> int:
-            shown = [floor[i] for i in range(len(columns)) if kept[i] and not (i == flex and below)]
+        def total(sizes: Sequence[int] = floor) -> int:
+            shown = [sizes[i] for i in range(len(columns)) if kept[i] and not (i == flex and below)]
             return sum(shown) + GAP * max(0, len(shown) - 1)
 
-        # The flexible column goes under the row before anything is dropped.
-        if flex is not None and total() > width and columns[flex].below:
+        # The flexible column goes under the row before anything is dropped, and before
+        # a name's first two words are parted ("Oyub" over "Titiev !" beside a column
+        # of facilities: a name crushed to make room for text that has room below).
+        wanted = [
+            max(floor[i], min(max((_two_words(r[i]) for r in self.rows), default=0), width // 3))
+            if c.kind == WORDS
+            else floor[i]
+            for i, c in enumerate(columns)
+        ]
+        if flex is not None and total(wanted) > width and columns[flex].below:
             below = True
         for i in sorted(
             (i for i, c in enumerate(columns) if c.drop), key=lambda i: columns[i].drop
@@ -283,8 +316,8 @@ class Grid:
                 sizes[i] = size + grow
                 spare -= grow
         under = width if below and flex is not None and (kept[flex] or flex in stacked) else None
-        if flex in stacked:
-            stacked.remove(flex)
+        if below and flex in stacked:
+            stacked.remove(flex)  # it goes under the row anyway
         return Layout(sizes, under, stacked)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
