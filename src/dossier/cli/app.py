@@ -16,11 +16,16 @@ from typer.core import TyperGroup
 
 from dossier.cli import admin, cases, events, find, io, persons, reports, secure, team, views
 from dossier.cli.common import ARGV_KEY, Settings, settings
+from dossier.cli.help import wrap_help_between_words
 from dossier.errors import DossierError, one_line
 
 
 class DossierGroup(TyperGroup):
     """The root command group: maps errors to messages and exit codes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wrap_help_between_words(self)  # Typer builds the commands under it first
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
