@@ -7,10 +7,16 @@ gives the hyphens back when the help is printed.
 """
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from typer._click import HelpFormatter
+
+if TYPE_CHECKING:
+    from typer._click import HelpFormatter
+else:
+    # The formatter of the click Typer runs on (its own copy in newer releases, click
+    # itself in older ones, which pyproject allows), found through its context.
+    HelpFormatter = typer.Context.formatter_class
 
 _HELD = "\u2011"  # a non-breaking hyphen: textwrap breaks only at "-"
 
