@@ -454,3 +454,27 @@ def test_the_attacks_a_review_found_are_refused(database: Callable[[str], Any]) 
     # Taken event ids are all a stranger learns.
     assert bob.execute("SELECT dossier.taken_event_ids(ARRAY['secret-e1', 'free'])"
                        ).fetchall() == [("secret-e1",)]  # fmt: skip
+
+
+def test_a_message_names_the_server_and_database_libpq_takes_from_its_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An adversarial run: with PGHOST and PGDATABASE set, `--db postgresql://alice@`
+    connected to database postgres on PGHOST, and the message named "database alice on
+    the default socket"."""
+    pytest.importorskip("psycopg", reason="psycopg is the server extra")
+    from dossier.server.connect import where
+
+    for name in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER"):
+        monkeypatch.delenv(name, raising=False)
+    assert where("postgresql://alice@") == "database alice on the default socket"
+    monkeypatch.setenv("PGHOST", "/srv/pg")
+    monkeypatch.setenv("PGDATABASE", "postgres")
+    assert where("postgresql://alice@") == "database postgres on /srv/pg"
+    assert where("postgresql://alice@db.example.org/defence") == (
+        "database defence on db.example.org"
+    )
+    monkeypatch.delenv("PGDATABASE")
+    monkeypatch.setenv("PGUSER", "bob")
+    monkeypatch.setenv("PGPORT", "5433")
+    assert where("postgresql://") == "database bob on /srv/pg:5433"

@@ -73,6 +73,8 @@ def test_server_init_says_what_it_did_and_is_idempotent(pg_cluster: Any) -> None
         missing = CliRunner().invoke(app, ["--db", url, "server", "add-user", "nobody-here"])
         assert missing.exit_code == 1
         assert missing.stderr.startswith("Error: no PostgreSQL role 'nobody-here'; create it")
+        empty = CliRunner().invoke(app, ["--db", url, "server", "add-user", "", "--create"])
+        assert (empty.exit_code, empty.stderr) == (1, "Error: a role name must not be empty\n")
         # A role's name that needs quoting is said so that the command can be pasted.
         odd = ok(CliRunner().invoke(app, ["--db", url, "server", "add-user", "Bad Name",
                                           "--create"]))  # fmt: skip
@@ -513,6 +515,12 @@ def test_access_list_and_its_json(sample: Team) -> None:
     ok(sample.run("alice", "log", "aleksanyan", "statement", "2012-01-01"))
     unknown = sample.run("alice", "access", "grant", "aleksanyan", "nobody-here")
     assert unknown.exit_code == 1 and "no PostgreSQL role 'nobody-here'" in unknown.stderr
+    # Quoted for psql: CREATE ROLE Bob would have made the role bob.
+    upper = sample.run("alice", "access", "grant", "aleksanyan", "Bob")
+    assert (upper.exit_code, upper.stderr) == (1, (
+        "Error: no PostgreSQL role 'Bob'; the database owner creates it ('CREATE ROLE \"Bob\""
+        " LOGIN') and lets it in ('dossier server add-user')\n"
+    ))  # fmt: skip
     # A new user's finds: a revoke of a mistyped name said the role "had no access" and
     # exited 0; a grant to PUBLIC said to run 'CREATE ROLE PUBLIC LOGIN'.
     typo = sample.run("alice", "access", "revoke", "aleksanyan", "nobody-here")

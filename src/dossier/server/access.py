@@ -149,9 +149,13 @@ def _require_role(conn: Connection[Any], role: str, *, let_in: bool = True) -> N
             "role",
         )
     if row is None:
+        from psycopg import sql
+
+        # Quoted as psql needs it: CREATE ROLE Bob would make the role bob.
+        quoted = sql.Identifier(role).as_string(conn)
         raise NotFound(
-            f"no PostgreSQL role {role!r}; the database owner creates it ('CREATE ROLE {role}"
-            " LOGIN') and lets it in ('dossier server add-user')",
+            f"no PostgreSQL role {role!r}; the database owner creates it ('CREATE ROLE"
+            f" {quoted} LOGIN') and lets it in ('dossier server add-user')",
             "role",
         )
     can_login, is_member = row

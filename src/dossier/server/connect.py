@@ -10,6 +10,7 @@ reads itself.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -127,15 +128,20 @@ def where(url: str) -> str:
     from psycopg import conninfo
 
     params = conninfo.conninfo_to_dict(url)
+    # What the URL leaves out, libpq takes from its environment variables: a message
+    # named "database alice on the default socket" while PGHOST and PGDATABASE had
+    # sent the command to database postgres in another folder.
+    env = os.environ.get
+    user = params.get("user") or env("PGUSER")
     # libpq may have read a piece of the password as any of them (a '/' or '@' in it,
     # unencoded): then that one is not named.
     secret = _secret_text(url)
     host, port, database = (
         "(not shown)" if _overlaps(text, secret) else text
         for text in (
-            str(params.get("host") or "the default socket"),
-            str(params.get("port") or ""),
-            str(params.get("dbname") or params.get("user") or "(the default)"),
+            str(params.get("host") or env("PGHOST") or "the default socket"),
+            str(params.get("port") or env("PGPORT") or ""),
+            str(params.get("dbname") or env("PGDATABASE") or user or "(the default)"),
         )
     )
     return f"database {database} on {host}{':' if port else ''}{port}"

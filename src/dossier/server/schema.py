@@ -1046,8 +1046,10 @@ def add_user(conn: Connection[tuple[object, ...]], role: str, *, create: bool = 
     missing role is created first (LOGIN, no password); returns whether it was."""
     from psycopg import errors, sql
 
-    from dossier.errors import DossierError, NotFound
+    from dossier.errors import DossierError, InvalidValue, NotFound
 
+    if not role.strip():
+        raise InvalidValue("a role name must not be empty", "role")
     quoted = sql.Identifier(role).as_string(conn)
     try:
         with conn.transaction():
