@@ -255,19 +255,6 @@ def test_the_bulk_check_gives_the_per_record_verdict(
     assert contract.check_many(kind, copy.deepcopy(records)) == expected
 
 
-@pytest.mark.parametrize("stamp", ["2024-13-45T25:61:61Z", "0000-00-00T00:00:00Z",
-                                   "2023-02-29T12:00:00Z", "2024-05-01 12:00:00Z"])  # fmt: skip
-def test_a_time_is_on_the_calendar_and_the_clock(stamp: str) -> None:
-    """An adversarial run: an import kept a case 'created' in month 13 at 25:61."""
-    case = {**contract.blank("cases"), "id": "t", "title": "T", "created": stamp,
-            "updated": "2024-05-01T12:00:00Z"}  # fmt: skip
-    assert [str(f) for f in contract.faults("cases", case)] == [
-        f"created: {stamp!r} is not a time like 2024-05-01T12:00:00Z"
-    ]
-    assert contract.check_many("cases", [case]) is False
-    assert contract.check_columns("cases", {k: [v] for k, v in case.items()}) is False
-
-
 def test_a_fault_names_the_field_and_what_is_wrong() -> None:
     event = {
         "id": "e1", "case": "mx", "type": "arrest", "date": 20081124, "end": None,
