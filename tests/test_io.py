@@ -354,32 +354,37 @@ def test_a_jsonl_header_has_its_own_keys_once(aleksanyan: Run, db: Path, tmp_pat
 def test_a_cell_that_folds_to_nothing_names_no_one(run: Run, db: Path, tmp_path: Path) -> None:
     """An adversarial run: with a person named "?", every "—", "***" or soft-hyphen cell
     of an import named them (arrested, then died in custody), where `log` refused;
-    with --create-missing, such a cell made a person of them."""
+    with --create-missing, such a cell made a person of them, and a persons row named
+    "***" added one more on every run of its file."""
     assert run("case", "add", "c", "--title", "C").exit_code == 0
-    assert run("person", "add", "?").exit_code == 0
+    assert run("person", "add", "?", "--id", "q").exit_code == 0
     before = Snapshot.of(db)
     path = write(
         tmp_path, "unknown.csv",
         "case,date,type,person,source\nc,2007-03-02,arrest,—,s1\n"
         "c,2008-04-01,death_in_custody,***,s2\nc,2009-01-01,statement,\u00ad,s3\n",
     )  # fmt: skip
-    assert_refused(
-        run("import", str(path)),
-        before,
-        *(
-            f"{path}:{line}: person: no person {cell!r}; add them first, or pass --create-missing"
-            for line, cell in ((2, "—"), (3, "***"), (4, "\u00ad"))
-        ),
+    said = [
+        f"{path}:{line}: person: {cell!r} names no one (it has no letter or digit); leave it"
+        " out, or give an id"
+        for line, cell in ((2, "—"), (3, "***"), (4, "\u00ad"))
+    ]
+    assert_refused(run("import", str(path)), before, *said)
+    assert_refused(run("import", str(path), "--create-missing"), before, *said)
+    logged = run("log", "c", "arrest", "2007-03-02", "-p", "—")
+    assert logged.stderr == (
+        "Error: '—' names no one (it has no letter or digit); leave it out, or give an id\n"
     )
+    rows = write(tmp_path, "persons.csv", "name,case,role\n***,c,witness\n")
     assert_refused(
-        run("import", str(path), "--create-missing"),
-        before,
-        *(
-            f"{path}:{line}: person: {cell!r} is no name to create a person by; leave the"
-            " cell empty for an event that names no one"
-            for line, cell in ((2, "—"), (3, "***"), (4, "\u00ad"))
-        ),
-    )
+        run("import", str(rows)), before,
+        f"{rows}:2: name: '***' names no one (it has no letter or digit); leave it out, or"
+        " give an id",
+    )  # fmt: skip
+    # With an id, such a row is a person, and a re-import changes nothing.
+    rows = write(tmp_path, "persons.csv", "id,name,case,role\nredacted-1,***,c,witness\n")
+    assert imported(run("import", str(rows), "--json"))["added"] == tally(persons=1)
+    assert imported(run("import", str(rows), "--json"))["unchanged"] == tally(persons=1)
 
 
 def test_a_role_object_is_case_and_role_as_text(run: Run, db: Path, tmp_path: Path) -> None:

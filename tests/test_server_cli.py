@@ -3206,17 +3206,19 @@ def test_an_import_matches_a_person_rows_name_as_a_file_does(sample: Team, tmp_p
     first.write_text("id,name,case,role\nivan,Ivan Sidorov,b,witness\n")
     ok(sample.run("alice", "import", str(first)))
     rows = tmp_path / "rows.csv"
-    rows.write_text("name,notes\nivan,updated notes\n***,redacted\n")
+    rows.write_text("name,notes\nivan,updated notes\n")
     ok(sample.run("alice", "import", str(rows)))
     notes = "SELECT id, record->>'notes' FROM dossier.persons WHERE id IN ('ivan-petrov', 'ivan')"
     assert dict(sample.sql(notes)) == {"ivan-petrov": "updated notes", "ivan": None}
-    # "***" names no one (it folds to nothing, as "—" does): the row is a new person,
-    # never one whom another redacted judgment called so.
-    redacted = (
-        "SELECT record->>'notes' FROM dossier.persons WHERE record->>'name' = '***'"
-        " ORDER BY 1 NULLS FIRST"
-    )
-    assert sample.sql(redacted) == [(None,), ("redacted",)]
+    # "***" names no one (it folds to nothing, as "—" does): a row without an id is
+    # refused, as a file refuses it, rather than taken for one whom another redacted
+    # judgment called so, or added again on each run.
+    rows.write_text("name,notes\n***,redacted\n")
+    refused = sample.run("alice", "import", str(rows))
+    assert (refused.exit_code, refused.stderr.splitlines()[0]) == (1, (
+        f"Error: {rows}:2: name: '***' names no one (it has no letter or digit); leave it"
+        " out, or give an id"
+    ))  # fmt: skip
 
 
 def test_an_import_holds_no_one_a_cyrillic_name_only_folds_like(

@@ -147,19 +147,37 @@ def suggest(query: str, choices: Mapping[str, str], limit: int = 3) -> list[str]
     return list(ordered)[:limit]
 
 
+def placeholder(text: str) -> bool:
+    """Text that folds to nothing ("—", "***", "?", a soft hyphen): a spreadsheet's "no
+    one" or a redaction, never a name to look a person up by (two persons called "***"
+    are two people)."""
+    return not fold(text)
+
+
+def named_no_one(ref: str) -> str:
+    """What is said of a placeholder given where a person is."""
+    return f"{ref!r} names no one (it has no letter or digit); leave it out, or give an id"
+
+
+def several_persons(ref: str, named: Iterable[tuple[str, str]]) -> str:
+    """What is said of a name that names several persons, (id, name) each."""
+    listed = ", ".join(f"{key} ({name})" for key, name in named)
+    return f"{ref!r} names several persons: {listed}; give the id"
+
+
 def resolve_person(ref: str, persons: Iterable[Person]) -> str:
     """The id of the one person `ref` names (an id, or a name or alias after folding)."""
     people = list(persons)
     for person in people:
         if person.id == ref:
             return ref
-    # A name that folds to nothing ("***") is no name to look a person up by here.
-    matches = [p for p in people if text_names(ref, (p.name, *p.aliases))] if fold(ref) else []
+    if placeholder(ref):
+        raise NotFound(named_no_one(ref))
+    matches = [p for p in people if text_names(ref, (p.name, *p.aliases))]
     if len(matches) == 1:
         return matches[0].id
     if matches:
-        names = ", ".join(f"{p.id} ({p.name})" for p in matches)
-        raise NotFound(f"{ref!r} names several persons: {names}; give the id")
+        raise NotFound(several_persons(ref, ((p.id, p.name) for p in matches)))
     choices = {p.id: p.name for p in people}
     choices.update({f"{p.id}\0{a}": a for p in people for a in p.aliases})
     close = dict.fromkeys(key.split("\0")[0] for key in suggest(ref, choices))
@@ -183,7 +201,7 @@ def lookalikes(name: str, persons: Iterable[Person], threshold: float = 88) -> l
     """Persons a new name may duplicate: the same key, or nearly the same name."""
     from rapidfuzz import fuzz, process
 
-    if not fold(name):  # "—" is like "?" to the scorer: no name, no lookalike
+    if placeholder(name):  # "—" is like "?" to the scorer: no name, no lookalike
         return []
     people = list(persons)
     choices = [(person, n) for person in people for n in (person.name, *person.aliases)]

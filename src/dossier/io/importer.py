@@ -51,7 +51,14 @@ from dossier.io.values import (
 )
 from dossier.model import now_iso
 from dossier.ops import free_person_id
-from dossier.search import fold, name_keys, text_keys, text_names
+from dossier.search import (
+    name_keys,
+    named_no_one,
+    placeholder,
+    several_persons,
+    text_keys,
+    text_names,
+)
 from dossier.store.records import Records, paused_gc
 from dossier.vocab import EVENT_TYPES, OUTCOMES, ROLES, STATUSES
 
@@ -303,7 +310,7 @@ class _Planner:
 
     def _named(self, text: str) -> set[str]:
         """The ids of the persons (stored and imported) `text` names as a name or alias."""
-        if not fold(text):  # "—", "***": no name to look a person up by (resolve_person)
+        if placeholder(text):  # "—", "***": no name to look a person up by
             return set()
         names = self.names
         found = [names[key] for key in text_keys(text) if key in names]
@@ -365,6 +372,8 @@ class _Planner:
         name = by_id["name"] if by_id else v.text("name", required=True) or ""
         matched = None
         if name and given is None:
+            if placeholder(name):  # else each run of the file would add one more "***"
+                v.errors.append(RowError(v.label("name"), named_no_one(name)))
             # The same name twice could be two people (two Ivan Ivanovs), or one
             # person twice; only ids can tell, so ask for them.
             v.guard(self._name_once, row, name)
@@ -457,21 +466,16 @@ class _Planner:
         ids = self._named(ref)
         if len(ids) == 1:
             return next(iter(ids))
-        if ids:  # in the words of resolve_person, which the command line says it with
+        if ids:  # in the words the command line says it with
 
             def name(i: str) -> str:  # an imported person's name is the newer
                 return str((self.persons.get(i) or self.d.persons.raw[i])["name"])
 
-            named = ", ".join(f"{i} ({name(i)})" for i in sorted(ids))
-            raise RowError(field, f"{ref!r} names several persons: {named}; give the id")
+            raise RowError(field, several_persons(ref, ((i, name(i)) for i in sorted(ids))))
+        if placeholder(ref):  # "—", "?", a zero-width space: not a name, to find or make
+            raise RowError(field, named_no_one(ref))
         self._said_refused("person", ref, field)
         if self.create_missing:
-            if not fold(ref):  # "—", "?", a zero-width space: a placeholder, not a name
-                raise RowError(
-                    field,
-                    f"{ref!r} is no name to create a person by; leave the cell empty for an"
-                    " event that names no one",
-                )
             person_id = self._free_id(ref)
             self.persons[person_id] = {**contract.blank("persons"), "id": person_id, "name": ref}
             self._index(person_id, None, self.persons[person_id])
