@@ -643,6 +643,17 @@ def test_an_outcome_no_figure_counts_is_warned_about(aleksanyan: Run) -> None:
     assert (moved.exit_code, moved.stderr) == (
         0, OUTCOME_NOT_COUNTED.format(kind="release", outcome="guilty")
     )  # fmt: skip
+    # A sentence is guilty by its type: an outcome that agrees says nothing more, and
+    # one that does not is a contradiction to check.
+    agrees = aleksanyan("log", "aleksanyan", "sentence", "2009-06-12", *person, "--outcome",
+                        "guilty")  # fmt: skip
+    assert (agrees.exit_code, agrees.stderr) == (0, "")
+    odd = aleksanyan("log", "aleksanyan", "sentence", "2009-06-13", *person, "--outcome",
+                     "acquitted")  # fmt: skip
+    assert (odd.exit_code, odd.stderr) == (0, (
+        "Warning: a sentence counts as guilty, and this one says 'acquitted'; check the"
+        " source: the figures count it as guilty\n"
+    ))  # fmt: skip
 
 
 def test_logging_an_event_twice_is_warned_about(aleksanyan: Run) -> None:

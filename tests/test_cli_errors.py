@@ -841,3 +841,15 @@ def test_a_birth_after_today_stored_before_the_rule_does_not_block_other_edits(
     assert run("export", "-o", str(exported)).exit_code == 0
     assert run("import", str(exported)).exit_code == 0
     assert run("person", "edit", "test-one", "--born", "2998").exit_code == 1
+
+
+def test_completion_with_a_mistyped_database_url_completes_to_nothing(tmp_path: Path) -> None:
+    """A review's find: a $DOSSIER_DB refused as a mistyped URL printed a traceback into
+    the shell on every Tab."""
+    script = Path(sys.executable).parent / "dossier"
+    env = {**os.environ, "DOSSIER_DB": "Postgresql://alice:pw@h/db",
+           "_DOSSIER_COMPLETE": "complete_bash", "COMP_WORDS": "dossier timeline ",
+           "COMP_CWORD": "2"}  # fmt: skip
+    proc = subprocess.run([str(script)], capture_output=True, text=True, env=env, timeout=60,
+                          cwd=tmp_path)  # fmt: skip
+    assert (proc.returncode, proc.stdout.strip(), proc.stderr) == (0, "", "")

@@ -311,6 +311,7 @@ def test_person_rules(field: str, value: Any, message: str | None) -> None:
          "sources: must be a list, not text"),
         ("events", Event(id="", case="mx", type="arrest", date="2011", persons=None),  # type: ignore[arg-type]
          "persons: must be a list, not null"),
+        ("persons", Person(id="p", name=None), "name: must be text, not null"),  # type: ignore[arg-type]
     ],
 )  # fmt: skip
 def test_the_api_refuses_a_field_of_the_wrong_type(
@@ -325,6 +326,16 @@ def test_the_api_refuses_a_field_of_the_wrong_type(
     with pytest.raises(InvalidValue) as raised, Dossier.edit(db, "test") as d:
         add(d, record)
     assert str(raised.value) == message
+
+
+def test_the_api_takes_a_list_where_the_model_has_a_tuple(tmp_path: Path) -> None:
+    db = tmp_path / "d.json"
+    with Dossier.edit(db, "test") as d:
+        ops.add_case(d, Case(id="mx", title="Maximov", tags=["yukos"]))  # type: ignore[arg-type]
+        ops.add_person(d, Person(id="p", name="P", roles=[Role("mx", "defendant")]))  # type: ignore[arg-type]
+    d = Dossier.load(db)
+    assert d.persons.raw["p"]["roles"] == [{"case": "mx", "role": "defendant"}]
+    assert d.cases.raw["mx"]["tags"] == ["yukos"]
 
 
 def test_the_api_and_the_importer_refuse_alike(tmp_path: Path) -> None:

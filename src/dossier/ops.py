@@ -76,7 +76,7 @@ def _shaped(kind: str, record: Case | Person | Event) -> None:
     title of None raised AttributeError."""
     for field in fields(record):
         value = getattr(record, field.name)
-        if isinstance(value, tuple):  # the model's lists; a person's roles as stored
+        if isinstance(value, (tuple, list)):  # the model's lists; a person's roles as stored
             value = [v.to_dict() if isinstance(v, Role) else v for v in value]
         contract.check_shape(kind, field.name, value)
 
@@ -245,6 +245,7 @@ def free_person_id(d: Records, name: str, also: Container[str] = ()) -> str:
 
 def add_person(d: Records, person: Person) -> Person:
     """Add a person; an empty id is made from the name."""
+    _shaped("persons", person)
     _required(person.name, "name")
     if not person.id:
         person = replace(person, id=free_person_id(d, person.name))
@@ -394,12 +395,22 @@ def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
     """What a new or changed event deserves a word about, though it is sound: an outcome
     that no figure counts (only a verdict's is), and a new event like a stored one (an
     import says the same of its rows)."""
-    if event.outcome and event.type != "verdict" and (old is None or old.outcome != event.outcome
-                                                      or old.type != event.type):  # fmt: skip
-        warn(
-            f"only a verdict's outcome is counted: this {event.type} shows {event.outcome!r}"
-            " but no figure counts it; record the court's decision as a verdict"
-        )
+    changed = old is None or old.outcome != event.outcome or old.type != event.type
+    if event.outcome and event.type != "verdict" and changed:
+        # A sentence counts as guilty and an acquittal as acquitted by their type: an
+        # outcome that agrees says nothing more, one that does not is a contradiction.
+        implied = {"sentence": "guilty", "acquittal": "acquitted"}.get(event.type)
+        if implied is None:
+            warn(
+                f"only a verdict's outcome is counted: this {event.type} shows"
+                f" {event.outcome!r} but no figure counts it; record the court's decision"
+                " as a verdict"
+            )
+        elif event.outcome != implied:
+            warn(
+                f"a {event.type} counts as {implied}, and this one says {event.outcome!r};"
+                f" check the source: the figures count it as {implied}"
+            )
     if old is not None:
         return
     persons = sorted(event.persons)

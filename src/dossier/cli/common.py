@@ -518,9 +518,9 @@ def confirm(question: str, yes: bool) -> None:
 def _completion_dossier(ctx: typer.Context) -> Store | None:
     from dossier.store import Dossier
 
-    if is_server(db_where(ctx)):
-        return None  # no connection for a key press
-    try:
+    try:  # a --db refused (a mistyped URL) completes to nothing, as a bad file does
+        if is_server(db_where(ctx)):
+            return None  # no connection for a key press
         return Dossier.load(db_path(ctx))
     except DossierError:
         return None
