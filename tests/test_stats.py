@@ -874,15 +874,21 @@ def test_the_comparison_table_counts_what_happened_in_custody_only(run: Run) -> 
         "case add h --title H", "person add 'Ivan Petrov' --id ivan --case h --role defendant",
         "log h medical_care_denied 2022-01-01 -p ivan", "log h arrest 2023-05-04 -p ivan",
         "log h hunger_strike 2023-05-10 -p ivan", "log h medical_care_denied 2023-05-20 -p ivan",
+        # Known to the month of the arrest: it may have been in custody, as an end may.
+        "log h ill_treatment 2023-05 -p ivan",
         "log h release 2023-06-01 -p ivan", "log h hunger_strike 2024-01-01 -p ivan",
         "log h ill_treatment 2024-02-01 -p ivan",
     ):  # fmt: skip
         assert run(*shlex.split(command)).exit_code == 0, command
     row = json.loads(run("stats", "--json").stdout)["per_person"][0]
     counted = (row["medical_care_denied"], row["ill_treatment"], row["hunger_strikes"])
-    assert counted == (1, 0, 1)
+    assert counted == (1, 1, 1)
     markers = json.loads(run("chart", "--json").stdout)["rows"][0]["markers"]
-    assert sorted(m["type"] for m in markers) == ["hunger_strike", "medical_care_denied"]
+    assert sorted(m["type"] for m in markers) == [
+        "hunger_strike", "ill_treatment", "medical_care_denied"
+    ]  # fmt: skip
+    # Drawn on the bar, from its first day, not at 1 May before it.
+    assert "x" in run("chart", "--as-of", "2023-06-30").stdout.splitlines()[0]
 
 
 DIED_BUT_HELD = (

@@ -173,7 +173,8 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
     rows = []
     for person, drawn in bars.items():
         first = drawn[0].period["start_event"]
-        shown = [m for m in marks.get(person, ()) if _drawn(m, periods[person])]
+        shown = [_placed(m, periods[person]) for m in marks.get(person, ())
+                 if _drawn(m, periods[person])]  # fmt: skip
         rows.append(
             Row(
                 person=person,
@@ -208,4 +209,17 @@ def _drawn(marker: Marker, periods: Iterable[Period]) -> bool:
     """Whether a person's chart shows a marker: what happened in custody, on its bar (a
     hunger strike while free is not); a death in custody wherever it falls (under house
     arrest, which has no bar, it is still a death in custody)."""
-    return marker.type == "death_in_custody" or any(p.holds(marker.day) for p in periods)
+    if marker.type == "death_in_custody":
+        return True
+    date = stored(marker.date)
+    return any(p.holds(date.first_day, date.last_day) for p in periods)
+
+
+def _placed(marker: Marker, periods: Iterable[Period]) -> Marker:
+    """The marker drawn within the period it may fall in: a hunger strike "in 2008" of a
+    man held from 24 November 2008 on his bar's first day, not in January before it."""
+    date = stored(marker.date)
+    for p in periods:
+        if p.holds(date.first_day, date.last_day):
+            return replace(marker, day=max(marker.day, stored(p.start).first_day))
+    return marker

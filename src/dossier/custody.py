@@ -112,12 +112,14 @@ class Period:
         """Still open at the end of the record."""
         return self.end is None
 
-    def holds(self, day: datetime.date) -> bool:
-        """Whether `day` (an event's earliest possible one) falls in this period: from its
-        start to its latest possible end. What happened in custody, as the chart draws it
-        and the comparison table counts it (a hunger strike while free is neither)."""
+    def holds(self, first: datetime.date, last: datetime.date) -> bool:
+        """Whether an event whose possible days run from `first` to `last` may fall in
+        this period (its start to its latest possible end), as an end meets a period:
+        what happened in custody, as the chart draws it and the comparison table counts
+        it (a hunger strike while free is neither; one "in 2008" of a man arrested on
+        24 November 2008 is)."""
         start = stored(self.start).first_day
-        return start <= day <= start + datetime.timedelta(days=self.days_max)
+        return first <= start + datetime.timedelta(days=self.days_max) and last >= start
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form (timeline --json)."""

@@ -361,10 +361,12 @@ def _rows(
     counts: dict[str, Counter[str]] = {person: Counter() for person in by_person}
     for type_, column in COUNTED.items():
         for raw in by_type.get(type_, ()):
-            day = stored(raw["date"]).first_day
+            when = stored(raw["date"])
             for person in raw["persons"]:
                 # In custody only, as the chart marks them: the table is of persons held.
-                if person in counts and any(p.holds(day) for p in by_person[person]):
+                if person in counts and any(
+                    p.holds(when.first_day, when.last_day) for p in by_person[person]
+                ):
                     counts[person][column] += 1
     verdict: dict[str, str] = {}  # the last outcome in date order (as recorded on a tie)
     for raw in sorted(decided, key=lambda r: stored(r["date"]).sort_key):
