@@ -478,3 +478,29 @@ def test_a_message_names_the_server_and_database_libpq_takes_from_its_environmen
     monkeypatch.setenv("PGUSER", "bob")
     monkeypatch.setenv("PGPORT", "5433")
     assert where("postgresql://") == "database bob on /srv/pg:5433"
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("postgresql://host/a@b", False),  # a database named a@b: libpq reads it so
+        ("postgresql://alice@host/team@2024", False),
+        ("postgresql://alice@/db?host=/run/postgresql", False),
+        ("postgresql://pw:Hunt/er2Secret@/defence?host=/sock", True),
+        ("postgresql://pw:Hunt@er2Secret@localhost/defence", True),
+        ("postgresql://alice:ab?cd@SECRETPART@host/db", True),  # a '?' before its '@'
+    ],
+)
+def test_a_url_is_refused_only_where_libpq_would_split_its_password(
+    url: str, refused: bool
+) -> None:
+    """A review's find: an '@' in a database's name was refused as one in a password,
+    and a password with a '?' before its '@' was let through."""
+    from dossier.errors import DatabaseError
+    from dossier.server.connect import check
+
+    if refused:
+        with pytest.raises(DatabaseError, match="user or password holds '/' or '@'"):
+            check(url)
+    else:
+        check(url)

@@ -55,11 +55,18 @@ def check(db: str, given: str = "--db") -> None:
 
 
 def _credentials_split(url: str) -> bool:
-    """Whether the URL's user or password, up to its last '@', holds a '/' or '@': libpq
-    ends them at the first of either, and reads the rest as host, port or database."""
-    rest = url.split("://", 1)[1].partition("?")[0]
-    userinfo, at, _ = rest.rpartition("@")
-    return bool(at) and ("/" in userinfo or "@" in userinfo)
+    """Whether the URL's user or password holds a '/' or '@' that libpq would end them
+    at, reading the rest as host, port or database: libpq takes the user and password
+    up to the first '@' before the first '/'. So two '@' before that '/' (an '@' in the
+    password), or none there but one in the path with a '/' after it (a '/' in the
+    password: "pw:Hunt/er2@host/db"). A database named "team@2024" is neither."""
+    rest = url.split("://", 1)[1]
+    head, _slash, tail = rest.partition("/")
+    if head.count("@") > 1:
+        return True
+    path = tail.partition("?")[0]
+    _before, at, after = path.partition("@")
+    return "@" not in head and bool(at) and "/" in after
 
 
 def _secret_text(url: str) -> str:
