@@ -10,8 +10,9 @@ written with a warning, by `contract.future_date`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from dossier import contract, dates
 from dossier.errors import (
@@ -391,6 +392,12 @@ def update_event(
     return event
 
 
+def likeness(raw: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What makes a new event look like a stored one, before their persons are compared:
+    case, type and date (an import's rows and `log` both warn of such a twin)."""
+    return raw["case"], raw["type"], raw["date"]
+
+
 def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
     """What a new or changed event deserves a word about, though it is sound: an outcome
     that no figure counts (only a verdict's is), and a new event like a stored one (an
@@ -413,14 +420,10 @@ def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
             )
     if old is not None:
         return
-    persons = sorted(event.persons)
+    persons, key = sorted(event.persons), likeness(event.to_dict())
     twin = next(
-        (
-            key
-            for key, raw in d.events.raw.items()
-            if raw["date"] == event.date and raw["type"] == event.type
-            and raw["case"] == event.case and sorted(raw["persons"]) == persons
-        ),
+        (i for i, raw in d.events.raw.items()
+         if likeness(raw) == key and sorted(raw["persons"]) == persons),
         None,
     )  # fmt: skip
     if twin is not None:

@@ -50,7 +50,7 @@ from dossier.io.values import (
     unknown,
 )
 from dossier.model import now_iso
-from dossier.ops import free_person_id
+from dossier.ops import free_person_id, likeness
 from dossier.search import (
     name_keys,
     named_no_one,
@@ -848,13 +848,13 @@ class _Planner:
         alike: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         stored = self.d.events.raw
         for event_id, raw in stored.items():
-            alike[(raw["case"], raw["type"], raw["date"])].append(event_id)
+            alike[likeness(raw)].append(event_id)
         pool = {key: [i for i in ids if i not in claimed] for key, ids in alike.items()}
         unnamed = []
         for row, record in self.events:
             if record["id"]:
                 continue
-            key = (record["case"], record["type"], record["date"])
+            key = likeness(record)
             candidates = pool.get(key) or []
             given = [(k, v) for k, v in record.items() if k != "id"]
             if record.get("confidential") is False and "confidential" in blank_fields(row):
