@@ -52,6 +52,7 @@ from dossier.io.values import (
 from dossier.model import now_iso
 from dossier.ops import free_person_id, likeness
 from dossier.search import (
+    Lookalikes,
     name_keys,
     named_no_one,
     placeholder,
@@ -201,6 +202,7 @@ class _Planner:
         self.built: list[dict[str, Sequence[Any]]] = []
         self.whole = True
         self._names: dict[str, set[str]] | None = None  # name key -> person ids, when needed
+        self._lookalikes: Lookalikes | None = None  # the stored persons', when needed
         self.stamped: set[str] = set()  # cases whose rows give `updated` (an export's do)
         self.tables = d.tables()
         self.stored_cases = d.cases.raw
@@ -423,9 +425,9 @@ class _Planner:
         """A new person whose name is close to a stored one is probably a duplicate."""
         if not self.d.persons.raw:
             return
-        from dossier.search import lookalikes
-
-        for found in lookalikes(name, self.d.persons)[:3]:
+        if self._lookalikes is None:  # the stored persons' names, folded once an import
+            self._lookalikes = Lookalikes(self.d.persons)
+        for found in self._lookalikes.of(name)[:3]:
             self.summary.warnings.append(
                 Problem(
                     row.file,
