@@ -431,6 +431,30 @@ def test_a_name_of_two_persons_is_said_as_the_command_line_says_it(
     assert_refused(run("import", str(path)), before, f"{path}:2: person: {said} give the id")
 
 
+def test_a_date_made_less_precise_by_an_import_is_warned_about(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """An adversarial run: a persons row "Platon Lebedev;1956" turned his stored birth
+    day, 29 November 1956, into the year alone, "updated 1" and not a word."""
+    assert run("person", "add", "Platon Lebedev", "--born", "29.11.1956").exit_code == 0
+    assert run("case", "add", "c", "--title", "C").exit_code == 0
+    event = run("log", "c", "hearing", "2011-05-20", "-s", "s").stdout.strip()
+    people = write(tmp_path, "p.csv", "\ufeffname;born\r\nPlaton Lebedev;1956\r\n")
+    events = write(tmp_path, "e.jsonl", json.dumps(
+        {"kind": "event", "id": event, "case": "c", "type": "hearing", "date": "2011-05"}
+    ) + "\n")  # fmt: skip
+    result = run("import", str(people), str(events), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["updated"] == tally(persons=1, events=1)  # allowed: the file says so
+    assert result.stderr.splitlines() == [
+        f"Warning: {people}:2: born: '1956' replaces '1956-11-29', which says more; leave the"
+        " cell empty to keep the stored date",
+        f"Warning: {events}:1: date: '2011-05' replaces '2011-05-20', which says more; leave"
+        " the cell empty to keep the stored date",
+    ]
+
+
 def test_standard_input_is_named_in_errors(aleksanyan: Run, db: Path) -> None:
     before = Snapshot.of(db)
     result = aleksanyan("import", "-", input=EVENTS + "aleksanyan,someday,arrest,,s\n")

@@ -401,6 +401,9 @@ class _Planner:
         for date_field in ("born", "died"):
             if v.given(date_field):
                 record[date_field] = v.date(date_field)
+                if old is not None:
+                    self._warn_vaguer(row, v.label(date_field), old[date_field],
+                                      record[date_field])  # fmt: skip
                 future = contract.future_life_date(date_field, record[date_field], self.today, old)
                 if future:
                     v.errors.append(RowError(v.label(date_field), future))
@@ -420,6 +423,25 @@ class _Planner:
         self.persons[person_id] = record
         self.origin[("persons", person_id)] = row
         self._index(person_id, old, record)
+
+    def _warn_vaguer(self, row: Row, label: str, old: str | None, new: str | None) -> None:
+        """A date replaced by a less precise one that contains it ("1956" for 29 November
+        1956) loses what a source gave: allowed, since the file's columns change the
+        record, but said (`person merge` refuses it)."""
+        if not old or not new or old == new:
+            return
+        was, now = dates.stored(old), dates.stored(new)
+        if (
+            now.sort_key[1] < was.sort_key[1]
+            and now.first_day <= was.first_day <= was.last_day <= now.last_day
+        ):
+            self.summary.warnings.append(
+                Problem(
+                    row.file, row.line, label,
+                    f"{new!r} replaces {old!r}, which says more; leave the cell empty to keep"
+                    " the stored date",
+                )
+            )  # fmt: skip
 
     def _warn_lookalikes(self, row: Row, name: str) -> None:
         """A new person whose name is close to a stored one is probably a duplicate."""
@@ -815,6 +837,11 @@ class _Planner:
                 blank = blank_fields(row)
                 record = {k: v for k, v in record.items() if k not in blank}
             merged = {**base, **record}
+            if old is not None:
+                for date_field in ("date", "end"):
+                    if date_field in record:
+                        label = _label(row, date_field)
+                        self._warn_vaguer(row, label, old[date_field], merged[date_field])
             if old is not None and "persons" in record:
                 merged["persons"] = unseen.kept(row, old["persons"], record["persons"])
             if not merged["sources"]:
