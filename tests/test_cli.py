@@ -564,6 +564,8 @@ def test_a_rename_to_someone_elses_name_warns(run: Run) -> None:
         "Warning: alexander-manov now looks like andrei-kudoyarov (Andrei Kudoyarov), known"
         " as 'Andrei Kudoyarov'; where a name stands for a person, give the id to tell them"
         " apart\n"
+        "Warning: 'Alexander Manov' is no longer a name of alexander-manov; if sources spell"
+        " them so, keep it: dossier person edit alexander-manov --add-alias 'Alexander Manov'\n"
     )
     again = run("person", "edit", "alexander-manov", "--notes", "renamed")  # the name stays
     assert again.exit_code == 0 and again.stderr == ""
@@ -688,3 +690,17 @@ def test_a_custody_event_that_names_no_one_is_warned_about(
         f" person with 'dossier event edit {event} --add-person P'\n"
     )
     assert result.stderr == (said if warned else "")
+
+
+def test_a_rename_that_drops_the_old_spelling_says_how_to_keep_it(run: Run) -> None:
+    """An adversarial run: `person edit --name` threw the Cyrillic spelling away without
+    a word, while `person merge` keeps a dropped name as an alias."""
+    assert run("person", "add", "Василий Алексанян", "--id", "va").exit_code == 0
+    renamed = run("person", "edit", "va", "--name", "Vasily S. Aleksanyan")
+    assert (renamed.exit_code, renamed.stderr) == (0, (
+        "Warning: 'Василий Алексанян' is no longer a name of va; if sources spell them so,"
+        " keep it: dossier person edit va --add-alias 'Василий Алексанян'\n"
+    ))  # fmt: skip
+    kept = run("person", "edit", "va", "--name", "Vasily Aleksanyan", "--add-alias",
+               "Vasily S. Aleksanyan")  # fmt: skip
+    assert (kept.exit_code, kept.stderr) == (0, "")

@@ -1,5 +1,6 @@
 """`dossier person …`: add, list, show, edit, remove and link persons."""
 
+import shlex
 from typing import TYPE_CHECKING
 
 import typer
@@ -236,6 +237,12 @@ def edit_(
             f" {f.matched!r}; where a name stands for a person, give the id to tell them apart"
             for f in _lookalikes(new, others).values()
         )
+    if old.name not in (updated.name, *updated.aliases):
+        # A rename drops the old spelling, which sources (and imports by name) may use.
+        warn([
+            f"{old.name!r} is no longer a name of {updated.id}; if sources spell them so,"
+            f" keep it: dossier person edit {updated.id} --add-alias {shlex.quote(old.name)}"
+        ])  # fmt: skip
     if as_json:
         print_json(updated.to_dict())
     else:
