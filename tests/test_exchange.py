@@ -211,7 +211,7 @@ def test_generated_dossiers_as_ftm_entities(tmp_path_factory: pytest.TempPathFac
     made: list[dict[str, Any]] = []
     as_of = stored("2026-12-05").first_day
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=40, deadline=None)
     @given(dossiers())
     def one(generated: Any) -> None:
         path = tmp_path_factory.mktemp("ftm") / "db.json"
@@ -312,7 +312,7 @@ def test_uwazi_ranges_for_every_precision() -> None:
     assert uwazi.date_range(None) == ""
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(dossiers())
 def test_a_generated_dossier_as_uwazi_csvs(generated: Any) -> None:
     import tempfile

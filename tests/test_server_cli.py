@@ -640,7 +640,7 @@ def test_stats_are_the_same_on_a_server_that_counts_what_it_does_not_send(
     tags = [tag for case in cases for tag in case.tags]
     # And as of each event's first day (when not after today): its group straddles it.
     days = sorted({stored(e.date).first_day.isoformat() for e in events} - {"9999-12-31"})
-    for as_of in (*AS_OF, *(day for day in days[:2] if day <= today().isoformat())):
+    for as_of in (*AS_OF, *(day for day in days[:1] if day <= today().isoformat())):
         for extra in ([], ["--case", cases[0].id], ["--tag", tags[0]] if tags else []):
             args = ["stats", "--json", *extra, *(["--as-of", as_of] if as_of else [])]
             on_file = runner.invoke(app, ["--db", str(db), *args])
