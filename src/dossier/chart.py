@@ -132,7 +132,7 @@ def build(
     if person is not None:
         known = [r for r in known if person in r["persons"]]
     # The statistics give the periods and problems, and their comparison rows the order.
-    stats = compute_stored([], [], known, as_of, outside=outside, died=died or {})
+    stats = compute_stored([], [], known, as_of, outside=outside, died=died)
     held = Custody(stats.periods, stats.problems)
     compared = [replace(r, name=names.get(r.person, r.person)) for r in stats.per_person]
     order = [r.person for r in sort_rows(compared, sort) if person in (None, r.person)]
@@ -173,8 +173,8 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
     rows = []
     for person, drawn in bars.items():
         first = drawn[0].period["start_event"]
-        shown = [_placed(m, periods[person]) for m in marks.get(person, ())
-                 if _drawn(m, periods[person])]  # fmt: skip
+        placed = (_placed(m, periods[person]) for m in marks.get(person, ()))
+        shown = [m for m in placed if m is not None]
         rows.append(
             Row(
                 person=person,
@@ -205,21 +205,14 @@ def _rows(held: Custody, known: Iterable[Mapping[str, Any]], names: Mapping[str,
     return rows
 
 
-def _drawn(marker: Marker, periods: Iterable[Period]) -> bool:
-    """Whether a person's chart shows a marker: what happened in custody, on its bar (a
-    hunger strike while free is not); a death in custody wherever it falls (under house
-    arrest, which has no bar, it is still a death in custody)."""
-    if marker.type == "death_in_custody":
-        return True
-    date = stored(marker.date)
-    return any(p.holds(date.first_day, date.last_day) for p in periods)
-
-
-def _placed(marker: Marker, periods: Iterable[Period]) -> Marker:
-    """The marker drawn within the period it may fall in: a hunger strike "in 2008" of a
-    man held from 24 November 2008 on his bar's first day, not in January before it."""
+def _placed(marker: Marker, periods: Iterable[Period]) -> Marker | None:
+    """A marker as a person's chart draws it, None if it does not: what happened in
+    custody, on its bar (a hunger strike while free is not), from the bar's first day (a
+    hunger strike "in 2008" of a man held from 24 November 2008, not in January before
+    it); a death in custody wherever it falls (under house arrest, which has no bar, it
+    is still a death in custody)."""
     date = stored(marker.date)
     for p in periods:
         if p.holds(date.first_day, date.last_day):
             return replace(marker, day=max(marker.day, stored(p.start).first_day))
-    return marker
+    return marker if marker.type == "death_in_custody" else None

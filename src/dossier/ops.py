@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from dossier import contract, dates
+from dossier.custody import acquittal, guilty_verdict
 from dossier.errors import (
     Conflict,
     Duplicate,
@@ -344,7 +345,10 @@ def _store_event(
     d: Records, event: Event, old: Event | None, allow_future: bool, warn: Warn | None
 ) -> None:
     """`_store`, and the date after today rule (`contract.future_date`) between the check
-    and the put: refused, or passed to `warn`."""
+    and the put: refused, or passed to `warn`, with what else the event deserves a word
+    about (`_said`)."""
+    if warn is not None:
+        _said(d, event, old, warn)
     raw = event.to_dict()
     contract.check("events", raw, d.cases.raw, d.persons.raw)
     found = contract.future_date(
@@ -373,8 +377,6 @@ def add_event(
     else:
         check_slug(event.id, "event id")
     event = _clean_event(d, event)
-    if warn is not None:
-        _said(d, event, None, warn)
     _store_event(d, event, None, allow_future, warn)
     return event
 
@@ -386,8 +388,6 @@ def update_event(
     `add_event` when the date, end or type changes."""
     old = require_event(d, event.id)
     event = _clean_event(d, event)
-    if warn is not None:
-        _said(d, event, old, warn)
     _store_event(d, event, old, allow_future, warn)
     return event
 
@@ -406,7 +406,13 @@ def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
     if event.outcome and event.type != "verdict" and changed:
         # A sentence counts as guilty and an acquittal as acquitted by their type: an
         # outcome that agrees says nothing more, one that does not is a contradiction.
-        implied = {"sentence": "guilty", "acquittal": "acquitted"}.get(event.type)
+        implied = (
+            "guilty"
+            if guilty_verdict(event.type, None)
+            else "acquitted"
+            if acquittal(event.type, None)
+            else None
+        )
         if implied is None:
             warn(
                 f"only a verdict's outcome is counted: this {event.type} shows"

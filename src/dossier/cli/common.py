@@ -19,7 +19,7 @@ import typer
 
 from dossier.errors import DossierError
 from dossier.scope import Scope
-from dossier.server.connect import is_server
+from dossier.server.connect import check, is_server
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -98,8 +98,6 @@ def refuse_own_file(ctx: typer.Context, output: Path | None) -> None:
 def _db(ctx: typer.Context) -> tuple[str, bool]:
     """The database (a path or a server URL), and whether it was named (--db or
     $DOSSIER_DB) rather than the default location."""
-    from dossier.server.connect import check
-
     given = settings(ctx).db
     if given is not None:
         check(given, "--db")

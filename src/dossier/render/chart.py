@@ -114,7 +114,7 @@ def _cells(row: Row, scale: Axis) -> list[str]:
             if drawn + 1 < scale.width:
                 cells[drawn + 1] = RUNNING
     serious = list(MARKERS.values())  # in the order of MARKERS: the least serious first
-    for marker in row.markers:  # those the chart shows (chart._drawn)
+    for marker in row.markers:  # those the chart shows (chart._placed)
         at = int(scale.cell(marker.day))
         char = MARKERS[marker.type]
         # Markers that fall in one cell: the most serious is drawn, whichever came last.

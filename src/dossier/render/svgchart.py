@@ -96,7 +96,7 @@ def geometry(chart: Chart, width: int = WIDTH) -> dict[str, Any]:
             )
         markers = [
             {"x": _n(at.x(m.day)), "box_x": _n(at.x(m.day) - 4), "char": MARKERS[m.type]}
-            for m in row.markers  # those the chart shows (chart._drawn)
+            for m in row.markers  # those the chart shows (chart._placed)
         ]
         mark = " !" if row.problems else ""
         name, condensed = label(row.name, mark)

@@ -104,15 +104,15 @@ def shown(url: str) -> str:
             netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
     parts = ["password=***" if p.startswith("password=") else p for p in query.split("&")]
     masked = f"{scheme}://{netloc}{slash}{path}{mark}{'&'.join(parts)}"
-    secret = str(params.get("password") or "")
-    if (secret and secret in masked) or _overlaps(masked, _secret_text(url)):
+    secret, written = str(params.get("password") or ""), _secret_text(url)
+    if (secret and secret in masked) or _overlaps(masked, written):
         # Written where the masking above does not look ("alice:pass?word@", a key
         # spelled with %-escapes): shown as libpq reads it, the password left out, and
         # so is what may hold a piece of it.
         kept = "&".join(
             f"{k}={v}"
             for k, v in params.items()
-            if k != "password" and not _overlaps(str(v), _secret_text(url))
+            if k != "password" and not _overlaps(str(v), written)
         )
         return f"{scheme}://?{kept}&password=***"
     return masked

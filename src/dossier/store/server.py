@@ -399,27 +399,26 @@ class ServerDossier(Records):
                 reverting = wanted.reverting
                 found = _find(conn, wanted)
                 locked: set[str] = set()
-                if found is None:
-                    with _waiting(url):
+                with _waiting(url):
+                    if found is None:
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS,))
-                else:
-                    # An undo or redo acts on the role's newest command, which no other
-                    # command of the role may add meanwhile (its entry would pop that one
-                    # in the replay of the role's commands): it has the role to itself.
-                    take = "pg_advisory_xact_lock" + ("_shared" if reverting is None else "")
-                    with _waiting(url):
+                    else:
+                        # An undo or redo acts on the role's newest command, which no
+                        # other command of the role may add meanwhile (its entry would pop
+                        # that one in the replay of the role's commands): it has the role
+                        # to itself.
+                        shared = "_shared" if reverting is None else ""
                         conn.execute(
                             "SELECT pg_advisory_xact_lock_shared(%s),"
-                            f" {take}(%s, hashtext(session_user))".encode(),
+                            f" pg_advisory_xact_lock{shared}(%s, hashtext(session_user))".encode(),
                             (WRITERS, ROLES),
                         )
-                    # An event moved to another case (or a person given a role or named
-                    # in one, or a newer command of the role's to revert) before its case
-                    # was locked is in that one now (a mover locks the cases that hold
-                    # it, as this command does): the locks go back and all are taken
-                    # again, in id order, so that no two writers take two cases in
-                    # crossed orders.
-                    with _waiting(url):
+                        # An event moved to another case (or a person given a role or
+                        # named in one, or a newer command of the role's to revert) before
+                        # its case was locked is in that one now (a mover locks the cases
+                        # that hold it, as this command does): the locks go back and all
+                        # are taken again, in id order, so that no two writers take two
+                        # cases in crossed orders.
                         while moved := _lock_scope(conn, found, wanted, locked):
                             found |= moved
                 dossier = cls(conn, url, None if found is None else sorted(found))
