@@ -1150,6 +1150,44 @@ def test_a_verdict_that_may_precede_the_start_gives_the_pretrial_part_a_range() 
     assert (p.approximate, p.pretrial_approximate) == (False, True)
 
 
+@pytest.mark.parametrize(
+    ("release", "approximate"),
+    [
+        # Released in March 2014, three years after the sentence: the pretrial part ended
+        # at the sentence, between two known days, whatever day in March the release was.
+        ("2014-03", False),
+        ("2014", False),
+        # Released "in January 2011": the sentence of the 16th is over for certain only
+        # after the release may have come, so the pretrial days rest on the release too.
+        ("2011-01", True),
+        ("2010-01-10~", True),
+    ],
+)
+def test_the_pretrial_days_are_approximate_only_by_the_dates_that_bound_them(
+    release: str, approximate: bool
+) -> None:
+    """A new user's find: "~371" for pretrial days counted between two known days."""
+    periods, _ = held(
+        ev("a1", "arrest", "2010-01-10"),
+        ev("s1", "sentence", "2011-01-16"),
+        ev("r1", "release", release),
+    )
+    (p,) = periods
+    assert p.approximate
+    assert p.pretrial_approximate is approximate
+    if not approximate:
+        assert (p.pretrial_days, p.pretrial_days_min, p.pretrial_days_max) == (371, 371, 371)
+
+
+def test_pretrial_days_after_a_conviction_before_a_rough_start_are_none_for_certain() -> None:
+    """Convicted in absentia in 2008, arrested abroad "in December 2019": none of the days
+    is pretrial, whichever day of December it was; an arrest "in 2008" is another matter."""
+    (p,), _ = held(ev("s1", "sentence", "2008-05-01"), ev("a1", "arrest", "2019-12"))
+    assert (p.approximate, p.pretrial_days, p.pretrial_approximate) == (True, 0, False)
+    (q,), _ = held(ev("s1", "sentence", "2008-05-01"), ev("a1", "arrest", "2008"))
+    assert (q.pretrial_days_min, q.pretrial_days_max, q.pretrial_approximate) == (0, 121, True)
+
+
 # A start with no end where a later record implies one ---------------------------------------
 
 

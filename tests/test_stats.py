@@ -137,6 +137,9 @@ ROWS = {
         60,
         days_range=(365, 395),  # released in January 2011: on the 1st or the 31st
         approximate=True,
+        # Convicted after 60 days, known to the day: the release known to the month came
+        # long after, so it does not make the pretrial days approximate.
+        pretrial_approximate=False,
         care_denied=1,
         hunger_strikes=1,
         ended_by="release",
@@ -165,6 +168,7 @@ ROWS = {
         0,
         days_range=(1, 31),  # arrested in December 2019, still held on AS_OF
         approximate=True,
+        pretrial_approximate=False,  # convicted in 2008: none of the days, for certain
         ongoing=True,
         verdict="guilty",
     ),
@@ -213,7 +217,9 @@ def test_compute_matches_the_hand_counts() -> None:
             "currently_held": 1,
             "deaths_in_custody": 1,
             "approximate": True,  # ann's release and dan's arrest are known to the month
-            "pretrial_approximate": True,  # and so the pretrial days they bound
+            # but neither bounds a pretrial part: ann's ended at a verdict known to the
+            # day, long before her release, and dan was convicted before his arrest
+            "pretrial_approximate": False,
         },
         "verdicts": {"guilty": 2, "acquitted": 1, "conviction_rate": 0.6667},
         "extradition": {
@@ -246,7 +252,7 @@ def test_person_rows_are_in_order_of_first_custody() -> None:
         "pretrial_days_min": 60,
         "pretrial_days_max": 60,
         "approximate": True,
-        "pretrial_approximate": True,
+        "pretrial_approximate": False,
         "ongoing": False,
         "medical_care_denied": 1,
         "ill_treatment": 0,
@@ -1079,7 +1085,9 @@ def test_maximov_bailed_in_february_is_held_0_to_19_days_everywhere(later: Run) 
         (0, 0, 19, "bail"),
     ]
     shown = squeezed(later("stats", "--per-person", "--as-of", "2026-01-01").stdout)
-    assert "Ivan Maximov 2004-08-15 1690–1738 ~1387 ████████ 0 0 0 bail guilty" in shown
+    # The pretrial days run from one known day to the sentence, another: exact, not
+    # "~1387" as they were when the release "in April 2009" marked them too.
+    assert "Ivan Maximov 2004-08-15 1690–1738 1387 ████████ 0 0 0 bail guilty" in shown
 
 
 def test_without_as_of_nothing_past_is_left_out(later: Run) -> None:

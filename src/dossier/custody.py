@@ -925,7 +925,8 @@ def _period(
     days_min = max(0, (earliest_end - latest_start).days)
     days_max = max(0, (latest_end - first).days)
     days = _clamp((earliest_end - first).days, days_min, days_max)
-    approximate = _rough(start) or (end is not None and _rough(end.date))
+    rough_end = end is not None and _rough(end.date)
+    approximate = _rough(start) or rough_end
     # The pretrial part ends at the first guilty verdict on or after the start:
     # among the verdicts that can be, the earliest gives its earliest possible day
     # and the first to be over for certain its latest.
@@ -935,10 +936,16 @@ def _period(
         pretrial_max = max(0, (min(latest_end, late) - first).days)
         estimate = min(days, max(0, (early - first).days))
         pretrial = _clamp(estimate, pretrial_min, pretrial_max)
+        # The period's end bounds the pretrial part only if it can come before the
+        # verdict is over for certain: released "in March 2014" three years after a
+        # sentence of 16 January 2011, the pretrial days are exact.
+        pretrial_rough = _rough(start) or rough_verdict or (rough_end and late > earliest_end)
     elif guilty.dates:  # every guilty verdict came before: a period served after conviction
         pretrial = pretrial_min = pretrial_max = 0
+        pretrial_rough = False  # every verdict was over before its earliest day: none
     else:
         pretrial, pretrial_min, pretrial_max = days, days_min, days_max
+        pretrial_rough = approximate
     inside = facilities.between(first, latest_end)
     return Period(
         person=person,
@@ -952,7 +959,7 @@ def _period(
         pretrial_days_min=pretrial_min,
         pretrial_days_max=pretrial_max,
         approximate=approximate,
-        pretrial_approximate=approximate or rough_verdict,
+        pretrial_approximate=pretrial_rough,
         ended_by=ended_by,
         facilities=tuple(dict.fromkeys([*current.facilities, *inside])),
         start_event=_opening(current)[0],
