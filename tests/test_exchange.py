@@ -506,6 +506,36 @@ def test_a_custody_period_with_a_problem_says_so_in_ftm(run: Run) -> None:
     ) in result.stderr.splitlines()
 
 
+def test_an_approximate_custody_figure_reads_as_in_the_tables_in_ftm(run: Run) -> None:
+    """An adversary's find: arrested "c. 3 May 2012", released 1 September 2012 is "~121"
+    in every custody table, and was a bare "121 days" in the FtM summary, which Aleph
+    shows as exact; the end marked "?" alike, and a period still running."""
+    for command in (
+        "case add f --title F",
+        "person add 'Ivan Petrov' --id ivan --case f --role defendant",
+        "log f arrest 2012-05-03~ -p ivan", "log f release 2012-09-01 -p ivan",
+        "log f arrest 2013-01-10 -p ivan", "log f release 2013-02-10? -p ivan",
+        "person add 'Anna Orlova' --id anna --case f --role defendant",
+        "log f arrest 2020-01-01? -p anna",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    result = run("export", "--format", "ftm")
+    assert result.exit_code == 0, result.output
+    summaries = sorted(
+        e["properties"]["summary"][0]
+        for e in entities_of(result.stdout_bytes)
+        if e["id"].startswith("dossier.custody.")
+    )
+    day = today()
+    assert summaries == [
+        "Custody from 2013-01-10: ~31 days, ended by release.",
+        f"Custody from 2020-01-01?: ongoing as of {day}: ~{(day - date(2020, 1, 1)).days} days.",
+        "Custody from c. 2012-05-03: ~121 days, ended by release.",
+    ]
+    shown = run("timeline", "f").stdout
+    assert "~121" in shown and "~31" in shown
+
+
 def test_ftm_custody_leaves_out_what_has_not_happened_yet(run: Run) -> None:
     """An adversary's find: a release dated next month ended the period in the FtM export
     ("ended by release") while every other figure said still held, and an arrest and a

@@ -253,8 +253,11 @@ def _period(
     period: Period, name: str, as_of: datetime.date, problems: Sequence[Problem] = ()
 ) -> dict[str, Any]:
     kind = "house arrest" if period.kind == "house_arrest" else "custody"
+    # Read as the custody tables read it: a range where the dates allow one, else "~"
+    # before an estimate from a date marked ~ or ? (c. 2012-05-03 to 1 September: "~121",
+    # not a bare "121 days" that another tool takes as exact).
     days = (
-        f"{period.days} days"
+        f"{'~' * period.approximate}{period.days} days"
         if period.days_min == period.days_max
         else f"{period.days} days (between {period.days_min} and {period.days_max})"
     )
