@@ -502,6 +502,47 @@ def test_a_house_arrest_is_held_at_home_not_at_the_court_that_released_him(
     assert read.problems == []
 
 
+def test_a_text_table_puts_every_end_in_one_place(run: Run) -> None:
+    """An adversary's find: where one row's "Ended by" did not fit its column, that row
+    said it on a line of its own while the others kept theirs in the column, so a column
+    left empty read as "still held" for a man released; and the comparison table's
+    heading went under itself as "Ended / verdict: Ended / verdict"."""
+    for command in (
+        "case add p --title P",
+        "case add q --title Q",
+        "person add 'Ivan Petrov' --id ivan --case p --role defendant",
+        "person add 'Anna Orlova' --id anna --case p --role defendant",
+        "person add 'Oleg Popov' --id oleg --case q --role defendant",
+        "log p arrest 2012-05-03~ -p ivan",
+        "log p release 2012-09-01 -p ivan",
+        "log p arrest 2014-01-01 -p anna",
+        "log p bail 2014-02-15 -p anna",
+        "log p house_arrest 2014-02-15 -p anna",
+        "log p release 2015-06-01 -p anna",
+        "log q arrest 2016-01-01 -p oleg",
+        "log q release 2016-02-01 -p oleg",
+    ):
+        assert run(*shlex.split(command)).exit_code == 0, command
+    doc = report(run, "p", "q")
+    custody = doc[doc.index("Custody\n-------") : doc.index("Timeline\n")]
+    assert custody.splitlines()[3:10] == [
+        "Person        Kind          Start          End         Days      Pretrial",
+        "Ivan Petrov   custody       c. 2012-05-03  2012-09-01  ~121      ~121",
+        "    Ended by: release",
+        "Anna Orlova   custody       2014-01-01     2014-02-15  45        45",
+        "    Ended by: bail",
+        "Anna Orlova   house arrest  2014-02-15     2015-06-01  471       471",
+        "    Ended by: release",
+    ]
+    compared = doc[doc.index("Persons held: comparison") :].splitlines()
+    assert compared[3:6] == [
+        "Person                First held     Days        Pretrial   Care denied",
+        "Ivan Petrov           c. 2012-05-03  ~121        ~121       0",
+        "    Ended / verdict: release; -",
+    ]
+    assert "Ended / verdict: Ended / verdict" not in doc
+
+
 def test_a_text_report_of_cases_where_no_one_was_held(run: Run) -> None:
     """A review's find: the comparison table's widths, taken from its rows, had none to
     take and the report stopped with an internal error."""

@@ -91,24 +91,46 @@ def _cites(numbers: Iterable[int]) -> str:
     return marks or "(unsourced)"
 
 
-def _columns(rows: list[list[str]], widths: list[int], last: str = "") -> list[str]:
-    """Rows in fixed-width columns; the last column wraps under itself.
+def _head(row: list[str], widths: list[int]) -> str:
+    """A row's cells but the last, padded to their columns (a name wider than its column
+    takes a line of its own, so its cell is left blank here)."""
+    if cell_len(row[0]) > widths[0]:
+        row = ["", *row[1:]]
+    return "".join(_pad(cell, w) + "  " for cell, w in zip(row[:-1], widths, strict=False))
+
+
+def _under(rows: list[list[str]], widths: list[int]) -> bool:
+    """Whether the last column goes on lines of its own under each row: when a word of it
+    (a type, "acquittal") would be cut to fit the room wider columns left it in any row.
+    Then under every row, so that a cell left empty in the column never reads as an end
+    that none was: "release" went under its row while "bail" stayed in the column."""
+    lead = sum(w + 2 for w in widths[:-1])
+    return any(
+        max(map(cell_len, row[-1].split()), default=0)
+        > WIDTH - max(lead, cell_len(_head(row, widths)))
+        for row in rows
+    )
+
+
+def _columns(
+    rows: list[list[str]], widths: list[int], last: str = "", *, under: bool = False
+) -> list[str]:
+    """Rows in fixed-width columns; the last column wraps under itself, or with `under`
+    goes on lines of its own under each row, said as `last: value` (a heading row gives
+    "" as its last cell then).
 
     Nothing is ever cut: a long name gets a line of its own, and a figure
-    wider than its column pushes the rest of its row to the right. `last`: the
-    last column's heading, said before it when it goes on lines of its own.
+    wider than its column pushes the rest of its row to the right.
     """
     lines: list[str] = []
     lead = sum(w + 2 for w in widths[:-1])
     for row in rows:
         if cell_len(row[0]) > widths[0]:
             lines.extend(_wrap(row[0]))
-            row = ["", *row[1:]]
-        head = "".join(_pad(cell, w) + "  " for cell, w in zip(row[:-1], widths, strict=False))
-        if max(map(cell_len, row[-1].split()), default=0) > WIDTH - max(lead, cell_len(head)):
-            # A word of the last column (a type, "acquittal") would be cut to fit the room
-            # wider columns left it: the column goes on lines of its own, words whole.
-            lines += [head.rstrip(), *_wrap(f"{last}: {row[-1]}" if last else row[-1], " " * 4)]
+        head = _head(row, widths)
+        if under:
+            said = f"{last}: {row[-1]}" if last else row[-1]
+            lines += [head.rstrip(), *(_wrap(said, " " * 4) if row[-1] else [])]
             continue
         tail = _wrap(row[-1], " " * lead, first=head) if row[-1] else [head.rstrip()]
         lines.extend(line.rstrip() for line in tail)
@@ -195,10 +217,11 @@ def _section(section: Section) -> list[str]:
         # and "Ended by" is the width of its heading.
         widths = _fit([12, 12, 10, 10, 8, 8, 8] if house else [20, 10, 10, 10, 9, 11], rows)
         header = ["Person", *(["Kind"] if house else []), "Start", "End", "Days", "Pretrial"]
-        lines += _columns([[*header, "Ended by"]], widths)
+        under = _under(rows, widths)
+        lines += _columns([[*header, "" if under else "Ended by"]], widths, under=under)
         for held, row in zip(section.custody, rows, strict=True):
             p = held.period
-            lines += _columns([row], widths, "Ended by")
+            lines += _columns([row], widths, "Ended by", under=under)
             if p.facilities:
                 lines += _wrap("Held at: " + "; ".join(p.facilities), "      ", first="    ")
         legend = marks.held_legend(section.custody)
@@ -257,15 +280,21 @@ def _render(report: Report) -> str:
         lines += _section(section)
     if report.combined is not None:
         lines += [*_heading("All cases in this report", "="), *_stats(report.combined)]
-        rows = [["Person", "First held", "Days", "Pretrial", "Care denied", "Ended / verdict"]]
+        header = ["Person", "First held", "Days", "Pretrial", "Care denied", "Ended / verdict"]
+        rows = []
         for r in report.comparison:
             ended = "still held" if r.ongoing else (r.ended_by or "").replace("_", " ")
             rows.append([marks.marked(r.name, bool(r.problems)), show(r.first_custody),
                          marks.row_days(r), marks.row_pretrial(r), str(r.medical_care_denied),
                          f"{ended}; {r.verdict or '-'}"])  # fmt: skip
+        widths = _fit([20, 10, 10, 9, 11, 10], rows)
+        under = _under(rows, widths)
         lines += [
             *_heading("Persons held: comparison", "-"),
-            *_columns(rows, _fit([20, 10, 10, 9, 11, 10], rows[1:]), "Ended / verdict"),
+            # The heading laid out apart from the rows: among them, its last cell went
+            # under it as "Ended / verdict: Ended / verdict".
+            *_columns([[*header[:-1], "" if under else header[-1]]], widths, under=under),
+            *_columns(rows, widths, header[-1], under=under),
             *(["", *_wrap(legend)] if (legend := marks.row_legend(report.comparison)) else []),
             *_problems(report.problems),
         ]
