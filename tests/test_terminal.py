@@ -257,6 +257,23 @@ def test_a_title_longer_than_its_column_breaks_after_a_hyphen_not_inside_a_word(
     assert max(map(len, out.splitlines())) <= 80
 
 
+def test_chart_draws_an_end_not_known_to_the_day_when_it_spans_a_cell() -> None:
+    """An adversary's find: arrested 3 February 1965, released "in 1966" (332 to 696
+    days), at 333 days a cell: the bar's last eighth took the one cell the unsure year
+    was drawn in, and the bar read "█▏" with no `░`, as if the end were known."""
+    from dossier.chart import Bar, Row
+    from dossier.render.chart import Axis, _cells
+
+    day = datetime.date
+    bar = Bar(day(1965, 2, 3), day(1966, 1, 1), day(1966, 12, 31), day(1966, 1, 1), False, {})
+    scale = Axis(day(1965, 1, 1), day(1965, 1, 1) + datetime.timedelta(days=3330), 10)
+    cells = "".join(_cells(Row("p", "P", "c", (bar,), (), 0), scale))
+    assert cells.rstrip() == "█▏░"
+    # Unsure days that end inside the cell of the bar's end: still no cell of their own.
+    short = Bar(day(1965, 2, 3), day(1966, 1, 1), day(1966, 1, 31), day(1966, 1, 1), False, {})
+    assert "".join(_cells(Row("p", "P", "c", (short,), (), 0), scale)).rstrip() == "█▏"
+
+
 def test_chart_without_colour_tells_the_parts_apart(at: Run) -> None:
     out = at(120, "chart", "--as-of", AS_OF)
     row = next(line for line in out.splitlines() if line.startswith("Mikhail Khodorkovsky"))

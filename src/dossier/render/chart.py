@@ -106,9 +106,22 @@ def _cells(row: Row, scale: Axis) -> list[str]:
     for bar in row.bars:
         start, end = scale.cell(bar.start), scale.cell(bar.end)
         split = min(end, scale.cell(bar.pretrial_end))
-        fill(end, scale.cell(bar.latest_end), UNSURE, False)
+        latest = scale.cell(bar.latest_end)
+        fill(end, latest, UNSURE, False)
         fill(split, end, AFTER, False)
         fill(start, split, PRETRIAL, split >= end)
+        # The bar's last eighth takes the cell its end falls in, where the unsure days
+        # began: released "in 1966" after an arrest in February 1965 showed no `░` at a
+        # year a cell, as if the end were known to the day. They go in the next cell,
+        # if they reach into it.
+        after = int(end) + 1
+        if (
+            latest > end
+            and UNSURE not in cells[int(end) : int(latest) + 1]
+            and after < min(latest, scale.width)
+            and cells[after] == " "
+        ):
+            cells[after] = UNSURE
         if bar.ongoing:  # the arrow right after the last cell drawn
             drawn = max((i for i, c in enumerate(cells) if c != " "), default=-1)
             if drawn + 1 < scale.width:
