@@ -430,11 +430,14 @@ def hostile(path: Path, version: int = 1, slot: bool = False, **changes: object)
         ({"slot": True, "lanes": 0}, CorruptDatabase, "0 lanes"),
         ({"slot": True, "memory_kib": True}, CorruptDatabase, "not whole numbers"),
         ({"salt": "AAAA"}, CorruptDatabase, "3 bytes where 32 belong"),
+        ({"salt": "é" * 40}, CorruptDatabase, "a salt, nonce or key that is not base64"),
+        ({"slot": True, "nonce": "ключ"}, CorruptDatabase, "a salt, nonce or key that is not"
+                                                           " base64"),
         ({"slots": []}, CorruptDatabase, "key slots must be a list of 1 to 16"),
         ({"extra": 1}, CorruptDatabase, "unexpected fields"),
     ],
-    ids=["version-2", "cipher", "kdf", "100-GiB", "passes", "lanes", "bool", "salt", "no-slot",
-         "field"],
+    ids=["version-2", "cipher", "kdf", "100-GiB", "passes", "lanes", "bool", "salt",
+         "salt-not-ascii", "nonce-not-ascii", "no-slot", "field"],
 )  # fmt: skip
 def test_a_hostile_header_is_refused_before_any_key_derivation(
     encrypted: Path,

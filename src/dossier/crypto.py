@@ -381,13 +381,12 @@ def _b64(data: bytes) -> str:
 def _unb64(text: Any, size: int, refuse: Callable[[str], CorruptDatabase]) -> bytes:
     """Base64 of exactly `size` bytes."""
     import base64
-    import binascii
 
     if not isinstance(text, str) or len(text) > 4 * (size // 3 + 1):
         raise refuse("a salt, nonce or key of the wrong form")
     try:
         data = base64.b64decode(text, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a ValueError for text that is not ASCII
         raise refuse("a salt, nonce or key that is not base64") from None
     if len(data) != size:
         raise refuse(f"a value of {len(data)} bytes where {size} belong")
