@@ -699,6 +699,34 @@ def test_unlock_opens_this_dossier_for_this_shell_until_lock(
     assert PASSPHRASE not in result.stdout + result.stderr
 
 
+def test_unlock_refuses_to_write_its_secret_into_a_file(
+    encrypted: Path, tmp_path: Path, session_env: dict[str, str]
+) -> None:
+    """`dossier unlock > FILE` put the secret on the disk beside the session file: the
+    two together open the dossier from a copy of the disk."""
+    saved = tmp_path / "unlock.sh"
+    with saved.open("w") as out:
+        result = subprocess.run(
+            dossier_cmd("--db", str(encrypted), "unlock"),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**session_env, "DOSSIER_PASSPHRASE": PASSPHRASE},
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: unlock prints a secret for the shell to keep, not"
+                                    " for a file")  # fmt: skip
+    assert saved.read_bytes() == b""
+    assert not (Path(session_env["XDG_RUNTIME_DIR"]) / "dossier").exists()
+    piped = dossier_process(
+        "--db", str(encrypted), "unlock", env={**session_env, "DOSSIER_PASSPHRASE": PASSPHRASE}
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.startswith("export DOSSIER_SESSION=")
+
+
 def test_an_unlock_holds_no_key_in_the_clear(
     encrypted: Path, run: Run, session_env: dict[str, str]
 ) -> None:

@@ -2,9 +2,10 @@
 
 import os
 import shlex
+import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -175,8 +176,24 @@ def unlock(ctx: typer.Context) -> None:
             "unlock prints a secret for the shell to keep, not for the screen: run"
             ' eval "$(dossier unlock)" (with the same --db)'
         )
+    if _written_to_a_file(sys.stdout):
+        # Saved beside the session file (on the same disk, without $XDG_RUNTIME_DIR), the
+        # secret opens the dossier from a copy of that disk: what the unlock must not allow.
+        raise DossierError(
+            "unlock prints a secret for the shell to keep, not for a file, where it would open"
+            ' the dossier to anyone who copies the disk: run eval "$(dossier unlock)" (with the'
+            " same --db)"
+        )
     secret = vault.unlock(path, keys(ctx, session=False))
     say(f"export {SESSION}={shlex.quote(secret)}")
+
+
+def _written_to_a_file(stream: TextIO) -> bool:
+    """Whether `stream` is a regular file (output redirected with > or >>), not a pipe."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):  # no descriptor (a test's capture), or a closed one
+        return False
 
 
 def lock() -> None:
