@@ -727,6 +727,38 @@ def test_unlock_refuses_to_write_its_secret_into_a_file(
     assert piped.stdout.startswith("export DOSSIER_SESSION=")
 
 
+def test_completion_opens_the_dossier_typed_and_never_asks(encrypted: Path, tmp_path: Path) -> None:
+    """Completion ignored the global options typed before the command (its callback does
+    not run), so `--db FILE` completed from the default dossier, and a passphrase file
+    typed was not used. Without a passphrase it completes nothing, even on a terminal."""
+    secret = tmp_path / "secret"
+    secret.write_text(PASSPHRASE + "\n")
+    home = {**ENV, "HOME": str(tmp_path / "home"), "_DOSSIER_COMPLETE": "complete_bash"}
+
+    def complete(*words: str, env: dict[str, str] = home, stdin: int | None = None) -> str:
+        line = ["dossier", *words, "timeline", "a"]
+        proc = subprocess.run(
+            dossier_cmd(),
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**env, "COMP_WORDS": " ".join(line), "COMP_CWORD": str(len(line) - 1)},
+        )
+        assert (proc.returncode, proc.stderr) == (0, "")
+        return proc.stdout.strip()
+
+    given = {**home, "DOSSIER_PASSPHRASE": PASSPHRASE}
+    assert complete("--db", str(encrypted), env=given) == "aleksanyan"
+    assert complete("--db", str(encrypted), "--passphrase-file", str(secret)) == "aleksanyan"
+    leader, follower = pty.openpty()
+    try:
+        assert complete("--db", str(encrypted), stdin=follower) == ""
+    finally:
+        os.close(leader)
+        os.close(follower)
+
+
 def test_an_unlock_holds_no_key_in_the_clear(
     encrypted: Path, run: Run, session_env: dict[str, str]
 ) -> None:

@@ -50,8 +50,15 @@ class Settings:
 
 def settings(ctx: typer.Context) -> Settings:
     """The global options of this invocation."""
-    obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings(None, False)
+    root = ctx.find_root()
+    if isinstance(root.obj, Settings):
+        return root.obj
+    if root.resilient_parsing:
+        # Shell completion parses the line but runs no callback: the options typed are
+        # only in the parameters, as typed. A descriptor number means nothing here.
+        db, named = root.params.get("db"), root.params.get("passphrase_file")
+        return Settings(db and str(db), False, Path(named) if named else None)
+    return Settings(None, False)
 
 
 def db_path(ctx: typer.Context) -> Path:
@@ -514,12 +521,18 @@ def confirm(question: str, yes: bool) -> None:
 
 
 def _completion_dossier(ctx: typer.Context) -> Store | None:
+    from dossier.keys import Keys, no_passphrase
     from dossier.store import Dossier
 
+    # The passphrase a script would give, or the shell's unlock; never a prompt, which
+    # would take over the line being typed.
+    opening = Keys(
+        lambda _path: given_passphrase(ctx), os.environ.get("DOSSIER_SESSION"), no_passphrase
+    )
     try:  # a --db refused (a mistyped URL) completes to nothing, as a bad file does
         if is_server(db_where(ctx)):
             return None  # no connection for a key press
-        return Dossier.load(db_path(ctx))
+        return Dossier.load(db_path(ctx), keys=opening)
     except DossierError:
         return None
 
