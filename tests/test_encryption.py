@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -757,6 +758,35 @@ def test_completion_opens_the_dossier_typed_and_never_asks(encrypted: Path, tmp_
     finally:
         os.close(leader)
         os.close(follower)
+
+
+def test_a_dossier_that_cannot_be_read_is_said_so_by_every_file_command(
+    encrypted: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not readable (a group's file without the read bit, a failing disk): encrypt,
+    decrypt, backup and unlock ended in 'internal error (PermissionError)'."""
+    encrypted.with_name(encrypted.name + ".lock").unlink()
+    opening = Path.open
+
+    def refused(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == encrypted:
+            raise PermissionError(13, "Permission denied")
+        return opening(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refused)
+    for command in (
+        ("case", "list"),
+        ("encrypt",),
+        ("decrypt", "--yes", "-o", str(tmp_path / "plain.json")),
+        ("backup", "-o", str(tmp_path / "copy.dossier")),
+        ("unlock",),
+        ("passphrase", "change"),
+    ):
+        result = run(*command)
+        assert (result.exit_code, result.stderr) == (
+            1, f"Error: cannot read database {encrypted}: Permission denied\n"
+        ), command  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == [encrypted.name]
 
 
 def test_an_unlock_holds_no_key_in_the_clear(

@@ -90,8 +90,11 @@ def is_encrypted(path: str | Path) -> bool:
     target = real(path)
     if check_path(target) is None:
         return False
-    with target.open("rb") as file:
-        return crypto.is_encrypted(file.read(len(crypto.MAGIC)))
+    try:
+        with target.open("rb") as file:
+            return crypto.is_encrypted(file.read(len(crypto.MAGIC)))
+    except OSError as exc:  # no read permission, a failing disk: said as a read says it
+        raise DatabaseError(f"cannot read database {target}: {exc.strerror or exc}") from None
 
 
 def refuse_encrypted(path: Path) -> None:
