@@ -2424,6 +2424,38 @@ def test_an_event_whose_case_column_was_changed_with_sql_is_edited_and_repaired(
 # Found by a review, each once a hole ------------------------------------------------
 
 
+def test_a_write_shows_no_one_and_moves_nothing_for_an_event_record_edited_with_sql(
+    team: Team,
+) -> None:
+    """bob, who writes case b, put the id of alice's protected witness into his event's
+    record with SQL, and alice's case into another's: alice's next write into b, which
+    writes the events whose columns differ again from their records, linked the witness
+    there (bob then read her record) and moved the other event into her case. Refused."""
+    ok(team.run("alice", "case", "add", "s", "--title", "S"))
+    ok(team.run("alice", "person", "add", "Wanda Witness", "--case", "s", "--role", "witness",
+                "--confidential", "--notes", "lives at 5 Hidden St"))  # fmt: skip
+    ok(team.run("bob", "case", "add", "b", "--title", "B"))
+    ok(team.run("bob", "access", "grant", "b", "alice"))
+    plant = "UPDATE dossier.events SET record = (record::jsonb || %s::jsonb)::json WHERE id = %s"
+    named = ok(team.run("bob", "log", "b", "hearing", "2021-03-03")).stdout.strip()
+    team.sql(plant, '{"persons": ["wanda-witness"]}', named, role="bob")
+    refused = team.run("alice", "log", "b", "statement", "2021-04-04")
+    assert refused.exit_code == 1, refused.output
+    assert f"event {named}: its record names person wanda-witness, whom" in refused.stderr
+    assert team.sql("SELECT count(*) FROM dossier.event_persons") == [(0,)]
+    assert team.run("bob", "person", "show", "wanda-witness").exit_code == 1
+    # Who sees her takes her off; the case is written as before.
+    ok(team.run("alice", "event", "edit", named, "--remove-person", "wanda-witness"))
+    ok(team.run("alice", "log", "b", "statement", "2021-04-04"))
+    moved = ok(team.run("bob", "log", "b", "hearing", "2021-05-05")).stdout.strip()
+    team.sql(plant, '{"case": "s"}', moved, role="bob")
+    for command in (("log", "b", "statement", "2021-06-06"), ("verify", "--accept")):
+        refused = team.run("alice", *command)
+        assert refused.exit_code == 1, refused.output
+        assert f"event {moved}: its record says case s, the server's" in refused.stderr
+    assert team.sql("SELECT case_id FROM dossier.events WHERE id = %s", moved) == [("b",)]
+
+
 def test_no_case_can_be_named_as_a_roles_own_chain(sample: Team) -> None:
     import psycopg
 

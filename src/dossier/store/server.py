@@ -172,6 +172,8 @@ class ServerDossier(Records):
         # What the server's own columns of marked cases' events say against the records,
         # read in the same snapshot (see _column_faults).
         self._columns: dict[str, list[tuple[str, str]]] = {}  # case -> (event, finding)
+        # What the server held of those events whose columns differ: (case, linked persons).
+        self._held: dict[str, tuple[str, list[str]]] = {}
         self._column_faults(self._unsettled)
         # Records of the wrong shape (a key left out, a list made a number), which only
         # SQL can write: refused by every command but `verify`, as a file's are, rather
@@ -225,6 +227,7 @@ class ServerDossier(Records):
                 raw = self.events.raw.get(key) or self._unread.get(key)
                 for finding in _columns_against(key, (case, type_, first, last, linked), raw):
                     self._columns[str(case)].append((str(key), finding))
+                    self._held[str(key)] = (str(case), [str(p) for p in linked])
         return {
             key: [finding for _event, finding in self._columns[key]]
             for key in cases
@@ -1406,6 +1409,7 @@ class ServerDossier(Records):
         }
         writing = {*added.get("events", ()), *changed.get("events", ()), *gone.get("events", ())}
         again = [k for k in repair if k not in writing and k in self.events.raw]
+        self._refuse_widening(cur, again, before.get("events", {}))
         if again:
             changed["events"] = [*changed.get("events", []), *again]
         # Events go before the cases and persons they leave, after those they join.
@@ -1438,6 +1442,60 @@ class ServerDossier(Records):
                 "DELETE FROM dossier.persons WHERE id = ANY(%s) RETURNING id", (persons,)
             ).fetchall()
             _refused("persons", persons, done)
+
+    def _refuse_widening(
+        self, cur: Cursor[Any], again: Collection[str], was: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """Refuse to write from its record an event whose record was changed with SQL so
+        that it names a person its case has nowhere else, or (written `again`, a repair
+        of its columns) takes it into another case. Any writer of the event's case may
+        edit its record with SQL, one who cannot see that person or that case too; the
+        links or the move would be made by this command's role, which may, and would
+        show a protected witness to the case's members, or put an event into a case its
+        editor cannot see."""
+        if not self._held:  # no event's columns differ from its record: nearly always
+            return
+        events = self.events.raw
+        asked: list[tuple[str, str, str]] = []
+        for key in sorted(self._held.keys() & {*again, *was}):
+            if key not in events:
+                continue
+            case, linked = self._held[key]
+            if key in again and events[key]["case"] != case:
+                raise CorruptDatabase(
+                    f"case {case}: event {key}: its record says case {events[key]['case']},"
+                    f" the server's case column {case} (changed with SQL): written again from"
+                    " its record it would move there; nothing was written. Move it with"
+                    f" 'dossier event edit {key} --case …', or mend the record with SQL (see"
+                    " 'dossier verify')"
+                )
+            # Persons the record as read named (not those this command names) without a link.
+            read = (was.get(key) or events[key])["persons"]
+            asked.extend(
+                (key, person, events[key]["case"])
+                for person in sorted(set(read) & set(events[key]["persons"]) - set(linked))
+            )
+        if not asked:
+            return
+        found = cur.execute(
+            "SELECT x.e, x.p FROM unnest(%s::text[], %s::text[], %s::text[]) x(e, p, c)"
+            " WHERE NOT EXISTS (SELECT 1 FROM dossier.person_cases pc"
+            " WHERE pc.person_id = x.p AND pc.case_id = x.c)"
+            " AND NOT EXISTS (SELECT 1 FROM dossier.event_persons ep"
+            " WHERE ep.person_id = x.p AND ep.case_id = x.c AND ep.event_id <> x.e)"
+            " ORDER BY 1, 2 LIMIT 1",
+            ([e for e, _, _ in asked], [p for _, p, _ in asked], [c for _, _, c in asked]),
+        ).fetchone()
+        if found is not None:
+            key, person = found
+            raise CorruptDatabase(
+                f"case {events[key]['case']}: event {key}: its record names person {person},"
+                " whom its links do not name and the case has nowhere else (changed with"
+                " SQL): written from its record it would show them to the case's members;"
+                f" nothing was written. Take them off with 'dossier event edit {key}"
+                f" --remove-person {person}' if you see them, or mend the record with SQL (see"
+                " 'dossier verify')"
+            )
 
     def _give_roles(self, cur: Cursor[Any], only_read: list[str], changed: list[str]) -> None:
         """Write the roles of the persons in `incoming` (not in the cases `only_read`).
