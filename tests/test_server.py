@@ -456,6 +456,32 @@ def test_the_attacks_a_review_found_are_refused(database: Callable[[str], Any]) 
                        ).fetchall() == [("secret-e1",)]  # fmt: skip
 
 
+def test_an_entry_the_policy_refuses_tells_nothing_of_the_cases_chain(
+    database: Callable[[str], Any],
+) -> None:
+    """stamp_entry ran with its owner's rights before the policy: bob, who is no member
+    of case secret, learned from the error his insert got (an entry's time, not the
+    policy) that alice had written into it since his transaction began. Now the policy
+    refuses him alone, as for a case that does not exist."""
+    import time
+
+    import psycopg
+
+    alice, bob = database("alice"), database("bob")
+    add_case(alice, "secret")
+    insert = (
+        "INSERT INTO dossier.history (case_id, seq, command, entry, prev, hash)"
+        " VALUES (%s, %s, 'x', jsonb_build_object('time', {}), '', 'h')"
+    )
+    with pytest.raises(psycopg.Error) as refused, bob.transaction():
+        began = bob.execute("SELECT dossier.entry_time()").fetchone()[0]
+        time.sleep(1.05 - time.time() % 1)  # alice writes in a later second
+        alice.execute(insert.format("dossier.entry_time()"), ("secret", 1))
+        bob.execute(insert.format("%s::text"), ("secret", 2, began))
+    assert isinstance(refused.value, psycopg.errors.InsufficientPrivilege), refused.value
+    assert "row-level security" in str(refused.value)
+
+
 def test_a_message_names_the_server_and_database_libpq_takes_from_its_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

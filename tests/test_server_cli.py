@@ -1632,6 +1632,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         " dossier.links_name_persons CASCADE; DROP FUNCTION dossier.taken_case_ids;"
         f" {_BEFORE_10} DROP FUNCTION dossier.names_confidential, dossier.made_confidential"
         " CASCADE; ALTER TABLE dossier.persons DROP COLUMN confidential;"
+        " ALTER FUNCTION dossier.stamp_entry() SECURITY DEFINER;"
         " DELETE FROM dossier.migrations WHERE version >= 2"
     )
     # Changed with SQL meanwhile: an event, and a role written into a person's record.
@@ -1670,6 +1671,8 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
         "Applied migration 11: a confidential person named in a case's events only by who may"
         " change them, or where they already are; made confidential only by who may change"
         " every case that names them.\n"
+        "Applied migration 12: a history entry's time checked against its chain as the"
+        " appending role sees it.\n"
         "Granted dossier_users the use of schema dossier.\n"
         "Hashed every case: 2 changed with SQL before this upgrade (aleksanyan, kudoyarov);"
         " every command warns of them.\n"
@@ -1687,6 +1690,7 @@ def test_a_database_at_an_older_schema_is_refused_until_init_upgrades_it(sample:
     )
     again = ok(CliRunner().invoke(app, ["server", "init", "--db", sample.url("postgres")]))
     assert "Hashed" not in again.stdout
+    assert sample.sql("SELECT prosecdef FROM pg_proc WHERE proname = 'stamp_entry'") == [(False,)]
 
 
 # Writes -------------------------------------------------------------------------------

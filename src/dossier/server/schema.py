@@ -929,6 +929,19 @@ CREATE TRIGGER made_confidential AFTER UPDATE ON dossier.persons
     FOR EACH STATEMENT EXECUTE FUNCTION dossier.made_confidential();
 """,
     ),
+    (
+        12,
+        "a history entry's time checked against its chain as the appending role sees it",
+        """
+-- stamp_entry, with its owner's rights, ran before the policy that refuses an entry the
+-- role may not append: a role that is no member of a case learned, from which of two
+-- errors it got, whether anyone had written into the case since its own transaction
+-- began (and so that the case exists). With the appending role's rights it finds the
+-- case and its chain only where that role reads them (a writer reads its case's whole
+-- chain, a role its own), and anyone else's entry is refused by the policy alone.
+ALTER FUNCTION dossier.stamp_entry() SECURITY INVOKER;
+""",
+    ),
 )
 
 # What the group role may do; members' rows only through the functions above.
