@@ -28,7 +28,7 @@ from conftest import FAST_KDF, PASSPHRASE, Run, Snapshot, stored
 from dossier import crypto, ops, vault
 from dossier.cli.app import app
 from dossier.crypto import MAGIC, FileKey, unseal
-from dossier.errors import CorruptDatabase, NewerSchema, PassphraseError
+from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, PassphraseError
 from dossier.keys import Keys, passphrase_from_file
 from dossier.model import Case
 from dossier.store import Dossier
@@ -584,6 +584,62 @@ def test_decrypt_never_overwrites_and_asks_without_yes(
     result = run("decrypt")
     assert result.exit_code == 2
     assert "give either -o FILE or --in-place" in result.stderr
+
+
+# dossier in a process of its own, killed (SIGKILL) as it syncs the file it writes: after
+# the bytes are written, before anything names them.
+KILLED_AT_SYNC = """
+import os, sys
+def kill(frame, event, arg):
+    if event == "c_call" and arg is os.fsync and frame.f_code.co_name in ("link_new",
+                                                                         "write_atomic"):
+        os.kill(os.getpid(), 9)
+sys.setprofile(kill)
+sys.argv[0] = "dossier"
+from dossier.cli import main
+main()
+"""
+
+
+def test_a_copy_killed_mid_write_leaves_nothing_beside_it(encrypted: Path, tmp_path: Path) -> None:
+    """An adversary's find: `decrypt -o` killed mid-write left a temp file of plaintext
+    beside the copy (`plain.json.3ca87318.tmp.d57d2fda.tmp`), which nothing removes and
+    its owner does not know of. The copy has no name now until it is whole."""
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for command in (("decrypt", "--yes", "-o"), ("backup", "-o")):
+        killed = subprocess.run(
+            [sys.executable, "-c", KILLED_AT_SYNC, "--db", str(encrypted), *command,
+             str(folder / "copy.json")],
+            env={**ENV, "DOSSIER_PASSPHRASE": PASSPHRASE},
+            capture_output=True,
+            timeout=60,
+        )  # fmt: skip
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert list(folder.iterdir()) == []
+    # Unkilled, the copy is whole.
+    assert dossier_process(
+        "--db", str(encrypted), "decrypt", "--yes", "-o", str(folder / "copy.json"),
+        env={**ENV, "DOSSIER_PASSPHRASE": PASSPHRASE},
+    ).returncode == 0  # fmt: skip
+    assert [p.name for p in folder.iterdir()] == ["copy.json"]
+    assert plaintext_in(folder)
+
+
+@pytest.mark.parametrize("unnamed", [True, False])
+def test_a_new_copy_is_written_whole_or_refused_with_or_without_unnamed_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unnamed: bool
+) -> None:
+    """Where the system has no O_TMPFILE (not Linux), a named temp file is linked."""
+    if not unnamed:
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    copy = tmp_path / "copy.json"
+    vault.write_new(copy, b"records", "backup")
+    assert (copy.read_bytes(), copy.stat().st_mode & 0o777) == (b"records", 0o600)
+    with pytest.raises(DatabaseError, match="exists; choose a new file name"):
+        vault.write_new(copy, b"other", "backup")
+    assert [p.name for p in tmp_path.iterdir()] == ["copy.json"]
+    assert copy.read_bytes() == b"records"
 
 
 def test_passphrase_change_keeps_the_state_and_retires_the_old_one(

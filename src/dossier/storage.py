@@ -153,6 +153,54 @@ def write_atomic(
     _fsync_dir(path.parent)
 
 
+def link_new(path: Path, payload: bytes, what: str = "file") -> bool:
+    """Create `path`, which must not exist, holding `payload`, with no name for it before
+    it is whole: the bytes go to an unnamed file in its folder (Linux's O_TMPFILE),
+    linked as `path` once written and synced. A crash at any instant leaves nothing, not
+    even a temp file, which nobody would know to remove (a plaintext copy's would hold
+    every record). Raises FileExistsError if `path` was taken meanwhile; returns False
+    where the system or its file system has no unnamed files (the caller then writes
+    through a named temp file)."""
+    unnamed = getattr(os, "O_TMPFILE", None)
+    if unnamed is None:
+        return False
+    try:
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise DatabaseError(f"cannot write {what} {path}: {_describe(exc)}") from None
+    try:
+        try:
+            fd = os.open(".", unnamed | os.O_WRONLY, FILE_MODE, dir_fd=folder)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                return False  # a file system without them, or an old kernel
+            raise
+        try:
+            os.fchmod(fd, FILE_MODE)  # whatever the umask
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            # linkat() following the /proc link (a folder descriptor makes os.link use
+            # it): no privilege needed, unlike AT_EMPTY_PATH.
+            os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=folder)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT and not Path("/proc/self/fd").is_dir():
+                return False  # no /proc (a container without it): the unnamed file goes
+            raise
+        finally:
+            os.close(fd)
+        with contextlib.suppress(OSError):  # the link itself made durable
+            os.fsync(folder)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise DatabaseError(f"cannot write {what} {path}: {_describe(exc)}") from None
+    finally:
+        os.close(folder)
+    return True
+
+
 def _same_owner(fd: int, like: os.stat_result) -> None:
     """Give the file open at `fd` the owner and group of `like`, as far as allowed.
 

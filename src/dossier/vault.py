@@ -24,7 +24,15 @@ from dossier import crypto
 from dossier.crypto import FileKey, KdfParams, read_header, unseal
 from dossier.errors import DatabaseError, DossierError, NothingToDo
 from dossier.keys import Keys
-from dossier.storage import HeldLock, check_path, parse_json, read_raw, write_atomic, write_lock
+from dossier.storage import (
+    HeldLock,
+    check_path,
+    link_new,
+    parse_json,
+    read_raw,
+    write_atomic,
+    write_lock,
+)
 from dossier.store import Dossier, folder_for, real_path
 
 
@@ -204,10 +212,17 @@ def unlock(path: str | Path, keys: Keys) -> str:
 
 def write_new(output: Path, data: bytes, what: str) -> None:
     """Write `data` to the new file `output`, atomically, never over a file that is there
-    (even one made a moment ago): the temp file is linked to the name, which fails if
-    the name is taken. Where links cannot be made (a FAT disk), it is renamed after a
-    last look."""
+    (even one made a moment ago): an unnamed file (storage.link_new), else a temp file,
+    is linked to the name, which fails if the name is taken. Where links cannot be made
+    (a FAT disk), the temp file is renamed after a last look."""
     _new_file(output)
+    try:
+        if link_new(output, data, what):
+            return
+    except FileExistsError:
+        raise DatabaseError(
+            f"{output} exists; choose a new file name (nothing is overwritten)"
+        ) from None
     tmp = output.with_name(f"{output.name}.{os.urandom(4).hex()}.tmp")
     write_atomic(tmp, data, what)
     try:
