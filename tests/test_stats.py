@@ -220,6 +220,8 @@ def test_compute_matches_the_hand_counts() -> None:
             # but neither bounds a pretrial part: ann's ended at a verdict known to the
             # day, long before her release, and dan was convicted before his arrest
             "pretrial_approximate": False,
+            "median_pretrial_approximate": False,
+            "max_pretrial_approximate": False,
         },
         "verdicts": {"guilty": 2, "acquitted": 1, "conviction_rate": 0.6667},
         "extradition": {
@@ -322,6 +324,8 @@ def test_nothing_selected_gives_zeros_and_nulls() -> None:
             "deaths_in_custody": 0,
             "approximate": False,
             "pretrial_approximate": False,
+            "median_pretrial_approximate": False,
+            "max_pretrial_approximate": False,
         },
         "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
         "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
@@ -743,6 +747,8 @@ STATS_KEYS = {
         "deaths_in_custody",
         "approximate",
         "pretrial_approximate",
+        "median_pretrial_approximate",
+        "max_pretrial_approximate",
     },
     "verdicts": {"guilty", "acquitted", "conviction_rate"},
     "extradition": {"requests", "granted", "refused", "by_country"},
@@ -788,6 +794,9 @@ def test_stats_json_over_all_cases(run: Run, ids: dict[str, str]) -> None:
             "deaths_in_custody": 1,
             "approximate": True,  # Aleksanyan's bail is known to the month
             "pretrial_approximate": True,
+            # His 970 to 1000 days are the maximum, and above the median (762) either way.
+            "median_pretrial_approximate": False,
+            "max_pretrial_approximate": True,
         },
         "verdicts": {"guilty": 0, "acquitted": 0, "conviction_rate": None},
         "extradition": {"requests": 0, "granted": 0, "refused": 0, "by_country": {}},
@@ -850,6 +859,8 @@ def test_stats_of_kudoyarov(run: Run, ids: dict[str, str]) -> None:
         "deaths_in_custody": 1,
         "approximate": False,
         "pretrial_approximate": False,
+        "median_pretrial_approximate": False,
+        "max_pretrial_approximate": False,
     }
     summary = run("stats", "--case", "kudoyarov", "--as-of", "2022-01-01")
     assert summary.exit_code == 0, summary.output
@@ -1317,3 +1328,45 @@ def test_the_days_and_the_pretrial_days_are_marked_approximate_each_by_their_own
     report = run("report", "r").stdout
     assert re.search(r"Days in custody \(total\) +610\n", report), report
     assert re.search(r"Pretrial days, median +0–244\n", report), report
+
+
+def test_a_median_or_maximum_is_marked_approximate_only_by_the_figures_it_may_be(
+    run: Run,
+) -> None:
+    """`make demo` printed "pretrial days, median ~641.5" although Aleksanyan's 970 to
+    1000 days lie above the median however his dates fall; only a person whose
+    approximate days may be the median, or the maximum, marks it."""
+    assert run("case", "add", "m", "--title", "M").exit_code == 0
+    for person, arrest, verdict in (
+        ("ann", "2010-01-01", "2010-01-31"),  # 30 days
+        ("bob", "2010-01-01", "2010-03-02"),  # 60 days
+        ("cid", "2010-01-01", "2010-03-12"),  # 70 days
+        ("dan", "2010-01-01~", "2010-04-11"),  # ~100 days: a circa start, no range
+    ):
+        run("person", "add", person.title(), "--id", person, "--case", "m", "--role", "defendant")
+        log(run, "m", "arrest", arrest, "-p", person)
+        log(run, "m", "sentence", verdict, "-p", person)
+    custody = as_json(run, "stats")["custody"]
+    assert (custody["median_pretrial_days"], custody["max_pretrial_days"]) == (65, 100)
+    assert custody["pretrial_approximate"]
+    assert (custody["median_pretrial_approximate"], custody["max_pretrial_approximate"]) == (
+        False,
+        True,
+    )
+    shown = squeezed(run("stats").stdout)
+    assert "pretrial days, median 65" in shown
+    assert "pretrial days, maximum ~100" in shown
+    assert shown[-1].endswith("~ marks approximate figures.")
+    report = squeezed(run("report", "m").stdout)
+    assert "Pretrial days, median 65" in report
+    assert "Pretrial days, maximum ~100" in report
+    # A fifth, whose ~65 days are the median now: it marks the median too.
+    run("person", "add", "Eve", "--id", "eve", "--case", "m", "--role", "defendant")
+    log(run, "m", "arrest", "2010-01-01~", "-p", "eve")
+    log(run, "m", "sentence", "2010-03-07", "-p", "eve")
+    custody = as_json(run, "stats")["custody"]
+    assert (custody["median_pretrial_approximate"], custody["max_pretrial_approximate"]) == (
+        True,
+        True,
+    )
+    assert "pretrial days, median ~65" in squeezed(run("stats").stdout)

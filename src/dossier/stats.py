@@ -111,7 +111,10 @@ class Stats:
 
         Totals, the median and the maximum add up the estimates; `approximate`
         says whether any period behind the days has a date not precise to the day,
-        `pretrial_approximate` the same of the pretrial days (a verdict's date too).
+        `pretrial_approximate` the same of the pretrial days (a verdict's date too), and
+        `median_pretrial_approximate` and `max_pretrial_approximate` whether such a
+        person's pretrial days may be among those the median is taken from, or be the
+        maximum (an approximate figure far below both leaves them exact).
         Each has a `_min` and `_max`: the same figure over the least and the most days
         the dates allow (a sum, a median and a maximum grow with what they count, so
         those are its bounds), as each period and person row has them.
@@ -139,6 +142,10 @@ class Stats:
             "deaths_in_custody": self.deaths_in_custody,
             "approximate": any(p.approximate for p in custodial),
             "pretrial_approximate": any(p.pretrial_approximate for p in custodial),
+            "median_pretrial_approximate": _rough_within(rows, *_middle(rows)),
+            "max_pretrial_approximate": _rough_within(
+                rows, max((r.pretrial_days_min for r in rows), default=0), None
+            ),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -249,6 +256,28 @@ def compute_stored(
         extradition=_extradition(by_type),
         problems=held.problems,
         left_out=left_out + later,
+    )
+
+
+def _middle(rows: Sequence[PersonRow]) -> tuple[int, int]:
+    """The least and the most the pretrial days a median is taken from may be: the lower
+    middle of the rows' least days, the upper middle of their most. A row whose days
+    cannot meet that span is below or above the middle however its dates fall."""
+    if not rows:
+        return 0, 0
+    least = sorted(r.pretrial_days_min for r in rows)
+    most = sorted(r.pretrial_days_max for r in rows)
+    return least[(len(rows) - 1) // 2], most[len(rows) // 2]
+
+
+def _rough_within(rows: Sequence[PersonRow], low: int, high: int | None) -> bool:
+    """Whether a row with approximate pretrial days may have them between `low` and
+    `high` (no limit for None)."""
+    return any(
+        r.pretrial_approximate
+        and r.pretrial_days_max >= low
+        and (high is None or r.pretrial_days_min <= high)
+        for r in rows
     )
 
 

@@ -370,7 +370,7 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
     """Summary tables: cases, events, custody, verdicts, extradition."""
     data = stats.to_dict()
     custody, verdicts, extradition = data["custody"], data["verdicts"], data["extradition"]
-    rough, pretrial = custody["approximate"], custody["pretrial_approximate"]
+    shown = marks.summary(custody)
     summary = make_table(words(""), fixed("", right=True), title="Summary", header=False)
     for label, value in (
         ("cases", data["cases"]["total"]),
@@ -378,9 +378,9 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
         ("events", data["events"]["total"]),
         ("persons held", custody["persons_held"]),
         ("custody periods", custody["periods"]),
-        ("days in custody (total)", marks.total(custody, "total_days", rough)),
-        ("pretrial days, median", marks.total(custody, "median_pretrial_days", pretrial)),
-        ("pretrial days, maximum", marks.total(custody, "max_pretrial_days", pretrial)),
+        ("days in custody (total)", shown["total_days"]),
+        ("pretrial days, median", shown["median_pretrial_days"]),
+        ("pretrial days, maximum", shown["max_pretrial_days"]),
         ("currently held", custody["currently_held"]),
         ("deaths in custody", custody["deaths_in_custody"]),
         ("guilty verdicts", verdicts["guilty"]),
@@ -408,7 +408,7 @@ def stats_view(stats: Stats, names: Mapping[str, str]) -> RenderableType:
             )
         parts.append(countries)
     parts += problem_list(stats.problems, names)
-    legend = marks.legend(approximate=rough or pretrial)
+    legend = marks.summary_legend(shown.values())
     parts.append(footer(stats.as_of.isoformat(), stats.left_out, legend))
     return Group(*parts)
 

@@ -130,6 +130,32 @@ def total(custody: Mapping[str, Any], key: str, approximate: bool) -> str:
     return f"{APPROXIMATE if approximate else ''}{value}"
 
 
+# The custody summary's totals, each with the flag of `stats --json` that says whether
+# an approximate figure is behind it.
+SUMMARY = {
+    "total_days": "approximate",
+    "median_pretrial_days": "median_pretrial_approximate",
+    "max_pretrial_days": "max_pretrial_approximate",
+}
+
+
+def summary(custody: Mapping[str, Any], missing: str = "—") -> dict[str, str]:
+    """The custody summary's total, pretrial median and maximum as shown (see total)."""
+    return {
+        key: missing if custody[key] is None else total(custody, key, custody[flag])
+        for key, flag in SUMMARY.items()
+    }
+
+
+def summary_legend(shown: Iterable[str]) -> str:
+    """The legend of the marks the summary's figures, as `summary` shows them, use."""
+    shown = list(shown)
+    return legend(
+        approximate=any(s.startswith(APPROXIMATE) for s in shown),
+        ranges=any(RANGE in s for s in shown),
+    )
+
+
 def percent(guilty: int, acquitted: int) -> str:
     """The conviction rate as people read it ('67%'), from the counts (the JSON's rate is
     rounded), never rounded to 0% or 100% when it is not: 199 guilty and 1 acquitted is
@@ -192,16 +218,13 @@ def figures(stats: Stats, missing: str = "—") -> list[tuple[str, str]]:
     def value(v: object) -> str:
         return missing if v is None else str(v)
 
-    def days(key: str, rough: bool) -> str:
-        return missing if custody[key] is None else total(custody, key, rough)
-
-    pretrial = custody["pretrial_approximate"]
+    shown = summary(custody, missing)
     return [
         ("Events", value(s["events"]["total"])),
         ("Persons held", value(custody["persons_held"])),
-        ("Days in custody (total)", days("total_days", custody["approximate"])),
-        ("Pretrial days, median", days("median_pretrial_days", pretrial)),
-        ("Pretrial days, maximum", days("max_pretrial_days", pretrial)),
+        ("Days in custody (total)", shown["total_days"]),
+        ("Pretrial days, median", shown["median_pretrial_days"]),
+        ("Pretrial days, maximum", shown["max_pretrial_days"]),
         ("Currently held", value(custody["currently_held"])),
         ("Deaths in custody", value(custody["deaths_in_custody"])),
         ("Guilty verdicts / acquittals", f"{guilty} / {acquitted}"),
