@@ -77,6 +77,20 @@ def test_verify_lists_every_damaged_record_and_accept_refuses(aleksanyan: Run, d
     before.assert_unchanged()
 
 
+def test_accept_json_names_each_change_as_every_json_names_a_kind(
+    aleksanyan: Run, db: Path
+) -> None:
+    """It said "kind": "events" where `verify --file`, `search` and the exports say
+    "event"."""
+    arrest = event_of(stored(db), "arrest")["id"]
+    edit_file(db, lambda data: event_of(data, "arrest").update(place="Butyrka"))
+    accepted = aleksanyan("verify", "--accept", "--json")
+    assert accepted.exit_code == 0, accepted.output
+    assert json.loads(accepted.stdout)["changes"] == [
+        {"kind": "event", "id": arrest, "how": "changed", "fields": ["place"]}
+    ]
+
+
 @pytest.mark.parametrize(
     "extra", [("--case", "aleksanyan"), ("--hash", "0" * 64), ("--file", "x.pdf")]
 )

@@ -840,7 +840,7 @@ def test_a_write_over_an_sql_edit_keeps_it_named_until_accepted(sample: Team) ->
     )
     accepted = json.loads(ok(sample.run("alice", "verify", "--accept", "--json")).stdout)
     assert accepted["changes"] == [
-        {"kind": "events", "id": event, "how": "changed", "fields": ["place"]}
+        {"kind": "event", "id": event, "how": "changed", "fields": ["place"]}
     ]
     assert ok(sample.run("alice", "verify")).stdout.startswith("OK: ")
 

@@ -223,9 +223,11 @@ def _accept(ctx: typer.Context, as_json: bool) -> None:
         entry = d.accept(command_line(ctx), _os_user())
     accepted = entry["accepted"]
     if as_json:
+        # A kind as every other --json names one ("event"); the history keeps its table.
+        changes = [{**c, "kind": c["kind"].removesuffix("s")} for c in accepted["changes"]]
         print_json(
             {"accepted": entry["seq"], "by": accepted["by"], "time": entry["time"],
-             "problems": accepted["problems"], "changes": accepted["changes"],
+             "problems": accepted["problems"], "changes": changes,
              "state_hash": entry["state"]}
         )  # fmt: skip
         return
