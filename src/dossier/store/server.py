@@ -609,10 +609,14 @@ class ServerDossier(Records):
                 return []
             # From the persons' links to their events, by index: asked as "events whose
             # id is among those links", the planner read all million events instead.
+            # Each event once, though it names several of the persons: by its id, since
+            # `n` (its place in the order events were added) is not unique, a writer may
+            # give one event another's (undo puts rows back in place by it).
             rows = conn.execute(
-                "SELECT DISTINCT ON (e.n) e.n, e.record::text FROM dossier.event_persons ep"
-                " JOIN dossier.events e ON e.id = ep.event_id WHERE ep.person_id = ANY(%s)"
-                " AND ep.case_id <> ALL(%s) AND e.type = ANY(%s) ORDER BY e.n",
+                "SELECT DISTINCT ON (e.n, e.id) e.n, e.record::text"
+                " FROM dossier.event_persons ep JOIN dossier.events e ON e.id = ep.event_id"
+                " WHERE ep.person_id = ANY(%s) AND ep.case_id <> ALL(%s) AND e.type = ANY(%s)"
+                " ORDER BY e.n, e.id",
                 (sorted(persons), sorted(cases), sorted(ELSEWHERE_TYPES)),
             ).fetchall()
         return [orjson.loads(text) for (_n, text) in rows]
