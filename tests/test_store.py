@@ -16,9 +16,15 @@ from hypothesis import strategies as st
 
 from conftest import within
 from dossier import ops, storage
-from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, NothingToDo
+from dossier.errors import (
+    CorruptDatabase,
+    DatabaseError,
+    InvalidValue,
+    NewerSchema,
+    NothingToDo,
+)
 from dossier.model import Case, Event, Person, Role
-from dossier.store import Dossier
+from dossier.store import Dossier, edit_store
 from dossier.store import file as store
 
 
@@ -547,3 +553,18 @@ def test_every_undo_puts_the_records_back_in_their_order(
             d.undo()
         assert list(Dossier.load(db).events.raw) == orders[0]
         assert Dossier.load(db).verify() == []
+
+
+@pytest.mark.parametrize("command", [None, 5, ["case add"], "import \udc80"])
+def test_a_command_that_no_entry_can_hold_is_refused_before_the_write(
+    db: Path, command: Any
+) -> None:
+    """An adversarial run of the Python API: `Dossier.edit(path, None)` wrote a history
+    entry that the next read refused as damaged, so the dossier no longer opened."""
+    build(db)
+    before = db.read_bytes()
+    for edit in (Dossier.edit, edit_store):
+        with pytest.raises(InvalidValue, match="command"), edit(db, command) as d:
+            ops.add_case(d, Case(id="magnitsky", title="Sergei Magnitsky"))
+    assert db.read_bytes() == before
+    assert Dossier.load(db).verify() == []

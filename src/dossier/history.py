@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from dossier.errors import InvalidValue
+
 KINDS = ("cases", "persons", "events")
 # An entry that changed at most this many records also keeps their new form
 # (`after`), so that a later edit by hand can be shown field by field.
@@ -29,6 +31,28 @@ AFTER_LIMIT = 100
 # The first key, in sorted order, of every record of a kind (the record contract's
 # fields): what the canonical JSON of each record starts with.
 _FIRST_KEY = {"cases": "charges", "persons": "aliases", "events": "case"}
+
+
+def check_command(command: object) -> str:
+    """The command a change is recorded under, if an entry can hold it: text, in UTF-8.
+
+    Asked before a write begins: through the Python API, `edit_store(path, None)`
+    wrote an entry that the next read refused as damaged ("edited outside dossier"),
+    so that the dossier no longer opened.
+    """
+    if not isinstance(command, str):
+        given = "None" if command is None else type(command).__name__
+        raise InvalidValue(
+            "the command a change is recorded under must be text (e.g. 'nightly import'),"
+            f" not {given}",
+            "command",
+        )
+    try:
+        command.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = command.encode("utf-8", "backslashreplace").decode()
+        raise InvalidValue(f"the command {shown!r} is not valid UTF-8", "command") from None
+    return command
 
 
 def canonical(value: Any) -> bytes:

@@ -147,6 +147,7 @@ class Dossier(Records):
         a regular file is refused before anything is created beside it. An encrypted
         file is opened with `keys` and written encrypted again.
         """
+        hist.check_command(command)
         given, path = path, real_path(path)
         missing = check_path(path) is None
         if missing:
