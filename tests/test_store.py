@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -568,3 +569,39 @@ def test_a_command_that_no_entry_can_hold_is_refused_before_the_write(
             ops.add_case(d, Case(id="magnitsky", title="Sergei Magnitsky"))
     assert db.read_bytes() == before
     assert Dossier.load(db).verify() == []
+
+
+def test_a_change_inside_a_change_of_the_same_dossier_is_refused_at_once(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An adversarial run of the Python API: an edit inside another on the same file, in
+    one thread, waited for its own lock for 30 s, then blamed another command."""
+    monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "1")
+    build(db)
+    before = db.read_bytes()
+    with (
+        pytest.raises(DatabaseError, match="already being changed in this thread"),
+        Dossier.edit(db, "outer") as d,
+    ):
+        ops.add_case(d, Case(id="outer", title="Outer"))
+        with edit_store(db, "inner") as inner:
+            ops.add_case(inner, Case(id="inner", title="Inner"))
+    assert db.read_bytes() == before
+    # The lock is free again, and another thread's change waits for it as before.
+    errors: list[BaseException] = []
+
+    def change(n: int) -> None:
+        try:
+            with Dossier.edit(db, f"thread {n}") as d:
+                ops.add_case(d, Case(id=f"t{n}", title=f"T{n}"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with Dossier.edit(db, "main") as d:
+        ops.add_case(d, Case(id="main", title="Main"))
+        monkeypatch.setenv("DOSSIER_LOCK_TIMEOUT", "30")
+        waiting = threading.Thread(target=change, args=(1,))
+        waiting.start()
+    waiting.join(30)
+    assert errors == []
+    assert {"main", "t1"} <= set(Dossier.load(db).cases.ids())

@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import stat
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -288,6 +289,13 @@ class HeldLock:
                 self.path.unlink()
 
 
+# The lock files this process holds, each with the thread that holds it. The lock is an
+# flock on a file opened anew for each hold, so a second hold in the same thread (an
+# edit_store inside another on the same dossier) waited for itself until the timeout,
+# then blamed "another dossier command"; another thread's hold is a real wait.
+_HELD: set[tuple[Path, int, int]] = set()
+
+
 @contextlib.contextmanager
 def write_lock(path: Path, timeout: float | None = None) -> Iterator[HeldLock]:
     """Hold `<path>.lock` exclusively; raise DatabaseBusy after `timeout` seconds.
@@ -304,6 +312,13 @@ def write_lock(path: Path, timeout: float | None = None) -> Iterator[HeldLock]:
     target = check_path(path)
     mode = FILE_MODE if target is None else FILE_MODE | (target.st_mode & 0o666)
     where = lock_path(path)
+    holder = (where, os.getpid(), threading.get_ident())
+    if holder in _HELD:
+        raise DatabaseError(
+            f"{path} is already being changed in this thread (a change opened inside"
+            " another change of the same dossier would wait for itself): make the change"
+            " in the block that is open, or after it ends"
+        )
     held = HeldLock(where, created=not os.path.lexists(where))
     lock = FileLock(held.path, timeout=wait, mode=mode)
     try:
@@ -327,6 +342,8 @@ def write_lock(path: Path, timeout: float | None = None) -> Iterator[HeldLock]:
         for leftover in temp_files(path):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+        _HELD.add(holder)
         yield held
     finally:
+        _HELD.discard(holder)
         lock.release()
