@@ -374,3 +374,52 @@ def test_reimporting_an_export_changes_nothing(
         assert not summary.errors
         assert sum(summary.added.values()) == sum(summary.updated.values()) == 0
         assert one.read_bytes() == before
+
+
+ROLE_DICT = {"case": "mx", "role": "lawyer"}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda d: ops.add_case(d, {"id": "x", "title": "X"}),
+         "expected a Case record, not dict"),
+        (lambda d: ops.add_person(d, Case(id="x", title="X")),
+         "expected a Person record, not Case"),
+        (lambda d: ops.update_event(d, Person(id="p", name="P")),
+         "expected an Event record, not Person"),
+        (lambda d: ops.add_person(d, Person(id="x", name="X", roles=(ROLE_DICT,))),
+         "roles: must be Role(case, role) records, not dict"),
+        (lambda d: ops.add_person(d, Person(id="x", name="X", roles=(("mx", "lawyer"),))),
+         "roles: must be Role(case, role) records, not tuple"),
+        (lambda d: ops.add_event(d, Event(id=7, case="mx", type="arrest", date="2011")),
+         "id: must be text, not a number"),
+        (lambda d: ops.add_event(d, Event(id=None, case="mx", type="arrest", date="2011")),
+         "id: must be text, not null"),
+        (lambda d: ops.update_case(d, Case(id=None, title="X")), "id: must be text, not null"),
+        (lambda d: ops.update_person(d, Person(id=["p"], name="X")),
+         "id: must be text, not a list"),
+        (lambda d: ops.remove_case(d, None), "a case id must be text, not None"),
+        (lambda d: ops.remove_event(d, ["e1"]), "an event id must be text, not list"),
+        (lambda d: ops.remove_person(d, 5), "a person (id, name or alias) must be text, not int"),
+        (lambda d: ops.merge_persons(d, "p", None),
+         "a person (id, name or alias) must be text, not None"),
+        (lambda d: ops.require_tag(d, None), "a tag must be text, not None"),
+    ],
+)  # type: ignore[arg-type]  # fmt: skip
+def test_the_api_refuses_what_is_not_a_record_or_an_id(
+    tmp_path: Path, call: Any, message: str
+) -> None:
+    """An adversarial run: a dict for a Case or a Role, a Case for a Person, an id of None
+    or a number raised TypeError, KeyError or AttributeError, and an event id of None
+    was taken for "make one"."""
+    db = tmp_path / "d.json"
+    with Dossier.edit(db, "test") as d:
+        ops.add_case(d, Case(id="mx", title="Maximov"))
+        ops.add_person(d, Person(id="p", name="P"))
+        ops.add_event(d, Event(id="e1", case="mx", type="arrest", date="2011", persons=("p",)))
+    before = db.read_bytes()
+    with pytest.raises(InvalidValue) as raised, Dossier.edit(db, "test") as d:
+        call(d)
+    assert str(raised.value).startswith(message)
+    assert db.read_bytes() == before

@@ -72,15 +72,51 @@ def _required(value: str, what: str) -> str:
     return text
 
 
+_CLASSES: dict[str, type[Case | Person | Event]] = {
+    "cases": Case,
+    "persons": Person,
+    "events": Event,
+}
+
+
+def _python_type(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
 def _shaped(kind: str, record: Case | Person | Event) -> None:
-    """InvalidValue for a field of the wrong type, as the contract words it: through the
-    Python API, Case(tags="yukos") was stored as five tags of one letter each, and a
-    title of None raised AttributeError."""
+    """InvalidValue for a record of the wrong class or a field of the wrong type, as the
+    contract words it: through the Python API, Case(tags="yukos") was stored as five
+    tags of one letter each, a title of None raised AttributeError, and a dict given
+    for a Case (or a role) a TypeError or an AttributeError."""
+    wanted = _CLASSES[kind]
+    if not isinstance(record, wanted):
+        raise InvalidValue(
+            f"expected {'an' if kind == 'events' else 'a'} {wanted.__name__} record,"
+            f" not {_python_type(record)}"
+            f" (build one with dossier.{wanted.__name__}(…), or"
+            f" {wanted.__name__}.from_dict(…) from its JSON form)"
+        )
     for field in fields(record):
         value = getattr(record, field.name)
-        if isinstance(value, (tuple, list)):  # the model's lists; a person's roles as stored
-            value = [v.to_dict() if isinstance(v, Role) else v for v in value]
+        if field.name == "roles" and isinstance(value, (tuple, list)):
+            for role in value:
+                if not isinstance(role, Role):
+                    raise InvalidValue(
+                        f"roles: must be Role(case, role) records, not {_python_type(role)}",
+                        "roles",
+                    )
+            value = [role.to_dict() for role in value]  # as stored, for the contract
+        elif isinstance(value, (tuple, list)):  # the model's lists
+            value = list(value)
         contract.check_shape(kind, field.name, value)
+
+
+def _key(value: object, field: str, what: str) -> str:
+    """An id (or a name, or a tag) a caller looks a record up by: text, else
+    InvalidValue (through the Python API, None raised a TypeError)."""
+    if not isinstance(value, str):
+        raise InvalidValue(f"{what} must be text, not {_python_type(value)}", field)
+    return value
 
 
 def _store(d: Records, kind: str, record: Case | Person | Event) -> None:
@@ -93,6 +129,7 @@ def _store(d: Records, kind: str, record: Case | Person | Event) -> None:
 def require_tag(d: Records, tag: str) -> None:
     """NotFound, with a suggestion, unless some case has `tag`: a mistyped tag must not
     read as a selection of no case (figures of zero)."""
+    _key(tag, "tag", "a tag")
     tags = {t for c in d.cases for t in c.tags}
     if tag not in tags:
         hint = did_you_mean(tag, sorted(tags))
@@ -101,7 +138,7 @@ def require_tag(d: Records, tag: str) -> None:
 
 def require_case(d: Records, case_id: str) -> Case:
     """The case with this id, or NotFound with a suggestion."""
-    case = d.cases.get(case_id)
+    case = d.cases.get(_key(case_id, "case", "a case id"))
     if case is None:
         hint = did_you_mean(case_id, d.cases.ids())
         raise NotFound(f"no case {case_id!r}{hint}; see 'dossier case list'", "case")
@@ -110,6 +147,7 @@ def require_case(d: Records, case_id: str) -> Case:
 
 def require_person(d: Records, ref: str) -> Person:
     """The one person `ref` names (id, name or alias), or NotFound with suggestions."""
+    ref = _key(ref, "person", "a person (id, name or alias)")
     person = d.persons.get(resolve_person(ref, d.persons))
     assert person is not None
     return person
@@ -117,7 +155,7 @@ def require_person(d: Records, ref: str) -> Person:
 
 def require_event(d: Records, event_id: str) -> Event:
     """The event with this id, or NotFound with a suggestion."""
-    event = d.events.get(event_id)
+    event = d.events.get(_key(event_id, "id", "an event id"))
     if event is None:
         hint = did_you_mean(event_id, d.events.ids())
         raise NotFound(f"no event {event_id!r}{hint}; see 'dossier event list'", "id")
@@ -155,6 +193,7 @@ def add_case(d: Records, case: Case) -> Case:
 
 def update_case(d: Records, case: Case) -> Case:
     """Replace an existing case (same id); `updated` is set when anything changed."""
+    _shaped("cases", case)
     old = require_case(d, case.id)
     case = replace(_clean_case(d, case), created=old.created, updated=old.updated)
     if case != old:
@@ -260,6 +299,7 @@ def add_person(d: Records, person: Person) -> Person:
 
 def update_person(d: Records, person: Person) -> Person:
     """Replace an existing person (same id)."""
+    _shaped("persons", person)
     if person.id not in d.persons:
         raise NotFound(f"no person {person.id!r}; see 'dossier person list'", "id")
     person = _clean_person(d, person)
@@ -370,6 +410,7 @@ def add_event(
     happened (an arrest), unless `allow_future`; a scheduled one (a hearing) is
     written, and `warn` is given the warning (see `contract.future_date`).
     """
+    _shaped("events", event)  # an id of None or 5: refused, not taken for "make one"
     if not event.id:
         event = replace(event, id=d.new_event_ids(1)[0])
     elif event.id in d.events:
@@ -386,6 +427,7 @@ def update_event(
 ) -> Event:
     """Replace an existing event (same id). A date after today is treated as by
     `add_event` when the date, end or type changes."""
+    _shaped("events", event)
     old = require_event(d, event.id)
     event = _clean_event(d, event)
     _store_event(d, event, old, allow_future, warn)
