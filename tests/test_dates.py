@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from hypothesis import example, given
@@ -358,3 +359,27 @@ def test_the_slicing_shortcut_agrees_with_the_full_reader(text: str) -> None:
         assert short is None
     else:
         assert short in (None, full)
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        (None, "cannot read date None: a date is read from text;"),
+        (2008, "cannot read date 2008: a date is read from text (a year as '2008');"),
+        (datetime.date(2003, 10, 25), "a date is read from text (for a day, '2003-10-25');"),
+        (datetime.datetime(2003, 10, 25, 9), "(for a day, '2003-10-25');"),
+    ],
+)
+def test_parse_date_refuses_what_is_not_text(given: Any, words: str) -> None:
+    """An adversarial run of the Python API: parse_date(None) and parse_date(2008)
+    raised AttributeError, not a DossierError."""
+    with pytest.raises(InvalidDate) as raised:
+        parse_date(given)
+    assert words in str(raised.value)
+
+
+@pytest.mark.parametrize("fields", [("2008",), (True,), (2008.0,), (None,), (2008, "10")])
+def test_a_partial_date_is_made_of_whole_numbers(fields: tuple[Any, ...]) -> None:
+    """PartialDate("2008") raised TypeError, and PartialDate(True) was the year 1."""
+    with pytest.raises(InvalidDate, match="must be whole numbers"):
+        PartialDate(*fields)

@@ -95,6 +95,16 @@ class PartialDate:
     _edtf: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not (
+            type(self.year) is int
+            and (self.month is None or type(self.month) is int)
+            and (self.day is None or type(self.day) is int)
+        ):  # PartialDate("2008") raised TypeError; PartialDate(True) was the year 1
+            raise InvalidDate(
+                "invalid date: year, month and day must be whole numbers (month and day"
+                f" may be None), not {self.year!r}, {self.month!r}, {self.day!r};"
+                " dossier.parse_date reads a date from text"
+            )
         problem = _problem(self.year, self.month, self.day, self.qualifier)
         if problem:
             raise InvalidDate(f"invalid date: {problem}")
@@ -189,6 +199,15 @@ class PartialDate:
 
 def parse_date(text: str, *, dayfirst: bool | None = None) -> PartialDate:
     """Read a date as people type it; never invent precision."""
+    if not isinstance(text, str):  # None or 2008 raised AttributeError
+        hint = (
+            f" (for a day, {datetime.date(text.year, text.month, text.day).isoformat()!r})"
+            if isinstance(text, datetime.date)
+            else " (a year as '2008')"
+            if type(text) is int
+            else ""
+        )
+        raise InvalidDate(f"cannot read date {text!r}: a date is read from text{hint}; {_FORMS}")
     return _parse(text, dayfirst)
 
 
