@@ -28,10 +28,16 @@ from conftest import FAST_KDF, PASSPHRASE, Run, Snapshot, stored
 from dossier import crypto, ops, vault
 from dossier.cli.app import app
 from dossier.crypto import MAGIC, FileKey, unseal
-from dossier.errors import CorruptDatabase, DatabaseError, NewerSchema, PassphraseError
+from dossier.errors import (
+    CorruptDatabase,
+    DatabaseError,
+    InvalidValue,
+    NewerSchema,
+    PassphraseError,
+)
 from dossier.keys import Keys, passphrase_from_file
 from dossier.model import Case
-from dossier.store import Dossier
+from dossier.store import Dossier, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN_PASSPHRASE = "dossier golden v1 — пароль"
@@ -198,6 +204,47 @@ def test_the_python_api_opens_with_keys_and_writes_encrypted(encrypted: Path) ->
     assert "magnitsky" in Dossier.load(encrypted, keys=keys).cases
     with pytest.raises(PassphraseError, match="wrong passphrase"):
         Dossier.load(encrypted, keys=Keys(lambda _path: "not it"))
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        (lambda _path: PASSPHRASE.encode(), "a passphrase must be text (str), not bytes"),
+        (lambda _path: 1234, "a passphrase must be text (str), not int"),
+        (lambda _path: "broken \udc80", "the passphrase is not valid UTF-8 text"),
+    ],
+)
+def test_a_passphrase_that_is_not_text_is_a_passphrase_error(
+    encrypted: Path, source: Any, words: str
+) -> None:
+    """An adversarial run of the Python API: a passphrase source that gave bytes, a
+    number or a lone surrogate raised TypeError or UnicodeEncodeError."""
+    before = encrypted.read_bytes()
+    with pytest.raises(PassphraseError, match=re.escape(words)):
+        Dossier.load(encrypted, keys=Keys(source))
+    with (
+        pytest.raises(PassphraseError, match=re.escape(words)),
+        Dossier.edit(encrypted, "api", keys=Keys(source)) as d,
+    ):
+        ops.add_case(d, Case(id="magnitsky", title="Magnitsky"))
+    assert encrypted.read_bytes() == before
+
+
+@pytest.mark.parametrize("keys", [PASSPHRASE, lambda _path: PASSPHRASE])
+def test_keys_that_are_not_keys_are_refused_by_name(encrypted: Path, keys: Any) -> None:
+    """`keys="secret"` met an AttributeError deep in the reading of the file."""
+    before = encrypted.read_bytes()
+    calls = [
+        lambda: Dossier.load(encrypted, keys=keys),
+        lambda: open_store(encrypted, keys=keys),
+        lambda: Dossier.edit(encrypted, "api", keys=keys).__enter__(),
+        lambda: vault.decrypt(encrypted, keys, in_place=True),
+        lambda: vault.unlock(encrypted, keys),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidValue, match=r"keys must be a dossier\.Keys"):
+            call()
+    assert encrypted.read_bytes() == before
 
 
 def test_every_write_uses_a_fresh_salt_and_keeps_the_slot(encrypted: Path, run: Run) -> None:

@@ -341,8 +341,18 @@ def _derive(passphrase: str, salt: bytes, kdf: KdfParams) -> bytes:
 
     from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+    # Through the Python API a passphrase source may give anything: bytes, or text
+    # with a lone surrogate, raised TypeError or UnicodeEncodeError here.
+    if not isinstance(passphrase, str):
+        raise PassphraseError(
+            f"a passphrase must be text (str), not {type(passphrase).__name__}"
+            + (": decode it first" if isinstance(passphrase, bytes) else "")
+        )
     # NFC: the same word typed on two systems (composed or decomposed й) is one key.
-    secret = unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    try:
+        secret = unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PassphraseError("the passphrase is not valid UTF-8 text") from None
     try:
         return Argon2id(
             salt=salt,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dossier.errors import PassphraseError
+from dossier.errors import InvalidValue, PassphraseError
 
 if TYPE_CHECKING:
     from dossier.crypto import Slot
@@ -75,6 +75,17 @@ def _text(data: bytes, where: str, lines: bool = True) -> str:
     if not text:
         raise PassphraseError(f"{where} holds an empty passphrase")
     return text
+
+
+def check_keys(keys: object) -> None:
+    """InvalidValue unless `keys` is a Keys (or None): a script that gave the passphrase
+    itself (`keys="secret"`) met an AttributeError deep in the reading of the file."""
+    if keys is not None and not isinstance(keys, Keys):
+        raise InvalidValue(
+            f"keys must be a dossier.Keys, not {type(keys).__name__}: give the passphrase"
+            " as Keys(lambda path: passphrase)",
+            "keys",
+        )
 
 
 def no_passphrase(_path: Path) -> str | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from dossier import crypto
 from dossier.crypto import FileKey, KdfParams, read_header, unseal
 from dossier.errors import DatabaseError, DossierError, NothingToDo
-from dossier.keys import Keys
+from dossier.keys import Keys, check_keys
 from dossier.storage import (
     HeldLock,
     check_path,
@@ -55,6 +55,7 @@ def _locked(
     and be encrypted (or, if not `encrypted`, plain). A refused file is left as it was,
     nothing beside it. Only `reading`, a file whose folder cannot be written (a
     read-only backup disk) is read without the lock: nobody can write it either."""
+    check_keys(keys)
     if check_path(path) is None:
         raise DatabaseError(f"no dossier at {path}; check the path")
     keys = keys or Keys.from_environment()
@@ -202,6 +203,7 @@ def unlock(path: str | Path, keys: Keys) -> str:
     for $DOSSIER_SESSION (see unlock.py)."""
     from dossier import unlock as session
 
+    check_keys(keys)
     target = real(path)
     require_encrypted(target)
     raw = read_raw(target)

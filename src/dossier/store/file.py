@@ -35,6 +35,7 @@ from dossier.errors import (
     PassphraseError,
     first_of,
 )
+from dossier.keys import check_keys
 from dossier.model import Case, Event, Person, now_iso
 from dossier.storage import check_path, parse_json, read_raw, write_atomic, write_lock
 from dossier.store.records import Outside, Records, Table, paused_gc
@@ -99,6 +100,7 @@ class Dossier(Records):
         `must_exist` an error; what is not a regular file is refused unopened; a record
         of the wrong shape is an error, unless not `strict` (for `verify`). An encrypted
         file is opened with `keys` (default: `Keys.from_environment()`)."""
+        check_keys(keys)
         real = real_path(path)
         if check_path(real) is None:
             if must_exist:
@@ -148,6 +150,7 @@ class Dossier(Records):
         file is opened with `keys` and written encrypted again.
         """
         hist.check_command(command)
+        check_keys(keys)
         given, path = path, real_path(path)
         missing = check_path(path) is None
         if missing:
