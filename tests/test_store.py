@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conftest import within
 from dossier import ops, storage
 from dossier.errors import (
+    Conflict,
     CorruptDatabase,
     DatabaseError,
     InvalidValue,
@@ -605,3 +606,27 @@ def test_a_change_inside_a_change_of_the_same_dossier_is_refused_at_once(
     waiting.join(30)
     assert errors == []
     assert {"main", "t1"} <= set(Dossier.load(db).cases.ids())
+
+
+def test_an_undo_is_a_change_of_its_own(db: Path) -> None:
+    """An adversarial run of the Python API: an undo and an addition in one block made an
+    entry that undid entry 1 and added a case, which the next redo took away; a second
+    undo in one block reverted the same entry again, silently."""
+    build(db)
+    before = db.read_bytes()
+    with pytest.raises(Conflict, match="changed after an undo"), Dossier.edit(db, "mixed") as d:
+        d.undo()
+        ops.add_case(d, Case(id="magnitsky", title="Sergei Magnitsky"))
+    with pytest.raises(Conflict, match="already changed records"), Dossier.edit(db, "x") as d:
+        ops.add_case(d, Case(id="magnitsky", title="Sergei Magnitsky"))
+        d.undo()
+    with pytest.raises(Conflict, match="already undid history entry 3"), Dossier.edit(db, "x") as d:
+        d.undo()
+        d.redo()
+    assert db.read_bytes() == before
+    with Dossier.edit(db, "undo") as d:
+        d.undo()
+    with Dossier.edit(db, "redo") as d:
+        d.redo()
+    assert Dossier.load(db).verify() == []
+    assert "arrest1" in Dossier.load(db).events

@@ -28,6 +28,7 @@ from dossier import contract
 from dossier import history as hist
 from dossier.errors import (
     AlteredFile,
+    Conflict,
     CorruptDatabase,
     DatabaseError,
     NewerSchema,
@@ -71,6 +72,7 @@ class Dossier(Records):
         self.events: Table[Event] = Table("events", Event, _by_id(path, data, "events"), path)
         self.history: list[dict[str, Any]] = _history(path, data.get("history") or {})
         self._marker: dict[str, int] = {}
+        self._reverted_at = 0  # the tables' writes when the undo or redo was done
         # Whether the records and history are byte for byte as dossier last wrote them
         # (true of a new file). If so, every record passed the record contract when it
         # was written, and the records are those the last entry hashed; if not, both
@@ -227,6 +229,12 @@ class Dossier(Records):
 
     def commit(self, command: str) -> dict[str, Any] | None:
         """Write the file once with a new history entry; None when nothing changed."""
+        if self._marker and self._writes() != self._reverted_at:
+            raise Conflict(
+                "records were changed after an undo or redo in the same change; its entry"
+                " would record them as part of the undo (a redo would take them away):"
+                " nothing was written. Undo or redo in a change of its own"
+            )
         added, removed, before = self.changes()
         if not (added or removed or before):
             return None
@@ -326,6 +334,7 @@ class Dossier(Records):
 
     def undo(self) -> dict[str, Any]:
         """Revert the newest change not yet undone; returns the entry it reverts."""
+        self._may_revert()
         done = hist.stacks(self.history).done
         if not done:
             accepted = [e["seq"] for e in self.history if "accepted" in e]
@@ -339,10 +348,33 @@ class Dossier(Records):
 
     def redo(self) -> dict[str, Any]:
         """Re-apply the newest undone change; returns the undo entry it reverts."""
+        self._may_revert()
         undone = hist.stacks(self.history).undone
         if not undone:
             raise NothingToDo("nothing to redo")
         return self._revert(undone[-1], "redoes")
+
+    def _writes(self) -> int:
+        return sum(table.writes for table in self.tables().values())
+
+    def _may_revert(self) -> None:
+        """Conflict unless this change has done nothing yet."""
+        # One undo or redo per change, and nothing else in it: the entry is marked as
+        # the revert of one entry, and the next undo or redo reverts it as a whole.
+        # Through the Python API, a second undo in one block reverted the same entry
+        # again, and an addition beside an undo was taken away by the next redo.
+        if self._marker:
+            ((done, seq_done),) = self._marker.items()
+            raise Conflict(
+                f"this change already {'undid' if done == 'undoes' else 'redid'} history"
+                f" entry {seq_done}: one undo or redo per change; end this one (it is then"
+                " written) before the next"
+            )
+        if self._writes():
+            raise Conflict(
+                "this change has already changed records: undo or redo in a change of its"
+                " own, after this one is written"
+            )
 
     def _revert(self, seq: int, marker: str) -> dict[str, Any]:
         entry = next(e for e in self.history if e["seq"] == seq)
@@ -353,6 +385,7 @@ class Dossier(Records):
             )
         self.put_back([entry], f"history entry {seq}")
         self._marker = {marker: seq}
+        self._reverted_at = self._writes()
         return entry
 
     def undone(self) -> set[int]:

@@ -60,6 +60,9 @@ class Table(Generic[R]):
         self.raw = raw
         self.path = path
         self.originals: dict[str, dict[str, Any] | None] = {}
+        # How many times records were put or removed: what a store compares to tell
+        # whether anything changed since a moment (after an undo, say).
+        self.writes = 0
         # The ids in order before this command's first removal (see `places`): taken
         # then, once, since records are added only at the end.
         self._order: list[str] | None = None
@@ -104,11 +107,13 @@ class Table(Generic[R]):
         """Add or replace a record given in its JSON form."""
         self.originals.setdefault(key, self.raw.get(key))
         self.raw[key] = raw
+        self.writes += 1
 
     def put_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """`put_raw` for many records: an import of 100,000 events into a new table
         remembers their originals (none) and stores them in two C-level updates."""
         items = list(items)
+        self.writes += 1
         if not self.raw and not self.originals:
             self.originals.update(dict.fromkeys(key for key, _record in items))
             self.raw.update(items)
@@ -118,6 +123,7 @@ class Table(Generic[R]):
 
     def delete(self, key: str) -> None:
         """Remove a record if it is there."""
+        self.writes += 1
         if key in self.raw:
             if self._order is None:  # a list: one removal of a million pays no dict
                 self._order = list(self.raw)
