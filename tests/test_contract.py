@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import copy
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -423,3 +424,24 @@ def test_the_api_refuses_what_is_not_a_record_or_an_id(
         call(d)
     assert str(raised.value).startswith(message)
     assert db.read_bytes() == before
+
+
+def test_the_api_warns_as_log_does_of_custody_that_names_no_one(tmp_path: Path) -> None:
+    """An adversarial run: `log` warned of an arrest that names no one (no custody figure
+    counts it), but `ops.add_event(…, warn=…)` said nothing to a script."""
+    db = tmp_path / "d.json"
+    said: list[str] = []
+    with Dossier.edit(db, "test") as d:
+        ops.add_case(d, Case(id="mx", title="Maximov"))
+        ops.add_person(d, Person(id="p", name="P"))
+        arrest = ops.add_event(
+            d, Event(id="", case="mx", type="arrest", date="2011"), warn=said.append
+        )
+        ops.add_event(d, Event(id="", case="mx", type="hearing", date="2011"), warn=said.append)
+        ops.add_event(d, Event(id="", case="mx", type="release", date="2012", persons=("p",)),
+                      warn=said.append)  # fmt: skip
+        ops.update_event(d, replace(arrest, place="Moscow"), warn=said.append)
+    assert said == [
+        "this arrest names no one, so it is in no one's custody figures; name the person with"
+        f" 'dossier event edit {arrest.id} --add-person P'"
+    ]

@@ -36,6 +36,7 @@ from dossier.model import (
 )
 from dossier.search import resolve_person
 from dossier.store.records import Records
+from dossier.vocab import EVENT_TYPES, Effect
 
 
 def _utf8(value: str) -> str:
@@ -399,6 +400,18 @@ def _store_event(
     d.events.put_raw(event.id, raw)
     if found is not None and warn is not None:
         warn(str(found))
+    if old is None and warn is not None and not event.persons:
+        _names_no_one(event, warn)
+
+
+def _names_no_one(event: Event, warn: Warn) -> None:
+    """A new custody start or end that names no one: no custody figure counts it. Said
+    here, not by `log` alone, so that a script's `warn` hears what the command line says."""
+    if EVENT_TYPES[event.type] in (Effect.START, Effect.END):
+        warn(
+            f"this {event.type} names no one, so it is in no one's custody figures; name the"
+            f" person with 'dossier event edit {event.id} --add-person P'"
+        )
 
 
 def add_event(

@@ -94,13 +94,6 @@ def log(
     warnings: list[str] = []
     with edit(ctx, Scope(cases=[case])) as d:
         event = add_event(d, event, allow_future=allow_future, warn=warnings.append)
-    from dossier.vocab import EVENT_TYPES, Effect
-
-    if not event.persons and EVENT_TYPES[event.type] in (Effect.START, Effect.END):
-        warnings.append(
-            f"this {event.type} names no one, so it is in no one's custody figures; name the"
-            f" person with 'dossier event edit {event.id} --add-person P'"
-        )
     warn(warnings)
     if as_json:
         print_json(event.to_dict())
