@@ -630,3 +630,20 @@ def test_an_undo_is_a_change_of_its_own(db: Path) -> None:
         d.redo()
     assert Dossier.load(db).verify() == []
     assert "arrest1" in Dossier.load(db).events
+
+
+def test_a_dossier_opened_for_reading_is_never_written(db: Path) -> None:
+    """An adversarial run of the Python API: `Dossier.load(path)`, a change, then
+    `d.commit(…)` wrote the file without the lock that every write holds."""
+    build(db)
+    before = db.read_bytes()
+    d = Dossier.load(db)
+    ops.add_case(d, Case(id="magnitsky", title="Sergei Magnitsky"))
+    with pytest.raises(DatabaseError, match="opened for reading"):
+        d.commit("sneaked")
+    with Dossier.edit(db, "case add") as d:
+        pass
+    ops.add_case(d, Case(id="magnitsky", title="Sergei Magnitsky"))  # after the block
+    with pytest.raises(DatabaseError, match="not locked"):
+        d.commit("late")
+    assert db.read_bytes() == before

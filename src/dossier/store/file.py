@@ -73,6 +73,9 @@ class Dossier(Records):
         self.history: list[dict[str, Any]] = _history(path, data.get("history") or {})
         self._marker: dict[str, int] = {}
         self._reverted_at = 0  # the tables' writes when the undo or redo was done
+        # True only inside `edit`, under the lock: what `load` gave, or `edit` gave
+        # once its block ended, is never written (a commit there took no lock).
+        self._writer = False
         # Whether the records and history are byte for byte as dossier last wrote them
         # (true of a new file). If so, every record passed the record contract when it
         # was written, and the records are those the last entry hashed; if not, both
@@ -176,10 +179,12 @@ class Dossier(Records):
                 # removed again (only if this hold made it: see HeldLock.discard).
                 lock.discard()
                 raise
+            dossier._writer = True
             try:
                 yield dossier
                 dossier.commit(command)
             finally:
+                dossier._writer = False
                 if missing and check_path(path) is None:
                     # A write that wrote nothing where no dossier was (a mistyped --db
                     # with 'undo' or 'case edit') leaves no lock file behind either.
@@ -273,6 +278,12 @@ class Dossier(Records):
 
     def _append(self, entry: dict[str, Any], state: hist.StateHash) -> dict[str, Any]:
         """Add an entry to the history and write the file."""
+        if not self._writer:
+            raise DatabaseError(
+                f"{self.path} was opened for reading (Dossier.load, open_store), or its"
+                " change has ended, so it is not locked: nothing was written. Make the"
+                " change inside 'with edit_store(path, command) as d:'"
+            )
         self.history.append(entry)
         self.meta.update(format=FORMAT_NAME, schema=SCHEMA_VERSION, head=entry["hash"])
         self.meta["digests"] = state.digests
