@@ -1218,3 +1218,19 @@ def test_copy_into_an_encrypted_dossier_cut_to_nothing_is_refused(
     assert result.exit_code == 1
     assert "is empty, though a passphrase or an unlock was given" in result.stderr
     assert target.read_bytes() == b""
+
+
+def test_the_vault_takes_paths_as_text_and_refuses_a_decrypt_to_nowhere(
+    encrypted: Path, tmp_path: Path
+) -> None:
+    """An adversarial run of the Python API: vault.backup(db, "copy.json") raised
+    AttributeError (the output had to be a Path, where every other path may be text),
+    and vault.decrypt(db) without an output a ValueError, not a DossierError."""
+    before = encrypted.read_bytes()
+    assert vault.backup(encrypted, str(tmp_path / "copy.json")) is True
+    assert (tmp_path / "copy.json").read_bytes() == before
+    vault.decrypt(encrypted, output=str(tmp_path / "plain.json"))
+    assert (tmp_path / "plain.json").read_bytes().startswith(b"{")
+    with pytest.raises(InvalidValue, match="an output file or in_place=True"):
+        vault.decrypt(encrypted)
+    assert encrypted.read_bytes() == before

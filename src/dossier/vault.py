@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dossier import crypto
 from dossier.crypto import FileKey, KdfParams, read_header, unseal
-from dossier.errors import DatabaseError, DossierError, NothingToDo
+from dossier.errors import DatabaseError, DossierError, InvalidValue, NothingToDo
 from dossier.keys import Keys, check_keys
 from dossier.storage import (
     HeldLock,
@@ -159,15 +159,16 @@ def encrypt(
 def decrypt(
     path: str | Path,
     keys: Keys | None = None,
-    output: Path | None = None,
+    output: str | Path | None = None,
     in_place: bool = False,
 ) -> None:
     """Write the plaintext of the encrypted dossier at `path` to `output` (a new file,
     never over an existing one), or, with `in_place` instead, decrypt the dossier."""
     if (output is None) == (not in_place):
-        raise ValueError("decrypt needs either an output file or in_place=True")
+        raise InvalidValue("decrypt needs either an output file or in_place=True, not both")
     target = real(path)
     if output is not None:
+        output = Path(output)  # a str, as every other path the API takes
         _new_file(output)
     with _locked(target, keys, reading=output is not None) as opened:
         if output is None:
@@ -187,10 +188,11 @@ def change_passphrase(
         write_atomic(target, key.seal(opened.plaintext))
 
 
-def backup(path: str | Path, output: Path, keys: Keys | None = None) -> bool:
+def backup(path: str | Path, output: str | Path, keys: Keys | None = None) -> bool:
     """Copy the dossier at `path` to `output` (a new file) as it is on disk, taken under
     the lock after checking that it opens whole. Returns whether the copy is encrypted."""
     target = real(path)
+    output = Path(output)  # backup(db, "copy.json") raised AttributeError
     _new_file(output)
     plain = check_path(target) is not None and not is_encrypted(target)
     with _locked(target, keys, encrypted=not plain, reading=True) as opened:
