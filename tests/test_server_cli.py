@@ -3615,3 +3615,31 @@ def test_an_event_numbered_as_another_hides_nothing_recorded_under_other_cases(
     assert [p["message"].split(" of this")[0] for p in stats["problems"]] == [
         "2 custody start(s) or end(s)"
     ]
+
+
+def test_an_undo_on_the_server_is_a_change_of_its_own(team: Team) -> None:
+    """As on a file (test_store): through the Python API, an undo and an addition in one
+    change made an entry marked as the undo that also held the addition."""
+    from dossier import Case, ops
+    from dossier.errors import Conflict
+    from dossier.store import edit_store
+
+    ok(team.run("alice", "case", "add", "a", "--title", "A"))
+    ok(team.run("alice", "case", "edit", "a", "--title", "A2"))
+    before = team.sql("SELECT count(*) FROM dossier.history")
+    with (
+        pytest.raises(Conflict, match="changed after an undo"),
+        edit_store(team.url(), "mixed", scope=Scope(reverting="undoes")) as d,
+    ):
+        d.undo()
+        ops.add_case(d, Case(id="b", title="B"))
+    with (
+        pytest.raises(Conflict, match="already undid the command of a #2"),
+        edit_store(team.url(), "twice", scope=Scope(reverting="undoes")) as d,
+    ):
+        d.undo()
+        d.undo()
+    assert team.sql("SELECT count(*) FROM dossier.history") == before
+    assert json.loads(ok(team.run("alice", "case", "list", "--json")).stdout)[0]["title"] == "A2"
+    ok(team.run("alice", "undo"))
+    ok(team.run("alice", "verify"))

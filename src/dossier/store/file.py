@@ -28,7 +28,6 @@ from dossier import contract
 from dossier import history as hist
 from dossier.errors import (
     AlteredFile,
-    Conflict,
     CorruptDatabase,
     DatabaseError,
     NewerSchema,
@@ -72,7 +71,6 @@ class Dossier(Records):
         self.events: Table[Event] = Table("events", Event, _by_id(path, data, "events"), path)
         self.history: list[dict[str, Any]] = _history(path, data.get("history") or {})
         self._marker: dict[str, int] = {}
-        self._reverted_at = 0  # the tables' writes when the undo or redo was done
         # True only inside `edit`, under the lock: what `load` gave, or `edit` gave
         # once its block ended, is never written (a commit there took no lock).
         self._writer = False
@@ -234,12 +232,7 @@ class Dossier(Records):
 
     def commit(self, command: str) -> dict[str, Any] | None:
         """Write the file once with a new history entry; None when nothing changed."""
-        if self._marker and self._writes() != self._reverted_at:
-            raise Conflict(
-                "records were changed after an undo or redo in the same change; its entry"
-                " would record them as part of the undo (a redo would take them away):"
-                " nothing was written. Undo or redo in a change of its own"
-            )
+        self._revert_alone()
         added, removed, before = self.changes()
         if not (added or removed or before):
             return None
@@ -365,28 +358,6 @@ class Dossier(Records):
             raise NothingToDo("nothing to redo")
         return self._revert(undone[-1], "redoes")
 
-    def _writes(self) -> int:
-        return sum(table.writes for table in self.tables().values())
-
-    def _may_revert(self) -> None:
-        """Conflict unless this change has done nothing yet."""
-        # One undo or redo per change, and nothing else in it: the entry is marked as
-        # the revert of one entry, and the next undo or redo reverts it as a whole.
-        # Through the Python API, a second undo in one block reverted the same entry
-        # again, and an addition beside an undo was taken away by the next redo.
-        if self._marker:
-            ((done, seq_done),) = self._marker.items()
-            raise Conflict(
-                f"this change already {'undid' if done == 'undoes' else 'redid'} history"
-                f" entry {seq_done}: one undo or redo per change; end this one (it is then"
-                " written) before the next"
-            )
-        if self._writes():
-            raise Conflict(
-                "this change has already changed records: undo or redo in a change of its"
-                " own, after this one is written"
-            )
-
     def _revert(self, seq: int, marker: str) -> dict[str, Any]:
         entry = next(e for e in self.history if e["seq"] == seq)
         if entry_problems(entry):
@@ -396,7 +367,7 @@ class Dossier(Records):
             )
         self.put_back([entry], f"history entry {seq}")
         self._marker = {marker: seq}
-        self._reverted_at = self._writes()
+        self._reverting(f"{'undid' if marker == 'undoes' else 'redid'} history entry {seq}")
         return entry
 
     def undone(self) -> set[int]:

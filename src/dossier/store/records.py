@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from dossier import contract
 from dossier import history as hist
-from dossier.errors import CorruptDatabase, DatabaseError
+from dossier.errors import Conflict, CorruptDatabase, DatabaseError
 from dossier.model import Case, Event, Person, Tally, new_event_ids
 
 R = TypeVar("R", Case, Person, Event)
@@ -215,6 +215,42 @@ class Records:
     def tables(self) -> dict[str, Table[Any]]:
         """The record tables by kind."""
         return {"cases": self.cases, "persons": self.persons, "events": self.events}
+
+    # One undo or redo per change, and nothing else in it: its entry is marked as the
+    # revert of one command, and the next undo or redo reverts that entry as a whole.
+    # Through the Python API, a second undo in one block reverted the same entry again,
+    # and an addition beside an undo was taken away by the next redo.
+    _reverted = ""  # what this change undid or redid, as messages name it ("undid …")
+    _reverted_at = 0  # the tables' writes when it did
+
+    def _writes(self) -> int:
+        return sum(table.writes for table in self.tables().values())
+
+    def _reverting(self, done: str) -> None:
+        """Say that this change undid or redid `done` ("undid history entry 3")."""
+        self._reverted, self._reverted_at = done, self._writes()
+
+    def _may_revert(self) -> None:
+        """Conflict unless this change has done nothing yet."""
+        if self._reverted:
+            raise Conflict(
+                f"this change already {self._reverted}: one undo or redo per change; end"
+                " this one (it is then written) before the next"
+            )
+        if self._writes():
+            raise Conflict(
+                "this change has already changed records: undo or redo in a change of its"
+                " own, after this one is written"
+            )
+
+    def _revert_alone(self) -> None:
+        """Conflict if records changed after this change's undo or redo (at its commit)."""
+        if self._reverted and self._writes() != self._reverted_at:
+            raise Conflict(
+                "records were changed after an undo or redo in the same change; its entry"
+                " would record them as part of the undo (a redo would take them away):"
+                " nothing was written. Undo or redo in a change of its own"
+            )
 
     def changed(self) -> bool:
         """Whether anything differs from what was read."""

@@ -901,6 +901,7 @@ class ServerDossier(Records):
         return list(found.values())
 
     def _revert(self, marker: str) -> dict[str, Any]:
+        self._may_revert()
         # The caller's commands in every chain it sees, whatever this command's scope
         # (which is the chains of the one it reverts).
         with self._reading() as conn:
@@ -944,6 +945,10 @@ class ServerDossier(Records):
         merged = _merged(pieces, self.persons.raw)
         self.put_back([merged], f"history entry {pieces[0]['case']} {pieces[0]['seq']}")
         self._marker = {marker: pieces[0]["group"]}
+        self._reverting(
+            f"{'undid' if verb == 'undo' else 'redid'} the command of"
+            f" {pieces[0]['case']} #{pieces[0]['seq']}"
+        )
         return merged
 
     def _brought_back(
@@ -1163,6 +1168,7 @@ class ServerDossier(Records):
     def commit(self, command: str) -> dict[str, Any] | None:
         """Write what changed and one history entry per case touched; None when nothing
         changed. Returns the entry of the first case touched."""
+        self._revert_alone()
         added, removed, before = self.changes()
         if not (added or removed or before):
             return None
