@@ -2,11 +2,11 @@
 
 The Python API::
 
-    from dossier import Dossier, Case, ops
+    from dossier import Dossier, Case, open_store, ops
 
     with Dossier.edit("yukos.json", command="my script") as d:   # locked, one write
         ops.add_case(d, Case(id="aleksanyan", title="Vasily Aleksanyan"))
-    d = Dossier.load("yukos.json")                                 # read-only, no lock
+    d = open_store("yukos.json")                                   # read-only, no lock
 
 Names are imported on first use, so that `dossier --version` stays fast.
 """
