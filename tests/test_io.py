@@ -1379,6 +1379,31 @@ def test_create_missing_creates_cases_and_persons(run: Run, db: Path, tmp_path: 
     assert "Created missing" not in human.stdout  # the second time nothing was missing
 
 
+def test_create_missing_warns_of_a_person_who_looks_like_a_stored_one(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """A person made by --create-missing from an event row is warned of as a persons
+    row and `person add` warn: "Sergii Magnitsky" is probably the stored Sergey."""
+    assert run("case", "add", "mag", "--title", "Magnitsky").exit_code == 0
+    assert run("person", "add", "Sergey Magnitskiy").exit_code == 0
+    path = write(tmp_path, "e.csv", "case;date;type;person;source\n"
+                                    "mag;16.11.2009;other;Sergii Magnitsky;s\n")  # fmt: skip
+    result = run("import", str(path), "--create-missing", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["created_missing"]["persons"] == ["sergii-magnitsky"]
+    assert summary["warnings"] == [
+        {
+            "file": str(path),
+            "line": 2,
+            "message": "'Sergii Magnitsky' is added as a new person but looks like"
+            " sergey-magnitskiy (Sergey Magnitskiy); if it is them, give the id or merge them"
+            " with 'dossier person merge'",
+        }
+    ]
+    assert result.stderr == f"Warning: {path}:2: person: {summary['warnings'][0]['message']}\n"
+
+
 def test_cyrillic_names_one_letter_apart_are_two_persons_in_an_import(
     run: Run, db: Path, tmp_path: Path
 ) -> None:

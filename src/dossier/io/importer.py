@@ -443,8 +443,9 @@ class _Planner:
                 )
             )  # fmt: skip
 
-    def _warn_lookalikes(self, row: Row, name: str) -> None:
-        """A new person whose name is close to a stored one is probably a duplicate."""
+    def _warn_lookalikes(self, row: Row, name: str, field: str = "name") -> None:
+        """A new person whose name is close to a stored one is probably a duplicate:
+        from a persons row, or made by --create-missing from a name in `field`."""
         if not self.d.persons.raw:
             return
         if self._lookalikes is None:  # the stored persons' names, folded once an import
@@ -454,7 +455,7 @@ class _Planner:
                 Problem(
                     row.file,
                     row.line,
-                    "name",
+                    _label(row, field),
                     f"{name!r} is added as a new person but looks like {found.person.id}"
                     f" ({found.person.name}); if it is them, give the id or merge them"
                     f" with 'dossier person merge'",
@@ -506,6 +507,9 @@ class _Planner:
             self.summary.created_missing["persons"].append(person_id)
             if self.row is not None:
                 self.origin[("persons", person_id)] = self.row
+                # As for a persons row and `person add`: "Sergii Magnitsky" beside a
+                # stored Sergey Magnitskiy is probably him, misspelt.
+                self._warn_lookalikes(self.row, ref, field)
             return person_id
         from dossier.search import suggest
 
