@@ -1181,13 +1181,50 @@ def test_an_empty_cell_keeps_what_a_stored_record_has(
     events.write_text(
         f"id,case,date,type,place\n{arrest['id']},aleksanyan,2006-04-06,arrest,Khimki\n"
     )
-    summary = imported(aleksanyan("import", str(persons), str(events), "--json"))
-    assert summary["updated"] == tally(persons=1, events=1)
+    result = aleksanyan("import", str(persons), str(events), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["updated"] == tally(persons=1, events=1)
+    # The row names him without an id: lifting his protection is said (see
+    # test_an_id_less_person_row_that_replaces_stored_facts_is_warned_about).
+    assert result.stderr.startswith(
+        f"Warning: {persons}:2: name: 'Vasily Aleksanyan' updates vasiliy-aleksanyan"
+        " (Василий Алексанян), whose name it gives without an id, replacing confidential yes"
+        " by no;"
+    )
     person = stored(db)["persons"]["vasiliy-aleksanyan"]
     assert (person["born"], person["died"], person["confidential"]) == (
         "1971-09-23", "2011-10-03", False
     )  # fmt: skip
     assert only_event(db, "arrest") == {**arrest, "place": "Khimki"}
+
+
+def test_an_id_less_person_row_that_replaces_stored_facts_is_warned_about(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """An adversarial run: a persons row for another Ivan Ivanov, without an id, matched
+    the stored one by name and replaced his birth date, nationality, notes, organizations
+    and protection with "updated 1" and not a word."""
+    assert run("person", "add", "Ivan Ivanov", "--born", "1965-03-02", "--nationality", "RU",
+               "--notes", "the Tver one", "--org", "Memorial",
+               "--confidential").exit_code == 0  # fmt: skip
+    path = write(
+        tmp_path,
+        "p.csv",
+        "name;born;nationality;notes;organizations;confidential\n"
+        "Иван Иванов;1970;UA;Kyiv journalist;Memorial|Zona;no\n",
+    )
+    result = run("import", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["updated"] == tally(persons=1)  # as the file says
+    assert result.stderr.splitlines() == [
+        f"Warning: {path}:2: name: 'Иван Иванов' updates ivan-ivanov (Ivan Ivanov), whose name"
+        " it gives without an id, replacing born '1965-03-02' by '1970', nationality 'RU' by"
+        " 'UA', notes 'the Tver one' by 'Kyiv journalist', confidential yes by no; if the"
+        " row is another person, give it an id (an empty cell keeps the stored value)"
+    ]  # organizations: one added, none lost
+    # Filling what was empty, or giving what is stored, replaces nothing.
+    path.write_text("name;born;died;nationality\nIvan Ivanov;1970;2020;UA\n")
+    assert imported(run("import", str(path), "--json"))["updated"] == tally(persons=1)
 
 
 def test_a_list_cell_of_bars_only_keeps_the_stored_list_too(

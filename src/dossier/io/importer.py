@@ -35,7 +35,7 @@ import orjson
 
 from dossier import contract, dates
 from dossier.contract import SLUG, stored_form, tidy_long
-from dossier.errors import InvalidDate, did_you_mean
+from dossier.errors import InvalidDate, did_you_mean, one_line
 from dossier.io.read import Parsed, Problem, Row, detect_format, may_be_escaped, read
 from dossier.io.values import (
     FALSE,
@@ -420,6 +420,8 @@ class _Planner:
         v.finish()
         if old is None and given is None:
             self._warn_lookalikes(row, name)
+        if matched and old is not None:
+            self._warn_replaced(row, v, old, record)
         self.persons[person_id] = record
         self.origin[("persons", person_id)] = row
         self._index(person_id, old, record)
@@ -428,18 +430,38 @@ class _Planner:
         """A date replaced by a less precise one that contains it ("1956" for 29 November
         1956) loses what a source gave: allowed, since the file's columns change the
         record, but said (`person merge` refuses it)."""
-        if not old or not new or old == new:
-            return
-        was, now = dates.stored(old), dates.stored(new)
-        if (
-            now.sort_key[1] < was.sort_key[1]
-            and now.first_day <= was.first_day <= was.last_day <= now.last_day
-        ):
+        if _vaguer(old, new):
             self.summary.warnings.append(
                 Problem(
                     row.file, row.line, label,
                     f"{new!r} replaces {old!r}, which says more; leave the cell empty to keep"
                     " the stored date",
+                )
+            )  # fmt: skip
+
+    def _warn_replaced(
+        self, row: Row, v: Values, old: dict[str, Any], record: dict[str, Any]
+    ) -> None:
+        """An id-less persons row updates the stored person its name names; where it
+        replaces what the dossier says of them with something else (a birth date, a
+        protection), it may be another person of that name (two Ivan Ivanovs): done,
+        as the file says, but said, in one warning a row."""
+        replaced = []
+        for name in _REPLACED:
+            was, now = old[name], record[name]
+            if not was or not v.given(name):
+                continue
+            lost = [i for i in was if i not in now] if isinstance(was, list) else was != now
+            if lost and not (name in ("born", "died") and _vaguer(was, now)):  # said already
+                replaced.append(f"{v.label(name)} {_shown(was)} by {_shown(now)}")
+        if replaced:
+            keep = "an empty cell" if row.tabular else "a key left out"
+            self.summary.warnings.append(
+                Problem(
+                    row.file, row.line, v.label("name"),
+                    f"{v.text('name')!r} updates {old['id']} ({old['name']}), whose name it"
+                    f" gives without an id, replacing {', '.join(replaced)}; if the row is"
+                    f" another person, give it an id ({keep} keeps the stored value)",
                 )
             )  # fmt: skip
 
@@ -1156,6 +1178,32 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
         raise RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
                                 " give one role, or one for each case")  # fmt: skip
     return list(zip(cases, roles, strict=True))
+
+
+def _vaguer(old: str | None, new: str | None) -> bool:
+    """Whether a date replaces a more precise one that it contains ("1956" for 29
+    November 1956)."""
+    if not old or not new or old == new:
+        return False
+    was, now = dates.stored(old), dates.stored(new)
+    return (
+        now.sort_key[1] < was.sort_key[1]
+        and now.first_day <= was.first_day <= was.last_day <= now.last_day
+    )
+
+
+# What an id-less persons row may replace of the stored person its name matches.
+_REPLACED = ("born", "died", "nationality", "notes", "organizations", "sources", "confidential")
+
+
+def _shown(value: Any) -> str:
+    """A stored value as a warning shows it: on one line, long text cut short."""
+    if value is None or value == []:
+        return "nothing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = one_line("|".join(value) if isinstance(value, list) else str(value))
+    return repr(text if len(text) <= 60 else text[:59] + "…")
 
 
 def _label(row: Row, name: str) -> str:
