@@ -1441,6 +1441,26 @@ def test_create_missing_warns_of_a_person_who_looks_like_a_stored_one(
     assert result.stderr == f"Warning: {path}:2: person: {summary['warnings'][0]['message']}\n"
 
 
+def test_a_persons_row_with_an_unknown_id_and_a_stored_name_is_warned_about(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """An adversarial run: an id mistyped in an edited persons export (ivan-ivanvo) made
+    a second Ivan Ivanov without a word, and every row naming him was ambiguous after."""
+    assert run("person", "add", "Ivan Ivanov").exit_code == 0
+    path = write(tmp_path, "p.csv", "id;name;born\nivan-ivanvo;Ivan Ivanov;1970\n")
+    result = run("import", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == tally(persons=1)  # the id says so
+    assert result.stderr == (
+        f"Warning: {path}:2: name: 'Ivan Ivanov' is added as a new person (ivan-ivanvo) but"
+        " looks like ivan-ivanov (Ivan Ivanov); if it is them, put ivan-ivanov in the id"
+        " column or merge them with 'dossier person merge'\n"
+    )
+    # A stored id is that person: nothing to warn of.
+    path.write_text("id;name;born\nivan-ivanvo;Ivan Ivanov;1971\n")
+    assert imported(run("import", str(path), "--json"))["updated"] == tally(persons=1)
+
+
 def test_cyrillic_names_one_letter_apart_are_two_persons_in_an_import(
     run: Run, db: Path, tmp_path: Path
 ) -> None:

@@ -418,8 +418,8 @@ class _Planner:
                 roles.append(role)
         record["roles"] = roles
         v.finish()
-        if old is None and given is None:
-            self._warn_lookalikes(row, name)
+        if old is None:  # an id the dossier lacks may be a mistyped one: said too
+            self._warn_lookalikes(row, name, given=given)
         if matched and old is not None:
             self._warn_replaced(row, v, old, record)
         self.persons[person_id] = record
@@ -465,22 +465,27 @@ class _Planner:
                 )
             )  # fmt: skip
 
-    def _warn_lookalikes(self, row: Row, name: str, field: str = "name") -> None:
+    def _warn_lookalikes(
+        self, row: Row, name: str, field: str = "name", given: str | None = None
+    ) -> None:
         """A new person whose name is close to a stored one is probably a duplicate:
-        from a persons row, or made by --create-missing from a name in `field`."""
+        from a persons row (with an id the dossier lacks, `given`, perhaps mistyped),
+        or made by --create-missing from a name in `field`."""
         if not self.d.persons.raw:
             return
         if self._lookalikes is None:  # the stored persons' names, folded once an import
             self._lookalikes = Lookalikes(self.d.persons)
+        added = f"{name!r} is added as a new person" + (f" ({given})" if given else "")
         for found in self._lookalikes.of(name)[:3]:
+            them = found.person.id
+            fix = f"put {them} in the id column" if given else "give the id"
             self.summary.warnings.append(
                 Problem(
                     row.file,
                     row.line,
                     _label(row, field),
-                    f"{name!r} is added as a new person but looks like {found.person.id}"
-                    f" ({found.person.name}); if it is them, give the id or merge them"
-                    f" with 'dossier person merge'",
+                    f"{added} but looks like {them} ({found.person.name}); if it is them,"
+                    f" {fix} or merge them with 'dossier person merge'",
                 )
             )
 
