@@ -1198,6 +1198,36 @@ def test_an_empty_cell_keeps_what_a_stored_record_has(
     assert only_event(db, "arrest") == {**arrest, "place": "Khimki"}
 
 
+def test_an_event_row_with_an_unknown_id_that_looks_like_a_stored_event_is_warned_about(
+    aleksanyan: Run, db: Path, tmp_path: Path
+) -> None:
+    """An adversarial run: an id mistyped in an edited export (one letter off) added a
+    copy of the event with the correction, left the event itself as it was, and said
+    "added 1" and nothing else."""
+    arrest = only_event(db, "arrest")
+    # Named by its own id in the same import, the stored event is another one: no warning.
+    path = write(
+        tmp_path,
+        "e.csv",
+        "id,case,date,type,person,source\n"
+        f"{arrest['id']},aleksanyan,2006-04-06,arrest,vasiliy-aleksanyan,s\n"
+        "newone,aleksanyan,2006-04-06,arrest,vasiliy-aleksanyan,s\n",
+    )
+    summary = imported(aleksanyan("import", str(path), "--dry-run", "--json"))
+    assert (summary["added"], summary["updated"]) == (tally(events=1), tally(events=1))
+    typo = arrest["id"][:-1] + ("x" if arrest["id"][-1] != "x" else "y")
+    row = f"{typo},aleksanyan,2006-04-06,arrest,vasiliy-aleksanyan,Khimki,s\n"
+    path.write_text("id,case,date,type,person,place,source\n" + row)
+    result = aleksanyan("import", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == tally(events=1)  # the id says so
+    assert result.stderr == (
+        f"Warning: {path}:2: id: event {typo!r} is not in the dossier and is added, but looks"
+        f" like event {arrest['id']} (same case, type, date and persons); if it is that"
+        f" event, put {arrest['id']} in the id column\n"
+    )
+
+
 def test_an_id_less_person_row_that_replaces_stored_facts_is_warned_about(
     run: Run, db: Path, tmp_path: Path
 ) -> None:

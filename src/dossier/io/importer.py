@@ -913,6 +913,8 @@ class _Planner:
         unnamed = []
         for row, record in self.events:
             if record["id"]:
+                if record["id"] not in stored:
+                    self._warn_new_id(row, record, pool.get(likeness(record)) or [], unseen)
                 continue
             key = likeness(record)
             candidates = pool.get(key) or []
@@ -939,6 +941,29 @@ class _Planner:
                 if similar:
                     self._warn_alike(row, given, [i for i in similar if i in candidates] or similar)
         return unnamed
+
+    def _warn_new_id(
+        self, row: Row, record: dict[str, Any], alike: Sequence[str], unseen: _Unseen
+    ) -> None:
+        """Warn that an event added with an id the dossier lacks (one mistyped in an
+        edited export, say) looks like a stored event that no row names by its id: the
+        edit meant for that event would go to a copy of it."""
+        persons = sorted(record["persons"]) if "persons" in record else None
+        near = [
+            i for i in alike
+            if persons is None or sorted(unseen.shown(self.d.events.raw[i]["persons"])) == persons
+        ]  # fmt: skip
+        if not near:
+            return
+        same = "case, type, date and persons" if persons is not None else "case, type and date"
+        self.summary.warnings.append(
+            Problem(
+                row.file, row.line, _label(row, "id"),
+                f"event {record['id']!r} is not in the dossier and is added, but looks like"
+                f" event {near[0]} (same {same}); if it is that event, put {near[0]} in the"
+                " id column",
+            )
+        )  # fmt: skip
 
     def _warn_alike(self, row: Row, given: list[tuple[str, Any]], alike: Sequence[str]) -> None:
         """Warn that a new event looks like a stored one; not for one more of several
