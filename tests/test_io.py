@@ -260,6 +260,19 @@ def test_native_json_as_export_writes_it(aleksanyan: Run, db: Path, tmp_path: Pa
     assert stored(other) == stored(db)
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_with_a_byte_order_mark_is_read(
+    aleksanyan: Run, db: Path, tmp_path: Path, fmt: str
+) -> None:
+    """An export saved again by Notepad or PowerShell starts with a UTF-8 byte-order mark,
+    which CSV import takes and JSON import refused as invalid JSON."""
+    export = aleksanyan("export", "--include-confidential", "--format", fmt).stdout
+    path = write(tmp_path, f"yukos.{fmt}", BOM + export.encode())
+    before = Snapshot.of(db)
+    assert imported(aleksanyan("import", str(path), "--json"))["unchanged"] == tally(1, 1, 2)
+    before.assert_unchanged()
+
+
 def test_jsonl_header_and_kind_lines(aleksanyan: Run, db: Path, tmp_path: Path) -> None:
     path = write(
         tmp_path,

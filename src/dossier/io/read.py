@@ -195,6 +195,10 @@ def read(name: str, data: bytes, fmt: str, encoding: str = "utf-8") -> Parsed:
             " into an empty dossier"
         )
         return Parsed(problems=[Problem(name, 1, None, problem)], unreadable=True)
+    if fmt != "csv":
+        # Windows tools (Notepad, PowerShell's Out-File) start UTF-8 with a byte-order
+        # mark, which JSON allows a reader to ignore (RFC 8259, 8.1): orjson refuses it.
+        data = data.removeprefix(b"\xef\xbb\xbf")
     if fmt == "csv":
         parsed = read_csv(name, data, encoding)
     elif fmt == "jsonl":
