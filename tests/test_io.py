@@ -2092,6 +2092,53 @@ def test_a_role_without_its_case_or_a_case_without_its_role_says_which(
     )
 
 
+def test_an_empty_case_or_role_among_several_shifts_no_pair(
+    run: Run, db: Path, tmp_path: Path
+) -> None:
+    """An adversary's find: empty values were dropped before cases and roles were paired,
+    so "khodorkovsky|aleksanyan|" with "|witness|lawyer" made a witness in khodorkovsky
+    and a lawyer in aleksanyan, without a word."""
+    for case in ("khodorkovsky", "aleksanyan"):
+        assert run("case", "add", case, "--title", case.title()).exit_code == 0
+    before = Snapshot.of(db)
+    shifted = write(
+        tmp_path,
+        "p.csv",
+        "id;name;case;role\nx1;X One;khodorkovsky|aleksanyan|;|witness|lawyer\n"
+        "x2;X Two;|khodorkovsky|aleksanyan;witness|lawyer\n",
+    )
+    assert_refused(
+        run("import", str(shifted)),
+        before,
+        f"{shifted}:2: role: role 1 of 3 is empty (khodorkovsky|aleksanyan with"
+        " |witness|lawyer): each case takes the role at its place; fill it in, or take out"
+        " the pair",
+        f"{shifted}:3: case: case 1 of 3 is empty (|khodorkovsky|aleksanyan with"
+        " witness|lawyer): each case takes the role at its place; fill it in, or take out"
+        " the pair",
+    )
+    # A `|` at the end shifts nothing, nor an empty case where one role is for all.
+    fine = write(
+        tmp_path,
+        "q.csv",
+        "id;name;case;role\nx1;X One;khodorkovsky|aleksanyan|;witness|lawyer|\n"
+        "x2;X Two;khodorkovsky||aleksanyan;defendant\n",
+    )
+    imported(run("import", str(fine), "--json"))
+    persons = stored(db)["persons"]
+    roles = {p["id"]: p["roles"] for p in persons.values()}
+    assert roles == {
+        "x1": [
+            {"case": "khodorkovsky", "role": "witness"},
+            {"case": "aleksanyan", "role": "lawyer"},
+        ],
+        "x2": [
+            {"case": "khodorkovsky", "role": "defendant"},
+            {"case": "aleksanyan", "role": "defendant"},
+        ],
+    }
+
+
 def test_json_keys_in_csv_spellings_are_errors_not_dropped(
     aleksanyan: Run, db: Path, tmp_path: Path
 ) -> None:

@@ -1182,9 +1182,23 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
                     shown = orjson.dumps(value).decode()
                     raise RowError("roles", f"role {number}: {key} must be text, not {shown}")
         return [(r.get("case", ""), r.get("role", "")) for r in found]
-    # Repeats kept: case=a|a|a with role=defendant|lawyer|other is three roles.
-    cases = v.list("case", repeats=True) if v.has("case") else []
-    roles = v.list("role", repeats=True) if v.has("role") else []
+    # Repeats kept: case=a|a|a with role=defendant|lawyer|other is three roles. Empty
+    # values too, where each case has its role: dropped, they shifted the pairs without
+    # a word ("khodorkovsky|aleksanyan|" with "|witness|lawyer" made a witness in
+    # khodorkovsky).
+    # (A `|` at the end, as a spreadsheet's joined cells leave, shifts nothing.)
+    cases = _trailed(v.list("case", repeats=True, empty=True) if v.has("case") else [])
+    roles = _trailed(v.list("role", repeats=True, empty=True) if v.has("role") else [])
+    if len(roles) > 1:
+        for name, values in (("case", cases), ("role", roles)):
+            if "" in values:
+                raise RowError(
+                    name,
+                    f"{name} {values.index('') + 1} of {len(values)} is empty"
+                    f" ({'|'.join(cases)} with {'|'.join(roles)}): each case takes the role"
+                    " at its place; fill it in, or take out the pair",
+                )
+    cases, roles = [c for c in cases if c], [r for r in roles if r]
     if len(roles) == 1 and len(cases) > 1:
         roles = roles * len(cases)
 
@@ -1208,6 +1222,13 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
         raise RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
                                 " give one role, or one for each case")  # fmt: skip
     return list(zip(cases, roles, strict=True))
+
+
+def _trailed(values: list[str]) -> list[str]:
+    """`values` without the empty ones at the end."""
+    while values and not values[-1]:
+        values = values[:-1]
+    return values
 
 
 def _vaguer(old: str | None, new: str | None) -> bool:

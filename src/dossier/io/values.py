@@ -142,9 +142,10 @@ class Values:
             return None
         return value
 
-    def list(self, name: str, repeats: bool = False) -> list[str]:
+    def list(self, name: str, repeats: bool = False, empty: bool = False) -> list[str]:
         """Several values: |-separated text, or a JSON list of texts; without repeats
-        unless `repeats` (a person's cases, paired with their roles)."""
+        unless `repeats` (a person's cases, paired with their roles), without empty ones
+        unless `empty` (which keep each value at its position)."""
         value = self._raw(name)
         if not value:
             return []
@@ -160,7 +161,7 @@ class Values:
         clean = (i.strip() for i in items)
         if self.tabular:
             clean = (unescape_formula(i) for i in clean)
-        kept = [i for i in clean if i]
+        kept = [i for i in clean if i or empty]
         return kept if repeats else list(dict.fromkeys(kept))
 
     def word(
