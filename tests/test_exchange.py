@@ -451,6 +451,32 @@ def test_a_case_exported_alone_tells_no_custody_another_case_ends(run: Run) -> N
     assert "custody period(s) left out" not in alone.stderr
 
 
+def test_a_case_exported_alone_gives_a_period_the_id_of_every_export(run: Run) -> None:
+    """Arrested on one day under case b (recorded first) and under case a: the period is
+    named by the first recorded arrest, in the timeline and in an export of every case.
+    `export --case a` named it by case a's arrest, a second entity for one period that
+    Aleph would add beside the first; told as the whole record tells it, it is the
+    period of an arrest under another case, left out and said."""
+    for command in (
+        "case add a --title A", "case add b --title B", "person add 'Ivan Petrov' --id ivan",
+        "log b arrest 2010-01-01 -p ivan", "log a arrest 2010-01-01 -p ivan",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    first = next(e["id"] for e in json.loads(run("event", "list", "--json").stdout)
+                 if e["case"] == "b")  # fmt: skip
+    timeline = json.loads(run("timeline", "--person", "ivan", "--json").stdout)
+    assert [p["start_event"] for p in timeline["custody"]] == [first]
+
+    def periods(*args: str) -> list[str]:
+        result = run("export", "--format", "ftm", *args)
+        assert result.exit_code == 0, result.output
+        return [e["id"] for e in entities_of(result.stdout_bytes)
+                if e["id"].startswith("dossier.custody.")]  # fmt: skip
+
+    assert periods() == [ftm.entity_id("custody", "ivan", first)]
+    assert periods("--case", "a") == []
+
+
 def test_a_long_id_is_cut_to_what_ftm_takes_and_stays_unique() -> None:
     long = "-".join(["konstantin"] * 30)
     ids = {ftm.entity_id("person", long + suffix) for suffix in ("", "-2", "-3")}

@@ -201,8 +201,9 @@ def export(
     if fmt in ("ftm", "uwazi"):
         # FtM tells custody periods: those that other cases' events change are left out.
         outside = list(d.outside_events(set(case))) if case and fmt == "ftm" else []
+        recorded = {event: n for n, event in enumerate(d.events.raw)}
         _exchange(fmt, records, everything, outside, left_out, d.history_count(), output,
-                  d.key is not None)  # fmt: skip
+                  d.key is not None, recorded)  # fmt: skip
         return
     if any(left_out.values()):
         typer.echo(
@@ -238,6 +239,7 @@ def _exchange(
     history: int,
     output: Path | None,
     encrypted: bool,
+    recorded: dict[str, int],
 ) -> None:
     """`export --format ftm|uwazi`: the entities or the folder, then one line on stderr
     per kind of loss (and, from an encrypted dossier, that the file written is not)."""
@@ -250,7 +252,9 @@ def _exchange(
         from dossier.io import ftm
 
         # One chunk a line, one line an entity.
-        chunks = list(ftm.to_ftm(ftm.entities(records, dates.today(), losses, everything, outside)))
+        chunks = list(
+            ftm.to_ftm(ftm.entities(records, dates.today(), losses, everything, outside, recorded))
+        )
         if output is None:
             sys.stdout.buffer.write(b"".join(chunks))
             sys.stdout.flush()

@@ -296,6 +296,7 @@ def entities(
     losses: Losses,
     everything: Mapping[str, list[dict[str, Any]]] | None = None,
     outside: Iterable[Mapping[str, Any]] = (),
+    recorded: Mapping[str, int] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The FtM entities of `records` (as export.select gives them), custody periods
     counted as of `as_of`; what cannot be carried is counted in `losses`.
@@ -306,6 +307,11 @@ def entities(
     a withheld event, or one under another case, would start, end or change (a release
     there would leave it "ongoing") is left out and counted, and nothing of that event
     is told.
+
+    `recorded`: each event's place in the dossier (the order recorded), by id, which
+    the whole record's events are taken in when `outside` adds to them: of two starts
+    of one day the first recorded names the period, and so its entity id, as in an
+    export of every case and in the timeline.
     """
     cases = {c["id"] for c in records["cases"]}
     # As the Person entities name them (an invisible name by the id), in event titles.
@@ -330,7 +336,10 @@ def entities(
         withheld = periods(everything["events"])
     whole = withheld
     if others := [raw for raw in outside if raw["type"] in SHAPES_CUSTODY]:
-        whole = periods([*(everything or records)["events"], *others])
+        combined = [*(everything or records)["events"], *others]
+        if recorded is not None:
+            combined.sort(key=lambda raw: recorded[raw["id"]])
+        whole = periods(combined)
     told = {_told(p) for p in whole.periods}
     unwithheld = {_told(p) for p in withheld.periods}
     # A person's problems go with each of their periods, as the "!" of the custody
