@@ -477,6 +477,28 @@ def test_a_case_exported_alone_gives_a_period_the_id_of_every_export(run: Run) -
     assert periods("--case", "a") == []
 
 
+def test_a_case_exported_alone_gives_a_period_no_place_of_the_next(run: Run) -> None:
+    """Arrested in 2010, remanded to SIZO-1 "in March 2012" (case a); released on 28 March
+    and re-arrested that day under case b: the remand is that re-arrest, and SIZO-1 the
+    second period's facility. `export --case a` gave it to the first period, told
+    otherwise as the whole record tells it."""
+    for command in (
+        "case add a --title A", "case add b --title B", "person add 'Ivan Petrov' --id ivan",
+        "log a arrest 2010-01-01 -p ivan", "log a pretrial_detention 2012-03 -p ivan"
+        " --place SIZO-1", "log a release 2012-03-28 -p ivan", "log b arrest 2012-03-28 -p ivan",
+    ):  # fmt: skip
+        assert run(*shlex.split(command)).exit_code == 0, command
+    timeline = json.loads(run("timeline", "--person", "ivan", "--json").stdout)
+    assert [p["facilities"] for p in timeline["custody"]] == [[], ["SIZO-1"]]
+    result = run("export", "--format", "ftm", "--case", "a")
+    assert result.exit_code == 0, result.output
+    (period,) = [e for e in entities_of(result.stdout_bytes)
+                 if e["id"].startswith("dossier.custody.")]  # fmt: skip
+    (summary,) = period["properties"]["summary"]
+    assert summary.startswith("Custody from 2010-01-01: 817 days, ended by release")
+    assert "location" not in period["properties"]
+
+
 def test_a_long_id_is_cut_to_what_ftm_takes_and_stays_unique() -> None:
     long = "-".join(["konstantin"] * 30)
     ids = {ftm.entity_id("person", long + suffix) for suffix in ("", "-2", "-3")}

@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -340,7 +341,7 @@ def entities(
         if recorded is not None:
             combined.sort(key=lambda raw: recorded[raw["id"]])
         whole = periods(combined)
-    told = {_told(p) for p in whole.periods}
+    told = {_told(p): p for p in whole.periods}
     unwithheld = {_told(p) for p in withheld.periods}
     # A person's problems go with each of their periods, as the "!" of the custody
     # tables marks the person: a death with no end recorded leaves a period "ongoing",
@@ -349,10 +350,13 @@ def entities(
     for problem in held.problems:
         problems.setdefault(problem.person, []).append(problem)
     for period in held.periods:
-        if _told(period) in told:
+        if (same := told.get(_told(period))) is not None:
             doubts = problems.get(period.person, ())
             losses.doubtful += bool(doubts)
-            yield _period(period, names[period.person], as_of, doubts)
+            # Only the places the whole record gives this period: a start under another
+            # case may take one to the next period (re-arrested at the gate "in March").
+            places = tuple(f for f in period.facilities if f in same.facilities)
+            yield _period(replace(period, facilities=places), names[period.person], as_of, doubts)
         elif _told(period) in unwithheld:
             losses.elsewhere += 1
         else:
