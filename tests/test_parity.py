@@ -486,9 +486,11 @@ FIGURES = (
     ("Days in custody (total)",
      lambda s: _total(s["custody"], "total_days", s["custody"]["approximate"])),
     ("Pretrial days, median",
-     lambda s: _total(s["custody"], "median_pretrial_days", s["custody"]["pretrial_approximate"])),
+     lambda s: _total(s["custody"], "median_pretrial_days",
+                      s["custody"]["median_pretrial_approximate"])),
     ("Pretrial days, maximum",
-     lambda s: _total(s["custody"], "max_pretrial_days", s["custody"]["pretrial_approximate"])),
+     lambda s: _total(s["custody"], "max_pretrial_days",
+                      s["custody"]["max_pretrial_approximate"])),
     ("Currently held", lambda s: str(s["custody"]["currently_held"])),
     ("Deaths in custody", lambda s: str(s["custody"]["deaths_in_custody"])),
     ("Guilty verdicts / acquittals",
@@ -529,6 +531,10 @@ def _check_case(runner: CliRunner, db: str, case: str, as_of: str) -> None:
     every = [p for ps in held.values() for p in ps]
     assert custody["approximate"] == any(p["approximate"] for p in every)
     assert custody["pretrial_approximate"] == any(p["pretrial_approximate"] for p in every)
+    # A median or maximum is marked only by what may be it, so never without the mark
+    # of some figure behind it.
+    for flag in ("median_pretrial_approximate", "max_pretrial_approximate"):
+        assert not custody[flag] or custody["pretrial_approximate"], custody
 
     # chart: the same custody periods, person by person (it draws no house arrest).
     drawn = {row["person"]: row["periods"] for row in chart["rows"]}
@@ -681,9 +687,9 @@ def _check_whole(runner: CliRunner, db: str, as_of: str) -> None:
     for label, value in (
         ("days in custody (total)", _total(custody, "total_days", custody["approximate"])),
         ("pretrial days, median",
-         _total(custody, "median_pretrial_days", custody["pretrial_approximate"])),
+         _total(custody, "median_pretrial_days", custody["median_pretrial_approximate"])),
         ("pretrial days, maximum",
-         _total(custody, "max_pretrial_days", custody["pretrial_approximate"])),
+         _total(custody, "max_pretrial_days", custody["max_pretrial_approximate"])),
         ("persons held", str(custody["persons_held"])),
         ("custody periods", str(custody["periods"])),
         ("currently held", str(custody["currently_held"])),
