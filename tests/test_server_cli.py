@@ -3643,3 +3643,26 @@ def test_an_undo_on_the_server_is_a_change_of_its_own(team: Team) -> None:
     assert json.loads(ok(team.run("alice", "case", "list", "--json")).stdout)[0]["title"] == "A2"
     ok(team.run("alice", "undo"))
     ok(team.run("alice", "verify"))
+
+
+def test_records_read_from_the_server_are_never_written(team: Team) -> None:
+    """As a file's (test_store): a commit of what open_store read, or of an edit whose
+    block had ended, met a closed connection and escaped as a psycopg error; a command
+    that is not text is refused before a connection is made."""
+    from dossier import Case, ops
+    from dossier.errors import DatabaseError, InvalidValue
+    from dossier.store import edit_store, open_store
+
+    ok(team.run("alice", "case", "add", "a", "--title", "A"))
+    before = team.sql("SELECT count(*) FROM dossier.history")
+    d = open_store(team.url())
+    ops.add_case(d, Case(id="b", title="B"))
+    with pytest.raises(DatabaseError, match="opened for reading"):
+        d.commit("sneaked")
+    with edit_store(team.url(), "nothing") as e:
+        pass
+    with pytest.raises(DatabaseError, match="not locked"):
+        e.commit("late")
+    with pytest.raises(InvalidValue, match="must be text"), edit_store(team.url(), None) as f:  # type: ignore[arg-type]
+        ops.add_case(f, Case(id="c", title="C"))
+    assert team.sql("SELECT count(*) FROM dossier.history") == before

@@ -647,3 +647,17 @@ def test_a_dossier_opened_for_reading_is_never_written(db: Path) -> None:
     with pytest.raises(DatabaseError, match="not locked"):
         d.commit("late")
     assert db.read_bytes() == before
+
+
+def test_every_door_of_a_history_entry_refuses_a_command_that_is_not_text(db: Path) -> None:
+    """A review's find: the check stood at `edit`, not at `commit` and `accept`, which a
+    script may call in its block; an entry with no command left the file unreadable."""
+    build(db)
+    before = db.read_bytes()
+    with pytest.raises(InvalidValue, match="must be text"), Dossier.edit(db, "x") as d:
+        ops.add_case(d, Case(id="magnitsky", title="Sergei Magnitsky"))
+        d.commit(None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue, match="must be text"), Dossier.edit(db, "x") as d:
+        d.accept(5, "me")  # type: ignore[arg-type]
+    assert db.read_bytes() == before
+    assert Dossier.load(db).verify() == []

@@ -108,9 +108,6 @@ def edit_store(
     raises): a file, or a server's records (with a `scope`, only the cases the change
     may touch: see `Scope`). A new file's missing folders are made with
     `create_folders`, else they are an error; a missing file is one with `must_exist`."""
-    from dossier.history import check_command
-
-    check_command(command)
     if is_server(where):
         from dossier.store.server import ServerDossier
 

@@ -71,9 +71,6 @@ class Dossier(Records):
         self.events: Table[Event] = Table("events", Event, _by_id(path, data, "events"), path)
         self.history: list[dict[str, Any]] = _history(path, data.get("history") or {})
         self._marker: dict[str, int] = {}
-        # True only inside `edit`, under the lock: what `load` gave, or `edit` gave
-        # once its block ended, is never written (a commit there took no lock).
-        self._writer = False
         # Whether the records and history are byte for byte as dossier last wrote them
         # (true of a new file). If so, every record passed the record contract when it
         # was written, and the records are those the last entry hashed; if not, both
@@ -232,6 +229,7 @@ class Dossier(Records):
 
     def commit(self, command: str) -> dict[str, Any] | None:
         """Write the file once with a new history entry; None when nothing changed."""
+        hist.check_command(command)
         self._revert_alone()
         added, removed, before = self.changes()
         if not (added or removed or before):
@@ -271,12 +269,7 @@ class Dossier(Records):
 
     def _append(self, entry: dict[str, Any], state: hist.StateHash) -> dict[str, Any]:
         """Add an entry to the history and write the file."""
-        if not self._writer:
-            raise DatabaseError(
-                f"{self.path} was opened for reading (Dossier.load, open_store), or its"
-                " change has ended, so it is not locked: nothing was written. Make the"
-                " change inside 'with edit_store(path, command) as d:'"
-            )
+        self._require_writer()
         self.history.append(entry)
         self.meta.update(format=FORMAT_NAME, schema=SCHEMA_VERSION, head=entry["hash"])
         self.meta["digests"] = state.digests
@@ -441,6 +434,7 @@ class Dossier(Records):
         Refused while a record breaks the record contract (fix it first); the
         entry lists what was accepted, by whom and when.
         """
+        hist.check_command(command)
         faults = self.contract_faults()
         if faults:
             raise DatabaseError(

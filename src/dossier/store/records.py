@@ -220,6 +220,20 @@ class Records:
     # revert of one command, and the next undo or redo reverts that entry as a whole.
     # Through the Python API, a second undo in one block reverted the same entry again,
     # and an addition beside an undo was taken away by the next redo.
+    # True only inside a store's `edit`, which holds the lock (a file's) or the open
+    # transaction (a server's): what `load` gave, or `edit` gave once its block ended,
+    # is never written (a file's commit there took no lock; a server's met a closed
+    # connection and escaped as a psycopg error).
+    _writer = False
+
+    def _require_writer(self) -> None:
+        if not self._writer:
+            raise DatabaseError(
+                f"{self.path} was opened for reading (open_store, Dossier.load), or its"
+                " change has ended, so it is not locked: nothing was written. Make the"
+                " change inside 'with edit_store(path, command) as d:'"
+            )
+
     _reverted = ""  # what this change undid or redid, as messages name it ("undid …")
     _reverted_at = 0  # the tables' writes when it did
 

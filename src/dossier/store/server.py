@@ -385,6 +385,7 @@ class ServerDossier(Records):
         # Here, not at the top: storage is the file's (TinyDB), which a read never needs.
         from dossier.storage import lock_timeout
 
+        hist.check_command(command)  # before a connection, as a file's before its lock
         conn = connect(url)
         try:
             with server_errors(url), _transaction(conn, url):
@@ -430,8 +431,12 @@ class ServerDossier(Records):
                 # Whether no other command of the role can commit meanwhile, as an undo
                 # or redo needs (every writer waits for an unscoped one).
                 dossier._role_held = found is None or reverting is not None
-                yield dossier
-                dossier.commit(command)
+                dossier._writer = True
+                try:
+                    yield dossier
+                    dossier.commit(command)
+                finally:
+                    dossier._writer = False
         finally:
             conn.close()
 
@@ -1109,6 +1114,8 @@ class ServerDossier(Records):
         role (not `user`, which names the account on the client). Refused while a record
         breaks the record contract, or when every case with findings is read-only to the
         role; returns the entries as one (the first case's, the state of all cases)."""
+        hist.check_command(command)
+        self._require_writer()
         faults = self.contract_faults()
         if faults:
             raise DatabaseError(
@@ -1168,6 +1175,8 @@ class ServerDossier(Records):
     def commit(self, command: str) -> dict[str, Any] | None:
         """Write what changed and one history entry per case touched; None when nothing
         changed. Returns the entry of the first case touched."""
+        hist.check_command(command)
+        self._require_writer()
         self._revert_alone()
         added, removed, before = self.changes()
         if not (added or removed or before):
