@@ -160,6 +160,9 @@ class Parsed:
     unreadable: bool = False  # the file as a whole could not be read: no rows to check
 
 
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark, which Windows tools write first
+
+
 def detect_format(name: str, data: bytes) -> str:
     """csv, json or jsonl, from the file name, else from the content."""
     lower = name.lower()
@@ -167,11 +170,11 @@ def detect_format(name: str, data: bytes) -> str:
                         (".ndjson", "jsonl"), (".json", "json")):  # fmt: skip
         if lower.endswith(suffix):
             return fmt
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    head = data.removeprefix(BOM).lstrip()[:1]
     if head == b"[":
         return "json"
     if head == b"{":
-        first = data.lstrip().split(b"\n", 1)[0]
+        first = data.removeprefix(BOM).lstrip().split(b"\n", 1)[0]
         try:
             value = orjson.loads(first)
         except orjson.JSONDecodeError:
@@ -198,7 +201,7 @@ def read(name: str, data: bytes, fmt: str, encoding: str = "utf-8") -> Parsed:
     if fmt != "csv":
         # Windows tools (Notepad, PowerShell's Out-File) start UTF-8 with a byte-order
         # mark, which JSON allows a reader to ignore (RFC 8259, 8.1): orjson refuses it.
-        data = data.removeprefix(b"\xef\xbb\xbf")
+        data = data.removeprefix(BOM)
     if fmt == "csv":
         parsed = read_csv(name, data, encoding)
     elif fmt == "jsonl":
