@@ -13,6 +13,7 @@ import csv
 import datetime
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -2481,3 +2482,19 @@ def test_an_import_that_names_many_cases_takes_the_whole_server() -> None:
     assert _scope(events_csv="case,date,type\n" + many) is None
     bad = '{"persons": [{"name": "Olga", "roles": "kudoyarov"}]}'
     assert _scope(persons_json=bad).cases == []
+
+
+@pytest.mark.plain_only("a file name's bytes, as the operating system gives them")
+def test_a_file_name_that_is_not_utf8_is_imported_and_recorded(db: Path, tmp_path: Path) -> None:
+    """A review's find: a Latin-1 file name (café.csv from an old disk) reached the
+    history as surrogates, which no entry can hold: every such import was refused."""
+    import subprocess
+    import sys
+
+    name = os.fsencode(tmp_path) + b"/caf\xe9.csv"
+    Path(os.fsdecode(name)).write_text("id,title\nnu1,Nu\n")
+    command = [sys.executable, "-m", "dossier", "--db", str(db), "import"]
+    done = subprocess.run([*command, name], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [entry] = opened(db).history
+    assert entry["command"].endswith("caf\\xe9.csv'")

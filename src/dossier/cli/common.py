@@ -347,7 +347,11 @@ def command_line(ctx: typer.Context) -> str:
             break
     import shlex
 
-    return shlex.join(args[at:])
+    # An argument that is not UTF-8 (a Latin-1 file name) comes as surrogates, which no
+    # entry can hold: its bytes are kept as \x escapes, so the command is still written.
+    return shlex.join(
+        a.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for a in args[at:]
+    )
 
 
 def one_reading(ctx: typer.Context, _param: typer.CallbackParam, value: bool | None) -> bool | None:
