@@ -2113,14 +2113,25 @@ def test_an_empty_case_or_role_among_several_shifts_no_pair(
     assert_refused(
         run("import", str(shifted)),
         before,
-        f"{shifted}:2: role: role 1 of 3 is empty (khodorkovsky|aleksanyan with"
+        f"{shifted}:2: role: role 1 of 3 is empty (khodorkovsky|aleksanyan| with"
         " |witness|lawyer): each case takes the role at its place; fill it in, or take out"
         " the pair",
         f"{shifted}:3: case: case 1 of 3 is empty (|khodorkovsky|aleksanyan with"
         " witness|lawyer): each case takes the role at its place; fill it in, or take out"
         " the pair",
     )
-    # A `|` at the end shifts nothing, nor an empty case where one role is for all.
+    # Nor a role left empty at the end, which gave the one before it to both cases (a
+    # review's find).
+    lone = write(
+        tmp_path, "r.csv", "id;name;case;role\nx3;X Three;khodorkovsky|aleksanyan;lawyer|\n"
+    )
+    assert_refused(
+        run("import", str(lone)),
+        before,
+        f"{lone}:2: role: role 2 of 2 is empty (khodorkovsky|aleksanyan with lawyer|): each"
+        " case takes the role at its place; fill it in, or take out the pair",
+    )
+    # A `|` at the end of both shifts nothing, nor an empty case where one role is for all.
     fine = write(
         tmp_path,
         "q.csv",

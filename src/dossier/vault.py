@@ -165,7 +165,10 @@ def decrypt(
     """Write the plaintext of the encrypted dossier at `path` to `output` (a new file,
     never over an existing one), or, with `in_place` instead, decrypt the dossier."""
     if (output is None) == (not in_place):
-        raise InvalidValue("decrypt needs either an output file or in_place=True, not both")
+        raise InvalidValue(
+            "decrypt needs an output file or in_place=True"
+            + (", not both" if in_place else ", and was given neither")
+        )
     target = real(path)
     if output is not None:
         output = Path(output)  # a str, as every other path the API takes

@@ -531,7 +531,9 @@ def _completion_dossier(ctx: typer.Context) -> Store | None:
     # The passphrase a script would give, or the shell's unlock; never a prompt, which
     # would take over the line being typed.
     opening = Keys(
-        lambda _path: given_passphrase(ctx), os.environ.get("DOSSIER_SESSION"), no_passphrase
+        lambda _path: given_passphrase(ctx),
+        os.environ.get("DOSSIER_SESSION") or None,
+        no_passphrase,
     )
     try:  # a --db refused (a mistyped URL) completes to nothing, as a bad file does
         if is_server(db_where(ctx)):

@@ -201,7 +201,8 @@ def export(
     if fmt in ("ftm", "uwazi"):
         # FtM tells custody periods: those that other cases' events change are left out.
         outside = list(d.outside_events(set(case))) if case and fmt == "ftm" else []
-        recorded = {event: n for n, event in enumerate(d.events.raw)}
+        # The order recorded, which the whole record is taken in (only with `outside`).
+        recorded = {event: n for n, event in enumerate(d.events.raw)} if outside else {}
         _exchange(fmt, records, everything, outside, left_out, d.history_count(), output,
                   d.key is not None, recorded)  # fmt: skip
         return

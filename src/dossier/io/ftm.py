@@ -338,8 +338,8 @@ def entities(
     whole = withheld
     if others := [raw for raw in outside if raw["type"] in SHAPES_CUSTODY]:
         combined = [*(everything or records)["events"], *others]
-        if recorded is not None:
-            combined.sort(key=lambda raw: recorded[raw["id"]])
+        if recorded:
+            combined.sort(key=lambda raw: recorded.get(raw["id"], len(recorded)))
         whole = periods(combined)
     told = {_told(p): p for p in whole.periods}
     unwithheld = {_told(p) for p in withheld.periods}

@@ -27,7 +27,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import compress, repeat
+from itertools import compress, repeat, zip_longest
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
@@ -1186,15 +1186,16 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
     # values too, where each case has its role: dropped, they shifted the pairs without
     # a word ("khodorkovsky|aleksanyan|" with "|witness|lawyer" made a witness in
     # khodorkovsky).
-    # (A `|` at the end, as a spreadsheet's joined cells leave, shifts nothing.)
-    cases = _trailed(v.list("case", repeats=True, empty=True) if v.has("case") else [])
-    roles = _trailed(v.list("role", repeats=True, empty=True) if v.has("role") else [])
-    if len(roles) > 1:
-        for name, values in (("case", cases), ("role", roles)):
-            if "" in values:
+    # (Empty at the end of both, as a spreadsheet's joined cells leave, shifts nothing.)
+    cases = v.list("case", repeats=True, empty=True) if v.has("case") else []
+    roles = v.list("role", repeats=True, empty=True) if v.has("role") else []
+    if len(roles) > 1 and ("" in cases or "" in roles):
+        for at, (case, role) in enumerate(zip_longest(cases, roles, fillvalue=""), 1):
+            if bool(case) != bool(role):  # one without the other: pairs would shift
+                name = "case" if not case else "role"
                 raise RowError(
                     name,
-                    f"{name} {values.index('') + 1} of {len(values)} is empty"
+                    f"{name} {at} of {max(len(cases), len(roles))} is empty"
                     f" ({'|'.join(cases)} with {'|'.join(roles)}): each case takes the role"
                     " at its place; fill it in, or take out the pair",
                 )
@@ -1222,13 +1223,6 @@ def role_pairs(v: Values) -> list[tuple[str, str]]:
         raise RowError("role", f"{len(cases)} case(s) but {len(roles)} role(s);"
                                 " give one role, or one for each case")  # fmt: skip
     return list(zip(cases, roles, strict=True))
-
-
-def _trailed(values: list[str]) -> list[str]:
-    """`values` without the empty ones at the end."""
-    while values and not values[-1]:
-        values = values[:-1]
-    return values
 
 
 def _vaguer(old: str | None, new: str | None) -> bool:
