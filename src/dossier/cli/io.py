@@ -202,7 +202,7 @@ def export(
         # FtM tells custody periods: those that other cases' events change are left out.
         outside = list(d.outside_events(set(case))) if case and fmt == "ftm" else []
         # The order recorded, which the whole record is taken in (only with `outside`).
-        recorded = {event: n for n, event in enumerate(d.events.raw)} if outside else {}
+        recorded = d.event_order() if outside else {}
         _exchange(fmt, records, everything, outside, left_out, d.history_count(), output,
                   d.key is not None, recorded)  # fmt: skip
         return

@@ -216,6 +216,10 @@ class Records:
         """The record tables by kind."""
         return {"cases": self.cases, "persons": self.persons, "events": self.events}
 
+    def event_order(self) -> dict[str, int]:
+        """Each event's place in the order recorded (ties of a day sort by it), by id."""
+        return {event: n for n, event in enumerate(self.events.raw)}
+
     # One undo or redo per change, and nothing else in it: its entry is marked as the
     # revert of one command, and the next undo or redo reverts that entry as a whole.
     # Through the Python API, a second undo in one block reverted the same entry again,
