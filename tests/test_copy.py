@@ -180,3 +180,20 @@ def test_a_copy_onto_ids_taken_by_records_one_cannot_see_says_so(
         " database of its own\n"
     )  # fmt: skip
     assert counts(team) == (1, 0, 0)
+
+
+def test_a_file_that_held_records_once_is_not_empty(tmp_path: Path) -> None:
+    """Its history keeps every removed record whole: a copy after it would not begin its
+    own history (an undo past the copy brought the old records back), and would hand on
+    what was removed to whoever is given the copy."""
+    source = sample_file(tmp_path)
+    target = tmp_path / "emptied.json"
+    ok(cli("--db", str(target), "case", "add", "secret", "--title", "Removed"))
+    ok(cli("--db", str(target), "case", "remove", "secret", "--yes"))
+    before = target.read_bytes()
+    refused = cli("copy", source, str(target))
+    assert (refused.exit_code, refused.stderr) == (
+        1, f"Error: {target} is not empty (2 history entries); copy into a new file or an"
+        " empty database\n"
+    )  # fmt: skip
+    assert target.read_bytes() == before

@@ -3,7 +3,8 @@
 Any two stores: a file (plain or encrypted) or a server, either way. The
 records keep their ids, their timestamps and the order they were added, so
 that the JSON exports of both are equal apart from the export time. The
-destination must hold no record (none the caller can see, on a server); it
+destination must hold no record (none the caller can see, on a server), and a
+file no history either (a file whose records were all removed keeps them there); it
 gets one history entry for the copy (in each case's chain, on a server),
 since the source's history belongs to the source's store.
 """
@@ -20,15 +21,19 @@ def copy_records(
 ) -> dict[str, int]:
     """Put every record of `source` into the empty `target`; the counts by kind.
 
-    Refused, with nothing changed, when `target` holds records, or `source` holds one
-    the record contract refuses or was changed outside dossier and not accepted (a file
-    edited by hand, a server's records edited with SQL: 'dossier verify' says more).
+    Refused, with nothing changed, when `target` holds records (or, a file, history), or
+    `source` holds one the record contract refuses or was changed outside dossier and not
+    accepted (a file edited by hand, a server's records edited with SQL: 'dossier verify'
+    says more).
     """
-    held = {kind: len(target.tables()[kind]) for kind in KINDS}
-    if any(held.values()):
-        found = ", ".join(f"{n} {kind}" for kind, n in held.items() if n)
+    held = [f"{n} {kind}" for kind in KINDS if (n := len(target.tables()[kind]))]
+    entries = 0 if held else target.history_before_copy()  # named when all it holds
+    if entries:
+        held.append(f"{entries} history {'entry' if entries == 1 else 'entries'}")
+    if held:
         raise DatabaseError(
-            f"{target_name} is not empty ({found}); copy into a new file or an empty database"
+            f"{target_name} is not empty ({', '.join(held)}); copy into a new file or an"
+            " empty database"
         )
     faults = source.contract_faults()
     if faults:

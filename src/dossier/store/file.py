@@ -223,6 +223,12 @@ class Dossier(Records):
         """How many history entries the file holds."""
         return len(self.history)
 
+    def history_before_copy(self) -> int:
+        """Every entry: a file's history is one chain, and a file whose records were all
+        removed still holds them there (a removed one's every field): a copy after them
+        would not begin its own history, and would hand on what was removed."""
+        return len(self.history)
+
     def state_hash(self) -> hist.StateHash:
         """The hash of every record now in memory."""
         return hist.state_hash({kind: t.raw for kind, t in self.tables().items()})

@@ -410,6 +410,12 @@ class Records:
         """How many history entries the reader can see."""
         raise NotImplementedError
 
+    def history_before_copy(self) -> int:
+        """How many history entries a copy into this store would come after: none on a
+        server, where a copy begins each case's chain and a database is empty when the
+        caller sees no record (see the file's)."""
+        return 0
+
     def event_counts(self) -> dict[str, int]:
         """How many events each case holds (of the events read), by case id."""
         return dict(Counter(r["case"] for r in self.events.raw.values()))
