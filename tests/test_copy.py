@@ -197,3 +197,26 @@ def test_a_file_that_held_records_once_is_not_empty(tmp_path: Path) -> None:
         " empty database\n"
     )  # fmt: skip
     assert target.read_bytes() == before
+
+
+def test_a_source_without_records_is_not_copied_as_if_it_were(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing would be written (no file, no history entry), yet the copy said it had
+    copied: 'verify' on the destination then found no dossier. From a server, the caller
+    sees no case: most likely not granted one yet, which the refusal says."""
+    ok(cli("--db", team.url("alice"), "case", "add", "mine", "--title", "Alice's"))
+    target = tmp_path / "bobs.json"
+    refused = cli("copy", team.url("bob"), str(target))
+    assert (refused.exit_code, refused.stderr) == (
+        1, f"Error: {team.url('bob')} holds no record you can see; nothing was copied (a"
+        " case's owner lets you see it: 'dossier access grant CASE ROLE')\n"
+    )  # fmt: skip
+    assert not target.exists()
+    empty = tmp_path / "empty.json"
+    vault.encrypt(empty, PASSPHRASE, FAST_KDF)
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", PASSPHRASE)
+    refused = cli("copy", str(empty), str(target))
+    assert (refused.exit_code, refused.stderr) == (
+        1, f"Error: {empty} holds no record; nothing was copied\n"
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dossier.errors import DatabaseError, first_of, one_line
 from dossier.history import KINDS
+from dossier.server.connect import is_server
 from dossier.store.records import Records
 
 
@@ -21,10 +22,10 @@ def copy_records(
 ) -> dict[str, int]:
     """Put every record of `source` into the empty `target`; the counts by kind.
 
-    Refused, with nothing changed, when `target` holds records (or, a file, history), or
-    `source` holds one the record contract refuses or was changed outside dossier and not
-    accepted (a file edited by hand, a server's records edited with SQL: 'dossier verify'
-    says more).
+    Refused, with nothing changed, when `target` holds records (or, a file, history),
+    or `source` holds none (none the caller can see, on a server), or one the record
+    contract refuses or was changed outside dossier and not accepted (a file edited by
+    hand, a server's records edited with SQL: 'dossier verify' says more).
     """
     held = [f"{n} {kind}" for kind in KINDS if (n := len(target.tables()[kind]))]
     entries = 0 if held else target.history_before_copy()  # named when all it holds
@@ -34,6 +35,17 @@ def copy_records(
         raise DatabaseError(
             f"{target_name} is not empty ({', '.join(held)}); copy into a new file or an"
             " empty database"
+        )
+    if not any(len(source.tables()[kind]) for kind in KINDS):
+        # Nothing would be written: no file, no history; the command said it copied.
+        raise DatabaseError(
+            f"{source_name} holds no record"
+            + (
+                " you can see; nothing was copied (a case's owner lets you see it:"
+                " 'dossier access grant CASE ROLE')"
+                if is_server(str(source.path))
+                else "; nothing was copied"
+            )
         )
     faults = source.contract_faults()
     if faults:
