@@ -220,3 +220,32 @@ def test_a_source_without_records_is_not_copied_as_if_it_were(
     assert (refused.exit_code, refused.stderr) == (
         1, f"Error: {empty} holds no record; nothing was copied\n"
     )  # fmt: skip
+
+
+def test_a_report_made_before_the_copy_is_sent_to_the_source_not_called_forged(
+    team: Team, tmp_path: Path
+) -> None:
+    """An adversary's find: a report filed from a file, the dossier then copied to the
+    team's server, and `verify --hash` there said only "never in state H", as of a
+    forged report, though a file and a server hash the same records differently and the
+    records had not changed."""
+    source = sample_file(tmp_path)
+    report = ok(cli("--db", source, "report", "kudoyarov")).stdout
+    state = report.split("State hash (check with 'dossier verify --hash'):")[1].split()[0]
+    ok(cli("copy", source, team.url("alice")))
+    checked = cli("--db", team.url("alice"), "verify", "--hash", state)
+    assert checked.exit_code == 1
+    [never, copied] = checked.stderr.splitlines()
+    assert never.startswith(f"Error: the dossier was never in state {state}")
+    assert copied.startswith("Error: this dossier's history begins with its copy from elsewhere (")
+    assert " #1, copy " in copied  # a case's first entry (its words hidden from other cases)
+    assert copied.endswith(
+        "a state the source was in is found in the source's history (a file and a server hash"
+        " the same records differently); a PDF report is checked by the records it embeds"
+        " (dossier verify --file REPORT.pdf)"
+    )
+    # The source itself finds it.
+    assert (
+        "Found: the dossier is in state"
+        in ok(cli("--db", source, "verify", "--hash", state)).stdout
+    )

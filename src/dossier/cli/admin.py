@@ -202,6 +202,8 @@ def verify(
             several = d.states_per_case and file is None
             # A file's one state covers every record: cases name nothing there.
             _say_sighting(state, sighting, shown if d.states_per_case else (), several=several)
+            if sighting is None:
+                _say_copied(d.history)
         if copy is not None:
             _say_changes(changed)
     if problems or (state is not None and sighting is None):
@@ -273,6 +275,24 @@ def _sighting_json(state: str, sighting: "Sighting | None") -> dict[str, Any]:
             for e in sighting.since
         ],
     }
+
+
+def _say_copied(history: Sequence[Mapping[str, Any]]) -> None:
+    """Where a state was not found: that the history begins with a copy, when it does.
+    A state the source was in before it (a report filed in court, then the dossier moved
+    to the team's server) is in the source's history, and a file and a server hash the
+    same records differently: "never" alone would read as a forged report."""
+    copied = next((e for e in history if str(e.get("command", "")).startswith("copy ")), None)
+    if copied is None:
+        return
+    typer.echo(
+        f"Error: this dossier's history begins with its copy from elsewhere"
+        f" ({_numbered(copied)}, {copied['command']}, {copied['time']}): a state the source"
+        " was in is found in the source's history (a file and a server hash the same records"
+        " differently); a PDF report is checked by the records it embeds (dossier verify"
+        " --file REPORT.pdf)",
+        err=True,
+    )
 
 
 def _say_sighting(
