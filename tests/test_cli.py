@@ -658,6 +658,36 @@ def test_an_outcome_no_figure_counts_is_warned_about(aleksanyan: Run) -> None:
     ))  # fmt: skip
 
 
+def test_an_end_on_a_custody_event_is_warned_about(aleksanyan: Run) -> None:
+    """A new user's run: `log k pretrial_detention 2020-01-10 --end 2020-03-01` showed
+    "until 2020-03-01" in the timeline while custody read "still held, 2522 +" without a
+    word; the end of a custody start or end is in no figure."""
+    person = ("-p", "vasiliy-aleksanyan")
+    said = (
+        "Warning: the end of this {kind} ({end}) is in no custody figure: custody and house"
+        " arrest end only at an event of their own; record the end as one ('dossier log"
+        " aleksanyan release {end} --person P')\n"
+    )
+    held = aleksanyan("log", "aleksanyan", "pretrial_detention", "2009-02-01", *person,
+                      "--end", "2009-03-01")  # fmt: skip
+    assert (held.exit_code, held.stderr) == (
+        0, said.format(kind="pretrial_detention", end="2009-03-01")
+    )  # fmt: skip
+    doc = json.loads(aleksanyan("timeline", "aleksanyan", "--as-of", "2010-01-01",
+                                "--json").stdout)  # fmt: skip
+    assert doc["custody"][-1]["ongoing"] is True  # as recorded, and now said
+    house = aleksanyan("event", "edit", held.stdout.strip(), "--type", "house_arrest")
+    assert (house.exit_code, house.stderr) == (
+        0, said.format(kind="house_arrest", end="2009-03-01")
+    )  # fmt: skip
+    # A span that changes no custody says nothing; nor does an edit that keeps the end.
+    strike = aleksanyan("log", "aleksanyan", "hunger_strike", "2007-01-01", *person,
+                        "--end", "2007-02-01")  # fmt: skip
+    assert (strike.exit_code, strike.stderr) == (0, "")
+    noted = aleksanyan("event", "edit", held.stdout.strip(), "--note", "as the source has it")
+    assert (noted.exit_code, noted.stderr) == (0, "")
+
+
 def test_logging_an_event_twice_is_warned_about(aleksanyan: Run) -> None:
     """An adversarial run: the same arrest logged twice became two arrests without a word,
     where an import warns of a row like a stored event."""

@@ -479,6 +479,15 @@ def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
                 f"a {event.type} counts as {implied}, and this one says {event.outcome!r};"
                 f" check the source: the figures count it as {implied}"
             )
+    spans = old is None or old.end != event.end or old.type != event.type
+    if event.end and EVENT_TYPES[event.type] in (Effect.START, Effect.END) and spans:
+        # "Held from 10 January until 1 March" typed as one arrest with an end: the end
+        # is shown ("until 2020-03-01") while custody runs on, "still held", to today.
+        warn(
+            f"the end of this {event.type} ({event.end}) is in no custody figure: custody"
+            " and house arrest end only at an event of their own; record the end as one"
+            f" ('dossier log {event.case} release {event.end} --person P')"
+        )
     if old is not None:
         return
     persons, key = sorted(event.persons), likeness(event.to_dict())
