@@ -376,6 +376,31 @@ def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(
     assert narrow.splitlines()[0].startswith("Ivan Pe… !")
 
 
+def test_chart_gives_a_long_names_middle_names_as_initials_before_cutting_it(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's chart at 80 columns: "Алексей Владимирови…" and "Владимир
+    Владимиров…" were cut before the surname, so no one could tell who was held. The
+    patronymic goes to an initial first, then the first name; a name still too long is
+    cut as before."""
+    monkeypatch.setenv("COLUMNS", "80")
+    assert run("case", "add", "a", "--title", "A").exit_code == 0
+    names = (
+        "Алексей Владимирович Пичугин",
+        "Владимир Владимирович Кара-Мурза",
+        "Константин Константинопольский-Верхнеудинский",
+    )
+    for name in names:
+        assert run("person", "add", name, "--yes").exit_code == 0
+        assert run("log", "a", "arrest", "2010-01-10", "-p", name).exit_code == 0
+    lines = run("chart", "a", "--as-of", "2012-01-01").stdout.splitlines()
+    assert [line[:21] for line in lines[:3]] == [  # in id order: held from one day
+        "Алексей В. Пичугин   ",
+        "Константин Констант… ",
+        "В. В. Кара-Мурза     ",
+    ]
+
+
 def test_markers_in_one_cell_draw_the_most_serious(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -74,8 +74,19 @@ def axis(chart: Chart, width: int) -> Axis:
 
 
 def _shorten(name: str, width: int) -> str:
+    """`name` in `width` cells: whole; else with its middle names as initials, then its
+    first names too, which keeps the surname ("Aleksey V. Pichugin", "V. V. Kara-Murza",
+    where a cut left "Aleksey Vladimirovi…" and "Vladimir Vladimirov…", and no one could
+    tell who was held); else cut with "…"."""
     if cell_len(name) <= width:
         return name
+    words = name.split()
+    for first in (1, 0) if len(words) > 2 else (0,) if len(words) == 2 else ():
+        if all(w[0].isalpha() for w in words[first:-1]):
+            initials = (w if len(w) <= 2 else w[0] + "." for w in words[first:-1])
+            short = " ".join([*words[:first], *initials, words[-1]])
+            if cell_len(short) <= width:
+                return short
     while name and cell_len(name) > width - 1:
         name = name[:-1]
     return name.rstrip() + "…"
