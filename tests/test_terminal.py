@@ -763,3 +763,17 @@ def test_a_names_problem_mark_never_wraps_onto_a_line_of_its_own(
         assert "!" not in lines[:-1] and lines[-1].endswith(" !"), lines
     if cell_len(marked) <= width:
         assert lines == [marked]
+
+
+def test_a_country_without_a_place_stands_in_line_with_the_text(run: Run) -> None:
+    """A new user's `log k emigration 2024-08-01 -p P --country DE` printed " (DE)" a
+    cell out of line under the event, and "P -  (DE)" in the text report."""
+    assert run("case", "add", "k", "--title", "K").exit_code == 0
+    assert run("person", "add", "Vladimir Kara-Murza").exit_code == 0
+    logged = run("log", "k", "emigration", "2024-08-01", "-p", "vladimir-kara-murza",
+                 "--country", "DE")  # fmt: skip
+    assert logged.exit_code == 0, logged.output
+    lines = run("timeline", "k", "--as-of", "2025-01-01").stdout.splitlines()
+    assert lines[1] == " " * 12 + "(DE)"
+    report = run("report", "k", "--format", "txt", "--as-of", "2025-01-01").stdout
+    assert " " * 12 + "Vladimir Kara-Murza - (DE)\n" in report

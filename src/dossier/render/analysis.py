@@ -70,7 +70,9 @@ class _Records:
                 yield from _line(console, first)
             below: list[Text] = []
             room = max(8, width - gutter)
-            place = (event.place or "") + (f" ({event.country})" if event.country else "")
+            # A country alone is "(DE)", not " (DE)" a space out of line with the text.
+            country = f"({event.country})" if event.country else None
+            place = " ".join(p for p in (event.place, country) if p)
             term = f"Term: {event.term}" if event.term else None
             for part, style in (
                 (term, "bold"), (place, "dim"), (event.description, ""), (event.note, "italic")

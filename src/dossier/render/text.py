@@ -241,7 +241,7 @@ def _section(section: Section) -> list[str]:
             else [f"{date:<11} {head}"]
         )
         who = ", ".join(e.persons)
-        where = (e.place or "") + (f" ({e.country})" if e.country else "")
+        where = " ".join(p for p in (e.place, f"({e.country})" if e.country else None) if p)
         if who or where:
             lines += _wrap(" - ".join(x for x in (who, where) if x), INDENT)
         if e.description:
