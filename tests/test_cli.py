@@ -658,6 +658,29 @@ def test_an_outcome_no_figure_counts_is_warned_about(aleksanyan: Run) -> None:
     ))  # fmt: skip
 
 
+def test_a_verdict_without_an_outcome_is_warned_about(aleksanyan: Run) -> None:
+    """A new user's run: `log k verdict 2007-06-01 -p P` without --outcome counted in
+    no figure, and the pretrial part ran on to the release (366 days for 152), without
+    a word."""
+    person = ("-p", "vasiliy-aleksanyan")
+    said = (
+        "Warning: this verdict has no outcome, so no figure counts it: not a guilty"
+        " verdict, nor the end of the pretrial part; give it with --outcome (see 'dossier"
+        " vocab')\n"
+    )
+    verdict = aleksanyan("log", "aleksanyan", "verdict", "2007-06-01", *person)
+    assert (verdict.exit_code, verdict.stderr) == (0, said)
+    given = aleksanyan("event", "edit", verdict.stdout.strip(), "--outcome", "guilty")
+    assert (given.exit_code, given.stderr) == (0, "")
+    dismissed = aleksanyan("log", "aleksanyan", "verdict", "2007-07-01", *person,
+                           "--outcome", "dismissed")  # fmt: skip
+    assert (dismissed.exit_code, dismissed.stderr) == (0, "")
+    hearing = aleksanyan("log", "aleksanyan", "hearing", "2007-08-01", *person)
+    assert (hearing.exit_code, hearing.stderr) == (0, "")
+    moved = aleksanyan("event", "edit", hearing.stdout.strip(), "--type", "verdict")
+    assert (moved.exit_code, moved.stderr) == (0, said)
+
+
 def test_an_end_on_a_custody_event_is_warned_about(aleksanyan: Run) -> None:
     """A new user's run: `log k pretrial_detention 2020-01-10 --end 2020-03-01` showed
     "until 2020-03-01" in the timeline while custody read "still held, 2522 +" without a

@@ -479,6 +479,14 @@ def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
                 f"a {event.type} counts as {implied}, and this one says {event.outcome!r};"
                 f" check the source: the figures count it as {implied}"
             )
+    scheduled = dates.begins_after(event.date, dates.today())  # its outcome not known yet
+    if event.type == "verdict" and not event.outcome and changed and not scheduled:
+        # The --outcome forgotten: no verdict count has it, and the pretrial part runs on
+        # past it to the release, as if the person had never been convicted.
+        warn(
+            "this verdict has no outcome, so no figure counts it: not a guilty verdict, nor"
+            " the end of the pretrial part; give it with --outcome (see 'dossier vocab')"
+        )
     spans = old is None or old.end != event.end or old.type != event.type
     if event.end and EVENT_TYPES[event.type] in (Effect.START, Effect.END) and spans:
         # "Held from 10 January until 1 March" typed as one arrest with an end: the end
