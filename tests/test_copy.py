@@ -222,30 +222,41 @@ def test_a_source_without_records_is_not_copied_as_if_it_were(
     )  # fmt: skip
 
 
-def test_a_report_made_before_the_copy_is_sent_to_the_source_not_called_forged(
+def test_a_report_made_on_the_source_is_found_on_its_copy_either_way(
     team: Team, tmp_path: Path
 ) -> None:
     """An adversary's find: a report filed from a file, the dossier then copied to the
-    team's server, and `verify --hash` there said only "never in state H", as of a
-    forged report, though a file and a server hash the same records differently and the
-    records had not changed."""
+    team's server, and `verify --hash` there said "never in state H", as of a forged
+    report, though the records had not changed: a file and a server hash the same
+    records differently. A copy's entry keeps the state its source was in."""
     source = sample_file(tmp_path)
-    report = ok(cli("--db", source, "report", "kudoyarov")).stdout
-    state = report.split("State hash (check with 'dossier verify --hash'):")[1].split()[0]
+
+    def hash_of(where: str, *cases: str) -> str:
+        report = ok(cli("--db", where, "report", *cases)).stdout
+        after = report.split("State hash (check with 'dossier verify")[1]
+        return next(w for w in after.split() if len(w) == 64)
+
+    filed = hash_of(source, "kudoyarov")
     ok(cli("copy", source, team.url("alice")))
-    checked = cli("--db", team.url("alice"), "verify", "--hash", state)
-    assert checked.exit_code == 1
-    [never, copied] = checked.stderr.splitlines()
-    assert never.startswith(f"Error: the dossier was never in state {state}")
-    assert copied.startswith("Error: this dossier's history begins with its copy from elsewhere (")
-    assert " #1, copy " in copied  # a case's first entry (its words hidden from other cases)
-    assert copied.endswith(
-        "a state the source was in is found in the source's history (a file and a server hash"
-        " the same records differently); a PDF report is checked by the records it embeds"
-        " (dossier verify --file REPORT.pdf)"
+    found = ok(cli("--db", team.url("alice"), "verify", "--hash", filed)).stdout
+    assert f"Found: the dossier is in state {filed} now, as it has been after " in found
+    assert " #1 (copy " in found
+    # From the server, a report of one case and of two, found on a file copied from it.
+    one, two = (
+        hash_of(team.url("alice"), "kudoyarov"),
+        hash_of(team.url("alice"), "kudoyarov", "aleksanyan"),
     )
-    # The source itself finds it.
-    assert (
-        "Found: the dossier is in state"
-        in ok(cli("--db", source, "verify", "--hash", state)).stdout
-    )
+    back = str(tmp_path / "back.json")
+    ok(cli("copy", team.url("alice"), back))
+    for state, cases in ((one, ["kudoyarov"]), (two, ["kudoyarov", "aleksanyan"])):
+        args = [a for c in cases for a in ("--case", c)] if len(cases) > 1 else []
+        checked = ok(cli("--db", back, "verify", "--hash", state, *args)).stdout
+        assert f"Found: the dossier is in state {state} now, as it has been after #1" in checked
+    # A change after the copy is said, and the state is no longer current.
+    ok(cli("--db", back, "log", "kudoyarov", "hearing", "2012-01-01"))
+    later = ok(cli("--db", back, "verify", "--hash", one, "--json")).stdout
+    assert (json.loads(later)["found"], json.loads(later)["current"]) == (True, False)
+    # A state the source never showed in a report is still never found, and said so.
+    never = cli("--db", back, "verify", "--hash", "0" * 64)
+    assert never.exit_code == 1
+    assert "history begins with its copy from elsewhere (#1, copy " in never.stderr

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,12 +147,14 @@ def make_entry(
     after: dict[str, dict[str, Any]] | None = None,
     accepted: dict[str, Any] | None = None,
     places: dict[str, dict[str, int]] | None = None,
+    copied: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A new entry chained to the last one of `history`; `tampered` says what had been
     edited by hand before it was written; `after` holds the new form of the records
     of a small change; `accepted` makes it the record of changes made outside
     dossier, accepted by `verify --accept`; `places`, where the records it removed
-    stood (an undo puts them back there)."""
+    stood (an undo puts them back there); `copied`, the state of the source a copy's
+    entry came from, as the source hashed it (see `find_copied`)."""
     entry: dict[str, Any] = {
         "seq": len(history) + 1 if not history else history[-1]["seq"] + 1,
         "time": time,
@@ -174,6 +176,8 @@ def make_entry(
         entry["accepted"] = accepted
     if places:
         entry["places"] = places
+    if copied:
+        entry["copied"] = copied
     entry["hash"] = entry_hash(entry)
     return entry
 
@@ -468,6 +472,43 @@ class Sighting:
     entry: Mapping[str, Any]
     current: bool
     since: tuple[Mapping[str, Any], ...]
+
+
+def copied_state(entry: Mapping[str, Any], wanted: str, cases: Collection[str] = ()) -> str | None:
+    """The source's state hash a copy's entry holds that begins with `wanted` (8+ hex
+    digits): the source's whole state, or of a server source, one case's, or that of
+    `cases` (a report's) combined. A file and a server hash the same records
+    differently, so a report made on the source before the copy is found by this."""
+    copied = entry.get("copied") or {}
+    candidates = [str(copied.get("state", ""))]
+    per_case: Mapping[str, str] = copied.get("cases") or {}
+    if cases and set(cases) <= per_case.keys():
+        candidates.append(combine({c: per_case[c] for c in cases}))
+    for case, state in per_case.items():  # a report of one case shows either
+        candidates += [state, combine({case: state})]
+    return next((c for c in candidates if c and c.startswith(wanted)), None)
+
+
+def combine(states: Mapping[str, str]) -> str:
+    """One hash for several cases of a server: SHA-256 of the canonical JSON of
+    [[id, state], …]."""
+    return hashlib.sha256(canonical(sorted(states.items()))).hexdigest()
+
+
+def find_copied(
+    history: Sequence[Mapping[str, Any]], state: str, cases: Collection[str] = ()
+) -> Sighting | None:
+    """find_state() for a state the source of a copy was in when it was copied (its
+    entry shows it as `state`); None if no copy's entry holds it."""
+    wanted = state.strip().lower()
+    if len(wanted) < 8:
+        return None
+    for position in range(len(history) - 1, -1, -1):
+        matched = copied_state(history[position], wanted, cases)
+        if matched is not None:
+            since = tuple(history[position + 1 :])
+            return Sighting({**history[position], "state": matched}, not since, since)
+    return None
 
 
 def find_state(history: Sequence[Mapping[str, Any]], state: str) -> Sighting | None:

@@ -62,6 +62,8 @@ def copy_records(
             " says more, and 'dossier verify --accept' records the change once it is known"
             " to be right"
         )
+    # A report made on the source is found on the copy by this (history.copied_state).
+    target.copied = source.copy_state()
     counts: dict[str, int] = {}
     for kind in KINDS:
         records = source.tables()[kind].raw

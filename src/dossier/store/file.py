@@ -255,6 +255,7 @@ class Dossier(Records):
             tampered=tampered,
             after=self._after(added, before, removed),
             places=self.places(removed),
+            copied=self.copied,
         )
         return self._append(entry, state)
 
@@ -378,12 +379,15 @@ class Dossier(Records):
         """When the records were last in `state` (see `history.find_state`); the hash of
         a file covers every record, whatever `cases` a report showed. Current only if
         the records hash to it now: an edit by hand writes no entry."""
-        sighting = hist.find_state(self.history, state)
+        # Else the state of the source it was copied from, as the source hashed it.
+        sighting = hist.find_state(self.history, state) or hist.find_copied(
+            self.history, state, cases
+        )
         # A file as dossier wrote it holds the records its last entry hashed (as verify
         # knows too): hashed again only when it was edited since.
         if sighting is not None and sighting.current and not self._as_written:
-            now = self.state_hash().all
-            return dataclasses.replace(sighting, current=now == sighting.entry["state"])
+            recorded = self.history[-1]["state"]  # current: the last entry's
+            return dataclasses.replace(sighting, current=self.state_hash().all == recorded)
         return sighting
 
     def verify(self) -> list[str]:

@@ -471,6 +471,15 @@ class Records:
         """The hash of the records (see `history.state_hash`)."""
         raise NotImplementedError
 
+    # What a copy's entry keeps of its source's state (see `copy_state`), set by the copy.
+    copied: dict[str, Any] | None = None
+
+    def copy_state(self) -> dict[str, Any]:
+        """The state hashes a report of these records carries, for a copy of them to
+        keep (`history.copied_state`): a file and a server hash the same records
+        differently, and the source's history stays with the source."""
+        return {"state": self.state_hash().all}
+
     def outside(self) -> Outside | None:
         """What was changed outside dossier and not yet accepted; None when nothing was."""
         raise NotImplementedError

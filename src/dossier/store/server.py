@@ -36,11 +36,10 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +59,7 @@ from dossier.errors import (
     ReadOnly,
     first_of,
 )
+from dossier.history import combine
 from dossier.model import Case, Event, Person, Tally
 from dossier.scope import Scope
 from dossier.server.connect import connect, shown, where
@@ -666,6 +666,11 @@ class ServerDossier(Records):
         """The state hash of every case read (or `only` these), by id."""
         return {key: hist.state_hash(tables) for key, tables in self.case_records(only).items()}
 
+    def copy_state(self) -> dict[str, Any]:
+        """As a file's, and each case's own: a report may show some cases only."""
+        cases = {key: state.all for key, state in self.case_states().items()}
+        return {"state": combine(cases), "cases": cases}
+
     def state_hash(self) -> hist.StateHash:
         """The hash of the cases read: one SHA-256 over each case's id and state hash
         (`combine`), so a report shows one hash for the cases it shows."""
@@ -789,7 +794,7 @@ class ServerDossier(Records):
                 if candidate.startswith(wanted):
                     found = (position, which, candidate)
         if found is None:
-            return None
+            return self._found_copied(history, wanted)
         position, which, matched = found
         # Not the rest of the command that made the state (its entry in the role's own
         # chain, written after): it is that state, not a change since.
@@ -805,6 +810,23 @@ class ServerDossier(Records):
         cases = self.cases.raw.keys() if which is None else which
         changed = self._differing(sorted(set(cases) & self._unsettled.keys()))
         return hist.Sighting(entry, current=not since and not changed, since=since)
+
+    def _found_copied(
+        self, history: Sequence[Mapping[str, Any]], wanted: str
+    ) -> hist.Sighting | None:
+        """A state the source of a copy into these cases was in when it was copied, as
+        the source hashed it (a file hashes the same records differently): the copy's
+        entries hold it. Changes since are those of other commands."""
+        for position in range(len(history) - 1, -1, -1):
+            matched = hist.copied_state(history[position], wanted)
+            if matched is None:
+                continue
+            group = history[position].get("group")
+            since = tuple(e for e in history[position + 1 :] if e.get("group") != group)
+            changed = self._differing(sorted(self.cases.raw.keys() & self._unsettled.keys()))
+            entry = {**history[position], "state": matched}
+            return hist.Sighting(entry, current=not since and not changed, since=since)
+        return None
 
     def verify(self) -> list[str]:
         """Problems with each visible case's chain and records; [] when all are sound."""
@@ -1238,6 +1260,9 @@ class ServerDossier(Records):
             # revoked since) would take back part of it, and is refused (_revert).
             entry["group"], entry["parts"] = group, len(chains)
             entry.update(self._marker)  # undoes or redoes: the group of the command reverted
+            if self.copied:
+                # The source's whole state only: its cases' ids are no chain's to tell.
+                entry["copied"] = {"state": self.copied["state"]}
             entry["hash"] = hist.entry_hash(entry)
             entries.append((key, entry))
         _record(cur, entries, states, self._unsettled)
@@ -2513,11 +2538,6 @@ def mark_changed(url: str) -> list[str]:
         finally:
             conn.close()
     return changed
-
-
-def combine(states: Mapping[str, str]) -> str:
-    """One hash for several cases: SHA-256 of the canonical JSON of [[id, state], …]."""
-    return hashlib.sha256(hist.canonical(sorted(states.items()))).hexdigest()
 
 
 def _lets_in(url: str) -> bool:
