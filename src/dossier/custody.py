@@ -106,10 +106,6 @@ class Period:
     facilities: tuple[str, ...]
     start_event: str
     end_event: str | None
-    # A date its figures rest on is marked ~ or ? (its start, its end, or a guilty verdict
-    # of the person): off by how much, no range says. Not in the JSON (each figure's
-    # `approximate` says it); what a median or maximum of such figures must say too.
-    qualified: bool = field(default=False, compare=False)
 
     @property
     def ongoing(self) -> bool:
@@ -850,8 +846,6 @@ class _Verdicts:
         self.least_last = list(accumulate((d.last_day for d in reversed(dates)), min))[::-1]
         # How many of the verdicts before each are not known to the day.
         self.rough_before = [0, *accumulate(_rough(d) for d in dates)]
-        # Whether one is marked ~ or ?: it may fall anywhere near, before a period or in it.
-        self.qualified = any(d.qualifier for d in dates)
 
     def after(
         self, first: datetime.date, latest_end: datetime.date
@@ -933,9 +927,6 @@ def _period(
     days = _clamp((earliest_end - first).days, days_min, days_max)
     rough_end = end is not None and _rough(end.date)
     approximate = _rough(start) or rough_end
-    # ~ and ? say that a day may be wrong, not by how much: such an end may come before
-    # a verdict its bounds put it after, and such a verdict before a start.
-    qualified_end = end is not None and end.date.qualifier != ""
     # The pretrial part ends at the first guilty verdict on or after the start:
     # among the verdicts that can be, the earliest gives its earliest possible day
     # and the first to be over for certain its latest.
@@ -948,13 +939,10 @@ def _period(
         # The period's end bounds the pretrial part only if it can come before the
         # verdict is over for certain: released "in March 2014" three years after a
         # sentence of 16 January 2011, the pretrial days are exact.
-        pretrial_rough = (
-            _rough(start) or rough_verdict or qualified_end or (rough_end and late > earliest_end)
-        )
+        pretrial_rough = _rough(start) or rough_verdict or (rough_end and late > earliest_end)
     elif guilty.dates:  # every guilty verdict came before: a period served after conviction
         pretrial = pretrial_min = pretrial_max = 0
-        # Every verdict was over before its earliest day: none, unless a date is marked.
-        pretrial_rough = start.qualifier != "" or guilty.qualified
+        pretrial_rough = False  # every verdict was over before its earliest day: none
     else:
         pretrial, pretrial_min, pretrial_max = days, days_min, days_max
         pretrial_rough = approximate
@@ -976,7 +964,6 @@ def _period(
         facilities=tuple(dict.fromkeys([*current.facilities, *inside])),
         start_event=_opening(current)[0],
         end_event=_named(end, ended_by) if end is not None else None,
-        qualified=start.qualifier != "" or qualified_end or guilty.qualified,
     )
 
 

@@ -121,9 +121,6 @@ class Stats:
         """
         custodial = [p for p in self.periods if p.kind == "custody"]
         rows = self.per_person
-        # Persons whose figures rest on a date marked ~ or ?: off by how much, no range
-        # says, so they may be the median or the maximum whatever their range.
-        loose = {p.person for p in custodial if p.qualified}
 
         def median(values: list[int]) -> float | int | None:
             found = statistics.median(values) if values else None
@@ -145,9 +142,9 @@ class Stats:
             "deaths_in_custody": self.deaths_in_custody,
             "approximate": any(p.approximate for p in custodial),
             "pretrial_approximate": any(p.pretrial_approximate for p in custodial),
-            "median_pretrial_approximate": _rough_within(rows, loose, *_middle(rows)),
+            "median_pretrial_approximate": _rough_within(rows, *_middle(rows)),
             "max_pretrial_approximate": _rough_within(
-                rows, loose, max((r.pretrial_days_min for r in rows), default=0), None
+                rows, max((r.pretrial_days_min for r in rows), default=0), None
             ),
         }
 
@@ -273,18 +270,13 @@ def _middle(rows: Sequence[PersonRow]) -> tuple[int, int]:
     return least[(len(rows) - 1) // 2], most[len(rows) // 2]
 
 
-def _rough_within(
-    rows: Sequence[PersonRow], loose: Collection[str], low: int, high: int | None
-) -> bool:
+def _rough_within(rows: Sequence[PersonRow], low: int, high: int | None) -> bool:
     """Whether a row with approximate pretrial days may have them between `low` and
-    `high` (no limit for None): by its range, or for a person of `loose` (a date marked
-    ~ or ?) whatever its range."""
+    `high` (no limit for None)."""
     return any(
         r.pretrial_approximate
-        and (
-            r.person in loose
-            or (r.pretrial_days_max >= low and (high is None or r.pretrial_days_min <= high))
-        )
+        and r.pretrial_days_max >= low
+        and (high is None or r.pretrial_days_min <= high)
         for r in rows
     )
 
