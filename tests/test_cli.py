@@ -709,6 +709,11 @@ def test_an_end_on_a_custody_event_is_warned_about(aleksanyan: Run) -> None:
     assert (strike.exit_code, strike.stderr) == (0, "")
     noted = aleksanyan("event", "edit", held.stdout.strip(), "--note", "as the source has it")
     assert (noted.exit_code, noted.stderr) == (0, "")
+    # Nor a release with an end, which told the user to log a release to end a release (a
+    # review's find): an end of custody is a moment, its end nothing custody reads.
+    freed = aleksanyan("log", "aleksanyan", "release", "2009-04-01", *person,
+                       "--end", "2009-04-02")  # fmt: skip
+    assert (freed.exit_code, freed.stderr) == (0, "")
 
 
 def test_logging_an_event_twice_is_warned_about(aleksanyan: Run) -> None:

@@ -241,6 +241,19 @@ def test_a_report_made_on_the_source_is_found_on_its_copy_either_way(
     found = ok(cli("--db", team.url("alice"), "verify", "--hash", filed)).stdout
     assert f"Found: the dossier is in state {filed} now, as it has been after " in found
     assert " #1 (copy " in found
+    # A member of one case cannot see the others change (a review's find: it was told
+    # "current" while another case had changed): found, never current.
+    ok(cli("--db", team.url("alice"), "access", "grant", "kudoyarov", "bob"))
+    ok(cli("--db", team.url("alice"), "log", "aleksanyan", "hearing", "2012-01-01"))
+    seen = ok(cli("--db", team.url("bob"), "verify", "--hash", filed)).stdout
+    assert f"Found: the records were copied here from a dossier in state {filed}" in seen
+    assert "it covers cases you cannot see" in seen
+    told = json.loads(ok(cli("--db", team.url("bob"), "verify", "--hash", filed, "--json")).stdout)
+    assert (told["found"], told["current"]) == (True, False)
+    later = json.loads(
+        ok(cli("--db", team.url("alice"), "verify", "--hash", filed, "--json")).stdout
+    )
+    assert (later["current"], len(later["changes_since"])) == (False, 1)
     # From the server, a report of one case and of two, found on a file copied from it.
     one, two = (
         hash_of(team.url("alice"), "kudoyarov"),

@@ -2509,3 +2509,11 @@ def test_a_file_name_that_is_not_utf8_is_imported_and_recorded(db: Path, tmp_pat
     assert done.returncode == 0, done.stderr
     [entry] = opened(db).history
     assert entry["command"].endswith("caf\\xe9.csv'")
+
+
+def test_a_lone_surrogate_in_an_argument_is_a_located_error(run: Run) -> None:
+    """A review's find: text no file can hold, from the Python API or Windows, ended in
+    "internal error (UnicodeEncodeError)" while the command was being recorded."""
+    result = run("case", "add", "s1", "--title", "T\ud800")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "internal error" not in result.stderr

@@ -370,10 +370,11 @@ def test_chart_of_one_case_marks_a_person_whose_figures_other_cases_change(
     assert next(line for line in out.splitlines() if line.startswith("Ivan Petrov !"))
     every = json.loads(run("chart", "--as-of", "2012-01-01", "--json").stdout)
     assert every["rows"][0]["problems"] == 0
-    # Where the name must be shortened, the mark stays (it was cut with the name).
+    # Where the name must be shortened, the mark stays (it was cut with the name), and
+    # as much of the surname as fits.
     monkeypatch.setenv("COLUMNS", "30")
     narrow = run("chart", "a", "--as-of", "2012-01-01").stdout
-    assert narrow.splitlines()[0].startswith("Ivan Pe… !")
+    assert narrow.splitlines()[0].startswith("I. Petr… !")
 
 
 def test_chart_gives_a_long_names_middle_names_as_initials_before_cutting_it(
@@ -382,7 +383,7 @@ def test_chart_gives_a_long_names_middle_names_as_initials_before_cutting_it(
     """A new user's chart at 80 columns: "Алексей Владимирови…" and "Владимир
     Владимиров…" were cut before the surname, so no one could tell who was held. The
     patronymic goes to an initial first, then the first name; a name still too long is
-    cut as before."""
+    cut so, keeping as much of the surname as fits."""
     monkeypatch.setenv("COLUMNS", "80")
     assert run("case", "add", "a", "--title", "A").exit_code == 0
     names = (
@@ -396,9 +397,28 @@ def test_chart_gives_a_long_names_middle_names_as_initials_before_cutting_it(
     lines = run("chart", "a", "--as-of", "2012-01-01").stdout.splitlines()
     assert [line[:21] for line in lines[:3]] == [  # in id order: held from one day
         "Алексей В. Пичугин   ",
-        "Константин Констант… ",
+        "К. Константинопольс… ",
         "В. В. Кара-Мурза     ",
     ]
+
+
+def test_chart_initials_never_make_two_persons_one(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review's find: sisters Aleksandra and Anastasiya Konstantinovna Kuznetsova both
+    came out "A. K. Kuznetsova"; such names are cut instead, each still its own."""
+    monkeypatch.setenv("COLUMNS", "80")
+    assert run("case", "add", "a", "--title", "A").exit_code == 0
+    for name in (
+        "Aleksandra Konstantinovna Kuznetsova",
+        "Anastasiya Konstantinovna Kuznetsova",
+    ):
+        assert run("person", "add", name, "--yes").exit_code == 0
+        assert run("log", "a", "arrest", "2010-01-10", "-p", name).exit_code == 0
+    lines = run("chart", "a", "--as-of", "2012-01-01").stdout.splitlines()
+    shown = sorted(line[:21].rstrip() for line in lines[:2])
+    assert len(set(shown)) == 2, shown
+    assert all(label.endswith("…") for label in shown), shown
 
 
 def test_markers_in_one_cell_draw_the_most_serious(

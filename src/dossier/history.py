@@ -472,6 +472,9 @@ class Sighting:
     entry: Mapping[str, Any]
     current: bool
     since: tuple[Mapping[str, Any], ...]
+    # Found in a copy's entry, of a state covering cases the reader cannot see: whether
+    # the records are in it still cannot be told (`current` is False).
+    partial: bool = False
 
 
 def copied_state(entry: Mapping[str, Any], wanted: str, cases: Collection[str] = ()) -> str | None:

@@ -488,7 +488,10 @@ def _said(d: Records, event: Event, old: Event | None, warn: Warn) -> None:
             " the end of the pretrial part; give it with --outcome (see 'dossier vocab')"
         )
     spans = old is None or old.end != event.end or old.type != event.type
-    if event.end and EVENT_TYPES[event.type] in (Effect.START, Effect.END) and spans:
+    # Starts, and house arrest, which a person is under for a time; the other ends are
+    # moments, and their end is nothing a reader could take for one of custody.
+    holds = EVENT_TYPES[event.type] is Effect.START or event.type == "house_arrest"
+    if event.end and holds and spans:
         # "Held from 10 January until 1 March" typed as one arrest with an end: the end
         # is shown ("until 2020-03-01") while custody runs on, "still held", to today.
         warn(

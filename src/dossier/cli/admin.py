@@ -282,7 +282,15 @@ def _say_copied(history: Sequence[Mapping[str, Any]]) -> None:
     A state the source was in before it (a report filed in court, then the dossier moved
     to the team's server) is in the source's history, and a file and a server hash the
     same records differently: "never" alone would read as a forged report."""
-    copied = next((e for e in history if str(e.get("command", "")).startswith("copy ")), None)
+    copied = next(
+        (
+            e
+            for e in history
+            # Or, of a copy made before entries kept `copied`, the first of its chain.
+            if "copied" in e or (e.get("seq") == 1 and str(e.get("command")).startswith("copy "))
+        ),
+        None,
+    )
     if copied is None:
         return
     typer.echo(
@@ -324,6 +332,13 @@ def _say_sighting(
     when = f"after {_numbered(entry)} ({entry['command']}) of {entry['time']}"
     if sighting.current:
         say(f"Found: the dossier is in state {entry['state']} now, as it has been {when}.")
+        return
+    if sighting.partial:
+        say(
+            f"Found: the records were copied here from a dossier in state {entry['state']}"
+            f" ({_numbered(entry)}, {entry['command']}, {entry['time']}); it covers cases you"
+            " cannot see, so whether they are in it still is not told here."
+        )
         return
     if not sighting.since:
         say(

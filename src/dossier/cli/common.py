@@ -349,9 +349,17 @@ def command_line(ctx: typer.Context) -> str:
 
     # An argument that is not UTF-8 (a Latin-1 file name) comes as surrogates, which no
     # entry can hold: its bytes are kept as \x escapes, so the command is still written.
-    return shlex.join(
-        a.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for a in args[at:]
-    )
+    return shlex.join(map(_recordable, args[at:]))
+
+
+def _recordable(arg: str) -> str:
+    """An argument as an entry can hold it: the bytes of one that is not UTF-8 (a Latin-1
+    file name, given as surrogates) as \\x escapes, any other lone surrogate (from the
+    Python API) as \\u."""
+    try:
+        return arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return arg.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def one_reading(ctx: typer.Context, _param: typer.CallbackParam, value: bool | None) -> bool | None:

@@ -11,6 +11,7 @@ part and marker is still told apart by its character.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,19 +78,44 @@ def _shorten(name: str, width: int) -> str:
     """`name` in `width` cells: whole; else with its middle names as initials, then its
     first names too, which keeps the surname ("Aleksey V. Pichugin", "V. V. Kara-Murza",
     where a cut left "Aleksey Vladimirovi…" and "Vladimir Vladimirov…", and no one could
-    tell who was held); else cut with "…"."""
+    tell who was held); else the shortest of those cut with "…"."""
     if cell_len(name) <= width:
         return name
+    short = name
+    for candidate in _initialled(name):
+        short = candidate
+        if cell_len(candidate) <= width:
+            return candidate
+    while short and cell_len(short) > width - 1:
+        short = short[:-1]
+    return short.rstrip() + "…"
+
+
+def _initialled(name: str) -> list[str]:
+    """`name` with its middle names as initials, then its first names too."""
     words = name.split()
+    found = []
     for first in (1, 0) if len(words) > 2 else (0,) if len(words) == 2 else ():
         if all(w[0].isalpha() for w in words[first:-1]):
             initials = (w if len(w) <= 2 else w[0] + "." for w in words[first:-1])
-            short = " ".join([*words[:first], *initials, words[-1]])
-            if cell_len(short) <= width:
-                return short
-    while name and cell_len(name) > width - 1:
-        name = name[:-1]
-    return name.rstrip() + "…"
+            found.append(" ".join([*words[:first], *initials, words[-1]]))
+    return found
+
+
+def _labels(rows: Sequence[Row], width: int) -> list[str]:
+    """Each row's name in `width` cells (less the problem mark), as `_shorten` gives it;
+    where two names come out the same (relatives, "A. Ivanov" for Aleksey and Andrey),
+    both are cut instead, so that the chart never shows two persons as one."""
+    room = [width - (cell_len(marks.marked("", True)) if row.problems else 0) for row in rows]
+    short = [_shorten(row.name, w) for row, w in zip(rows, room, strict=True)]
+    clash = Counter(short)
+    for i, (row, w) in enumerate(zip(rows, room, strict=True)):
+        if clash[short[i]] > 1 and short[i] != row.name:
+            cut = row.name
+            while cut and cell_len(cut) > w - 1:
+                cut = cut[:-1]
+            short[i] = cut.rstrip() + "…"
+    return [marks.marked(n, bool(row.problems)) for n, row in zip(short, rows, strict=True)]
 
 
 def _cells(row: Row, scale: Axis) -> list[str]:
@@ -194,10 +220,8 @@ class ChartView:
             return
         names = name_width(chart.rows, width)
         scale = axis(chart, width)
-        for row in chart.rows:
-            # The name is shortened, never the problem mark after it.
-            mark = cell_len(marks.marked("", True)) if row.problems else 0
-            name = marks.marked(_shorten(row.name, names - mark), bool(row.problems))
+        # The name is shortened, never the problem mark after it.
+        for row, name in zip(chart.rows, _labels(chart.rows, names), strict=True):
             yield Text(name.ljust(names - cell_len(name) + len(name)) + " ") + _styled(
                 _cells(row, scale)
             )

@@ -825,7 +825,12 @@ class ServerDossier(Records):
             since = tuple(e for e in history[position + 1 :] if e.get("group") != group)
             changed = self._differing(sorted(self.cases.raw.keys() & self._unsettled.keys()))
             entry = {**history[position], "state": matched}
-            return hist.Sighting(entry, current=not since and not changed, since=since)
+            # The source's state covers every chain the copy wrote: current only for a
+            # reader of them all (a member of one case cannot see another one change).
+            seen = {e["case"] for e in history if e.get("group") == group}
+            partial = len(seen) < history[position].get("parts", 0)
+            current = not since and not changed and not partial
+            return hist.Sighting(entry, current=current, since=since, partial=partial)
         return None
 
     def verify(self) -> list[str]:
