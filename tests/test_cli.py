@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, contents, opened
+from conftest import Run, Snapshot, contents, opened
 from dossier._version import __version__
 from dossier.cli import common
 from dossier.contract import FIELDS
@@ -679,6 +679,28 @@ def test_a_verdict_without_an_outcome_is_warned_about(aleksanyan: Run) -> None:
     assert (hearing.exit_code, hearing.stderr) == (0, "")
     moved = aleksanyan("event", "edit", hearing.stdout.strip(), "--type", "verdict")
     assert (moved.exit_code, moved.stderr) == (0, said)
+
+
+def test_person_add_takes_every_case_and_role_given(aleksanyan: Run, db: Path) -> None:
+    """An adversary's find: `person add X --case a --role defendant --case b --role
+    witness` kept only the last pair, without a word."""
+    assert aleksanyan("case", "add", "b", "--title", "B").exit_code == 0
+    added = aleksanyan("person", "add", "Ivan Petrov", "--case", "aleksanyan", "--role",
+                       "defendant", "--case", "b", "--role", "witness", "--json")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["roles"] == [
+        {"case": "aleksanyan", "role": "defendant"},
+        {"case": "b", "role": "witness"},
+    ]
+    before = Snapshot.of(db)
+    odd = aleksanyan("person", "add", "Olga Y", "--case", "aleksanyan", "--role", "witness",
+                     "--case", "b")  # fmt: skip
+    assert (odd.exit_code, odd.stderr) == (
+        1,
+        "Error: --case and --role go together, one --role for each --case: 2 --case and 1"
+        " --role given\n",
+    )
+    before.assert_unchanged()
 
 
 def test_an_end_on_a_custody_event_is_warned_about(aleksanyan: Run) -> None:

@@ -52,8 +52,15 @@ def add(
     notes: str | None = typer.Option(None, "--notes"),
     source: list[str] | None = typer.Option(None, "--source", help="URL or citation (repeatable)."),
     confidential: bool = typer.Option(False, "--confidential", help="Redacted in reports."),
-    case: str | None = typer.Option(None, "--case", autocompletion=complete_case),
-    role: str | None = typer.Option(None, "--role", autocompletion=complete_role),
+    case: list[str] | None = typer.Option(
+        None,
+        "--case",
+        help="A case of theirs, with --role (repeatable, in pairs).",
+        autocompletion=complete_case,
+    ),
+    role: list[str] | None = typer.Option(
+        None, "--role", help="Their role in the --case before it.", autocompletion=complete_role
+    ),
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Add even if the name looks like an existing person's."
     ),
@@ -68,8 +75,14 @@ def add(
     from dossier.model import Person, Role, slugify
     from dossier.ops import add_person
 
-    if (case is None) != (role is None):
-        raise InvalidValue("--case and --role go together: give both or neither")
+    cases, roles = case or [], role or []
+    if len(cases) != len(roles):
+        # Each --case takes the --role given with it; two of one (a second case) kept
+        # only the last, without a word.
+        raise InvalidValue(
+            "--case and --role go together, one --role for each --case: "
+            f"{len(cases)} --case and {len(roles)} --role given"
+        )
     person = Person(
         id=person_id or "",
         name=name,
@@ -81,12 +94,12 @@ def add(
         notes=notes,
         sources=tuple(source or ()),
         confidential=confidential,
-        roles=(Role(case, role),) if case and role else (),
+        roles=tuple(Role(c, r) for c, r in zip(cases, roles, strict=True)),
     )
     names = [name, *(alias or ())]
     # On a server: that case, or the role's own chain, and the id, which two adds of
     # one name take in turn.
-    scope = [case] if case else []
+    scope = list(cases)
     adding = [person_id or slugify(name)]
     try:
         with edit(ctx, Scope(cases=scope, persons=[], adding=adding), adds=True) as d:
