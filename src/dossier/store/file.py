@@ -174,12 +174,10 @@ class Dossier(Records):
                 # removed again (only if this hold made it: see HeldLock.discard).
                 lock.discard()
                 raise
-            dossier._writer = True
             try:
-                yield dossier
-                dossier.commit(command)
+                with dossier._change(command):
+                    yield dossier
             finally:
-                dossier._writer = False
                 if missing and check_path(path) is None:
                     # A write that wrote nothing where no dossier was (a mistyped --db
                     # with 'undo' or 'case edit') leaves no lock file behind either.

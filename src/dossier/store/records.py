@@ -230,6 +230,21 @@ class Records:
     # connection and escaped as a psycopg error).
     _writer = False
 
+    @contextmanager
+    def _change(self, command: str) -> Iterator[None]:
+        """The block of a store's `edit`: written to (`_writer`) inside it only, and
+        committed under `command` when it ends without an exception."""
+        self._writer = True
+        try:
+            yield
+            self.commit(command)
+        finally:
+            self._writer = False
+
+    def commit(self, command: str) -> dict[str, Any] | None:
+        """Write what changed, with one history entry (per case, on a server)."""
+        raise NotImplementedError
+
     def _require_writer(self) -> None:
         if not self._writer:
             raise DatabaseError(

@@ -431,12 +431,8 @@ class ServerDossier(Records):
                 # Whether no other command of the role can commit meanwhile, as an undo
                 # or redo needs (every writer waits for an unscoped one).
                 dossier._role_held = found is None or reverting is not None
-                dossier._writer = True
-                try:
+                with dossier._change(command):
                     yield dossier
-                    dossier.commit(command)
-                finally:
-                    dossier._writer = False
         finally:
             conn.close()
 
