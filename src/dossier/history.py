@@ -503,14 +503,26 @@ def find_copied(
 ) -> Sighting | None:
     """find_state() for a state the source of a copy was in when it was copied (its
     entry shows it as `state`); None if no copy's entry holds it."""
+    found = last_copied(history, state, cases)
+    if found is None:
+        return None
+    position, entry = found
+    since = tuple(history[position + 1 :])
+    return Sighting(entry, not since, since)
+
+
+def last_copied(
+    history: Sequence[Mapping[str, Any]], state: str, cases: Collection[str] = ()
+) -> tuple[int, dict[str, Any]] | None:
+    """The newest copy's entry that holds `state` (8+ hex digits) as its source's (see
+    `copied_state`): its position, and the entry showing that state as its own."""
     wanted = state.strip().lower()
     if len(wanted) < 8:
         return None
     for position in range(len(history) - 1, -1, -1):
         matched = copied_state(history[position], wanted, cases)
         if matched is not None:
-            since = tuple(history[position + 1 :])
-            return Sighting({**history[position], "state": matched}, not since, since)
+            return position, {**history[position], "state": matched}
     return None
 
 

@@ -167,7 +167,7 @@ def require_event(d: Records, event_id: str) -> Event:
 
 
 def _clean_case(d: Records, case: Case) -> Case:
-    _shaped("cases", case)
+    # Its shape checked already, by the caller's _shaped (once: it walks every field).
     check_slug(case.id, "case id")
     contract.check_field("cases", "status", case.status)
     return replace(
@@ -183,6 +183,7 @@ def _clean_case(d: Records, case: Case) -> Case:
 
 def add_case(d: Records, case: Case) -> Case:
     """Add a new case; its id must be free."""
+    _shaped("cases", case)
     case = _clean_case(d, case)
     if case.id in d.cases:
         raise Duplicate(f"case {case.id!r} already exists; use 'dossier case edit'", "id")
@@ -246,7 +247,7 @@ def remove_case(d: Records, case_id: str, *, cascade: bool = False) -> Removal:
 
 
 def _clean_person(d: Records, person: Person) -> Person:
-    _shaped("persons", person)
+    # Its shape checked already, by the caller's _shaped (once: it walks every field).
     check_slug(person.id, "person id")
     contract.check_field("persons", "born", person.born)
     contract.check_field("persons", "died", person.died)
@@ -359,7 +360,7 @@ def remove_person(d: Records, ref: str, *, cascade: bool = False) -> Removal:
 
 
 def _clean_event(d: Records, event: Event) -> Event:
-    _shaped("events", event)
+    # Its shape checked already, by the caller's _shaped (once: it walks every field).
     require_case(d, event.case)
     contract.check_field("events", "type", event.type)
     contract.check_field("events", "date", event.date)

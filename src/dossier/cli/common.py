@@ -203,19 +203,21 @@ def edit(
         )
 
 
-def keys(ctx: typer.Context, session: bool = True) -> Keys:
+def keys(ctx: typer.Context, session: bool = True, *, prompt: bool = True) -> Keys:
     """What opens an encrypted dossier in this command: the shell's unlock (unless not
-    `session`), then the passphrase (`passphrase`), asked for only when needed.
+    `session`), then the passphrase (`passphrase`), asked for only when needed (and
+    `prompt`: completion never asks, which would take over the line being typed).
 
     One object a command, so that a passphrase is asked and derived once.
     """
-    from dossier.keys import Keys
+    from dossier.keys import Keys, no_passphrase
 
     meta = ctx.find_root().meta
-    key = f"{KEYS_KEY}.{session}"
+    key = f"{KEYS_KEY}.{session}.{prompt}"
     if key not in meta:
         unlocked = os.environ.get("DOSSIER_SESSION") if session else None
-        meta[key] = Keys(lambda _path: given_passphrase(ctx), unlocked or None, ask_passphrase)
+        ask = ask_passphrase if prompt else no_passphrase
+        meta[key] = Keys(lambda _path: given_passphrase(ctx), unlocked or None, ask)
     found: Keys = meta[key]
     return found
 
@@ -533,20 +535,12 @@ def confirm(question: str, yes: bool) -> None:
 
 
 def _completion_dossier(ctx: typer.Context) -> Store | None:
-    from dossier.keys import Keys, no_passphrase
     from dossier.store import Dossier
 
-    # The passphrase a script would give, or the shell's unlock; never a prompt, which
-    # would take over the line being typed.
-    opening = Keys(
-        lambda _path: given_passphrase(ctx),
-        os.environ.get("DOSSIER_SESSION") or None,
-        no_passphrase,
-    )
     try:  # a --db refused (a mistyped URL) completes to nothing, as a bad file does
         if is_server(db_where(ctx)):
             return None  # no connection for a key press
-        return Dossier.load(db_path(ctx), keys=opening)
+        return Dossier.load(db_path(ctx), keys=keys(ctx, prompt=False))
     except DossierError:
         return None
 

@@ -145,9 +145,10 @@ def _check_lookalikes(found: dict[str, "Lookalike"], names: list[str], yes: bool
 
 def _lookalikes(names: list[str], persons: list["Person"]) -> dict[str, "Lookalike"]:
     """The persons some of `names` looks like, by id, with how."""
-    from dossier.search import lookalikes
+    from dossier.search import Lookalikes
 
-    return {f.person.id: f for name in names for f in lookalikes(name, persons)}
+    stored = Lookalikes(persons)  # the stored names folded once, for every name given
+    return {f.person.id: f for name in names for f in stored.of(name)}
 
 
 @app.command("list")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dossier.errors import DatabaseError, first_of, one_line
 from dossier.history import KINDS
-from dossier.server.connect import is_server
 from dossier.store.records import Records
 
 
@@ -43,7 +42,7 @@ def copy_records(
             + (
                 " you can see; nothing was copied (a case's owner lets you see it:"
                 " 'dossier access grant CASE ROLE')"
-                if is_server(str(source.path))
+                if source.states_per_case  # a server's
                 else "; nothing was copied"
             )
         )

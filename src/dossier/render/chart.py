@@ -86,9 +86,14 @@ def _shorten(name: str, width: int) -> str:
         short = candidate
         if cell_len(candidate) <= width:
             return candidate
-    while short and cell_len(short) > width - 1:
-        short = short[:-1]
-    return short.rstrip() + "…"
+    return _cut(short, width)
+
+
+def _cut(name: str, width: int) -> str:
+    """`name` cut to `width` cells, "…" last."""
+    while name and cell_len(name) > width - 1:
+        name = name[:-1]
+    return name.rstrip() + "…"
 
 
 def _initialled(name: str) -> list[str]:
@@ -111,10 +116,7 @@ def _labels(rows: Sequence[Row], width: int) -> list[str]:
     clash = Counter(short)
     for i, (row, w) in enumerate(zip(rows, room, strict=True)):
         if clash[short[i]] > 1 and short[i] != row.name:
-            cut = row.name
-            while cut and cell_len(cut) > w - 1:
-                cut = cut[:-1]
-            short[i] = cut.rstrip() + "…"
+            short[i] = _cut(row.name, w)
     return [marks.marked(n, bool(row.problems)) for n, row in zip(short, rows, strict=True)]
 
 

@@ -225,7 +225,7 @@ class Dossier(Records):
         """Every entry: a file's history is one chain, and a file whose records were all
         removed still holds them there (a removed one's every field): a copy after them
         would not begin its own history, and would hand on what was removed."""
-        return len(self.history)
+        return self.history_count()
 
     def state_hash(self) -> hist.StateHash:
         """The hash of every record now in memory."""

@@ -813,21 +813,19 @@ class ServerDossier(Records):
         """A state the source of a copy into these cases was in when it was copied, as
         the source hashed it (a file hashes the same records differently): the copy's
         entries hold it. Changes since are those of other commands."""
-        for position in range(len(history) - 1, -1, -1):
-            matched = hist.copied_state(history[position], wanted)
-            if matched is None:
-                continue
-            group = history[position].get("group")
-            since = tuple(e for e in history[position + 1 :] if e.get("group") != group)
-            changed = self._differing(sorted(self.cases.raw.keys() & self._unsettled.keys()))
-            entry = {**history[position], "state": matched}
-            # The source's state covers every chain the copy wrote: current only for a
-            # reader of them all (a member of one case cannot see another one change).
-            seen = {e["case"] for e in history if e.get("group") == group}
-            partial = len(seen) < history[position].get("parts", 0)
-            current = not since and not changed and not partial
-            return hist.Sighting(entry, current=current, since=since, partial=partial)
-        return None
+        found = hist.last_copied(history, wanted)
+        if found is None:
+            return None
+        position, entry = found
+        group = entry.get("group")
+        since = tuple(e for e in history[position + 1 :] if e.get("group") != group)
+        changed = self._differing(sorted(self.cases.raw.keys() & self._unsettled.keys()))
+        # The source's state covers every chain the copy wrote: current only for a
+        # reader of them all (a member of one case cannot see another one change).
+        seen = {e["case"] for e in history if e.get("group") == group}
+        partial = len(seen) < entry.get("parts", 0)
+        current = not since and not changed and not partial
+        return hist.Sighting(entry, current=current, since=since, partial=partial)
 
     def verify(self) -> list[str]:
         """Problems with each visible case's chain and records; [] when all are sound."""
